@@ -1,0 +1,98 @@
+package dev.tokenkeeper.api;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Knows one upstream: how to import a user's secret, check it, refresh it and hand it to a
+ * consumer. Found with {@link java.util.ServiceLoader}: a provider module declares
+ * {@code provides dev.tokenkeeper.api.TokenProvider with ...}.
+ *
+ * <p>The daemon creates one instance, calls {@link #configure} once, then calls the other methods
+ * from several threads at once: implementations must be thread-safe. The daemon guarantees that it
+ * never runs two {@link #refresh} calls for the same credential at the same time, and that it
+ * commits a {@link RefreshResult.Refreshed} result durably before it uses it.
+ *
+ * <p>No method may log, throw or return a secret value except inside {@link SecretMaterial},
+ * {@link IssuedSecret} and {@link Presentation}. Failures are results, not exceptions: a runtime
+ * exception escaping {@link #refresh} or {@link #validate} is treated as a transient failure.
+ */
+public interface TokenProvider {
+
+    /**
+     * @return the id used in credential ids and on the command line, e.g. {@code gazelle}; must
+     *         satisfy the provider part of {@link CredentialId}
+     */
+    String id();
+
+    /** @return one line for {@code tokenkeeper providers}, e.g. "Gazelle (OAuth 2 refresh token)" */
+    default String description() {
+        return id();
+    }
+
+    /**
+     * Reads settings (upstream URLs, client credentials). Called once, before anything else.
+     *
+     * @param context settings, state folder and clock
+     */
+    default void configure(PluginContext context) {
+    }
+
+    /**
+     * Turns what a user pasted or exported into secret material. May call the upstream (for an
+     * authorization code) but should not spend a refresh token.
+     *
+     * @param input the user's secret in one of the forms of {@link SecretInput}
+     * @return the secret, its lifetimes and any warnings
+     * @throws InvalidSecretException when the input is malformed, incomplete or of a form this
+     *                                provider does not take; the message says which and what to do
+     */
+    ImportedSecret importSecret(SecretInput input) throws InvalidSecretException;
+
+    /**
+     * Asks the upstream, as cheaply as it allows, whether the current access token is accepted.
+     *
+     * @param secret the current secret material
+     * @return accepted, rejected (refresh needed) or inconclusive
+     */
+    ValidationResult validate(SecretMaterial secret);
+
+    /**
+     * Exchanges the current refresh token (or session) for new secret material.
+     *
+     * @param secret the current secret material
+     * @return the new material, a transient failure, or a permanent failure
+     */
+    RefreshResult refresh(SecretMaterial secret);
+
+    /**
+     * Says how a consumer presents the current token.
+     *
+     * @param secret the current secret material
+     * @return the bare token and the headers to send
+     */
+    Presentation present(SecretMaterial secret);
+
+    /**
+     * The longest time a credential may go without a refresh even when its tokens are far from
+     * expiry, so that sessions nobody uses stay alive and revocations are noticed.
+     *
+     * @return the keep-alive interval; one day unless the provider knows better
+     */
+    default Duration keepAlive() {
+        return Duration.ofDays(1);
+    }
+
+    /**
+     * For providers with an OAuth 2 authorization-code flow: the URL to send a user's browser to.
+     * The code that comes back on the redirect is imported as {@link SecretInput.AuthorizationCode}.
+     *
+     * @param state       the anti-forgery value the redirect must carry back
+     * @param redirectUri where the upstream sends the browser afterwards
+     * @return the authorization URL, or empty when the provider has no such flow
+     */
+    default Optional<URI> authorizationUri(String state, URI redirectUri) {
+        return Optional.empty();
+    }
+}

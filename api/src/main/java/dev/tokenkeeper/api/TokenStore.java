@@ -1,0 +1,110 @@
+package dev.tokenkeeper.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Keeps credentials durably. Found with {@link java.util.ServiceLoader}: a store module declares
+ * {@code provides dev.tokenkeeper.api.TokenStore with ...}; the daemon picks one by {@link #id()}
+ * ({@code TOKENKEEPER_STORE}).
+ *
+ * <p>Several daemons may share one store. Every write is atomic and durable when the method
+ * returns; {@link #compareAndSet} and {@link #tryLease} are the only coordination the daemons
+ * have, so they must be atomic across processes, not read-then-write.
+ *
+ * <p>Methods throw {@link StoreUnavailableException} when the store cannot be reached and
+ * {@link StoreException} for other failures; never with a secret in the message.
+ */
+public interface TokenStore extends AutoCloseable {
+
+    /** @return the id used in {@code TOKENKEEPER_STORE}, e.g. {@code sqlite} */
+    String id();
+
+    /** @return one line for {@code tokenkeeper providers} */
+    default String description() {
+        return id();
+    }
+
+    /**
+     * Connects, creating or migrating the schema if the store allows it. Called once, before
+     * anything else.
+     *
+     * @param context settings, state folder and clock
+     * @throws StoreException when the store cannot be used; the message says how to fix it
+     */
+    void open(PluginContext context);
+
+    /**
+     * @param id a credential id
+     * @return the credential, if stored
+     */
+    Optional<StoredCredential> get(CredentialId id);
+
+    /** @return every stored credential, in id order */
+    List<StoredCredential> list();
+
+    /**
+     * Adds a credential that does not exist yet.
+     *
+     * @param credential the credential, normally with version 1
+     * @return false when a credential with that id already exists (nothing is written)
+     */
+    boolean insert(StoredCredential credential);
+
+    /**
+     * Replaces a credential if and only if its stored version is still {@code expectedVersion}.
+     *
+     * @param updated         the new state; its version must be {@code expectedVersion + 1}
+     * @param expectedVersion the version the caller read
+     * @return true when written; false when the stored version differs or the credential is gone
+     * @throws IllegalArgumentException when {@code updated.version() != expectedVersion + 1}
+     */
+    boolean compareAndSet(StoredCredential updated, long expectedVersion);
+
+    /**
+     * Removes a credential (its history stays).
+     *
+     * @param id the credential
+     * @return false when there was none
+     */
+    boolean delete(CredentialId id);
+
+    /**
+     * Takes the credential's refresh lease, so that only one daemon refreshes it. Succeeds when no
+     * one holds the lease, when it has run out, or when {@code owner} already holds it (extending it).
+     *
+     * @param id    the credential
+     * @param owner a name unique to the calling daemon process
+     * @param until when the lease runs out if not released
+     * @return true when the caller now holds the lease
+     */
+    boolean tryLease(CredentialId id, String owner, Instant until);
+
+    /**
+     * Gives the lease back, if {@code owner} holds it; otherwise does nothing.
+     *
+     * @param id    the credential
+     * @param owner the name passed to {@link #tryLease}
+     */
+    void releaseLease(CredentialId id, String owner);
+
+    /**
+     * Appends one event to the history.
+     *
+     * @param event the event
+     */
+    void appendHistory(RefreshEvent event);
+
+    /**
+     * @param id    the credential
+     * @param since the earliest time to include
+     * @param limit the most events to return
+     * @return events at or after {@code since}, oldest first, at most {@code limit} (the newest ones)
+     */
+    List<RefreshEvent> history(CredentialId id, Instant since, int limit);
+
+    /** Releases connections and files. Calls after this fail. */
+    @Override
+    void close();
+}

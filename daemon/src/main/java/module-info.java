@@ -1,0 +1,31 @@
+/**
+ * The tokenkeeper daemon: CLI, configuration, plugin discovery, the refresh pipeline and its
+ * scheduling, encryption at rest, the control API and logging. Providers and stores are found with
+ * {@link java.util.ServiceLoader}; this module never names one.
+ */
+module dev.tokenkeeper.daemon {
+    requires dev.tokenkeeper.api;
+    requires java.net.http;
+    requires io.javalin;
+    requires org.quartz;
+    requires org.bouncycastle.provider;
+    requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.datatype.jdk8;
+    requires com.fasterxml.jackson.datatype.jsr310;
+    requires org.tinylog.api;
+    requires org.tinylog.impl;
+    requires info.picocli;
+    requires micrometer.core;
+    requires micrometer.registry.prometheus;
+
+    uses dev.tokenkeeper.api.TokenProvider;
+    uses dev.tokenkeeper.api.TokenStore;
+
+    // Quartz instantiates job classes reflectively.
+    exports dev.tokenkeeper.daemon.schedule to org.quartz;
+    // picocli reads command classes reflectively.
+    opens dev.tokenkeeper.daemon.cli to info.picocli;
+    // Jackson reads and writes the API's records.
+    opens dev.tokenkeeper.daemon.http to com.fasterxml.jackson.databind;
+    opens dev.tokenkeeper.daemon.crypto to com.fasterxml.jackson.databind;
+}
