@@ -21,8 +21,12 @@ module dev.tokenkeeper.daemon {
     uses dev.tokenkeeper.api.TokenProvider;
     uses dev.tokenkeeper.api.TokenStore;
 
+    provides org.tinylog.writers.Writer with dev.tokenkeeper.daemon.log.JournalWriter;
+
     // Quartz instantiates job classes reflectively.
     exports dev.tokenkeeper.daemon.schedule to org.quartz;
+    // tinylog instantiates its writer reflectively.
+    exports dev.tokenkeeper.daemon.log to org.tinylog.impl;
     // picocli reads command classes reflectively.
     opens dev.tokenkeeper.daemon.cli to info.picocli;
     // Jackson reads and writes the API's records.

@@ -1,0 +1,180 @@
+package dev.tokenkeeper.daemon;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.InvalidSecretException;
+import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.SecretInput;
+import dev.tokenkeeper.api.TokenProvider;
+import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.daemon.config.ConfigurationException;
+import dev.tokenkeeper.daemon.config.DaemonConfig;
+import dev.tokenkeeper.daemon.config.DaemonPluginContext;
+import dev.tokenkeeper.daemon.config.StateDirectory;
+import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
+import dev.tokenkeeper.daemon.crypto.LoadedKey;
+import dev.tokenkeeper.daemon.crypto.MasterKeyLoader;
+import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.daemon.http.AdminToken;
+import dev.tokenkeeper.daemon.http.ControlApi;
+import dev.tokenkeeper.daemon.plugin.Discovered;
+import dev.tokenkeeper.daemon.plugin.PluginLoader;
+import dev.tokenkeeper.daemon.plugin.Plugins;
+import dev.tokenkeeper.daemon.refresh.Backoff;
+import dev.tokenkeeper.daemon.refresh.CredentialService;
+import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
+import dev.tokenkeeper.daemon.refresh.TokenCache;
+import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.tinylog.Logger;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+
+
+/**
+ * A running tokenkeeper: plugins found, store open, key loaded, scheduler and control API up.
+ * {@link #close()} shuts it down in order: stop scheduling and let running refreshes finish, stop
+ * the API, close the store.
+ */
+public final class Daemon implements AutoCloseable {
+
+    private final TokenStore store;
+    private final RefreshScheduler scheduler;
+    private final ControlApi api;
+    private final CredentialService credentials;
+
+    private Daemon(TokenStore store, RefreshScheduler scheduler, ControlApi api, CredentialService credentials) {
+        this.store = store;
+        this.scheduler = scheduler;
+        this.api = api;
+        this.credentials = credentials;
+    }
+
+    /**
+     * Starts everything.
+     *
+     * @param config the configuration
+     * @return the running daemon
+     * @throws ConfigurationException when a setting, the key or the store is wrong (message says how to fix it)
+     */
+    public static Daemon start(DaemonConfig config) {
+        Clock clock = Clock.systemUTC();
+        Path state = config.stateDirectory();
+        StateDirectory.create(state);
+        if (System.getProperty("org.sqlite.tmpdir") == null) {
+            // Under systemd's sandbox /tmp may be private or read-only; the state folder is ours.
+            System.setProperty("org.sqlite.tmpdir", state.toString());
+        }
+        if (!config.listen().isLoopback() && !config.allowRemoteListen()) {
+            throw new ConfigurationException("TOKENKEEPER_LISTEN=" + config.listen().host() + ":" + config.listen().port()
+                    + " is not a loopback address: set TOKENKEEPER_ALLOW_REMOTE=true if other machines must reach the API");
+        }
+        Plugins plugins = PluginLoader.load(config.pluginDirectory());
+        plugins.problems().forEach(problem -> Logger.warn("plugin {} skipped: {}", problem.jar(), problem.reason()));
+        PluginContext context = new DaemonPluginContext(config.settings(), state, clock);
+        for (Discovered<TokenProvider> provider : plugins.providers().values()) {
+            provider.plugin().configure(context);
+        }
+        Discovered<TokenStore> storeFound = plugins.stores().get(config.storeId());
+        if (storeFound == null) {
+            throw new ConfigurationException("TOKENKEEPER_STORE=" + config.storeId() + " is not installed: installed stores are "
+                    + plugins.stores().keySet());
+        }
+        LoadedKey key;
+        try {
+            key = MasterKeyLoader.load(config.settings()::get, state);
+        } catch (KeyConfigurationException e) {
+            throw new ConfigurationException(e.getMessage());
+        }
+        AdminToken adminToken = AdminToken.loadOrCreate(config.adminTokenFile());
+        TokenStore store = storeFound.plugin();
+        store.open(context);
+        try {
+            SecretSealer sealer = new SecretSealer(key.keyring());
+            SecureRandom random = new SecureRandom();
+            TokenCache cache = new TokenCache();
+            RefreshPipeline pipeline = new RefreshPipeline(store, sealer, plugins::provider,
+                    new dev.tokenkeeper.daemon.refresh.RefreshPlanner(config.refreshPolicy(), random),
+                    new Backoff(config.refreshPolicy(), random), config.refreshPolicy(), clock, owner(), cache);
+            CredentialService credentials = new CredentialService(store, sealer, pipeline, cache, clock);
+            importSessionFromEnvironment(config, plugins, credentials);
+            RefreshScheduler scheduler = new RefreshScheduler(pipeline, store::list,
+                    (int) config.settings().number("TOKENKEEPER_REFRESH_THREADS", null, 4, 1, 64),
+                    config.checkInterval(), config.autoRefreshEnabled());
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new JvmMemoryMetrics().bindTo(metrics);
+            new JvmThreadMetrics().bindTo(metrics);
+            ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen());
+            if (!config.listen().isLoopback()) {
+                Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
+                        config.listen().host());
+            }
+            Logger.info("tokenkeeper listening on {}:{}; store {}; {} credentials; master key from {}; scheduler {}",
+                    config.listen().host(), api.port(), store.id(), store.list().size(), key.source(),
+                    config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)" : "stopped");
+            return new Daemon(store, scheduler, api, credentials);
+        } catch (RuntimeException | org.quartz.SchedulerException e) {
+            store.close();
+            if (e instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException("scheduler could not start: " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the control API's port */
+    public int port() {
+        return api.port();
+    }
+
+    /** @return the credential operations, for in-process callers */
+    public CredentialService credentials() {
+        return credentials;
+    }
+
+    private static void importSessionFromEnvironment(DaemonConfig config, Plugins plugins, CredentialService credentials) {
+        config.settings().get("VINTED_SESSION").ifPresent(session -> {
+            CredentialId id = CredentialId.defaultFor("vinted");
+            if (plugins.provider("vinted").isEmpty()) {
+                Logger.warn("VINTED_SESSION is set but the vinted provider is not installed");
+                return;
+            }
+            if (credentials.list().stream().anyMatch(c -> c.id().equals(id))) {
+                return;
+            }
+            try {
+                credentials.importSecret(id, new SecretInput.CookieHeader(session));
+            } catch (InvalidSecretException e) {
+                Logger.error("VINTED_SESSION could not be imported: {}", e.getMessage());
+            }
+        });
+    }
+
+    private static String owner() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        byte[] nonce = new byte[4];
+        new SecureRandom().nextBytes(nonce);
+        return host + "/" + ProcessHandle.current().pid() + "/" + HexFormat.of().formatHex(nonce);
+    }
+
+    @Override
+    public void close() {
+        Logger.info("shutting down: letting running refreshes finish");
+        scheduler.close();
+        api.close();
+        store.close();
+        Logger.info("stopped");
+    }
+
+}

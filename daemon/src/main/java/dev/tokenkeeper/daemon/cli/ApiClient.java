@@ -1,0 +1,98 @@
+package dev.tokenkeeper.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import dev.tokenkeeper.daemon.config.DaemonConfig;
+import dev.tokenkeeper.daemon.http.AdminToken;
+import dev.tokenkeeper.daemon.http.Json;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** The CLI's side of the control API. */
+final class ApiClient {
+
+    /**
+     * An answer of the API.
+     *
+     * @param status the HTTP status
+     * @param body   the JSON body (a NullNode when empty)
+     */
+    record Answer(int status, JsonNode body) {
+        boolean ok() {
+            return status >= 200 && status < 300;
+        }
+
+        /** @return the API's error message, or the status */
+        String errorMessage() {
+            JsonNode message = body.get("message");
+            return message != null && message.isTextual() ? message.asText() : "HTTP " + status;
+        }
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String baseUrl;
+    private final DaemonConfig config;
+
+    ApiClient(DaemonConfig config) {
+        this.config = config;
+        this.baseUrl = config.listen().baseUrl();
+    }
+
+    Answer get(String path) {
+        return send(request(path).GET());
+    }
+
+    Answer post(String path, Object body) {
+        return send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json(body))));
+    }
+
+    Answer put(String path, Object body) {
+        return send(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json(body))));
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofSeconds(120))
+                .header("Accept", "application/json")
+                .header("Authorization", "Bearer " + AdminToken.read(config.adminTokenFile()));
+    }
+
+    private Answer send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            String text = response.body();
+            JsonNode body = text == null || text.isBlank() ? NullNode.getInstance() : Json.MAPPER.readTree(text);
+            return new Answer(response.statusCode(), body);
+        } catch (ConnectException e) {
+            throw new DaemonNotRunningException(baseUrl);
+        } catch (HttpTimeoutException e) {
+            throw new IllegalStateException("the daemon at " + baseUrl + " did not answer in time");
+        } catch (IOException e) {
+            if (e.getCause() instanceof ConnectException) {
+                throw new DaemonNotRunningException(baseUrl);
+            }
+            throw new IllegalStateException("cannot talk to the daemon at " + baseUrl + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
+    private static String json(Object body) {
+        try {
+            return Json.MAPPER.writeValueAsString(body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.tokenkeeper.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenkeeper.api.CredentialId;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code tokenkeeper import}: hands a user's secret to the running daemon. */
+@Command(name = "import", description = "Import a credential: a Vinted cookie string or file, a Gazelle token JSON.")
+final class ImportCommand implements Callable<Integer> {
+
+    /** Larger inputs are certainly not a cookie string or a token. */
+    private static final long MAX_INPUT_BYTES = 200 * 1024;
+
+    @Mixin
+    CommonOptions common;
+
+    @Parameters(index = "0", description = "provider id, e.g. gazelle or vinted")
+    String provider;
+
+    @Option(names = "--account", defaultValue = "default", description = "account name (default: ${DEFAULT-VALUE})")
+    String account;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = "--cookie", description = "the Cookie header copied from the browser")
+        String cookie;
+
+        @Option(names = "--cookie-file", description = "a cookies file (JSON export or cookies.txt); - for stdin")
+        String cookieFile;
+
+        @Option(names = "--token-json", description = "a token JSON file; - for stdin")
+        String tokenJson;
+    }
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        CredentialId id = new CredentialId(provider, account);
+        Map<String, Object> body;
+        if (source.cookie != null) {
+            body = Map.of("cookie", source.cookie);
+        } else if (source.cookieFile != null) {
+            body = Map.of("cookieFile", read(source.cookieFile));
+        } else {
+            body = Map.of("tokenJson", read(source.tokenJson));
+        }
+        ApiClient.Answer answer = new ApiClient(common.config()).put("/api/v1/credentials/" + id, body);
+        if (!answer.ok()) {
+            spec.commandLine().getErr().println("tokenkeeper: import failed: " + answer.errorMessage());
+            return 1;
+        }
+        JsonNode credential = answer.body().path("credential");
+        spec.commandLine().getOut().printf("imported %s (%s), access token valid until %s, next refresh at %s%n",
+                credential.path("id").asText(), credential.path("status").asText(),
+                credential.path("accessExpiresAt").asText("unknown"), credential.path("nextRefreshAt").asText("unknown"));
+        for (JsonNode warning : answer.body().path("warnings")) {
+            spec.commandLine().getErr().println("warning: " + warning.asText());
+        }
+        return 0;
+    }
+
+    private static String read(String file) throws IOException {
+        byte[] bytes;
+        if (file.equals("-")) {
+            bytes = System.in.readNBytes((int) MAX_INPUT_BYTES + 1);
+        } else {
+            Path path = Path.of(file);
+            try {
+                if (Files.size(path) > MAX_INPUT_BYTES) {
+                    throw new IllegalArgumentException(file + " is larger than " + MAX_INPUT_BYTES / 1024
+                            + " KiB: that is not a cookie or token file");
+                }
+                bytes = Files.readAllBytes(path);
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException("no such file: " + file);
+            }
+        }
+        if (bytes.length > MAX_INPUT_BYTES) {
+            throw new IllegalArgumentException("input is larger than " + MAX_INPUT_BYTES / 1024 + " KiB");
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

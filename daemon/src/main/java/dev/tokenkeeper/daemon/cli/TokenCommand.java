@@ -1,0 +1,52 @@
+package dev.tokenkeeper.daemon.cli;
+
+import dev.tokenkeeper.api.CredentialId;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+/** {@code tokenkeeper token ID}: prints a currently valid token, for scripts. */
+@Command(name = "token", description = "Print a currently valid token (refreshing first if needed).")
+final class TokenCommand implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions common;
+
+    @Parameters(index = "0", description = "credential id, e.g. gazelle:default")
+    String id;
+
+    @Option(names = "--min-validity", defaultValue = "60", description = "seconds the token must still be valid (default: ${DEFAULT-VALUE})")
+    int minValidity;
+
+    @Option(names = "--header", description = "print the HTTP headers to send instead of the bare token")
+    boolean header;
+
+    @Option(names = "--json", description = "print the whole answer as JSON")
+    boolean json;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        CredentialId credential = CredentialId.parse(id);
+        ApiClient.Answer answer = new ApiClient(common.config())
+                .get("/api/v1/credentials/" + credential + "/token?minValidity=" + minValidity);
+        if (!answer.ok()) {
+            spec.commandLine().getErr().println("tokenkeeper: " + answer.errorMessage());
+            return 1;
+        }
+        var out = spec.commandLine().getOut();
+        if (json) {
+            out.println(answer.body().toPrettyString());
+        } else if (header) {
+            answer.body().path("headers").fields().forEachRemaining(e -> out.println(e.getKey() + ": " + e.getValue().asText()));
+        } else {
+            out.println(answer.body().path("token").asText());
+        }
+        return 0;
+    }
+}

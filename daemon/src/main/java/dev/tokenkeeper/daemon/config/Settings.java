@@ -1,0 +1,117 @@
+package dev.tokenkeeper.daemon.config;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every setting by its environment-variable name: the process environment, with command-line
+ * flags laid over it. Blank values count as unset.
+ */
+public final class Settings {
+
+    private final Map<String, String> values;
+
+    private Settings(Map<String, String> values) {
+        this.values = Map.copyOf(values);
+    }
+
+    /**
+     * @param environment the process environment (or a test's)
+     * @param overrides   values from command-line flags, which win
+     * @return the merged settings
+     */
+    public static Settings of(Map<String, String> environment, Map<String, String> overrides) {
+        Map<String, String> merged = new HashMap<>();
+        environment.forEach((name, value) -> {
+            if (name != null && value != null) {
+                merged.put(name, value);
+            }
+        });
+        overrides.forEach((name, value) -> {
+            if (value != null) {
+                merged.put(name, value);
+            }
+        });
+        return new Settings(merged);
+    }
+
+    /** @return settings read from this process's environment only */
+    public static Settings fromEnvironment() {
+        return of(System.getenv(), Map.of());
+    }
+
+    /**
+     * @param name the variable name
+     * @return its trimmed value, if set and not blank
+     */
+    public Optional<String> get(String name) {
+        String value = values.get(name);
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    /**
+     * Reads a setting that has an older alias (for example {@code VINTED_AUTO_REFRESH_ENABLED} for
+     * {@code TOKENKEEPER_AUTO_REFRESH_ENABLED}); the primary name wins.
+     *
+     * @param name  the primary name
+     * @param alias the older name
+     * @return the value, if either is set
+     */
+    public Optional<String> get(String name, String alias) {
+        return alias == null ? get(name) : get(name).or(() -> get(alias));
+    }
+
+    /**
+     * @param name         the variable name
+     * @param alias        an older name, or null
+     * @param defaultValue what to use when unset
+     * @return the value as a boolean ({@code true/false/1/0/yes/no/on/off})
+     * @throws ConfigurationException when the value is none of those
+     */
+    public boolean bool(String name, String alias, boolean defaultValue) {
+        Optional<String> raw = get(name, alias);
+        if (raw.isEmpty()) {
+            return defaultValue;
+        }
+        switch (raw.get().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "1", "yes", "on":
+                return true;
+            case "false", "0", "no", "off":
+                return false;
+            default:
+                throw new ConfigurationException(name + "='" + raw.get() + "' is not a boolean: use true or false");
+        }
+    }
+
+    /**
+     * @param name         the variable name
+     * @param alias        an older name, or null
+     * @param defaultValue what to use when unset
+     * @param min          the smallest allowed value
+     * @param max          the largest allowed value
+     * @return the value as a number
+     * @throws ConfigurationException when the value is not a number in range
+     */
+    public double number(String name, String alias, double defaultValue, double min, double max) {
+        Optional<String> raw = get(name, alias);
+        if (raw.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            double value = Double.parseDouble(raw.get());
+            if (value < min || value > max || Double.isNaN(value)) {
+                throw new ConfigurationException(name + "=" + raw.get() + " is out of range: use a number from "
+                        + min + " to " + max);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException(name + "='" + raw.get() + "' is not a number");
+        }
+    }
+
+    /** @return a view of every setting, for handing to plugins */
+    public Map<String, String> asMap() {
+        return values;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.tokenkeeper.daemon.http;
+
+import dev.tokenkeeper.daemon.config.ConfigurationException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Set;
+
+/**
+ * The bearer token every {@code /api/} request must carry. Read from a file; generated into the
+ * state folder (mode 0600) on first run, where the CLI finds it.
+ */
+public final class AdminToken {
+
+    private final byte[] digest;
+
+    private AdminToken(String token) {
+        this.digest = sha256(token);
+    }
+
+    /**
+     * Reads the token file, creating it with a random token if it does not exist.
+     *
+     * @param file where the token lives
+     * @return the token
+     * @throws ConfigurationException when the file is unreadable, empty or readable by others
+     */
+    public static AdminToken loadOrCreate(Path file) {
+        if (!Files.exists(file)) {
+            create(file);
+        }
+        return new AdminToken(read(file));
+    }
+
+    /**
+     * Reads the token file (the CLI's side).
+     *
+     * @param file where the token lives
+     * @return the token text
+     * @throws ConfigurationException when it cannot be read
+     */
+    public static String read(Path file) {
+        try {
+            checkPrivate(file);
+            String token = Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (token.isEmpty()) {
+                throw new ConfigurationException("admin token file " + file + " is empty: delete it to have a new one generated");
+            }
+            return token;
+        } catch (IOException e) {
+            throw new ConfigurationException("cannot read the admin token file " + file + " (" + e.getMessage()
+                    + "): run as the daemon's user or set TOKENKEEPER_ADMIN_TOKEN_FILE");
+        }
+    }
+
+    /**
+     * @param presented the value after {@code Bearer }
+     * @return true when it matches, compared in constant time
+     */
+    public boolean matches(String presented) {
+        return MessageDigest.isEqual(digest, sha256(presented));
+    }
+
+    private static void create(Path file) {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(temp);
+            try {
+                Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException notPosix) {
+                Files.createFile(temp);
+            }
+            Files.writeString(temp, token + "\n", StandardCharsets.UTF_8);
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException raced) {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException e) {
+            throw new ConfigurationException("cannot create the admin token file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static void checkPrivate(Path file) throws IOException {
+        try {
+            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+            if (mode.contains(PosixFilePermission.OTHERS_READ) || mode.contains(PosixFilePermission.GROUP_READ)
+                    || mode.contains(PosixFilePermission.OTHERS_WRITE) || mode.contains(PosixFilePermission.GROUP_WRITE)) {
+                throw new ConfigurationException("admin token file " + file + " is readable or writable by others (mode "
+                        + PosixFilePermissions.toString(mode) + "): run `chmod 600 " + file + "`");
+            }
+        } catch (UnsupportedOperationException notPosix) {
+            // No modes to check on this file system.
+        }
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return nothing secret */
+    @Override
+    public String toString() {
+        return "AdminToken[hidden]";
+    }
+}

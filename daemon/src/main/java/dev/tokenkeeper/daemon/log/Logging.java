@@ -1,0 +1,35 @@
+package dev.tokenkeeper.daemon.log;
+
+import org.tinylog.configuration.Configuration;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Configures tinylog before the first log line: one {@link JournalWriter} on stdout, our own events
+ * at {@code TOKENKEEPER_LOG_LEVEL} (info), chatty libraries at warning. Library logs arrive
+ * through SLF4J and {@code slf4j-tinylog}.
+ */
+public final class Logging {
+
+    private Logging() {
+    }
+
+    /**
+     * @param settings the daemon's settings (reads {@code TOKENKEEPER_LOG_LEVEL})
+     */
+    public static void configure(Map<String, String> settings) {
+        if (Configuration.isFrozen()) {
+            return;
+        }
+        String level = settings.getOrDefault("TOKENKEEPER_LOG_LEVEL", "info").trim().toLowerCase(Locale.ROOT);
+        Configuration.set("writer", JournalWriter.class.getName());
+        Configuration.set("writingthread", "false");
+        Configuration.set("autoshutdown", "false");
+        Configuration.set("level", level);
+        for (String noisy : new String[] {"org.eclipse.jetty", "io.javalin", "org.quartz", "org.jdbi", "org.sqlite",
+                "com.zaxxer", "io.micrometer"}) {
+            Configuration.set("level@" + noisy, "warn");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.tokenkeeper.daemon.plugin;
+
+import dev.tokenkeeper.api.TokenProvider;
+import dev.tokenkeeper.api.TokenStore;
+import org.tinylog.Logger;
+
+import java.io.IOException;
+import java.lang.module.Configuration;
+import java.lang.module.FindException;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReference;
+import java.lang.module.ResolutionException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Finds providers and stores: the bundled ones in the boot layer, and those of each jar in the
+ * plugins folder, each jar in its own child {@link ModuleLayer} so that a broken jar is skipped
+ * without taking the others down.
+ */
+public final class PluginLoader {
+
+    private PluginLoader() {
+    }
+
+    /**
+     * @param pluginDirectory the plugins folder, if any
+     * @return everything found
+     */
+    public static Plugins load(Optional<Path> pluginDirectory) {
+        Map<String, Discovered<TokenProvider>> providers = new HashMap<>();
+        Map<String, Discovered<TokenStore>> stores = new HashMap<>();
+        List<PluginProblem> problems = new ArrayList<>();
+
+        ModuleLayer boot = PluginLoader.class.getModule().getLayer();
+        ServiceLoader<TokenProvider> bundledProviders = boot == null
+                ? ServiceLoader.load(TokenProvider.class) : ServiceLoader.load(boot, TokenProvider.class);
+        ServiceLoader<TokenStore> bundledStores = boot == null
+                ? ServiceLoader.load(TokenStore.class) : ServiceLoader.load(boot, TokenStore.class);
+        collect(bundledProviders, TokenProvider::id, true, providers, problems, "bundled");
+        collect(bundledStores, TokenStore::id, true, stores, problems, "bundled");
+
+        for (Path jar : jars(pluginDirectory, problems)) {
+            Optional<ModuleLayer> layer = layerFor(jar, boot == null ? ModuleLayer.boot() : boot, problems);
+            layer.ifPresent(l -> {
+                collect(ServiceLoader.load(l, TokenProvider.class), TokenProvider::id, false, providers, problems,
+                        jar.getFileName().toString());
+                collect(ServiceLoader.load(l, TokenStore.class), TokenStore::id, false, stores, problems,
+                        jar.getFileName().toString());
+            });
+        }
+        return new Plugins(providers, stores, problems);
+    }
+
+    private static List<Path> jars(Optional<Path> folder, List<PluginProblem> problems) {
+        if (folder.isEmpty() || !Files.isDirectory(folder.get())) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder.get())) {
+            return files.filter(path -> path.getFileName().toString().endsWith(".jar")).sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            problems.add(new PluginProblem(folder.get().toString(), "cannot list the plugins folder: " + e.getMessage()));
+            return List.of();
+        }
+    }
+
+    private static Optional<ModuleLayer> layerFor(Path jar, ModuleLayer parent, List<PluginProblem> problems) {
+        String name = jar.getFileName().toString();
+        try {
+            ModuleFinder finder = ModuleFinder.of(jar);
+            Set<String> roots = finder.findAll().stream()
+                    .map(ModuleReference::descriptor)
+                    .map(descriptor -> descriptor.name())
+                    .collect(Collectors.toSet());
+            if (roots.isEmpty()) {
+                problems.add(new PluginProblem(name, "not a module jar"));
+                return Optional.empty();
+            }
+            Configuration configuration = parent.configuration().resolveAndBind(finder, ModuleFinder.of(), roots);
+            return Optional.of(parent.defineModulesWithOneLoader(configuration, PluginLoader.class.getClassLoader()));
+        } catch (FindException | ResolutionException | LayerInstantiationException | SecurityException e) {
+            problems.add(new PluginProblem(name, oneLine(e)));
+            return Optional.empty();
+        }
+    }
+
+    private static <T> void collect(ServiceLoader<T> loader, java.util.function.Function<T, String> id, boolean bundled,
+                                    Map<String, Discovered<T>> found, List<PluginProblem> problems, String source) {
+        var iterator = loader.stream().iterator();
+        // A broken service entry throws from hasNext/next; the iterator moves past it, so keep going
+        // (bounded, in case a loader keeps failing on the same entry).
+        for (int attempts = 0; attempts < 1_000; attempts++) {
+            try {
+                if (!iterator.hasNext()) {
+                    return;
+                }
+                ServiceLoader.Provider<T> provider = iterator.next();
+                T instance = provider.get();
+                String key = id.apply(instance);
+                if (found.containsKey(key)) {
+                    problems.add(new PluginProblem(source, "a second plugin with id '" + key + "' was ignored"));
+                    continue;
+                }
+                found.put(key, new Discovered<>(instance, PluginOrigin.of(provider.type(), bundled)));
+            } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+                problems.add(new PluginProblem(source, oneLine(e)));
+                Logger.warn("plugin {} skipped: {}", source, oneLine(e));
+            }
+        }
+    }
+
+    private static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.replace('\n', ' ');
+    }
+}

@@ -1,0 +1,36 @@
+package dev.tokenkeeper.daemon.plugin;
+
+import dev.tokenkeeper.api.TokenProvider;
+import dev.tokenkeeper.api.TokenStore;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Every provider and store found, by id, and the plugin jars that had to be skipped.
+ *
+ * @param providers provider id to provider
+ * @param stores    store id to store (not yet opened)
+ * @param problems  skipped jars
+ */
+public record Plugins(Map<String, Discovered<TokenProvider>> providers,
+                      Map<String, Discovered<TokenStore>> stores,
+                      List<PluginProblem> problems) {
+
+    /** Copies into sorted, unmodifiable maps. */
+    public Plugins {
+        providers = java.util.Collections.unmodifiableMap(new TreeMap<>(providers));
+        stores = java.util.Collections.unmodifiableMap(new TreeMap<>(stores));
+        problems = List.copyOf(problems);
+    }
+
+    /**
+     * @param id a provider id
+     * @return the provider, if found
+     */
+    public Optional<TokenProvider> provider(String id) {
+        return Optional.ofNullable(providers.get(id)).map(Discovered::plugin);
+    }
+}

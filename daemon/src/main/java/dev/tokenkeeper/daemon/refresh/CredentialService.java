@@ -1,0 +1,232 @@
+package dev.tokenkeeper.daemon.refresh;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.ImportedSecret;
+import dev.tokenkeeper.api.InvalidSecretException;
+import dev.tokenkeeper.api.IssuedSecret;
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.RefreshOutcome;
+import dev.tokenkeeper.api.SealedSecret;
+import dev.tokenkeeper.api.SecretInput;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenProvider;
+import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.daemon.crypto.UnsealException;
+import org.tinylog.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the control API and the scheduler ask of credentials: import, read, hand out a valid token,
+ * react to a consumer's 401, refresh on request, delete.
+ */
+public final class CredentialService {
+
+    private final TokenStore store;
+    private final SecretSealer sealer;
+    private final RefreshPipeline pipeline;
+    private final TokenCache cache;
+    private final Clock clock;
+
+    /**
+     * @param store    where credentials live
+     * @param sealer   encryption at rest
+     * @param pipeline the refresh pipeline
+     * @param cache    the opened credentials
+     * @param clock    the time
+     */
+    public CredentialService(TokenStore store, SecretSealer sealer, RefreshPipeline pipeline, TokenCache cache, Clock clock) {
+        this.store = store;
+        this.sealer = sealer;
+        this.pipeline = pipeline;
+        this.cache = cache;
+        this.clock = clock;
+    }
+
+    /**
+     * The result of an import.
+     *
+     * @param credential the committed credential
+     * @param warnings   what the user should know
+     * @param replaced   true when an existing credential was overwritten
+     */
+    public record Imported(StoredCredential credential, List<String> warnings, boolean replaced) {
+    }
+
+    /**
+     * Imports (or re-imports) a credential from a user's secret.
+     *
+     * @param id    the credential id; its provider part picks the provider
+     * @param input the secret
+     * @return the committed credential and any warnings
+     * @throws InvalidSecretException when the provider rejects the input (nothing is written)
+     */
+    public Imported importSecret(CredentialId id, SecretInput input) throws InvalidSecretException {
+        TokenProvider provider = pipeline.provider(id);
+        ImportedSecret imported = provider.importSecret(input);
+        IssuedSecret issued = imported.issued();
+        Instant now = clock.instant();
+        SealedSecret sealed = sealer.seal(id, issued.secret());
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Optional<StoredCredential> existing = store.get(id);
+            long version = existing.map(StoredCredential::version).orElse(0L) + 1;
+            StoredCredential credential = new StoredCredential(id, CredentialStatus.ACTIVE, sealed, issued.issuedAt(),
+                    issued.accessExpiresAt(), issued.refreshExpiresAt(), version, Optional.of(now), Optional.empty(), now);
+            boolean written = existing.isPresent()
+                    ? store.compareAndSet(credential, existing.get().version())
+                    : store.insert(credential);
+            if (written) {
+                cache.put(new LiveCredential(credential, issued.secret(), provider.present(issued.secret())));
+                appendHistory(new RefreshEvent(id, now, RefreshOutcome.IMPORTED, input.form(), Duration.ZERO, version));
+                Logger.info("imported {} from {} (version {}): access token valid until {}", id, input.form(), version,
+                        credential.accessExpiresAt().map(Instant::toString).orElse("unknown"));
+                imported.warnings().forEach(warning -> Logger.warn("import of {}: {}", id, warning));
+                pipeline.publish(credential, Optional.empty());
+                return new Imported(credential, imported.warnings(), existing.isPresent());
+            }
+        }
+        throw new IllegalStateException("credential " + id + " kept changing while it was imported: try again");
+    }
+
+    /** @return every credential's row, in id order (no secrets) */
+    public List<StoredCredential> list() {
+        return store.list();
+    }
+
+    /**
+     * @param id the credential
+     * @return its row
+     * @throws CredentialNotFoundException when there is none
+     */
+    public StoredCredential get(CredentialId id) {
+        return pipeline.stored(id);
+    }
+
+    /**
+     * A token valid for at least {@code minValidity}, refreshing first if needed (sharing a refresh
+     * already running).
+     *
+     * @param id          the credential
+     * @param minValidity how long the token must still be good
+     * @return the opened credential
+     * @throws NoValidTokenException when no such token can be had
+     */
+    public LiveCredential token(CredentialId id, Duration minValidity) {
+        Instant now = clock.instant();
+        Optional<LiveCredential> cached = cache.get(id);
+        if (cached.isPresent() && usable(cached.get()) && cached.get().validFor(now, minValidity)) {
+            return cached.get();
+        }
+        LiveCredential live = load(id);
+        if (usable(live) && live.validFor(now, minValidity)) {
+            return live;
+        }
+        RefreshReport report = pipeline.refresh(id, new RefreshTrigger.OnDemand(minValidity));
+        return afterRefresh(id, report, minValidity);
+    }
+
+    /**
+     * A consumer got a 401 with {@code token}: hand out the current token if it is already a
+     * different one, otherwise refresh once (shared with concurrent reports) and hand out the new one.
+     *
+     * @param id    the credential
+     * @param token the token the consumer used
+     * @return the opened, current credential
+     */
+    public LiveCredential rejected(CredentialId id, String token) {
+        LiveCredential live = load(id);
+        if (!constantTimeEquals(live.presentation().token(), token)) {
+            return live;
+        }
+        Logger.info("a consumer reported the token of {} (version {}) as rejected", id, live.stored().version());
+        RefreshReport report = pipeline.refresh(id, new RefreshTrigger.Rejected(live.stored().version()));
+        return afterRefresh(id, report, Duration.ZERO);
+    }
+
+    /**
+     * @param id    the credential
+     * @param force refresh even if not due
+     * @return what happened
+     */
+    public RefreshReport refresh(CredentialId id, boolean force) {
+        return pipeline.refresh(id, force ? new RefreshTrigger.Forced() : new RefreshTrigger.OnDemand(Duration.ZERO));
+    }
+
+    /**
+     * @param id the credential
+     * @return false when there was none
+     */
+    public boolean delete(CredentialId id) {
+        boolean deleted = store.delete(id);
+        if (deleted) {
+            pipeline.forget(id);
+            Logger.info("deleted {}", id);
+        }
+        return deleted;
+    }
+
+    /**
+     * @param id    the credential
+     * @param since earliest event
+     * @param limit most events
+     * @return events, oldest first
+     */
+    public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
+        pipeline.stored(id);
+        return store.history(id, since, limit);
+    }
+
+    private LiveCredential afterRefresh(CredentialId id, RefreshReport report, Duration minValidity) {
+        LiveCredential live = load(id);
+        Instant now = clock.instant();
+        if (live.stored().status() == CredentialStatus.REQUIRES_CONFIGURATION) {
+            throw new NoValidTokenException("credential " + id + " needs a new import: "
+                    + live.stored().lastError().orElse("the upstream rejected it"), true);
+        }
+        if (live.validFor(now, Duration.ZERO) && (live.validFor(now, minValidity) || report instanceof RefreshReport.RetryLater)) {
+            // After a transient failure the old token is still served while it is valid.
+            return live;
+        }
+        String why = report instanceof RefreshReport.RetryLater later ? later.reason()
+                : report instanceof RefreshReport.NeedsHuman human ? human.reason()
+                : "the token expires too soon and was not refreshed";
+        throw new NoValidTokenException("no valid token for " + id + ": " + why, report instanceof RefreshReport.NeedsHuman);
+    }
+
+    private LiveCredential load(CredentialId id) {
+        StoredCredential stored = pipeline.stored(id);
+        Optional<LiveCredential> cached = cache.get(id).filter(live -> live.stored().version() == stored.version());
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        try {
+            return pipeline.open(stored);
+        } catch (UnsealException e) {
+            throw new NoValidTokenException("credential " + id + " cannot be decrypted: " + e.getMessage(), true);
+        }
+    }
+
+    private static boolean usable(LiveCredential live) {
+        CredentialStatus status = live.stored().status();
+        return status == CredentialStatus.ACTIVE || status == CredentialStatus.EXPIRED;
+    }
+
+    private static boolean constantTimeEquals(String a, String b) {
+        return java.security.MessageDigest.isEqual(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private void appendHistory(RefreshEvent event) {
+        try {
+            store.appendHistory(event);
+        } catch (RuntimeException e) {
+            Logger.warn("could not append history for {}: {}", event.id(), e.getMessage());
+        }
+    }
+}

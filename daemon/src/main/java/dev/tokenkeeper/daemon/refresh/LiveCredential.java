@@ -1,0 +1,34 @@
+package dev.tokenkeeper.daemon.refresh;
+
+import dev.tokenkeeper.api.Presentation;
+import dev.tokenkeeper.api.SecretMaterial;
+import dev.tokenkeeper.api.StoredCredential;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A credential as last committed, with its secret opened and its presentation ready, so that a
+ * token read does no store or decryption work. Never logged: {@link #toString()} hides the secret.
+ *
+ * @param stored       the committed row
+ * @param secret       the opened secret material
+ * @param presentation how a consumer uses it
+ */
+public record LiveCredential(StoredCredential stored, SecretMaterial secret, Presentation presentation) {
+
+    /**
+     * @param now         the current time
+     * @param minValidity how long the token must still be good
+     * @return true when the access token is known to last at least that long, or has no known expiry
+     */
+    public boolean validFor(Instant now, Duration minValidity) {
+        return stored.accessExpiresAt().map(expiry -> !expiry.isBefore(now.plus(minValidity))).orElse(true);
+    }
+
+    /** @return the id and version only */
+    @Override
+    public String toString() {
+        return "LiveCredential[" + stored.id() + " v" + stored.version() + ", secret hidden]";
+    }
+}

@@ -1,0 +1,388 @@
+package dev.tokenkeeper.daemon.refresh;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.IssuedSecret;
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.RefreshOutcome;
+import dev.tokenkeeper.api.RefreshResult;
+import dev.tokenkeeper.api.SealedSecret;
+import dev.tokenkeeper.api.SecretMaterial;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenProvider;
+import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.daemon.config.RefreshPolicy;
+import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.daemon.crypto.UnsealException;
+import org.tinylog.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+/**
+ * The refresh pipeline: {@code lease -> decrypt -> provider.refresh -> encrypt -> compare-and-set ->
+ * release -> publish}.
+ *
+ * <p>One refresh per credential at a time in this process: later callers join the running one and
+ * share its result. Across processes, the store lease decides who refreshes, and the version
+ * compare-and-set fences a daemon whose lease ran out. New secret material is committed to the
+ * store before anything else sees it; the only moment a crash can lose a rotated refresh token is
+ * between the upstream's answer and that single durable write.
+ */
+public final class RefreshPipeline {
+
+    private final TokenStore store;
+    private final SecretSealer sealer;
+    private final Function<String, Optional<TokenProvider>> providers;
+    private final RefreshPlanner planner;
+    private final Backoff backoff;
+    private final RefreshPolicy policy;
+    private final Clock clock;
+    private final String owner;
+    private final TokenCache cache;
+    private final Map<CredentialId, CompletableFuture<RefreshReport>> inFlight = new ConcurrentHashMap<>();
+    private final Map<CredentialId, Integer> failures = new ConcurrentHashMap<>();
+    private final List<RefreshListener> listeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * @param store     where credentials live
+     * @param sealer    encryption at rest
+     * @param providers provider by id
+     * @param planner   when a credential is due
+     * @param backoff   retry delays
+     * @param policy    lease length and minimum interval
+     * @param clock     the time
+     * @param owner     this daemon's lease owner name
+     * @param cache     the opened credentials
+     */
+    public RefreshPipeline(TokenStore store, SecretSealer sealer, Function<String, Optional<TokenProvider>> providers,
+                           RefreshPlanner planner, Backoff backoff, RefreshPolicy policy, Clock clock, String owner,
+                           TokenCache cache) {
+        this.store = store;
+        this.sealer = sealer;
+        this.providers = providers;
+        this.planner = planner;
+        this.backoff = backoff;
+        this.policy = policy;
+        this.clock = clock;
+        this.owner = owner;
+        this.cache = cache;
+    }
+
+    /** @param listener told about every committed change */
+    public void addListener(RefreshListener listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Refreshes a credential if the trigger says it is needed, joining a refresh of the same
+     * credential that is already running in this process.
+     *
+     * @param id      the credential
+     * @param trigger why
+     * @return what happened
+     * @throws CredentialNotFoundException when there is no such credential
+     */
+    public RefreshReport refresh(CredentialId id, RefreshTrigger trigger) {
+        CompletableFuture<RefreshReport> mine = new CompletableFuture<>();
+        CompletableFuture<RefreshReport> running = inFlight.putIfAbsent(id, mine);
+        if (running != null) {
+            return running.join();
+        }
+        try {
+            RefreshReport report = runOnce(id, trigger);
+            mine.complete(report);
+            return report;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(id, mine);
+        }
+    }
+
+    /**
+     * Opens a stored credential and caches it.
+     *
+     * @param stored the row
+     * @return the opened credential
+     * @throws UnsealException when the secret cannot be opened
+     */
+    public LiveCredential open(StoredCredential stored) throws UnsealException {
+        Optional<LiveCredential> cached = cache.get(stored.id())
+                .filter(live -> live.stored().version() == stored.version());
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        SecretMaterial secret = sealer.open(stored.id(), stored.secret());
+        TokenProvider provider = provider(stored.id());
+        LiveCredential live = new LiveCredential(stored, secret, provider.present(secret));
+        cache.put(live);
+        return live;
+    }
+
+    /**
+     * Reads a credential from the store.
+     *
+     * @param id the credential
+     * @return the stored row
+     * @throws CredentialNotFoundException when there is none
+     */
+    public StoredCredential stored(CredentialId id) {
+        return store.get(id).orElseThrow(() -> new CredentialNotFoundException(id));
+    }
+
+    /**
+     * @param id the credential
+     * @return its provider
+     * @throws IllegalStateException when the provider is not installed
+     */
+    public TokenProvider provider(CredentialId id) {
+        return providers.apply(id.provider()).orElseThrow(() -> new IllegalStateException("provider '" + id.provider()
+                + "' is not installed: add its jar to the plugins folder (see `tokenkeeper providers`)"));
+    }
+
+    /**
+     * Tells the listeners about a credential (after an import or a delete, too).
+     *
+     * @param credential  the committed credential
+     * @param nextAttempt a planned retry, if any
+     */
+    public void publish(StoredCredential credential, Optional<Instant> nextAttempt) {
+        for (RefreshListener listener : listeners) {
+            try {
+                listener.changed(credential, nextAttempt);
+            } catch (RuntimeException e) {
+                Logger.error("listener failed for {}: {}", credential.id(), e.toString());
+            }
+        }
+    }
+
+    /** @param id the deleted credential */
+    public void forget(CredentialId id) {
+        cache.remove(id);
+        failures.remove(id);
+        listeners.forEach(listener -> listener.removed(id));
+    }
+
+    /**
+     * @param credential a credential
+     * @return whether this is due for a scheduled refresh now
+     */
+    public boolean isDue(StoredCredential credential) {
+        return planner.isDue(credential, keepAlive(credential.id()), clock.instant());
+    }
+
+    /**
+     * @param credential a credential
+     * @return when the schedule should refresh it
+     */
+    public Instant plan(StoredCredential credential) {
+        return planner.plan(credential, keepAlive(credential.id()));
+    }
+
+    private Duration keepAlive(CredentialId id) {
+        return providers.apply(id.provider()).map(TokenProvider::keepAlive).orElse(Duration.ofDays(1));
+    }
+
+    private RefreshReport runOnce(CredentialId id, RefreshTrigger trigger) {
+        StoredCredential stored = stored(id);
+        Optional<String> skip = reasonToSkip(stored, trigger);
+        if (skip.isPresent()) {
+            return new RefreshReport.Skipped(stored, skip.get());
+        }
+        Instant now = clock.instant();
+        if (!store.tryLease(id, owner, now.plus(policy.lease()))) {
+            return awaitOtherDaemon(stored);
+        }
+        try {
+            CrashPoint.reached("after-lease");
+            // Re-read under the lease: another daemon may have refreshed in between.
+            stored = stored(id);
+            skip = reasonToSkip(stored, trigger);
+            if (skip.isPresent()) {
+                return new RefreshReport.Skipped(stored, skip.get());
+            }
+            SecretMaterial secret;
+            try {
+                secret = open(stored).secret();
+            } catch (UnsealException e) {
+                return unreadable(stored, e);
+            }
+            TokenProvider provider = provider(id);
+            CrashPoint.reached("before-upstream");
+            Instant started = clock.instant();
+            RefreshResult result = callProvider(provider, secret);
+            Duration took = Duration.between(started, clock.instant());
+            CrashPoint.reached("after-upstream");
+            RefreshReport report;
+            if (result instanceof RefreshResult.Refreshed refreshed) {
+                report = committed(stored, refreshed.issued(), took, provider);
+            } else if (result instanceof RefreshResult.TransientFailure failure) {
+                report = retryLater(stored, failure, took);
+            } else {
+                report = needsHuman(stored, ((RefreshResult.PermanentFailure) result).reason(), took);
+            }
+            CrashPoint.reached("after-commit");
+            return report;
+        } finally {
+            try {
+                store.releaseLease(id, owner);
+            } catch (RuntimeException e) {
+                Logger.warn("could not release the refresh lease of {} ({}); it runs out by itself", id, e.getMessage());
+            }
+        }
+    }
+
+    private Optional<String> reasonToSkip(StoredCredential stored, RefreshTrigger trigger) {
+        Instant now = clock.instant();
+        boolean recentlyRefreshed = stored.lastRefreshAt()
+                .map(last -> Duration.between(last, now).compareTo(policy.minimumInterval()) < 0).orElse(false);
+        if (trigger instanceof RefreshTrigger.Forced) {
+            return Optional.empty();
+        }
+        if (stored.status() == CredentialStatus.REQUIRES_CONFIGURATION) {
+            return Optional.of("needs a new import");
+        }
+        if (trigger instanceof RefreshTrigger.Rejected rejected) {
+            if (stored.version() != rejected.version()) {
+                return Optional.of("already replaced");
+            }
+            return recentlyRefreshed ? Optional.of("refreshed moments ago") : Optional.empty();
+        }
+        if (trigger instanceof RefreshTrigger.OnDemand onDemand) {
+            boolean enough = stored.accessExpiresAt()
+                    .map(expiry -> !expiry.isBefore(now.plus(onDemand.minValidity()))).orElse(true);
+            return enough ? Optional.of("token valid long enough") : Optional.empty();
+        }
+        return isDue(stored) ? Optional.empty() : Optional.of("not due yet");
+    }
+
+    private RefreshReport awaitOtherDaemon(StoredCredential before) {
+        // Another daemon holds the lease: wait for its commit rather than spending the token twice.
+        Instant deadline = clock.instant().plus(policy.lease());
+        while (clock.instant().isBefore(deadline)) {
+            StoredCredential now = stored(before.id());
+            if (now.version() != before.version()) {
+                return new RefreshReport.Skipped(now, "refreshed by another daemon");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return new RefreshReport.Skipped(stored(before.id()), "another daemon holds the refresh lease");
+    }
+
+    private static RefreshResult callProvider(TokenProvider provider, SecretMaterial secret) {
+        try {
+            RefreshResult result = provider.refresh(secret);
+            if (result == null) {
+                return RefreshResult.TransientFailure.of(dev.tokenkeeper.api.FailureKind.BAD_RESPONSE,
+                        "provider returned nothing");
+            }
+            return result;
+        } catch (RuntimeException e) {
+            // A provider bug must not kill the pipeline; the exception's class is safe to show, its message may not be.
+            return RefreshResult.TransientFailure.of(dev.tokenkeeper.api.FailureKind.BAD_RESPONSE,
+                    "provider failed with " + e.getClass().getSimpleName());
+        }
+    }
+
+    private RefreshReport committed(StoredCredential before, IssuedSecret issued, Duration took, TokenProvider provider) {
+        Instant now = clock.instant();
+        SealedSecret sealed = sealer.seal(before.id(), issued.secret());
+        StoredCredential after = new StoredCredential(before.id(), CredentialStatus.ACTIVE, sealed, issued.issuedAt(),
+                issued.accessExpiresAt(), issued.refreshExpiresAt(), before.version() + 1, Optional.of(now),
+                Optional.empty(), now);
+        if (!store.compareAndSet(after, before.version())) {
+            // Our lease ran out and someone else wrote. Keep what is committed: it may already be in use.
+            StoredCredential current = stored(before.id());
+            Logger.error("refresh of {} could not be committed: version {} was replaced by {} while the upstream "
+                    + "answered (lease ran out); kept the committed one; if refreshes now fail, re-import it",
+                    before.id(), before.version(), current.version());
+            return new RefreshReport.Skipped(current, "lost the commit race");
+        }
+        failures.remove(before.id());
+        cache.put(new LiveCredential(after, issued.secret(), provider.present(issued.secret())));
+        appendHistory(new RefreshEvent(after.id(), now, RefreshOutcome.REFRESHED, "", took, after.version()));
+        Logger.info("refreshed {} (version {}): access token valid until {}, next refresh at {}", after.id(),
+                after.version(), after.accessExpiresAt().map(Instant::toString).orElse("unknown"),
+                plan(after));
+        publish(after, Optional.empty());
+        return new RefreshReport.Refreshed(after);
+    }
+
+    private RefreshReport retryLater(StoredCredential before, RefreshResult.TransientFailure failure, Duration took) {
+        Instant now = clock.instant();
+        int count = failures.merge(before.id(), 1, Integer::sum);
+        Duration delay = backoff.delay(count, failure.retryAfter(), now, before.accessExpiresAt());
+        Instant next = now.plus(delay);
+        String reason = failure.kind().wireName() + ": " + failure.reason();
+        boolean expired = before.accessExpiresAt().map(expiry -> !expiry.isAfter(now)).orElse(false);
+        CredentialStatus status = expired ? CredentialStatus.EXPIRED : CredentialStatus.ACTIVE;
+        StoredCredential after = before;
+        if (status != before.status() || !before.lastError().equals(Optional.of(reason))) {
+            StoredCredential candidate = before.withStatus(status, Optional.of(reason), now);
+            if (store.compareAndSet(candidate, before.version())) {
+                after = candidate;
+                cache.get(before.id()).ifPresent(live ->
+                        cache.put(new LiveCredential(candidate, live.secret(), live.presentation())));
+            }
+        }
+        appendHistory(new RefreshEvent(before.id(), now, RefreshOutcome.TRANSIENT_FAILURE, reason, took, after.version()));
+        Logger.warn("refresh of {} failed ({}, attempt {}): {}; {}; retry in {} s", before.id(), failure.kind().wireName(),
+                count, failure.reason(), expired ? "token expired" : "old token still served",
+                Math.max(1, delay.toSeconds()));
+        publish(after, Optional.of(next));
+        return new RefreshReport.RetryLater(after, reason, next);
+    }
+
+    private RefreshReport needsHuman(StoredCredential before, String reason, Duration took) {
+        Instant now = clock.instant();
+        failures.remove(before.id());
+        StoredCredential after = before.withStatus(CredentialStatus.REQUIRES_CONFIGURATION, Optional.of(reason), now);
+        if (!store.compareAndSet(after, before.version())) {
+            after = stored(before.id());
+        } else {
+            cache.remove(before.id());
+        }
+        appendHistory(new RefreshEvent(before.id(), now, RefreshOutcome.PERMANENT_FAILURE, reason, took, after.version()));
+        Logger.error("credential {} needs a human: {}", before.id(), reason);
+        publish(after, Optional.empty());
+        return new RefreshReport.NeedsHuman(after, reason);
+    }
+
+    private RefreshReport unreadable(StoredCredential before, UnsealException e) {
+        Instant now = clock.instant();
+        String reason = e.getMessage();
+        StoredCredential after = before.withStatus(CredentialStatus.ERROR, Optional.of(reason), now);
+        if (before.status() == CredentialStatus.ERROR && before.lastError().equals(Optional.of(reason))) {
+            after = before;
+        } else if (!store.compareAndSet(after, before.version())) {
+            after = stored(before.id());
+        }
+        Logger.error("credential {} cannot be decrypted: {}", before.id(), reason);
+        publish(after, Optional.empty());
+        return new RefreshReport.NeedsHuman(after, reason);
+    }
+
+    private void appendHistory(RefreshEvent event) {
+        try {
+            store.appendHistory(event);
+        } catch (RuntimeException e) {
+            // History is for reports; a failure to append must not undo a committed refresh.
+            Logger.warn("could not append history for {}: {}", event.id(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.tokenkeeper.daemon.refresh;
+
+import java.time.Duration;
+
+/** Why a refresh was asked for; decides whether it still needs doing once the lease is held. */
+public sealed interface RefreshTrigger {
+
+    /** The schedule fired: refresh if the plan says it is due. */
+    record Scheduled() implements RefreshTrigger {
+    }
+
+    /** A user asked for it ({@code refresh --force}): refresh regardless. */
+    record Forced() implements RefreshTrigger {
+    }
+
+    /**
+     * A consumer needs a token valid for at least this long.
+     *
+     * @param minValidity how long the access token must still be valid
+     */
+    record OnDemand(Duration minValidity) implements RefreshTrigger {
+    }
+
+    /**
+     * A consumer or the validation sweep saw the token of this version rejected; refresh unless the
+     * credential has moved on since.
+     *
+     * @param version the version whose token was rejected
+     */
+    record Rejected(long version) implements RefreshTrigger {
+    }
+}

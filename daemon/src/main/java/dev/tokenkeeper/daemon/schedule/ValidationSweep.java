@@ -1,0 +1,78 @@
+package dev.tokenkeeper.daemon.schedule;
+
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.ValidationResult;
+import dev.tokenkeeper.daemon.crypto.UnsealException;
+import dev.tokenkeeper.daemon.refresh.LiveCredential;
+import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
+import dev.tokenkeeper.daemon.refresh.RefreshTrigger;
+import org.tinylog.Logger;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The periodic validation sweep: asks each provider whether the current token is still accepted
+ * (catching tokens revoked before their expiry), refreshes those that were rejected, and re-plans
+ * every credential from the store (picking up changes made by other daemons).
+ */
+public final class ValidationSweep {
+
+    private final RefreshPipeline pipeline;
+    private final java.util.function.Supplier<List<StoredCredential>> credentials;
+    private final Consumer<StoredCredential> replan;
+
+    /**
+     * @param pipeline    the refresh pipeline
+     * @param credentials reads every stored credential
+     * @param replan      puts a credential back on the schedule
+     */
+    public ValidationSweep(RefreshPipeline pipeline, java.util.function.Supplier<List<StoredCredential>> credentials,
+                           Consumer<StoredCredential> replan) {
+        this.pipeline = pipeline;
+        this.credentials = credentials;
+        this.replan = replan;
+    }
+
+    /** Runs one sweep; never throws. */
+    public void run() {
+        List<StoredCredential> all;
+        try {
+            all = credentials.get();
+        } catch (RuntimeException e) {
+            Logger.warn("validation sweep skipped: store unavailable ({})", e.getMessage());
+            return;
+        }
+        int accepted = 0;
+        int rejected = 0;
+        int inconclusive = 0;
+        for (StoredCredential credential : all) {
+            if (credential.status() == CredentialStatus.REQUIRES_CONFIGURATION) {
+                continue;
+            }
+            try {
+                LiveCredential live = pipeline.open(credential);
+                ValidationResult result = pipeline.provider(credential.id()).validate(live.secret());
+                if (result instanceof ValidationResult.Rejected rejection) {
+                    rejected++;
+                    Logger.warn("validation: upstream rejected the token of {} ({}); refreshing", credential.id(),
+                            rejection.reason());
+                    pipeline.refresh(credential.id(), new RefreshTrigger.Rejected(credential.version()));
+                } else if (result instanceof ValidationResult.Inconclusive unknown) {
+                    inconclusive++;
+                    Logger.info("validation of {} inconclusive ({}: {})", credential.id(), unknown.kind().wireName(),
+                            unknown.reason());
+                } else {
+                    accepted++;
+                }
+                replan.accept(pipeline.stored(credential.id()));
+            } catch (UnsealException e) {
+                pipeline.refresh(credential.id(), new RefreshTrigger.Scheduled());
+            } catch (RuntimeException e) {
+                Logger.warn("validation of {} failed: {}", credential.id(), e.getMessage());
+            }
+        }
+        Logger.info("validation sweep: {} accepted, {} rejected, {} inconclusive", accepted, rejected, inconclusive);
+    }
+}
