@@ -1,0 +1,98 @@
+package dev.tokenkeeper.store.sqlite;
+
+import dev.tokenkeeper.api.StoreException;
+import java.nio.file.Path;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The store's tables and how to get an existing database to them. The version lives in
+ * {@code PRAGMA user_version}; each {@link Migration} runs in its own write transaction, which also
+ * re-reads the version, so two daemons starting at once on a new file do not both apply a step.
+ */
+final class Schema {
+
+    /** Every step, in order; step {@code i} has version {@code i + 1}. Append, never edit. */
+    static final List<Migration> MIGRATIONS = List.of(
+            new Migration(1, "credentials and refresh history", List.of(
+                    """
+                    CREATE TABLE credentials (
+                        id                 TEXT    NOT NULL PRIMARY KEY,
+                        provider           TEXT    NOT NULL,
+                        account            TEXT    NOT NULL,
+                        status             TEXT    NOT NULL,
+                        sealed_secret      BLOB    NOT NULL,
+                        issued_at          INTEGER NOT NULL,
+                        access_expires_at  INTEGER,
+                        refresh_expires_at INTEGER,
+                        version            INTEGER NOT NULL,
+                        last_refresh_at    INTEGER,
+                        last_error         TEXT,
+                        updated_at         INTEGER NOT NULL,
+                        lease_owner        TEXT,
+                        lease_until        INTEGER
+                    )""",
+                    """
+                    CREATE TABLE refresh_history (
+                        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+                        credential_id TEXT    NOT NULL,
+                        at            INTEGER NOT NULL,
+                        outcome       TEXT    NOT NULL,
+                        detail        TEXT    NOT NULL,
+                        duration_ms   INTEGER NOT NULL,
+                        version       INTEGER NOT NULL
+                    )""",
+                    "CREATE INDEX refresh_history_by_credential ON refresh_history (credential_id, at)")));
+
+    /** The version this code writes and reads. */
+    static final int CURRENT_VERSION = MIGRATIONS.size();
+
+    private Schema() {
+    }
+
+    /**
+     * Brings the database to {@link #CURRENT_VERSION}.
+     *
+     * @param jdbi the database
+     * @param file the file, for messages
+     * @throws StoreException when the database is newer than this code
+     * @throws org.jdbi.v3.core.JdbiException when SQLite fails; the caller translates it
+     */
+    static void migrate(Jdbi jdbi, Path file) {
+        int found = jdbi.withHandle(Schema::userVersion);
+        refuseNewer(found, file);
+        for (Migration migration : MIGRATIONS) {
+            if (migration.version() <= found) {
+                continue;
+            }
+            jdbi.useTransaction(handle -> {
+                int now = userVersion(handle);
+                refuseNewer(now, file);
+                if (now >= migration.version()) {
+                    return; // another process applied it meanwhile
+                }
+                for (String statement : migration.statements()) {
+                    handle.execute(statement);
+                }
+                // Part of the same transaction: the step and its version commit together.
+                handle.execute("PRAGMA user_version = " + migration.version());
+            });
+        }
+    }
+
+    /**
+     * @param handle an open handle
+     * @return the database's {@code PRAGMA user_version}
+     */
+    static int userVersion(Handle handle) {
+        return handle.createQuery("PRAGMA user_version").mapTo(Integer.class).one();
+    }
+
+    private static void refuseNewer(int found, Path file) {
+        if (found > CURRENT_VERSION) {
+            throw new StoreException("sqlite: " + file + ": database schema version " + found
+                    + " is newer than this tokenkeeper (" + CURRENT_VERSION + "): upgrade tokenkeeper");
+        }
+    }
+}

@@ -1,0 +1,328 @@
+package dev.tokenkeeper.store.sqlite;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.StoreException;
+import dev.tokenkeeper.api.StoreUnavailableException;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/**
+ * The embedded default {@link TokenStore}: one SQLite file in WAL mode, shared safely by several
+ * daemon processes. Every coordination step ({@link #compareAndSet}, {@link #tryLease},
+ * {@link #releaseLease}, {@link #insert}) is a single conditional statement, so it is atomic across
+ * processes without a read first.
+ *
+ * <p>Settings: {@code TOKENKEEPER_SQLITE_PATH} (the file; default {@code <state>/tokenkeeper.db},
+ * a relative path is taken inside the state folder) and {@code TOKENKEEPER_SQLITE_SYNCHRONOUS}
+ * ({@code FULL}, the default, or {@code NORMAL}). Instants are kept to the millisecond.
+ *
+ * <p>Thread-safe: each call borrows its own connection from a small pool.
+ */
+public final class SqliteTokenStore implements TokenStore {
+
+    private static final int IDLE_CONNECTIONS = 4;
+    private static final String TMPDIR_PROPERTY = "org.sqlite.tmpdir";
+
+    /** Everything that exists only between {@link #open} and {@link #close}. */
+    private record Opened(Path file, Jdbi jdbi, ConnectionPool pool, SqliteErrors errors, Clock clock) {
+    }
+
+    /** How long a statement waits for a lock held by another connection or daemon process. */
+    static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Duration busyTimeout;
+    private volatile Opened opened;
+    private volatile boolean closed;
+
+    /** Creates a store that does nothing until {@link #open}; {@link java.util.ServiceLoader} calls this. */
+    public SqliteTokenStore() {
+        this(DEFAULT_BUSY_TIMEOUT);
+    }
+
+    /** @param busyTimeout how long to wait for a lock before {@link StoreUnavailableException} */
+    SqliteTokenStore(Duration busyTimeout) {
+        this.busyTimeout = Objects.requireNonNull(busyTimeout, "busyTimeout");
+    }
+
+    /** @return {@code sqlite} */
+    @Override
+    public String id() {
+        return "sqlite";
+    }
+
+    /** @return one line for {@code tokenkeeper providers} */
+    @Override
+    public String description() {
+        return "SQLite file in the state folder (embedded, default)";
+    }
+
+    /**
+     * Creates the file (mode 0600) and its folders if needed, switches it to WAL and migrates the
+     * schema.
+     *
+     * @param context settings, state folder and clock
+     * @throws StoreException when the file cannot be created or used, or its schema is newer than
+     *                        this code; the message names the file and what to do
+     */
+    @Override
+    public synchronized void open(PluginContext context) {
+        Objects.requireNonNull(context, "context");
+        if (opened != null || closed) {
+            throw new IllegalStateException("sqlite store: open() may be called only once");
+        }
+        SqliteSettings settings = SqliteSettings.from(context);
+        if (System.getProperty(TMPDIR_PROPERTY) == null) {
+            // Where sqlite-jdbc unpacks its native library; /tmp may be private or noexec under systemd.
+            System.setProperty(TMPDIR_PROPERTY, context.stateDirectory().toAbsolutePath().toString());
+        }
+        Path file = settings.file();
+        DatabaseFile.prepare(file);
+        ConnectionPool pool = new ConnectionPool(settings, busyTimeout, IDLE_CONNECTIONS);
+        SqliteErrors errors = new SqliteErrors(file, busyTimeout);
+        try {
+            Jdbi jdbi = Jdbi.create(pool);
+            jdbi.useHandle(handle -> {
+                String mode = handle.createQuery("PRAGMA journal_mode = WAL").mapTo(String.class).one();
+                if (!"wal".equalsIgnoreCase(mode)) {
+                    throw new StoreException("sqlite: " + file + " cannot use write-ahead logging (journal mode"
+                            + " stayed '" + mode + "'): keep the database on a local file system");
+                }
+            });
+            Schema.migrate(jdbi, file);
+            opened = new Opened(file, jdbi, pool, errors, context.clock());
+        } catch (JdbiException e) {
+            pool.close();
+            throw errors.translate("open the database", e);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Optional<StoredCredential> get(CredentialId id) {
+        Objects.requireNonNull(id, "id");
+        return call("read credential " + id, (open, handle) -> handle
+                .createQuery("SELECT " + CredentialRows.COLUMNS + " FROM credentials WHERE id = :id")
+                .bind("id", id.toString())
+                .map(credentialMapper(open))
+                .findOne());
+    }
+
+    @Override
+    public List<StoredCredential> list() {
+        return call("list credentials", (open, handle) -> handle
+                .createQuery("SELECT " + CredentialRows.COLUMNS + " FROM credentials ORDER BY id")
+                .map(credentialMapper(open))
+                .list());
+    }
+
+    /**
+     * @param credential the credential, normally with version 1
+     * @return false when a credential with that id already exists (nothing is written)
+     */
+    @Override
+    public boolean insert(StoredCredential credential) {
+        Objects.requireNonNull(credential, "credential");
+        return call("insert credential " + credential.id(), (open, handle) -> CredentialRows.bind(handle
+                .createUpdate("INSERT INTO credentials (" + CredentialRows.COLUMNS + ") VALUES ("
+                        + CredentialRows.VALUES + ") ON CONFLICT (id) DO NOTHING"), credential)
+                .execute() == 1);
+    }
+
+    /**
+     * One {@code UPDATE ... WHERE id = ? AND version = ?}; the lease columns are left as they are.
+     *
+     * @param updated         the new state; its version must be {@code expectedVersion + 1}
+     * @param expectedVersion the version the caller read
+     * @return true when written; false when the stored version differs or the credential is gone
+     */
+    @Override
+    public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
+        Objects.requireNonNull(updated, "updated");
+        if (updated.version() != expectedVersion + 1) {
+            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
+                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
+        }
+        return call("update credential " + updated.id(), (open, handle) -> CredentialRows.bind(handle
+                .createUpdate("UPDATE credentials SET " + CredentialRows.ASSIGNMENTS
+                        + " WHERE id = :id AND version = :expected_version"), updated)
+                .bind("expected_version", expectedVersion)
+                .execute() == 1);
+    }
+
+    /**
+     * Deletes the credential row; its history stays.
+     *
+     * @param id the credential
+     * @return false when there was none
+     */
+    @Override
+    public boolean delete(CredentialId id) {
+        Objects.requireNonNull(id, "id");
+        return call("delete credential " + id, (open, handle) -> handle
+                .createUpdate("DELETE FROM credentials WHERE id = :id")
+                .bind("id", id.toString())
+                .execute() == 1);
+    }
+
+    /**
+     * One conditional {@code UPDATE}: taken when nobody holds the lease, it ran out by the context
+     * clock, or {@code owner} holds it already (then {@code until} replaces its end).
+     *
+     * @param id    the credential
+     * @param owner a name unique to the calling daemon process
+     * @param until when the lease runs out if not released
+     * @return true when the caller now holds the lease; false also when the credential is gone
+     */
+    @Override
+    public boolean tryLease(CredentialId id, String owner, Instant until) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(until, "until");
+        return call("lease credential " + id, (open, handle) -> handle
+                .createUpdate("UPDATE credentials SET lease_owner = :owner, lease_until = :until"
+                        + " WHERE id = :id AND (lease_owner IS NULL OR lease_until IS NULL"
+                        + " OR lease_until <= :now OR lease_owner = :owner)")
+                .bind("id", id.toString())
+                .bind("owner", owner)
+                .bind("until", until.toEpochMilli())
+                .bind("now", open.clock().millis())
+                .execute() == 1);
+    }
+
+    @Override
+    public void releaseLease(CredentialId id, String owner) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(owner, "owner");
+        call("release the lease of credential " + id, (open, handle) -> handle
+                .createUpdate("UPDATE credentials SET lease_owner = NULL, lease_until = NULL"
+                        + " WHERE id = :id AND lease_owner = :owner")
+                .bind("id", id.toString())
+                .bind("owner", owner)
+                .execute());
+    }
+
+    @Override
+    public void appendHistory(RefreshEvent event) {
+        Objects.requireNonNull(event, "event");
+        call("append history of credential " + event.id(), (open, handle) -> HistoryRows.bind(handle
+                .createUpdate("INSERT INTO refresh_history (" + HistoryRows.COLUMNS + ") VALUES ("
+                        + HistoryRows.VALUES + ")"), event)
+                .execute());
+    }
+
+    /**
+     * @param id    the credential
+     * @param since the earliest time to include
+     * @param limit the most events to return; 0 gives an empty list
+     * @return the newest {@code limit} events at or after {@code since}, oldest first (events with
+     *         the same time in the order they were appended)
+     * @throws IllegalArgumentException when {@code limit} is negative
+     */
+    @Override
+    public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(since, "since");
+        if (limit < 0) {
+            throw new IllegalArgumentException("history limit must not be negative: " + limit);
+        }
+        if (limit == 0) {
+            state();
+            return List.of();
+        }
+        return call("read history of credential " + id, (open, handle) -> handle
+                .createQuery("SELECT " + HistoryRows.COLUMNS + " FROM (SELECT seq, " + HistoryRows.COLUMNS
+                        + " FROM refresh_history WHERE credential_id = :id AND at >= :since"
+                        + " ORDER BY at DESC, seq DESC LIMIT :limit) ORDER BY at, seq")
+                .bind("id", id.toString())
+                .bind("since", since.toEpochMilli())
+                .bind("limit", limit)
+                .map(historyMapper(open))
+                .list());
+    }
+
+    /** Closes the idle connections; later calls throw {@link StoreException}. Safe to call twice. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        Opened current = opened;
+        opened = null;
+        if (current != null) {
+            current.pool().close();
+        }
+    }
+
+    /** @return a short description naming the file, for logs */
+    @Override
+    public String toString() {
+        Opened current = opened;
+        return "SqliteTokenStore[" + (current == null ? (closed ? "closed" : "not open") : current.file()) + "]";
+    }
+
+    /** One database operation on a borrowed connection. */
+    @FunctionalInterface
+    private interface Operation<R> {
+        R run(Opened open, Handle handle);
+    }
+
+    private <R> R call(String action, Operation<R> operation) {
+        Opened open = state();
+        HandleCallback<R, RuntimeException> callback = handle -> operation.run(open, handle);
+        try {
+            return open.jdbi().withHandle(callback);
+        } catch (JdbiException e) {
+            throw open.errors().translate(action, e);
+        }
+    }
+
+    private Opened state() {
+        Opened current = opened;
+        if (current == null) {
+            if (closed) {
+                throw new StoreException("sqlite: the store is closed: this is a bug in tokenkeeper's shutdown order");
+            }
+            throw new IllegalStateException("sqlite store used before open()");
+        }
+        return current;
+    }
+
+    private static RowMapper<StoredCredential> credentialMapper(Opened open) {
+        return (rows, context) -> {
+            try {
+                return CredentialRows.read(rows);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw unreadable(open, "credential", e);
+            }
+        };
+    }
+
+    private static RowMapper<RefreshEvent> historyMapper(Opened open) {
+        return (rows, context) -> {
+            try {
+                return HistoryRows.read(rows);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw unreadable(open, "history", e);
+            }
+        };
+    }
+
+    private static StoreException unreadable(Opened open, String what, RuntimeException e) {
+        return new StoreException("sqlite: " + open.file() + " holds a " + what + " row this tokenkeeper cannot read ("
+                + e.getMessage() + "): was it written by a newer version or edited by hand?", e);
+    }
+}
