@@ -252,6 +252,9 @@ public final class RefreshPipeline {
         if (stored.status() == CredentialStatus.REQUIRES_CONFIGURATION) {
             return Optional.of("needs a new import");
         }
+        if (trigger instanceof RefreshTrigger.Retry) {
+            return Optional.empty();
+        }
         if (trigger instanceof RefreshTrigger.Rejected rejected) {
             if (stored.version() != rejected.version()) {
                 return Optional.of("already replaced");

@@ -9,6 +9,10 @@ public sealed interface RefreshTrigger {
     record Scheduled() implements RefreshTrigger {
     }
 
+    /** A retry after a transient failure: refresh unless a human is needed. */
+    record Retry() implements RefreshTrigger {
+    }
+
     /** A user asked for it ({@code refresh --force}): refresh regardless. */
     record Forced() implements RefreshTrigger {
     }

@@ -62,7 +62,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         properties.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
         this.quartz = new StdSchedulerFactory(properties).getScheduler();
         ValidationSweep sweep = new ValidationSweep(pipeline, credentials, this::plan);
-        quartz.setJobFactory(new PipelineJobFactory(pipeline, sweep));
+        quartz.setJobFactory(new PipelineJobFactory(pipeline, sweep, this::plan));
         quartz.addJob(JobBuilder.newJob(RefreshJob.class).withIdentity("refresh", REFRESH_GROUP).storeDurably().build(), true);
         quartz.addJob(JobBuilder.newJob(SweepJob.class).withIdentity(SWEEP_JOB).storeDurably().build(), true);
         scheduleSweep();
@@ -132,7 +132,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     @Override
     public void changed(StoredCredential credential, Optional<Instant> nextAttempt) {
         if (nextAttempt.isPresent()) {
-            fireAt(credential.id(), nextAttempt.get());
+            fireAt(credential.id(), nextAttempt.get(), true);
         } else {
             plan(credential);
         }
@@ -157,7 +157,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
             removed(credential.id());
             return;
         }
-        fireAt(credential.id(), pipeline.plan(credential));
+        fireAt(credential.id(), pipeline.plan(credential), false);
     }
 
     /**
@@ -173,11 +173,12 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         }
     }
 
-    private void fireAt(CredentialId id, Instant at) {
+    private void fireAt(CredentialId id, Instant at, boolean retry) {
         Trigger trigger = TriggerBuilder.newTrigger()
                 .withIdentity(triggerKey(id))
                 .forJob("refresh", REFRESH_GROUP)
                 .usingJobData(RefreshJob.CREDENTIAL, id.toString())
+                .usingJobData(RefreshJob.RETRY, retry)
                 .startAt(Date.from(at))
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
                 .build();

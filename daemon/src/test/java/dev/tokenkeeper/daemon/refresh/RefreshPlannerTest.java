@@ -1,0 +1,66 @@
+package dev.tokenkeeper.daemon.refresh;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.SealedSecret;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.daemon.config.RefreshPolicy;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RefreshPlannerTest {
+
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private static final RefreshPolicy POLICY = new RefreshPolicy(Duration.ofSeconds(60), Duration.ofSeconds(300),
+            Duration.ofSeconds(30), Duration.ofSeconds(900), Duration.ofSeconds(1), Duration.ofSeconds(120));
+
+    private static StoredCredential credential(Duration access, Optional<Duration> refresh) {
+        return new StoredCredential(new CredentialId("gazelle", "a"), CredentialStatus.ACTIVE, SealedSecret.of(new byte[] {1}),
+                T0, Optional.of(T0.plus(access)), refresh.map(T0::plus), 1, Optional.of(T0), Optional.empty(), T0);
+    }
+
+    @Test
+    void vintedSessionIsRefreshedTenPercentBeforeTheAccessTokenExpires() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(1));
+        StoredCredential vinted = credential(Duration.ofHours(2), Optional.of(Duration.ofDays(7)));
+        assertEquals(T0.plus(Duration.ofMinutes(108)), planner.dueAt(vinted, Duration.ofDays(1)));
+    }
+
+    @Test
+    void keepAliveWinsForLongLivedTokens() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(1));
+        StoredCredential gazelle = credential(Duration.ofDays(30), Optional.empty());
+        assertEquals(T0.plus(Duration.ofDays(1)), planner.dueAt(gazelle, Duration.ofDays(1)));
+    }
+
+    @Test
+    void marginIsAtLeastTheMinimumButNeverMoreThanHalfTheLifetime() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(1));
+        assertEquals(T0.plus(Duration.ofSeconds(240)), planner.dueAt(credential(Duration.ofSeconds(300), Optional.empty()),
+                Duration.ofDays(1)), "10% of 300 s is below the 60 s minimum");
+        assertEquals(T0.plus(Duration.ofSeconds(2)), planner.dueAt(credential(Duration.ofSeconds(4), Optional.empty()),
+                Duration.ofDays(1)), "a 4 s token is refreshed at half its life, not in a loop");
+    }
+
+    @Test
+    void jitterOnlyMovesEarlierAndStaysWithinFivePercent() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(7));
+        StoredCredential c = credential(Duration.ofHours(2), Optional.empty());
+        Instant due = planner.dueAt(c, Duration.ofDays(1));
+        for (int i = 0; i < 1000; i++) {
+            Instant planned = planner.plan(c, Duration.ofDays(1));
+            assertFalse(planned.isAfter(due));
+            assertTrue(Duration.between(planned, due).compareTo(Duration.ofMinutes(108).dividedBy(20)) <= 0);
+            assertTrue(planner.isDue(c, Duration.ofDays(1), planned), "a trigger fired at its plan is due");
+        }
+        assertFalse(planner.isDue(c, Duration.ofDays(1), T0.plus(Duration.ofMinutes(90))));
+    }
+}
