@@ -26,10 +26,12 @@ module dev.tokenkeeper.daemon {
     // Quartz instantiates job classes reflectively.
     exports dev.tokenkeeper.daemon.schedule to org.quartz;
     // tinylog instantiates its writer reflectively.
-    exports dev.tokenkeeper.daemon.log to org.tinylog.impl;
+    exports dev.tokenkeeper.daemon.log to org.tinylog.api, org.tinylog.impl;
+    opens dev.tokenkeeper.daemon.log to org.tinylog.api, org.tinylog.impl;
     // picocli reads command classes reflectively.
     opens dev.tokenkeeper.daemon.cli to info.picocli;
     // Jackson reads and writes the API's records.
     opens dev.tokenkeeper.daemon.http to com.fasterxml.jackson.databind;
+    opens dev.tokenkeeper.daemon.schedule to com.fasterxml.jackson.databind;
     opens dev.tokenkeeper.daemon.crypto to com.fasterxml.jackson.databind;
 }

@@ -105,20 +105,30 @@ public final class MasterKeyLoader {
     /**
      * Replaces the generated key {@code <state>/master.key} with a new random one, first keeping
      * the old one as {@code <state>/keys/retired-<id>.key} so secrets sealed with it still open.
-     * Only meaningful when the daemon's key comes from the state folder (no other source
-     * configured); with a configured key, the user puts the old key into {@code <state>/keys/}
-     * and configures a new one instead. A crash part-way leaves both keys readable.
+     * Refused when the key comes from a configured source (file, systemd credential, environment,
+     * passphrase), which tokenkeeper cannot rewrite: there the user copies the old key into
+     * {@code <state>/keys/retired-<name>.key}, configures a new one and restarts. A crash part-way
+     * leaves both keys readable.
      *
+     * @param settings       the same settings {@link #load} was given
      * @param stateDirectory the daemon's state folder
-     * @return the new key; pass it to {@link Keyring#rotateTo} and re-seal
-     * @throws KeyConfigurationException when there is no generated key or a file cannot be written
+     * @return the new key; pass it to {@link Keyring#rotateTo} and re-seal every secret
+     * @throws KeyConfigurationException when the key is configured rather than generated, there is
+     *                                   no generated key, or a file cannot be written
      */
-    public static MasterKey rotateGeneratedKey(Path stateDirectory) throws KeyConfigurationException {
+    public static MasterKey rotateGeneratedKey(Function<String, Optional<String>> settings, Path stateDirectory)
+            throws KeyConfigurationException {
+        Optional<String> configured = configuredSource(settings);
+        if (configured.isPresent()) {
+            throw new KeyConfigurationException("the master key comes from " + configured.get()
+                    + ", which tokenkeeper cannot rewrite: copy the old key into "
+                    + stateDirectory.resolve(RETIRED_KEYS_FOLDER).resolve("retired-<name>.key")
+                    + " (mode 0600), configure a new key, restart, then re-seal");
+        }
         Path keyFile = stateDirectory.resolve(GENERATED_KEY_FILE);
         if (!Files.exists(keyFile)) {
             throw new KeyConfigurationException("there is no generated master key " + keyFile
-                    + " to rotate: the key comes from a configured source; put the old key into "
-                    + stateDirectory.resolve(RETIRED_KEYS_FOLDER) + "/retired-<name>.key and configure a new one");
+                    + " to rotate: start the daemon once to generate it");
         }
         MasterKey old = KeyFiles.readKeyFile(keyFile, "master key file", Exposure.GROUP_OR_OTHERS);
         Path keys = stateDirectory.resolve(RETIRED_KEYS_FOLDER);
@@ -276,6 +286,24 @@ public final class MasterKeyLoader {
             keys.add(KeyFiles.readKeyFile(file, "retired key file", Exposure.GROUP_OR_OTHERS));
         }
         return keys;
+    }
+
+    /** @return the name of the configured key source, if any (the generated key is not one) */
+    private static Optional<String> configuredSource(Function<String, Optional<String>> settings) {
+        if (setting(settings, MASTER_KEY_FILE).isPresent()) {
+            return Optional.of(MASTER_KEY_FILE);
+        }
+        Optional<String> credentials = setting(settings, CREDENTIALS_DIRECTORY);
+        if (credentials.isPresent() && Files.exists(Path.of(credentials.get().strip()).resolve(CREDENTIAL_NAME))) {
+            return Optional.of("the systemd credential " + CREDENTIAL_NAME);
+        }
+        if (setting(settings, MASTER_KEY).isPresent()) {
+            return Optional.of(MASTER_KEY);
+        }
+        if (setting(settings, PASSPHRASE).isPresent()) {
+            return Optional.of("the passphrase " + PASSPHRASE);
+        }
+        return Optional.empty();
     }
 
     private static Optional<String> setting(Function<String, Optional<String>> settings, String name) {

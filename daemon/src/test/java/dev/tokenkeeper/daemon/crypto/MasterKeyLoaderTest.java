@@ -410,7 +410,7 @@ class MasterKeyLoaderTest {
         LoadedKey before = load();
         SealedSecret sealed = new SecretSealer(before.keyring()).seal(id, tokens);
 
-        MasterKey next = MasterKeyLoader.rotateGeneratedKey(state);
+        MasterKey next = MasterKeyLoader.rotateGeneratedKey(settings(), state);
         Path retired = state.resolve("keys/retired-" + before.keyring().current().id() + ".key");
         assertEquals("rw-------", mode(retired));
         assertEquals("rw-------", mode(state.resolve("master.key")));
@@ -431,7 +431,22 @@ class MasterKeyLoaderTest {
 
     @Test
     void rotatingWithoutAGeneratedKeyIsRefused() {
-        KeyConfigurationException e = assertThrows(KeyConfigurationException.class, () -> MasterKeyLoader.rotateGeneratedKey(state));
+        KeyConfigurationException e = assertThrows(KeyConfigurationException.class,
+                () -> MasterKeyLoader.rotateGeneratedKey(settings(), state));
         assertTrue(e.getMessage().startsWith("there is no generated master key " + state.resolve("master.key")), e.getMessage());
+    }
+
+    @Test
+    void rotatingAConfiguredKeyIsRefusedAndChangesNothing() throws Exception {
+        LoadedKey generated = load();
+        env.put(MasterKeyLoader.PASSPHRASE, PASSPHRASE);
+        KeyConfigurationException e = assertThrows(KeyConfigurationException.class,
+                () -> MasterKeyLoader.rotateGeneratedKey(settings(), state));
+        assertEquals("the master key comes from the passphrase VINTED_CREDENTIALS_SECRET, which tokenkeeper cannot rewrite:"
+                + " copy the old key into " + state.resolve("keys/retired-<name>.key")
+                + " (mode 0600), configure a new key, restart, then re-seal", e.getMessage());
+        env.clear();
+        assertEquals(generated.keyring(), load().keyring());
+        assertFalse(Files.exists(state.resolve("keys")));
     }
 }

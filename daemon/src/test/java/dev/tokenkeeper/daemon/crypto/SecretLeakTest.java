@@ -114,7 +114,7 @@ class SecretLeakTest {
         Path state = temp.resolve("s10");
         load(Map.of(), state);
         secretKey(Files.readAllBytes(state.resolve("master.key")));
-        MasterKey next = MasterKeyLoader.rotateGeneratedKey(state);
+        MasterKey next = MasterKeyLoader.rotateGeneratedKey(name -> Optional.empty(), state);
         texts.add(next.toString());
         secretKey(next.bytes());
         load(Map.of(), state);

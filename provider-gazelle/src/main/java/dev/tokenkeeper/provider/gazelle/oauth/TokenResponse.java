@@ -1,0 +1,76 @@
+package dev.tokenkeeper.provider.gazelle.oauth;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenkeeper.api.IssuedSecret;
+import dev.tokenkeeper.api.SecretMaterial;
+import dev.tokenkeeper.provider.gazelle.json.Json;
+import dev.tokenkeeper.provider.gazelle.secret.GazelleSecret;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Reads a successful token-endpoint answer
+ * {@code {access_token, refresh_token?, expires_in, token_type, created_at?, refresh_token_expires_in?}}.
+ *
+ * <p>Once the upstream has answered 200 with an access token it may already have spent the old
+ * refresh token, so everything but the access token is read leniently: an unreadable field is
+ * treated as absent rather than failing the refresh and losing the new tokens.
+ */
+public final class TokenResponse {
+
+    /**
+     * A {@code created_at} further than this from the time the answer arrived is not believed (a
+     * broken server clock or milliseconds) and the arrival time is used: an expiry in the past
+     * would make the daemon refresh again at once.
+     */
+    private static final Duration BELIEVABLE_CLOCK_SKEW = Duration.ofHours(1);
+
+    /** A hundred years: a longer lifetime is nonsense and is treated as unknown. */
+    private static final double LONGEST_LIFETIME_SECONDS = 100 * 365.25 * 24 * 3600;
+
+    private TokenResponse() {
+    }
+
+    /**
+     * @param body       the body of a 2xx answer
+     * @param previous   the secret material before the refresh (empty for a code exchange)
+     * @param receivedAt when the answer arrived
+     * @return the new secret: the previous refresh token and token type are kept when the answer
+     *         has none; empty when the body is not a JSON object with a non-blank access token
+     */
+    public static Optional<IssuedSecret> parse(byte[] body, SecretMaterial previous, Instant receivedAt) {
+        return Json.object(body).flatMap(object -> read(object, previous, receivedAt));
+    }
+
+    private static Optional<IssuedSecret> read(ObjectNode object, SecretMaterial previous, Instant receivedAt) {
+        Optional<String> accessToken = Json.text(object.get(GazelleSecret.ACCESS_TOKEN));
+        if (accessToken.isEmpty()) {
+            return Optional.empty();
+        }
+        SecretMaterial secret = previous.with(GazelleSecret.ACCESS_TOKEN, accessToken.get());
+        Optional<String> refreshToken = Json.text(object.get(GazelleSecret.REFRESH_TOKEN));
+        if (refreshToken.isPresent()) {
+            secret = secret.with(GazelleSecret.REFRESH_TOKEN, refreshToken.get());
+        }
+        String tokenType = Json.text(object.get(GazelleSecret.TOKEN_TYPE))
+                .orElse(previous.field(GazelleSecret.TOKEN_TYPE).orElse(GazelleSecret.DEFAULT_TOKEN_TYPE));
+        secret = secret.with(GazelleSecret.TOKEN_TYPE, GazelleSecret.normalizeTokenType(tokenType));
+
+        Instant issuedAt = Json.number(object.get("created_at"))
+                .filter(seconds -> seconds > 0)
+                .map(seconds -> Instant.ofEpochMilli(Math.round(seconds * 1000)))
+                .filter(createdAt -> Duration.between(createdAt, receivedAt).abs().compareTo(BELIEVABLE_CLOCK_SKEW) <= 0)
+                .orElse(receivedAt);
+        return Optional.of(new IssuedSecret(secret, issuedAt,
+                seconds(object, "expires_in").map(issuedAt::plus),
+                seconds(object, "refresh_token_expires_in").map(issuedAt::plus)));
+    }
+
+    private static Optional<Duration> seconds(ObjectNode object, String name) {
+        return Json.number(object.get(name))
+                .filter(seconds -> seconds >= 0 && seconds <= LONGEST_LIFETIME_SECONDS)
+                .map(seconds -> Duration.ofMillis(Math.round(seconds * 1000)));
+    }
+}

@@ -1,0 +1,103 @@
+package dev.tokenkeeper.provider.gazelle.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link UpstreamClient} against a real server that misbehaves. */
+class UpstreamClientTest {
+
+    private final ScriptedServer server = ScriptedServer.start();
+    private final UpstreamClient client = new UpstreamClient(Duration.ofSeconds(1), Duration.ofSeconds(1));
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void postsTheBodyAndReturnsStatusHeadersAndBody() throws Exception {
+        server.answering(exchange -> {
+            exchange.getResponseHeaders().set("X-Seen", exchange.getRequestHeaders().getFirst("Content-Type"));
+            ScriptedServer.send(exchange, 201, "application/json", "{\"ok\":true}");
+        });
+        UpstreamResponse response = client.post(server.url("/x"), "application/x-www-form-urlencoded",
+                Map.of("Accept", "application/json"), "a=b");
+
+        assertEquals(201, response.status());
+        assertEquals("application/x-www-form-urlencoded", response.header("X-Seen").orElseThrow());
+        assertEquals("{\"ok\":true}", response.body().text());
+        assertFalse(response.body().truncated());
+        assertEquals("a=b", server.requestBodies().get(0));
+    }
+
+    @Test
+    void aBodyLargerThanOneMebibyteIsCutAndTheStatusKept() throws Exception {
+        server.answering(exchange -> {
+            exchange.sendResponseHeaders(503, 0); // chunked, no length announced
+            byte[] kib = new byte[1024];
+            java.util.Arrays.fill(kib, (byte) 'x');
+            try (OutputStream out = exchange.getResponseBody()) {
+                for (int i = 0; i < 3 * 1024; i++) {
+                    out.write(kib);
+                }
+            }
+        });
+        UpstreamResponse response = client.post(server.url("/big"), "text/plain", Map.of(), "");
+
+        assertEquals(503, response.status());
+        assertTrue(response.body().truncated());
+        assertEquals(CappedBody.LIMIT, response.body().bytes().length);
+    }
+
+    @Test
+    void aBodyThatTricklesPastTheDeadlineTimesOut() {
+        server.answering(exchange -> {
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            for (int i = 0; i < 40; i++) {
+                out.write('x');
+                out.flush();
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            out.close();
+        });
+        long start = System.nanoTime();
+        UpstreamUnreachableException error = assertThrows(UpstreamUnreachableException.class,
+                () -> client.post(server.url("/slow"), "text/plain", Map.of(), ""));
+        long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+        assertTrue(error.getMessage().contains("within 1 s"), error.getMessage());
+        assertTrue(millis < 2500, "took " + millis + " ms");
+    }
+
+    @Test
+    void redirectsAreNotFollowed() throws Exception {
+        server.answering(exchange -> {
+            exchange.getResponseHeaders().set("Location", "/elsewhere");
+            ScriptedServer.send(exchange, 307, "text/plain", "moved");
+        });
+        assertEquals(307, client.post(server.url("/token"), "text/plain", Map.of(), "secret=1").status());
+        assertEquals(1, server.requestBodies().size());
+    }
+
+    @Test
+    void aRefusedConnectionIsDescribedInOneLine() {
+        server.close();
+        UpstreamUnreachableException error = assertThrows(UpstreamUnreachableException.class,
+                () -> client.post(server.url("/token"), "text/plain", Map.of(), ""));
+        assertTrue(error.getMessage().startsWith("could not connect to 127.0.0.1:"), error.getMessage());
+        assertFalse(error.getMessage().contains("\n"));
+    }
+}

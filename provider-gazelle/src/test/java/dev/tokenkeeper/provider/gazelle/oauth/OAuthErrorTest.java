@@ -1,0 +1,60 @@
+package dev.tokenkeeper.provider.gazelle.oauth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.tokenkeeper.provider.gazelle.http.CappedBody;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+/** {@link OAuthError}: which parts of an error answer may be repeated to a user. */
+class OAuthErrorTest {
+
+    private static OAuthError parse(String json) {
+        return OAuthError.parse(new CappedBody(json.getBytes(StandardCharsets.UTF_8), false)).orElseThrow();
+    }
+
+    @Test
+    void readsCodeAndDescription() {
+        OAuthError error = parse("{\"error\":\"invalid_scope\",\"error_description\":\"The requested scope is invalid.\"}");
+        assertEquals("invalid_scope", error.code());
+        assertEquals("invalid_scope: The requested scope is invalid.", error.describe(List.of("tok")));
+    }
+
+    @Test
+    void aDescriptionEchoingASentSecretIsDropped() {
+        OAuthError error = parse("{\"error\":\"invalid_request\",\"error_description\":\"bad token abc123def\"}");
+        assertEquals("invalid_request", error.describe(List.of("abc123def")));
+        assertFalse(error.toString().contains("abc123def"));
+    }
+
+    @Test
+    void aLongDescriptionIsDropped() {
+        OAuthError error = parse("{\"error\":\"server_error\",\"error_description\":\"" + "x".repeat(201) + "\"}");
+        assertEquals(Optional.empty(), error.safeDescription(List.of()));
+    }
+
+    @Test
+    void aDescriptionIsMadeOneLine() {
+        OAuthError error = parse("{\"error\":\"e\",\"error_description\":\"two\\nlines\"}");
+        assertEquals("e: two?lines", error.describe(List.of()));
+    }
+
+    @Test
+    void aCodeThatIsNotAnOAuthCodeIsNotQuoted() {
+        assertEquals("unrecognized", parse("{\"error\":\"<script>alert(1)</script>\"}").code());
+        assertEquals("unrecognized", parse("{\"error\":\"" + "a".repeat(65) + "\"}").code());
+    }
+
+    @Test
+    void aBodyWithoutAStringErrorIsNoOAuthError() {
+        for (String body : List.of("<html>400</html>", "{}", "{\"error\":{\"code\":1}}", "[]", "")) {
+            assertEquals(Optional.empty(), OAuthError.parse(new CappedBody(body.getBytes(StandardCharsets.UTF_8), false)),
+                    body);
+        }
+    }
+}
