@@ -128,7 +128,7 @@ public final class CredentialService {
             return live;
         }
         RefreshReport report = pipeline.refresh(id, new RefreshTrigger.OnDemand(minValidity));
-        return afterRefresh(id, report, minValidity);
+        return afterRefresh(id, report);
     }
 
     /**
@@ -146,7 +146,7 @@ public final class CredentialService {
         }
         Logger.info("a consumer reported the token of {} (version {}) as rejected", id, live.stored().version());
         RefreshReport report = pipeline.refresh(id, new RefreshTrigger.Rejected(live.stored().version()));
-        return afterRefresh(id, report, Duration.ZERO);
+        return afterRefresh(id, report);
     }
 
     /**
@@ -182,20 +182,21 @@ public final class CredentialService {
         return store.history(id, since, limit);
     }
 
-    private LiveCredential afterRefresh(CredentialId id, RefreshReport report, Duration minValidity) {
+    private LiveCredential afterRefresh(CredentialId id, RefreshReport report) {
         LiveCredential live = load(id);
         Instant now = clock.instant();
         if (live.stored().status() == CredentialStatus.REQUIRES_CONFIGURATION) {
             throw new NoValidTokenException("credential " + id + " needs a new import: "
                     + live.stored().lastError().orElse("the upstream rejected it"), true);
         }
-        if (live.validFor(now, Duration.ZERO) && (live.validFor(now, minValidity) || report instanceof RefreshReport.RetryLater)) {
-            // After a transient failure the old token is still served while it is valid.
+        if (live.validFor(now, Duration.ZERO)) {
+            // The best token there is: after a transient failure the old one is served while it is
+            // valid, and an upstream whose tokens live shorter than minValidity cannot do better.
             return live;
         }
         String why = report instanceof RefreshReport.RetryLater later ? later.reason()
                 : report instanceof RefreshReport.NeedsHuman human ? human.reason()
-                : "the token expires too soon and was not refreshed";
+                : "the token has expired and was not refreshed";
         throw new NoValidTokenException("no valid token for " + id + ": " + why, report instanceof RefreshReport.NeedsHuman);
     }
 

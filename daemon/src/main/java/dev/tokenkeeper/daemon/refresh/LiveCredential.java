@@ -20,10 +20,11 @@ public record LiveCredential(StoredCredential stored, SecretMaterial secret, Pre
     /**
      * @param now         the current time
      * @param minValidity how long the token must still be good
-     * @return true when the access token is known to last at least that long, or has no known expiry
+     * @return true when the access token is known to last at least that long (capped at half its
+     *         lifetime), or has no known expiry
      */
     public boolean validFor(Instant now, Duration minValidity) {
-        return stored.accessExpiresAt().map(expiry -> !expiry.isBefore(now.plus(minValidity))).orElse(true);
+        return Validity.enough(stored, now, minValidity);
     }
 
     /** @return the id and version only */

@@ -262,9 +262,7 @@ public final class RefreshPipeline {
             return recentlyRefreshed ? Optional.of("refreshed moments ago") : Optional.empty();
         }
         if (trigger instanceof RefreshTrigger.OnDemand onDemand) {
-            boolean enough = stored.accessExpiresAt()
-                    .map(expiry -> !expiry.isBefore(now.plus(onDemand.minValidity()))).orElse(true);
-            return enough ? Optional.of("token valid long enough") : Optional.empty();
+            return Validity.enough(stored, now, onDemand.minValidity()) ? Optional.of("token valid long enough") : Optional.empty();
         }
         return isDue(stored) ? Optional.empty() : Optional.of("not due yet");
     }

@@ -1,0 +1,182 @@
+package dev.tokenkeeper.dist;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real daemon, started from the assembled distribution ({@code bin/tokenkeeper run}) as a
+ * separate process, with its output captured to a file so tests can read and grep it.
+ */
+final class DaemonProcess implements AutoCloseable {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Path stateDir;
+    private final Map<String, String> environment;
+    private final int port;
+    private final Path log;
+    private final List<Path> logs = new ArrayList<>();
+    private Process process;
+
+    /**
+     * @param stateDir    the state folder (kept across restarts)
+     * @param environment extra environment variables
+     */
+    DaemonProcess(Path stateDir, Map<String, String> environment) {
+        this.stateDir = stateDir;
+        this.port = freePort();
+        this.environment = new HashMap<>(environment);
+        this.environment.put("TOKENKEEPER_STATE_DIR", stateDir.toString());
+        this.environment.put("TOKENKEEPER_LISTEN", "127.0.0.1:" + port);
+        this.environment.putIfAbsent("JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto");
+        this.log = stateDir.resolveSibling(stateDir.getFileName() + "-daemon.log");
+    }
+
+    static Path distribution() {
+        return Path.of(System.getProperty("tokenkeeper.dist", "target/tokenkeeper")).toAbsolutePath();
+    }
+
+    /** Starts the daemon and waits until {@code /healthz} answers. */
+    DaemonProcess start() throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(distribution().resolve("bin/tokenkeeper").toString(), "run");
+        builder.environment().putAll(environment);
+        builder.redirectErrorStream(true);
+        Path thisLog = log.resolveSibling(log.getFileName() + "." + logs.size());
+        logs.add(thisLog);
+        builder.redirectOutput(thisLog.toFile());
+        process = builder.start();
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + output());
+            }
+            try {
+                HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/healthz"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200) {
+                    return this;
+                }
+            } catch (IOException notYet) {
+                // Not listening yet.
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("daemon did not answer /healthz within 60 s:\n" + output());
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    int port() {
+        return port;
+    }
+
+    Path stateDir() {
+        return stateDir;
+    }
+
+    Process process() {
+        return process;
+    }
+
+    String adminToken() throws IOException {
+        return Files.readString(stateDir.resolve("admin-token")).trim();
+    }
+
+    /** An API call with the admin token. */
+    Response call(String method, String path, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + adminToken())
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return new Response(response.statusCode(), response.body());
+    }
+
+    /** Runs {@code bin/tokenkeeper ARGS} as a client of this daemon. */
+    Response cli(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(distribution().resolve("bin/tokenkeeper").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        builder.redirectErrorStream(true);
+        Process cli = builder.start();
+        byte[] out = cli.getInputStream().readAllBytes();
+        if (!cli.waitFor(60, TimeUnit.SECONDS)) {
+            cli.destroyForcibly();
+            throw new IllegalStateException("CLI did not finish: " + command);
+        }
+        return new Response(cli.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /** Ends the process as {@code kill -9} does. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM and wait. */
+    int stop() throws InterruptedException {
+        if (process == null || !process.isAlive()) {
+            return process == null ? 0 : process.exitValue();
+        }
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+        return process.exitValue();
+    }
+
+    /** Everything every run of this daemon printed. */
+    String output() throws IOException {
+        StringBuilder all = new StringBuilder();
+        for (Path file : logs) {
+            if (Files.exists(file)) {
+                all.append(Files.readString(file, StandardCharsets.UTF_8));
+            }
+        }
+        return all.toString();
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An HTTP status (or CLI exit code) and body (or output). */
+    record Response(int status, String body) {
+        JsonNode json() throws IOException {
+            return JSON.readTree(body);
+        }
+    }
+}
