@@ -50,6 +50,18 @@ final class DaemonProcess implements AutoCloseable {
         this.log = stateDir.resolveSibling(stateDir.getFileName() + "-daemon.log");
     }
 
+    /** Margins, jitter and retry delays scaled down so tests see several refresh cycles in seconds. */
+    static Map<String, String> fastRefreshSettings() {
+        Map<String, String> env = new HashMap<>();
+        env.put("TOKENKEEPER_REFRESH_MARGIN_SECONDS", "1");
+        env.put("TOKENKEEPER_REFRESH_JITTER_SECONDS", "0.2");
+        env.put("TOKENKEEPER_RETRY_BASE_SECONDS", "1");
+        env.put("TOKENKEEPER_RETRY_MAX_SECONDS", "8");
+        env.put("TOKENKEEPER_MIN_REFRESH_INTERVAL_SECONDS", "0.5");
+        env.put("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "2");
+        return env;
+    }
+
     static Path distribution() {
         return Path.of(System.getProperty("tokenkeeper.dist", "target/tokenkeeper")).toAbsolutePath();
     }

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,13 +66,8 @@ class GazelleEndToEndTest {
     }
 
     private DaemonProcess daemon(Path state, Map<String, String> extra) throws Exception {
-        Map<String, String> env = new HashMap<>(gazelle.settings());
-        env.put("TOKENKEEPER_REFRESH_MARGIN_SECONDS", "1");
-        env.put("TOKENKEEPER_REFRESH_JITTER_SECONDS", "0.2");
-        env.put("TOKENKEEPER_RETRY_BASE_SECONDS", "1");
-        env.put("TOKENKEEPER_RETRY_MAX_SECONDS", "8");
-        env.put("TOKENKEEPER_MIN_REFRESH_INTERVAL_SECONDS", "0.5");
-        env.put("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "2");
+        Map<String, String> env = DaemonProcess.fastRefreshSettings();
+        env.putAll(gazelle.settings());
         env.putAll(extra);
         DaemonProcess daemon = new DaemonProcess(state, env);
         daemons.add(daemon);

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -55,15 +54,9 @@ class VintedEndToEndTest {
     }
 
     private DaemonProcess daemon(Map<String, String> extra) throws Exception {
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = DaemonProcess.fastRefreshSettings();
         env.put("VINTED_BASE_URL", vinted.baseUrl());
         env.put("VINTED_MAX_REQUESTS_PER_5_MIN", "1000");
-        env.put("TOKENKEEPER_REFRESH_MARGIN_SECONDS", "1");
-        env.put("TOKENKEEPER_REFRESH_JITTER_SECONDS", "0.2");
-        env.put("TOKENKEEPER_RETRY_BASE_SECONDS", "1");
-        env.put("TOKENKEEPER_RETRY_MAX_SECONDS", "8");
-        env.put("TOKENKEEPER_MIN_REFRESH_INTERVAL_SECONDS", "0.5");
-        env.put("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "2");
         env.putAll(extra);
         DaemonProcess daemon = new DaemonProcess(temp.resolve("state" + daemons.size()), env);
         daemons.add(daemon);

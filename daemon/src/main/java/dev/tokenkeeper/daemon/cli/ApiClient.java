@@ -30,6 +30,18 @@ final class ApiClient {
             return status >= 200 && status < 300;
         }
 
+        /**
+         * @param context what was being done, e.g. "import failed"
+         * @return this answer when it is a success
+         * @throws IllegalStateException with the API's one-line message otherwise (printed by {@link Main})
+         */
+        Answer orFail(String context) {
+            if (!ok()) {
+                throw new IllegalStateException(context.isEmpty() ? errorMessage() : context + ": " + errorMessage());
+            }
+            return this;
+        }
+
         /** @return the API's error message, or the status */
         String errorMessage() {
             JsonNode message = body.get("message");

@@ -61,10 +61,7 @@ final class ImportCommand implements Callable<Integer> {
             body = Map.of("tokenJson", read(source.tokenJson));
         }
         ApiClient.Answer answer = new ApiClient(common.config()).put("/api/v1/credentials/" + id, body);
-        if (!answer.ok()) {
-            spec.commandLine().getErr().println("tokenkeeper: import failed: " + answer.errorMessage());
-            return 1;
-        }
+        answer.orFail("import failed");
         JsonNode credential = answer.body().path("credential");
         spec.commandLine().getOut().printf("imported %s (%s), access token valid until %s, next refresh at %s%n",
                 credential.path("id").asText(), credential.path("status").asText(),

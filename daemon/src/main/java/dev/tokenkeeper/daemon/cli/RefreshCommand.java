@@ -30,10 +30,7 @@ final class RefreshCommand implements Callable<Integer> {
         CredentialId credential = CredentialId.parse(id);
         ApiClient.Answer answer = new ApiClient(common.config())
                 .post("/api/v1/credentials/" + credential + "/refresh" + (force ? "?force=true" : ""), Map.of());
-        if (!answer.ok()) {
-            spec.commandLine().getErr().println("tokenkeeper: " + answer.errorMessage());
-            return 1;
-        }
+        answer.orFail("");
         String outcome = answer.body().path("outcome").asText();
         String detail = answer.body().path("detail").asText("");
         spec.commandLine().getOut().println(credential + ": " + outcome + (detail.isEmpty() ? "" : " (" + detail + ")"));

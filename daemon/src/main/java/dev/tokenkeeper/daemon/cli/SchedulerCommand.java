@@ -42,10 +42,7 @@ final class SchedulerCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("tokenkeeper: unknown action '" + action + "': use status, start, stop or restart");
             return 2;
         }
-        if (!answer.ok()) {
-            spec.commandLine().getErr().println("tokenkeeper: " + answer.errorMessage());
-            return 1;
-        }
+        answer.orFail("");
         var state = answer.body();
         spec.commandLine().getOut().printf("scheduler %s (auto refresh at start: %s), validation every %s min%n",
                 state.path("isActive").asBoolean() ? "active" : "stopped", state.path("autoRefreshEnabled").asBoolean(),

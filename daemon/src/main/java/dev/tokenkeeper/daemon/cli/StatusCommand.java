@@ -25,10 +25,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         ApiClient.Answer answer = new ApiClient(common.config()).get("/api/v1/credentials");
         PrintWriter out = spec.commandLine().getOut();
-        if (!answer.ok()) {
-            spec.commandLine().getErr().println("tokenkeeper: " + answer.errorMessage());
-            return 1;
-        }
+        answer.orFail("");
         if (json) {
             out.println(answer.body().toPrettyString());
             return 0;

@@ -35,10 +35,7 @@ final class TokenCommand implements Callable<Integer> {
         CredentialId credential = CredentialId.parse(id);
         ApiClient.Answer answer = new ApiClient(common.config())
                 .get("/api/v1/credentials/" + credential + "/token?minValidity=" + minValidity);
-        if (!answer.ok()) {
-            spec.commandLine().getErr().println("tokenkeeper: " + answer.errorMessage());
-            return 1;
-        }
+        answer.orFail("");
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(answer.body().toPrettyString());

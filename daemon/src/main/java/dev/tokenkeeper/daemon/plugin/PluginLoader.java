@@ -47,16 +47,17 @@ public final class PluginLoader {
                 ? ServiceLoader.load(TokenProvider.class) : ServiceLoader.load(boot, TokenProvider.class);
         ServiceLoader<TokenStore> bundledStores = boot == null
                 ? ServiceLoader.load(TokenStore.class) : ServiceLoader.load(boot, TokenStore.class);
-        collect(bundledProviders, TokenProvider::id, true, providers, problems, "bundled");
-        collect(bundledStores, TokenStore::id, true, stores, problems, "bundled");
+        collect(bundledProviders, TokenProvider::id, true, Optional.empty(), providers, problems, "bundled");
+        collect(bundledStores, TokenStore::id, true, Optional.empty(), stores, problems, "bundled");
 
         for (Path jar : jars(pluginDirectory, problems)) {
             Optional<ModuleLayer> layer = layerFor(jar, boot == null ? ModuleLayer.boot() : boot, problems);
             layer.ifPresent(l -> {
-                collect(ServiceLoader.load(l, TokenProvider.class), TokenProvider::id, false, providers, problems,
-                        jar.getFileName().toString());
-                collect(ServiceLoader.load(l, TokenStore.class), TokenStore::id, false, stores, problems,
-                        jar.getFileName().toString());
+                // ServiceLoader.load(layer, ...) also walks the parent layers: keep only this jar's own.
+                collect(ServiceLoader.load(l, TokenProvider.class), TokenProvider::id, false, Optional.of(l), providers,
+                        problems, jar.getFileName().toString());
+                collect(ServiceLoader.load(l, TokenStore.class), TokenStore::id, false, Optional.of(l), stores,
+                        problems, jar.getFileName().toString());
             });
         }
         return new Plugins(providers, stores, problems);
@@ -95,7 +96,8 @@ public final class PluginLoader {
     }
 
     private static <T> void collect(ServiceLoader<T> loader, java.util.function.Function<T, String> id, boolean bundled,
-                                    Map<String, Discovered<T>> found, List<PluginProblem> problems, String source) {
+                                    Optional<ModuleLayer> onlyLayer, Map<String, Discovered<T>> found,
+                                    List<PluginProblem> problems, String source) {
         var iterator = loader.stream().iterator();
         // A broken service entry throws from hasNext/next; the iterator moves past it, so keep going
         // (bounded, in case a loader keeps failing on the same entry).
@@ -105,6 +107,9 @@ public final class PluginLoader {
                     return;
                 }
                 ServiceLoader.Provider<T> provider = iterator.next();
+                if (onlyLayer.isPresent() && provider.type().getModule().getLayer() != onlyLayer.get()) {
+                    continue;
+                }
                 T instance = provider.get();
                 String key = id.apply(instance);
                 if (found.containsKey(key)) {
