@@ -174,9 +174,8 @@ class ConcurrencyTest {
 
         assertEquals(1, mostHolders.get(), "never two holders at once");
         assertTrue(acquired.get() > 0, "someone got the lease");
-        assertTrue(perOwner.keySet().stream().anyMatch(o -> o.startsWith("daemon-a"))
-                        && perOwner.keySet().stream().anyMatch(o -> o.startsWith("daemon-b")),
-                "both daemons got it at some point: " + perOwner);
+        // Which daemon wins is up to the scheduler (the sequential test above shows both can);
+        // what must hold is exclusivity.
         // Everyone released: a newcomer gets it right away.
         assertTrue(b.tryLease(ID, "newcomer", Instant.now().plusSeconds(60)));
     }
