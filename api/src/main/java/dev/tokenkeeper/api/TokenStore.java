@@ -27,6 +27,16 @@ public interface TokenStore extends AutoCloseable {
     }
 
     /**
+     * The SQL a user must run once to create this store's tables, for stores that cannot create
+     * them themselves (printed by {@code tokenkeeper doctor --print-sql <store>}).
+     *
+     * @return the SQL script, or empty when the store manages its own schema
+     */
+    default Optional<String> setupSql() {
+        return Optional.empty();
+    }
+
+    /**
      * Connects, creating or migrating the schema if the store allows it. Called once, before
      * anything else.
      *
