@@ -24,8 +24,8 @@ import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import dev.tokenkeeper.daemon.spool.SpooledStore;
+import dev.tokenkeeper.daemon.metrics.RefreshMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.tinylog.Logger;
@@ -93,7 +93,8 @@ public final class Daemon implements AutoCloseable {
             throw new ConfigurationException(e.getMessage());
         }
         AdminToken adminToken = AdminToken.loadOrCreate(config.adminTokenFile());
-        TokenStore store = storeFound.plugin();
+        TokenStore store = new SpooledStore(storeFound.plugin(), state.resolve("spool"),
+                (long) config.settings().number("TOKENKEEPER_SPOOL_RETRY_SECONDS", null, 5, 1, 3600));
         store.open(context);
         try {
             SecretSealer sealer = new SecretSealer(key.keyring());
@@ -108,8 +109,7 @@ public final class Daemon implements AutoCloseable {
                     (int) config.settings().number("TOKENKEEPER_REFRESH_THREADS", null, 4, 1, 64),
                     config.checkInterval(), config.autoRefreshEnabled());
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            new JvmMemoryMetrics().bindTo(metrics);
-            new JvmThreadMetrics().bindTo(metrics);
+            pipeline.addListener(new RefreshMetrics(metrics, store::list, clock));
             ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen());
             if (!config.listen().isLoopback()) {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",

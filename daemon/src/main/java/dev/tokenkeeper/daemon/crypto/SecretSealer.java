@@ -17,7 +17,7 @@ import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
  * Seals {@link SecretMaterial} with AES-256-GCM for storage, and opens it again. Thread-safe: every
- * call uses its own cipher; the keyring is immutable.
+ * call uses its own cipher; the keyring is replaced whole by {@link #useKeyring} (rekey).
  *
  * <p>Sealed layout (format version 1):
  * <pre>
@@ -43,7 +43,8 @@ public final class SecretSealer {
     private static final int TAG_BITS = 128;
     private static final int MIN_LENGTH = HEADER_LENGTH + NONCE_LENGTH + TAG_BITS / 8;
 
-    private final Keyring keyring;
+    // Replaced as a whole by rekey; every seal and open reads it once.
+    private volatile Keyring keyring;
     private final SecureRandom random;
 
     /**
@@ -65,6 +66,16 @@ public final class SecretSealer {
     /** @return the keyring this sealer uses */
     public Keyring keyring() {
         return keyring;
+    }
+
+    /**
+     * Switches to another keyring (rekey: a new current key, the old one retired but still
+     * readable). Seals from now on use the new current key.
+     *
+     * @param next the new keyring
+     */
+    public void useKeyring(Keyring next) {
+        this.keyring = Objects.requireNonNull(next, "keyring");
     }
 
     /**

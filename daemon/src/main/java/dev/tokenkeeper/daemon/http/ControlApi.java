@@ -14,6 +14,7 @@ import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import dev.tokenkeeper.daemon.refresh.NoValidTokenException;
 import dev.tokenkeeper.daemon.refresh.RefreshReport;
+import dev.tokenkeeper.daemon.rekey.KeyRotation;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import dev.tokenkeeper.daemon.schedule.SchedulerState;
 import io.javalin.Javalin;
@@ -46,6 +47,7 @@ public final class ControlApi implements AutoCloseable {
     private final Plugins plugins;
     private final AdminToken adminToken;
     private final PrometheusMeterRegistry metrics;
+    private final KeyRotation keyRotation;
     private final Javalin app;
 
     /**
@@ -58,6 +60,21 @@ public final class ControlApi implements AutoCloseable {
      */
     public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
                       PrometheusMeterRegistry metrics, ListenAddress listen) {
+        this(credentials, scheduler, plugins, adminToken, metrics, listen, null);
+    }
+
+    /**
+     * @param credentials the credential operations
+     * @param scheduler   the refresh scheduler
+     * @param plugins     providers and stores found
+     * @param adminToken  the bearer token
+     * @param metrics     the metrics registry
+     * @param listen      where to listen
+     * @param keyRotation what {@code POST /api/v1/rekey} runs; null answers that route with 503
+     */
+    public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
+                      PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation) {
+        this.keyRotation = keyRotation;
         this.credentials = credentials;
         this.scheduler = scheduler;
         this.plugins = plugins;
@@ -119,6 +136,10 @@ public final class ControlApi implements AutoCloseable {
             json(ctx, credentials.history(id, since, limit).stream().map(Views.EventView::of).toList());
         });
 
+        routes.get("/api/v1/report", ctx -> json(ctx, report(ctx.queryParam("since"))));
+        routes.post("/api/v1/rekey", this::rekey);
+        routes.get("/api/v1/providers/{id}/authorize-url", this::authorizeUrl);
+
         // Routes existing Vinted deployments call.
         routes.get("/api/v1/vinted/scheduler", ctx -> json(ctx, scheduler.state()));
         routes.post("/api/v1/vinted/scheduler", this::schedulerAction);
@@ -138,6 +159,9 @@ public final class ControlApi implements AutoCloseable {
         routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, "bad_request", e.getMessage()));
         routes.exception(NoValidTokenException.class, (e, ctx) ->
                 error(ctx, e.needsHuman() ? 409 : 503, e.needsHuman() ? "requires_configuration" : "unavailable", e.getMessage()));
+        routes.exception(dev.tokenkeeper.api.StoreException.class, (e, ctx) ->
+                error(ctx, 503, e instanceof dev.tokenkeeper.api.StoreUnavailableException ? "store_unavailable" : "store_error",
+                        e.getMessage()));
         routes.exception(HttpResponseException.class, (e, ctx) ->
                 error(ctx, e.getStatus(), e.getStatus() == 413 ? "too_large" : "http_" + e.getStatus(),
                         e.getStatus() == 413 ? "request body too large: at most " + MAX_BODY_BYTES + " bytes" : e.getMessage()));
@@ -160,6 +184,163 @@ public final class ControlApi implements AutoCloseable {
         public String toString() {
             return "MarketAnalysisToken[hidden]";
         }
+    }
+
+    /**
+     * One credential's line of {@code GET /api/v1/report}.
+     *
+     * @param id                the credential
+     * @param status            its status now
+     * @param refreshes         successful refreshes in the window
+     * @param failures          failed refreshes in the window (transient + permanent)
+     * @param transientFailures failures a retry may fix
+     * @param permanentFailures failures that need a human
+     * @param rejected          tokens found rejected (validation or a consumer's 401)
+     * @param imports           imports in the window
+     * @param successRate       refreshes / (refreshes + failures), null when there was no attempt
+     * @param lastError         the newest failure's detail in the window, else the credential's last error
+     * @param lastErrorAt       when that failure happened, if in the window
+     * @param lastRefreshAt     the newest refresh in the window, else the credential's last refresh or import
+     * @param truncated         true when the window held more events than were read
+     */
+    record CredentialReport(String id, String status, int refreshes, int failures, int transientFailures,
+                            int permanentFailures, int rejected, int imports, Double successRate, String lastError,
+                            Instant lastErrorAt, Instant lastRefreshAt, boolean truncated) {
+    }
+
+    /** The answer of {@code GET /api/v1/report}. */
+    record ReportView(Instant since, Instant until, List<CredentialReport> credentials) {
+    }
+
+    /** The answer of {@code GET /api/v1/providers/{id}/authorize-url}. */
+    record AuthorizeUrlView(String provider, String url) {
+    }
+
+    /** The most history events read per credential for a report. */
+    private static final int REPORT_EVENT_LIMIT = 100_000;
+
+    private ReportView report(String sinceText) {
+        Instant until = Instant.now();
+        Instant since = since(sinceText == null || sinceText.isBlank() ? "7d" : sinceText.strip(), until);
+        List<CredentialReport> lines = new ArrayList<>();
+        for (dev.tokenkeeper.api.StoredCredential credential : credentials.list()) {
+            List<dev.tokenkeeper.api.RefreshEvent> events;
+            try {
+                events = credentials.history(credential.id(), since, REPORT_EVENT_LIMIT);
+            } catch (CredentialNotFoundException deletedMeanwhile) {
+                continue;
+            }
+            int refreshes = 0;
+            int transientFailures = 0;
+            int permanentFailures = 0;
+            int rejected = 0;
+            int imports = 0;
+            String lastError = null;
+            Instant lastErrorAt = null;
+            Instant lastRefreshAt = null;
+            for (dev.tokenkeeper.api.RefreshEvent event : events) {
+                switch (event.outcome()) {
+                    case REFRESHED -> {
+                        refreshes++;
+                        lastRefreshAt = event.at();
+                    }
+                    case TRANSIENT_FAILURE, PERMANENT_FAILURE -> {
+                        if (event.outcome() == dev.tokenkeeper.api.RefreshOutcome.TRANSIENT_FAILURE) {
+                            transientFailures++;
+                        } else {
+                            permanentFailures++;
+                        }
+                        lastError = event.detail();
+                        lastErrorAt = event.at();
+                    }
+                    case REJECTED -> rejected++;
+                    case IMPORTED -> imports++;
+                    default -> {
+                        // Validations are not refresh attempts.
+                    }
+                }
+            }
+            int failures = transientFailures + permanentFailures;
+            Double rate = refreshes + failures == 0 ? null : (double) refreshes / (refreshes + failures);
+            lines.add(new CredentialReport(credential.id().toString(), credential.status().wireName(), refreshes, failures,
+                    transientFailures, permanentFailures, rejected, imports, rate,
+                    lastError != null ? lastError : credential.lastError().orElse(null), lastErrorAt,
+                    lastRefreshAt != null ? lastRefreshAt : credential.lastRefreshAt().orElse(null),
+                    events.size() >= REPORT_EVENT_LIMIT));
+        }
+        return new ReportView(since, until, lines);
+    }
+
+    /** @return the start of a report window: an ISO instant, an ISO duration, or {@code 7d}, {@code 12h}, {@code 30m}, {@code 2w} */
+    static Instant since(String text, Instant now) {
+        java.util.regex.Matcher windowMatch = java.util.regex.Pattern.compile("(\\d{1,6})([smhdw])").matcher(text);
+        try {
+            if (windowMatch.matches()) {
+                long amount = Long.parseLong(windowMatch.group(1));
+                Duration window = switch (windowMatch.group(2)) {
+                    case "s" -> Duration.ofSeconds(amount);
+                    case "m" -> Duration.ofMinutes(amount);
+                    case "h" -> Duration.ofHours(amount);
+                    case "d" -> Duration.ofDays(amount);
+                    default -> Duration.ofDays(amount * 7);
+                };
+                return now.minus(window);
+            }
+            if (text.startsWith("P") || text.startsWith("p")) {
+                return now.minus(Duration.parse(text));
+            }
+            return Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
+            throw new ApiException(400, "bad_request", "since must be a window such as 7d, 12h, 30m or 2w, or an"
+                    + " ISO-8601 instant such as 2026-01-01T00:00:00Z, not '" + printable(text) + "'");
+        }
+    }
+
+    private void rekey(Context ctx) {
+        if (keyRotation == null) {
+            throw new ApiException(503, "unavailable", "this daemon was started without key rotation: upgrade"
+                    + " tokenkeeper, or rotate by hand (old key into <state>/keys/retired-<name>.key, new key configured)");
+        }
+        boolean resealOnly = "true".equals(ctx.queryParam("resealOnly"));
+        KeyRotation.Outcome outcome;
+        try {
+            outcome = resealOnly ? keyRotation.resealOnly() : keyRotation.rotate();
+        } catch (KeyRotation.RotationRefusedException e) {
+            throw new ApiException(409, "rekey_refused", e.getMessage());
+        }
+        json(ctx, outcome);
+    }
+
+    private void authorizeUrl(Context ctx) {
+        String providerId = ctx.pathParam("id");
+        dev.tokenkeeper.api.TokenProvider provider = plugins.provider(providerId).orElseThrow(() -> new ApiException(404,
+                "unknown_provider", "no provider '" + printable(providerId) + "': installed are "
+                + plugins.providers().keySet()));
+        String state = Optional.ofNullable(ctx.queryParam("state")).filter(s -> !s.isBlank())
+                .orElseThrow(() -> new ApiException(400, "bad_request", "state is required"));
+        if (state.length() > 512) {
+            throw new ApiException(400, "bad_request", "state is too long: at most 512 characters");
+        }
+        String redirect = Optional.ofNullable(ctx.queryParam("redirectUri")).filter(s -> !s.isBlank())
+                .orElseThrow(() -> new ApiException(400, "bad_request", "redirectUri is required"));
+        URI redirectUri;
+        try {
+            redirectUri = new URI(redirect);
+        } catch (java.net.URISyntaxException e) {
+            throw new ApiException(400, "bad_request", "redirectUri is not a valid URI: " + printable(redirect));
+        }
+        if (!redirectUri.isAbsolute() || !("http".equals(redirectUri.getScheme()) || "https".equals(redirectUri.getScheme()))) {
+            throw new ApiException(400, "bad_request", "redirectUri must be an absolute http(s) URI");
+        }
+        Optional<URI> url;
+        try {
+            url = provider.authorizationUri(state, redirectUri);
+        } catch (IllegalStateException e) {
+            throw new ApiException(409, "not_configured", e.getMessage());
+        }
+        URI found = url.orElseThrow(() -> new ApiException(409, "no_authorization_flow", "provider '" + providerId
+                + "' has no authorization-code flow: import its secret with `tokenkeeper import " + providerId + "`"));
+        json(ctx, new AuthorizeUrlView(providerId, found.toString()));
     }
 
     private void authorize(Context ctx) {

@@ -83,7 +83,7 @@ public final class CredentialService {
                     : store.insert(credential);
             if (written) {
                 cache.put(new LiveCredential(credential, issued.secret(), provider.present(issued.secret())));
-                appendHistory(new RefreshEvent(id, now, RefreshOutcome.IMPORTED, input.form(), Duration.ZERO, version));
+                pipeline.record(new RefreshEvent(id, now, RefreshOutcome.IMPORTED, input.form(), Duration.ZERO, version));
                 Logger.info("imported {} from {} (version {}): access token valid until {}", id, input.form(), version,
                         credential.accessExpiresAt().map(Instant::toString).orElse("unknown"));
                 imported.warnings().forEach(warning -> Logger.warn("import of {}: {}", id, warning));
@@ -182,6 +182,19 @@ public final class CredentialService {
         return store.history(id, since, limit);
     }
 
+    /**
+     * Key rotation over this service's store and live sealer (the one the refresh pipeline seals
+     * with), for the control API's {@code POST /api/v1/rekey}.
+     *
+     * @param settings       the daemon's settings, as given to the master key loader
+     * @param stateDirectory the daemon's state folder
+     * @return the rotation
+     */
+    public dev.tokenkeeper.daemon.rekey.KeyRotation keyRotation(
+            java.util.function.Function<String, Optional<String>> settings, java.nio.file.Path stateDirectory) {
+        return new dev.tokenkeeper.daemon.rekey.KeyRotation(settings, stateDirectory, store, sealer, clock);
+    }
+
     private LiveCredential afterRefresh(CredentialId id, RefreshReport report) {
         LiveCredential live = load(id);
         Instant now = clock.instant();
@@ -223,11 +236,4 @@ public final class CredentialService {
                 b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    private void appendHistory(RefreshEvent event) {
-        try {
-            store.appendHistory(event);
-        } catch (RuntimeException e) {
-            Logger.warn("could not append history for {}: {}", event.id(), e.getMessage());
-        }
-    }
 }

@@ -1,6 +1,7 @@
 package dev.tokenkeeper.daemon.refresh;
 
 import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoredCredential;
 
 import java.time.Instant;
@@ -16,6 +17,14 @@ public interface RefreshListener {
      * @param nextAttempt when to retry, after a transient failure
      */
     void changed(StoredCredential credential, Optional<Instant> nextAttempt);
+
+    /**
+     * An event was added to a credential's history (an import, a refresh, a failure).
+     *
+     * @param event the event
+     */
+    default void recorded(RefreshEvent event) {
+    }
 
     /**
      * A credential was deleted.

@@ -316,7 +316,7 @@ public final class RefreshPipeline {
         }
         failures.remove(before.id());
         cache.put(new LiveCredential(after, issued.secret(), provider.present(issued.secret())));
-        appendHistory(new RefreshEvent(after.id(), now, RefreshOutcome.REFRESHED, "", took, after.version()));
+        record(new RefreshEvent(after.id(), now, RefreshOutcome.REFRESHED, "", took, after.version()));
         Logger.info("refreshed {} (version {}): access token valid until {}, next refresh at {}", after.id(),
                 after.version(), after.accessExpiresAt().map(Instant::toString).orElse("unknown"),
                 plan(after));
@@ -341,7 +341,7 @@ public final class RefreshPipeline {
                         cache.put(new LiveCredential(candidate, live.secret(), live.presentation())));
             }
         }
-        appendHistory(new RefreshEvent(before.id(), now, RefreshOutcome.TRANSIENT_FAILURE, reason, took, after.version()));
+        record(new RefreshEvent(before.id(), now, RefreshOutcome.TRANSIENT_FAILURE, reason, took, after.version()));
         Logger.warn("refresh of {} failed ({}, attempt {}): {}; {}; retry in {} s", before.id(), failure.kind().wireName(),
                 count, failure.reason(), expired ? "token expired" : "old token still served",
                 Math.max(1, delay.toSeconds()));
@@ -358,7 +358,7 @@ public final class RefreshPipeline {
         } else {
             cache.remove(before.id());
         }
-        appendHistory(new RefreshEvent(before.id(), now, RefreshOutcome.PERMANENT_FAILURE, reason, took, after.version()));
+        record(new RefreshEvent(before.id(), now, RefreshOutcome.PERMANENT_FAILURE, reason, took, after.version()));
         Logger.error("credential {} needs a human: {}", before.id(), reason);
         publish(after, Optional.empty());
         return new RefreshReport.NeedsHuman(after, reason);
@@ -378,12 +378,24 @@ public final class RefreshPipeline {
         return new RefreshReport.NeedsHuman(after, reason);
     }
 
-    private void appendHistory(RefreshEvent event) {
+    /**
+     * Appends an event to the credential's history and tells the listeners (metrics).
+     *
+     * @param event the event
+     */
+    public void record(RefreshEvent event) {
         try {
             store.appendHistory(event);
         } catch (RuntimeException e) {
             // History is for reports; a failure to append must not undo a committed refresh.
             Logger.warn("could not append history for {}: {}", event.id(), e.getMessage());
+        }
+        for (RefreshListener listener : listeners) {
+            try {
+                listener.recorded(event);
+            } catch (RuntimeException e) {
+                Logger.error("listener failed for {}: {}", event.id(), e.toString());
+            }
         }
     }
 }

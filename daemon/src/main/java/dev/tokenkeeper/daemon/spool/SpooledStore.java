@@ -1,0 +1,350 @@
+package dev.tokenkeeper.daemon.spool;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.StoreException;
+import dev.tokenkeeper.api.StoreUnavailableException;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenStore;
+import org.tinylog.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Wraps the configured store so that the daemon keeps working while it is unreachable: reads fall
+ * back to the last rows seen, and a committed change the store cannot take is written to a durable
+ * local spool ({@code <state>/spool}) before it counts as committed. A background task pushes the
+ * spool to the store (compare-and-set against the version it replaced) once it answers again.
+ * A refreshed refresh token is therefore never only in memory.
+ *
+ * <p>While the store is down there is no cross-daemon lease: each daemon refreshes on its own
+ * schedule. When the spool drains onto a row another daemon changed meanwhile, the entry with the
+ * newer issue time wins and the conflict is logged.
+ */
+public final class SpooledStore implements TokenStore {
+
+    private final TokenStore remote;
+    private final SpoolFiles files;
+    private final Map<CredentialId, StoredCredential> lastSeen = new ConcurrentHashMap<>();
+    private final Map<CredentialId, SpoolEntry> spool = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<RefreshEvent> pendingHistory = new ConcurrentLinkedQueue<>();
+    private final ScheduledExecutorService drainer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "spool-drain");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile boolean reportedDown;
+
+    /**
+     * @param remote         the configured store
+     * @param spoolDirectory where to keep what the store has not taken yet
+     * @param retrySeconds   how often to try to push the spool
+     */
+    public SpooledStore(TokenStore remote, Path spoolDirectory, long retrySeconds) {
+        this.remote = remote;
+        this.files = new SpoolFiles(spoolDirectory);
+        for (SpoolEntry entry : files.readAll()) {
+            spool.put(entry.updated().id(), entry);
+        }
+        drainer.scheduleWithFixedDelay(this::drainQuietly, retrySeconds, retrySeconds, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public String id() {
+        return remote.id();
+    }
+
+    @Override
+    public String description() {
+        return remote.description();
+    }
+
+    @Override
+    public Optional<String> setupSql() {
+        return remote.setupSql();
+    }
+
+    @Override
+    public void open(PluginContext context) {
+        remote.open(context);
+        if (!spool.isEmpty()) {
+            Logger.warn("{} change(s) from before the last stop were not yet in the store: pushing them now", spool.size());
+            drainQuietly();
+        }
+    }
+
+    /** @return how many credentials have changes the store has not taken yet */
+    public int pending() {
+        return spool.size();
+    }
+
+    @Override
+    public Optional<StoredCredential> get(CredentialId id) {
+        SpoolEntry spooled = spool.get(id);
+        if (spooled != null) {
+            return Optional.of(spooled.updated());
+        }
+        try {
+            Optional<StoredCredential> found = remote.get(id);
+            found.ifPresentOrElse(c -> lastSeen.put(id, c), () -> lastSeen.remove(id));
+            storeAnswered();
+            return found;
+        } catch (StoreUnavailableException e) {
+            storeDown(e);
+            return Optional.ofNullable(lastSeen.get(id));
+        }
+    }
+
+    @Override
+    public List<StoredCredential> list() {
+        Map<CredentialId, StoredCredential> rows = new TreeMap<>(java.util.Comparator.comparing(CredentialId::toString));
+        try {
+            for (StoredCredential c : remote.list()) {
+                rows.put(c.id(), c);
+                lastSeen.put(c.id(), c);
+            }
+            storeAnswered();
+        } catch (StoreUnavailableException e) {
+            storeDown(e);
+            rows.putAll(lastSeen);
+        }
+        spool.forEach((id, entry) -> rows.put(id, entry.updated()));
+        return new ArrayList<>(rows.values());
+    }
+
+    @Override
+    public boolean insert(StoredCredential credential) {
+        boolean inserted = remote.insert(credential);
+        if (inserted) {
+            lastSeen.put(credential.id(), credential);
+        }
+        return inserted;
+    }
+
+    @Override
+    public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
+        CredentialId id = updated.id();
+        synchronized (lockFor(id)) {
+            SpoolEntry spooled = spool.get(id);
+            if (spooled != null) {
+                // Already ahead of the store: the spool is the truth until it drains.
+                if (spooled.updated().version() != expectedVersion) {
+                    return false;
+                }
+                spoolDurably(new SpoolEntry(updated, spooled.expectedVersion()));
+                return true;
+            }
+            try {
+                boolean written = remote.compareAndSet(updated, expectedVersion);
+                if (written) {
+                    lastSeen.put(id, updated);
+                }
+                storeAnswered();
+                return written;
+            } catch (StoreUnavailableException e) {
+                storeDown(e);
+                StoredCredential known = lastSeen.get(id);
+                if (known != null && known.version() != expectedVersion) {
+                    return false;
+                }
+                spoolDurably(new SpoolEntry(updated, expectedVersion));
+                Logger.warn("store unreachable: {} version {} kept in the local spool until the store is back", id,
+                        updated.version());
+                return true;
+            }
+        }
+    }
+
+    @Override
+    public boolean delete(CredentialId id) {
+        boolean deleted = remote.delete(id);
+        lastSeen.remove(id);
+        if (spool.remove(id) != null) {
+            deleteSpoolFile(id);
+        }
+        return deleted;
+    }
+
+    @Override
+    public boolean tryLease(CredentialId id, String owner, Instant until) {
+        try {
+            boolean leased = remote.tryLease(id, owner, until);
+            storeAnswered();
+            return leased;
+        } catch (StoreUnavailableException e) {
+            // No one can coordinate through a store that is down; refreshing beats letting tokens expire.
+            storeDown(e);
+            return true;
+        }
+    }
+
+    @Override
+    public void releaseLease(CredentialId id, String owner) {
+        try {
+            remote.releaseLease(id, owner);
+        } catch (StoreUnavailableException e) {
+            storeDown(e);
+        }
+    }
+
+    @Override
+    public void appendHistory(RefreshEvent event) {
+        try {
+            remote.appendHistory(event);
+        } catch (StoreUnavailableException e) {
+            storeDown(e);
+            pendingHistory.add(event);
+        }
+    }
+
+    @Override
+    public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
+        return remote.history(id, since, limit);
+    }
+
+    /**
+     * Pushes the spool to the store.
+     *
+     * @return how many entries are still pending
+     */
+    public int drain() {
+        for (SpoolEntry entry : new ArrayList<>(spool.values())) {
+            CredentialId id = entry.updated().id();
+            synchronized (lockFor(id)) {
+                SpoolEntry current = spool.get(id);
+                if (current == null) {
+                    continue;
+                }
+                push(current);
+            }
+        }
+        RefreshEvent event;
+        while ((event = pendingHistory.peek()) != null) {
+            remote.appendHistory(event);
+            pendingHistory.poll();
+        }
+        return spool.size();
+    }
+
+    private void push(SpoolEntry entry) {
+        CredentialId id = entry.updated().id();
+        StoredCredential wanted = entry.updated();
+        Optional<StoredCredential> inStore = remote.get(id);
+        if (inStore.isEmpty()) {
+            Logger.warn("spooled change of {} dropped: the credential was deleted from the store meanwhile", id);
+            forget(id);
+            return;
+        }
+        StoredCredential current = inStore.get();
+        // Several refreshes may have happened while the store was down; it sees them as one change.
+        StoredCredential next = withVersion(wanted, current.version() + 1);
+        if (current.version() == entry.expectedVersion()) {
+            if (remote.compareAndSet(next, current.version())) {
+                Logger.info("spooled change of {} is now in the store (version {})", id, next.version());
+                lastSeen.put(id, next);
+                forget(id);
+            }
+            return;
+        }
+        if (wanted.issuedAt().isAfter(current.issuedAt())) {
+            if (remote.compareAndSet(next, current.version())) {
+                Logger.warn("{} was changed in the store while it was unreachable; kept this daemon's newer tokens "
+                        + "(version {})", id, next.version());
+                lastSeen.put(id, next);
+                forget(id);
+            }
+        } else {
+            Logger.warn("{} was changed in the store while it was unreachable; the store's tokens are newer, "
+                    + "dropped the spooled ones", id);
+            lastSeen.put(id, current);
+            forget(id);
+        }
+    }
+
+    private static StoredCredential withVersion(StoredCredential c, long version) {
+        return new StoredCredential(c.id(), c.status(), c.secret(), c.issuedAt(), c.accessExpiresAt(),
+                c.refreshExpiresAt(), version, c.lastRefreshAt(), c.lastError(), c.updatedAt());
+    }
+
+    private void forget(CredentialId id) {
+        spool.remove(id);
+        deleteSpoolFile(id);
+    }
+
+    private void drainQuietly() {
+        if (spool.isEmpty() && pendingHistory.isEmpty()) {
+            return;
+        }
+        try {
+            drain();
+            storeAnswered();
+        } catch (StoreUnavailableException e) {
+            storeDown(e);
+        } catch (RuntimeException e) {
+            Logger.error("pushing the spool failed: {}", e.getMessage());
+        }
+    }
+
+    private void spoolDurably(SpoolEntry entry) {
+        try {
+            files.write(entry);
+            spool.put(entry.updated().id(), entry);
+        } catch (IOException e) {
+            // Neither the store nor the disk took it: the caller must not treat the change as committed.
+            throw new StoreException("store unreachable and the local spool cannot be written (" + e.getMessage()
+                    + "): check free space and permissions of the state folder");
+        }
+    }
+
+    private void deleteSpoolFile(CredentialId id) {
+        try {
+            files.delete(id);
+        } catch (IOException e) {
+            Logger.warn("could not delete the spool file of {}: {}", id, e.getMessage());
+        }
+    }
+
+    private void storeDown(StoreUnavailableException e) {
+        if (!reportedDown) {
+            reportedDown = true;
+            Logger.warn("store {} unreachable ({}): serving what is known, spooling changes locally", remote.id(),
+                    e.getMessage());
+        }
+    }
+
+    private void storeAnswered() {
+        if (reportedDown) {
+            reportedDown = false;
+            Logger.info("store {} reachable again", remote.id());
+            if (!spool.isEmpty()) {
+                drainer.execute(this::drainQuietly);
+            }
+        }
+    }
+
+    private final Map<CredentialId, Object> locks = new ConcurrentHashMap<>();
+
+    private Object lockFor(CredentialId id) {
+        return locks.computeIfAbsent(id, key -> new Object());
+    }
+
+    @Override
+    public void close() {
+        drainer.shutdown();
+        drainQuietly();
+        remote.close();
+    }
+}

@@ -1,0 +1,153 @@
+package dev.tokenkeeper.daemon.spool;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.SealedSecret;
+import dev.tokenkeeper.api.StoreUnavailableException;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The spool over a real SQLite file, with a switch that makes the store unreachable. */
+class SpooledStoreTest {
+
+    private static final CredentialId ID = CredentialId.parse("gazelle:default");
+
+    @TempDir
+    Path state;
+
+    private Unreachable remote;
+
+    @BeforeEach
+    void openSqlite() {
+        TokenStore sqlite = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
+                .filter(store -> store.id().equals("sqlite")).findFirst().orElseThrow();
+        remote = new Unreachable(sqlite);
+        remote.open(context());
+    }
+
+    @AfterEach
+    void close() {
+        remote.down = false;
+        remote.close();
+    }
+
+    private PluginContext context() {
+        return new PluginContext() {
+            @Override
+            public Optional<String> setting(String name) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Path stateDirectory() {
+                return state;
+            }
+
+            @Override
+            public Clock clock() {
+                return Clock.systemUTC();
+            }
+        };
+    }
+
+    private static StoredCredential credential(long version, byte secret, Instant issued) {
+        return new StoredCredential(ID, CredentialStatus.ACTIVE, SealedSecret.of(new byte[] {secret}), issued,
+                Optional.of(issued.plusSeconds(60)), Optional.empty(), version, Optional.of(issued), Optional.empty(), issued);
+    }
+
+    @Test
+    void changesMadeWhileTheStoreIsDownAreSpooledDurablyAndDrainLater() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600);
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertEquals(1, store.get(ID).orElseThrow().version(), "read while up is remembered");
+
+        remote.down = true;
+        assertEquals(1, store.get(ID).orElseThrow().version(), "reads fall back to the last row seen");
+        assertTrue(store.tryLease(ID, "me", t0.plusSeconds(60)), "no lease to be had: proceed");
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(10)), 1));
+        assertFalse(store.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(20)), 1), "stale versions still lose");
+        assertTrue(store.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(20)), 2));
+        store.appendHistory(new RefreshEvent(ID, t0, dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "", java.time.Duration.ZERO, 3));
+        assertEquals(1, store.pending());
+        assertTrue(Files.exists(state.resolve("spool/gazelle~default.json")));
+
+        // A crash now: a new process finds the spool on disk.
+        SpooledStore restarted = new SpooledStore(remote, state.resolve("spool"), 3600);
+        assertEquals(3, restarted.get(ID).orElseThrow().version());
+        assertEquals(List.of(ID), restarted.list().stream().map(StoredCredential::id).toList());
+
+        remote.down = false;
+        assertEquals(0, restarted.drain());
+        StoredCredential inStore = remote.get(ID).orElseThrow();
+        assertEquals(2, inStore.version(), "two refreshes while down reach the store as one change");
+        assertEquals(SealedSecret.of(new byte[] {3}), inStore.secret(), "the newest secret reached the store");
+        assertFalse(Files.exists(state.resolve("spool/gazelle~default.json")), "the spool is empty");
+        store.drain();
+        assertEquals(1, remote.history(ID, Instant.EPOCH, 10).size(), "history written while down arrives too");
+    }
+
+    @Test
+    void onConflictTheNewerTokensWin() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600);
+        store.insert(credential(1, (byte) 1, t0));
+        store.get(ID);
+        remote.down = true;
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(30)), 1));
+        remote.down = false;
+        // Meanwhile another daemon wrote an older refresh.
+        assertTrue(remote.compareAndSet(credential(2, (byte) 9, t0.plusSeconds(5)), 1));
+        store.drain();
+        StoredCredential inStore = remote.get(ID).orElseThrow();
+        assertEquals(3, inStore.version(), "rebased on the store's version");
+        assertEquals(SealedSecret.of(new byte[] {2}), inStore.secret());
+    }
+
+    /** Delegates to a real store, or throws as an unreachable one does. */
+    private static final class Unreachable implements TokenStore {
+        private final TokenStore real;
+        volatile boolean down;
+
+        Unreachable(TokenStore real) {
+            this.real = real;
+        }
+
+        private void check() {
+            if (down) {
+                throw new StoreUnavailableException("test: store unreachable", null);
+            }
+        }
+
+        @Override public String id() { return real.id(); }
+        @Override public void open(PluginContext context) { real.open(context); }
+        @Override public Optional<StoredCredential> get(CredentialId id) { check(); return real.get(id); }
+        @Override public List<StoredCredential> list() { check(); return real.list(); }
+        @Override public boolean insert(StoredCredential c) { check(); return real.insert(c); }
+        @Override public boolean compareAndSet(StoredCredential u, long e) { check(); return real.compareAndSet(u, e); }
+        @Override public boolean delete(CredentialId id) { check(); return real.delete(id); }
+        @Override public boolean tryLease(CredentialId id, String o, Instant u) { check(); return real.tryLease(id, o, u); }
+        @Override public void releaseLease(CredentialId id, String o) { check(); real.releaseLease(id, o); }
+        @Override public void appendHistory(RefreshEvent e) { check(); real.appendHistory(e); }
+        @Override public List<RefreshEvent> history(CredentialId id, Instant s, int l) { check(); return real.history(id, s, l); }
+        @Override public void close() { real.close(); }
+    }
+}
