@@ -25,6 +25,7 @@ import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import dev.tokenkeeper.daemon.spool.SpooledStore;
+import dev.tokenkeeper.daemon.legacy.GazelleSettingsRow;
 import dev.tokenkeeper.daemon.metrics.RefreshMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -34,7 +35,9 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Optional;
 
 
 /**
@@ -48,12 +51,15 @@ public final class Daemon implements AutoCloseable {
     private final RefreshScheduler scheduler;
     private final ControlApi api;
     private final CredentialService credentials;
+    private final RefreshPipeline pipeline;
 
-    private Daemon(TokenStore store, RefreshScheduler scheduler, ControlApi api, CredentialService credentials) {
+    private Daemon(TokenStore store, RefreshScheduler scheduler, ControlApi api, CredentialService credentials,
+                   RefreshPipeline pipeline) {
         this.store = store;
         this.scheduler = scheduler;
         this.api = api;
         this.credentials = credentials;
+        this.pipeline = pipeline;
     }
 
     /**
@@ -110,6 +116,13 @@ public final class Daemon implements AutoCloseable {
                     config.checkInterval(), config.autoRefreshEnabled());
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             pipeline.addListener(new RefreshMetrics(metrics, store::list, clock));
+            GazelleSettingsRow.fromSettings(config.settings(), stored -> {
+                try {
+                    return Optional.of(pipeline.open(stored).secret());
+                } catch (dev.tokenkeeper.daemon.crypto.UnsealException e) {
+                    return Optional.empty();
+                }
+            }).ifPresent(pipeline::addListener);
             ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen());
             if (!config.listen().isLoopback()) {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
@@ -118,7 +131,7 @@ public final class Daemon implements AutoCloseable {
             Logger.info("tokenkeeper listening on {}:{}; store {}; {} credentials; master key from {}; scheduler {}",
                     config.listen().host(), api.port(), store.id(), store.list().size(), key.source(),
                     config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)" : "stopped");
-            return new Daemon(store, scheduler, api, credentials);
+            return new Daemon(store, scheduler, api, credentials, pipeline);
         } catch (RuntimeException | org.quartz.SchedulerException e) {
             store.close();
             if (e instanceof RuntimeException runtime) {
@@ -172,6 +185,9 @@ public final class Daemon implements AutoCloseable {
     public void close() {
         Logger.info("shutting down: letting running refreshes finish");
         scheduler.close();
+        if (!pipeline.closeAndAwaitIdle(Duration.ofSeconds(30))) {
+            Logger.warn("a refresh was still running after 30 s; stopping anyway");
+        }
         api.close();
         store.close();
         Logger.info("stopped");

@@ -44,6 +44,11 @@ final class ImportCommand implements Callable<Integer> {
 
         @Option(names = "--token-json", description = "a token JSON file; - for stdin")
         String tokenJson;
+
+        @Option(names = "--from-supabase-settings",
+                description = "the token existing deployments keep in Supabase (system_settings, key gazelle_oauth_token); "
+                        + "needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY")
+        boolean fromSupabaseSettings;
     }
 
     @picocli.CommandLine.Spec
@@ -57,8 +62,10 @@ final class ImportCommand implements Callable<Integer> {
             body = Map.of("cookie", source.cookie);
         } else if (source.cookieFile != null) {
             body = Map.of("cookieFile", read(source.cookieFile));
-        } else {
+        } else if (source.tokenJson != null) {
             body = Map.of("tokenJson", read(source.tokenJson));
+        } else {
+            body = Map.of("tokenJson", LegacySettingsReader.read(common.settings()));
         }
         ApiClient.Answer answer = new ApiClient(common.config()).put("/api/v1/credentials/" + id, body);
         answer.orFail("import failed");

@@ -51,6 +51,7 @@ public final class RefreshPipeline {
     private final Map<CredentialId, CompletableFuture<RefreshReport>> inFlight = new ConcurrentHashMap<>();
     private final Map<CredentialId, Integer> failures = new ConcurrentHashMap<>();
     private final List<RefreshListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean closing;
 
     /**
      * @param store     where credentials live
@@ -92,6 +93,9 @@ public final class RefreshPipeline {
      * @throws CredentialNotFoundException when there is no such credential
      */
     public RefreshReport refresh(CredentialId id, RefreshTrigger trigger) {
+        if (closing) {
+            throw new NoValidTokenException("tokenkeeper is shutting down: try again once it is back", false);
+        }
         CompletableFuture<RefreshReport> mine = new CompletableFuture<>();
         CompletableFuture<RefreshReport> running = inFlight.putIfAbsent(id, mine);
         if (running != null) {
@@ -107,6 +111,31 @@ public final class RefreshPipeline {
         } finally {
             inFlight.remove(id, mine);
         }
+    }
+
+    /**
+     * Refuses new refreshes and waits for the running ones to commit, so that a shutdown never
+     * abandons a refresh between the upstream's answer and the commit.
+     *
+     * @param patience the longest wait
+     * @return true when nothing is running any more
+     */
+    public boolean closeAndAwaitIdle(Duration patience) {
+        closing = true;
+        long deadline = System.nanoTime() + patience.toNanos();
+        for (CompletableFuture<RefreshReport> running : List.copyOf(inFlight.values())) {
+            try {
+                running.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (java.util.concurrent.ExecutionException e) {
+                // Its caller reports the failure.
+            }
+        }
+        return inFlight.isEmpty();
     }
 
     /**
