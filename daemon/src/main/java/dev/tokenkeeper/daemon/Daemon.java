@@ -21,6 +21,7 @@ import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.Backoff;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
+import dev.tokenkeeper.daemon.refresh.ProviderGate;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
@@ -109,6 +110,9 @@ public final class Daemon implements AutoCloseable {
             RefreshPipeline pipeline = new RefreshPipeline(store, sealer, plugins::provider,
                     new dev.tokenkeeper.daemon.refresh.RefreshPlanner(config.refreshPolicy(), random),
                     new Backoff(config.refreshPolicy(), random), config.refreshPolicy(), clock, owner(), cache);
+            pipeline.limitUpstreamCalls(new ProviderGate(
+                    (int) config.settings().number("TOKENKEEPER_PROVIDER_CONCURRENCY", null, 8, 1, 1024),
+                    config.settings().number("TOKENKEEPER_PROVIDER_RATE_PER_SECOND", null, 0, 0, 100_000)));
             CredentialService credentials = new CredentialService(store, sealer, pipeline, cache, clock);
             importSessionFromEnvironment(config, plugins, credentials);
             RefreshScheduler scheduler = new RefreshScheduler(pipeline, store::list,

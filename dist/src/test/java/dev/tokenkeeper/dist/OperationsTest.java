@@ -7,7 +7,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -82,7 +81,9 @@ class OperationsTest {
     @Test
     void sigtermDuringARefreshLetsItCommitAndTheChainContinues() throws Exception {
         Path state = temp.resolve("state");
-        Map<String, String> env = env(Map.of("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false"));
+        // The upstream answers after 3 s; the client must wait for it (a timeout would lose the rotated answer).
+        Map<String, String> env = env(Map.of("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false",
+                "TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "10"));
         DaemonProcess daemon = new DaemonProcess(state, env);
         daemon.start();
         importChain(daemon);
@@ -114,6 +115,8 @@ class OperationsTest {
             JsonNode credential = again.call("GET", "/api/v1/credentials/gazelle:default", null).json();
             assertEquals(2, credential.get("version").asLong(), "the refresh in flight at SIGTERM was committed (stop took "
                     + tookMs + " ms)");
+            JsonNode history = again.call("GET", "/api/v1/credentials/gazelle:default/history", null).json();
+            assertEquals("refreshed", history.get(history.size() - 1).get("outcome").asText(), history.toString());
             String token = again.call("GET", "/api/v1/credentials/gazelle:default/token", null).json().get("token").asText();
             assertTrue(gazelle.isAccessTokenValid(token), "the restarted daemon serves the refreshed token");
             DaemonProcess.Response next = again.call("POST", "/api/v1/credentials/gazelle:default/refresh?force=true", null);

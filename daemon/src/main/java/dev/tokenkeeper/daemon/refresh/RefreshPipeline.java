@@ -48,6 +48,7 @@ public final class RefreshPipeline {
     private final Clock clock;
     private final String owner;
     private final TokenCache cache;
+    private volatile ProviderGate gate = ProviderGate.unlimited();
     private final Map<CredentialId, CompletableFuture<RefreshReport>> inFlight = new ConcurrentHashMap<>();
     private final Map<CredentialId, Integer> failures = new ConcurrentHashMap<>();
     private final List<RefreshListener> listeners = new CopyOnWriteArrayList<>();
@@ -76,6 +77,11 @@ public final class RefreshPipeline {
         this.clock = clock;
         this.owner = owner;
         this.cache = cache;
+    }
+
+    /** @param gate limits upstream calls per provider (default: none) */
+    public void limitUpstreamCalls(ProviderGate gate) {
+        this.gate = gate;
     }
 
     /** @param listener told about every committed change */
@@ -249,7 +255,7 @@ public final class RefreshPipeline {
             TokenProvider provider = provider(id);
             CrashPoint.reached("before-upstream");
             Instant started = clock.instant();
-            RefreshResult result = callProvider(provider, secret);
+            RefreshResult result = callThroughGate(provider, secret);
             Duration took = Duration.between(started, clock.instant());
             CrashPoint.reached("after-upstream");
             RefreshReport report;
@@ -312,6 +318,15 @@ public final class RefreshPipeline {
             }
         }
         return new RefreshReport.Skipped(stored(before.id()), "another daemon holds the refresh lease");
+    }
+
+    private RefreshResult callThroughGate(TokenProvider provider, SecretMaterial secret) {
+        try {
+            return gate.through(provider.id(), () -> callProvider(provider, secret));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return RefreshResult.TransientFailure.of(dev.tokenkeeper.api.FailureKind.NETWORK, "interrupted before the call");
+        }
     }
 
     private static RefreshResult callProvider(TokenProvider provider, SecretMaterial secret) {
