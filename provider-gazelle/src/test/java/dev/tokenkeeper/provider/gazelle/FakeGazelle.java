@@ -122,6 +122,8 @@ public final class FakeGazelle implements AutoCloseable {
     private final FaultPlan tokenFaults = new FaultPlan();
     private final FaultPlan apiFaults = new FaultPlan();
     private int reuseCount;
+    private final Map<String, Instant> spentAt = new HashMap<>();
+    private final List<Instant> reusedTokenSpentTimes = new ArrayList<>();
     private int apiRequestCount;
 
     private FakeGazelle() throws IOException {
@@ -387,6 +389,19 @@ public final class FakeGazelle implements AutoCloseable {
     public int apiRequestCount() {
         synchronized (lock) {
             return apiRequestCount;
+        }
+    }
+
+    /**
+     * For each reuse of a spent refresh token: when that token had been spent (its refresh answered).
+     * A crash test compares these with its kill times to tell "killed between the answer and the
+     * commit" from any other loss.
+     *
+     * @return spend times, in order of reuse
+     */
+    public List<Instant> reusedTokenSpentTimes() {
+        synchronized (lock) {
+            return List.copyOf(reusedTokenSpentTimes);
         }
     }
 
@@ -825,6 +840,10 @@ public final class FakeGazelle implements AutoCloseable {
         if (chain == null) {
             if (!revokedRefreshTokens.contains(refreshToken)) {
                 reuseCount++;
+                Instant spent = spentAt.get(refreshToken);
+                if (spent != null) {
+                    reusedTokenSpentTimes.add(spent);
+                }
             }
             return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
         }
@@ -838,6 +857,7 @@ public final class FakeGazelle implements AutoCloseable {
         if (rotated) {
             chainByRefreshToken.remove(chain.refreshToken);
             spentRefreshTokens.add(chain.refreshToken);
+            spentAt.put(chain.refreshToken, Instant.now());
             chain.refreshToken = issue();
             chainByRefreshToken.put(chain.refreshToken, chain);
         }

@@ -260,6 +260,8 @@ public final class FakeVinted implements AutoCloseable {
     private int blockedAnswers;
     private int refreshCount;
     private int reuseCount;
+    private final Map<String, Instant> replacedAt = new HashMap<>();
+    private final List<Instant> reusedTokenSpentTimes = new ArrayList<>();
 
     private static final class FaultRule {
         final FakeEndpoint endpoint;
@@ -482,6 +484,15 @@ public final class FakeVinted implements AutoCloseable {
         return refreshCount;
     }
 
+    /**
+     * For each reuse of a spent refresh token: when that token had been replaced (its refresh answered).
+     *
+     * @return replace times, in order of reuse
+     */
+    public synchronized List<Instant> reusedTokenSpentTimes() {
+        return List.copyOf(reusedTokenSpentTimes);
+    }
+
     /** @return refresh attempts with a refresh token that was already spent */
     public synchronized int reuseCount() {
         return reuseCount;
@@ -647,6 +658,10 @@ public final class FakeVinted implements AutoCloseable {
         AuthSession session = sessions.get(grant.sid());
         if (!presented.equals(session.currentRefresh)) {
             reuseCount++;
+            Instant spent = replacedAt.get(presented);
+            if (spent != null) {
+                reusedTokenSpentTimes.add(spent);
+            }
             return json(401, INVALID_TOKEN_BODY);
         }
         if (session.revoked || !grant.expiresAt().isAfter(clock.instant())) {
@@ -656,6 +671,7 @@ public final class FakeVinted implements AutoCloseable {
         refreshCount++;
         String access = mint(session, "access", accessLifetime);
         String refresh = mint(session, "refresh", refreshLifetime);
+        replacedAt.put(session.currentRefresh, Instant.now());
         session.currentRefresh = refresh;
         List<String> setCookies = new ArrayList<>();
         setCookies.add(setCookie(ACCESS_TOKEN, access, accessLifetime, true));

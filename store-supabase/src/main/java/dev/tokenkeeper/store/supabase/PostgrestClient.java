@@ -1,0 +1,116 @@
+package dev.tokenkeeper.store.supabase;
+
+import dev.tokenkeeper.api.StoreException;
+import dev.tokenkeeper.api.StoreUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+import java.util.Optional;
+import javax.net.ssl.SSLException;
+
+/**
+ * Sends requests to a project's PostgREST API ({@code {SUPABASE_URL}/rest/v1/...}) with the
+ * service-role key in {@code apikey} and {@code Authorization: Bearer}, and reads the answers, at
+ * most {@link #MAX_BODY_BYTES} each. A request that gets no answer (connection refused or reset,
+ * unknown host, timeout) becomes a {@link StoreUnavailableException}; any answer, whatever its
+ * status, is returned for {@link PostgrestErrors} to judge. Thread-safe.
+ */
+final class PostgrestClient {
+
+    /** The largest answer read; larger ones are refused. */
+    static final int MAX_BODY_BYTES = 1 << 20;
+
+    private final SupabaseSettings settings;
+    private final HttpClient http;
+
+    /** @param settings the project URL, key and timeout */
+    PostgrestClient(SupabaseSettings settings) {
+        this.settings = settings;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /**
+     * Sends one request and reads the whole answer.
+     *
+     * @param method  {@code GET}, {@code POST}, {@code PATCH} or {@code DELETE}
+     * @param query   the table and query string
+     * @param body    the JSON body, if any
+     * @param prefer  the {@code Prefer} header, if any
+     * @param action  what is being done, for messages, e.g. "update credential gazelle:default"
+     * @return the answer, whatever its status
+     * @throws StoreUnavailableException when no answer came
+     * @throws StoreException when the answer is larger than {@link #MAX_BODY_BYTES}
+     */
+    PostgrestResponse send(String method, PostgrestQuery query, Optional<byte[]> body, Optional<String> prefer,
+                           String action) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.projectUrl() + query.pathAndQuery()))
+                .timeout(settings.timeout())
+                .header("apikey", settings.key())
+                .header("Authorization", "Bearer " + settings.key())
+                .header("Accept", "application/json")
+                .method(method, body.map(HttpRequest.BodyPublishers::ofByteArray)
+                        .orElse(HttpRequest.BodyPublishers.noBody()));
+        if (body.isPresent()) {
+            request.header("Content-Type", "application/json");
+        }
+        prefer.ifPresent(value -> request.header("Prefer", value));
+        try {
+            HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+                if (bytes.length > MAX_BODY_BYTES) {
+                    throw new StoreException("supabase: the answer to " + action + " is larger than "
+                            + (MAX_BODY_BYTES >> 20) + " MiB: check that " + SupabaseSettings.URL
+                            + " points at your Supabase project");
+                }
+                return new PostgrestResponse(response.statusCode(), bytes);
+            }
+        } catch (IOException e) {
+            throw unreachable(action, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("supabase: interrupted while waiting to " + action
+                    + ": the daemon is shutting down", e);
+        }
+    }
+
+    private StoreUnavailableException unreachable(String action, IOException e) {
+        return new StoreUnavailableException("supabase: cannot reach " + SupabaseSettings.URL + " "
+                + settings.printableUrl() + " to " + action + " (" + reason(e, settings.timeout())
+                + "): check " + SupabaseSettings.URL + " and the network; tokenkeeper retries", e);
+    }
+
+    /** One short reason without the exception's own message, which may repeat the URL with its query. */
+    static String reason(IOException e, Duration timeout) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof UnresolvedAddressException || cause instanceof java.net.UnknownHostException) {
+                return "unknown host";
+            }
+        }
+        if (e instanceof HttpConnectTimeoutException) {
+            return "no connection within " + timeout.toSeconds() + " s";
+        }
+        if (e instanceof HttpTimeoutException) {
+            return "no answer within " + timeout.toSeconds() + " s";
+        }
+        if (e instanceof ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof SSLException) {
+            return "TLS handshake failed";
+        }
+        return "connection closed without an answer: " + e.getClass().getSimpleName();
+    }
+}

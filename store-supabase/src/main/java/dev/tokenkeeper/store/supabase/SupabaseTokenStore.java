@@ -1,0 +1,389 @@
+package dev.tokenkeeper.store.supabase;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.StoreException;
+import dev.tokenkeeper.api.StoreUnavailableException;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenStore;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A {@link TokenStore} in a Supabase project, reached through its PostgREST HTTP API
+ * ({@code {SUPABASE_URL}/rest/v1/...}) with a service-role key, so that several daemons on several
+ * machines can share it. The tables are created once by the user with {@link #setupSql()}.
+ *
+ * <p>Every coordination step is one conditional request, atomic in PostgreSQL, never a read then a
+ * write: {@link #compareAndSet} is {@code PATCH ?id=eq.X&version=eq.N} (an empty answer means
+ * another writer won), {@link #tryLease} is one {@code PATCH} whose filter accepts a free, expired
+ * or own lease, {@link #insert} relies on the primary key.
+ *
+ * <p>Settings: {@code SUPABASE_URL}, {@code SUPABASE_SERVICE_ROLE_KEY} (both required),
+ * {@code TOKENKEEPER_SUPABASE_TABLE_PREFIX} (default {@code tokenkeeper_}) and
+ * {@code TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS} (default 30, per request). Instants are kept to the
+ * millisecond.
+ *
+ * <p>Failures: no answer, 408, 429 and 5xx are {@link StoreUnavailableException} (the daemon keeps
+ * serving and spools); a rejected key, a missing table and everything else are
+ * {@link StoreException}s with one line saying what to do. The key never appears in a message.
+ *
+ * <p>Thread-safe.
+ */
+public final class SupabaseTokenStore implements TokenStore {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String RETURN_IDS = "return=representation";
+    private static final String RETURN_NOTHING = "return=minimal";
+    /** Rows per page of {@link #list()}, small enough to stay far below the answer size limit. */
+    static final int LIST_PAGE = 100;
+
+    /** Everything that exists only between {@link #open} and {@link #close}. */
+    private record Opened(SupabaseSettings settings, PostgrestClient client, PostgrestErrors errors, Clock clock) {
+    }
+
+    private final Optional<Duration> timeoutOverride;
+    /** The prefix read by {@link #open}, kept even when open fails so that {@link #setupSql()} names the right tables. */
+    private volatile String tablePrefix = SupabaseSettings.DEFAULT_PREFIX;
+    private volatile Opened opened;
+    private volatile boolean closed;
+
+    /** Creates a store that does nothing until {@link #open}; {@link java.util.ServiceLoader} calls this. */
+    public SupabaseTokenStore() {
+        this.timeoutOverride = Optional.empty();
+    }
+
+    /** @param timeout the per-request timeout, instead of the setting (tests use a short one) */
+    SupabaseTokenStore(Duration timeout) {
+        this.timeoutOverride = Optional.of(timeout);
+    }
+
+    /** @return {@code supabase} */
+    @Override
+    public String id() {
+        return "supabase";
+    }
+
+    /** @return one line for {@code tokenkeeper providers} */
+    @Override
+    public String description() {
+        return "Supabase project through its PostgREST API (may be shared by several daemons)";
+    }
+
+    /**
+     * The script that creates the two tables with row-level security on and access for the
+     * service role only; the user pastes it into the Supabase SQL editor once.
+     *
+     * @return the script, naming the tables with {@code TOKENKEEPER_SUPABASE_TABLE_PREFIX} once
+     *         {@link #open} has read the settings (even if it then failed), with the default prefix before
+     */
+    @Override
+    public Optional<String> setupSql() {
+        return Optional.of(SetupSql.forPrefix(tablePrefix));
+    }
+
+    /**
+     * Reads the settings and checks, with one cheap {@code GET} per table, that the project answers,
+     * accepts the key and has both tables.
+     *
+     * @param context settings, state folder and clock
+     * @throws StoreUnavailableException when the project cannot be reached (naming {@code SUPABASE_URL})
+     * @throws StoreException            when a setting is missing or wrong, the key is rejected or a
+     *                                   table is missing; the message says what to do
+     */
+    @Override
+    public synchronized void open(PluginContext context) {
+        Objects.requireNonNull(context, "context");
+        if (opened != null || closed) {
+            throw new IllegalStateException("supabase store: open() may be called only once");
+        }
+        SupabaseSettings read = SupabaseSettings.from(context);
+        tablePrefix = read.tablePrefix();
+        SupabaseSettings settings = timeoutOverride
+                .map(timeout -> new SupabaseSettings(read.projectUrl(), read.key(), read.tablePrefix(), timeout))
+                .orElse(read);
+        Opened candidate = new Opened(settings, new PostgrestClient(settings), new PostgrestErrors(settings, JSON),
+                context.clock());
+        for (String table : List.of(settings.credentialsTable(), settings.historyTable())) {
+            rows(candidate, "check table " + table, "GET", PostgrestQuery.on(table).select("id").limit(1),
+                    Optional.empty(), Optional.empty());
+        }
+        opened = candidate;
+    }
+
+    @Override
+    public Optional<StoredCredential> get(CredentialId id) {
+        Objects.requireNonNull(id, "id");
+        Opened open = state();
+        ArrayNode rows = rows(open, "read credential " + id, "GET", credentials(open)
+                .where("id", "eq", id).select(CredentialRows.COLUMNS), Optional.empty(), Optional.empty());
+        if (rows.size() > 1) {
+            throw new StoreException("supabase: table " + open.settings().credentialsTable() + " has " + rows.size()
+                    + " rows for " + id + ": its id column is not the primary key; run `"
+                    + PostgrestErrors.PRINT_SQL + "` and compare");
+        }
+        return rows.isEmpty() ? Optional.empty() : Optional.of(credential(open, rows.get(0)));
+    }
+
+    /**
+     * Reads page by page in id order ({@value #LIST_PAGE} rows a request), each page starting after
+     * the last id of the one before.
+     *
+     * @return every stored credential, in id order
+     */
+    @Override
+    public List<StoredCredential> list() {
+        Opened open = state();
+        List<StoredCredential> all = new ArrayList<>();
+        Optional<String> after = Optional.empty();
+        while (true) {
+            PostgrestQuery page = credentials(open).select(CredentialRows.COLUMNS).order("id.asc").limit(LIST_PAGE);
+            after.ifPresent(id -> page.where("id", "gt", id));
+            ArrayNode rows = rows(open, "list credentials", "GET", page, Optional.empty(), Optional.empty());
+            for (JsonNode row : rows) {
+                all.add(credential(open, row));
+            }
+            if (rows.size() < LIST_PAGE) {
+                return all;
+            }
+            after = Optional.of(all.get(all.size() - 1).id().toString());
+        }
+    }
+
+    /**
+     * One {@code POST}; the primary key refuses a second row with the same id.
+     *
+     * @param credential the credential, normally with version 1
+     * @return false when a credential with that id already exists (PostgREST's 409, code 23505)
+     */
+    @Override
+    public boolean insert(StoredCredential credential) {
+        Objects.requireNonNull(credential, "credential");
+        Opened open = state();
+        String action = "insert credential " + credential.id();
+        PostgrestResponse response = open.client().send("POST", credentials(open),
+                Optional.of(bytes(CredentialRows.row(credential))), Optional.of(RETURN_NOTHING), action);
+        if (response.successful()) {
+            return true;
+        }
+        if (response.status() == 409 && PostgrestError.parse(JSON, response.body()).is("23505")) {
+            return false;
+        }
+        throw open.errors().translate(action, open.settings().credentialsTable(), response);
+    }
+
+    /**
+     * One {@code PATCH ?id=eq.X&version=eq.N}; the lease columns are left as they are.
+     *
+     * @param updated         the new state; its version must be {@code expectedVersion + 1}
+     * @param expectedVersion the version the caller read
+     * @return true when written; false when the stored version differs or the credential is gone
+     */
+    @Override
+    public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
+        Objects.requireNonNull(updated, "updated");
+        if (updated.version() != expectedVersion + 1) {
+            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
+                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
+        }
+        Opened open = state();
+        return !rows(open, "update credential " + updated.id(), "PATCH", credentials(open)
+                        .where("id", "eq", updated.id()).where("version", "eq", expectedVersion).select("id"),
+                Optional.of(bytes(CredentialRows.assignments(updated))), Optional.of(RETURN_IDS)).isEmpty();
+    }
+
+    /**
+     * Deletes the credential row; its history stays.
+     *
+     * @param id the credential
+     * @return false when there was none
+     */
+    @Override
+    public boolean delete(CredentialId id) {
+        Objects.requireNonNull(id, "id");
+        Opened open = state();
+        return !rows(open, "delete credential " + id, "DELETE",
+                credentials(open).where("id", "eq", id).select("id"), Optional.empty(), Optional.of(RETURN_IDS))
+                .isEmpty();
+    }
+
+    /**
+     * One conditional {@code PATCH}: taken when nobody holds the lease, it ran out by the context
+     * clock, or {@code owner} holds it already (then {@code until} replaces its end).
+     *
+     * @param id    the credential
+     * @param owner a name unique to the calling daemon process
+     * @param until when the lease runs out if not released
+     * @return true when the caller now holds the lease; false also when the credential is gone
+     */
+    @Override
+    public boolean tryLease(CredentialId id, String owner, Instant until) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(until, "until");
+        Opened open = state();
+        long now = open.clock().millis();
+        ObjectNode lease = JsonNodeFactory.instance.objectNode()
+                .put("lease_owner", owner)
+                .put("lease_until", until.toEpochMilli());
+        PostgrestQuery query = credentials(open).where("id", "eq", id)
+                .anyOf(PostgrestQuery.condition("lease_owner", "is", "null"),
+                        PostgrestQuery.condition("lease_until", "is", "null"),
+                        PostgrestQuery.condition("lease_until", "lte", now),
+                        PostgrestQuery.textCondition("lease_owner", "eq", owner))
+                .select("id");
+        return !rows(open, "lease credential " + id, "PATCH", query, Optional.of(bytes(lease)),
+                Optional.of(RETURN_IDS)).isEmpty();
+    }
+
+    @Override
+    public void releaseLease(CredentialId id, String owner) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(owner, "owner");
+        Opened open = state();
+        ObjectNode free = JsonNodeFactory.instance.objectNode().putNull("lease_owner");
+        free.putNull("lease_until");
+        exchange(open, "release the lease of credential " + id, "PATCH",
+                credentials(open).where("id", "eq", id).where("lease_owner", "eq", owner),
+                Optional.of(bytes(free)), Optional.of(RETURN_NOTHING));
+    }
+
+    @Override
+    public void appendHistory(RefreshEvent event) {
+        Objects.requireNonNull(event, "event");
+        Opened open = state();
+        exchange(open, "append history of credential " + event.id(), "POST",
+                PostgrestQuery.on(open.settings().historyTable()), Optional.of(bytes(HistoryRows.row(event))),
+                Optional.of(RETURN_NOTHING));
+    }
+
+    /**
+     * One {@code GET ...&order=at.desc,id.desc&limit=N}, turned around.
+     *
+     * @param id    the credential
+     * @param since the earliest time to include
+     * @param limit the most events to return; 0 gives an empty list
+     * @return the newest {@code limit} events at or after {@code since}, oldest first (events with
+     *         the same time in the order they were appended)
+     * @throws IllegalArgumentException when {@code limit} is negative
+     */
+    @Override
+    public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(since, "since");
+        if (limit < 0) {
+            throw new IllegalArgumentException("history limit must not be negative: " + limit);
+        }
+        Opened open = state();
+        if (limit == 0) {
+            return List.of();
+        }
+        ArrayNode rows = rows(open, "read history of credential " + id, "GET",
+                PostgrestQuery.on(open.settings().historyTable())
+                        .where("credential_id", "eq", id)
+                        .where("at", "gte", since.toEpochMilli())
+                        .select(HistoryRows.COLUMNS)
+                        .order("at.desc,id.desc")
+                        .limit(limit),
+                Optional.empty(), Optional.empty());
+        List<RefreshEvent> events = new ArrayList<>(rows.size());
+        for (JsonNode row : rows) {
+            events.add(read(open, "history", row, HistoryRows::read));
+        }
+        Collections.reverse(events);
+        return events;
+    }
+
+    /** Forgets the connection settings; later calls throw {@link StoreException}. Safe to call twice. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        opened = null;
+    }
+
+    /** @return a short description naming the project URL (never the key), for logs */
+    @Override
+    public String toString() {
+        Opened current = opened;
+        return "SupabaseTokenStore[" + (current == null ? (closed ? "closed" : "not open")
+                : current.settings().printableUrl()) + "]";
+    }
+
+    private Opened state() {
+        Opened current = opened;
+        if (current == null) {
+            if (closed) {
+                throw new StoreException("supabase: the store is closed: this is a bug in tokenkeeper's shutdown order");
+            }
+            throw new IllegalStateException("supabase store used before open()");
+        }
+        return current;
+    }
+
+    private static PostgrestQuery credentials(Opened open) {
+        return PostgrestQuery.on(open.settings().credentialsTable());
+    }
+
+    /** Sends a request and insists on a 2xx answer. */
+    private static PostgrestResponse exchange(Opened open, String action, String method, PostgrestQuery query,
+                                              Optional<byte[]> body, Optional<String> prefer) {
+        PostgrestResponse response = open.client().send(method, query, body, prefer, action);
+        if (!response.successful()) {
+            throw open.errors().translate(action, query.table(), response);
+        }
+        return response;
+    }
+
+    /** Sends a request and reads the JSON array of rows it must answer with. */
+    private static ArrayNode rows(Opened open, String action, String method, PostgrestQuery query,
+                                  Optional<byte[]> body, Optional<String> prefer) {
+        PostgrestResponse response = exchange(open, action, method, query, body, prefer);
+        try {
+            JsonNode node = JSON.readTree(response.body());
+            if (node instanceof ArrayNode array) {
+                return array;
+            }
+        } catch (IOException e) {
+            // reported below
+        }
+        throw new StoreException("supabase: the answer to " + action + " from " + open.settings().printableUrl()
+                + " is not a JSON array of rows: check that " + SupabaseSettings.URL
+                + " is the Project URL from Project Settings > API");
+    }
+
+    private static StoredCredential credential(Opened open, JsonNode row) {
+        return read(open, "credential", row, CredentialRows::read);
+    }
+
+    private static <T> T read(Opened open, String what, JsonNode row, Function<JsonNode, T> reader) {
+        try {
+            return reader.apply(row);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new StoreException("supabase: the project holds a " + what + " row this tokenkeeper cannot read ("
+                    + e.getMessage() + "): was it written by a newer version or edited by hand?", e);
+        }
+    }
+
+    private static byte[] bytes(JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a JSON tree: " + e.getOriginalMessage(), e);
+        }
+    }
+}
