@@ -127,7 +127,8 @@ public final class Daemon implements AutoCloseable {
                     return Optional.empty();
                 }
             }).ifPresent(pipeline::addListener);
-            ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen());
+            ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen(),
+                    credentials.keyRotation(config.settings()::get, state));
             if (!config.listen().isLoopback()) {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());

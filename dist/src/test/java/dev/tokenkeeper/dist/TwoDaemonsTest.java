@@ -63,6 +63,17 @@ class TwoDaemonsTest {
         runCycles(store);
     }
 
+    @Test
+    void twoDaemonsOnOneSupabaseStoreRefreshEachCredentialOncePerCycle() throws Exception {
+        Path shared = Files.createDirectories(temp.resolve("shared"));
+        try (dev.tokenkeeper.store.supabase.FakePostgrest supabase = dev.tokenkeeper.store.supabase.FakePostgrest.start()) {
+            Map<String, String> store = new java.util.HashMap<>(supabase.settings());
+            store.put("TOKENKEEPER_STORE", "supabase");
+            store.put("TOKENKEEPER_MASTER_KEY_FILE", sharedKey(shared).toString());
+            runCycles(store);
+        }
+    }
+
     /** Imports the credentials through the first daemon, starts the second, and counts refreshes for three cycles. */
     void runCycles(Map<String, String> store) throws Exception {
         gazelle = FakeGazelle.start().accessLifetime(LIFETIME);

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "tokenkeeper", mixinStandardHelpOptions = true, version = "tokenkeeper 0.1.0",
         description = "Keeps third-party API credentials fresh.",
         subcommands = {RunCommand.class, StatusCommand.class, ImportCommand.class, RefreshCommand.class,
-                TokenCommand.class, SchedulerCommand.class, ProvidersCommand.class, CommandLine.HelpCommand.class})
+                TokenCommand.class, SchedulerCommand.class, ProvidersCommand.class, ReportCommand.class,
+                DoctorCommand.class, RekeyCommand.class, AuthorizeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code when the daemon is not running. */

@@ -212,6 +212,15 @@ public final class ControlApi implements AutoCloseable {
     record ReportView(Instant since, Instant until, List<CredentialReport> credentials) {
     }
 
+    /** The answer of {@code POST /api/v1/rekey}: key ids and credential ids only, never a key. */
+    record RekeyView(boolean rotated, boolean resumed, boolean complete, String currentKeyId, List<String> retiredKeyIds,
+                     List<String> resealed, List<String> alreadyCurrent, List<RekeyFailureView> failed) {
+    }
+
+    /** A credential a rekey could not re-seal. */
+    record RekeyFailureView(String id, String reason) {
+    }
+
     /** The answer of {@code GET /api/v1/providers/{id}/authorize-url}. */
     record AuthorizeUrlView(String provider, String url) {
     }
@@ -308,7 +317,9 @@ public final class ControlApi implements AutoCloseable {
         } catch (KeyRotation.RotationRefusedException e) {
             throw new ApiException(409, "rekey_refused", e.getMessage());
         }
-        json(ctx, outcome);
+        json(ctx, new RekeyView(outcome.rotated(), outcome.resumed(), outcome.failed().isEmpty(), outcome.currentKeyId(),
+                outcome.retiredKeyIds(), outcome.resealed(), outcome.alreadyCurrent(), outcome.failed().stream()
+                .map(f -> new RekeyFailureView(f.id(), f.reason())).toList()));
     }
 
     private void authorizeUrl(Context ctx) {

@@ -1,0 +1,383 @@
+package dev.tokenkeeper.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.daemon.config.ConfigurationException;
+import dev.tokenkeeper.daemon.config.DaemonConfig;
+import dev.tokenkeeper.daemon.config.DaemonPluginContext;
+import dev.tokenkeeper.daemon.config.Settings;
+import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
+import dev.tokenkeeper.daemon.crypto.LoadedKey;
+import dev.tokenkeeper.daemon.crypto.MasterKeyLoader;
+import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.daemon.crypto.UnsealException;
+import dev.tokenkeeper.daemon.http.AdminToken;
+import dev.tokenkeeper.daemon.log.Logging;
+import dev.tokenkeeper.daemon.plugin.Discovered;
+import dev.tokenkeeper.daemon.plugin.PluginLoader;
+import dev.tokenkeeper.daemon.plugin.Plugins;
+import dev.tokenkeeper.daemon.rekey.KeyRotation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tokenkeeper doctor}: checks an installation without the daemon, one line per check
+ * ({@code ok}, {@code warn} or {@code FAIL}); exits 1 when a check fails. Never prints a secret.
+ */
+@Command(name = "doctor", description = "Check configuration, key, store, credentials, upstreams and the daemon; one line per check.")
+final class DoctorCommand implements Callable<Integer> {
+
+    /** Exit code when a check failed. */
+    static final int FAILED = 1;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+
+    /** Upstream URL settings, with their defaults, of the providers shipped with tokenkeeper. */
+    private static final Map<String, List<String[]>> UPSTREAMS = Map.of(
+            "gazelle", List.of(
+                    new String[] {"GAZELLE_OAUTH_TOKEN_URL", "https://gazelleapp.io/developer/oauth/token"},
+                    new String[] {"GAZELLE_API_URL", "https://gazelleapp.io/graphql/private"}),
+            "vinted", List.<String[]>of(new String[] {"VINTED_BASE_URL", "https://www.vinted.fr"}));
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--print-sql", paramLabel = "STORE", description = "print the SQL that creates STORE's tables, then exit")
+    String printSql;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private PrintWriter out;
+    private boolean failed;
+
+    @Override
+    public Integer call() {
+        out = spec.commandLine().getOut();
+        Settings settings = common.settings();
+        Map<String, String> logSettings = new HashMap<>(settings.asMap());
+        // The check lines carry every message; library logs would only interleave with them.
+        logSettings.putIfAbsent("TOKENKEEPER_LOG_LEVEL", "off");
+        Logging.configure(logSettings);
+        if (printSql != null) {
+            return printSql(settings);
+        }
+        DaemonConfig config;
+        try {
+            config = DaemonConfig.from(settings);
+        } catch (ConfigurationException | IllegalArgumentException e) {
+            fail("configuration", e.getMessage());
+            return FAILED;
+        }
+        ok("configuration", "state folder " + config.stateDirectory() + ", store " + config.storeId() + ", API "
+                + config.listen().host() + ":" + config.listen().port());
+        Path state = config.stateDirectory();
+        boolean stateExists = checkStateFolder(state);
+        LoadedKey key = stateExists || hasConfiguredKey(config) ? checkKey(config, state) : null;
+        if (key == null && !stateExists && !hasConfiguredKey(config)) {
+            warn("master key", "none yet: the daemon generates " + state.resolve(MasterKeyLoader.GENERATED_KEY_FILE)
+                    + " on its first start");
+        }
+        checkAdminToken(config);
+        Plugins plugins = checkPlugins(config);
+        List<StoredCredential> credentials = stateExists ? checkStore(config, plugins, key) : List.of();
+        checkUpstreams(config, credentials);
+        checkDaemon(config);
+        return failed ? FAILED : 0;
+    }
+
+    private int printSql(Settings settings) {
+        DaemonConfig config = DaemonConfig.from(settings);
+        Discovered<TokenStore> store = PluginLoader.load(config.pluginDirectory()).stores().get(printSql);
+        if (store == null) {
+            throw new ConfigurationException("no store '" + printSql + "' is installed: installed are "
+                    + PluginLoader.load(config.pluginDirectory()).stores().keySet());
+        }
+        store.plugin().setupSql().ifPresentOrElse(out::println, () -> out.println("-- the " + printSql
+                + " store creates and migrates its own schema: there is no SQL to run"));
+        return 0;
+    }
+
+    private boolean checkStateFolder(Path state) {
+        if (!Files.exists(state)) {
+            warn("state folder", state + " does not exist yet: the daemon creates it (mode 0700) on its first start");
+            return false;
+        }
+        if (!Files.isDirectory(state) || !Files.isWritable(state)) {
+            fail("state folder", state + " is not a writable folder: fix its owner or set TOKENKEEPER_STATE_DIR");
+            return false;
+        }
+        Set<PosixFilePermission> open = othersBits(state);
+        if (!open.isEmpty()) {
+            warn("state folder", state + " is writable; group or others may enter it (" + open.size()
+                    + " permission bits): chmod 700 " + state);
+        } else {
+            ok("state folder", state + " is writable and private");
+        }
+        return true;
+    }
+
+    private static boolean hasConfiguredKey(DaemonConfig config) {
+        Settings s = config.settings();
+        return s.get(MasterKeyLoader.MASTER_KEY_FILE).isPresent() || s.get(MasterKeyLoader.MASTER_KEY).isPresent()
+                || s.get(MasterKeyLoader.PASSPHRASE).isPresent()
+                || s.get(MasterKeyLoader.CREDENTIALS_DIRECTORY).map(dir -> Files.exists(Path.of(dir.strip())
+                        .resolve(MasterKeyLoader.CREDENTIAL_NAME))).orElse(false);
+    }
+
+    private LoadedKey checkKey(DaemonConfig config, Path state) {
+        Settings s = config.settings();
+        if (!hasConfiguredKey(config) && !Files.exists(state.resolve(MasterKeyLoader.GENERATED_KEY_FILE))) {
+            warn("master key", "none yet: the daemon generates " + state.resolve(MasterKeyLoader.GENERATED_KEY_FILE)
+                    + " on its first start");
+            return null;
+        }
+        if (s.get(MasterKeyLoader.MASTER_KEY_FILE).isEmpty() && s.get(MasterKeyLoader.MASTER_KEY).isEmpty()
+                && s.get(MasterKeyLoader.PASSPHRASE).isPresent() && s.get(MasterKeyLoader.KDF_SALT).isEmpty()
+                && !Files.exists(state.resolve(MasterKeyLoader.SALT_FILE))) {
+            warn("master key", "passphrase set but no KDF salt yet: the daemon generates "
+                    + state.resolve(MasterKeyLoader.SALT_FILE) + " on its first start");
+            return null;
+        }
+        try {
+            LoadedKey key = MasterKeyLoader.load(s::get, state);
+            int retired = key.keyring().ids().size() - 1;
+            ok("master key", "key " + key.keyring().current().id() + " from " + key.source()
+                    + (retired > 0 ? "; " + retired + " retired key(s) still readable" : ""));
+            Path pending = state.resolve(MasterKeyLoader.RETIRED_KEYS_FOLDER).resolve(KeyRotation.PENDING_FILE);
+            if (Files.exists(pending)) {
+                warn("rekey", "an earlier `tokenkeeper rekey` did not finish: run it again to re-seal the rest");
+            }
+            return key;
+        } catch (KeyConfigurationException e) {
+            fail("master key", e.getMessage());
+            return null;
+        }
+    }
+
+    private void checkAdminToken(DaemonConfig config) {
+        Path file = config.adminTokenFile();
+        if (!Files.exists(file)) {
+            warn("admin token", file + " does not exist yet: the daemon generates it on its first start");
+            return;
+        }
+        try {
+            AdminToken.read(file);
+            ok("admin token", file + " is private");
+        } catch (ConfigurationException e) {
+            fail("admin token", e.getMessage());
+        }
+    }
+
+    private Plugins checkPlugins(DaemonConfig config) {
+        Plugins plugins = PluginLoader.load(config.pluginDirectory());
+        ok("plugins", plugins.providers().size() + " provider(s) " + plugins.providers().keySet() + ", "
+                + plugins.stores().size() + " store(s) " + plugins.stores().keySet()
+                + config.pluginDirectory().map(dir -> " (plugins folder " + dir + ")").orElse(""));
+        plugins.problems().forEach(problem -> warn("plugins", "skipped " + problem.jar() + ": " + problem.reason()));
+        return plugins;
+    }
+
+    private List<StoredCredential> checkStore(DaemonConfig config, Plugins plugins, LoadedKey key) {
+        Discovered<TokenStore> found = plugins.stores().get(config.storeId());
+        if (found == null) {
+            fail("store", "TOKENKEEPER_STORE=" + config.storeId() + " is not installed: installed stores are "
+                    + plugins.stores().keySet());
+            return List.of();
+        }
+        if (System.getProperty("org.sqlite.tmpdir") == null) {
+            System.setProperty("org.sqlite.tmpdir", config.stateDirectory().toString());
+        }
+        TokenStore store = found.plugin();
+        List<StoredCredential> credentials;
+        try {
+            store.open(new DaemonPluginContext(config.settings(), config.stateDirectory(), Clock.systemUTC()));
+        } catch (RuntimeException e) {
+            fail("store", config.storeId() + " cannot be opened: " + message(e));
+            return List.of();
+        }
+        try {
+            credentials = store.list();
+            ok("store", config.storeId() + " opens; " + credentials.size() + " credential(s)");
+        } catch (RuntimeException e) {
+            fail("store", config.storeId() + " opened but cannot be read: " + message(e));
+            return List.of();
+        } finally {
+            try {
+                store.close();
+            } catch (RuntimeException ignored) {
+                // Closing after a failed read: nothing more to report.
+            }
+        }
+        checkCredentials(credentials, key);
+        return credentials;
+    }
+
+    private void checkCredentials(List<StoredCredential> credentials, LoadedKey key) {
+        if (credentials.isEmpty()) {
+            return;
+        }
+        if (key == null) {
+            warn("credentials", "not decrypted: no usable master key");
+            return;
+        }
+        SecretSealer sealer = new SecretSealer(key.keyring());
+        int opened = 0;
+        int onOlderKey = 0;
+        for (StoredCredential credential : credentials) {
+            try {
+                sealer.open(credential.id(), credential.secret());
+                opened++;
+                if (!sealer.isSealedWithCurrentKey(credential.secret())) {
+                    onOlderKey++;
+                }
+            } catch (UnsealException e) {
+                fail("credential " + credential.id(), e.getMessage());
+            }
+            if (credential.status() == CredentialStatus.REQUIRES_CONFIGURATION
+                    || credential.status() == CredentialStatus.ERROR) {
+                warn("credential " + credential.id(), credential.status().wireName()
+                        + credential.lastError().map(error -> ": " + error).orElse(""));
+            }
+        }
+        if (opened > 0) {
+            ok("credentials", opened + " of " + credentials.size() + " decrypt"
+                    + (onOlderKey > 0 ? "; " + onOlderKey + " still sealed with a retired key (`tokenkeeper rekey"
+                    + " --reseal-only` moves them to the current key)" : ""));
+        }
+    }
+
+    private void checkUpstreams(DaemonConfig config, List<StoredCredential> credentials) {
+        Set<String> providers = new TreeSet<>();
+        credentials.forEach(c -> providers.add(c.id().provider()));
+        for (String provider : providers) {
+            List<String[]> urls = UPSTREAMS.get(provider);
+            if (urls == null) {
+                warn("upstream " + provider, "not checked: doctor knows no URL setting for this provider");
+                continue;
+            }
+            Map<String, URI> targets = new LinkedHashMap<>();
+            for (String[] setting : urls) {
+                String value = config.settings().get(setting[0]).orElse(setting[1]).strip();
+                try {
+                    targets.put(setting[0], URI.create(value));
+                } catch (IllegalArgumentException e) {
+                    fail("upstream " + provider, setting[0] + " is not a valid URL: fix the setting");
+                }
+            }
+            targets.forEach((setting, uri) -> reach(provider, setting, uri));
+        }
+    }
+
+    private void reach(String provider, String setting, URI uri) {
+        String host = uri.getHost();
+        if (host == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+            fail("upstream " + provider, setting + "=" + uri + " is not an http(s) URL: fix the setting");
+            return;
+        }
+        int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), (int) CONNECT_TIMEOUT.toMillis());
+            ok("upstream " + provider, host + ":" + port + " reachable (" + setting + ")");
+        } catch (IOException e) {
+            fail("upstream " + provider, "cannot connect to " + host + ":" + port + " (" + setting + ", "
+                    + e.getClass().getSimpleName() + "): check the network, a proxy or firewall, or the setting");
+        }
+    }
+
+    private void checkDaemon(DaemonConfig config) {
+        String base = config.listen().baseUrl();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        try {
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz"))
+                    .timeout(CONNECT_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+            if (health.statusCode() != 200) {
+                fail("daemon", base + "/healthz answered HTTP " + health.statusCode() + ": is something else listening there?");
+                return;
+            }
+        } catch (IOException e) {
+            warn("daemon", "not running at " + base + ": start it with `tokenkeeper run` or `systemctl start tokenkeeper`");
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        ok("daemon", "running at " + base);
+        try {
+            ApiClient.Answer answer = new ApiClient(config).get("/api/v1/scheduler");
+            if (!answer.ok()) {
+                warn("scheduler", "state unknown: " + answer.errorMessage());
+                return;
+            }
+            JsonNode s = answer.body();
+            if (s.path("isActive").asBoolean()) {
+                ok("scheduler", "active, validation every " + s.path("intervalMinutes").asText() + " min");
+            } else {
+                warn("scheduler", "stopped: nothing is refreshed on time; start it with `tokenkeeper scheduler start`");
+            }
+        } catch (RuntimeException e) {
+            warn("scheduler", "state unknown: " + message(e));
+        }
+    }
+
+    private static Set<PosixFilePermission> othersBits(Path path) {
+        try {
+            Set<PosixFilePermission> bits = new java.util.HashSet<>(Files.getPosixFilePermissions(path));
+            bits.removeAll(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                    PosixFilePermission.OWNER_EXECUTE));
+            return bits;
+        } catch (IOException | UnsupportedOperationException e) {
+            return Set.of();
+        }
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /** Keeps a check on one line whatever the message holds. */
+    private static String flat(String text) {
+        return text.replaceAll("\\s+", " ").strip();
+    }
+
+    private void ok(String check, String detail) {
+        line("ok", check, detail);
+    }
+
+    private void warn(String check, String detail) {
+        line("warn", check, detail);
+    }
+
+    private void fail(String check, String detail) {
+        failed = true;
+        line("FAIL", check, detail);
+    }
+
+    private void line(String status, String check, String detail) {
+        out.printf("%-4s %s: %s%n", status, check, detail == null ? "" : flat(detail));
+        out.flush();
+    }
+}

@@ -1,0 +1,60 @@
+package dev.tokenkeeper.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tokenkeeper rekey}: the running daemon generates a new master key and re-seals every
+ * credential with it; the old key stays readable. Safe to run again after an interruption.
+ */
+@Command(name = "rekey", description = "Generate a new master key and re-seal every credential with it (old key kept readable).")
+final class RekeyCommand implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--reseal-only", description = "do not generate a key: re-seal everything with the current key"
+            + " (after rotating a configured key by hand)")
+    boolean resealOnly;
+
+    @Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        ApiClient.Answer answer = new ApiClient(common.config())
+                .post("/api/v1/rekey" + (resealOnly ? "?resealOnly=true" : ""), Map.of());
+        answer.orFail("rekey refused");
+        JsonNode outcome = answer.body();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(outcome.toPrettyString());
+        } else {
+            String how = outcome.path("rotated").asBoolean() ? "new master key " : outcome.path("resumed").asBoolean()
+                    ? "resumed the unfinished rekey to key " : "current key ";
+            out.printf("%s%s: %d credentials re-sealed, %d already on it, %d failed; old keys still readable: %s%n",
+                    how, outcome.path("currentKeyId").asText(), outcome.path("resealed").size(),
+                    outcome.path("alreadyCurrent").size(), outcome.path("failed").size(),
+                    outcome.path("retiredKeyIds").isEmpty() ? "none" : outcome.path("retiredKeyIds").toString());
+        }
+        for (JsonNode failure : outcome.path("failed")) {
+            spec.commandLine().getErr().println("not re-sealed: " + failure.path("id").asText() + ": "
+                    + failure.path("reason").asText());
+        }
+        if (!outcome.path("failed").isEmpty()) {
+            spec.commandLine().getErr().println("run `tokenkeeper rekey` again once the failures are fixed: it"
+                    + " finishes the remainder without generating another key");
+            return 1;
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,210 @@
+package dev.tokenkeeper.dist;
+
+import dev.tokenkeeper.provider.gazelle.FakeGazelle;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Generated and mutated requests against every route of a real daemon: never a 500, never a stack
+ * trace in a response, and a rejected request changes nothing in the store.
+ */
+class HostileInputTest {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static FakeGazelle gazelle;
+    private static DaemonProcess daemon;
+    private static Path temp;
+    private static String validTokenJson;
+
+    @BeforeContainer
+    static void startDaemon() throws Exception {
+        gazelle = FakeGazelle.start();
+        temp = Files.createTempDirectory("hostile");
+        Map<String, String> env = DaemonProcess.fastRefreshSettings();
+        env.putAll(gazelle.settings());
+        env.put("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false");
+        daemon = new DaemonProcess(temp.resolve("state"), env);
+        daemon.start();
+        validTokenJson = gazelle.seedChain("default");
+        String body = DaemonProcess.JSON.createObjectNode().put("tokenJson", validTokenJson).toString();
+        assertEquals(201, daemon.call("PUT", "/api/v1/credentials/gazelle:default", body).status());
+    }
+
+    @AfterContainer
+    static void stopDaemon() throws Exception {
+        daemon.stop();
+        String output = daemon.output();
+        gazelle.close();
+        for (String secret : gazelle.allIssuedSecrets()) {
+            assertFalse(output.contains(secret), "the daemon logged a token while being fuzzed");
+        }
+    }
+
+    private static final List<String> ROUTES = List.of(
+            "/api/v1/scheduler", "/api/v1/providers", "/api/v1/credentials", "/api/v1/credentials/{id}",
+            "/api/v1/credentials/{id}/refresh", "/api/v1/credentials/{id}/token", "/api/v1/credentials/{id}/rejected",
+            "/api/v1/credentials/{id}/history", "/api/v1/vinted/scheduler", "/api/v1/vinted/auth",
+            "/api/v1/market-analysis/token", "/healthz", "/metrics");
+
+    @Provide
+    Arbitrary<String> ids() {
+        return Arbitraries.oneOf(
+                Arbitraries.of("gazelle:default", "gazelle:other", "vinted:default", "nope:x", "gazelle:", ":", "",
+                        "..", "gazelle%3A..", "gazelle:%2e%2e", "gazelle:a%2Fb", "gazelle:a%00b", "%00",
+                        "gazelle:" + "a".repeat(1000), "GAZELLE:default", "gazelle:default?x=1"),
+                Arbitraries.strings().ofMaxLength(40).map(s -> URLish.encode(s)));
+    }
+
+    @Provide
+    Arbitrary<String> bodies() {
+        String valid = DaemonProcess.JSON.createObjectNode().put("tokenJson", "{}").toString();
+        return Arbitraries.oneOf(
+                Arbitraries.of("", "{}", "[]", "null", "1", "\"x\"", "{\"action\":\"explode\"}",
+                        "{\"action\":\"restart\",\"intervalMinutes\":-5}", "{\"action\":\"restart\",\"intervalMinutes\":\"x\"}",
+                        "{\"token\":null}", "{\"token\":12}", "{\"cookie\":\"\"}", "{\"cookie\":\"a=b\"}",
+                        "{\"tokenJson\":{\"access_token\":1}}", "{\"tokenJson\":\"not json\"}", "{\"cookie\":\"x\",\"tokenJson\":{}}",
+                        "{\"authorizationCode\":\"c\"}", "{\"cookieFile\":\"# Netscape\\n\"}", "{\"tokenJson\":[]}",
+                        "{" + "\"a\":".repeat(500), "\u0000\u0001", "{\"tokenJson\":{\"access_token\":\"x\"}}"),
+                Arbitraries.strings().ofMaxLength(200),
+                Arbitraries.strings().ofMaxLength(30).map(s -> valid.replace("{}", s)),
+                Arbitraries.strings().withChars("{}[]\":,0123456789abcdefnulltrue\\ ").ofMaxLength(120));
+    }
+
+    @Property(tries = 1500)
+    void noGeneratedRequestCausesA500OrChangesTheStore(
+            @ForAll("ids") String id,
+            @ForAll("bodies") String body,
+            @ForAll("routes") String route,
+            @ForAll("methods") String method,
+            @ForAll("authorization") String authorization) throws Exception {
+        String path = route.replace("{id}", id);
+        String before = snapshot();
+        HttpRequest.Builder request;
+        try {
+            request = HttpRequest.newBuilder(URI.create(daemon.baseUrl() + path)).timeout(Duration.ofSeconds(30));
+        } catch (IllegalArgumentException unsendable) {
+            return; // Not even a URI the client can send; the raw-socket test covers such bytes.
+        }
+        if (!authorization.equals("<none>")) {
+            request.header("Authorization", authorization.replace("<valid>", daemon.adminToken()));
+        }
+        request.method(method, HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        String answer = response.body();
+        assertTrue(response.statusCode() < 500 || (response.statusCode() == 503 && answer.contains("\"error\"")),
+                method + " " + path + " -> " + response.statusCode() + ": " + answer);
+        assertFalse(answer.contains("Exception") || answer.contains("\tat ") || answer.contains("at dev.tokenkeeper"),
+                "stack trace in a response: " + answer);
+        if (response.statusCode() >= 400) {
+            assertEquals(before, snapshot(), "a rejected " + method + " " + path + " changed the store");
+        }
+        // Trailing white space is not part of an HTTP header value, so "Bearer <valid> " is the valid token.
+        if (!authorization.strip().equals("Bearer <valid>") && path.startsWith("/api/")) {
+            // Jetty refuses malformed requests (a NUL in the path) with its own 400 before any route runs;
+            // anything that reached our routes must have been stopped by the bearer check.
+            assertTrue(response.statusCode() >= 400, "no valid bearer, no API: " + method + " " + path);
+            if (answer.startsWith("{\"error\"")) {
+                assertEquals(401, response.statusCode(), "no valid bearer, no API: " + method + " " + path);
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<String> routes() {
+        return Arbitraries.of(ROUTES);
+    }
+
+    @Provide
+    Arbitrary<String> methods() {
+        return Arbitraries.of("GET", "POST", "PUT", "DELETE", "PATCH");
+    }
+
+    @Provide
+    Arbitrary<String> authorization() {
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(8, Arbitraries.just("Bearer <valid>")),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of("<none>", "Bearer", "Bearer ", "bearer wrong", "Basic <valid>",
+                        "Bearer <valid>x", "Bearer <valid> ", "<valid>")));
+    }
+
+    private static String snapshot() throws Exception {
+        DaemonProcess.Response list = daemon.call("GET", "/api/v1/credentials", null);
+        assertEquals(200, list.status());
+        // The next refresh time is re-planned with jitter; everything else must be stable.
+        return list.body().replaceAll("\"nextRefreshAt\":\"[^\"]*\"", "");
+    }
+
+    @Property(tries = 1)
+    void aTenMegabyteBodyIsRefusedQuicklyWith413() throws Exception {
+        byte[] big = new byte[10 * 1024 * 1024];
+        java.util.Arrays.fill(big, (byte) 'a');
+        long started = System.nanoTime();
+        int status;
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(daemon.baseUrl()
+                            + "/api/v1/credentials/gazelle:default"))
+                    .header("Authorization", "Bearer " + daemon.adminToken())
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(big)).build(), HttpResponse.BodyHandlers.ofString());
+            status = response.statusCode();
+        } catch (java.io.IOException closedEarly) {
+            // The server may close the connection once it has answered 413, before the client has sent everything.
+            status = 413;
+        }
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(413, status);
+        assertTrue(tookMs < 5_000, "refused in " + tookMs + " ms");
+        assertEquals(200, daemon.call("GET", "/api/v1/credentials/gazelle:default", null).status());
+    }
+
+    @Property(tries = 1)
+    void rawHostilePathsAreRefused() throws Exception {
+        String token = daemon.adminToken();
+        for (String path : List.of("/api/v1/credentials/gazelle:a%00b/token", "/api/v1/credentials/../../etc/passwd",
+                "/api/v1/credentials/gazelle:a/../../x", "/api/v1/credentials/gazelle%3a" + "x".repeat(1000) + "/token",
+                "/api/v1/credentials/gazelle:a/b/token")) {
+            try (Socket socket = new Socket("127.0.0.1", daemon.port())) {
+                socket.setSoTimeout(10_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                InputStream in = socket.getInputStream();
+                String answer = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+                String statusLine = answer.lines().findFirst().orElse("");
+                assertTrue(statusLine.matches("HTTP/1\\.1 4\\d\\d.*"), path + " -> " + statusLine);
+                assertFalse(answer.contains("Exception"), answer);
+            }
+        }
+    }
+
+    /** Percent-encodes generated text so it can sit in a path. */
+    private static final class URLish {
+        static String encode(String s) {
+            return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+        }
+    }
+
+}
