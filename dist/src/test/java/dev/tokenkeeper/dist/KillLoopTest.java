@@ -1,0 +1,114 @@
+package dev.tokenkeeper.dist;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenkeeper.provider.gazelle.FakeGazelle;
+import dev.tokenkeeper.provider.vinted.FakeVinted;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Continuous refreshes against rotating Gazelle and Vinted imitations (3-second tokens), with the
+ * daemon killed ({@code kill -9}) at random moments and restarted on the same state each time.
+ * A chain may only be lost by a kill between the upstream's answer and its commit: every reuse of
+ * a spent refresh token seen at the imitations must have a kill within {@link #WINDOW} after that
+ * token was spent. {@code -Dtokenkeeper.kills=100} (the soak profile) runs the long version.
+ */
+class KillLoopTest {
+
+    /** Generous bound for "killed between the answer and the commit" on a loaded 2-core machine. */
+    static final Duration WINDOW = Duration.ofMillis(1000);
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void killedAtRandomMomentsLosesNoChainOutsideTheCommitWindow() throws Exception {
+        int kills = Integer.getInteger("tokenkeeper.kills", 12);
+        Random random = new Random(Long.getLong("tokenkeeper.seed", System.nanoTime()));
+        try (FakeGazelle gazelle = FakeGazelle.start().accessLifetime(Duration.ofSeconds(3));
+             FakeVinted vinted = FakeVinted.builder().accessTokenLifetime(Duration.ofSeconds(3))
+                     .refreshTokenLifetime(Duration.ofHours(1)).burstLimit(1_000_000, Duration.ofMinutes(5)).start()) {
+            Map<String, String> env = DaemonProcess.fastRefreshSettings();
+            env.putAll(gazelle.settings());
+            env.put("VINTED_BASE_URL", vinted.baseUrl());
+            env.put("VINTED_MAX_REQUESTS_PER_5_MIN", "1000000");
+            env.put("TOKENKEEPER_LEASE_SECONDS", "2");
+            env.put("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "5");
+            DaemonProcess daemon = new DaemonProcess(temp.resolve("state"), env);
+            daemon.start();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                String body = DaemonProcess.JSON.createObjectNode().put("tokenJson", gazelle.seedChain("g" + i)).toString();
+                assertEquals(201, daemon.call("PUT", "/api/v1/credentials/gazelle:g" + i, body).status());
+                ids.add("gazelle:g" + i);
+            }
+            for (int i = 0; i < 2; i++) {
+                String body = DaemonProcess.JSON.createObjectNode().put("cookie", vinted.newSession()).toString();
+                assertEquals(201, daemon.call("PUT", "/api/v1/credentials/vinted:v" + i, body).status());
+                ids.add("vinted:v" + i);
+            }
+
+            List<Instant> killTimes = new ArrayList<>();
+            for (int k = 0; k < kills; k++) {
+                if (k > 0) {
+                    daemon.start();
+                }
+                Thread.sleep(300 + random.nextInt(2200));
+                killTimes.add(Instant.now());
+                daemon.kill9();
+            }
+            daemon.start();
+            Thread.sleep(8_000);
+
+            int lostInWindow = 0;
+            int lostOutside = 0;
+            List<Instant> reuses = new ArrayList<>(gazelle.reusedTokenSpentTimes());
+            reuses.addAll(vinted.reusedTokenSpentTimes());
+            for (Instant spent : reuses) {
+                boolean explained = killTimes.stream().anyMatch(kill ->
+                        !kill.isBefore(spent) && kill.isBefore(spent.plus(WINDOW)));
+                if (explained) {
+                    lostInWindow++;
+                } else {
+                    lostOutside++;
+                }
+            }
+            int needsHuman = 0;
+            for (String id : ids) {
+                JsonNode credential = daemon.call("GET", "/api/v1/credentials/" + id, null).json();
+                if (credential.get("status").asText().equals("requires_configuration")) {
+                    needsHuman++;
+                } else {
+                    assertEquals("active", credential.get("status").asText(), credential.toString());
+                }
+            }
+            int cycles = gazelle.refreshRequestCount() + vinted.refreshCount();
+            System.out.printf("kill loop: kills=%d refresh-cycles=%d chains-lost-in-commit-window=%d "
+                    + "chains-lost-elsewhere=%d credentials-needing-a-human=%d%n",
+                    kills, cycles, lostInWindow, lostOutside, needsHuman);
+            daemon.stop();
+            String output = daemon.output();
+            for (String secret : gazelle.allIssuedSecrets()) {
+                assertFalse(output.contains(secret));
+            }
+            for (String secret : vinted.allIssuedSecrets()) {
+                assertFalse(output.contains(secret));
+            }
+            assertTrue(cycles >= kills, "refreshes kept happening between kills: " + cycles);
+            assertEquals(0, lostOutside, "a chain was lost outside the answer-to-commit window");
+            assertTrue(needsHuman <= lostInWindow, "only chains lost in the window need a human");
+        }
+    }
+}
