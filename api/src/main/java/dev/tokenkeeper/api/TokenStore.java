@@ -73,6 +73,31 @@ public interface TokenStore extends AutoCloseable {
     boolean compareAndSet(StoredCredential updated, long expectedVersion);
 
     /**
+     * Commits a refresh: compare-and-set the credential, append its history event and give the
+     * lease back, in one durable step where the store can (each durable write costs a disk flush).
+     * The default does the three in order; the history append and the release are best effort
+     * there (a lease runs out by itself).
+     *
+     * @param updated         the new state; its version must be {@code expectedVersion + 1}
+     * @param expectedVersion the version the caller read
+     * @param event           the history event of the refresh
+     * @param owner           the lease holder
+     * @return true when the compare-and-set succeeded; nothing is written otherwise
+     */
+    default boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
+        if (!compareAndSet(updated, expectedVersion)) {
+            return false;
+        }
+        try {
+            appendHistory(event);
+            releaseLease(updated.id(), owner);
+        } catch (StoreException bestEffort) {
+            // The credential itself is committed; history and lease are secondary.
+        }
+        return true;
+    }
+
+    /**
      * Removes a credential (its history stays).
      *
      * @param id the credential

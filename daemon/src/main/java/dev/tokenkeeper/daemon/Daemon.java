@@ -117,7 +117,9 @@ public final class Daemon implements AutoCloseable {
             importSessionFromEnvironment(config, plugins, credentials);
             RefreshScheduler scheduler = new RefreshScheduler(pipeline, store::list,
                     (int) config.settings().number("TOKENKEEPER_REFRESH_THREADS", null, 4, 1, 64),
-                    config.checkInterval(), config.autoRefreshEnabled());
+                    config.checkInterval(), config.autoRefreshEnabled(),
+                    Duration.ofMillis((long) config.settings().number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
+                    clock);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             pipeline.addListener(new RefreshMetrics(metrics, store::list, clock));
             GazelleSettingsRow.fromSettings(config.settings(), stored -> {

@@ -3,6 +3,7 @@ package dev.tokenkeeper.dist;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
 import dev.tokenkeeper.provider.vinted.FakeVinted;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a spent refresh token seen at the imitations must have a kill within {@link #WINDOW} after that
  * token was spent. {@code -Dtokenkeeper.kills=100} (the soak profile) runs the long version.
  */
+@Tag("chaos")
 class KillLoopTest {
 
     /** Generous bound for "killed between the answer and the commit" on a loaded 2-core machine. */

@@ -93,6 +93,9 @@ public final class ControlApi implements AutoCloseable {
         config.startup.showOldJavalinVersionWarning = false;
         config.http.maxRequestSize = MAX_BODY_BYTES;
         config.http.defaultContentType = "application/json";
+        // Jetty's per-connection header cache matches case-insensitively and would hand us the cached
+        // spelling of an Authorization header instead of the bytes the client sent.
+        config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheCaseSensitive(true));
         var routes = config.routes;
         routes.before("/api/*", this::authorize);
         routes.get("/healthz", ctx -> json(ctx, Map.of("status", "ok")));

@@ -209,6 +209,10 @@ public final class CredentialService {
         }
         String why = report instanceof RefreshReport.RetryLater later ? later.reason()
                 : report instanceof RefreshReport.NeedsHuman human ? human.reason()
+                : report instanceof RefreshReport.Skipped skipped ? "the token has expired and the refresh was skipped ("
+                        + skipped.why() + ")"
+                : report instanceof RefreshReport.Refreshed ? "the new token had already expired when it was committed "
+                        + "(the upstream or this machine is very slow)"
                 : "the token has expired and was not refreshed";
         throw new NoValidTokenException("no valid token for " + id + ": " + why, report instanceof RefreshReport.NeedsHuman);
     }
@@ -222,6 +226,11 @@ public final class CredentialService {
         try {
             return pipeline.open(stored);
         } catch (UnsealException e) {
+            // Record it (status error, the reason) through the pipeline, which never sends an unopened
+            // secret upstream; the version check leaves alone a credential re-imported meanwhile.
+            if (stored.status() != CredentialStatus.ERROR) {
+                pipeline.refresh(id, new RefreshTrigger.Rejected(stored.version()));
+            }
             throw new NoValidTokenException("credential " + id + " cannot be decrypted: " + e.getMessage(), true);
         }
     }

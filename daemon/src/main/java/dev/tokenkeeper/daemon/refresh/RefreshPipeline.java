@@ -234,10 +234,21 @@ public final class RefreshPipeline {
         if (skip.isPresent()) {
             return new RefreshReport.Skipped(stored, skip.get());
         }
-        Instant now = clock.instant();
-        if (!store.tryLease(id, owner, now.plus(policy.lease()))) {
-            return awaitOtherDaemon(stored);
+        // Another daemon may hold the lease: wait for it, and stop waiting as soon as its commit
+        // makes this refresh unnecessary; if its refresh failed, take the lease and try ourselves.
+        Instant giveUp = clock.instant().plus(policy.lease());
+        while (!store.tryLease(id, owner, clock.instant().plus(policy.lease()))) {
+            if (clock.instant().isAfter(giveUp)) {
+                return new RefreshReport.Skipped(stored(id), "another daemon holds the refresh lease");
+            }
+            pause();
+            stored = stored(id);
+            skip = reasonToSkip(stored, trigger);
+            if (skip.isPresent()) {
+                return new RefreshReport.Skipped(stored, skip.get() + " (after another daemon's refresh)");
+            }
         }
+        boolean leaseReleased = false;
         try {
             CrashPoint.reached("after-lease");
             // Re-read under the lease: another daemon may have refreshed in between.
@@ -261,6 +272,8 @@ public final class RefreshPipeline {
             RefreshReport report;
             if (result instanceof RefreshResult.Refreshed refreshed) {
                 report = committed(stored, refreshed.issued(), took, provider);
+                // A successful commit gives the lease back in the same transaction.
+                leaseReleased = report instanceof RefreshReport.Refreshed;
             } else if (result instanceof RefreshResult.TransientFailure failure) {
                 report = retryLater(stored, failure, took);
             } else {
@@ -270,7 +283,9 @@ public final class RefreshPipeline {
             return report;
         } finally {
             try {
-                store.releaseLease(id, owner);
+                if (!leaseReleased) {
+                    store.releaseLease(id, owner);
+                }
             } catch (RuntimeException e) {
                 Logger.warn("could not release the refresh lease of {} ({}); it runs out by itself", id, e.getMessage());
             }
@@ -302,22 +317,13 @@ public final class RefreshPipeline {
         return isDue(stored) ? Optional.empty() : Optional.of("not due yet");
     }
 
-    private RefreshReport awaitOtherDaemon(StoredCredential before) {
-        // Another daemon holds the lease: wait for its commit rather than spending the token twice.
-        Instant deadline = clock.instant().plus(policy.lease());
-        while (clock.instant().isBefore(deadline)) {
-            StoredCredential now = stored(before.id());
-            if (now.version() != before.version()) {
-                return new RefreshReport.Skipped(now, "refreshed by another daemon");
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NoValidTokenException("interrupted while waiting for another daemon's refresh", false);
         }
-        return new RefreshReport.Skipped(stored(before.id()), "another daemon holds the refresh lease");
     }
 
     private RefreshResult callThroughGate(TokenProvider provider, SecretMaterial secret) {
@@ -350,7 +356,8 @@ public final class RefreshPipeline {
         StoredCredential after = new StoredCredential(before.id(), CredentialStatus.ACTIVE, sealed, issued.issuedAt(),
                 issued.accessExpiresAt(), issued.refreshExpiresAt(), before.version() + 1, Optional.of(now),
                 Optional.empty(), now);
-        if (!store.compareAndSet(after, before.version())) {
+        RefreshEvent event = new RefreshEvent(after.id(), now, RefreshOutcome.REFRESHED, "", took, after.version());
+        if (!store.commitRefresh(after, before.version(), event, owner)) {
             // Our lease ran out and someone else wrote. Keep what is committed: it may already be in use.
             StoredCredential current = stored(before.id());
             Logger.error("refresh of {} could not be committed: version {} was replaced by {} while the upstream "
@@ -360,7 +367,7 @@ public final class RefreshPipeline {
         }
         failures.remove(before.id());
         cache.put(new LiveCredential(after, issued.secret(), provider.present(issued.secret())));
-        record(new RefreshEvent(after.id(), now, RefreshOutcome.REFRESHED, "", took, after.version()));
+        notifyRecorded(event);
         Logger.info("refreshed {} (version {}): access token valid until {}, next refresh at {}", after.id(),
                 after.version(), after.accessExpiresAt().map(Instant::toString).orElse("unknown"),
                 plan(after));
@@ -434,6 +441,10 @@ public final class RefreshPipeline {
             // History is for reports; a failure to append must not undo a committed refresh.
             Logger.warn("could not append history for {}: {}", event.id(), e.getMessage());
         }
+        notifyRecorded(event);
+    }
+
+    private void notifyRecorded(RefreshEvent event) {
         for (RefreshListener listener : listeners) {
             try {
                 listener.recorded(event);

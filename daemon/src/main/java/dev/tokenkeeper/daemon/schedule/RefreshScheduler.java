@@ -5,8 +5,9 @@ import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.daemon.refresh.RefreshListener;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
+import dev.tokenkeeper.daemon.refresh.RefreshReport;
+import dev.tokenkeeper.daemon.refresh.RefreshTrigger;
 import org.quartz.JobBuilder;
-import org.quartz.JobDetail;
 import org.quartz.JobKey;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
@@ -17,54 +18,87 @@ import org.quartz.TriggerKey;
 import org.quartz.impl.StdSchedulerFactory;
 import org.tinylog.Logger;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * Puts every credential on a Quartz trigger at its planned refresh time, and runs the validation
- * sweep every interval. Stopping it pauses both; tokens are still served and refreshed on demand.
+ * Plans every credential's next refresh and runs the validation sweep every interval, both driven
+ * by Quartz: a dispatch trigger ticks every {@code TOKENKEEPER_SCHEDULER_TICK_MILLIS} (200 ms) and
+ * hands the credentials whose time has come to a pool of refresh workers; the sweep has its own
+ * trigger. The plan itself is a {@link DueQueue} (O(log n) per change) rather than one Quartz
+ * trigger per credential, because Quartz's in-memory store makes each trigger change O(n).
+ * Stopping pauses both; tokens are still served and refreshed on demand.
  */
 public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
-    private static final String REFRESH_GROUP = "refresh";
+    private static final JobKey DISPATCH_JOB = JobKey.jobKey("dispatch", "refresh");
+    private static final TriggerKey DISPATCH_TRIGGER = TriggerKey.triggerKey("dispatch", "refresh");
     private static final JobKey SWEEP_JOB = JobKey.jobKey("sweep", "sweep");
     private static final TriggerKey SWEEP_TRIGGER = TriggerKey.triggerKey("sweep", "sweep");
 
     private final Scheduler quartz;
     private final RefreshPipeline pipeline;
     private final boolean autoRefreshEnabled;
+    private final Clock clock;
+    private final DueQueue plan = new DueQueue();
+    private final Set<CredentialId> running = ConcurrentHashMap.newKeySet();
+    private final ThreadPoolExecutor workers;
     private volatile Duration interval;
     private volatile boolean active;
 
     /**
      * @param pipeline           the refresh pipeline
      * @param credentials        reads every stored credential
-     * @param threads            Quartz worker threads (refreshes running at once)
+     * @param threads            refreshes running at once
      * @param interval           the validation sweep interval
      * @param autoRefreshEnabled whether to start active
+     * @param tick               how often Quartz looks for due credentials
+     * @param clock              the time
      * @throws SchedulerException when Quartz cannot start
      */
-    public RefreshScheduler(RefreshPipeline pipeline, java.util.function.Supplier<List<StoredCredential>> credentials,
-                            int threads, Duration interval, boolean autoRefreshEnabled) throws SchedulerException {
+    public RefreshScheduler(RefreshPipeline pipeline, Supplier<List<StoredCredential>> credentials, int threads,
+                            Duration interval, boolean autoRefreshEnabled, Duration tick, Clock clock)
+            throws SchedulerException {
         this.pipeline = pipeline;
         this.interval = interval;
         this.autoRefreshEnabled = autoRefreshEnabled;
+        this.clock = clock;
+        this.workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "refresh-worker");
+                    thread.setDaemon(true);
+                    return thread;
+                });
         Properties properties = new Properties();
         properties.setProperty("org.quartz.scheduler.instanceName", "tokenkeeper");
         properties.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        properties.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threads));
-        properties.setProperty("org.quartz.threadPool.threadNamePrefix", "refresh");
+        properties.setProperty("org.quartz.threadPool.threadCount", "2");
+        properties.setProperty("org.quartz.threadPool.threadNamePrefix", "schedule");
         properties.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         properties.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
         this.quartz = new StdSchedulerFactory(properties).getScheduler();
         ValidationSweep sweep = new ValidationSweep(pipeline, credentials, this::plan);
-        quartz.setJobFactory(new PipelineJobFactory(pipeline, sweep, this::plan));
-        quartz.addJob(JobBuilder.newJob(RefreshJob.class).withIdentity("refresh", REFRESH_GROUP).storeDurably().build(), true);
+        quartz.setJobFactory(new PipelineJobFactory(this::dispatchDue, sweep));
+        quartz.addJob(JobBuilder.newJob(DispatchJob.class).withIdentity(DISPATCH_JOB).storeDurably().build(), true);
         quartz.addJob(JobBuilder.newJob(SweepJob.class).withIdentity(SWEEP_JOB).storeDurably().build(), true);
+        quartz.scheduleJob(TriggerBuilder.newTrigger().withIdentity(DISPATCH_TRIGGER).forJob(DISPATCH_JOB)
+                .startNow()
+                .withSchedule(SimpleScheduleBuilder.simpleSchedule()
+                        .withIntervalInMilliseconds(Math.max(10, tick.toMillis())).repeatForever()
+                        .withMisfireHandlingInstructionNextWithRemainingCount())
+                .build());
         scheduleSweep();
         pipeline.addListener(this);
         for (StoredCredential credential : credentials.get()) {
@@ -83,7 +117,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     }
 
     /**
-     * Resumes scheduled refreshes and the sweep; overdue ones fire at once.
+     * Resumes scheduled refreshes and the sweep; overdue ones run at once.
      *
      * @return the new state
      */
@@ -132,7 +166,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     @Override
     public void changed(StoredCredential credential, Optional<Instant> nextAttempt) {
         if (nextAttempt.isPresent()) {
-            fireAt(credential.id(), nextAttempt.get(), true);
+            plan.put(credential.id(), nextAttempt.get(), true);
         } else {
             plan(credential);
         }
@@ -140,56 +174,58 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
     @Override
     public void removed(CredentialId id) {
-        try {
-            quartz.unscheduleJob(triggerKey(id));
-        } catch (SchedulerException e) {
-            Logger.warn("could not unschedule {}: {}", id, e.getMessage());
-        }
+        plan.remove(id);
     }
 
     /**
-     * Puts a credential on the schedule at its planned time (or takes it off when it needs a human).
+     * Puts a credential on the plan at its refresh time (or takes it off when it needs a human).
      *
      * @param credential the credential
      */
     public void plan(StoredCredential credential) {
         if (credential.status() == CredentialStatus.REQUIRES_CONFIGURATION) {
-            removed(credential.id());
+            plan.remove(credential.id());
             return;
         }
-        fireAt(credential.id(), pipeline.plan(credential), false);
+        plan.put(credential.id(), pipeline.plan(credential), false);
     }
 
     /**
      * @param id a credential
-     * @return when its trigger fires next, if scheduled
+     * @return when it is planned to be refreshed next, if it is
      */
     public Optional<Instant> nextFireTime(CredentialId id) {
-        try {
-            Trigger trigger = quartz.getTrigger(triggerKey(id));
-            return Optional.ofNullable(trigger).map(Trigger::getNextFireTime).map(Date::toInstant);
-        } catch (SchedulerException e) {
-            return Optional.empty();
+        return plan.get(id).map(DueQueue.Due::at);
+    }
+
+    /** @return how many credentials are planned */
+    public int planned() {
+        return plan.size();
+    }
+
+    private void dispatchDue() {
+        for (DueQueue.Due due : plan.takeDue(clock.instant())) {
+            if (!running.add(due.id())) {
+                // Still refreshing from the last time: look again shortly.
+                plan.put(due.id(), clock.instant().plusSeconds(1), due.retry());
+                continue;
+            }
+            workers.execute(() -> refresh(due));
         }
     }
 
-    private void fireAt(CredentialId id, Instant at, boolean retry) {
-        Trigger trigger = TriggerBuilder.newTrigger()
-                .withIdentity(triggerKey(id))
-                .forJob("refresh", REFRESH_GROUP)
-                .usingJobData(RefreshJob.CREDENTIAL, id.toString())
-                .usingJobData(RefreshJob.RETRY, retry)
-                .startAt(Date.from(at))
-                .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
-                .build();
+    private void refresh(DueQueue.Due due) {
         try {
-            if (quartz.checkExists(trigger.getKey())) {
-                quartz.rescheduleJob(trigger.getKey(), trigger);
-            } else {
-                quartz.scheduleJob(trigger);
+            RefreshReport report = pipeline.refresh(due.id(),
+                    due.retry() ? new RefreshTrigger.Retry() : new RefreshTrigger.Scheduled());
+            if (report instanceof RefreshReport.Skipped) {
+                // Nothing was committed, so nothing re-planned it.
+                plan(report.credential());
             }
-        } catch (SchedulerException e) {
-            Logger.error("could not schedule the refresh of {}: {}", id, e.getMessage());
+        } catch (RuntimeException e) {
+            Logger.error("scheduled refresh of {} failed: {}", due.id(), e.getMessage());
+        } finally {
+            running.remove(due.id());
         }
     }
 
@@ -214,13 +250,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         }
     }
 
-    private static TriggerKey triggerKey(CredentialId id) {
-        return TriggerKey.triggerKey(id.toString(), REFRESH_GROUP);
-    }
-
-    /**
-     * Stops firing and waits (bounded by the caller's patience) for running refreshes to finish.
-     */
+    /** Stops the ticks and waits (bounded) for running scheduled refreshes to finish. */
     @Override
     public void close() {
         try {
@@ -228,5 +258,18 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         } catch (SchedulerException e) {
             Logger.warn("scheduler shutdown: {}", e.getMessage());
         }
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+                Logger.warn("scheduled refreshes still running after 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** @return the worker pool, for tests */
+    ExecutorService workers() {
+        return workers;
     }
 }

@@ -68,7 +68,12 @@ public final class ValidationSweep {
                 }
                 replan.accept(pipeline.stored(credential.id()));
             } catch (UnsealException e) {
-                pipeline.refresh(credential.id(), new RefreshTrigger.Scheduled());
+                // Not "Scheduled": that skips a credential that is not due, leaving it shown as active.
+                try {
+                    pipeline.refresh(credential.id(), new RefreshTrigger.Rejected(credential.version()));
+                } catch (RuntimeException during) {
+                    Logger.warn("validation of {} failed: {}", credential.id(), during.getMessage());
+                }
             } catch (RuntimeException e) {
                 Logger.warn("validation of {} failed: {}", credential.id(), e.getMessage());
             }

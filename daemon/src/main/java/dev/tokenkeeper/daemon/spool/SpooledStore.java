@@ -169,6 +169,31 @@ public final class SpooledStore implements TokenStore {
     }
 
     @Override
+    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
+        CredentialId id = updated.id();
+        synchronized (lockFor(id)) {
+            if (!spool.containsKey(id)) {
+                try {
+                    boolean written = remote.commitRefresh(updated, expectedVersion, event, owner);
+                    if (written) {
+                        lastSeen.put(id, updated);
+                    }
+                    storeAnswered();
+                    return written;
+                } catch (StoreUnavailableException e) {
+                    storeDown(e);
+                }
+            }
+            // The store is down, or this credential is already ahead of it: the spool takes it.
+            boolean spooled = compareAndSet(updated, expectedVersion);
+            if (spooled) {
+                pendingHistory.add(event);
+            }
+            return spooled;
+        }
+    }
+
+    @Override
     public boolean delete(CredentialId id) {
         boolean deleted = remote.delete(id);
         lastSeen.remove(id);

@@ -1,0 +1,100 @@
+package dev.tokenkeeper.bench;
+
+import dev.tokenkeeper.bench.pipeline.PipelineOverhead;
+import dev.tokenkeeper.bench.reads.TokenReads;
+import dev.tokenkeeper.bench.schedule.SchedulingPrecision;
+import dev.tokenkeeper.bench.startup.StartupSize;
+import dev.tokenkeeper.bench.storm.RefreshStorm;
+import dev.tokenkeeper.bench.report.ResultTable;
+import dev.tokenkeeper.bench.rig.BenchLogging;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Runs every tokenkeeper benchmark and prints one table. System properties: {@code n} (credentials
+ * for measurements 1 and 4, default 10,000), {@code runs} (measured runs per figure, default 3),
+ * {@code threads} (pipeline workers, default 8), {@code only} (e.g. {@code 1,3}),
+ * {@code tokenkeeper.dist} (the assembled distribution, default {@code dist/target/tokenkeeper}).
+ */
+public final class BenchMain {
+
+    private BenchMain() {
+    }
+
+    /**
+     * @param args ignored
+     * @throws Exception when a benchmark cannot run
+     */
+    public static void main(String[] args) throws Exception {
+        int n = Integer.getInteger("n", 10_000);
+        int runs = Integer.getInteger("runs", 3);
+        int threads = Integer.getInteger("threads", 8);
+        Set<String> only = Stream.of(System.getProperty("only", "1,2,3,4,5").split(","))
+                .map(String::trim).collect(Collectors.toSet());
+        Path work = Files.createTempDirectory("tokenkeeper-bench");
+        BenchLogging.toFile(work.resolve("in-process-daemon.log"));
+        ResultTable table = new ResultTable();
+        long started = System.nanoTime();
+        System.out.println("tokenkeeper benchmarks: n=" + n + ", runs=" + runs + ", cores="
+                + Runtime.getRuntime().availableProcessors() + ", java " + System.getProperty("java.version")
+                + ", scratch " + work);
+        try {
+            if (only.contains("1")) {
+                section("1. refresh pipeline vs bare HTTP loop");
+                PipelineOverhead.run(table, work, n, threads, runs, "FULL");
+                PipelineOverhead.run(table, work, n, threads, runs, "NORMAL");
+            }
+            Path distribution = Path.of(System.getProperty("tokenkeeper.dist", "dist/target/tokenkeeper")).toAbsolutePath();
+            boolean haveDist = Files.isExecutable(distribution.resolve("bin/tokenkeeper"));
+            if ((only.contains("2") || only.contains("3")) && !haveDist) {
+                System.out.println("skipping 2 and 3: no distribution at " + distribution
+                        + "; build it with ./mvnw -q package -DskipTests (or pass -Dtokenkeeper.dist=DIR)");
+            }
+            if (only.contains("2") && haveDist) {
+                section("2. token reads vs /healthz, real daemon, 64 connections");
+                TokenReads.run(table, work, distribution, 64, Integer.getInteger("seconds", 4), runs);
+            }
+            if (only.contains("3") && haveDist) {
+                section("3. start-up time and resident memory");
+                Path jar = Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                StartupSize.run(table, work, distribution, jar, Integer.getInteger("stored", 100_000), runs);
+            }
+            if (only.contains("4")) {
+                section("4. refresh storm");
+                RefreshStorm.run(table, work, n, Integer.getInteger("rate", 400), Duration.ofMillis(10));
+            }
+            if (only.contains("5")) {
+                section("5. scheduling precision and trigger churn");
+                SchedulingPrecision.churn(table);
+                SchedulingPrecision.run(table, work, List.of(0, 1_000, 10_000, 100_000), runs);
+            }
+        } finally {
+            System.out.println();
+            System.out.printf("finished in %.0f s; reproduce with: java -Dn=%d -Druns=%d -jar bench/target/benchmarks.jar%n%n",
+                    (System.nanoTime() - started) / 1e9, n, runs);
+            System.out.println(table.markdown());
+            deleteQuietly(work);
+        }
+    }
+
+    private static void section(String title) {
+        System.out.println();
+        System.out.println("== " + title);
+    }
+
+    private static void deleteQuietly(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            System.out.println("could not delete " + root + ": " + e.getMessage());
+        }
+    }
+}

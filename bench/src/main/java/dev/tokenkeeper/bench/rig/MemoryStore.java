@@ -1,0 +1,94 @@
+package dev.tokenkeeper.bench.rig;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenStore;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A store in a hash map, for the scheduling measurement only: it takes the store's cost out so that
+ * what is left is Quartz, the pipeline's own work and the upstream call.
+ */
+public final class MemoryStore implements TokenStore {
+
+    private final Map<CredentialId, StoredCredential> rows = new ConcurrentHashMap<>();
+    private final Map<CredentialId, String> leases = new ConcurrentHashMap<>();
+
+    @Override
+    public String id() {
+        return "memory";
+    }
+
+    @Override
+    public String description() {
+        return "in-memory (benchmark only)";
+    }
+
+    @Override
+    public void open(PluginContext context) {
+    }
+
+    @Override
+    public Optional<StoredCredential> get(CredentialId id) {
+        return Optional.ofNullable(rows.get(id));
+    }
+
+    @Override
+    public List<StoredCredential> list() {
+        return new ArrayList<>(rows.values());
+    }
+
+    @Override
+    public boolean insert(StoredCredential credential) {
+        return rows.putIfAbsent(credential.id(), credential) == null;
+    }
+
+    @Override
+    public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
+        boolean[] written = {false};
+        rows.computeIfPresent(updated.id(), (id, old) -> {
+            if (old.version() == expectedVersion) {
+                written[0] = true;
+                return updated;
+            }
+            return old;
+        });
+        return written[0];
+    }
+
+    @Override
+    public boolean delete(CredentialId id) {
+        return rows.remove(id) != null;
+    }
+
+    @Override
+    public boolean tryLease(CredentialId id, String owner, Instant until) {
+        return leases.putIfAbsent(id, owner) == null || owner.equals(leases.get(id));
+    }
+
+    @Override
+    public void releaseLease(CredentialId id, String owner) {
+        leases.remove(id, owner);
+    }
+
+    @Override
+    public void appendHistory(RefreshEvent event) {
+    }
+
+    @Override
+    public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
+        return List.of();
+    }
+
+    @Override
+    public void close() {
+    }
+}
