@@ -46,6 +46,24 @@ class SqliteTokenStoreTest {
     }
 
     @Test
+    void commitRefreshWritesTheRowItsHistoryAndReleasesTheLeaseTogether() {
+        StoredCredential first = Credentials.minimal("gazelle:a", (byte) 1);
+        assertTrue(store.insert(first));
+        assertTrue(store.tryLease(first.id(), "me", T0.plusSeconds(60)));
+        StoredCredential second = Credentials.next(first, "two");
+        RefreshEvent event = new RefreshEvent(first.id(), T0, RefreshOutcome.REFRESHED, "", Duration.ofMillis(5), 2);
+        assertTrue(store.commitRefresh(second, 1, event, "me"));
+        assertEquals(2, store.get(first.id()).orElseThrow().version());
+        assertEquals(List.of(event), store.history(first.id(), Instant.EPOCH, 10));
+        assertTrue(store.tryLease(first.id(), "someone-else", T0.plusSeconds(60)), "the lease was given back");
+
+        StoredCredential stale = Credentials.next(first, "stale");
+        assertFalse(store.commitRefresh(stale, 1, event, "me"), "a stale version loses");
+        assertEquals(1, store.history(first.id(), Instant.EPOCH, 10).size(), "and writes no history");
+        assertFalse(store.tryLease(first.id(), "me", T0.plusSeconds(60)), "nor releases someone else's lease");
+    }
+
+    @Test
     void idIsSqlite() {
         assertEquals("sqlite", store.id());
     }

@@ -109,6 +109,22 @@ public final class SessionCookies {
      * @param now used as the issue time when the access token does not say
      * @return the secret and its lifetimes
      */
+    /**
+     * @param name  a cookie name
+     * @param value its value
+     * @return a copy with that cookie set
+     */
+    public SessionCookies with(String name, String value) {
+        Map<String, String> copy = new java.util.LinkedHashMap<>(cookies);
+        copy.put(name, value);
+        return of(copy);
+    }
+
+    /** @return true when the access token is a JWT whose expiry can be read */
+    public boolean hasReadableAccessToken() {
+        return get(ACCESS_TOKEN).flatMap(TokenClaims::decode).flatMap(TokenClaims::expiresAt).isPresent();
+    }
+
     public IssuedSecret issued(Instant now) {
         Optional<TokenClaims> access = get(ACCESS_TOKEN).flatMap(TokenClaims::decode);
         Optional<TokenClaims> refresh = get(REFRESH_TOKEN).flatMap(TokenClaims::decode);

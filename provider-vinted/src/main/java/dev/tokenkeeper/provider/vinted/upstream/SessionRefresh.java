@@ -97,8 +97,17 @@ public final class SessionRefresh {
             session = session.apply(answer.setCookies());
             Verdict verdict = Verdict.of(answer, POST_REFRESH, blockedBackoff);
             if (verdict instanceof Verdict.Success) {
-                if (answer.sets(SessionCookies.ACCESS_TOKEN)) {
+                if (answer.sets(SessionCookies.ACCESS_TOKEN) && session.hasReadableAccessToken()) {
                     return new RefreshResult.Refreshed(session.issued(answer.receivedAt()));
+                }
+                if (answer.sets(SessionCookies.ACCESS_TOKEN)) {
+                    // Keep the old, readable access token; a rotated refresh token is still kept by settle().
+                    Optional<String> oldAccess = start.get(SessionCookies.ACCESS_TOKEN);
+                    SessionCookies kept = oldAccess.isPresent()
+                            ? session.with(SessionCookies.ACCESS_TOKEN, oldAccess.get()) : session;
+                    return settle(start, kept, RefreshResult.TransientFailure.of(FailureKind.BAD_RESPONSE,
+                            "vinted answered " + answer.status() + " to " + POST_REFRESH
+                                    + " with an access_token_web that is not a readable JWT"));
                 }
                 return settle(start, session, RefreshResult.TransientFailure.of(FailureKind.BAD_RESPONSE,
                         "vinted answered " + answer.status() + " to " + POST_REFRESH + " without a new access_token_web"));

@@ -1,6 +1,7 @@
 package dev.tokenkeeper.provider.vinted.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import dev.tokenkeeper.api.FailureKind;
@@ -49,17 +50,39 @@ class SessionRefreshEdgeTest {
         assertEquals("A1", kept.require("cookie.access_token_web"));
     }
 
+    /** A JWT whose claims the provider can read (it never checks signatures). */
+    private static String jwt(String purpose) {
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        String header = b64.encodeToString("{\"alg\":\"PS256\",\"typ\":\"JWT\"}".getBytes());
+        String claims = b64.encodeToString(("{\"purpose\":\"" + purpose + "\",\"scope\":\"user\",\"exp\":"
+                + (System.currentTimeMillis() / 1000 + 7200) + "}").getBytes());
+        return header + "." + claims + ".c2ln";
+    }
+
     @Test
     void aSuccessfulRefreshCannotDeleteTheTokensButDeletesOtherCookies() {
+        String a2 = jwt("access");
         server.on("/", html(HOME))
                 .on("/web/api/auth/refresh", new ScriptedServer.Reply(200, "application/json", List.of(
-                        "access_token_web=A2; Path=/; Max-Age=7200",
+                        "access_token_web=" + a2 + "; Path=/; Max-Age=7200",
                         "refresh_token_web=; Max-Age=0",
                         "datadome=; expires=Thu, 01 Jan 1970 00:00:00 GMT"), "{}"));
 
         SecretMaterial next = assertInstanceOf(RefreshResult.Refreshed.class, refresh().run(session)).issued().secret();
 
-        assertEquals(Map.of("cookie.access_token_web", "A2", "cookie.refresh_token_web", "R1"), next.fields());
+        assertEquals(Map.of("cookie.access_token_web", a2, "cookie.refresh_token_web", "R1"), next.fields());
+    }
+
+    @Test
+    void anAccessTokenThatIsNotAJwtIsNotTakenForANewOne() {
+        server.on("/", html(HOME))
+                .on("/web/api/auth/refresh", new ScriptedServer.Reply(200, "application/json", List.of(
+                        "access_token_web=not-a-jwt; Path=/; Max-Age=7200"), "{}"));
+
+        RefreshResult.TransientFailure failure = assertInstanceOf(RefreshResult.TransientFailure.class,
+                refresh().run(session));
+        assertEquals(FailureKind.BAD_RESPONSE, failure.kind());
+        assertTrue(failure.reason().contains("not a readable JWT"), failure.reason());
     }
 
     @Test
