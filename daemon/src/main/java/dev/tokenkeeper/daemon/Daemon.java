@@ -135,8 +135,8 @@ public final class Daemon implements AutoCloseable {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());
             }
-            Logger.info("tokenkeeper listening on {}:{}; store {}; {} credentials; master key from {}; scheduler {}",
-                    config.listen().host(), api.port(), store.id(), store.list().size(), key.source(),
+            Logger.info("tokenkeeper listening on {}:{}; store {}; {} credentials planned; master key from {}; scheduler {}",
+                    config.listen().host(), api.port(), store.id(), scheduler.planned(), key.source(),
                     config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)" : "stopped");
             return new Daemon(store, scheduler, api, credentials, pipeline);
         } catch (RuntimeException | org.quartz.SchedulerException e) {
