@@ -86,6 +86,51 @@ class StandardOAuthServerTest {
         assertEquals(4, credential.get("version").asLong(), "version 1 at import, one more per refresh");
     }
 
+    @Test
+    void authorizeCommandCompletesAgainstAStandardServerAndRejectsAWrongState() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("GAZELLE_CLIENT_ID", "tokenkeeper-test");
+        env.put("GAZELLE_CLIENT_SECRET", "not-checked-by-the-mock");
+        env.put("GAZELLE_OAUTH_TOKEN_URL", server.tokenEndpointUrl("gazelle").toString());
+        // The standard server wants a scope; extra parameters in the configured URL are kept.
+        env.put("GAZELLE_OAUTH_AUTHORIZE_URL", server.authorizationEndpointUrl("gazelle") + "?scope=openid");
+        env.put("GAZELLE_API_URL", server.baseUrl() + "gazelle/userinfo");
+        env.put("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false");
+        daemon = new DaemonProcess(temp.resolve("state"), env).start();
+        env.put("TOKENKEEPER_STATE_DIR", daemon.stateDir().toString());
+        env.put("TOKENKEEPER_LISTEN", "127.0.0.1:" + daemon.port());
+        HttpClient browser = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+        try (CliProcess cli = CliProcess.start(env, "authorize", "gazelle", "--account", "nav", "--no-browser",
+                "--timeout", "60s")) {
+            String url = cli.awaitLineStartingWith("http", java.time.Duration.ofSeconds(60));
+            HttpResponse<String> page = browser.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(302, page.statusCode(), page.body());
+            URI callback = URI.create(page.headers().firstValue("Location").orElseThrow());
+            HttpResponse<String> landing = browser.send(HttpRequest.newBuilder(callback).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, landing.statusCode(), landing.body());
+            assertEquals(0, cli.waitFor(java.time.Duration.ofSeconds(60)), cli.output());
+        }
+        assertEquals("active", daemon.call("GET", "/api/v1/credentials/gazelle:nav", null).json().get("status").asText());
+        assertEquals(3, token().split("\\.").length, "a JWT access token from the standard server");
+
+        try (CliProcess cli = CliProcess.start(env, "authorize", "gazelle", "--account", "forged", "--no-browser",
+                "--timeout", "60s")) {
+            String url = cli.awaitLineStartingWith("http", java.time.Duration.ofSeconds(60));
+            HttpResponse<String> page = browser.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            URI callback = URI.create(page.headers().firstValue("Location").orElseThrow());
+            URI forged = URI.create(callback.toString().replaceAll("state=[^&]*", "state=someone-else"));
+            HttpResponse<String> landing = browser.send(HttpRequest.newBuilder(forged).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, landing.statusCode(), landing.body());
+            assertEquals(1, cli.waitFor(java.time.Duration.ofSeconds(60)), cli.output());
+        }
+        assertEquals(404, daemon.call("GET", "/api/v1/credentials/gazelle:forged", null).status(), "nothing stored");
+    }
+
     private String token() throws Exception {
         DaemonProcess.Response token = daemon.call("GET", "/api/v1/credentials/gazelle:nav/token?minValidity=0", null);
         assertEquals(200, token.status(), token.body());

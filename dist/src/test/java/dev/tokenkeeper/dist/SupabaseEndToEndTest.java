@@ -196,13 +196,19 @@ class SupabaseEndToEndTest {
     void wrongKeyWrongUrlAndMissingTableEachGiveOneClearLineAtStartUp() throws Exception {
         Map<String, String> wrongKey = env(Map.of("SUPABASE_SERVICE_ROLE_KEY", supabase.anonKey()));
         Map<String, String> wrongUrl = env(Map.of("SUPABASE_URL", "http://127.0.0.1:9"));
-        supabase.dropTable(FakePostgrest.CREDENTIALS);
         Map<String, String> missingTable = env(Map.of());
         Map<String, String[]> cases = Map.of(
                 "key", new String[] {"SUPABASE_SERVICE_ROLE_KEY"},
                 "url", new String[] {"SUPABASE_URL"},
                 "table", new String[] {"doctor --print-sql supabase"});
-        for (Map.Entry<String, Map<String, String>> scenario : Map.of("key", wrongKey, "url", wrongUrl, "table", missingTable).entrySet()) {
+        Map<String, Map<String, String>> scenarios = new java.util.LinkedHashMap<>();
+        scenarios.put("key", wrongKey);
+        scenarios.put("url", wrongUrl);
+        scenarios.put("table", missingTable);
+        for (Map.Entry<String, Map<String, String>> scenario : scenarios.entrySet()) {
+            if (scenario.getKey().equals("table")) {
+                supabase.dropTable(FakePostgrest.CREDENTIALS);
+            }
             DaemonProcess attempt = new DaemonProcess(temp.resolve("state-" + scenario.getKey()), scenario.getValue());
             DaemonProcess.Response run = attempt.cli("run");
             assertTrue(run.status() != 0, scenario.getKey() + ": the daemon must not start");
@@ -212,6 +218,15 @@ class SupabaseEndToEndTest {
                 assertTrue(lines.get(0).contains(expected), scenario.getKey() + ": " + lines.get(0));
             }
             assertFalse(run.body().contains(supabase.serviceKey()) || run.body().contains(supabase.anonKey()));
+
+            DaemonProcess.Response doctor = attempt.cli("doctor");
+            assertTrue(doctor.status() != 0, scenario.getKey() + ": doctor reports the problem: " + doctor.body());
+            List<String> failed = doctor.body().lines().filter(line -> line.contains("FAIL")).toList();
+            assertEquals(1, failed.size(), scenario.getKey() + ": one FAIL line: " + doctor.body());
+            for (String expected : cases.get(scenario.getKey())) {
+                assertTrue(failed.get(0).contains(expected), scenario.getKey() + ": " + failed.get(0));
+            }
+            assertFalse(doctor.body().contains("Exception") || doctor.body().contains(supabase.serviceKey()));
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.tokenkeeper.dist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,26 +27,43 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Two daemons on one SQLite file under 200 concurrent API clients for 60 s
+ * Two daemons on one store (a SQLite file; a Supabase imitation) under 200 concurrent API clients for 60 s
  * ({@code -Dtokenkeeper.load.seconds}) while 20 credentials with 10-second tokens expire and
  * refresh: zero 5xx, zero double refreshes (no refresh token presented twice at the upstream),
- * zero lost updates (each refresh moves a credential's version by exactly one).
+ * zero lost updates (each refresh moves a credential's version by exactly one). Part of the long
+ * run ({@code -Psoak}); {@code -Dtest=TwoDaemonsLoadTest -Dtokenkeeper.test.excludedGroups=none} runs it alone.
  */
+@Tag("load")
 class TwoDaemonsLoadTest {
 
     @TempDir
     Path temp;
 
     @Test
-    void twoHundredClientsTwoDaemonsOneStore() throws Exception {
+    void twoHundredClientsTwoDaemonsOneSqliteFile() throws Exception {
+        Path shared = Files.createDirectories(temp.resolve("shared"));
+        run(Map.of("TOKENKEEPER_SQLITE_PATH", shared.resolve("tokens.db").toString(),
+                "TOKENKEEPER_MASTER_KEY_FILE", TwoDaemonsTest.sharedKey(shared).toString()));
+    }
+
+    @Test
+    void twoHundredClientsTwoDaemonsOneSupabaseStore() throws Exception {
+        Path shared = Files.createDirectories(temp.resolve("shared"));
+        try (dev.tokenkeeper.store.supabase.FakePostgrest supabase = dev.tokenkeeper.store.supabase.FakePostgrest.start()) {
+            Map<String, String> store = new java.util.HashMap<>(supabase.settings());
+            store.put("TOKENKEEPER_STORE", "supabase");
+            store.put("TOKENKEEPER_MASTER_KEY_FILE", TwoDaemonsTest.sharedKey(shared).toString());
+            run(store);
+        }
+    }
+
+    private void run(Map<String, String> store) throws Exception {
         int seconds = Integer.getInteger("tokenkeeper.load.seconds", 60);
         int credentials = 20;
         try (FakeGazelle gazelle = FakeGazelle.start().accessLifetime(Duration.ofSeconds(10))) {
-            Path shared = Files.createDirectories(temp.resolve("shared"));
             Map<String, String> env = DaemonProcess.fastRefreshSettings();
             env.putAll(gazelle.settings());
-            env.put("TOKENKEEPER_SQLITE_PATH", shared.resolve("tokens.db").toString());
-            env.put("TOKENKEEPER_MASTER_KEY_FILE", TwoDaemonsTest.sharedKey(shared).toString());
+            env.putAll(store);
             env.put("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "10");
             env.put("JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
             DaemonProcess a = new DaemonProcess(temp.resolve("a"), env);
