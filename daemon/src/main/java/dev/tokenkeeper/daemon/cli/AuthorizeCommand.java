@@ -3,7 +3,6 @@ package dev.tokenkeeper.daemon.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,12 +28,9 @@ import java.util.regex.Pattern;
  * browser, checks {@code state}, and has the daemon exchange the code and store the credential.
  */
 @Command(name = "authorize", description = "Authorize tokenkeeper at the provider in a browser (OAuth 2 authorization code).")
-final class AuthorizeCommand implements Callable<Integer> {
+final class AuthorizeCommand extends Subcommand implements Callable<Integer> {
 
     private static final Pattern DURATION = Pattern.compile("(\\d{1,7})([smh]?)");
-
-    @Mixin
-    CommonOptions common;
 
     @Parameters(index = "0", description = "provider id, e.g. gazelle")
     String provider;
@@ -53,9 +49,6 @@ final class AuthorizeCommand implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE})")
     String timeout;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws IOException {
         CredentialId id = new CredentialId(provider, account);
@@ -63,9 +56,9 @@ final class AuthorizeCommand implements Callable<Integer> {
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("--port must be from 0 to 65535");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        ApiClient client = new ApiClient(common.config());
+        PrintWriter out = out();
+        PrintWriter err = err();
+        ApiClient client = daemon();
         String state = randomState();
         try (LoopbackRedirect redirect = LoopbackRedirect.open(port)) {
             URI redirectUri = redirect.redirectUri();
@@ -118,7 +111,7 @@ final class AuthorizeCommand implements Callable<Integer> {
         }
         ApiClient.Answer stored;
         try {
-            stored = new ApiClient(common.config()).put("/api/v1/credentials/" + id,
+            stored = daemon().put("/api/v1/credentials/" + id,
                     Map.of("authorizationCode", code, "redirectUri", redirectUri.toString()));
         } catch (RuntimeException e) {
             callback.answer(400, "Authorization failed", "tokenkeeper could not store the credential; see the terminal.");

@@ -20,7 +20,6 @@ import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.rekey.KeyRotation;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -49,7 +48,7 @@ import java.util.concurrent.Callable;
  * ({@code ok}, {@code warn} or {@code FAIL}); exits 1 when a check fails. Never prints a secret.
  */
 @Command(name = "doctor", description = "Check configuration, key, store, credentials, upstreams and the daemon; one line per check.")
-final class DoctorCommand implements Callable<Integer> {
+final class DoctorCommand extends Subcommand implements Callable<Integer> {
 
     /** Exit code when a check failed. */
     static final int FAILED = 1;
@@ -62,21 +61,15 @@ final class DoctorCommand implements Callable<Integer> {
                     new String[] {"GAZELLE_API_URL", "https://gazelleapp.io/graphql/private"}),
             "vinted", List.<String[]>of(new String[] {"VINTED_BASE_URL", "https://www.vinted.fr"}));
 
-    @Mixin
-    CommonOptions common;
-
     @Option(names = "--print-sql", paramLabel = "STORE", description = "print the SQL that creates STORE's tables, then exit")
     String printSql;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
 
     private PrintWriter out;
     private boolean failed;
 
     @Override
     public Integer call() {
-        out = spec.commandLine().getOut();
+        out = out();
         Settings settings = common.settings();
         Map<String, String> logSettings = new HashMap<>(settings.asMap());
         // The check lines carry every message; library logs would only interleave with them.

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -18,13 +17,10 @@ import java.util.concurrent.Callable;
 
 /** {@code tokenkeeper import}: hands a user's secret to the running daemon. */
 @Command(name = "import", description = "Import a credential: a Vinted cookie string or file, a Gazelle token JSON.")
-final class ImportCommand implements Callable<Integer> {
+final class ImportCommand extends Subcommand implements Callable<Integer> {
 
     /** Larger inputs are certainly not a cookie string or a token. */
     private static final long MAX_INPUT_BYTES = 200 * 1024;
-
-    @Mixin
-    CommonOptions common;
 
     @Parameters(index = "0", description = "provider id, e.g. gazelle or vinted")
     String provider;
@@ -51,9 +47,6 @@ final class ImportCommand implements Callable<Integer> {
         boolean fromSupabaseSettings;
     }
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws IOException {
         CredentialId id = new CredentialId(provider, account);
@@ -67,14 +60,14 @@ final class ImportCommand implements Callable<Integer> {
         } else {
             body = Map.of("tokenJson", LegacySettingsReader.read(common.settings()));
         }
-        ApiClient.Answer answer = new ApiClient(common.config()).put("/api/v1/credentials/" + id, body);
+        ApiClient.Answer answer = daemon().put("/api/v1/credentials/" + id, body);
         answer.orFail("import failed");
         JsonNode credential = answer.body().path("credential");
-        spec.commandLine().getOut().printf("imported %s (%s), access token valid until %s, next refresh at %s%n",
+        out().printf("imported %s (%s), access token valid until %s, next refresh at %s%n",
                 credential.path("id").asText(), credential.path("status").asText(),
                 credential.path("accessExpiresAt").asText("unknown"), credential.path("nextRefreshAt").asText("unknown"));
         for (JsonNode warning : answer.body().path("warnings")) {
-            spec.commandLine().getErr().println("warning: " + warning.asText());
+            err().println("warning: " + warning.asText());
         }
         return 0;
     }

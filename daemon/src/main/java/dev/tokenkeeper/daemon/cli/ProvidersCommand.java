@@ -5,27 +5,20 @@ import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.PluginOrigin;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /** {@code tokenkeeper providers}: what providers and stores this installation has (no daemon needed). */
 @Command(name = "providers", description = "List the installed providers and stores, bundled and from the plugins folder.")
-final class ProvidersCommand implements Callable<Integer> {
-
-    @Mixin
-    CommonOptions common;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+final class ProvidersCommand extends Subcommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
         var config = common.config();
         Logging.configure(config.settings().asMap());
         Plugins plugins = PluginLoader.load(config.pluginDirectory());
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         String format = "%-9s %-10s %-34s %-40s %s%n";
         out.printf(format, "KIND", "ID", "MODULE", "DESCRIPTION", "SOURCE");
         plugins.providers().forEach((id, found) -> out.printf(format, "provider", id, module(found.origin()),

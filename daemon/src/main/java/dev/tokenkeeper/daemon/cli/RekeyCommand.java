@@ -2,7 +2,6 @@ package dev.tokenkeeper.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -14,10 +13,7 @@ import java.util.concurrent.Callable;
  * credential with it; the old key stays readable. Safe to run again after an interruption.
  */
 @Command(name = "rekey", description = "Generate a new master key and re-seal every credential with it (old key kept readable).")
-final class RekeyCommand implements Callable<Integer> {
-
-    @Mixin
-    CommonOptions common;
+final class RekeyCommand extends Subcommand implements Callable<Integer> {
 
     @Option(names = "--reseal-only", description = "do not generate a key: re-seal everything with the current key"
             + " (after rotating a configured key by hand)")
@@ -26,16 +22,13 @@ final class RekeyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
-        ApiClient.Answer answer = new ApiClient(common.config())
+        ApiClient.Answer answer = daemon()
                 .post("/api/v1/rekey" + (resealOnly ? "?resealOnly=true" : ""), Map.of());
         answer.orFail("rekey refused");
         JsonNode outcome = answer.body();
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (json) {
             out.println(outcome.toPrettyString());
         } else {
@@ -47,11 +40,11 @@ final class RekeyCommand implements Callable<Integer> {
                     outcome.path("retiredKeyIds").isEmpty() ? "none" : outcome.path("retiredKeyIds").toString());
         }
         for (JsonNode failure : outcome.path("failed")) {
-            spec.commandLine().getErr().println("not re-sealed: " + failure.path("id").asText() + ": "
+            err().println("not re-sealed: " + failure.path("id").asText() + ": "
                     + failure.path("reason").asText());
         }
         if (!outcome.path("failed").isEmpty()) {
-            spec.commandLine().getErr().println("run `tokenkeeper rekey` again once the failures are fixed: it"
+            err().println("run `tokenkeeper rekey` again once the failures are fixed: it"
                     + " finishes the remainder without generating another key");
             return 1;
         }

@@ -2,7 +2,6 @@ package dev.tokenkeeper.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -13,10 +12,7 @@ import java.util.concurrent.Callable;
 
 /** {@code tokenkeeper report}: per credential, refreshes, failures, success rate and last error over a window. */
 @Command(name = "report", description = "Show refreshes, failures, success rate and last error per credential.")
-final class ReportCommand implements Callable<Integer> {
-
-    @Mixin
-    CommonOptions common;
+final class ReportCommand extends Subcommand implements Callable<Integer> {
 
     @Option(names = "--since", defaultValue = "7d",
             description = "window: 7d, 12h, 30m, 2w, or an ISO-8601 instant (default: ${DEFAULT-VALUE})")
@@ -25,15 +21,12 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
-        ApiClient.Answer answer = new ApiClient(common.config())
+        ApiClient.Answer answer = daemon()
                 .get("/api/v1/report?since=" + URLEncoder.encode(since, StandardCharsets.UTF_8));
         answer.orFail("");
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         JsonNode report = answer.body();
         if (json) {
             out.println(report.toPrettyString());

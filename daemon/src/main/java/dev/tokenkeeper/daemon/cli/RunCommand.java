@@ -6,17 +6,13 @@ import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.log.Logging;
 import org.tinylog.Logger;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code tokenkeeper run}: the daemon, until SIGTERM or SIGINT. */
 @Command(name = "run", description = "Run the daemon in the foreground (what systemd starts).")
-final class RunCommand implements Callable<Integer> {
-
-    @Mixin
-    CommonOptions common;
+final class RunCommand extends Subcommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {

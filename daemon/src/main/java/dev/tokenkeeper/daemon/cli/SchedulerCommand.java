@@ -1,7 +1,6 @@
 package dev.tokenkeeper.daemon.cli;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -11,10 +10,7 @@ import java.util.concurrent.Callable;
 
 /** {@code tokenkeeper scheduler [status|start|stop|restart]}. */
 @Command(name = "scheduler", description = "Show, start, stop or restart the refresh scheduler.")
-final class SchedulerCommand implements Callable<Integer> {
-
-    @Mixin
-    CommonOptions common;
+final class SchedulerCommand extends Subcommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", defaultValue = "status", description = "status, start, stop or restart")
     String action;
@@ -22,12 +18,9 @@ final class SchedulerCommand implements Callable<Integer> {
     @Option(names = "--interval", description = "validation sweep interval in minutes")
     Double interval;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
-        ApiClient client = new ApiClient(common.config());
+        ApiClient client = daemon();
         ApiClient.Answer answer;
         if (action.equals("status")) {
             answer = client.get("/api/v1/scheduler");
@@ -39,12 +32,12 @@ final class SchedulerCommand implements Callable<Integer> {
             }
             answer = client.post("/api/v1/scheduler", body);
         } else {
-            spec.commandLine().getErr().println("tokenkeeper: unknown action '" + action + "': use status, start, stop or restart");
+            err().println("tokenkeeper: unknown action '" + action + "': use status, start, stop or restart");
             return 2;
         }
         answer.orFail("");
         var state = answer.body();
-        spec.commandLine().getOut().printf("scheduler %s (auto refresh at start: %s), validation every %s min%n",
+        out().printf("scheduler %s (auto refresh at start: %s), validation every %s min%n",
                 state.path("isActive").asBoolean() ? "active" : "stopped", state.path("autoRefreshEnabled").asBoolean(),
                 state.path("intervalMinutes").asText());
         return 0;

@@ -2,7 +2,6 @@ package dev.tokenkeeper.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -10,21 +9,15 @@ import java.util.concurrent.Callable;
 
 /** {@code tokenkeeper status}: every credential, its status and expiries; never a secret. */
 @Command(name = "status", description = "Show every credential's status and expiries.")
-final class StatusCommand implements Callable<Integer> {
-
-    @Mixin
-    CommonOptions common;
+final class StatusCommand extends Subcommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
-        ApiClient.Answer answer = new ApiClient(common.config()).get("/api/v1/credentials");
-        PrintWriter out = spec.commandLine().getOut();
+        ApiClient.Answer answer = daemon().get("/api/v1/credentials");
+        PrintWriter out = out();
         answer.orFail("");
         if (json) {
             out.println(answer.body().toPrettyString());

@@ -2,7 +2,6 @@ package dev.tokenkeeper.daemon.cli;
 
 import dev.tokenkeeper.api.CredentialId;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -10,10 +9,7 @@ import java.util.concurrent.Callable;
 
 /** {@code tokenkeeper token ID}: prints a currently valid token, for scripts. */
 @Command(name = "token", description = "Print a currently valid token (refreshing first if needed).")
-final class TokenCommand implements Callable<Integer> {
-
-    @Mixin
-    CommonOptions common;
+final class TokenCommand extends Subcommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "credential id, e.g. gazelle:default")
     String id;
@@ -27,16 +23,13 @@ final class TokenCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the whole answer as JSON")
     boolean json;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
         CredentialId credential = CredentialId.parse(id);
-        ApiClient.Answer answer = new ApiClient(common.config())
+        ApiClient.Answer answer = daemon()
                 .get("/api/v1/credentials/" + credential + "/token?minValidity=" + minValidity);
         answer.orFail("");
-        var out = spec.commandLine().getOut();
+        var out = out();
         if (json) {
             out.println(answer.body().toPrettyString());
         } else if (header) {

@@ -15,17 +15,17 @@ class ReportWindowTest {
 
     @Test
     void acceptsShortWindowsIsoDurationsAndInstants() {
-        assertEquals(NOW.minus(Duration.ofDays(7)), ControlApi.since("7d", NOW));
-        assertEquals(NOW.minus(Duration.ofHours(12)), ControlApi.since("12h", NOW));
-        assertEquals(NOW.minus(Duration.ofMinutes(30)), ControlApi.since("30m", NOW));
-        assertEquals(NOW.minus(Duration.ofDays(14)), ControlApi.since("2w", NOW));
-        assertEquals(NOW.minus(Duration.ofHours(1)), ControlApi.since("PT1H", NOW));
-        assertEquals(Instant.parse("2026-01-01T00:00:00Z"), ControlApi.since("2026-01-01T00:00:00Z", NOW));
+        assertEquals(NOW.minus(Duration.ofDays(7)), ReportRoutes.since("7d", NOW));
+        assertEquals(NOW.minus(Duration.ofHours(12)), ReportRoutes.since("12h", NOW));
+        assertEquals(NOW.minus(Duration.ofMinutes(30)), ReportRoutes.since("30m", NOW));
+        assertEquals(NOW.minus(Duration.ofDays(14)), ReportRoutes.since("2w", NOW));
+        assertEquals(NOW.minus(Duration.ofHours(1)), ReportRoutes.since("PT1H", NOW));
+        assertEquals(Instant.parse("2026-01-01T00:00:00Z"), ReportRoutes.since("2026-01-01T00:00:00Z", NOW));
     }
 
     @Test
     void rejectsAnythingElseWithA400() {
-        ApiException e = assertThrows(ApiException.class, () -> ControlApi.since("last week", NOW));
+        ApiException e = assertThrows(ApiException.class, () -> ReportRoutes.since("last week", NOW));
         assertEquals(400, e.status());
     }
 }

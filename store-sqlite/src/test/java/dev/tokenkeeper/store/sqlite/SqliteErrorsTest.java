@@ -1,6 +1,6 @@
 package dev.tokenkeeper.store.sqlite;
 
-import static dev.tokenkeeper.store.sqlite.Credentials.T0;
+import static dev.tokenkeeper.api.contract.Credentials.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -12,6 +12,9 @@ import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.contract.Credentials;
+import dev.tokenkeeper.api.contract.MutableClock;
+import dev.tokenkeeper.api.contract.TestContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

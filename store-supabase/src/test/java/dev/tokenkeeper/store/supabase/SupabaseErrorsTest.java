@@ -1,6 +1,6 @@
 package dev.tokenkeeper.store.supabase;
 
-import static dev.tokenkeeper.store.supabase.Credentials.T0;
+import static dev.tokenkeeper.api.contract.Credentials.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +13,9 @@ import dev.tokenkeeper.api.RefreshOutcome;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.contract.Credentials;
+import dev.tokenkeeper.api.contract.MutableClock;
+import dev.tokenkeeper.api.contract.TestContext;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -47,7 +50,7 @@ class SupabaseErrorsTest {
     }
 
     private TestContext context() {
-        return TestContext.of(supabase, state, clock);
+        return new TestContext(supabase.settings(), state, clock);
     }
 
     /** A store with a short request timeout, opened on {@code context}. */
@@ -232,7 +235,7 @@ class SupabaseErrorsTest {
     @Test
     void rowsTheStoreCannotReadAreReportedWithoutTheirValues() {
         SupabaseTokenStore store = opened(context());
-        Map<String, Object> row = Credentials.row(Credentials.minimal(ID.toString(), (byte) 1));
+        Map<String, Object> row = SeedRows.of(Credentials.minimal(ID.toString(), (byte) 1));
         row.put("sealed_secret", "not base64 %%% secret-ish");
         supabase.insertRow(FakePostgrest.CREDENTIALS, row);
 

@@ -1,4 +1,4 @@
-package dev.tokenkeeper.store.sqlite;
+package dev.tokenkeeper.api.contract;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,16 +7,18 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that tests move by hand; shared by several stores like one wall clock by several daemons. */
-final class MutableClock extends Clock {
+/** A UTC clock that tests move by hand; shared by several stores like one wall clock by several daemons. */
+public final class MutableClock extends Clock {
 
     private final AtomicReference<Instant> now;
 
-    MutableClock(Instant start) {
+    /** @param start the first instant the clock shows */
+    public MutableClock(Instant start) {
         this.now = new AtomicReference<>(start);
     }
 
-    void advance(Duration step) {
+    /** @param step how far to move the clock forward */
+    public void advance(Duration step) {
         now.updateAndGet(instant -> instant.plus(step));
     }
 

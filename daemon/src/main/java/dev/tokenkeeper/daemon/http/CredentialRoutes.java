@@ -1,0 +1,137 @@
+package dev.tokenkeeper.daemon.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.InvalidSecretException;
+import dev.tokenkeeper.api.SecretInput;
+import dev.tokenkeeper.daemon.plugin.Plugins;
+import dev.tokenkeeper.daemon.refresh.CredentialNotFoundException;
+import dev.tokenkeeper.daemon.refresh.CredentialService;
+import dev.tokenkeeper.daemon.refresh.LiveCredential;
+import dev.tokenkeeper.daemon.refresh.RefreshReport;
+import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static dev.tokenkeeper.daemon.http.Requests.body;
+import static dev.tokenkeeper.daemon.http.Requests.id;
+import static dev.tokenkeeper.daemon.http.Requests.intParam;
+import static dev.tokenkeeper.daemon.http.Requests.json;
+import static dev.tokenkeeper.daemon.http.Requests.minValidity;
+import static dev.tokenkeeper.daemon.http.Requests.text;
+
+/** {@code /api/v1/credentials}: list, read, import, delete, refresh, hand out tokens, take 401 reports, history. */
+final class CredentialRoutes implements RouteGroup {
+
+    private final CredentialService credentials;
+    private final RefreshScheduler scheduler;
+    private final Plugins plugins;
+
+    CredentialRoutes(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins) {
+        this.credentials = credentials;
+        this.scheduler = scheduler;
+        this.plugins = plugins;
+    }
+
+    @Override
+    public void register(RoutesConfig routes) {
+        routes.get("/api/v1/credentials", ctx -> json(ctx, credentials.list().stream()
+                .map(c -> Views.CredentialView.of(c, scheduler.nextFireTime(c.id()).orElse(null))).toList()));
+        routes.get("/api/v1/credentials/{id}", ctx -> {
+            CredentialId id = id(ctx);
+            json(ctx, Views.CredentialView.of(credentials.get(id), scheduler.nextFireTime(id).orElse(null)));
+        });
+        routes.put("/api/v1/credentials/{id}", ctx -> importCredential(ctx, id(ctx), body(ctx)));
+        routes.delete("/api/v1/credentials/{id}", ctx -> {
+            CredentialId id = id(ctx);
+            if (!credentials.delete(id)) {
+                throw new CredentialNotFoundException(id);
+            }
+            ctx.status(204);
+        });
+        routes.post("/api/v1/credentials/{id}/refresh", ctx -> {
+            CredentialId id = id(ctx);
+            RefreshReport report = credentials.refresh(id, "true".equals(ctx.queryParam("force")));
+            json(ctx, refreshView(report));
+        });
+        routes.get("/api/v1/credentials/{id}/token", ctx -> json(ctx, tokenView(
+                credentials.token(id(ctx), Duration.ofSeconds(minValidity(ctx))))));
+        routes.post("/api/v1/credentials/{id}/rejected", ctx -> {
+            CredentialId id = id(ctx);
+            JsonNode body = body(ctx);
+            String token = text(body, "token").orElseThrow(() -> new ApiException(400, "bad_request",
+                    "body must be {\"token\": \"<the token that was rejected>\"}"));
+            json(ctx, tokenView(credentials.rejected(id, token)));
+        });
+        routes.get("/api/v1/credentials/{id}/history", ctx -> {
+            CredentialId id = id(ctx);
+            Instant since = Optional.ofNullable(ctx.queryParam("since")).map(Requests::instant).orElse(Instant.EPOCH);
+            int limit = intParam(ctx, "limit", 100, 1, 10_000);
+            json(ctx, credentials.history(id, since, limit).stream().map(Views.EventView::of).toList());
+        });
+    }
+
+    private void importCredential(Context ctx, CredentialId id, JsonNode body) throws InvalidSecretException {
+        importCredential(ctx, id, secretInput(body));
+    }
+
+    void importCredential(Context ctx, CredentialId id, SecretInput input) throws InvalidSecretException {
+        if (plugins.provider(id.provider()).isEmpty()) {
+            throw new ApiException(404, "unknown_provider", "no provider '" + id.provider() + "': installed are "
+                    + plugins.providers().keySet());
+        }
+        CredentialService.Imported imported = credentials.importSecret(id, input);
+        ctx.status(imported.replaced() ? 200 : 201);
+        json(ctx, new Views.ImportView(Views.CredentialView.of(imported.credential(),
+                scheduler.nextFireTime(id).orElse(null)), imported.warnings(), imported.replaced()));
+    }
+
+    private static SecretInput secretInput(JsonNode body) {
+        List<SecretInput> inputs = new ArrayList<>();
+        text(body, "cookie").ifPresent(v -> inputs.add(new SecretInput.CookieHeader(v)));
+        text(body, "cookieFile").ifPresent(v -> inputs.add(new SecretInput.CookieFile(v)));
+        if (body.hasNonNull("tokenJson")) {
+            JsonNode tokenJson = body.get("tokenJson");
+            inputs.add(new SecretInput.TokenJson(tokenJson.isTextual() ? tokenJson.asText() : tokenJson.toString()));
+        }
+        text(body, "authorizationCode").ifPresent(code -> inputs.add(new SecretInput.AuthorizationCode(code,
+                URI.create(text(body, "redirectUri").orElseThrow(() -> new ApiException(400, "bad_request",
+                        "authorizationCode needs redirectUri"))))));
+        if (inputs.size() != 1) {
+            throw new ApiException(400, "bad_request",
+                    "body must have exactly one of cookie, cookieFile, tokenJson, authorizationCode");
+        }
+        return inputs.get(0);
+    }
+
+    static Views.TokenView tokenView(LiveCredential live) {
+        return new Views.TokenView(live.stored().id().toString(), live.presentation().token(),
+                live.presentation().headers(), live.stored().accessExpiresAt().orElse(null), live.stored().version());
+    }
+
+    private static Views.RefreshView refreshView(RefreshReport report) {
+        String outcome;
+        String detail;
+        if (report instanceof RefreshReport.Refreshed) {
+            outcome = "refreshed";
+            detail = "";
+        } else if (report instanceof RefreshReport.Skipped skipped) {
+            outcome = "skipped";
+            detail = skipped.why();
+        } else if (report instanceof RefreshReport.RetryLater later) {
+            outcome = "retry_later";
+            detail = later.reason() + "; next attempt at " + later.nextAttemptAt();
+        } else {
+            outcome = "requires_configuration";
+            detail = ((RefreshReport.NeedsHuman) report).reason();
+        }
+        return new Views.RefreshView(outcome, detail, Views.CredentialView.of(report.credential(), null));
+    }
+}

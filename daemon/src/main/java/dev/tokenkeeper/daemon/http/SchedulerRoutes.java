@@ -1,0 +1,59 @@
+package dev.tokenkeeper.daemon.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
+import dev.tokenkeeper.daemon.schedule.SchedulerState;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import static dev.tokenkeeper.daemon.http.Requests.body;
+import static dev.tokenkeeper.daemon.http.Requests.json;
+import static dev.tokenkeeper.daemon.http.Requests.printable;
+import static dev.tokenkeeper.daemon.http.Requests.text;
+
+/**
+ * {@code GET|POST /api/v1/scheduler}, and the same under {@code /api/v1/vinted/scheduler} for existing
+ * Vinted deployments: {@code {"isActive","autoRefreshEnabled","intervalMinutes"}}.
+ */
+final class SchedulerRoutes implements RouteGroup {
+
+    private final RefreshScheduler scheduler;
+
+    SchedulerRoutes(RefreshScheduler scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    @Override
+    public void register(RoutesConfig routes) {
+        for (String path : new String[] {"/api/v1/scheduler", "/api/v1/vinted/scheduler"}) {
+            routes.get(path, ctx -> json(ctx, scheduler.state()));
+            routes.post(path, this::schedulerAction);
+        }
+    }
+
+    private void schedulerAction(Context ctx) {
+        JsonNode body = body(ctx);
+        String action = text(body, "action").orElseThrow(() -> new ApiException(400, "bad_request",
+                "body must be {\"action\": \"start|stop|restart\", \"intervalMinutes\": N}"));
+        Optional<Duration> interval = Optional.empty();
+        if (body.hasNonNull("intervalMinutes")) {
+            JsonNode minutes = body.get("intervalMinutes");
+            if (!minutes.isNumber() || minutes.asDouble() < 0.05 || minutes.asDouble() > 10_080) {
+                throw new ApiException(400, "bad_request", "intervalMinutes must be a number from 0.05 to 10080");
+            }
+            interval = Optional.of(Duration.ofMillis(Math.round(minutes.asDouble() * 60_000)));
+        }
+        SchedulerState state;
+        switch (action) {
+            case "start" -> state = interval.isPresent() ? scheduler.restart(interval) : scheduler.start();
+            case "stop" -> state = scheduler.stop();
+            case "restart" -> state = scheduler.restart(interval);
+            default -> throw new ApiException(400, "bad_request", "unknown action '" + printable(action)
+                    + "': use start, stop or restart");
+        }
+        json(ctx, state);
+    }
+}
