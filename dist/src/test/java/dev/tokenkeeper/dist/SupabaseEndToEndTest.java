@@ -123,8 +123,10 @@ class SupabaseEndToEndTest {
         fresh.start();
         try {
             for (String account : List.of("a", "b", "c")) {
-                String token = fresh.call("GET", "/api/v1/credentials/gazelle:" + account + "/token?minValidity=0", null)
-                        .json().get("token").asText();
+                DaemonProcess.Response answer = fresh.call("GET", "/api/v1/credentials/gazelle:" + account
+                        + "/token?minValidity=0", null);
+                assertEquals(200, answer.status(), account + ": " + answer.body() + "\n" + fresh.output());
+                String token = answer.json().get("token").asText();
                 assertTrue(gazelle.isAccessTokenValid(token) || recentlyRefreshed(),
                         "a second daemon reading only the store gets the upstream's current token for " + account);
             }

@@ -219,7 +219,7 @@ public final class CredentialService {
 
     private LiveCredential load(CredentialId id) {
         StoredCredential stored = pipeline.stored(id);
-        Optional<LiveCredential> cached = cache.get(id).filter(live -> live.stored().version() == stored.version());
+        Optional<LiveCredential> cached = cache.get(id).filter(live -> live.matches(stored));
         if (cached.isPresent()) {
             return cached.get();
         }

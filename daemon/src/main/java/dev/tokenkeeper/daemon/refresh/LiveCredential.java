@@ -27,6 +27,15 @@ public record LiveCredential(StoredCredential stored, SecretMaterial secret, Pre
         return Validity.enough(stored, now, minValidity);
     }
 
+    /**
+     * @param row a row read from the store
+     * @return true when this is that row's secret: same version and same sealed bytes (a version alone
+     *         could be reused after an outage, when another daemon's numbering wins)
+     */
+    public boolean matches(StoredCredential row) {
+        return stored.version() == row.version() && stored.secret().equals(row.secret());
+    }
+
     /** @return the id and version only */
     @Override
     public String toString() {

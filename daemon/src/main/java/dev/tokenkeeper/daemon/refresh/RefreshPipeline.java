@@ -153,7 +153,7 @@ public final class RefreshPipeline {
      */
     public LiveCredential open(StoredCredential stored) throws UnsealException {
         Optional<LiveCredential> cached = cache.get(stored.id())
-                .filter(live -> live.stored().version() == stored.version());
+                .filter(live -> live.matches(stored));
         if (cached.isPresent()) {
             return cached.get();
         }

@@ -274,28 +274,30 @@ public final class SpooledStore implements TokenStore {
             return;
         }
         StoredCredential current = inStore.get();
-        // Several refreshes may have happened while the store was down; it sees them as one change.
-        StoredCredential next = withVersion(wanted, current.version() + 1);
-        if (current.version() == entry.expectedVersion()) {
-            if (remote.compareAndSet(next, current.version())) {
-                Logger.info("spooled change of {} is now in the store (version {})", id, next.version());
-                lastSeen.put(id, next);
-                forget(id);
+        boolean oursWin = current.version() == entry.expectedVersion() || wanted.issuedAt().isAfter(current.issuedAt());
+        StoredCredential winner = oursWin ? wanted : current;
+        // This daemon has already handed out versions up to wanted.version() (its cache, its plan). The
+        // store is stepped up to at least that, one compare-and-set at a time, so that a version number
+        // never stands for two different secrets; the steps carry the winning secret.
+        long target = oursWin ? Math.max(current.version() + 1, wanted.version())
+                : Math.max(current.version(), wanted.version() + 1);
+        long at = current.version();
+        while (at < target) {
+            if (!remote.compareAndSet(withVersion(winner, at + 1), at)) {
+                return; // Someone wrote meanwhile: the next drain looks again.
             }
-            return;
+            at++;
         }
-        if (wanted.issuedAt().isAfter(current.issuedAt())) {
-            if (remote.compareAndSet(next, current.version())) {
-                Logger.warn("{} was changed in the store while it was unreachable; kept this daemon's newer tokens "
-                        + "(version {})", id, next.version());
-                lastSeen.put(id, next);
-                forget(id);
-            }
+        lastSeen.put(id, withVersion(winner, Math.max(at, current.version())));
+        forget(id);
+        if (current.version() == entry.expectedVersion()) {
+            Logger.info("spooled change of {} is now in the store (version {})", id, at);
+        } else if (oursWin) {
+            Logger.warn("{} was changed in the store while it was unreachable; kept this daemon's newer tokens "
+                    + "(version {})", id, at);
         } else {
             Logger.warn("{} was changed in the store while it was unreachable; the store's tokens are newer, "
-                    + "dropped the spooled ones", id);
-            lastSeen.put(id, current);
-            forget(id);
+                    + "dropped the spooled ones (version {})", id, at);
         }
     }
 
