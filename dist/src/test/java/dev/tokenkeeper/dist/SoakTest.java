@@ -90,6 +90,9 @@ class SoakTest {
                     lostInWindow++;
                 } else {
                     lostOutside++;
+                    Instant following = kills.stream().filter(kill -> !kill.isBefore(spent)).findFirst().orElse(null);
+                    System.out.printf("chain lost outside the window: token spent at %s, next kill %s%n", spent,
+                            following == null ? "none" : Duration.between(spent, following).toMillis() + " ms later");
                 }
             }
             Map<String, Integer> failuresByKind = new TreeMap<>();
