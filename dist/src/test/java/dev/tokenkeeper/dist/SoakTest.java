@@ -84,15 +84,15 @@ class SoakTest {
             int lostInWindow = 0;
             int lostOutside = 0;
             for (Instant spent : gazelle.reusedTokenSpentTimes()) {
-                boolean explained = kills.stream().anyMatch(kill -> !kill.isBefore(spent)
-                        && kill.isBefore(spent.plus(KillLoopTest.WINDOW)));
+                boolean explained = KillLoopTest.killedInTheWindow(spent, kills);
                 if (explained) {
                     lostInWindow++;
                 } else {
                     lostOutside++;
-                    Instant following = kills.stream().filter(kill -> !kill.isBefore(spent)).findFirst().orElse(null);
-                    System.out.printf("chain lost outside the window: token spent at %s, next kill %s%n", spent,
-                            following == null ? "none" : Duration.between(spent, following).toMillis() + " ms later");
+                    Instant nearest = kills.stream().min(java.util.Comparator.comparing(
+                            kill -> Duration.between(kill, spent).abs())).orElse(null);
+                    System.out.printf("chain lost outside the window: token spent at %s, nearest kill %s%n", spent,
+                            nearest == null ? "none" : Duration.between(nearest, spent).toMillis() + " ms before it");
                 }
             }
             Map<String, Integer> failuresByKind = new TreeMap<>();
