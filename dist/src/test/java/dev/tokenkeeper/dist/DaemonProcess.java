@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 final class DaemonProcess implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Path stateDir;
     private final Map<String, String> environment;
@@ -81,7 +82,7 @@ final class DaemonProcess implements AutoCloseable {
                 throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + output());
             }
             try {
-                HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/healthz"))
+                HttpResponse<String> health = HTTP.send(freshConnection(URI.create(baseUrl() + "/healthz"))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                 if (health.statusCode() == 200) {
                     return this;
@@ -114,9 +115,21 @@ final class DaemonProcess implements AutoCloseable {
         return Files.readString(stateDir.resolve("admin-token")).trim();
     }
 
+    /**
+     * A request that travels on a connection of its own. A pooled connection can be closed by the
+     * server (idle timeout, an unread body) at the moment the client reuses it, and the JDK client
+     * retries only GET after that, so a POST would fail with "header parser received no bytes".
+     * Needs {@code -Djdk.httpclient.allowRestrictedHeaders=connection} (set in dist's pom) and an
+     * HTTP/1.1 client: the default h2c upgrade sends its own {@code Connection} header, and Jetty
+     * answers two of them with 400.
+     */
+    static HttpRequest.Builder freshConnection(URI uri) {
+        return HttpRequest.newBuilder(uri).header("Connection", "close");
+    }
+
     /** An API call with the admin token. */
     Response call(String method, String path, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+        HttpRequest.Builder request = freshConnection(URI.create(baseUrl() + path))
                 .timeout(Duration.ofSeconds(60))
                 .header("Authorization", "Bearer " + adminToken())
                 .header("Content-Type", "application/json")

@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HostileInputTest {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private static FakeGazelle gazelle;
     private static DaemonProcess daemon;
     private static Path temp;
@@ -104,7 +105,7 @@ class HostileInputTest {
         String before = snapshot();
         HttpRequest.Builder request;
         try {
-            request = HttpRequest.newBuilder(URI.create(daemon.baseUrl() + path)).timeout(Duration.ofSeconds(30));
+            request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + path)).timeout(Duration.ofSeconds(30));
         } catch (IllegalArgumentException unsendable) {
             return; // Not even a URI the client can send; the raw-socket test covers such bytes.
         }
@@ -164,7 +165,7 @@ class HostileInputTest {
         long started = System.nanoTime();
         int status;
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(daemon.baseUrl()
+            HttpResponse<String> response = HTTP.send(DaemonProcess.freshConnection(URI.create(daemon.baseUrl()
                             + "/api/v1/credentials/gazelle:default"))
                     .header("Authorization", "Bearer " + daemon.adminToken())
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(big)).build(), HttpResponse.BodyHandlers.ofString());
