@@ -139,6 +139,24 @@ public interface TokenStore extends AutoCloseable {
      */
     List<RefreshEvent> history(CredentialId id, Instant since, int limit);
 
+    /**
+     * Starts announcing changes to the stored credentials, so that a daemon sharing the store with
+     * others re-plans and re-reads a credential soon after another daemon imported, refreshed or
+     * deleted it, rather than at its next validation sweep. Changes made through this instance
+     * may be announced too. After a gap in which changes may have been lost (a reconnection), the
+     * store announces {@link StoreChange.Everything}. Announcements stop at {@link #close()}.
+     *
+     * <p>Called at most once, after {@link #open}. The default announces nothing and returns
+     * false: a store only one daemon uses (or one that cannot watch) needs nothing more, and
+     * the daemon's validation sweep still picks up other daemons' changes.
+     *
+     * @param listener told about changes, on a thread of the store's
+     * @return true when the store will announce changes, false when it never will
+     */
+    default boolean watch(ChangeListener listener) {
+        return false;
+    }
+
     /** Releases connections and files. Calls after this fail. */
     @Override
     void close();

@@ -120,6 +120,7 @@ public final class Daemon implements AutoCloseable {
                     config.checkInterval(), config.autoRefreshEnabled(),
                     Duration.ofMillis((long) config.settings().number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
                     clock);
+            new dev.tokenkeeper.daemon.changes.ChangeFollower(store, pipeline, scheduler).start();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             pipeline.addListener(new RefreshMetrics(metrics, store::list, clock));
             GazelleSettingsRow.fromSettings(config.settings(), stored -> {

@@ -86,6 +86,11 @@ public final class SpooledStore implements TokenStore {
         }
     }
 
+    @Override
+    public boolean watch(dev.tokenkeeper.api.ChangeListener listener) {
+        return remote.watch(listener);
+    }
+
     /** @return how many credentials have changes the store has not taken yet */
     public int pending() {
         return spool.size();

@@ -1,0 +1,142 @@
+package dev.tokenkeeper.daemon.changes;
+
+import dev.tokenkeeper.api.ChangeListener;
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.StoreChange;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.daemon.crypto.UnsealException;
+import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
+import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
+import org.tinylog.Logger;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Follows the store's change announcements ({@link TokenStore#watch}): a credential another daemon
+ * imported, refreshed or deleted is read again, its opened secret replaces the cached one, and the
+ * scheduler re-plans it. Announcements are coalesced and handled on one thread of its own, so the
+ * store's notification thread never waits for a store read; a read that fails is tried again.
+ * It re-plans only: it never publishes to the pipeline's listeners, so what other daemons did is
+ * not counted or written again (metrics, the legacy Gazelle row) by this one.
+ */
+public final class ChangeFollower implements ChangeListener, AutoCloseable {
+
+    private static final long RETRY_SECONDS = 5;
+
+    private final TokenStore store;
+    private final RefreshPipeline pipeline;
+    private final RefreshScheduler scheduler;
+    private final Set<CredentialId> pending = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean everything = new AtomicBoolean();
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "store-changes");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /**
+     * @param store     the store (reads go through the spool, so a store that is down gives the last rows seen)
+     * @param pipeline  opens secrets into the token cache, forgets deleted credentials
+     * @param scheduler re-plans changed credentials
+     */
+    public ChangeFollower(TokenStore store, RefreshPipeline pipeline, RefreshScheduler scheduler) {
+        this.store = store;
+        this.pipeline = pipeline;
+        this.scheduler = scheduler;
+    }
+
+    /**
+     * Starts following the store's announcements.
+     *
+     * @return true when the store announces changes; false when only the validation sweep will see them
+     */
+    public boolean start() {
+        boolean watching = store.watch(this);
+        if (watching) {
+            Logger.info("following the store's change announcements: other daemons' changes are planned at once");
+        }
+        return watching;
+    }
+
+    @Override
+    public void changed(StoreChange change) {
+        if (change instanceof StoreChange.Credentials credentials) {
+            pending.addAll(credentials.ids());
+        } else {
+            everything.set(true);
+        }
+        queue(0);
+    }
+
+    private void queue(long delaySeconds) {
+        if (queued.compareAndSet(false, true)) {
+            try {
+                worker.schedule(this::follow, delaySeconds, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                queued.set(false);
+            }
+        }
+    }
+
+    private void follow() {
+        queued.set(false);
+        try {
+            if (everything.getAndSet(false)) {
+                pending.clear();
+                followAll();
+            } else {
+                Set<CredentialId> ids = new HashSet<>(pending);
+                pending.removeAll(ids);
+                for (CredentialId id : ids) {
+                    followOne(id);
+                }
+            }
+        } catch (RuntimeException e) {
+            Logger.warn("could not read the store's changes ({}); trying again in {} s", e.getMessage(), RETRY_SECONDS);
+            everything.set(true);
+            queue(RETRY_SECONDS);
+        }
+    }
+
+    private void followAll() {
+        List<StoredCredential> all = store.list();
+        for (StoredCredential credential : all) {
+            apply(credential);
+        }
+    }
+
+    private void followOne(CredentialId id) {
+        Optional<StoredCredential> found = store.get(id);
+        if (found.isPresent()) {
+            apply(found.get());
+        } else if (scheduler.nextFireTime(id).isPresent()) {
+            pipeline.forget(id);
+        }
+    }
+
+    private void apply(StoredCredential credential) {
+        try {
+            pipeline.open(credential);
+        } catch (UnsealException | RuntimeException e) {
+            // The scheduler's refresh reports it; planning must still happen.
+            Logger.debug("changed credential {} not opened: {}", credential.id(), e.getMessage());
+        }
+        scheduler.plan(credential);
+    }
+
+    /** Stops handling announcements; one being handled finishes on its own (bounded by the store's timeouts). */
+    @Override
+    public void close() {
+        worker.shutdownNow();
+    }
+}
