@@ -1,0 +1,387 @@
+package dev.tokenkeeper.store.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tokenkeeper.api.ChangeListener;
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.StoreException;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Update;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * A {@link TokenStore} in a PostgreSQL database reached directly with the PostgreSQL JDBC driver,
+ * so that several daemons on several machines share their credentials on the real engine.
+ *
+ * <p>Coordination uses the database's own guarantees: {@link #compareAndSet} is one
+ * {@code UPDATE ... WHERE id = ? AND version = ?}, {@link #tryLease} one conditional
+ * {@code UPDATE} judged by the server's {@code now()} (so daemons with different clocks agree),
+ * {@link #commitRefresh} one transaction, {@link #insert} relies on the primary key. A trigger
+ * {@code NOTIFY}s every insert, version change and delete at commit; {@link #watch} listens on a
+ * dedicated connection.
+ *
+ * <p>Settings: {@code TOKENKEEPER_POSTGRES_URL} ({@code postgresql://user:pass@host:port/db?sslmode=...}
+ * or {@code jdbc:postgresql://...}), {@code TOKENKEEPER_POSTGRES_PASSWORD_FILE},
+ * {@code TOKENKEEPER_POSTGRES_SCHEMA} (default {@code tokenkeeper}) and
+ * {@code TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS} (default 30): the bound on a connection, a
+ * statement ({@code statement_timeout}), a silent socket and a wait for a pooled connection.
+ *
+ * <p>Leases: the caller's {@code until} is turned into a duration from the context clock's now,
+ * and the lease ends that long after the server's {@code now()}. A context clock deliberately
+ * shifted from the system clock (tests) shifts the server's time equally; in the daemon the
+ * shift is zero.
+ *
+ * <p>Pool: HikariCP with at most {@value #MOST_CONNECTIONS} connections (one kept idle) plus the
+ * listening connection. Thread-safe.
+ */
+public final class PostgresTokenStore implements TokenStore {
+
+    static final int MOST_CONNECTIONS = 4;
+
+    /** Everything that exists only between {@link #open} and {@link #close}. */
+    private record Opened(PostgresSettings settings, HikariDataSource pool, PGSimpleDataSource direct, Jdbi jdbi,
+                          PostgresErrors errors, Clock clock) {
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T run(Opened open, Handle handle);
+    }
+
+    private volatile String schema = PostgresSettings.DEFAULT_SCHEMA;
+    private volatile Opened opened;
+    private volatile ChangeWatcher watcher;
+    private volatile boolean closed;
+
+    /** Creates a store that does nothing until {@link #open}; {@link java.util.ServiceLoader} calls this. */
+    public PostgresTokenStore() {
+    }
+
+    /** @return {@code postgres} */
+    @Override
+    public String id() {
+        return "postgres";
+    }
+
+    /** @return one line for {@code tokenkeeper providers} */
+    @Override
+    public String description() {
+        return "PostgreSQL database reached directly (may be shared by several daemons; changes announced at once)";
+    }
+
+    /**
+     * @return the script creating the schema named by {@code TOKENKEEPER_POSTGRES_SCHEMA} (once
+     *         {@link #open} read it, even if it then failed; the default before)
+     */
+    @Override
+    public Optional<String> setupSql() {
+        return Optional.of(Schema.setupSql(schema));
+    }
+
+    /**
+     * Reads the settings, connects, and creates or migrates the schema (one transaction under an
+     * advisory lock).
+     *
+     * @param context settings, state folder and clock
+     * @throws dev.tokenkeeper.api.StoreUnavailableException when the server cannot be reached
+     * @throws StoreException when a setting is wrong, the login is refused, or the schema is newer
+     */
+    @Override
+    public synchronized void open(PluginContext context) {
+        Objects.requireNonNull(context, "context");
+        if (opened != null || closed) {
+            throw new IllegalStateException("postgres store: open() may be called only once");
+        }
+        schema = PostgresSettings.schema(context);
+        PostgresSettings settings = PostgresSettings.from(context);
+        PostgresErrors errors = new PostgresErrors(settings);
+        PGSimpleDataSource direct = dataSource(settings);
+        HikariDataSource pool = null;
+        try {
+            pool = new HikariDataSource(poolConfig(settings, direct));
+            Jdbi jdbi = Jdbi.create(pool);
+            Schema.migrate(jdbi, settings.schema());
+            opened = new Opened(settings, pool, direct, jdbi, errors, context.clock());
+        } catch (RuntimeException e) {
+            if (pool != null) {
+                pool.close();
+            }
+            throw errors.translate("open the database", e);
+        }
+    }
+
+    private static PGSimpleDataSource dataSource(PostgresSettings settings) {
+        PGSimpleDataSource source = new PGSimpleDataSource();
+        source.setUrl(settings.jdbcUrl());
+        settings.user().ifPresent(source::setUser);
+        settings.password().ifPresent(source::setPassword);
+        int seconds = (int) settings.timeout().toSeconds();
+        source.setConnectTimeout(seconds);
+        source.setLoginTimeout(seconds);
+        // A statement is cancelled by the server at the timeout; the socket timeout catches a server
+        // that stopped answering at all (no FIN), a little later.
+        source.setSocketTimeout(seconds + 5);
+        source.setTcpKeepAlive(true);
+        source.setApplicationName("tokenkeeper");
+        // The server's DETAIL of a failed statement may quote a row; keep it out of messages and logs.
+        source.setLogServerErrorDetail(false);
+        return source;
+    }
+
+    private static HikariConfig poolConfig(PostgresSettings settings, PGSimpleDataSource direct) {
+        HikariConfig config = new HikariConfig();
+        config.setDataSource(direct);
+        config.setPoolName("tokenkeeper-postgres");
+        config.setMaximumPoolSize(MOST_CONNECTIONS);
+        config.setMinimumIdle(1);
+        config.setIdleTimeout(60_000);
+        config.setMaxLifetime(30 * 60_000L);
+        long millis = settings.timeout().toMillis();
+        config.setConnectionTimeout(millis);
+        config.setValidationTimeout(Math.min(millis, 5_000));
+        config.setConnectionInitSql("SET statement_timeout = " + millis);
+        // Fail at once (not after the timeout) when the server cannot be reached at start-up.
+        config.setInitializationFailTimeout(1);
+        return config;
+    }
+
+    /**
+     * Listens to the schema's change channel on a connection of its own; every insert, refresh,
+     * status change and delete made by any daemon is announced, and {@link
+     * dev.tokenkeeper.api.StoreChange.Everything} after a reconnection.
+     *
+     * @param listener told about changes, on the store's listening thread
+     * @return true
+     */
+    @Override
+    public synchronized boolean watch(ChangeListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        Opened open = state();
+        if (watcher != null) {
+            throw new IllegalStateException("postgres store: watch() may be called only once");
+        }
+        ChangeWatcher started = new ChangeWatcher(open.direct(), open.settings().channel(), listener,
+                open.settings().timeout());
+        watcher = started;
+        started.start();
+        return true;
+    }
+
+    @Override
+    public Optional<StoredCredential> get(CredentialId id) {
+        Objects.requireNonNull(id, "id");
+        return call("read credential " + id, (open, handle) -> handle
+                .createQuery("SELECT " + CredentialRows.COLUMNS + " FROM " + table(open) + " WHERE id = :id")
+                .bind("id", id.toString())
+                .map((row, ctx) -> CredentialRows.read(row))
+                .findOne());
+    }
+
+    @Override
+    public List<StoredCredential> list() {
+        return call("list credentials", (open, handle) -> handle
+                .createQuery("SELECT " + CredentialRows.COLUMNS + " FROM " + table(open) + " ORDER BY id COLLATE \"C\"")
+                .map((row, ctx) -> CredentialRows.read(row))
+                .list());
+    }
+
+    /**
+     * @param credential the credential, normally with version 1
+     * @return false when a credential with that id already exists (nothing is written)
+     */
+    @Override
+    public boolean insert(StoredCredential credential) {
+        Objects.requireNonNull(credential, "credential");
+        return call("insert credential " + credential.id(), (open, handle) -> CredentialRows.bind(handle
+                .createUpdate("INSERT INTO " + table(open) + " (" + CredentialRows.COLUMNS + ") VALUES ("
+                        + CredentialRows.VALUES + ") ON CONFLICT (id) DO NOTHING"), credential)
+                .execute() == 1);
+    }
+
+    /**
+     * One {@code UPDATE ... WHERE id = ? AND version = ?}; the lease columns are left as they are.
+     */
+    @Override
+    public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
+        checkVersions(updated, expectedVersion);
+        return call("update credential " + updated.id(), (open, handle) -> casUpdate(open, handle, updated, expectedVersion)
+                .execute() == 1);
+    }
+
+    /** Compare-and-set, history append and lease release in one transaction. */
+    @Override
+    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
+        checkVersions(updated, expectedVersion);
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(owner, "owner");
+        return call("commit the refresh of credential " + updated.id(), (open, handle) -> handle.inTransaction(tx -> {
+            if (casUpdate(open, tx, updated, expectedVersion).execute() != 1) {
+                tx.rollback();
+                return false;
+            }
+            HistoryRows.bind(tx.createUpdate("INSERT INTO " + history(open) + " (" + HistoryRows.COLUMNS
+                    + ") VALUES (" + HistoryRows.VALUES + ")"), event).execute();
+            tx.createUpdate("UPDATE " + table(open) + " SET lease_owner = NULL, lease_until = NULL"
+                            + " WHERE id = :id AND lease_owner = :owner")
+                    .bind("id", updated.id().toString())
+                    .bind("owner", owner)
+                    .execute();
+            return true;
+        }));
+    }
+
+    private static Update casUpdate(Opened open, Handle handle, StoredCredential updated, long expectedVersion) {
+        return CredentialRows.bind(handle.createUpdate("UPDATE " + table(open) + " SET " + CredentialRows.ASSIGNMENTS
+                        + " WHERE id = :id AND version = :expected_version"), updated)
+                .bind("expected_version", expectedVersion);
+    }
+
+    private static void checkVersions(StoredCredential updated, long expectedVersion) {
+        Objects.requireNonNull(updated, "updated");
+        if (updated.version() != expectedVersion + 1) {
+            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
+                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
+        }
+    }
+
+    @Override
+    public boolean delete(CredentialId id) {
+        Objects.requireNonNull(id, "id");
+        return call("delete credential " + id, (open, handle) -> handle
+                .createUpdate("DELETE FROM " + table(open) + " WHERE id = :id")
+                .bind("id", id.toString())
+                .execute() == 1);
+    }
+
+    /**
+     * One conditional {@code UPDATE}: taken when nobody holds the lease, it ended by the server's
+     * {@code now()}, or {@code owner} holds it already (then its end moves).
+     */
+    @Override
+    public boolean tryLease(CredentialId id, String owner, Instant until) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(until, "until");
+        return call("lease credential " + id, (open, handle) -> {
+            long clockNow = open.clock().millis();
+            long shift = clockNow - System.currentTimeMillis();
+            long leaseMillis = until.toEpochMilli() - clockNow;
+            return handle.createUpdate("UPDATE " + table(open) + " SET lease_owner = :owner,"
+                            + " lease_until = now() + make_interval(secs => (:shift + :lease)::float8 / 1000)"
+                            + " WHERE id = :id AND (lease_owner IS NULL OR lease_until IS NULL OR lease_owner = :owner"
+                            + " OR lease_until <= now() + make_interval(secs => (:shift)::float8 / 1000))")
+                    .bind("owner", owner)
+                    .bind("shift", shift)
+                    .bind("lease", leaseMillis)
+                    .bind("id", id.toString())
+                    .execute() == 1;
+        });
+    }
+
+    @Override
+    public void releaseLease(CredentialId id, String owner) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(owner, "owner");
+        call("release the lease of credential " + id, (open, handle) -> handle
+                .createUpdate("UPDATE " + table(open) + " SET lease_owner = NULL, lease_until = NULL"
+                        + " WHERE id = :id AND lease_owner = :owner")
+                .bind("id", id.toString())
+                .bind("owner", owner)
+                .execute());
+    }
+
+    @Override
+    public void appendHistory(RefreshEvent event) {
+        Objects.requireNonNull(event, "event");
+        call("append history of credential " + event.id(), (open, handle) -> HistoryRows.bind(handle
+                .createUpdate("INSERT INTO " + history(open) + " (" + HistoryRows.COLUMNS + ") VALUES ("
+                        + HistoryRows.VALUES + ")"), event).execute());
+    }
+
+    @Override
+    public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(since, "since");
+        if (limit < 0) {
+            throw new IllegalArgumentException("history limit must not be negative: " + limit);
+        }
+        state();
+        if (limit == 0) {
+            return List.of();
+        }
+        List<RefreshEvent> events = new ArrayList<>(call("read history of credential " + id, (open, handle) -> handle
+                .createQuery("SELECT " + HistoryRows.COLUMNS + " FROM " + history(open)
+                        + " WHERE credential_id = :id AND at >= :since ORDER BY at DESC, id DESC LIMIT :limit")
+                .bind("id", id.toString())
+                .bind("since", since.toEpochMilli())
+                .bind("limit", limit)
+                .map((row, ctx) -> HistoryRows.read(row))
+                .list()));
+        Collections.reverse(events);
+        return events;
+    }
+
+    /** Stops listening and closes the pool; later calls throw {@link StoreException}. Safe to call twice. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        ChangeWatcher listening = watcher;
+        watcher = null;
+        if (listening != null) {
+            listening.close();
+        }
+        Opened open = opened;
+        opened = null;
+        if (open != null) {
+            open.pool().close();
+        }
+    }
+
+    /** @return the URL without credentials and the schema, for logs */
+    @Override
+    public String toString() {
+        Opened current = opened;
+        return "PostgresTokenStore[" + (current == null ? (closed ? "closed" : "not open")
+                : current.settings().printableUrl() + ", schema " + current.settings().schema()) + "]";
+    }
+
+    private Opened state() {
+        Opened current = opened;
+        if (current == null) {
+            if (closed) {
+                throw new StoreException("postgres: the store is closed: this is a bug in tokenkeeper's shutdown order");
+            }
+            throw new IllegalStateException("postgres store used before open()");
+        }
+        return current;
+    }
+
+    private <T> T call(String action, Call<T> call) {
+        Opened open = state();
+        try {
+            return open.jdbi().withHandle(handle -> call.run(open, handle));
+        } catch (RuntimeException e) {
+            throw open.errors().translate(action, e);
+        }
+    }
+
+    private static String table(Opened open) {
+        return open.settings().schema() + ".credentials";
+    }
+
+    private static String history(Opened open) {
+        return open.settings().schema() + ".refresh_history";
+    }
+}

@@ -1,0 +1,126 @@
+package dev.tokenkeeper.store.postgres;
+
+import dev.tokenkeeper.api.StoreException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The store's tables, versioned: {@code <schema>.schema_version} holds the version the tables are
+ * at, and each migration brings them one version further. Migrating happens in one transaction
+ * under a transaction-scoped advisory lock, so two daemons starting at once migrate once; a
+ * schema already at the current version is only read (no DDL rights needed after
+ * {@code doctor --print-sql postgres}).
+ */
+final class Schema {
+
+    /** The scripts, in order; migration {@code i} brings the tables to version {@code i + 1}. */
+    private static final List<String> MIGRATIONS = List.of("schema-1.sql");
+    /** The version this code reads and writes. */
+    static final int CURRENT = MIGRATIONS.size();
+
+    private Schema() {
+    }
+
+    /**
+     * Brings the schema to {@link #CURRENT}, creating it if needed.
+     *
+     * @param jdbi   the database
+     * @param schema the schema name (a checked plain identifier)
+     * @return the version found before migrating (0 when there were no tables)
+     * @throws StoreException when the tables are newer than this code
+     */
+    static int migrate(Jdbi jdbi, String schema) {
+        return jdbi.inTransaction(handle -> {
+            handle.execute("SELECT pg_advisory_xact_lock(?)", lockKey(schema));
+            int found = version(handle, schema).orElse(0);
+            if (found > CURRENT) {
+                throw new StoreException("postgres: schema " + schema + " is at version " + found + ", newer than this"
+                        + " tokenkeeper knows (" + CURRENT + "): upgrade tokenkeeper, or use another "
+                        + PostgresSettings.SCHEMA);
+            }
+            if (found < CURRENT) {
+                execute(handle, "CREATE SCHEMA IF NOT EXISTS " + schema + ";\n" + versionTable(schema));
+                for (int version = found + 1; version <= CURRENT; version++) {
+                    execute(handle, script(MIGRATIONS.get(version - 1), schema));
+                    handle.execute("INSERT INTO " + schema + ".schema_version (version) VALUES (?)", version);
+                }
+            }
+            return found;
+        });
+    }
+
+    /**
+     * @param handle an open handle
+     * @param schema the schema
+     * @return the tables' version, or empty when there is no version table
+     */
+    static Optional<Integer> version(Handle handle, String schema) {
+        boolean exists = handle.createQuery("SELECT to_regclass(:table) IS NOT NULL")
+                .bind("table", schema + ".schema_version").mapTo(Boolean.class).one();
+        if (!exists) {
+            return Optional.empty();
+        }
+        return Optional.of(handle.createQuery("SELECT coalesce(max(version), 0) FROM " + schema + ".schema_version")
+                .mapTo(Integer.class).one());
+    }
+
+    /**
+     * @param schema the schema
+     * @return the whole script a user with DDL rights runs once, for {@code doctor --print-sql postgres}
+     */
+    static String setupSql(String schema) {
+        StringBuilder sql = new StringBuilder()
+                .append("-- tokenkeeper: the tables of the PostgreSQL store (TOKENKEEPER_STORE=postgres), schema version ")
+                .append(CURRENT).append(".\n")
+                .append("-- The store creates and migrates these itself when its user may; otherwise run this once\n")
+                .append("-- (psql -1 -f this.sql) as a user with DDL rights, then grant the daemon's user:\n")
+                .append("--   grant usage on schema ").append(schema).append(" to tokenkeeper_daemon;\n")
+                .append("--   grant select, insert, update, delete on all tables in schema ").append(schema)
+                .append(" to tokenkeeper_daemon;\n")
+                .append("--   grant usage on all sequences in schema ").append(schema).append(" to tokenkeeper_daemon;\n\n")
+                .append("CREATE SCHEMA IF NOT EXISTS ").append(schema).append(";\n")
+                .append(versionTable(schema)).append('\n');
+        for (int version = 1; version <= CURRENT; version++) {
+            sql.append(script(MIGRATIONS.get(version - 1), schema)).append('\n')
+                    .append("INSERT INTO ").append(schema).append(".schema_version (version) VALUES (")
+                    .append(version).append(");\n");
+        }
+        return sql.toString();
+    }
+
+    /** A stable 64-bit key per schema for {@code pg_advisory_xact_lock}. */
+    static long lockKey(String schema) {
+        return 0x746b6b70_00000000L | (schema.hashCode() & 0xffffffffL);
+    }
+
+    private static String versionTable(String schema) {
+        return "CREATE TABLE IF NOT EXISTS " + schema + ".schema_version (version integer not null);";
+    }
+
+    private static void execute(Handle handle, String script) {
+        try (Statement statement = handle.getConnection().createStatement()) {
+            statement.execute(script);
+        } catch (SQLException e) {
+            throw new org.jdbi.v3.core.statement.UnableToExecuteStatementException(e, null);
+        }
+    }
+
+    private static String script(String resource, String schema) {
+        try (InputStream in = Schema.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("schema script " + resource + " is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("${schema}", schema);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read schema script " + resource, e);
+        }
+    }
+}
