@@ -36,6 +36,8 @@ final class ChangeWatcher implements AutoCloseable {
     private final ChangeListener listener;
     private final int checkTimeoutSeconds;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch listening = new CountDownLatch(1);
+    private final Duration timeout;
     private final Thread thread;
     private volatile Connection current;
 
@@ -43,13 +45,24 @@ final class ChangeWatcher implements AutoCloseable {
         this.connections = connections;
         this.channel = channel;
         this.listener = listener;
+        this.timeout = timeout;
         this.checkTimeoutSeconds = (int) Math.max(1, Math.min(timeout.toSeconds(), 30));
         this.thread = new Thread(this::run, "postgres-listen");
         this.thread.setDaemon(true);
     }
 
+    /**
+     * Starts listening and waits (at most the store's timeout) until the first {@code LISTEN} is in
+     * effect, so that a change committed after this returns is announced. When the server cannot be
+     * reached by then, listening starts later and announces {@link StoreChange.Everything}.
+     */
     void start() {
         thread.start();
+        try {
+            listening.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void run() {
@@ -66,13 +79,17 @@ final class ChangeWatcher implements AutoCloseable {
                     listener.changed(new StoreChange.Everything());
                     missed = false;
                 }
+                listening.countDown();
                 backoff = Duration.ofMillis(200);
                 listen(connection);
             } catch (SQLException | RuntimeException e) {
                 if (stopped.getCount() == 0) {
                     return;
                 }
-                if (!missed) {
+                boolean first = listening.getCount() > 0;
+                // On a first failure start() stops waiting; whatever changes before we listen is re-read then.
+                listening.countDown();
+                if (!missed || first) {
                     LOG.warn("lost the notification connection ({}); reconnecting, then re-reading everything",
                             e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip());
                 }

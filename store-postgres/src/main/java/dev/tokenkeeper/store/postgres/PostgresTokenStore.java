@@ -49,6 +49,11 @@ import org.postgresql.ds.PGSimpleDataSource;
 public final class PostgresTokenStore implements TokenStore {
 
     static final int MOST_CONNECTIONS = 4;
+    /**
+     * A lease counts as ended this much before its end, so that a caller asking at its exact end
+     * gets it whatever the jitter between the daemon's and the server's clock readings.
+     */
+    static final long LEASE_GRACE_MILLIS = 100;
 
     /** Everything that exists only between {@link #open} and {@link #close}. */
     private record Opened(PostgresSettings settings, HikariDataSource pool, PGSimpleDataSource direct, Jdbi jdbi,
@@ -281,7 +286,8 @@ public final class PostgresTokenStore implements TokenStore {
             return handle.createUpdate("UPDATE " + table(open) + " SET lease_owner = :owner,"
                             + " lease_until = now() + make_interval(secs => (:shift + :lease)::float8 / 1000)"
                             + " WHERE id = :id AND (lease_owner IS NULL OR lease_until IS NULL OR lease_owner = :owner"
-                            + " OR lease_until <= now() + make_interval(secs => (:shift)::float8 / 1000))")
+                            + " OR lease_until <= now() + make_interval(secs => (:shift + :grace)::float8 / 1000))")
+                    .bind("grace", LEASE_GRACE_MILLIS)
                     .bind("owner", owner)
                     .bind("shift", shift)
                     .bind("lease", leaseMillis)

@@ -108,6 +108,11 @@ public final class PostgresServer implements BeforeAllCallback, AfterAllCallback
         pgStart();
     }
 
+    /** @return the cluster's data folder (for tests that read the database's bytes on disk) */
+    public Path dataDirectory() {
+        return data();
+    }
+
     /** @return the port it listens on, on 127.0.0.1 */
     public int port() {
         return port;
@@ -196,7 +201,7 @@ public final class PostgresServer implements BeforeAllCallback, AfterAllCallback
         run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-l", folder.resolve("server.log").toString(),
                 "-w", "-t", String.valueOf(START_TIMEOUT.toSeconds()),
                 "-o", "-p " + port + " -k " + folder + " -c listen_addresses=127.0.0.1 -c fsync=off"
-                        + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+                        + " -c max_connections=200"
                         + " -c shared_buffers=32MB",
                 "start"));
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();

@@ -1,0 +1,167 @@
+package dev.tokenkeeper.store.postgres;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.SealedSecret;
+import dev.tokenkeeper.api.StoreChange;
+import dev.tokenkeeper.api.StoreUnavailableException;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.contract.TestContext;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the PostgreSQL store adds to the contract, on a real PostgreSQL: changes made through one
+ * store reach another's {@code watch} at once, a lost notification connection comes back with
+ * "re-read everything", the pool recovers after a server restart, two stores migrating a fresh
+ * schema at once both succeed, and settings are read as documented.
+ */
+class PostgresChangeFeedTest {
+
+    @RegisterExtension
+    static final PostgresServer POSTGRES = new PostgresServer();
+
+    @TempDir
+    Path state;
+
+    private final List<PostgresTokenStore> opened = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        opened.forEach(PostgresTokenStore::close);
+    }
+
+    private PostgresTokenStore open(String schema) {
+        PostgresTokenStore store = new PostgresTokenStore();
+        store.open(new TestContext(POSTGRES.settings(schema), state, Clock.systemUTC())
+                .with("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "5"));
+        opened.add(store);
+        return store;
+    }
+
+    private static StoredCredential credential(String id, long version) {
+        Instant now = Instant.now();
+        return new StoredCredential(CredentialId.parse(id), CredentialStatus.ACTIVE, SealedSecret.of(new byte[] {1, 2}),
+                now, Optional.of(now.plusSeconds(60)), Optional.empty(), version, Optional.of(now), Optional.empty(), now);
+    }
+
+    @Test
+    void importsRefreshesAndDeletesThroughOneStoreAreAnnouncedToTheOther() {
+        String schema = PostgresServer.freshSchema();
+        PostgresTokenStore a = open(schema);
+        PostgresTokenStore b = open(schema);
+        List<StoreChange> seen = new CopyOnWriteArrayList<>();
+        assertTrue(b.watch(seen::add));
+        CredentialId id = CredentialId.parse("gazelle:c1");
+
+        assertTrue(a.insert(credential("gazelle:c1", 1)));
+        await().atMost(Duration.ofSeconds(2)).until(() -> seen.contains(new StoreChange.Credentials(java.util.Set.of(id))));
+        seen.clear();
+        assertTrue(a.tryLease(id, "a", Instant.now().plusSeconds(30)));
+        assertTrue(a.compareAndSet(credential("gazelle:c1", 2), 1));
+        await().atMost(Duration.ofSeconds(2)).until(() -> seen.contains(new StoreChange.Credentials(java.util.Set.of(id))));
+        seen.clear();
+        assertTrue(a.delete(id));
+        await().atMost(Duration.ofSeconds(2)).until(() -> seen.contains(new StoreChange.Credentials(java.util.Set.of(id))));
+        assertTrue(seen.stream().noneMatch(StoreChange.Everything.class::isInstance), "no reconnection: " + seen);
+    }
+
+    @Test
+    void aRestartedServerIsFollowedByReReadEverythingAndTheStoreWorksAgain() {
+        String schema = PostgresServer.freshSchema();
+        PostgresTokenStore a = open(schema);
+        List<StoreChange> seen = new CopyOnWriteArrayList<>();
+        a.watch(seen::add);
+        assertTrue(a.insert(credential("gazelle:before", 1)));
+
+        POSTGRES.stopServer();
+        StoreUnavailableException down = assertThrows(StoreUnavailableException.class, a::list);
+        assertTrue(down.getMessage().contains("postgres"), down.getMessage());
+        POSTGRES.startAgain();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains(new StoreChange.Everything()));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> a.list().size() == 1);
+        seen.clear();
+        assertTrue(a.insert(credential("gazelle:after", 1)));
+        await().atMost(Duration.ofSeconds(2)).until(() -> !seen.isEmpty());
+    }
+
+    @Test
+    void twoStoresMigratingAFreshSchemaAtOnceBothOpen() throws Exception {
+        String schema = PostgresServer.freshSchema();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<PostgresTokenStore>> opening = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                opening.add(pool.submit(() -> open(schema)));
+            }
+            for (Future<PostgresTokenStore> store : opening) {
+                store.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (var connection = POSTGRES.connect(); var statement = connection.createStatement();
+             var rows = statement.executeQuery("select count(*), max(version) from " + schema + ".schema_version")) {
+            rows.next();
+            assertEquals(1, rows.getInt(1), "migrated once");
+            assertEquals(Schema.CURRENT, rows.getInt(2));
+        }
+    }
+
+    @Test
+    void theSetupScriptCreatesWhatTheStoreUsesForAUserWithoutDdlRights() {
+        String schema = PostgresServer.freshSchema();
+        POSTGRES.execute(Schema.setupSql(schema));
+        POSTGRES.execute("drop role if exists tk_daemon_" + schema + "; create role tk_daemon_" + schema + " login;"
+                + " grant usage on schema " + schema + " to tk_daemon_" + schema + ";"
+                + " grant select, insert, update, delete on all tables in schema " + schema + " to tk_daemon_" + schema + ";"
+                + " grant usage on all sequences in schema " + schema + " to tk_daemon_" + schema + ";"
+                + " revoke create on database postgres from public;");
+        PostgresTokenStore store = new PostgresTokenStore();
+        store.open(new TestContext(Map.of("TOKENKEEPER_POSTGRES_URL", "postgresql://tk_daemon_" + schema + "@127.0.0.1:"
+                + POSTGRES.port() + "/postgres?sslmode=disable", "TOKENKEEPER_POSTGRES_SCHEMA", schema), state, Clock.systemUTC()));
+        opened.add(store);
+        assertTrue(store.insert(credential("gazelle:x", 1)));
+        assertEquals(1, store.list().size());
+    }
+
+    @Test
+    void settingsTakeAHostsUriOrAJdbcUrlAndNeverPrintThePassword() {
+        PostgresSettings uri = PostgresSettings.parse("postgresql://app:p%40ss:w@db.example.com:6543/postgres?sslmode=require",
+                "tokenkeeper", Duration.ofSeconds(3));
+        assertEquals("jdbc:postgresql://db.example.com:6543/postgres?sslmode=require", uri.jdbcUrl());
+        assertEquals(Optional.of("app"), uri.user());
+        assertEquals(Optional.of("p@ss:w"), uri.password());
+        assertTrue(!uri.toString().contains("p@ss"), uri.toString());
+        PostgresSettings jdbc = PostgresSettings.parse("jdbc:postgresql://h/db?user=u", "tokenkeeper", Duration.ofSeconds(3));
+        assertEquals("jdbc:postgresql://h/db?user=u", jdbc.jdbcUrl());
+        var wrong = assertThrows(dev.tokenkeeper.api.StoreException.class,
+                () -> PostgresSettings.parse("mysql://u:secret@h/db", "tokenkeeper", Duration.ofSeconds(3)));
+        assertTrue(wrong.getMessage().contains("TOKENKEEPER_POSTGRES_URL") && !wrong.getMessage().contains("secret"),
+                wrong.getMessage());
+        var schema = assertThrows(dev.tokenkeeper.api.StoreException.class, () -> PostgresSettings.schema(
+                new TestContext(Map.of("TOKENKEEPER_POSTGRES_SCHEMA", "Robert'); drop"), state, Clock.systemUTC())));
+        assertTrue(schema.getMessage().contains("TOKENKEEPER_POSTGRES_SCHEMA"), schema.getMessage());
+    }
+}
