@@ -1,0 +1,370 @@
+package dev.tokenkeeper.dist;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenkeeper.provider.gazelle.FakeGazelle;
+import dev.tokenkeeper.store.postgres.PostgresServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two daemon processes on one real PostgreSQL 15 ({@code TOKENKEEPER_STORE=postgres}, started by
+ * {@link PostgresServer}): exactly-once refreshes under 200 API clients, a credential imported
+ * through one daemon planned by the other within a second (LISTEN/NOTIFY), the survivor keeping
+ * everything fresh after a {@code kill -9} of the other, nothing secret in the database's bytes,
+ * and a PostgreSQL restart under load that loses no chain and drains the spools.
+ */
+class PostgresDaemonsTest {
+
+    @RegisterExtension
+    static final PostgresServer POSTGRES = new PostgresServer();
+
+    static final int CREDENTIALS = 50;
+    static final Duration LIFETIME = Duration.ofSeconds(8);
+
+    @TempDir
+    Path temp;
+
+    private FakeGazelle gazelle;
+    private final List<DaemonProcess> daemons = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (DaemonProcess daemon : daemons) {
+            daemon.stop();
+        }
+        if (gazelle != null) {
+            gazelle.close();
+        }
+    }
+
+    private Map<String, String> environment(String schema) throws Exception {
+        Path shared = Files.createDirectories(temp.resolve("shared"));
+        Map<String, String> env = DaemonProcess.fastRefreshSettings();
+        env.putAll(gazelle.settings());
+        env.putAll(POSTGRES.settings(schema));
+        env.put("TOKENKEEPER_STORE", "postgres");
+        env.put("TOKENKEEPER_MASTER_KEY_FILE", TwoDaemonsTest.sharedKey(shared).toString());
+        env.put("TOKENKEEPER_REFRESH_THREADS", "8");
+        env.put("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "10");
+        env.put("TOKENKEEPER_SPOOL_RETRY_SECONDS", "1");
+        env.put("JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto");
+        return env;
+    }
+
+    private DaemonProcess daemon(String name, Map<String, String> env) throws Exception {
+        DaemonProcess daemon = new DaemonProcess(temp.resolve(name), env);
+        daemons.add(daemon);
+        return daemon.start();
+    }
+
+    private void importThrough(DaemonProcess daemon, String account) throws Exception {
+        String body = DaemonProcess.JSON.createObjectNode().put("tokenJson", gazelle.seedChain(account)).toString();
+        DaemonProcess.Response imported = daemon.call("PUT", "/api/v1/credentials/gazelle:" + account, body);
+        assertEquals(201, imported.status(), imported.body());
+    }
+
+    private static boolean planned(DaemonProcess daemon, String id) throws Exception {
+        DaemonProcess.Response shown = daemon.call("GET", "/api/v1/credentials/" + id, null);
+        return shown.status() == 200 && !shown.json().path("nextRefreshAt").isNull()
+                && !shown.json().path("nextRefreshAt").isMissingNode();
+    }
+
+    @Test
+    void twoDaemonsOnOnePostgresRefreshExactlyOnceAndTheSurvivorKeepsEverythingFresh() throws Exception {
+        gazelle = FakeGazelle.start().accessLifetime(LIFETIME);
+        Map<String, String> env = environment(PostgresServer.freshSchema());
+        DaemonProcess a = daemon("a", env);
+        for (int i = 0; i < CREDENTIALS - 1; i++) {
+            importThrough(a, "c" + i);
+        }
+        DaemonProcess b = daemon("b", env);
+
+        // Imported through A after B started: B plans it from A's notification, not from its sweep.
+        long before = System.nanoTime();
+        importThrough(a, "c" + (CREDENTIALS - 1));
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+                .until(() -> planned(b, "gazelle:c" + (CREDENTIALS - 1)));
+        long plannedAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
+
+        Load load = Load.start(List.of(a, b), CREDENTIALS, gazelle, 200);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() ->
+                gazelle.refreshesPerChain().size() == CREDENTIALS
+                        && gazelle.refreshesPerChain().values().stream().allMatch(count -> count >= 3));
+        load.stop();
+        assertEquals(0, load.serverErrors.get(), "5xx answers: " + load.statuses + " e.g. " + load.errorSamples);
+        assertEquals(0, load.transportFailures.get(), "requests that got no answer");
+        assertEquals(0, gazelle.reuseCount(), "a refresh token was spent twice");
+
+        Map<String, Integer> atKill = gazelle.refreshesPerChain();
+        a.kill9();
+        // No consumer traffic at all from here: B's schedule alone keeps every chain moving.
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
+                gazelle.refreshesPerChain().entrySet().stream()
+                        .allMatch(chain -> chain.getValue() >= atKill.get(chain.getKey()) + 3));
+        JsonNode listed = b.call("GET", "/api/v1/credentials", null).json();
+        assertEquals(CREDENTIALS, listed.size());
+        for (JsonNode credential : listed) {
+            assertEquals("active", credential.get("status").asText(), credential.toString());
+            assertTrue(Instant.parse(credential.get("accessExpiresAt").asText()).isAfter(Instant.now()),
+                    "fresh: " + credential);
+        }
+        assertEquals(0, gazelle.reuseCount(), "a refresh token was spent twice");
+        for (int i = 0; i < CREDENTIALS; i++) {
+            JsonNode history = b.call("GET", "/api/v1/credentials/gazelle:c" + i + "/history?limit=10000", null).json();
+            long previous = -1;
+            for (JsonNode event : history) {
+                long version = event.get("version").asLong();
+                if (event.get("outcome").asText().equals("refreshed")) {
+                    assertEquals(previous + 1, version, "each refresh moves the version by exactly one: " + history);
+                }
+                previous = version;
+            }
+        }
+
+        Set<String> secrets = gazelle.allIssuedSecrets();
+        List<String> inDatabase = secretsInDatabase(secrets);
+        assertEquals(List.of(), inDatabase, "secrets in clear in the database");
+        for (DaemonProcess daemon : daemons) {
+            String output = daemon.output();
+            for (String secret : secrets) {
+                assertFalse(output.contains(secret), "a secret in the daemon's output");
+            }
+        }
+        System.out.printf("postgres, two daemons: B planned a credential imported through A after %d ms; "
+                        + "%d API requests (statuses %s); %d upstream refreshes, %d reuses; %d secrets, none in the"
+                        + " database's rows or files%n", plannedAfterMillis, load.requests.get(), load.statuses,
+                gazelle.refreshRequestCount(), gazelle.reuseCount(), secrets.size());
+    }
+
+    @Test
+    void aPostgresRestartUnderLoadLosesNoChainDrainsTheSpoolsAndBothDaemonsRecover() throws Exception {
+        int credentials = 20;
+        gazelle = FakeGazelle.start().accessLifetime(LIFETIME);
+        Map<String, String> env = environment(PostgresServer.freshSchema());
+        DaemonProcess a = daemon("a", env);
+        for (int i = 0; i < credentials; i++) {
+            importThrough(a, "c" + i);
+        }
+        DaemonProcess b = daemon("b", env);
+        Load load = Load.start(List.of(a, b), credentials, gazelle, 50);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
+                gazelle.refreshesPerChain().values().stream().allMatch(count -> count >= 2));
+
+        int beforeOutage = gazelle.refreshRequestCount();
+        POSTGRES.stopServer();
+        // Down until refreshes happened meanwhile: those can only go to the spools.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> gazelle.refreshRequestCount() >= beforeOutage + 5 && spooled(a) + spooled(b) > 0);
+        long spooledAtMost = spooled(a) + spooled(b);
+        POSTGRES.startAgain();
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> spooled(a) == 0 && spooled(b) == 0);
+        Map<String, Integer> afterRestart = gazelle.refreshesPerChain();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
+                gazelle.refreshesPerChain().entrySet().stream()
+                        .allMatch(chain -> chain.getValue() >= afterRestart.get(chain.getKey()) + 2));
+        load.stop();
+        for (DaemonProcess daemon : List.of(a, b)) {
+            JsonNode listed = daemon.call("GET", "/api/v1/credentials", null).json();
+            assertEquals(credentials, listed.size());
+            for (JsonNode credential : listed) {
+                assertEquals("active", credential.get("status").asText(), "no chain lost: " + credential);
+            }
+            for (int i = 0; i < credentials; i++) {
+                DaemonProcess.Response token = daemon.call("GET", "/api/v1/credentials/gazelle:c" + i + "/token", null);
+                assertEquals(200, token.status(), token.body());
+                assertTrue(gazelle.isAccessTokenValid(token.json().get("token").asText()),
+                        "the daemon serves a token the upstream accepts");
+            }
+        }
+        // B follows A's changes again after its notification connection came back.
+        importThrough(a, "after-restart");
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
+                .until(() -> planned(b, "gazelle:after-restart"));
+        assertEquals(0, load.serverErrors.get(), "5xx answers: " + load.statuses + " e.g. " + load.errorSamples);
+        System.out.printf("postgres restarted under load: %d changes spooled at most, drained; statuses %s;"
+                        + " %d reuses while the database was down (no lease without a store)%n", spooledAtMost,
+                load.statuses, gazelle.reuseCount());
+    }
+
+    private static long spooled(DaemonProcess daemon) throws IOException {
+        Path spool = daemon.stateDir().resolve("spool");
+        if (!Files.isDirectory(spool)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(spool)) {
+            return files.filter(Files::isRegularFile).count();
+        }
+    }
+
+    /** Every value of every table of the database (rows), and every file of the cluster (disk), searched for the secrets. */
+    private static List<String> secretsInDatabase(Set<String> secrets) throws Exception {
+        List<String> found = new ArrayList<>();
+        List<String> tables = new ArrayList<>();
+        try (Connection connection = POSTGRES.connect(); Statement statement = connection.createStatement()) {
+            try (ResultSet rows = statement.executeQuery("select table_schema || '.' || table_name from"
+                    + " information_schema.tables where table_schema not in ('pg_catalog', 'information_schema')")) {
+                while (rows.next()) {
+                    tables.add(rows.getString(1));
+                }
+            }
+            assertTrue(tables.stream().anyMatch(table -> table.endsWith(".credentials")), "tables read: " + tables);
+            for (String table : tables) {
+                try (ResultSet rows = statement.executeQuery("select * from " + table)) {
+                    ResultSetMetaData columns = rows.getMetaData();
+                    while (rows.next()) {
+                        for (int c = 1; c <= columns.getColumnCount(); c++) {
+                            byte[] value = columns.getColumnType(c) == Types.BINARY ? rows.getBytes(c)
+                                    : rows.getString(c) == null ? null : rows.getString(c).getBytes(StandardCharsets.UTF_8);
+                            if (value != null && !tokensIn(value, secrets).isEmpty()) {
+                                found.add(table + "." + columns.getColumnName(c));
+                            }
+                        }
+                    }
+                }
+            }
+            statement.execute("CHECKPOINT");
+        }
+        try (Stream<Path> files = Files.walk(POSTGRES.dataDirectory())) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                if (!tokensIn(Files.readAllBytes(file), secrets).isEmpty()) {
+                    found.add(file.toString());
+                }
+            }
+        }
+        return found;
+    }
+
+    /** The secrets (43 Base64url characters) found in the bytes, by scanning runs of Base64url characters. */
+    private static List<String> tokensIn(byte[] bytes, Set<String> secrets) {
+        List<String> found = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            boolean base64 = i < bytes.length && (Character.isLetterOrDigit(bytes[i] & 0x7f) && bytes[i] > 0
+                    || bytes[i] == '-' || bytes[i] == '_');
+            if (!base64) {
+                if (i - start >= 43) {
+                    String run = new String(bytes, start, i - start, StandardCharsets.ISO_8859_1);
+                    for (int k = 0; k + 43 <= run.length(); k++) {
+                        if (secrets.contains(run.substring(k, k + 43))) {
+                            found.add("secret");
+                        }
+                    }
+                }
+                start = i + 1;
+            }
+        }
+        return found;
+    }
+
+    /** Consumers asking both daemons for tokens, credentials and lists, and reporting tokens as rejected. */
+    private static final class Load {
+        final AtomicLong requests = new AtomicLong();
+        final AtomicLong serverErrors = new AtomicLong();
+        final AtomicLong transportFailures = new AtomicLong();
+        final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+        final List<String> errorSamples = new CopyOnWriteArrayList<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private ExecutorService clients;
+
+        static Load start(List<DaemonProcess> daemons, int credentials, FakeGazelle gazelle, int clients) throws Exception {
+            Load load = new Load();
+            Map<DaemonProcess, String> tokens = new HashMap<>();
+            for (DaemonProcess daemon : daemons) {
+                tokens.put(daemon, daemon.adminToken());
+            }
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(16)).build();
+            load.clients = Executors.newFixedThreadPool(clients);
+            for (int c = 0; c < clients; c++) {
+                load.clients.submit(() -> {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    while (load.running.get()) {
+                        DaemonProcess daemon = daemons.get(random.nextInt(daemons.size()));
+                        if (!daemon.process().isAlive()) {
+                            continue;
+                        }
+                        String account = "c" + random.nextInt(credentials);
+                        String id = "gazelle:" + account;
+                        int op = random.nextInt(100);
+                        try {
+                            HttpRequest.Builder request;
+                            if (op < 75) {
+                                request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + "/api/v1/credentials/" + id + "/token")).GET();
+                            } else if (op < 85) {
+                                request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + "/api/v1/credentials/" + id)).GET();
+                            } else if (op < 95) {
+                                request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + "/api/v1/credentials")).GET();
+                            } else {
+                                String current = gazelle.currentAccessToken(account);
+                                request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + "/api/v1/credentials/" + id + "/rejected"))
+                                        .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + current + "\"}"));
+                            }
+                            HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(30))
+                                    .header("Authorization", "Bearer " + tokens.get(daemon)).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            load.requests.incrementAndGet();
+                            load.statuses.computeIfAbsent(response.statusCode(), s -> new AtomicLong()).incrementAndGet();
+                            if (response.statusCode() >= 500) {
+                                load.serverErrors.incrementAndGet();
+                                if (load.errorSamples.size() < 5) {
+                                    load.errorSamples.add(response.statusCode() + " " + response.body());
+                                }
+                            }
+                        } catch (IOException e) {
+                            if (daemon.process().isAlive()) {
+                                load.transportFailures.incrementAndGet();
+                            }
+                        }
+                    }
+                    return null;
+                });
+            }
+            return load;
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            clients.shutdown();
+            assertTrue(clients.awaitTermination(60, TimeUnit.SECONDS), "the clients stopped");
+        }
+    }
+}
