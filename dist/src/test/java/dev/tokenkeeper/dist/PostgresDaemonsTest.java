@@ -187,6 +187,14 @@ class PostgresDaemonsTest {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
                 gazelle.refreshesPerChain().values().stream().allMatch(count -> count >= 2));
 
+        try {
+            outage(a, b, load, credentials);
+        } catch (Throwable e) {
+            throw new AssertionError(e.getMessage() + "\nA:\n" + tail(a.output()) + "\nB:\n" + tail(b.output()), e);
+        }
+    }
+
+    private void outage(DaemonProcess a, DaemonProcess b, Load load, int credentials) throws Exception {
         int beforeOutage = gazelle.refreshRequestCount();
         POSTGRES.stopServer();
         // Down until refreshes happened meanwhile: those can only go to the spools.
@@ -195,8 +203,13 @@ class PostgresDaemonsTest {
         long spooledAtMost = spooled(a) + spooled(b);
         POSTGRES.startAgain();
 
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .until(() -> spooled(a) == 0 && spooled(b) == 0);
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> spooled(a) == 0 && spooled(b) == 0);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("the spools did not drain: A " + spooled(a) + ", B " + spooled(b) + "\nA:\n"
+                    + tail(a.output()) + "\nB:\n" + tail(b.output()), e);
+        }
         Map<String, Integer> afterRestart = gazelle.refreshesPerChain();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
                 gazelle.refreshesPerChain().entrySet().stream()
@@ -223,6 +236,11 @@ class PostgresDaemonsTest {
         System.out.printf("postgres restarted under load: %d changes spooled at most, drained; statuses %s;"
                         + " %d reuses while the database was down (no lease without a store)%n", spooledAtMost,
                 load.statuses, gazelle.reuseCount());
+    }
+
+    private static String tail(String output) {
+        String[] lines = output.split("\n");
+        return String.join("\n", java.util.Arrays.asList(lines).subList(Math.max(0, lines.length - 40), lines.length));
     }
 
     private static long spooled(DaemonProcess daemon) throws IOException {

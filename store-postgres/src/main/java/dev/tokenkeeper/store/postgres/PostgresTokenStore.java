@@ -36,7 +36,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * or {@code jdbc:postgresql://...}), {@code TOKENKEEPER_POSTGRES_PASSWORD_FILE},
  * {@code TOKENKEEPER_POSTGRES_SCHEMA} (default {@code tokenkeeper}) and
  * {@code TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS} (default 30): the bound on a connection, a
- * statement ({@code statement_timeout}), a silent socket and a wait for a pooled connection.
+ * statement ({@code statement_timeout}) and a silent socket; a wait for a pooled connection is
+ * bounded by {@value #MOST_POOL_WAIT_MILLIS} ms at most.
  *
  * <p>Leases: the caller's {@code until} is turned into a duration from the context clock's now,
  * and the lease ends that long after the server's {@code now()}. A context clock deliberately
@@ -49,6 +50,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 public final class PostgresTokenStore implements TokenStore {
 
     static final int MOST_CONNECTIONS = 4;
+    /** The longest wait for a pooled connection. */
+    static final long MOST_POOL_WAIT_MILLIS = 3_000;
     /**
      * A lease counts as ended this much before its end, so that a caller asking at its exact end
      * gets it whatever the jitter between the daemon's and the server's clock readings.
@@ -154,7 +157,9 @@ public final class PostgresTokenStore implements TokenStore {
         config.setIdleTimeout(60_000);
         config.setMaxLifetime(30 * 60_000L);
         long millis = settings.timeout().toMillis();
-        config.setConnectionTimeout(millis);
+        // Hikari keeps trying to connect for the whole acquisition wait: a server that is down must
+        // make calls fail fast (the daemon spools), so the wait is short.
+        config.setConnectionTimeout(Math.min(millis, MOST_POOL_WAIT_MILLIS));
         config.setValidationTimeout(Math.min(millis, 5_000));
         config.setConnectionInitSql("SET statement_timeout = " + millis);
         // Fail at once (not after the timeout) when the server cannot be reached at start-up.
