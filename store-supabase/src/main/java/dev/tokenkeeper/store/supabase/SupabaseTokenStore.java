@@ -62,6 +62,12 @@ public final class SupabaseTokenStore implements TokenStore {
     private volatile String tablePrefix = SupabaseSettings.DEFAULT_PREFIX;
     private volatile Opened opened;
     private volatile boolean closed;
+    private volatile Duration pollInterval = Duration.ofSeconds(DEFAULT_POLL_SECONDS);
+    private volatile ChangePoller poller;
+
+    /** The setting for how often {@link #watch} looks for other daemons' changes (0 turns it off). */
+    static final String POLL_SECONDS = "TOKENKEEPER_SUPABASE_POLL_SECONDS";
+    static final int DEFAULT_POLL_SECONDS = 10;
 
     /** Creates a store that does nothing until {@link #open}; {@link java.util.ServiceLoader} calls this. */
     public SupabaseTokenStore() {
@@ -113,6 +119,7 @@ public final class SupabaseTokenStore implements TokenStore {
             throw new IllegalStateException("supabase store: open() may be called only once");
         }
         SupabaseSettings read = SupabaseSettings.from(context);
+        pollInterval = pollInterval(context);
         tablePrefix = read.tablePrefix();
         SupabaseSettings settings = timeoutOverride
                 .map(timeout -> new SupabaseSettings(read.projectUrl(), read.key(), read.tablePrefix(), timeout))
@@ -124,6 +131,49 @@ public final class SupabaseTokenStore implements TokenStore {
                     Optional.empty(), Optional.empty());
         }
         opened = candidate;
+    }
+
+    private static Duration pollInterval(PluginContext context) {
+        String raw = context.setting(POLL_SECONDS, String.valueOf(DEFAULT_POLL_SECONDS)).trim();
+        try {
+            double seconds = Double.parseDouble(raw);
+            if (seconds >= 0 && seconds <= 86_400) {
+                return Duration.ofMillis(Math.round(seconds * 1000));
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new StoreException("supabase: " + POLL_SECONDS + "=" + raw + " is not a number of seconds from 0 (off) to 86400");
+    }
+
+    /**
+     * Polls for other daemons' changes every {@code TOKENKEEPER_SUPABASE_POLL_SECONDS} (default
+     * {@value #DEFAULT_POLL_SECONDS}): one small {@code GET} for the id, version and
+     * {@code updated_at} of the rows changed since the newest change seen. Deletions are not announced.
+     *
+     * @param listener told about changed credentials, on the store's polling thread
+     * @return false when the setting is 0 (polling off)
+     */
+    @Override
+    public synchronized boolean watch(dev.tokenkeeper.api.ChangeListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        Opened open = state();
+        if (poller != null) {
+            throw new IllegalStateException("supabase store: watch() may be called only once");
+        }
+        if (pollInterval.isZero()) {
+            return false;
+        }
+        poller = new ChangePoller(since -> {
+            PostgrestQuery query = credentials(open).select("id,version,updated_at").order("updated_at.asc,id.asc")
+                    .limit(ChangePoller.MOST_ROWS);
+            if (since != Long.MIN_VALUE) {
+                query.where("updated_at", "gte", since);
+            }
+            return rows(open, "look for changed credentials", "GET", query, Optional.empty(), Optional.empty());
+        }, listener);
+        poller.start(pollInterval);
+        return true;
     }
 
     @Override
@@ -313,6 +363,11 @@ public final class SupabaseTokenStore implements TokenStore {
     @Override
     public synchronized void close() {
         closed = true;
+        ChangePoller polling = poller;
+        poller = null;
+        if (polling != null) {
+            polling.close();
+        }
         opened = null;
     }
 
