@@ -68,7 +68,10 @@ public final class PostgresTokenStore implements TokenStore {
         T run(Opened open, Handle handle);
     }
 
-    private volatile String schema = PostgresSettings.DEFAULT_SCHEMA;
+    /** Read by {@link #open}; before that (doctor --print-sql) the environment's, if it is a valid name. */
+    private volatile String schema = Optional.ofNullable(System.getenv(PostgresSettings.SCHEMA))
+            .map(String::trim).filter(name -> name.matches("[a-z_][a-z0-9_]{0,39}"))
+            .orElse(PostgresSettings.DEFAULT_SCHEMA);
     private volatile Opened opened;
     private volatile ChangeWatcher watcher;
     private volatile boolean closed;
@@ -121,6 +124,7 @@ public final class PostgresTokenStore implements TokenStore {
             pool = new HikariDataSource(poolConfig(settings, direct));
             Jdbi jdbi = Jdbi.create(pool);
             Schema.migrate(jdbi, settings.schema());
+            Schema.checkRights(jdbi, settings.schema());
             opened = new Opened(settings, pool, direct, jdbi, errors, context.clock());
         } catch (RuntimeException e) {
             if (pool != null) {

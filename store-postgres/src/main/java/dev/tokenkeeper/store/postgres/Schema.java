@@ -58,6 +58,38 @@ final class Schema {
     }
 
     /**
+     * Checks that the connected user may do everything the store does, so that a missing grant
+     * stops the daemon (and fails {@code doctor}) at start rather than at the first refresh.
+     *
+     * @param jdbi   the database
+     * @param schema the schema
+     * @throws StoreException naming every missing right and the statement that grants it
+     */
+    static void checkRights(Jdbi jdbi, String schema) {
+        List<String> missing = jdbi.withHandle(handle -> {
+            List<String> lacking = new java.util.ArrayList<>();
+            String[][] wanted = {
+                    {"table", schema + ".credentials", "SELECT"}, {"table", schema + ".credentials", "INSERT"},
+                    {"table", schema + ".credentials", "UPDATE"}, {"table", schema + ".credentials", "DELETE"},
+                    {"table", schema + ".refresh_history", "SELECT"}, {"table", schema + ".refresh_history", "INSERT"},
+                    {"sequence", schema + ".refresh_history_id_seq", "USAGE"}};
+            for (String[] right : wanted) {
+                String function = right[0].equals("table") ? "has_table_privilege" : "has_sequence_privilege";
+                boolean held = handle.createQuery("SELECT " + function + "(:object, :privilege)")
+                        .bind("object", right[1]).bind("privilege", right[2]).mapTo(Boolean.class).one();
+                if (!held) {
+                    lacking.add(right[2] + " on " + right[1]);
+                }
+            }
+            return lacking;
+        });
+        if (!missing.isEmpty()) {
+            throw new StoreException("postgres: the database user lacks " + String.join(", ", missing)
+                    + ": grant them (see the grants in `tokenkeeper doctor --print-sql postgres`)");
+        }
+    }
+
+    /**
      * @param handle an open handle
      * @param schema the schema
      * @return the tables' version, or empty when there is no version table

@@ -147,6 +147,22 @@ class PostgresChangeFeedTest {
     }
 
     @Test
+    void aUserWithoutWriteRightsIsToldWhichGrantIsMissing() {
+        String schema = PostgresServer.freshSchema();
+        POSTGRES.execute(Schema.setupSql(schema));
+        String role = "tk_reader_" + schema;
+        POSTGRES.execute("drop role if exists " + role + "; create role " + role + " login;"
+                + " grant usage on schema " + schema + " to " + role + ";"
+                + " grant select on all tables in schema " + schema + " to " + role + ";");
+        PostgresTokenStore store = new PostgresTokenStore();
+        var refused = assertThrows(dev.tokenkeeper.api.StoreException.class, () -> store.open(new TestContext(Map.of(
+                "TOKENKEEPER_POSTGRES_URL", "postgresql://" + role + "@127.0.0.1:" + POSTGRES.port()
+                        + "/postgres?sslmode=disable", "TOKENKEEPER_POSTGRES_SCHEMA", schema), state, Clock.systemUTC())));
+        assertTrue(refused.getMessage().contains("INSERT on " + schema + ".credentials")
+                && refused.getMessage().contains("--print-sql postgres"), refused.getMessage());
+    }
+
+    @Test
     void settingsTakeAHostsUriOrAJdbcUrlAndNeverPrintThePassword() {
         PostgresSettings uri = PostgresSettings.parse("postgresql://app:p%40ss:w@db.example.com:6543/postgres?sslmode=require",
                 "tokenkeeper", Duration.ofSeconds(3));
