@@ -37,7 +37,7 @@ public final class BenchMain {
         int n = Integer.getInteger("n", 10_000);
         int runs = Integer.getInteger("runs", 3);
         int threads = Integer.getInteger("threads", 8);
-        Set<String> only = Stream.of(System.getProperty("only", "1,2,3,4,5").split(","))
+        Set<String> only = Stream.of(System.getProperty("only", "1,2,3,4,5,6").split(","))
                 .map(String::trim).collect(Collectors.toSet());
         Path work = Files.createTempDirectory("tokenkeeper-bench");
         BenchLogging.toFile(work.resolve("in-process-daemon.log"));
@@ -70,6 +70,14 @@ public final class BenchMain {
             if (only.contains("4")) {
                 section("4. refresh storm");
                 RefreshStorm.run(table, work, n, Integer.getInteger("rate", 400), Duration.ofMillis(10));
+            }
+            if (only.contains("6")) {
+                section("6. refresh pipeline on PostgreSQL next to SQLite");
+                if (Files.isExecutable(dev.tokenkeeper.store.postgres.PostgresServer.DEFAULT_BIN.resolve("initdb"))) {
+                    dev.tokenkeeper.bench.stores.PostgresVersusSqlite.run(table, work, n, threads, runs);
+                } else {
+                    System.out.println("skipping 6: PostgreSQL 15 is not installed (apt-get install -y postgresql)");
+                }
             }
             if (only.contains("5")) {
                 section("5. scheduling precision and trigger churn");

@@ -46,11 +46,23 @@ public final class PostgresServer implements BeforeAllCallback, AfterAllCallback
     private int port;
     private Thread shutdownHook;
     private boolean running;
+    private boolean durable;
 
     /** A server that starts when {@link #start()} (or the extension) says so. */
     public PostgresServer() {
         String override = System.getenv("TOKENKEEPER_TEST_PG_BIN");
         this.bin = override == null || override.isBlank() ? DEFAULT_BIN : Path.of(override);
+    }
+
+    /**
+     * Keeps PostgreSQL's durability settings (fsync on), for benchmarks that compare it with a store
+     * that flushes; tests leave fsync off, which still survives a killed server (not a power loss).
+     *
+     * @return this server, not started yet
+     */
+    public PostgresServer durable() {
+        this.durable = true;
+        return this;
     }
 
     @Override
@@ -200,7 +212,7 @@ public final class PostgresServer implements BeforeAllCallback, AfterAllCallback
     private void pgStart() {
         run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-l", folder.resolve("server.log").toString(),
                 "-w", "-t", String.valueOf(START_TIMEOUT.toSeconds()),
-                "-o", "-p " + port + " -k " + folder + " -c listen_addresses=127.0.0.1 -c fsync=off"
+                "-o", "-p " + port + " -k " + folder + " -c listen_addresses=127.0.0.1" + (durable ? "" : " -c fsync=off")
                         + " -c max_connections=200"
                         + " -c shared_buffers=32MB",
                 "start"));
