@@ -157,6 +157,21 @@ public interface TokenStore extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Asks the store to write a {@link SettingsRow} in the same transaction as every
+     * {@link #insert}, {@link #compareAndSet} and {@link #commitRefresh} of a credential, for
+     * deployments whose older clients read a token from such a row (opt-in: the row holds a token
+     * in clear). Called at most once, after {@link #open}.
+     *
+     * @param rows for a credential about to be written, the row to write with it, or empty; called
+     *             inside the store's transaction, so it must be quick and must not call the store
+     * @return true when the store writes the rows itself; false (the default) when it cannot, and
+     *         the daemon writes them its own way, after the commit
+     */
+    default boolean keepSettingsRows(java.util.function.Function<StoredCredential, Optional<SettingsRow>> rows) {
+        return false;
+    }
+
     /** Releases connections and files. Calls after this fail. */
     @Override
     void close();

@@ -123,7 +123,14 @@ public final class Daemon implements AutoCloseable {
             new dev.tokenkeeper.daemon.changes.ChangeFollower(store, pipeline, scheduler).start();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             pipeline.addListener(new RefreshMetrics(metrics, store::list, clock));
-            GazelleSettingsRow.fromSettings(config.settings(), stored -> {
+            boolean rowInStore = dev.tokenkeeper.daemon.legacy.SettingsRowInStore.install(config.settings(), store, stored -> {
+                try {
+                    return Optional.of(sealer.open(stored.id(), stored.secret()));
+                } catch (dev.tokenkeeper.daemon.crypto.UnsealException e) {
+                    return Optional.empty();
+                }
+            });
+            if (!rowInStore) GazelleSettingsRow.fromSettings(config.settings(), stored -> {
                 try {
                     return Optional.of(pipeline.open(stored).secret());
                 } catch (dev.tokenkeeper.daemon.crypto.UnsealException e) {

@@ -71,12 +71,11 @@ public final class GazelleSettingsRow implements RefreshListener, AutoCloseable 
      */
     public static Optional<GazelleSettingsRow> fromSettings(Settings settings,
                                                             Function<StoredCredential, Optional<SecretMaterial>> opener) {
-        Optional<String> wanted = settings.get("TOKENKEEPER_SUPABASE_LEGACY_GAZELLE");
-        if (wanted.isEmpty() || wanted.get().equalsIgnoreCase("false")) {
+        Optional<CredentialId> wanted = wanted(settings);
+        if (wanted.isEmpty()) {
             return Optional.empty();
         }
-        CredentialId id = wanted.get().equalsIgnoreCase("true") ? CredentialId.defaultFor("gazelle")
-                : CredentialId.parse(wanted.get());
+        CredentialId id = wanted.get();
         String url = settings.get("SUPABASE_URL").orElseThrow(() -> new ConfigurationException(
                 "TOKENKEEPER_SUPABASE_LEGACY_GAZELLE needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY"));
         String key = settings.get("SUPABASE_SERVICE_ROLE_KEY").orElseThrow(() -> new ConfigurationException(
@@ -84,6 +83,19 @@ public final class GazelleSettingsRow implements RefreshListener, AutoCloseable 
         URI endpoint = URI.create(url.replaceAll("/+$", "") + "/rest/v1/system_settings?on_conflict=key");
         Logger.info("keeping Supabase system_settings row '{}' in step with {}", KEY, id);
         return Optional.of(new GazelleSettingsRow(id, endpoint, key, opener));
+    }
+
+    /**
+     * @param settings the daemon's settings
+     * @return the credential {@code TOKENKEEPER_SUPABASE_LEGACY_GAZELLE} asks a row for, if it does
+     */
+    public static Optional<CredentialId> wanted(Settings settings) {
+        Optional<String> wanted = settings.get("TOKENKEEPER_SUPABASE_LEGACY_GAZELLE");
+        if (wanted.isEmpty() || wanted.get().equalsIgnoreCase("false")) {
+            return Optional.empty();
+        }
+        return Optional.of(wanted.get().equalsIgnoreCase("true") ? CredentialId.defaultFor("gazelle")
+                : CredentialId.parse(wanted.get()));
     }
 
     /**

@@ -91,6 +91,12 @@ public final class SpooledStore implements TokenStore {
         return remote.watch(listener);
     }
 
+    @Override
+    public boolean keepSettingsRows(
+            java.util.function.Function<StoredCredential, Optional<dev.tokenkeeper.api.SettingsRow>> rows) {
+        return remote.keepSettingsRows(rows);
+    }
+
     /** @return how many credentials have changes the store has not taken yet */
     public int pending() {
         return spool.size();

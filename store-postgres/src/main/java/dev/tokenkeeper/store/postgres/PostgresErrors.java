@@ -34,9 +34,11 @@ final class PostgresErrors {
         String state = sql.map(SQLException::getSQLState).orElse(null);
         String detail = sql.map(SQLException::getMessage).orElse(failure.getMessage());
         String where = " (" + settings.printableUrl() + ", schema " + settings.schema() + ")";
+        // jdbi's own exceptions render the bound values (a settings row may hold a token): keep only the driver's.
+        Throwable cause = sql.<Throwable>map(e -> e).orElse(failure);
         if (transientFailure(failure, state)) {
             return new StoreUnavailableException("postgres: could not " + action + where + ": " + oneLine(detail)
-                    + (state == null ? "" : " [SQLSTATE " + state + "]"), failure);
+                    + (state == null ? "" : " [SQLSTATE " + state + "]"), cause);
         }
         String advice;
         if (state == null) {
@@ -56,7 +58,7 @@ final class PostgresErrors {
             advice = "";
         }
         return new StoreException("postgres: could not " + action + where + ": " + oneLine(detail)
-                + (state == null ? "" : " [SQLSTATE " + state + "]") + advice, failure);
+                + (state == null ? "" : " [SQLSTATE " + state + "]") + advice, cause);
     }
 
     private static boolean transientFailure(Throwable failure, String state) {
@@ -90,7 +92,8 @@ final class PostgresErrors {
         if (text == null) {
             return "no detail";
         }
-        String line = text.strip().replace('\n', ' ');
+        int statement = text.indexOf(" [statement:");
+        String line = (statement >= 0 ? text.substring(0, statement) : text).strip().replace('\n', ' ');
         return line.length() > 300 ? line.substring(0, 300) + "..." : line;
     }
 }

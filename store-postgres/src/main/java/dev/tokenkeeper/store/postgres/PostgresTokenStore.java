@@ -6,6 +6,7 @@ import dev.tokenkeeper.api.ChangeListener;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
@@ -16,6 +17,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Update;
@@ -74,6 +76,7 @@ public final class PostgresTokenStore implements TokenStore {
             .orElse(PostgresSettings.DEFAULT_SCHEMA);
     private volatile Opened opened;
     private volatile ChangeWatcher watcher;
+    private volatile Function<StoredCredential, Optional<SettingsRow>> settingsRows = credential -> Optional.empty();
     private volatile boolean closed;
 
     /** Creates a store that does nothing until {@link #open}; {@link java.util.ServiceLoader} calls this. */
@@ -218,10 +221,16 @@ public final class PostgresTokenStore implements TokenStore {
     @Override
     public boolean insert(StoredCredential credential) {
         Objects.requireNonNull(credential, "credential");
-        return call("insert credential " + credential.id(), (open, handle) -> CredentialRows.bind(handle
-                .createUpdate("INSERT INTO " + table(open) + " (" + CredentialRows.COLUMNS + ") VALUES ("
-                        + CredentialRows.VALUES + ") ON CONFLICT (id) DO NOTHING"), credential)
-                .execute() == 1);
+        return call("insert credential " + credential.id(), (open, handle) -> handle.inTransaction(tx -> {
+            boolean inserted = CredentialRows.bind(tx
+                    .createUpdate("INSERT INTO " + table(open) + " (" + CredentialRows.COLUMNS + ") VALUES ("
+                            + CredentialRows.VALUES + ") ON CONFLICT (id) DO NOTHING"), credential)
+                    .execute() == 1;
+            if (inserted) {
+                writeSettingsRow(tx, credential);
+            }
+            return inserted;
+        }));
     }
 
     /**
@@ -230,8 +239,13 @@ public final class PostgresTokenStore implements TokenStore {
     @Override
     public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
         checkVersions(updated, expectedVersion);
-        return call("update credential " + updated.id(), (open, handle) -> casUpdate(open, handle, updated, expectedVersion)
-                .execute() == 1);
+        return call("update credential " + updated.id(), (open, handle) -> handle.inTransaction(tx -> {
+            boolean written = casUpdate(open, tx, updated, expectedVersion).execute() == 1;
+            if (written) {
+                writeSettingsRow(tx, updated);
+            }
+            return written;
+        }));
     }
 
     /** Compare-and-set, history append and lease release in one transaction. */
@@ -245,6 +259,7 @@ public final class PostgresTokenStore implements TokenStore {
                 tx.rollback();
                 return false;
             }
+            writeSettingsRow(tx, updated);
             HistoryRows.bind(tx.createUpdate("INSERT INTO " + history(open) + " (" + HistoryRows.COLUMNS
                     + ") VALUES (" + HistoryRows.VALUES + ")"), event).execute();
             tx.createUpdate("UPDATE " + table(open) + " SET lease_owner = NULL, lease_until = NULL"
@@ -254,6 +269,38 @@ public final class PostgresTokenStore implements TokenStore {
                     .execute();
             return true;
         }));
+    }
+
+    /**
+     * Writes the legacy settings rows into {@code public.system_settings} ({@code key} text primary
+     * key, {@code value} jsonb), created if missing, in the same transaction as every write of a
+     * credential the function names.
+     *
+     * @param rows for a credential about to be written, its row, or empty
+     * @return true
+     */
+    @Override
+    public synchronized boolean keepSettingsRows(Function<StoredCredential, Optional<SettingsRow>> rows) {
+        Objects.requireNonNull(rows, "rows");
+        call("prepare public.system_settings", (open, handle) -> {
+            boolean exists = handle.createQuery("SELECT to_regclass('public.system_settings') IS NOT NULL")
+                    .mapTo(Boolean.class).one();
+            if (!exists) {
+                handle.execute("CREATE TABLE IF NOT EXISTS public.system_settings (key text PRIMARY KEY, value jsonb,"
+                        + " updated_at timestamptz NOT NULL DEFAULT now())");
+            }
+            return null;
+        });
+        settingsRows = rows;
+        return true;
+    }
+
+    private void writeSettingsRow(Handle tx, StoredCredential credential) {
+        settingsRows.apply(credential).ifPresent(row -> tx.createUpdate("INSERT INTO public.system_settings (key, value)"
+                        + " VALUES (:key, CAST(:value AS jsonb)) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+                .bind("key", row.key())
+                .bind("value", row.json())
+                .execute());
     }
 
     private static Update casUpdate(Opened open, Handle handle, StoredCredential updated, long expectedVersion) {

@@ -163,6 +163,40 @@ class PostgresChangeFeedTest {
     }
 
     @Test
+    void theLegacySettingsRowIsWrittenInTheSameTransactionAsTheCommitAndNotByALosingOne() throws Exception {
+        String schema = PostgresServer.freshSchema();
+        POSTGRES.execute("drop table if exists public.system_settings");
+        PostgresTokenStore store = open(schema);
+        CredentialId id = CredentialId.parse("gazelle:default");
+        assertTrue(store.keepSettingsRows(credential -> credential.id().equals(id)
+                ? Optional.of(new dev.tokenkeeper.api.SettingsRow("gazelle_oauth_token",
+                        "{\"version\":" + credential.version() + "}"))
+                : Optional.empty()));
+        assertTrue(store.insert(credential("gazelle:default", 1)));
+        assertTrue(store.insert(credential("gazelle:other", 1)));
+        assertEquals("{\"version\": 1}", settingsValue());
+        assertTrue(store.commitRefresh(credential("gazelle:default", 2), 1, new dev.tokenkeeper.api.RefreshEvent(id,
+                Instant.now(), dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "", Duration.ZERO, 2), "me"));
+        assertEquals("{\"version\": 2}", settingsValue());
+        assertTrue(!store.compareAndSet(credential("gazelle:default", 2), 1), "a stale writer loses");
+        assertEquals("{\"version\": 2}", settingsValue(), "and writes no row");
+        assertTrue(store.compareAndSet(credential("gazelle:default", 3), 2));
+        assertEquals("{\"version\": 3}", settingsValue());
+        try (var connection = POSTGRES.connect(); var statement = connection.createStatement();
+             var rows = statement.executeQuery("select count(*) from public.system_settings")) {
+            rows.next();
+            assertEquals(1, rows.getInt(1), "only the asked-for credential has a row");
+        }
+    }
+
+    private static String settingsValue() throws Exception {
+        try (var connection = POSTGRES.connect(); var statement = connection.createStatement();
+             var rows = statement.executeQuery("select value::text from public.system_settings where key = 'gazelle_oauth_token'")) {
+            return rows.next() ? rows.getString(1) : null;
+        }
+    }
+
+    @Test
     void settingsTakeAHostsUriOrAJdbcUrlAndNeverPrintThePassword() {
         PostgresSettings uri = PostgresSettings.parse("postgresql://app:p%40ss:w@db.example.com:6543/postgres?sslmode=require",
                 "tokenkeeper", Duration.ofSeconds(3));
