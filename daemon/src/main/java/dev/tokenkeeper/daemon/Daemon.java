@@ -20,6 +20,7 @@ import dev.tokenkeeper.daemon.plugin.Discovered;
 import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.Backoff;
+import dev.tokenkeeper.daemon.refresh.ConsumerPatience;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.ProviderGate;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
@@ -114,6 +115,7 @@ public final class Daemon implements AutoCloseable {
                     (int) config.settings().number("TOKENKEEPER_PROVIDER_CONCURRENCY", null, 8, 1, 1024),
                     config.settings().number("TOKENKEEPER_PROVIDER_RATE_PER_SECOND", null, 0, 0, 100_000)));
             CredentialService credentials = new CredentialService(store, sealer, pipeline, cache, clock);
+            credentials.answerConsumersWithin(ConsumerPatience.from(config.settings()));
             importSessionFromEnvironment(config, plugins, credentials);
             RefreshScheduler scheduler = new RefreshScheduler(pipeline, store::list,
                     (int) config.settings().number("TOKENKEEPER_REFRESH_THREADS", null, 4, 1, 64),
