@@ -123,7 +123,9 @@ public final class Daemon implements AutoCloseable {
                     Duration.ofMillis((long) config.settings().number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
                     clock);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            pipeline.addListener(new RefreshMetrics(metrics, store::list, clock));
+            RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
+            refreshMetrics.startAtZero(plugins.providers().keySet());
+            pipeline.addListener(refreshMetrics);
             GazelleSettingsRow.fromSettings(config.settings(), stored -> {
                 try {
                     return Optional.of(pipeline.open(stored).secret());

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StalledAnswersEndToEndTest {
 
     /** {@code TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS}: long enough that a CLI's JVM start fits in the bound. */
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration TIMEOUT = Duration.ofSeconds(8);
     private static final Duration BOUND = TIMEOUT.multipliedBy(2);
     private static final String ID = "gazelle:default";
 
