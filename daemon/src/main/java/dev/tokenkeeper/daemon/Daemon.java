@@ -54,9 +54,11 @@ public final class Daemon implements AutoCloseable {
     private final ControlApi api;
     private final CredentialService credentials;
     private final RefreshPipeline pipeline;
+    private final Path state;
 
     private Daemon(TokenStore store, RefreshScheduler scheduler, ControlApi api, CredentialService credentials,
-                   RefreshPipeline pipeline) {
+                   RefreshPipeline pipeline, Path state) {
+        this.state = state;
         this.store = store;
         this.scheduler = scheduler;
         this.api = api;
@@ -139,10 +141,11 @@ public final class Daemon implements AutoCloseable {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());
             }
+            dev.tokenkeeper.daemon.http.BoundAddress.write(state, config.listen().host(), api.port());
             Logger.info("tokenkeeper listening on {}:{}; store {}; {} credentials planned; master key from {}; scheduler {}",
                     config.listen().host(), api.port(), store.id(), scheduler.planned(), key.source(),
                     config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)" : "stopped");
-            return new Daemon(store, scheduler, api, credentials, pipeline);
+            return new Daemon(store, scheduler, api, credentials, pipeline, state);
         } catch (RuntimeException | org.quartz.SchedulerException e) {
             store.close();
             if (e instanceof RuntimeException runtime) {
@@ -200,6 +203,7 @@ public final class Daemon implements AutoCloseable {
             Logger.warn("a refresh was still running after 30 s; stopping anyway");
         }
         api.close();
+        dev.tokenkeeper.daemon.http.BoundAddress.remove(state);
         store.close();
         Logger.info("stopped");
     }

@@ -247,8 +247,9 @@ class GazelleEndToEndTest {
         assertEquals("requires_configuration", credential.get("status").asText());
         assertTrue(credential.get("lastError").asText().contains("invalid_grant"), credential.toString());
         int attempts = gazelle.refreshRequestCount();
-        Thread.sleep(4000);
-        assertEquals(attempts, gazelle.refreshRequestCount(), "no retries after invalid_grant");
+        // A window in which a retry loop (base delay 1 s) would have tried several times.
+        await("no retries after invalid_grant").during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10))
+                .until(() -> gazelle.refreshRequestCount() == attempts);
         DaemonProcess.Response token = daemon.call("GET", "/api/v1/credentials/" + id + "/token", null);
         assertEquals(409, token.status(), token.body());
         assertTrue(daemon.output().contains("needs a human"), "the log names the credential that needs a human");

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -95,10 +96,8 @@ class OperationsTest {
                 return new DaemonProcess.Response(-1, e.toString());
             }
         });
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (gazelle.refreshRequestCount() == 0 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                .until(() -> gazelle.refreshRequestCount() > 0);
         assertEquals(1, gazelle.refreshRequestCount(), "the refresh reached the upstream");
         long stopping = System.nanoTime();
         daemon.process().destroy();
