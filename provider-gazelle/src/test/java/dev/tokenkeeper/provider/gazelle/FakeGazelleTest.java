@@ -178,15 +178,17 @@ class FakeGazelleTest {
     @Test
     void aSlowAnswerDoesNotHoldUpTheOthers() throws Exception {
         String access = JSON.readTree(gazelle.seedChain("a")).get("access_token").asText();
-        gazelle.apiFaultForNext(1, Fault.slow(java.time.Duration.ofSeconds(3)));
+        // The slow answer takes far longer than any bound below, so a loaded machine cannot blur the two.
+        gazelle.apiFaultForNext(1, Fault.slow(java.time.Duration.ofSeconds(20)));
         var slow = http().sendAsync(HttpRequest.newBuilder(gazelle.apiUrl())
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2))
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
                 .until(() -> gazelle.apiRequestCount() == 1);
 
         long start = System.nanoTime();
         assertEquals(200, graphql("/graphql/private", "Bearer " + access).statusCode());
-        assertTrue(java.time.Duration.ofNanos(System.nanoTime() - start).toMillis() < 1500);
+        long millis = java.time.Duration.ofNanos(System.nanoTime() - start).toMillis();
+        assertTrue(millis < 15_000, "the other answer took " + millis + " ms");
         assertFalse(slow.isDone(), "the slow answer is still pending");
     }
 
