@@ -108,10 +108,15 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
-    /** @return the environment of the running daemon, with the port it bound, for CLI commands */
+    /**
+     * @return the daemon's environment for CLI commands: with the port it bound once it runs (before,
+     *         {@code run} itself binds a port the system picks)
+     */
     Map<String, String> cliEnvironment() {
         Map<String, String> env = new HashMap<>(environment);
-        env.put("TOKENKEEPER_LISTEN", "127.0.0.1:" + port());
+        if (port >= 0) {
+            env.put("TOKENKEEPER_LISTEN", "127.0.0.1:" + port);
+        }
         return env;
     }
 
