@@ -20,6 +20,7 @@ import dev.tokenkeeper.daemon.plugin.Discovered;
 import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.Backoff;
+import dev.tokenkeeper.daemon.refresh.ConsumerPatience;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.ProviderGate;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
@@ -53,9 +54,11 @@ public final class Daemon implements AutoCloseable {
     private final ControlApi api;
     private final CredentialService credentials;
     private final RefreshPipeline pipeline;
+    private final Path state;
 
     private Daemon(TokenStore store, RefreshScheduler scheduler, ControlApi api, CredentialService credentials,
-                   RefreshPipeline pipeline) {
+                   RefreshPipeline pipeline, Path state) {
+        this.state = state;
         this.store = store;
         this.scheduler = scheduler;
         this.api = api;
@@ -114,6 +117,7 @@ public final class Daemon implements AutoCloseable {
                     (int) config.settings().number("TOKENKEEPER_PROVIDER_CONCURRENCY", null, 8, 1, 1024),
                     config.settings().number("TOKENKEEPER_PROVIDER_RATE_PER_SECOND", null, 0, 0, 100_000)));
             CredentialService credentials = new CredentialService(store, sealer, pipeline, cache, clock);
+            credentials.answerConsumersWithin(ConsumerPatience.from(config.settings()));
             importSessionFromEnvironment(config, plugins, credentials);
             RefreshScheduler scheduler = new RefreshScheduler(pipeline, store::list,
                     (int) config.settings().number("TOKENKEEPER_REFRESH_THREADS", null, 4, 1, 64),
@@ -122,7 +126,9 @@ public final class Daemon implements AutoCloseable {
                     clock);
             new dev.tokenkeeper.daemon.changes.ChangeFollower(store, pipeline, scheduler).start();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            pipeline.addListener(new RefreshMetrics(metrics, store::list, clock));
+            RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
+            refreshMetrics.startAtZero(plugins.providers().keySet());
+            pipeline.addListener(refreshMetrics);
             boolean rowInStore = dev.tokenkeeper.daemon.legacy.SettingsRowInStore.install(config.settings(), store, stored -> {
                 try {
                     return Optional.of(sealer.open(stored.id(), stored.secret()));
@@ -143,10 +149,11 @@ public final class Daemon implements AutoCloseable {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());
             }
+            dev.tokenkeeper.daemon.http.BoundAddress.write(state, config.listen().host(), api.port());
             Logger.info("tokenkeeper listening on {}:{}; store {}; {} credentials planned; master key from {}; scheduler {}",
                     config.listen().host(), api.port(), store.id(), scheduler.planned(), key.source(),
                     config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)" : "stopped");
-            return new Daemon(store, scheduler, api, credentials, pipeline);
+            return new Daemon(store, scheduler, api, credentials, pipeline, state);
         } catch (RuntimeException | org.quartz.SchedulerException e) {
             store.close();
             if (e instanceof RuntimeException runtime) {
@@ -204,6 +211,7 @@ public final class Daemon implements AutoCloseable {
             Logger.warn("a refresh was still running after 30 s; stopping anyway");
         }
         api.close();
+        dev.tokenkeeper.daemon.http.BoundAddress.remove(state);
         store.close();
         Logger.info("stopped");
     }

@@ -23,10 +23,12 @@ final class CliProcess implements AutoCloseable {
     private final Process process;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final StringBuilder all = new StringBuilder();
+    private final CompletableFuture<Void> reader;
 
     private CliProcess(Process process) {
         this.process = process;
-        CompletableFuture.runAsync(() -> {
+        // A thread of its own: the common pool may be busy (or have one thread on a 2-core box).
+        this.reader = CompletableFuture.runAsync(() -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 String line;
@@ -41,6 +43,10 @@ final class CliProcess implements AutoCloseable {
             } finally {
                 lines.add(END);
             }
+        }, runnable -> {
+            Thread thread = new Thread(runnable, "cli-output");
+            thread.setDaemon(true);
+            thread.start();
         });
     }
 
@@ -88,9 +94,11 @@ final class CliProcess implements AutoCloseable {
             process.destroyForcibly();
             throw new IllegalStateException("the CLI did not finish in " + timeout + ":\n" + output());
         }
-        // Let the reader take the last lines.
-        for (int i = 0; i < 50 && !lines.contains(END); i++) {
-            Thread.sleep(20);
+        // The reader has taken the last lines once the process's output is at its end.
+        try {
+            reader.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the CLI's output was not read to its end:\n" + output(), e);
         }
         return process.exitValue();
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,12 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * The real daemon, started from the assembled distribution ({@code bin/tokenkeeper run}) as a
@@ -32,7 +32,7 @@ final class DaemonProcess implements AutoCloseable {
 
     private final Path stateDir;
     private final Map<String, String> environment;
-    private final int port;
+    private volatile int port = -1;
     private final Path log;
     private final List<Path> logs = new ArrayList<>();
     private Process process;
@@ -43,10 +43,11 @@ final class DaemonProcess implements AutoCloseable {
      */
     DaemonProcess(Path stateDir, Map<String, String> environment) {
         this.stateDir = stateDir;
-        this.port = freePort();
         this.environment = new HashMap<>(environment);
         this.environment.put("TOKENKEEPER_STATE_DIR", stateDir.toString());
-        this.environment.put("TOKENKEEPER_LISTEN", "127.0.0.1:" + port);
+        // The daemon binds a port the system picks and names it in <state>/listening: no port is
+        // picked here and released for someone else to take before the daemon binds it.
+        this.environment.put("TOKENKEEPER_LISTEN", "127.0.0.1:0");
         this.environment.putIfAbsent("JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto");
         this.log = stateDir.resolveSibling(stateDir.getFileName() + "-daemon.log");
     }
@@ -67,8 +68,10 @@ final class DaemonProcess implements AutoCloseable {
         return Path.of(System.getProperty("tokenkeeper.dist", "target/tokenkeeper")).toAbsolutePath();
     }
 
-    /** Starts the daemon and waits until {@code /healthz} answers. */
+    /** Starts the daemon and waits until it names its port and {@code /healthz} answers there. */
     DaemonProcess start() throws IOException, InterruptedException {
+        Path listening = stateDir.resolve("listening");
+        Files.deleteIfExists(listening); // left behind by a kill -9
         ProcessBuilder builder = new ProcessBuilder(distribution().resolve("bin/tokenkeeper").toString(), "run");
         builder.environment().putAll(environment);
         builder.redirectErrorStream(true);
@@ -76,30 +79,56 @@ final class DaemonProcess implements AutoCloseable {
         logs.add(thisLog);
         builder.redirectOutput(thisLog.toFile());
         process = builder.start();
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + output());
-            }
-            try {
-                HttpResponse<String> health = HTTP.send(freshConnection(URI.create(baseUrl() + "/healthz"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (health.statusCode() == 200) {
-                    return this;
-                }
-            } catch (IOException notYet) {
-                // Not listening yet.
-            }
-            Thread.sleep(100);
+        port = -1;
+        try {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+                    .failFast("the daemon exited", () -> !process.isAlive())
+                    .until(() -> healthy(listening));
+        } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+            String why = process.isAlive() ? "did not answer /healthz within 90 s" : "exited with " + process.exitValue();
+            throw new IllegalStateException("daemon " + why + ":\n" + output(), e);
         }
-        throw new IllegalStateException("daemon did not answer /healthz within 60 s:\n" + output());
+        return this;
+    }
+
+    private boolean healthy(Path listening) throws IOException, InterruptedException {
+        if (port < 0) {
+            if (!Files.exists(listening)) {
+                return false;
+            }
+            String address = Files.readString(listening, StandardCharsets.UTF_8).trim();
+            port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        }
+        try {
+            HttpResponse<String> health = HTTP.send(freshConnection(URI.create(baseUrl() + "/healthz"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            return health.statusCode() == 200;
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    /**
+     * @return the daemon's environment for CLI commands: with the port it bound once it runs (before,
+     *         {@code run} itself binds a port the system picks)
+     */
+    Map<String, String> cliEnvironment() {
+        Map<String, String> env = new HashMap<>(environment);
+        if (port >= 0) {
+            env.put("TOKENKEEPER_LISTEN", "127.0.0.1:" + port);
+        }
+        return env;
     }
 
     String baseUrl() {
         return "http://127.0.0.1:" + port;
     }
 
+    /** @return the port the running daemon bound */
     int port() {
+        if (port < 0) {
+            throw new IllegalStateException("the daemon has not started yet");
+        }
         return port;
     }
 
@@ -144,7 +173,7 @@ final class DaemonProcess implements AutoCloseable {
         command.add(distribution().resolve("bin/tokenkeeper").toString());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().putAll(environment);
+        builder.environment().putAll(cliEnvironment());
         builder.redirectErrorStream(true);
         Process cli = builder.start();
         byte[] out = cli.getInputStream().readAllBytes();
@@ -188,14 +217,6 @@ final class DaemonProcess implements AutoCloseable {
     @Override
     public void close() throws Exception {
         stop();
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** An HTTP status (or CLI exit code) and body (or output). */

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -95,10 +96,8 @@ class OperationsTest {
                 return new DaemonProcess.Response(-1, e.toString());
             }
         });
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (gazelle.refreshRequestCount() == 0 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                .until(() -> gazelle.refreshRequestCount() > 0);
         assertEquals(1, gazelle.refreshRequestCount(), "the refresh reached the upstream");
         long stopping = System.nanoTime();
         daemon.process().destroy();
@@ -125,6 +124,44 @@ class OperationsTest {
         } finally {
             again.stop();
         }
+    }
+
+    @Test
+    void aFreshDaemonWithoutCredentialsHasEverySeriesAtZero() throws Exception {
+        DaemonProcess daemon = new DaemonProcess(temp.resolve("state"), env(Map.of()));
+        daemon.start();
+        try {
+            PrometheusText metrics = PrometheusText.parse(daemon.call("GET", "/metrics", null).body());
+            List<String> providers = new java.util.ArrayList<>();
+            for (JsonNode plugin : daemon.call("GET", "/api/v1/providers", null).json()) {
+                if (plugin.path("kind").asText().equals("provider")) {
+                    providers.add(plugin.path("id").asText());
+                }
+            }
+            assertTrue(providers.containsAll(List.of("gazelle", "vinted")), providers.toString());
+            List<String> outcomes = List.of("refreshed", "transient_failure", "permanent_failure", "validated", "rejected");
+            for (String provider : providers) {
+                for (String outcome : outcomes) {
+                    assertSeriesAtZero(metrics, "tokenkeeper_refreshes_total", Map.of("provider", provider, "outcome", outcome));
+                }
+                assertSeriesAtZero(metrics, "tokenkeeper_imports_total", Map.of("provider", provider));
+                assertSeriesAtZero(metrics, "tokenkeeper_refresh_duration_seconds_count", Map.of("provider", provider));
+            }
+            for (String status : List.of("active", "expired", "error", "requires_configuration")) {
+                assertSeriesAtZero(metrics, "tokenkeeper_credentials", Map.of("status", status));
+            }
+            assertEquals("counter", metrics.type("tokenkeeper_refreshes").or(() -> metrics.type("tokenkeeper_refreshes_total"))
+                    .orElse("?"));
+        } finally {
+            daemon.stop();
+        }
+    }
+
+    private static void assertSeriesAtZero(PrometheusText metrics, String name, Map<String, String> labels) {
+        List<PrometheusText.Sample> series = metrics.samples().stream()
+                .filter(s -> s.name().equals(name) && s.labels().equals(labels)).toList();
+        assertEquals(1, series.size(), "one series " + name + labels + " in /metrics");
+        assertEquals(0.0, series.get(0).value(), name + labels);
     }
 
     @Test

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,7 +52,8 @@ class TamperingTest {
     /** The sealed layout of {@link SecretSealer}: header (magic, version, key id length, key id) and nonce. */
     private static final int HEADER_AND_NONCE = 2 + 1 + 1 + 8 + 12;
     private static final int TAG_LENGTH = 16;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     @TempDir
     Path temp;
@@ -193,7 +193,7 @@ class TamperingTest {
         Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-r--r--"));
 
         Map<String, String> env = Map.of("TOKENKEEPER_MASTER_KEY_FILE", keyFile.toString());
-        Run refused = runUntilExit(temp.resolve("state"), env, "127.0.0.1:" + freePort());
+        Run refused = runUntilExit(temp.resolve("state"), env, "127.0.0.1:0");
         assertRefusedWithOneLine(refused, "chmod 600 " + keyFile);
 
         Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
@@ -211,7 +211,7 @@ class TamperingTest {
         Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-r--r--"));
 
         Map<String, String> env = Map.of("TOKENKEEPER_ADMIN_TOKEN_FILE", tokenFile.toString());
-        Run refused = runUntilExit(temp.resolve("state"), env, "127.0.0.1:" + freePort());
+        Run refused = runUntilExit(temp.resolve("state"), env, "127.0.0.1:0");
         assertRefusedWithOneLine(refused, "chmod 600 " + tokenFile);
 
         Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
@@ -225,27 +225,36 @@ class TamperingTest {
 
     @Test
     void listeningBeyondLoopbackNeedsAnExplicitSettingAndLogsAWarning() throws Exception {
-        int port = freePort();
-        Run refused = runUntilExit(temp.resolve("state"), Map.of(), "0.0.0.0:" + port);
+        Run refused = runUntilExit(temp.resolve("state"), Map.of(), "0.0.0.0:0");
         assertRefusedWithOneLine(refused, "TOKENKEEPER_ALLOW_REMOTE");
 
         Path state = temp.resolve("state");
         Path log = temp.resolve("remote.log");
-        Process remote = launch(state, Map.of("TOKENKEEPER_ALLOW_REMOTE", "true"), "0.0.0.0:" + port, log);
+        Process remote = launch(state, Map.of("TOKENKEEPER_ALLOW_REMOTE", "true"), "0.0.0.0:0", log);
         try {
-            Instant deadline = Instant.now().plusSeconds(60);
-            int health = 0;
-            while (health != 200 && Instant.now().isBefore(deadline) && remote.isAlive()) {
-                try {
-                    health = get("http://127.0.0.1:" + port + "/healthz", null).statusCode();
-                } catch (IOException notYet) {
-                    Thread.sleep(100);
-                }
-            }
-            assertEquals(200, health, "the daemon did not come up on 0.0.0.0: " + Files.readString(log));
+            // The system picks the port; the daemon names it in <state>/listening.
+            Path listening = state.resolve("listening");
+            int[] health = {0};
+            int[] port = {-1};
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+                    .failFast("the daemon exited", () -> !remote.isAlive())
+                    .until(() -> {
+                        if (port[0] < 0 && Files.exists(listening)) {
+                            String address = Files.readString(listening).trim();
+                            port[0] = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+                        }
+                        try {
+                            health[0] = port[0] < 0 ? 0 : get("http://127.0.0.1:" + port[0] + "/healthz", null).statusCode();
+                        } catch (IOException notYet) {
+                            health[0] = 0;
+                        }
+                        return health[0] == 200;
+                    });
+            assertTrue(Files.readString(listening).startsWith("0.0.0.0:"), "the file names the address as configured");
+            assertEquals(200, health[0], "the daemon did not come up on 0.0.0.0: " + Files.readString(log));
             String adminToken = Files.readString(state.resolve("admin-token")).trim();
-            assertEquals(200, get("http://127.0.0.1:" + port + "/api/v1/credentials", "Bearer " + adminToken).statusCode());
-            assertEquals(401, get("http://127.0.0.1:" + port + "/api/v1/credentials", null).statusCode(),
+            assertEquals(200, get("http://127.0.0.1:" + port[0] + "/api/v1/credentials", "Bearer " + adminToken).statusCode());
+            assertEquals(401, get("http://127.0.0.1:" + port[0] + "/api/v1/credentials", null).statusCode(),
                     "reachable from afar, so the bearer matters all the more");
             String output = Files.readString(log);
             assertTrue(output.lines().anyMatch(line -> line.contains("WARN") && line.contains("0.0.0.0")
@@ -307,7 +316,7 @@ class TamperingTest {
         int checked = 0;
         for (String[] route : routes) {
             for (String header : wrong) {
-                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(daemon.baseUrl() + route[1]))
+                HttpRequest.Builder request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + route[1]))
                         .timeout(Duration.ofSeconds(30))
                         .header("Content-Type", "application/json")
                         .method(route[0], route[2] == null ? HttpRequest.BodyPublishers.noBody()
@@ -514,18 +523,10 @@ class TamperingTest {
     }
 
     private static HttpResponse<String> get(String url, String authorization) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+        HttpRequest.Builder request = DaemonProcess.freshConnection(URI.create(url)).timeout(Duration.ofSeconds(10));
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -77,7 +77,7 @@ class TwoDaemonsLoadTest {
                 b.start();
                 List<DaemonProcess> daemons = List.of(a, b);
                 Map<DaemonProcess, String> tokens = Map.of(a, a.adminToken(), b, b.adminToken());
-                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
                         .executor(Executors.newFixedThreadPool(16)).build();
                 AtomicLong requests = new AtomicLong();
                 AtomicLong serverErrors = new AtomicLong();
@@ -104,7 +104,9 @@ class TwoDaemonsLoadTest {
                                 } else {
                                     // A consumer reports the token it holds (maybe already replaced) as rejected.
                                     String current = gazelle.currentAccessToken("c" + id.substring(9));
-                                    request = HttpRequest.newBuilder(URI.create(daemon.baseUrl() + "/api/v1/credentials/" + id + "/rejected"))
+                                    // A connection of its own: the client retries only GETs on a pooled connection
+                                    // the daemon closed at that moment.
+                                    request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + "/api/v1/credentials/" + id + "/rejected"))
                                             .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + current + "\"}"));
                                 }
                                 HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(30))

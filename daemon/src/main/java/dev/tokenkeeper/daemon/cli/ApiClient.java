@@ -49,6 +49,9 @@ final class ApiClient {
         }
     }
 
+    /** How long the CLI waits for the daemon's answer (which itself answers within its upstream timeout + 1 s). */
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(120);
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String baseUrl;
     private final DaemonConfig config;
@@ -74,14 +77,14 @@ final class ApiClient {
 
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .timeout(Duration.ofSeconds(120))
+                .timeout(ANSWER_TIMEOUT)
                 .header("Accept", "application/json")
                 .header("Authorization", "Bearer " + AdminToken.read(config.adminTokenFile()));
     }
 
     private Answer send(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> response = whole(request.build());
             String text = response.body();
             JsonNode body = text == null || text.isBlank() ? NullNode.getInstance() : Json.MAPPER.readTree(text);
             return new Answer(response.statusCode(), body);
@@ -97,6 +100,27 @@ final class ApiClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");
+        }
+    }
+
+    /** The request timeout covers the headers only; this deadline also covers the body. */
+    private HttpResponse<String> whole(HttpRequest request) throws IOException, InterruptedException {
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> exchange =
+                http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        try {
+            return exchange.get(request.timeout().orElse(ANSWER_TIMEOUT).toMillis() + 5_000,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            exchange.cancel(true);
+            throw new HttpTimeoutException("no complete answer");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            throw e;
         }
     }
 

@@ -35,6 +35,8 @@ public final class RefreshMetrics implements RefreshListener {
     private final MeterRegistry registry;
     private final Supplier<List<StoredCredential>> credentials;
     private final Clock clock;
+    private List<StoredCredential> rows; // guarded by this
+    private long rowsReadAt; // guarded by this
 
     /**
      * @param registry    where meters live
@@ -63,25 +65,57 @@ public final class RefreshMetrics implements RefreshListener {
                 .register(registry);
     }
 
+    /**
+     * Registers every refresh counter (each provider with each outcome), the import counters and the
+     * refresh timers at zero, so that a fresh daemon's {@code /metrics} already has every series and
+     * {@code increase(...) == 0} alerts see something before the first refresh.
+     *
+     * @param providers the ids of every provider found
+     */
+    public void startAtZero(java.util.Collection<String> providers) {
+        for (String provider : providers) {
+            for (RefreshOutcome outcome : RefreshOutcome.values()) {
+                if (outcome != RefreshOutcome.IMPORTED) {
+                    refreshes(provider, outcome);
+                }
+            }
+            imports(provider);
+            duration(provider);
+        }
+    }
+
+    private Counter refreshes(String provider, RefreshOutcome outcome) {
+        return Counter.builder("tokenkeeper.refreshes")
+                .description("refresh attempts by provider and outcome")
+                .tag("provider", provider)
+                .tag("outcome", outcome.wireName())
+                .register(registry);
+    }
+
+    private Counter imports(String provider) {
+        return Counter.builder("tokenkeeper.imports")
+                .description("credentials imported, by provider")
+                .tag("provider", provider)
+                .register(registry);
+    }
+
+    private Timer duration(String provider) {
+        return Timer.builder("tokenkeeper.refresh.duration")
+                .description("time the upstream took to answer a refresh")
+                .tag("provider", provider)
+                .register(registry);
+    }
+
     @Override
     public void recorded(RefreshEvent event) {
         String provider = event.id().provider();
         if (event.outcome() == RefreshOutcome.IMPORTED) {
-            Counter.builder("tokenkeeper.imports").tag("provider", provider).register(registry).increment();
+            imports(provider).increment();
             return;
         }
-        Counter.builder("tokenkeeper.refreshes")
-                .description("refresh attempts by provider and outcome")
-                .tag("provider", provider)
-                .tag("outcome", event.outcome().wireName())
-                .register(registry)
-                .increment();
+        refreshes(provider, event.outcome()).increment();
         if (!event.duration().isZero()) {
-            Timer.builder("tokenkeeper.refresh.duration")
-                    .description("time the upstream took to answer a refresh")
-                    .tag("provider", provider)
-                    .register(registry)
-                    .record(event.duration());
+            duration(provider).record(event.duration());
         }
     }
 
@@ -92,20 +126,36 @@ public final class RefreshMetrics implements RefreshListener {
 
     private Map<CredentialStatus, Long> countByStatus() {
         Map<CredentialStatus, Long> counts = new EnumMap<>(CredentialStatus.class);
-        try {
-            for (StoredCredential credential : credentials.get()) {
-                counts.merge(credential.status(), 1L, Long::sum);
-            }
-        } catch (RuntimeException storeDown) {
-            // A scrape must not fail because the store is unreachable.
+        for (StoredCredential credential : rows()) {
+            counts.merge(credential.status(), 1L, Long::sum);
         }
         return counts;
+    }
+
+    /**
+     * The stored rows, read at most once a second: every gauge of one scrape shares one store read
+     * (each bounded by the store's timeout), so a slow store slows a scrape once, not once per gauge.
+     */
+    private List<StoredCredential> rows() {
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (rows == null || now - rowsReadAt > 1_000_000_000L) {
+                try {
+                    rows = List.copyOf(credentials.get());
+                } catch (RuntimeException storeDown) {
+                    // A scrape must not fail because the store is unreachable: the last rows read stand.
+                    rows = rows == null ? List.of() : rows;
+                }
+                rowsReadAt = System.nanoTime(); // after the read, which may have taken the store's timeout
+            }
+            return rows;
+        }
     }
 
     private double secondsUntilNearestExpiry() {
         try {
             Instant now = clock.instant();
-            return credentials.get().stream()
+            return rows().stream()
                     .filter(c -> c.status() == CredentialStatus.ACTIVE)
                     .flatMap(c -> c.accessExpiresAt().stream())
                     .map(expiry -> Duration.between(now, expiry).toMillis() / 1000.0)

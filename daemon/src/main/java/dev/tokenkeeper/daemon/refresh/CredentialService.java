@@ -33,6 +33,7 @@ public final class CredentialService {
     private final RefreshPipeline pipeline;
     private final TokenCache cache;
     private final Clock clock;
+    private volatile Duration consumerPatience = Duration.ofSeconds(31);
 
     /**
      * @param store    where credentials live
@@ -47,6 +48,17 @@ public final class CredentialService {
         this.pipeline = pipeline;
         this.cache = cache;
         this.clock = clock;
+    }
+
+    /**
+     * Bounds how long a consumer's request ({@link #token}, {@link #rejected}, {@link #refresh}) waits
+     * for a refresh, its own or one already running: after that it gets the current valid token, or a
+     * {@link RefreshPendingException} saying what is slow, while the refresh goes on in the background.
+     *
+     * @param patience the longest wait (the daemon uses the upstream timeout plus a second)
+     */
+    public void answerConsumersWithin(Duration patience) {
+        this.consumerPatience = patience;
     }
 
     /**
@@ -118,16 +130,29 @@ public final class CredentialService {
      * @throws NoValidTokenException when no such token can be had
      */
     public LiveCredential token(CredentialId id, Duration minValidity) {
+        long deadline = System.nanoTime() + consumerPatience.toNanos();
         Instant now = clock.instant();
         Optional<LiveCredential> cached = cache.get(id);
         if (cached.isPresent() && usable(cached.get()) && cached.get().validFor(now, minValidity)) {
             return cached.get();
         }
-        LiveCredential live = load(id);
+        LiveCredential live = load(id, deadline);
         if (usable(live) && live.validFor(now, minValidity)) {
             return live;
         }
-        RefreshReport report = pipeline.refresh(id, new RefreshTrigger.OnDemand(minValidity));
+        RefreshReport report;
+        try {
+            report = pipeline.refreshWithin(id, new RefreshTrigger.OnDemand(minValidity), left(deadline));
+        } catch (RefreshPendingException e) {
+            // The best token there is while the refresh goes on: one still valid, if any.
+            Optional<LiveCredential> best = cache.get(id).filter(CredentialService::usable)
+                    .filter(candidate -> candidate.validFor(clock.instant(), Duration.ZERO));
+            if (best.isPresent()) {
+                Logger.warn("served the current token of {} without the asked validity: {}", id, e.getMessage());
+                return best.get();
+            }
+            throw e;
+        }
         return afterRefresh(id, report);
     }
 
@@ -140,12 +165,14 @@ public final class CredentialService {
      * @return the opened, current credential
      */
     public LiveCredential rejected(CredentialId id, String token) {
-        LiveCredential live = load(id);
+        long deadline = System.nanoTime() + consumerPatience.toNanos();
+        LiveCredential live = load(id, deadline);
         if (!constantTimeEquals(live.presentation().token(), token)) {
             return live;
         }
         Logger.info("a consumer reported the token of {} (version {}) as rejected", id, live.stored().version());
-        RefreshReport report = pipeline.refresh(id, new RefreshTrigger.Rejected(live.stored().version()));
+        RefreshReport report = pipeline.refreshWithin(id, new RefreshTrigger.Rejected(live.stored().version()),
+                left(deadline));
         return afterRefresh(id, report);
     }
 
@@ -153,9 +180,11 @@ public final class CredentialService {
      * @param id    the credential
      * @param force refresh even if not due
      * @return what happened
+     * @throws RefreshPendingException when the refresh is still running after the consumers' patience
      */
     public RefreshReport refresh(CredentialId id, boolean force) {
-        return pipeline.refresh(id, force ? new RefreshTrigger.Forced() : new RefreshTrigger.OnDemand(Duration.ZERO));
+        return pipeline.refreshWithin(id, force ? new RefreshTrigger.Forced() : new RefreshTrigger.OnDemand(Duration.ZERO),
+                consumerPatience);
     }
 
     /**
@@ -196,7 +225,8 @@ public final class CredentialService {
     }
 
     private LiveCredential afterRefresh(CredentialId id, RefreshReport report) {
-        LiveCredential live = load(id);
+        // The report carries the row as the refresh left it: no further store call (which may be slow).
+        LiveCredential live = opened(report.credential(), System.nanoTime() + consumerPatience.toNanos());
         Instant now = clock.instant();
         if (live.stored().status() == CredentialStatus.REQUIRES_CONFIGURATION) {
             throw new NoValidTokenException("credential " + id + " needs a new import: "
@@ -217,8 +247,13 @@ public final class CredentialService {
         throw new NoValidTokenException("no valid token for " + id + ": " + why, report instanceof RefreshReport.NeedsHuman);
     }
 
-    private LiveCredential load(CredentialId id) {
+    private LiveCredential load(CredentialId id, long deadline) {
         StoredCredential stored = pipeline.stored(id);
+        return opened(stored, deadline);
+    }
+
+    private LiveCredential opened(StoredCredential stored, long deadline) {
+        CredentialId id = stored.id();
         Optional<LiveCredential> cached = cache.get(id).filter(live -> live.matches(stored));
         if (cached.isPresent()) {
             return cached.get();
@@ -229,10 +264,18 @@ public final class CredentialService {
             // Record it (status error, the reason) through the pipeline, which never sends an unopened
             // secret upstream; the version check leaves alone a credential re-imported meanwhile.
             if (stored.status() != CredentialStatus.ERROR) {
-                pipeline.refresh(id, new RefreshTrigger.Rejected(stored.version()));
+                try {
+                    pipeline.refreshWithin(id, new RefreshTrigger.Rejected(stored.version()), left(deadline));
+                } catch (RefreshPendingException pending) {
+                    // Recorded in the background; the answer is the same.
+                }
             }
             throw new NoValidTokenException("credential " + id + " cannot be decrypted: " + e.getMessage(), true);
         }
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     private static boolean usable(LiveCredential live) {

@@ -52,6 +52,13 @@ public final class RefreshPipeline {
     private final Map<CredentialId, CompletableFuture<RefreshReport>> inFlight = new ConcurrentHashMap<>();
     private final Map<CredentialId, Integer> failures = new ConcurrentHashMap<>();
     private final List<RefreshListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<CredentialId, String> stages = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService onDemand = java.util.concurrent.Executors.newCachedThreadPool(
+            runnable -> {
+                Thread thread = new Thread(runnable, "refresh-on-demand");
+                thread.setDaemon(true);
+                return thread;
+            });
     private volatile boolean closing;
 
     /**
@@ -105,17 +112,83 @@ public final class RefreshPipeline {
         CompletableFuture<RefreshReport> mine = new CompletableFuture<>();
         CompletableFuture<RefreshReport> running = inFlight.putIfAbsent(id, mine);
         if (running != null) {
-            return running.join();
+            // Every step of a refresh has a deadline, the lease wait included: a joiner waits that long at most.
+            Duration patience = policy.lease().multipliedBy(2);
+            try {
+                return await(running, patience);
+            } catch (RefreshPendingException e) {
+                StoredCredential known = cache.get(id).map(LiveCredential::stored).orElseGet(() -> stored(id));
+                return new RefreshReport.Skipped(known, "another refresh of it is still running after "
+                        + patience.toSeconds() + " s");
+            }
+        }
+        runInto(id, trigger, mine);
+        return await(mine, Duration.ZERO); // already complete: this only unwraps its failure
+    }
+
+    /**
+     * Like {@link #refresh}, for a consumer waiting for an answer: the refresh runs (or is joined) in
+     * the background and the caller waits for it at most {@code patience}; the refresh goes on after that.
+     *
+     * @param id       the credential
+     * @param trigger  why
+     * @param patience the longest wait
+     * @return what happened
+     * @throws RefreshPendingException when the refresh did not finish within {@code patience}; its
+     *                                 message says which step is slow
+     * @throws CredentialNotFoundException when there is no such credential
+     */
+    public RefreshReport refreshWithin(CredentialId id, RefreshTrigger trigger, Duration patience) {
+        if (closing) {
+            throw new NoValidTokenException("tokenkeeper is shutting down: try again once it is back", false);
+        }
+        CompletableFuture<RefreshReport> mine = new CompletableFuture<>();
+        CompletableFuture<RefreshReport> running = inFlight.putIfAbsent(id, mine);
+        if (running == null) {
+            running = mine;
+            try {
+                onDemand.execute(() -> runInto(id, trigger, mine));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                inFlight.remove(id, mine);
+                throw new NoValidTokenException("tokenkeeper is shutting down: try again once it is back", false);
+            }
         }
         try {
-            RefreshReport report = runOnce(id, trigger);
-            mine.complete(report);
-            return report;
+            return await(running, patience);
+        } catch (RefreshPendingException e) {
+            throw new RefreshPendingException("the refresh of " + id + " is still running after "
+                    + Math.max(1, patience.toSeconds()) + " s (" + stages.getOrDefault(id, "finishing")
+                    + "); it goes on in the background: ask again shortly");
+        }
+    }
+
+    private void runInto(CredentialId id, RefreshTrigger trigger, CompletableFuture<RefreshReport> mine) {
+        try {
+            mine.complete(runOnce(id, trigger));
         } catch (RuntimeException | Error e) {
             mine.completeExceptionally(e);
-            throw e;
         } finally {
+            stages.remove(id);
             inFlight.remove(id, mine);
+        }
+    }
+
+    private static RefreshReport await(CompletableFuture<RefreshReport> running, Duration patience) {
+        try {
+            return running.get(Math.max(1, patience.toNanos()), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new RefreshPendingException("still running");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NoValidTokenException("interrupted while waiting for a refresh: tokenkeeper is stopping", false);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 
@@ -128,6 +201,7 @@ public final class RefreshPipeline {
      */
     public boolean closeAndAwaitIdle(Duration patience) {
         closing = true;
+        onDemand.shutdown();
         long deadline = System.nanoTime() + patience.toNanos();
         for (CompletableFuture<RefreshReport> running : List.copyOf(inFlight.values())) {
             try {
@@ -229,6 +303,7 @@ public final class RefreshPipeline {
     }
 
     private RefreshReport runOnce(CredentialId id, RefreshTrigger trigger) {
+        stages.put(id, "waiting for the store " + store.id() + " to answer");
         StoredCredential stored = stored(id);
         Optional<String> skip = reasonToSkip(stored, trigger);
         if (skip.isPresent()) {
@@ -238,6 +313,7 @@ public final class RefreshPipeline {
         // makes this refresh unnecessary; if its refresh failed, take the lease and try ourselves.
         Instant giveUp = clock.instant().plus(policy.lease());
         while (!store.tryLease(id, owner, clock.instant().plus(policy.lease()))) {
+            stages.put(id, "waiting for another daemon's refresh lease");
             if (clock.instant().isAfter(giveUp)) {
                 return new RefreshReport.Skipped(stored(id), "another daemon holds the refresh lease");
             }
@@ -265,10 +341,12 @@ public final class RefreshPipeline {
             }
             TokenProvider provider = provider(id);
             CrashPoint.reached("before-upstream");
+            stages.put(id, "waiting for the upstream " + id.provider() + " to answer");
             Instant started = clock.instant();
             RefreshResult result = callThroughGate(provider, secret);
             Duration took = Duration.between(started, clock.instant());
             CrashPoint.reached("after-upstream");
+            stages.put(id, "waiting for the store " + store.id() + " to take the result");
             RefreshReport report;
             if (result instanceof RefreshResult.Refreshed refreshed) {
                 report = committed(stored, refreshed.issued(), took, provider);

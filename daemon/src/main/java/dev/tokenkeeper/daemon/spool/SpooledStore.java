@@ -41,6 +41,8 @@ public final class SpooledStore implements TokenStore {
     private final Map<CredentialId, StoredCredential> lastSeen = new ConcurrentHashMap<>();
     private final Map<CredentialId, SpoolEntry> spool = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<RefreshEvent> pendingHistory = new ConcurrentLinkedQueue<>();
+    /** Leases a spooled commit could not give back in the store (its commit does that): released after the push. */
+    private final Map<CredentialId, String> leasesToRelease = new ConcurrentHashMap<>();
     private final ScheduledExecutorService drainer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "spool-drain");
         thread.setDaemon(true);
@@ -199,6 +201,8 @@ public final class SpooledStore implements TokenStore {
             boolean spooled = compareAndSet(updated, expectedVersion);
             if (spooled) {
                 pendingHistory.add(event);
+                // A lease taken before the store went away would otherwise block other daemons until it ran out.
+                leasesToRelease.put(id, owner);
             }
             return spooled;
         }
@@ -301,6 +305,10 @@ public final class SpooledStore implements TokenStore {
         }
         lastSeen.put(id, withVersion(winner, Math.max(at, current.version())));
         forget(id);
+        String leaseOwner = leasesToRelease.remove(id);
+        if (leaseOwner != null) {
+            remote.releaseLease(id, leaseOwner);
+        }
         if (current.version() == entry.expectedVersion()) {
             Logger.info("spooled change of {} is now in the store (version {})", id, at);
         } else if (oursWin) {

@@ -348,7 +348,8 @@ class MasterKeyLoaderTest {
                 loaded.source());
         assertEquals(PassphraseKdf.DEFAULT.derive(PASSPHRASE, new byte[16]), loaded.keyring().current());
         assertNotEquals(CHEAP.derive(PASSPHRASE, new byte[16]), loaded.keyring().current());
-        assertTrue(millis < 5_000, "argon2id took " + millis + " ms");
+        // A bound a loaded 2-core machine meets (about 1 s when idle); it still catches a runaway cost.
+        assertTrue(millis < 20_000, "argon2id took " + millis + " ms");
     }
 
     @Test

@@ -122,6 +122,25 @@ class SpooledStoreTest {
         assertEquals(SealedSecret.of(new byte[] {2}), inStore.secret());
     }
 
+    @Test
+    void aLeaseTakenBeforeTheStoreWentAwayIsGivenBackWhenItsSpooledCommitArrives() {
+        Instant t0 = Instant.now();
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600);
+        store.insert(credential(1, (byte) 1, t0));
+        store.get(ID);
+        assertTrue(store.tryLease(ID, "daemon-a", t0.plusSeconds(3600)), "lease taken while the store is up");
+        remote.down = true;
+        RefreshEvent event = new RefreshEvent(ID, t0, dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "",
+                java.time.Duration.ZERO, 2);
+        assertTrue(store.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, event, "daemon-a"), "spooled");
+        remote.down = false;
+        assertFalse(remote.tryLease(ID, "daemon-b", t0.plusSeconds(60)), "still held while the change is only spooled");
+
+        assertEquals(0, store.drain());
+        assertTrue(remote.tryLease(ID, "daemon-b", t0.plusSeconds(60)),
+                "another daemon may refresh at once, not only when the lease runs out an hour later");
+    }
+
     /** Delegates to a real store, or throws as an unreachable one does. */
     private static final class Unreachable implements TokenStore {
         private final TokenStore real;
@@ -148,6 +167,10 @@ class SpooledStoreTest {
         @Override public void releaseLease(CredentialId id, String o) { check(); real.releaseLease(id, o); }
         @Override public void appendHistory(RefreshEvent e) { check(); real.appendHistory(e); }
         @Override public List<RefreshEvent> history(CredentialId id, Instant s, int l) { check(); return real.history(id, s, l); }
+        @Override public boolean commitRefresh(StoredCredential u, long e, RefreshEvent ev, String o) {
+            check();
+            return real.commitRefresh(u, e, ev, o);
+        }
         @Override public void close() { real.close(); }
     }
 }

@@ -564,6 +564,18 @@ public final class FakeGazelle implements AutoCloseable {
             return new Slow(delay);
         }
 
+        /**
+         * A wedged proxy in front of the token endpoint: 200 headers announcing a body, half of it,
+         * then no more bytes and no FIN for {@code hold}; then the connection closes with the body cut
+         * short. Answered before the grant is carried out: the refresh token is not spent.
+         *
+         * @param hold how long the answer stalls
+         * @return the fault
+         */
+        static Fault stallMidBody(Duration hold) {
+            return new StallMidBody(hold);
+        }
+
         /** @return 200 with a JSON body cut short */
         static Fault malformedJson() {
             return new MalformedJson();
@@ -614,6 +626,10 @@ public final class FakeGazelle implements AutoCloseable {
 
         /** @param delay how long to wait before answering normally */
         record Slow(Duration delay) implements Fault {
+        }
+
+        /** @param hold how long the answer stalls after half of its body */
+        record StallMidBody(Duration hold) implements Fault {
         }
 
         /** 200 with broken JSON. */
@@ -688,6 +704,15 @@ public final class FakeGazelle implements AutoCloseable {
             return;
         }
         // A broken 200 is answered before the grant is carried out: the refresh token is not spent.
+        if (fault instanceof Fault.StallMidBody stall) {
+            byte[] half = "{\"access_token\":\"stalled-".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+            exchange.sendResponseHeaders(200, half.length * 2L);
+            exchange.getResponseBody().write(half);
+            exchange.getResponseBody().flush();
+            pause(stall.hold());
+            return;
+        }
         if (fault instanceof Fault.MalformedJson) {
             respond(exchange, 200, "application/json; charset=utf-8", "{\"access_token\":\"");
             return;

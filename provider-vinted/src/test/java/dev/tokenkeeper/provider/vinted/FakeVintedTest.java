@@ -30,7 +30,13 @@ class FakeVintedTest {
     private static final Pattern META = Pattern.compile("<meta name=\"csrf-token\" content=\"([^\"]+)\"");
 
     private final ManualClock clock = ManualClock.startingNow();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /**
+     * A client of its own for every request: a pooled connection the server closes at the moment it
+     * is reused fails a POST ("header parser received no bytes"), which the JDK client does not retry.
+     */
+    private static HttpClient http() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    }
     private FakeVinted fake;
 
     @AfterEach
@@ -172,7 +178,7 @@ class FakeVintedTest {
         if (!cookies.isEmpty()) {
             request.header("Cookie", header(cookies));
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return http().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> post(Map<String, String> cookies, String csrf) throws Exception {
@@ -182,7 +188,7 @@ class FakeVintedTest {
         if (csrf != null) {
             request.header("X-Csrf-Token", csrf);
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return http().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String header(Map<String, String> cookies) {

@@ -1,15 +1,18 @@
 package dev.tokenkeeper.store.sqlite;
 
 import dev.tokenkeeper.api.StoreException;
+import dev.tokenkeeper.api.StoreUnavailableException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -32,11 +35,17 @@ final class GroupCommit implements AutoCloseable {
     private final SqliteErrors errors;
     private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
+    private final Duration patience;
     private volatile boolean closing;
 
-    GroupCommit(Jdbi jdbi, SqliteErrors errors, String name) {
+    /**
+     * @param patience the longest a caller waits for its write to be durable (a stuck disk or writer
+     *                 must not hold a refresh forever)
+     */
+    GroupCommit(Jdbi jdbi, SqliteErrors errors, String name, Duration patience) {
         this.jdbi = jdbi;
         this.errors = errors;
+        this.patience = patience;
         this.writer = new Thread(this::writeLoop, "sqlite-writer " + name);
         writer.setDaemon(true);
         writer.start();
@@ -58,12 +67,21 @@ final class GroupCommit implements AutoCloseable {
         CompletableFuture<R> done = new CompletableFuture<>();
         queue.add(new Pending<>(action, write, done));
         try {
-            return done.join();
-        } catch (CompletionException e) {
+            return done.get(patience.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
             throw new StoreException("sqlite: " + action + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            // It may still be written later; a caller that spools it meanwhile loses nothing (the
+            // version compare-and-set sorts it out), one that waits forever holds a refresh.
+            throw new StoreUnavailableException("sqlite: " + action + " was not durable within " + patience.toSeconds()
+                    + " s (the disk or the database writer is stuck): check the state folder's disk; tokenkeeper retries", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("sqlite: interrupted while waiting to " + action
+                    + ": the daemon is shutting down", e);
         }
     }
 

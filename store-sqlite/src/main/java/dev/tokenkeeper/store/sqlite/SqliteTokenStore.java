@@ -103,7 +103,8 @@ public final class SqliteTokenStore implements TokenStore {
                 }
             });
             Schema.migrate(jdbi, file);
-            opened = new Opened(file, jdbi, pool, errors, context.clock(), new GroupCommit(jdbi, errors, file.getFileName().toString()));
+            opened = new Opened(file, jdbi, pool, errors, context.clock(), new GroupCommit(jdbi, errors, file.getFileName().toString(),
+                    busyTimeout.multipliedBy(3)));
         } catch (JdbiException e) {
             pool.close();
             throw errors.translate("open the database", e);

@@ -3,7 +3,6 @@ package dev.tokenkeeper.store.supabase;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,12 +13,16 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 /**
  * Sends requests to a project's PostgREST API ({@code {SUPABASE_URL}/rest/v1/...}) with the
  * service-role key in {@code apikey} and {@code Authorization: Bearer}, and reads the answers, at
- * most {@link #MAX_BODY_BYTES} each. A request that gets no answer (connection refused or reset,
+ * most {@link #MAX_BODY_BYTES} each, headers and body within the store's timeout. A request that gets no answer (connection refused or reset,
  * unknown host, timeout) becomes a {@link StoreUnavailableException}; any answer, whatever its
  * status, is returned for {@link PostgrestErrors} to judge. Thread-safe.
  */
@@ -66,20 +69,32 @@ final class PostgrestClient {
             request.header("Content-Type", "application/json");
         }
         prefer.ifPresent(value -> request.header("Prefer", value));
+        CompletableFuture<HttpResponse<CappedBody>> exchange =
+                http.sendAsync(request.build(), CappedBody.handler(MAX_BODY_BYTES));
         try {
-            HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
-                byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
-                if (bytes.length > MAX_BODY_BYTES) {
-                    throw new StoreException("supabase: the answer to " + action + " is larger than "
-                            + (MAX_BODY_BYTES >> 20) + " MiB: check that " + SupabaseSettings.URL
-                            + " points at your Supabase project");
-                }
-                return new PostgrestResponse(response.statusCode(), bytes);
+            // The request timeout covers the headers only; this deadline also covers a body that stalls.
+            HttpResponse<CappedBody> response = exchange.get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (response.body().truncated()) {
+                throw new StoreException("supabase: the answer to " + action + " is larger than "
+                        + (MAX_BODY_BYTES >> 20) + " MiB: check that " + SupabaseSettings.URL
+                        + " points at your Supabase project");
             }
-        } catch (IOException e) {
-            throw unreachable(action, e);
+            return new PostgrestResponse(response.statusCode(), response.body().bytes());
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            throw new StoreUnavailableException("supabase: cannot reach " + SupabaseSettings.URL + " "
+                    + settings.printableUrl() + " to " + action + " (no answer within " + settings.timeout().toSeconds()
+                    + " s, " + SupabaseSettings.TIMEOUT + "; the answer stalled): check " + SupabaseSettings.URL
+                    + ", the network and any proxy in between; tokenkeeper retries", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw unreachable(action, io);
+            }
+            throw new StoreUnavailableException("supabase: the request to " + action + " failed ("
+                    + (cause == null ? "unknown error" : cause.getClass().getSimpleName()) + "); tokenkeeper retries", e);
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             throw new StoreUnavailableException("supabase: interrupted while waiting to " + action
                     + ": the daemon is shutting down", e);

@@ -103,7 +103,13 @@ public final class FakePostgrest implements AutoCloseable {
         /** 503 {@code {"code":"PGRST001","message":"Database client error. Retrying the connection.",...}}. */
         SERVICE_UNAVAILABLE,
         /** Read the request, then close the connection without an answer. */
-        DROP_CONNECTIONS
+        DROP_CONNECTIONS,
+        /**
+         * A wedged proxy: read the request (the database never sees it), send 200 headers announcing
+         * a body and half of that body, then nothing more (no bytes, no FIN) until the fault is
+         * switched off or the server closes; then the connection is closed, the body still cut short.
+         */
+        STALL_MID_BODY
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -120,6 +126,8 @@ public final class FakePostgrest implements AutoCloseable {
     });
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger patches = new AtomicInteger();
+    private final AtomicInteger stalled = new AtomicInteger();
+    private final Object stallEnded = new Object();
     private final int port;
     private volatile Fault fault = Fault.NONE;
     private volatile Duration delay = Duration.ZERO;
@@ -194,7 +202,15 @@ public final class FakePostgrest implements AutoCloseable {
 
     /** @param fault how to fail every request from now on; {@link Fault#NONE} to stop failing */
     public void fault(Fault fault) {
-        this.fault = Objects.requireNonNull(fault, "fault");
+        synchronized (stallEnded) {
+            this.fault = Objects.requireNonNull(fault, "fault");
+            stallEnded.notifyAll();
+        }
+    }
+
+    /** @return how many answers are stalled mid-body right now */
+    public int stalledAnswers() {
+        return stalled.get();
     }
 
     /** @param delay how long to hold back every answer; {@link Duration#ZERO} for none */
@@ -262,11 +278,16 @@ public final class FakePostgrest implements AutoCloseable {
 
     /** Stops the server. */
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (server != null) {
-            server.stop(0);
-            server = null;
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            if (server != null) {
+                server.stop(0);
+                server = null;
+            }
+        }
+        synchronized (stallEnded) {
+            stallEnded.notifyAll();
         }
         executor.shutdownNow();
     }
@@ -301,6 +322,10 @@ public final class FakePostgrest implements AutoCloseable {
             Fault now = fault;
             if (now == Fault.DROP_CONNECTIONS) {
                 return; // closing an exchange before its headers were sent closes the connection
+            }
+            if (now == Fault.STALL_MID_BODY) {
+                stallMidBody(exchange);
+                return;
             }
             try {
                 if (now == Fault.SERVICE_UNAVAILABLE) {
@@ -484,6 +509,32 @@ public final class FakePostgrest implements AutoCloseable {
                 out.write(bytes);
             }
         }
+    }
+
+    private void stallMidBody(HttpExchange exchange) throws IOException {
+        byte[] half = "[{\"id\":\"stalled\",\"status\":\"act".getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.sendResponseHeaders(200, half.length * 2L);
+        OutputStream out = exchange.getResponseBody();
+        out.write(half);
+        out.flush();
+        stalled.incrementAndGet();
+        try {
+            synchronized (stallEnded) {
+                while (fault == Fault.STALL_MID_BODY && !isClosed()) {
+                    stallEnded.wait(1_000);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            stalled.decrementAndGet();
+        }
+        // The exchange is closed with the body cut short: the client sees the connection end early.
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
     }
 
     private void pause() {

@@ -26,7 +26,13 @@ class FakePostgrestTest {
             + "\"refresh_token\":\"r1\",\"expires_in\":2592000,\"created_at\":1740823200}}";
 
     private final FakePostgrest supabase = FakePostgrest.start();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /**
+     * A client of its own for every request: a pooled connection the server closes at the moment it
+     * is reused fails a POST ("header parser received no bytes"), which the JDK client does not retry.
+     */
+    private static HttpClient http() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    }
 
     @AfterEach
     void tearDown() {
@@ -47,7 +53,7 @@ class FakePostgrestTest {
         for (int i = 0; i + 1 < headers.length; i += 2) {
             request.setHeader(headers[i], headers[i + 1]);
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return http().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> call(String method, String pathAndQuery, String body, String... headers)

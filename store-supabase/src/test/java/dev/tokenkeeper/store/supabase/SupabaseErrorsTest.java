@@ -219,6 +219,26 @@ class SupabaseErrorsTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void anAnswerThatStallsMidBodyTimesOutAsUnavailable() {
+        SupabaseTokenStore store = opened(context());
+        StoredCredential v1 = Credentials.minimal(ID.toString(), (byte) 1);
+        store.insert(v1);
+        supabase.fault(FakePostgrest.Fault.STALL_MID_BODY);
+
+        long started = System.nanoTime();
+        fails(StoreUnavailableException.class, () -> store.get(ID), "no answer within", "stalled");
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        // 500 ms timeout: the whole answer, body included, is bounded by it (generously, for a loaded machine).
+        assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "gave up after " + took);
+        assertTrue(supabase.stalledAnswers() >= 1, "the fake stalled the answer");
+        everyMethodIsUnavailable(store, v1, "no answer within");
+
+        supabase.fault(FakePostgrest.Fault.NONE);
+        assertEquals(Optional.of(v1), store.get(ID));
+    }
+
+    @Test
     void answersLargerThanOneMebibyteAreRefused() {
         SupabaseTokenStore store = opened(context());
         Map<String, Object> row = new LinkedHashMap<>();
