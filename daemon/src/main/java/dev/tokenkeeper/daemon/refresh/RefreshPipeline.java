@@ -213,7 +213,20 @@ public final class RefreshPipeline {
      * @return whether this is due for a scheduled refresh now
      */
     public boolean isDue(StoredCredential credential) {
-        return planner.isDue(credential, keepAlive(credential.id()), clock.instant());
+        return isDue(credential, Duration.ZERO);
+    }
+
+    private boolean isDue(StoredCredential credential, Duration advance) {
+        return planner.isDue(credential, keepAlive(credential.id()), timing(credential.id()), clock.instant().plus(advance));
+    }
+
+    /**
+     * @param id a credential
+     * @return what a failed refresh costs at its provider
+     */
+    public dev.tokenkeeper.api.RefreshTiming timing(CredentialId id) {
+        return providers.apply(id.provider()).map(TokenProvider::refreshTiming)
+                .orElse(dev.tokenkeeper.api.RefreshTiming.DEFAULT);
     }
 
     /**
@@ -221,7 +234,7 @@ public final class RefreshPipeline {
      * @return when the schedule should refresh it
      */
     public Instant plan(StoredCredential credential) {
-        return planner.plan(credential, keepAlive(credential.id()));
+        return planner.plan(credential, keepAlive(credential.id()), timing(credential.id()));
     }
 
     private Duration keepAlive(CredentialId id) {
@@ -314,7 +327,8 @@ public final class RefreshPipeline {
         if (trigger instanceof RefreshTrigger.OnDemand onDemand) {
             return Validity.enough(stored, now, onDemand.minValidity()) ? Optional.of("token valid long enough") : Optional.empty();
         }
-        return isDue(stored) ? Optional.empty() : Optional.of("not due yet");
+        Duration advance = trigger instanceof RefreshTrigger.Scheduled scheduled ? scheduled.advance() : Duration.ZERO;
+        return isDue(stored, advance) ? Optional.empty() : Optional.of("not due yet");
     }
 
     private static void pause() {

@@ -5,8 +5,17 @@ import java.time.Duration;
 /** Why a refresh was asked for; decides whether it still needs doing once the lease is held. */
 public sealed interface RefreshTrigger {
 
-    /** The schedule fired: refresh if the plan says it is due. */
-    record Scheduled() implements RefreshTrigger {
+    /**
+     * The schedule fired: refresh if the plan says it is due.
+     *
+     * @param advance how much earlier than the planner's time the schedule put it, to keep the refreshes
+     *                of one provider's accounts apart; a refresh this much early is still due
+     */
+    record Scheduled(Duration advance) implements RefreshTrigger {
+        /** Fired at the planner's own time. */
+        public Scheduled() {
+            this(Duration.ZERO);
+        }
     }
 
     /** A retry after a transient failure: refresh unless a human is needed. */
