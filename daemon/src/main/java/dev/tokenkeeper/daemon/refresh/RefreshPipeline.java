@@ -49,6 +49,7 @@ public final class RefreshPipeline {
     private final String owner;
     private final TokenCache cache;
     private volatile ProviderGate gate = ProviderGate.unlimited();
+    private volatile RefreshIntents intents = RefreshIntents.none();
     private final Map<CredentialId, CompletableFuture<RefreshReport>> inFlight = new ConcurrentHashMap<>();
     private final Map<CredentialId, Integer> failures = new ConcurrentHashMap<>();
     private final List<RefreshListener> listeners = new CopyOnWriteArrayList<>();
@@ -82,6 +83,45 @@ public final class RefreshPipeline {
     /** @param gate limits upstream calls per provider (default: none) */
     public void limitUpstreamCalls(ProviderGate gate) {
         this.gate = gate;
+    }
+
+    /** @param intents where to note refreshes in flight, for recovery after a crash (default: nowhere) */
+    public void recordIntents(RefreshIntents intents) {
+        this.intents = intents;
+    }
+
+    /**
+     * Resumes a refresh that was in flight when the daemon stopped: the previous run's lease is given
+     * back (the note proves it was this daemon's), and the credential is refreshed at once with the
+     * refresh token still committed. The refresh counts as in flight from this call on, so a scheduled
+     * or on-demand refresh of the same credential joins it.
+     *
+     * @param intent   the note of the interrupted refresh
+     * @param executor where to run it
+     * @return its outcome
+     */
+    public CompletableFuture<RefreshReport> resume(RefreshIntents.Intent intent, java.util.concurrent.Executor executor) {
+        CompletableFuture<RefreshReport> mine = new CompletableFuture<>();
+        CompletableFuture<RefreshReport> running = inFlight.putIfAbsent(intent.id(), mine);
+        if (running != null) {
+            return running;
+        }
+        executor.execute(() -> {
+            try {
+                try {
+                    store.releaseLease(intent.id(), intent.owner());
+                } catch (RuntimeException e) {
+                    Logger.warn("could not give back the previous run's lease of {} ({}); it runs out by itself",
+                            intent.id(), e.getMessage());
+                }
+                mine.complete(runOnce(intent.id(), new RefreshTrigger.Recovery()));
+            } catch (RuntimeException | Error e) {
+                mine.completeExceptionally(e);
+            } finally {
+                inFlight.remove(intent.id(), mine);
+            }
+        });
+        return mine;
     }
 
     /** @param listener told about every committed change */
@@ -278,6 +318,7 @@ public final class RefreshPipeline {
             }
             TokenProvider provider = provider(id);
             CrashPoint.reached("before-upstream");
+            intents.begin(id, owner);
             Instant started = clock.instant();
             RefreshResult result = callThroughGate(provider, secret);
             Duration took = Duration.between(started, clock.instant());
@@ -290,8 +331,15 @@ public final class RefreshPipeline {
             } else if (result instanceof RefreshResult.TransientFailure failure) {
                 report = retryLater(stored, failure, took);
             } else {
-                report = needsHuman(stored, ((RefreshResult.PermanentFailure) result).reason(), took);
+                String reason = ((RefreshResult.PermanentFailure) result).reason();
+                if (trigger instanceof RefreshTrigger.Recovery) {
+                    reason = "the upstream refused the refresh token presented again after a restart (" + reason
+                            + "): tokenkeeper stopped between the upstream's answer and its commit, and the upstream"
+                            + " rotated the token while tokenkeeper was down; import the credential again";
+                }
+                report = needsHuman(stored, reason, took);
             }
+            intents.end(id);
             CrashPoint.reached("after-commit");
             return report;
         } finally {
@@ -315,7 +363,7 @@ public final class RefreshPipeline {
         if (stored.status() == CredentialStatus.REQUIRES_CONFIGURATION) {
             return Optional.of("needs a new import");
         }
-        if (trigger instanceof RefreshTrigger.Retry) {
+        if (trigger instanceof RefreshTrigger.Retry || trigger instanceof RefreshTrigger.Recovery) {
             return Optional.empty();
         }
         if (trigger instanceof RefreshTrigger.Rejected rejected) {

@@ -22,6 +22,14 @@ public sealed interface RefreshTrigger {
     record Retry() implements RefreshTrigger {
     }
 
+    /**
+     * A refresh that was in flight when the daemon stopped, resumed at start-up with the refresh token
+     * still committed: refresh unless a human is needed; a rejection means the upstream rotated the
+     * token while the daemon was down.
+     */
+    record Recovery() implements RefreshTrigger {
+    }
+
     /** A user asked for it ({@code refresh --force}): refresh regardless. */
     record Forced() implements RefreshTrigger {
     }
