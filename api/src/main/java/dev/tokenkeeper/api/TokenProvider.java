@@ -85,6 +85,17 @@ public interface TokenProvider {
     }
 
     /**
+     * What a failed refresh costs at this upstream: how long a failure keeps the provider from trying
+     * again, how many retries must fit before expiry, and how far apart the refreshes of several
+     * accounts must be. The daemon plans each first attempt so that the retries fit.
+     *
+     * @return the provider's refresh timing; {@link RefreshTiming#DEFAULT} unless the provider knows better
+     */
+    default RefreshTiming refreshTiming() {
+        return RefreshTiming.DEFAULT;
+    }
+
+    /**
      * For providers with an OAuth 2 authorization-code flow: the URL to send a user's browser to.
      * The code that comes back on the redirect is imported as {@link SecretInput.AuthorizationCode}.
      *

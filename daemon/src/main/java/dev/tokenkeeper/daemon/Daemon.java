@@ -116,6 +116,10 @@ public final class Daemon implements AutoCloseable {
             pipeline.limitUpstreamCalls(new ProviderGate(
                     (int) config.settings().number("TOKENKEEPER_PROVIDER_CONCURRENCY", null, 8, 1, 1024),
                     config.settings().number("TOKENKEEPER_PROVIDER_RATE_PER_SECOND", null, 0, 0, 100_000)));
+            dev.tokenkeeper.daemon.refresh.RefreshIntents intents =
+                    dev.tokenkeeper.daemon.refresh.RefreshIntents.in(state.resolve("inflight"));
+            pipeline.recordIntents(intents);
+            dev.tokenkeeper.daemon.recovery.CrashRecovery.resume(intents, pipeline);
             CredentialService credentials = new CredentialService(store, sealer, pipeline, cache, clock);
             credentials.answerConsumersWithin(ConsumerPatience.from(config.settings()));
             importSessionFromEnvironment(config, plugins, credentials);

@@ -128,4 +128,67 @@ class KillLoopTest {
             assertTrue(needsHuman <= lostInWindow, "only chains lost in the window need a human");
         }
     }
+
+    /**
+     * Issue 11 point 4: against a Doorkeeper server (the old refresh token stays valid until the new
+     * access token is used), the kill loop loses no chain at all: the daemon never uses a new access
+     * token before its pair is committed, and a refresh whose answer a kill lost is resumed at the next
+     * start with the old refresh token. 50 kills in the normal run, 100 with {@code -Psoak}
+     * ({@code -Dtokenkeeper.doorkeeperKills}).
+     */
+    @Test
+    void killedAtRandomMomentsAgainstDoorkeeperLosesNoChain() throws Exception {
+        int kills = Integer.getInteger("tokenkeeper.doorkeeperKills", 50);
+        long seed = Long.getLong("tokenkeeper.seed", System.nanoTime());
+        Random random = new Random(seed);
+        try (FakeGazelle gazelle = FakeGazelle.start().accessLifetime(Duration.ofSeconds(3)).doorkeeper(true)) {
+            Map<String, String> env = DaemonProcess.fastRefreshSettings();
+            env.putAll(gazelle.settings());
+            env.put("TOKENKEEPER_LEASE_SECONDS", "2");
+            env.put("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "5");
+            DaemonProcess daemon = new DaemonProcess(temp.resolve("state"), env);
+            daemon.start();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String body = DaemonProcess.JSON.createObjectNode().put("tokenJson", gazelle.seedChain("d" + i)).toString();
+                assertEquals(201, daemon.call("PUT", "/api/v1/credentials/gazelle:d" + i, body).status());
+                ids.add("gazelle:d" + i);
+            }
+            Instant began = Instant.now();
+            for (int k = 0; k < kills; k++) {
+                if (k > 0) {
+                    daemon.start();
+                }
+                Thread.sleep(100 + random.nextInt(1000));
+                daemon.kill9();
+            }
+            daemon.start();
+            Map<String, Integer> atLastStart = gazelle.refreshesPerChain();
+            // Every chain keeps refreshing after the last start.
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> gazelle.refreshesPerChain().entrySet().stream()
+                            .allMatch(chain -> chain.getValue() > atLastStart.getOrDefault(chain.getKey(), 0)));
+            int needsHuman = 0;
+            for (String id : ids) {
+                JsonNode credential = daemon.call("GET", "/api/v1/credentials/" + id, null).json();
+                if (!credential.get("status").asText().equals("active")) {
+                    needsHuman++;
+                    System.out.println("not active: " + credential);
+                }
+            }
+            int cycles = gazelle.refreshRequestCount();
+            System.out.printf("kill loop (doorkeeper, seed %d): kills=%d in %d s refresh-cycles=%d chains-lost=%d "
+                            + "refreshes-resumed-with-the-old-token=%d credentials-needing-a-human=%d%n", seed, kills,
+                    Duration.between(began, Instant.now()).toSeconds(), cycles, gazelle.reuseCount(),
+                    gazelle.graceRefreshCount(), needsHuman);
+            daemon.stop();
+            String output = daemon.output();
+            for (String secret : gazelle.allIssuedSecrets()) {
+                assertFalse(output.contains(secret));
+            }
+            assertTrue(cycles >= kills, "refreshes kept happening between kills: " + cycles);
+            assertEquals(0, gazelle.reuseCount(), "no chain lost: no refresh token was refused as spent");
+            assertEquals(0, needsHuman, "every credential is active");
+        }
+    }
 }

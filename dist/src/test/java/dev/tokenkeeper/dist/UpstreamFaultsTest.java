@@ -78,6 +78,8 @@ class UpstreamFaultsTest {
     /** Timers and clocks of two processes: a gap may look this much shorter than the delay planned. */
     private static final long TOLERANCE_MILLIS = 100;
     private static final Duration LONG_LIFETIME = Duration.ofHours(1);
+    /** {@code VINTED_BLOCKED_BACKOFF_SECONDS} of the Vinted daemon: how long an anti-bot answer pauses Vinted. */
+    private static final Duration VINTED_BLOCKED_PAUSE = Duration.ofSeconds(2);
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final AtomicInteger CASES = new AtomicInteger();
@@ -114,7 +116,11 @@ class UpstreamFaultsTest {
          * A 200 that names the new token but whose value is unusable: Gazelle, an {@code access_token}
          * that is a JSON object; Vinted, an {@code access_token_web} cookie that is not a JWT.
          */
-        UNREADABLE_TOKEN(3, "bad_response");
+        UNREADABLE_TOKEN(3, "bad_response"),
+        /** Vinted only: DataDome's challenge as a 200 HTML page where JSON was expected. */
+        CHALLENGE_PAGE_200(1, "blocked"),
+        /** Vinted only: a 302 to {@code geo.captcha-delivery.com}. */
+        CAPTCHA_REDIRECT(1, "blocked");
 
         final int times;
         final String kind;
@@ -131,6 +137,9 @@ class UpstreamFaultsTest {
             for (UpstreamFault fault : UpstreamFault.values()) {
                 if (side == Side.VINTED && fault == UpstreamFault.UNREADABLE_TOKEN) {
                     continue; // a known bug: see vintedAccessCookieThatIsNotAJwtIsNotTakenForANewToken
+                }
+                if (side == Side.GAZELLE && fault.kind.equals("blocked")) {
+                    continue; // Vinted's anti-bot wall
                 }
                 cases.add(Arguments.of(side, fault));
             }
@@ -193,6 +202,68 @@ class UpstreamFaultsTest {
         survivesTheFaultAndKeepsTheChain(Side.VINTED, UpstreamFault.UNREADABLE_TOKEN);
     }
 
+    /** Vinted answers that differ from the usual one but are a success, or succeed by another way. */
+    enum VintedVariant {
+        /** The refresh is answered 201 instead of 200. */
+        ANSWERED_201,
+        /** The refresh's JSON body repeats the new tokens; {@code Set-Cookie} stays authoritative. */
+        TOKENS_IN_BODY,
+        /** The home page carries no CSRF token: the {@code refresh_token_web} cookie alone is accepted. */
+        REFRESH_COOKIE_ALONE,
+        /** The account cookies are expired and the home page redirects such a session away. */
+        EXPIRED_SESSION_HOME_REDIRECT
+    }
+
+    @ParameterizedTest(name = "VINTED: {0}")
+    @org.junit.jupiter.params.provider.EnumSource(VintedVariant.class)
+    void vintedVariantRefreshesAndKeepsTheChain(VintedVariant variant) throws Exception {
+        VintedImitation upstream = (VintedImitation) imitation(Side.VINTED);
+        DaemonProcess daemon = upstream.daemon;
+        upstream.resetFaults();
+        String account = "variant" + CASES.incrementAndGet();
+        int reusesBefore = upstream.reuseCount();
+        String id;
+        String old;
+        try {
+            switch (variant) {
+                case ANSWERED_201 -> upstream.vinted.failNext(FakeEndpoint.REFRESH, 1, Fault.created());
+                case TOKENS_IN_BODY -> upstream.vinted.failNext(FakeEndpoint.REFRESH, 1, Fault.tokensInBody());
+                case REFRESH_COOKIE_ALONE -> upstream.vinted.cookieOnlyRefresh(true);
+                case EXPIRED_SESSION_HOME_REDIRECT -> upstream.vinted.redirectExpiredSessions(true);
+                default -> throw new IllegalArgumentException(variant.name());
+            }
+            if (variant == VintedVariant.EXPIRED_SESSION_HOME_REDIRECT) {
+                // Imported already expired: the daemon refreshes it at once by itself.
+                id = upstream.importFresh(account, Duration.ofSeconds(-60));
+                old = null;
+            } else {
+                id = upstream.importFresh(account);
+                old = token(daemon, id).orElseThrow();
+                DaemonProcess.Response forced = daemon.call("POST", "/api/v1/credentials/" + id + "/refresh?force=true", null);
+                assertEquals(200, forced.status(), forced.body());
+                assertEquals("refreshed", forced.json().get("outcome").asText(), forced.body());
+            }
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> upstream.refreshesOf(account) == 1
+                            && token(daemon, id).filter(upstream::isAccessTokenValid).isPresent());
+        } finally {
+            upstream.vinted.cookieOnlyRefresh(false);
+            upstream.vinted.redirectExpiredSessions(false);
+        }
+        String fresh = token(daemon, id).orElseThrow();
+        assertNotEquals(old, fresh);
+        JsonNode after = credential(daemon, id);
+        assertEquals("active", after.get("status").asText(), after.toString());
+        assertEquals(1, upstream.refreshesOf(account), "exactly one refresh went through at the upstream");
+        // The daemon kept the refresh token Set-Cookie carried: the chain goes on.
+        DaemonProcess.Response again = daemon.call("POST", "/api/v1/credentials/" + id + "/refresh?force=true", null);
+        assertEquals("refreshed", again.json().get("outcome").asText(), again.body());
+        assertEquals(2, upstream.refreshesOf(account));
+        assertEquals(reusesBefore, upstream.reuseCount(), "no refresh token was presented twice: the chain is intact");
+        assertEquals(List.of(), upstream.leakedSecrets(), "daemon output holds a secret");
+        assertEquals(204, daemon.call("DELETE", "/api/v1/credentials/" + id, null).status());
+    }
+
     private static void assertRecovery(Imitation upstream, UpstreamFault fault, String id, String account, String old,
                                        int reusesBefore, int attemptsBefore) throws Exception {
         DaemonProcess daemon = upstream.daemon;
@@ -238,11 +309,14 @@ class UpstreamFaultsTest {
             if (fault == UpstreamFault.NEVER_ANSWERS) {
                 floor += UPSTREAM_TIMEOUT.toMillis();
             }
+            if (fault.kind.equals("blocked")) {
+                floor = Math.max(floor, VINTED_BLOCKED_PAUSE.toMillis());
+            }
             long gap = gaps.get(failure - 1);
             assertTrue(gap >= floor - TOLERANCE_MILLIS, "the wait after failure " + failure + " is at least "
                     + floor + " ms" + (fault == UpstreamFault.RATE_LIMITED_429 ? " (Retry-After)" : "") + ": gaps " + gaps);
         }
-        if (fault != UpstreamFault.RATE_LIMITED_429) {
+        if (fault != UpstreamFault.RATE_LIMITED_429 && gaps.size() > 1) {
             assertTrue(gaps.get(gaps.size() - 1) > gaps.get(0), "delays grow: gaps " + gaps);
         }
     }
@@ -469,7 +543,16 @@ class UpstreamFaultsTest {
             Map<String, String> env = daemonSettings();
             env.put("VINTED_BASE_URL", gate.baseUrl().toString());
             env.put("VINTED_MAX_REQUESTS_PER_5_MIN", "1000");
+            env.put("VINTED_BLOCKED_BACKOFF_SECONDS", String.valueOf(VINTED_BLOCKED_PAUSE.toSeconds()));
             daemon = new DaemonProcess(temp.resolve("vinted-state"), env).start();
+        }
+
+        String importFresh(String account, Duration accessLifetime) throws Exception {
+            String id = "vinted:" + account;
+            String session = vinted.newSession(accessLifetime);
+            sessions.put(account, session);
+            importChecked(id, DaemonProcess.JSON.createObjectNode().put("cookie", session).toString());
+            return id;
         }
 
         @Override
@@ -496,6 +579,8 @@ class UpstreamFaultsTest {
                 case MALFORMED -> gate.failNext(n, FaultGate.Play.GARBAGE_SET_COOKIE);
                 case OK_WITHOUT_TOKEN -> vinted.failNext(FakeEndpoint.REFRESH, n, Fault.okWithoutToken());
                 case UNREADABLE_TOKEN -> gate.failNext(n, FaultGate.Play.UNREADABLE_ACCESS_TOKEN_COOKIE);
+                case CHALLENGE_PAGE_200 -> vinted.failNext(FakeEndpoint.REFRESH, n, Fault.challengePage());
+                case CAPTCHA_REDIRECT -> vinted.failNext(FakeEndpoint.REFRESH, n, Fault.captchaRedirect());
                 default -> throw new IllegalArgumentException(fault.name());
             }
         }

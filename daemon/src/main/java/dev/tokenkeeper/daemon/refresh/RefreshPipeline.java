@@ -49,6 +49,7 @@ public final class RefreshPipeline {
     private final String owner;
     private final TokenCache cache;
     private volatile ProviderGate gate = ProviderGate.unlimited();
+    private volatile RefreshIntents intents = RefreshIntents.none();
     private final Map<CredentialId, CompletableFuture<RefreshReport>> inFlight = new ConcurrentHashMap<>();
     private final Map<CredentialId, Integer> failures = new ConcurrentHashMap<>();
     private final List<RefreshListener> listeners = new CopyOnWriteArrayList<>();
@@ -89,6 +90,45 @@ public final class RefreshPipeline {
     /** @param gate limits upstream calls per provider (default: none) */
     public void limitUpstreamCalls(ProviderGate gate) {
         this.gate = gate;
+    }
+
+    /** @param intents where to note refreshes in flight, for recovery after a crash (default: nowhere) */
+    public void recordIntents(RefreshIntents intents) {
+        this.intents = intents;
+    }
+
+    /**
+     * Resumes a refresh that was in flight when the daemon stopped: the previous run's lease is given
+     * back (the note proves it was this daemon's), and the credential is refreshed at once with the
+     * refresh token still committed. The refresh counts as in flight from this call on, so a scheduled
+     * or on-demand refresh of the same credential joins it.
+     *
+     * @param intent   the note of the interrupted refresh
+     * @param executor where to run it
+     * @return its outcome
+     */
+    public CompletableFuture<RefreshReport> resume(RefreshIntents.Intent intent, java.util.concurrent.Executor executor) {
+        CompletableFuture<RefreshReport> mine = new CompletableFuture<>();
+        CompletableFuture<RefreshReport> running = inFlight.putIfAbsent(intent.id(), mine);
+        if (running != null) {
+            return running;
+        }
+        executor.execute(() -> {
+            try {
+                try {
+                    store.releaseLease(intent.id(), intent.owner());
+                } catch (RuntimeException e) {
+                    Logger.warn("could not give back the previous run's lease of {} ({}); it runs out by itself",
+                            intent.id(), e.getMessage());
+                }
+                mine.complete(runOnce(intent.id(), new RefreshTrigger.Recovery()));
+            } catch (RuntimeException | Error e) {
+                mine.completeExceptionally(e);
+            } finally {
+                inFlight.remove(intent.id(), mine);
+            }
+        });
+        return mine;
     }
 
     /** @param listener told about every committed change */
@@ -287,7 +327,20 @@ public final class RefreshPipeline {
      * @return whether this is due for a scheduled refresh now
      */
     public boolean isDue(StoredCredential credential) {
-        return planner.isDue(credential, keepAlive(credential.id()), clock.instant());
+        return isDue(credential, Duration.ZERO);
+    }
+
+    private boolean isDue(StoredCredential credential, Duration advance) {
+        return planner.isDue(credential, keepAlive(credential.id()), timing(credential.id()), clock.instant().plus(advance));
+    }
+
+    /**
+     * @param id a credential
+     * @return what a failed refresh costs at its provider
+     */
+    public dev.tokenkeeper.api.RefreshTiming timing(CredentialId id) {
+        return providers.apply(id.provider()).map(TokenProvider::refreshTiming)
+                .orElse(dev.tokenkeeper.api.RefreshTiming.DEFAULT);
     }
 
     /**
@@ -295,7 +348,7 @@ public final class RefreshPipeline {
      * @return when the schedule should refresh it
      */
     public Instant plan(StoredCredential credential) {
-        return planner.plan(credential, keepAlive(credential.id()));
+        return planner.plan(credential, keepAlive(credential.id()), timing(credential.id()));
     }
 
     private Duration keepAlive(CredentialId id) {
@@ -341,6 +394,7 @@ public final class RefreshPipeline {
             }
             TokenProvider provider = provider(id);
             CrashPoint.reached("before-upstream");
+            intents.begin(id, owner);
             stages.put(id, "waiting for the upstream " + id.provider() + " to answer");
             Instant started = clock.instant();
             RefreshResult result = callThroughGate(provider, secret);
@@ -355,8 +409,15 @@ public final class RefreshPipeline {
             } else if (result instanceof RefreshResult.TransientFailure failure) {
                 report = retryLater(stored, failure, took);
             } else {
-                report = needsHuman(stored, ((RefreshResult.PermanentFailure) result).reason(), took);
+                String reason = ((RefreshResult.PermanentFailure) result).reason();
+                if (trigger instanceof RefreshTrigger.Recovery) {
+                    reason = "the upstream refused the refresh token presented again after a restart (" + reason
+                            + "): tokenkeeper stopped between the upstream's answer and its commit, and the upstream"
+                            + " rotated the token while tokenkeeper was down; import the credential again";
+                }
+                report = needsHuman(stored, reason, took);
             }
+            intents.end(id);
             CrashPoint.reached("after-commit");
             return report;
         } finally {
@@ -380,7 +441,7 @@ public final class RefreshPipeline {
         if (stored.status() == CredentialStatus.REQUIRES_CONFIGURATION) {
             return Optional.of("needs a new import");
         }
-        if (trigger instanceof RefreshTrigger.Retry) {
+        if (trigger instanceof RefreshTrigger.Retry || trigger instanceof RefreshTrigger.Recovery) {
             return Optional.empty();
         }
         if (trigger instanceof RefreshTrigger.Rejected rejected) {
@@ -392,7 +453,8 @@ public final class RefreshPipeline {
         if (trigger instanceof RefreshTrigger.OnDemand onDemand) {
             return Validity.enough(stored, now, onDemand.minValidity()) ? Optional.of("token valid long enough") : Optional.empty();
         }
-        return isDue(stored) ? Optional.empty() : Optional.of("not due yet");
+        Duration advance = trigger instanceof RefreshTrigger.Scheduled scheduled ? scheduled.advance() : Duration.ZERO;
+        return isDue(stored, advance) ? Optional.empty() : Optional.of("not due yet");
     }
 
     private static void pause() {

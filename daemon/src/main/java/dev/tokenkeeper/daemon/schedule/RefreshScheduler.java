@@ -54,6 +54,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private final Clock clock;
     private final DueQueue plan = new DueQueue();
     private final Set<CredentialId> running = ConcurrentHashMap.newKeySet();
+    private final ProviderSpacing spacing = new ProviderSpacing();
+    private final java.util.Map<CredentialId, Duration> advanced = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor workers;
     private volatile Duration interval;
     private volatile boolean active;
@@ -175,6 +177,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     @Override
     public void removed(CredentialId id) {
         plan.remove(id);
+        spacing.forget(id);
+        advanced.remove(id);
     }
 
     /**
@@ -184,10 +188,18 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      */
     public void plan(StoredCredential credential) {
         if (credential.status() == CredentialStatus.REQUIRES_CONFIGURATION) {
-            plan.remove(credential.id());
+            removed(credential.id());
             return;
         }
-        plan.put(credential.id(), pipeline.plan(credential), false);
+        Instant planned = pipeline.plan(credential);
+        Duration apart = pipeline.timing(credential.id()).spacing();
+        Instant at = apart.isZero() ? planned : spacing.place(credential.id(), planned, apart, clock.instant());
+        if (at.isBefore(planned)) {
+            advanced.put(credential.id(), Duration.between(at, planned));
+        } else {
+            advanced.remove(credential.id());
+        }
+        plan.put(credential.id(), at, false);
     }
 
     /**
@@ -217,7 +229,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private void refresh(DueQueue.Due due) {
         try {
             RefreshReport report = pipeline.refresh(due.id(),
-                    due.retry() ? new RefreshTrigger.Retry() : new RefreshTrigger.Scheduled());
+                    due.retry() ? new RefreshTrigger.Retry()
+                            : new RefreshTrigger.Scheduled(advanced.getOrDefault(due.id(), Duration.ZERO)));
             if (report instanceof RefreshReport.Skipped) {
                 // Nothing was committed, so nothing re-planned it.
                 plan(report.credential());

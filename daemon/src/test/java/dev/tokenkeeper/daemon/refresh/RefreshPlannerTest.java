@@ -63,4 +63,43 @@ class RefreshPlannerTest {
         }
         assertFalse(planner.isDue(c, Duration.ofDays(1), T0.plus(Duration.ofMinutes(90))));
     }
+
+    /** Vinted's defaults: a 900 s anti-bot pause, two retries. */
+    private static final dev.tokenkeeper.api.RefreshTiming VINTED = new dev.tokenkeeper.api.RefreshTiming(
+            Duration.ofSeconds(900), 2, Duration.ofSeconds(60));
+
+    @Test
+    void aProviderWithAFailurePauseIsRefreshedEarlyEnoughForTwoPausedRetries() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(1));
+        StoredCredential vinted = credential(Duration.ofHours(2), Optional.of(Duration.ofDays(7)));
+        // Three pauses before expiry: the first attempt, two retries, and a pause of room for the last one.
+        assertEquals(T0.plus(Duration.ofMinutes(75)), planner.dueAt(vinted, Duration.ofDays(1), VINTED));
+        // The default timing keeps the old margin (10%).
+        assertEquals(T0.plus(Duration.ofMinutes(108)), planner.dueAt(vinted, Duration.ofDays(1),
+                dev.tokenkeeper.api.RefreshTiming.DEFAULT));
+        // Never earlier than half the lifetime; the minimum margin still applies.
+        StoredCredential shortLived = credential(Duration.ofMinutes(20), Optional.empty());
+        assertEquals(T0.plus(Duration.ofMinutes(10)), planner.dueAt(shortLived, Duration.ofDays(1), VINTED));
+    }
+
+    @Test
+    void twoBlockedAttemptsInARowAtThePlannedRefreshStillLeaveATokenThatHasNotExpired() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(3));
+        Backoff backoff = new Backoff(POLICY, new Random(3));
+        StoredCredential vinted = credential(Duration.ofHours(2), Optional.of(Duration.ofDays(7)));
+        Instant expiry = vinted.accessExpiresAt().orElseThrow();
+        for (int run = 0; run < 200; run++) {
+            Instant attempt = planner.plan(vinted, Duration.ofDays(1), VINTED);
+            for (int failure = 1; failure <= 2; failure++) {
+                // Blocked: the provider asks for its pause; the daemon's backoff decides the retry.
+                attempt = attempt.plus(backoff.delay(failure, Optional.of(Duration.ofSeconds(900)), attempt,
+                        Optional.of(expiry)));
+            }
+            assertTrue(attempt.isBefore(expiry.minus(Duration.ofMinutes(10))),
+                    "the third attempt comes at " + attempt + ", the token expires at " + expiry);
+        }
+        // Today's margin (10%, 12 minutes) does not fit even one pause.
+        Instant old = planner.dueAt(vinted, Duration.ofDays(1));
+        assertTrue(old.plus(Duration.ofSeconds(900)).isAfter(expiry));
+    }
 }

@@ -52,6 +52,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       authorize endpoint, single use, bound to their redirect URI. Wrong client credentials get
  *       {@code 401 {"error":"invalid_client",...}}. Answers carry {@code created_at} (epoch seconds)
  *       and {@code expires_in} = the {@link #accessLifetime(Duration) access lifetime}.</li>
+ *   <li>{@link #doorkeeper(boolean) Doorkeeper mode} (off: the strict server, whose old refresh token
+ *       is revoked at once): the old refresh token stays valid until the new access token is first
+ *       used at the API; presented again before that, it gets {@code 200} with a second, separate
+ *       pair (the first pair stays alive too), counted as a {@link #graceRefreshCount() grace refresh},
+ *       not a reuse. The first use of the new access token revokes the old refresh token and the old
+ *       access token.</li>
  *   <li>{@code POST /graphql/private} (also with a trailing slash): {@code 200
  *       {"data":{"__typename":"Query"}}} for a current, unexpired access token, {@code 401
  *       {"error":"unauthorized"}} otherwise.</li>
@@ -114,6 +120,7 @@ public final class FakeGazelle implements AutoCloseable {
     private final Map<String, Chain> chains = new TreeMap<>();
     private final Map<String, Chain> chainByRefreshToken = new HashMap<>();
     private final Map<String, Chain> chainByAccessToken = new HashMap<>();
+    private final Map<String, Chain> chainByPreviousRefreshToken = new HashMap<>();
     private final Map<String, PendingCode> codes = new HashMap<>();
     private final Set<String> spentRefreshTokens = new LinkedHashSet<>();
     private final Set<String> revokedRefreshTokens = new LinkedHashSet<>();
@@ -125,6 +132,8 @@ public final class FakeGazelle implements AutoCloseable {
     private final Map<String, Instant> spentAt = new HashMap<>();
     private final List<Instant> reusedTokenSpentTimes = new ArrayList<>();
     private int apiRequestCount;
+    private boolean doorkeeper;
+    private int graceRefreshCount;
 
     private FakeGazelle() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -237,6 +246,27 @@ public final class FakeGazelle implements AutoCloseable {
             rotation = on;
         }
         return this;
+    }
+
+    /**
+     * Doorkeeper with its {@code previous_refresh_token} column (on), or a server that revokes the old
+     * refresh token at once (off, the default). See the class comment.
+     *
+     * @param on whether the old refresh token stays valid until the new access token is used
+     * @return this server
+     */
+    public FakeGazelle doorkeeper(boolean on) {
+        synchronized (lock) {
+            doorkeeper = on;
+        }
+        return this;
+    }
+
+    /** @return refreshes that presented the previous refresh token again inside Doorkeeper's grace */
+    public int graceRefreshCount() {
+        synchronized (lock) {
+            return graceRefreshCount;
+        }
     }
 
     /**
@@ -767,6 +797,7 @@ public final class FakeGazelle implements AutoCloseable {
             respond(exchange, 200, json, "{\"data\":null,\"errors\":[{\"message\":\"Field 'nope' doesn't exist on "
                     + "type 'Query'\",\"locations\":[{\"line\":1,\"column\":3}]}]}");
         } else if (isAccessTokenValid(bearer(exchange.getRequestHeaders().getFirst("Authorization")))) {
+            firstUse(bearer(exchange.getRequestHeaders().getFirst("Authorization")));
             respond(exchange, 200, json, "{\"data\":{\"__typename\":\"Query\"}}");
         } else {
             respond(exchange, 401, json, "{\"error\":\"unauthorized\"}");
@@ -862,6 +893,14 @@ public final class FakeGazelle implements AutoCloseable {
             return Answer.error(400, "invalid_request", "Missing required parameter: refresh_token.");
         }
         Chain chain = chainByRefreshToken.get(refreshToken);
+        boolean grace = false;
+        if (chain == null) {
+            Chain previousOf = chainByPreviousRefreshToken.get(refreshToken);
+            if (doorkeeper && previousOf != null && !previousOf.accessUsed) {
+                chain = previousOf;
+                grace = true;
+            }
+        }
         if (chain == null) {
             if (!revokedRefreshTokens.contains(refreshToken)) {
                 reuseCount++;
@@ -872,17 +911,41 @@ public final class FakeGazelle implements AutoCloseable {
             }
             return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
         }
-        chainByAccessToken.remove(chain.accessToken);
+        if (grace) {
+            // Doorkeeper: a second, separate pair; the first pair (never used) stays alive too.
+            graceRefreshCount++;
+            chain.accessToken = issue();
+            chain.accessIssuedAt = Instant.now();
+            chain.accessLifetime = accessLifetime;
+            chain.accessRevoked = false;
+            chain.accessUsed = false;
+            chainByAccessToken.put(chain.accessToken, chain);
+            chain.refreshToken = issue();
+            chainByRefreshToken.put(chain.refreshToken, chain);
+            chain.refreshes++;
+            return Answer.tokens(chain, true);
+        }
+        if (!doorkeeper) {
+            chainByAccessToken.remove(chain.accessToken);
+        }
         chain.accessToken = issue();
         chain.accessIssuedAt = Instant.now();
         chain.accessLifetime = accessLifetime;
         chain.accessRevoked = false;
+        chain.accessUsed = false;
         chainByAccessToken.put(chain.accessToken, chain);
         boolean rotated = rotation;
         if (rotated) {
             chainByRefreshToken.remove(chain.refreshToken);
             spentRefreshTokens.add(chain.refreshToken);
             spentAt.put(chain.refreshToken, Instant.now());
+            if (doorkeeper) {
+                if (chain.previousRefreshToken != null) {
+                    chainByPreviousRefreshToken.remove(chain.previousRefreshToken);
+                }
+                chain.previousRefreshToken = chain.refreshToken;
+                chainByPreviousRefreshToken.put(chain.refreshToken, chain);
+            }
             chain.refreshToken = issue();
             chainByRefreshToken.put(chain.refreshToken, chain);
         }
@@ -920,6 +983,9 @@ public final class FakeGazelle implements AutoCloseable {
 
     /** Called with the lock held. */
     private void revoke(Chain chain) {
+        if (chain.previousRefreshToken != null) {
+            chainByPreviousRefreshToken.remove(chain.previousRefreshToken);
+        }
         chainByAccessToken.remove(chain.accessToken);
         chainByRefreshToken.remove(chain.refreshToken);
         revokedRefreshTokens.add(chain.refreshToken);
@@ -945,9 +1011,27 @@ public final class FakeGazelle implements AutoCloseable {
     // ---------------------------------------------------------------- plumbing
 
     /** One account's tokens. Guarded by the server's lock. */
+    /** Doorkeeper: the first use of a chain's current access token ends the grace of the previous pair. */
+    private void firstUse(String accessToken) {
+        synchronized (lock) {
+            Chain chain = chainByAccessToken.get(accessToken);
+            if (!doorkeeper || chain == null || !accessToken.equals(chain.accessToken) || chain.accessUsed) {
+                return;
+            }
+            chain.accessUsed = true;
+            if (chain.previousRefreshToken != null) {
+                chainByPreviousRefreshToken.remove(chain.previousRefreshToken);
+                chain.previousRefreshToken = null;
+            }
+            chainByAccessToken.entrySet().removeIf(entry -> entry.getValue() == chain && !entry.getKey().equals(accessToken));
+        }
+    }
+
     private static final class Chain {
         String accessToken;
         String refreshToken;
+        String previousRefreshToken;
+        boolean accessUsed;
         Instant accessIssuedAt;
         Duration accessLifetime;
         boolean accessRevoked;

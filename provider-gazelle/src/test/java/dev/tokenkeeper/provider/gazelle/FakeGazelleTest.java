@@ -120,6 +120,43 @@ class FakeGazelleTest {
     }
 
     @Test
+    void doorkeeperKeepsTheOldRefreshTokenUntilTheNewAccessTokenIsUsed() throws Exception {
+        gazelle.doorkeeper(true);
+        String seeded = gazelle.seedChain("a");
+        String r0 = refreshTokenOf(seeded);
+        String a0 = JSON.readTree(seeded).get("access_token").asText();
+        JsonNode first = JSON.readTree(refresh(r0).body());
+        String a1 = first.get("access_token").asText();
+        String r1 = first.get("refresh_token").asText();
+
+        // The answer was lost: R0 again, before A1 is used, gets a second, separate pair.
+        HttpResponse<String> again = refresh(r0);
+        assertEquals(200, again.statusCode(), again.body());
+        JsonNode second = JSON.readTree(again.body());
+        String a2 = second.get("access_token").asText();
+        assertTrue(!a2.equals(a1) && !second.get("refresh_token").asText().equals(r1));
+        assertEquals(1, gazelle.graceRefreshCount());
+        assertEquals(0, gazelle.reuseCount());
+        assertTrue(gazelle.isAccessTokenValid(a1) && gazelle.isAccessTokenValid(a0), "nothing was used yet");
+
+        // Using the newest access token ends the grace: R0 is now a reuse, the older access tokens die.
+        assertEquals(200, graphql("/graphql/private", "Bearer " + a2).statusCode());
+        assertEquals(400, refresh(r0).statusCode());
+        assertEquals(1, gazelle.reuseCount());
+        assertTrue(!gazelle.isAccessTokenValid(a0) && !gazelle.isAccessTokenValid(a1));
+        assertEquals(200, refresh(second.get("refresh_token").asText()).statusCode());
+    }
+
+    @Test
+    void theStrictServerRevokesTheOldRefreshTokenAtOnce() throws Exception {
+        String r0 = refreshTokenOf(gazelle.seedChain("a"));
+        assertEquals(200, refresh(r0).statusCode());
+        assertEquals(400, refresh(r0).statusCode());
+        assertEquals(1, gazelle.reuseCount());
+        assertEquals(0, gazelle.graceRefreshCount());
+    }
+
+    @Test
     void seedingAgainRevokesTheAccountsOldChain() throws Exception {
         String old = refreshTokenOf(gazelle.seedChain("a"));
         String fresh = refreshTokenOf(gazelle.seedChain("a"));

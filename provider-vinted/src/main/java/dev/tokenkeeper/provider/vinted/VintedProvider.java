@@ -6,6 +6,7 @@ import dev.tokenkeeper.api.InvalidSecretException;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.Presentation;
 import dev.tokenkeeper.api.RefreshResult;
+import dev.tokenkeeper.api.RefreshTiming;
 import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.TokenProvider;
@@ -33,7 +34,8 @@ import java.util.Optional;
  * {@code TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS} (30), {@code VINTED_USER_AGENT} (a desktop Chrome),
  * {@code VINTED_MAX_REQUESTS_PER_5_MIN} (10: all sessions together stay well under the burst that
  * triggers Vinted's anti-bot wall), {@code VINTED_BLOCKED_BACKOFF_SECONDS} (900: how long to leave
- * Vinted alone after an anti-bot 403).
+ * Vinted alone after an anti-bot answer), {@code VINTED_REFRESH_SPACING_SECONDS} (the budget's share
+ * of one refresh: 60 s by default).
  */
 public final class VintedProvider implements TokenProvider {
 
@@ -102,6 +104,17 @@ public final class VintedProvider implements TokenProvider {
         String access = session.get(SessionCookies.ACCESS_TOKEN).orElseThrow(() -> new IllegalStateException(
                 "the vinted session has no access_token_web: refresh it or import fresh cookies"));
         return new Presentation(access, Map.of("Cookie", session.header(), "Authorization", "Bearer " + access));
+    }
+
+    /**
+     * An anti-bot answer pauses Vinted for {@code VINTED_BLOCKED_BACKOFF_SECONDS} (900): the first
+     * attempt must leave room for two such pauses before the access token expires; sessions are
+     * refreshed {@code VINTED_REFRESH_SPACING_SECONDS} apart.
+     */
+    @Override
+    public RefreshTiming refreshTiming() {
+        VintedSettings settings = wiring().settings;
+        return new RefreshTiming(settings.blockedBackoff(), 2, settings.refreshSpacing());
     }
 
     /** One day: the refresh token lives seven days and rotates, so an unused session is still renewed daily. */

@@ -261,6 +261,11 @@ public final class FakeVinted implements AutoCloseable {
     private int refreshCount;
     private int reuseCount;
     private final Map<String, Instant> replacedAt = new HashMap<>();
+    private int blockFirstRefreshTries;
+    private final Map<String, Integer> refreshTries = new HashMap<>();
+    private boolean cookieOnlyRefresh;
+    private boolean redirectExpiredSessions;
+    private Duration nextSessionAccessLifetime;
     private final List<Instant> reusedTokenSpentTimes = new ArrayList<>();
 
     private static final class FaultRule {
@@ -404,6 +409,53 @@ public final class FakeVinted implements AutoCloseable {
      */
     public synchronized void csrfRequired(boolean required) {
         this.csrfRequired = required;
+    }
+
+    /**
+     * The anti-bot wall at the moment of a refresh: the first {@code tries} refresh requests presenting
+     * each (current) refresh token get the 403 DataDome page, the next one goes through. 0 turns it off.
+     *
+     * @param tries how many tries of each refresh token are blocked
+     */
+    public synchronized void blockFirstRefreshTries(int tries) {
+        this.blockFirstRefreshTries = tries;
+    }
+
+    /**
+     * The variant of public clients that refresh with the {@code refresh_token_web} cookie alone: while
+     * on, the home page carries no CSRF token, and the refresh endpoint asks for {@code X-Csrf-Token}
+     * only from a request that carries the browser session cookie (CSRF protects the session).
+     *
+     * @param on true to turn the variant on
+     */
+    public synchronized void cookieOnlyRefresh(boolean on) {
+        this.cookieOnlyRefresh = on;
+    }
+
+    /**
+     * While on, {@code GET /} with an expired (or unknown) {@code access_token_web} cookie is redirected
+     * (302, no page, no CSRF token), as Vinted may do for an expired session.
+     *
+     * @param on true to redirect expired sessions
+     */
+    public synchronized void redirectExpiredSessions(boolean on) {
+        this.redirectExpiredSessions = on;
+    }
+
+    /**
+     * Logs a user in whose access token lives {@code accessLifetime} instead of the configured lifetime
+     * (an already expired one with a zero or negative lifetime); the refresh token is as usual.
+     *
+     * @param accessLifetime the access token's lifetime
+     * @return the {@code Cookie:} header
+     */
+    public synchronized String newSession(Duration accessLifetime) {
+        nextSessionAccessLifetime = accessLifetime;
+        try {
+            return browserCookies(false);
+        } finally {
+            nextSessionAccessLifetime = null;
+        }
     }
 
     /**
@@ -583,9 +635,29 @@ public final class FakeVinted implements AutoCloseable {
         if (fault instanceof Fault.DropConnection) {
             return; // closing an exchange before any header closes the connection
         }
-        Reply reply = fault == null || fault instanceof Fault.LoseResponse || fault instanceof Fault.StaleCsrf
+        boolean servedNormally = fault == null || fault instanceof Fault.LoseResponse || fault instanceof Fault.StaleCsrf
+                || fault instanceof Fault.Created || fault instanceof Fault.TokensInBody;
+        Reply reply = servedNormally
                 ? serve(endpoint, exchange, cookies, fault instanceof Fault.StaleCsrf)
                 : faultReply(fault);
+        if (endpoint == FakeEndpoint.REFRESH && reply.status() == 200 && fault instanceof Fault.Created) {
+            reply = new Reply(201, reply.contentType(), reply.setCookies(), reply.headers(), reply.body());
+        }
+        if (endpoint == FakeEndpoint.REFRESH && reply.status() == 200 && fault instanceof Fault.TokensInBody) {
+            ObjectNode body = JSON.createObjectNode();
+            for (String cookie : reply.setCookies()) {
+                String pair = cookie.substring(0, cookie.indexOf(';'));
+                String name = pair.substring(0, pair.indexOf('='));
+                String value = pair.substring(pair.indexOf('=') + 1);
+                if (name.equals(ACCESS_TOKEN)) {
+                    body.put("access_token", value);
+                } else if (name.equals(REFRESH_TOKEN)) {
+                    body.put("refresh_token", value);
+                }
+            }
+            body.put("token_type", "Bearer");
+            reply = new Reply(200, reply.contentType(), reply.setCookies(), reply.headers(), body.toString());
+        }
         if (fault instanceof Fault.LoseResponse) {
             return;
         }
@@ -620,6 +692,12 @@ public final class FakeVinted implements AutoCloseable {
     }
 
     private Reply home(Map<String, String> cookies, boolean staleCsrf) {
+        String access = cookies.get(ACCESS_TOKEN);
+        if (redirectExpiredSessions && access != null && !isAccessTokenValid(access)) {
+            return new Reply(302, "text/html; charset=utf-8", List.of(),
+                    Map.of("Location", "/member/login?ref_url=%2F"), "");
+        }
+        CsrfPlacement csrfPlacement = cookieOnlyRefresh ? CsrfPlacement.NONE : this.csrfPlacement;
         List<String> setCookies = new ArrayList<>();
         String sessionCookie = cookies.get(SESSION_COOKIE);
         if (sessionCookie == null || !csrfBySessionCookie.containsKey(sessionCookie)) {
@@ -644,7 +722,15 @@ public final class FakeVinted implements AutoCloseable {
     }
 
     private Reply refresh(Map<String, String> cookies, String csrfHeader) {
-        if (csrfRequired) {
+        String tried = cookies.get(REFRESH_TOKEN);
+        if (blockFirstRefreshTries > 0 && tried != null && refreshTokens.containsKey(tried)
+                && tried.equals(sessions.get(refreshTokens.get(tried).sid()).currentRefresh)
+                && refreshTries.merge(tried, 1, Integer::sum) <= blockFirstRefreshTries) {
+            blockedAnswers++;
+            return dataDomePage();
+        }
+        boolean csrfApplies = !cookieOnlyRefresh || cookies.containsKey(SESSION_COOKIE);
+        if (csrfRequired && csrfApplies) {
             String expected = csrfBySessionCookie.get(cookies.getOrDefault(SESSION_COOKIE, ""));
             if (expected == null || !expected.equals(csrfHeader)) {
                 return json(csrfFailureStatus, INVALID_CSRF_BODY);
@@ -728,6 +814,15 @@ public final class FakeVinted implements AutoCloseable {
         }
         if (fault instanceof Fault.InvalidToken) {
             return json(401, INVALID_TOKEN_BODY);
+        }
+        if (fault instanceof Fault.ChallengePage) {
+            Reply page = dataDomePage();
+            return new Reply(200, page.contentType(), page.setCookies(), Map.of(), page.body());
+        }
+        if (fault instanceof Fault.CaptchaRedirect) {
+            return new Reply(302, "text/html; charset=utf-8", List.of(), Map.of("Location",
+                    "https://geo.captcha-delivery.com/captcha/?initialCid=" + randomToken(24) + "&cid=" + randomToken(24)),
+                    "");
         }
         throw new IllegalStateException("no canned reply for " + fault);
     }
@@ -839,7 +934,7 @@ public final class FakeVinted implements AutoCloseable {
         long userId = anonymous ? 0 : 100_000_000L + RANDOM.nextInt(900_000_000);
         AuthSession session = new AuthSession(sid, userId, anonymous);
         sessions.put(sid, session);
-        String access = mint(session, "access", accessLifetime);
+        String access = mint(session, "access", nextSessionAccessLifetime != null ? nextSessionAccessLifetime : accessLifetime);
         session.currentRefresh = mint(session, "refresh", refreshLifetime);
         String sessionCookie = secret(SESSION_COOKIE, randomToken(48));
         csrfBySessionCookie.put(sessionCookie, secret("csrf", randomToken(32)));

@@ -71,6 +71,48 @@ public sealed interface Fault {
     record StaleCsrf() implements Fault {
     }
 
+    /**
+     * 200 with DataDome's HTML challenge page where JSON was expected (anti-bot, not an answer);
+     * nothing happens to the session.
+     */
+    record ChallengePage() implements Fault {
+    }
+
+    /** 302 to {@code geo.captcha-delivery.com} (DataDome's captcha); nothing happens to the session. */
+    record CaptchaRedirect() implements Fault {
+    }
+
+    /** The request is handled normally; a successful refresh is answered 201 instead of 200. */
+    record Created() implements Fault {
+    }
+
+    /**
+     * The request is handled normally; a successful refresh also repeats the new tokens in its JSON
+     * body ({@code access_token}, {@code refresh_token}); {@code Set-Cookie} carries them as always.
+     */
+    record TokensInBody() implements Fault {
+    }
+
+    /** @return {@link ChallengePage} */
+    static Fault challengePage() {
+        return new ChallengePage();
+    }
+
+    /** @return {@link CaptchaRedirect} */
+    static Fault captchaRedirect() {
+        return new CaptchaRedirect();
+    }
+
+    /** @return {@link Created} */
+    static Fault created() {
+        return new Created();
+    }
+
+    /** @return {@link TokensInBody} */
+    static Fault tokensInBody() {
+        return new TokensInBody();
+    }
+
     /** @return {@link ServiceUnavailable} */
     static Fault serviceUnavailable() {
         return new ServiceUnavailable();

@@ -120,6 +120,46 @@ public final class SessionCookies {
         return of(copy);
     }
 
+    /**
+     * The cookies an anonymous browser has too: the anti-bot and visitor cookies, without the tokens,
+     * the logged-in session cookie ({@code _vinted_*_session}) and the user ids. Used to load a page
+     * when the account cookies are expired (an expired session can be redirected away from it).
+     *
+     * @return a copy without the account cookies
+     */
+    public SessionCookies withoutAccountCookies() {
+        Map<String, String> copy = new HashMap<>(cookies);
+        copy.keySet().removeIf(SessionCookies::isAccountCookie);
+        return of(copy);
+    }
+
+    /**
+     * The refresh token with the anti-bot cookies, and nothing that ties the request to the browser
+     * session (so no CSRF token is expected): how some clients refresh when the site's page carries no
+     * CSRF token.
+     *
+     * @return a copy with the refresh token and the non-account cookies only
+     */
+    public SessionCookies refreshTokenAlone() {
+        Map<String, String> copy = new HashMap<>(cookies);
+        copy.keySet().removeIf(name -> isAccountCookie(name) && !name.equals(REFRESH_TOKEN));
+        return of(copy);
+    }
+
+    /**
+     * @param now the current time
+     * @return true when the access token is readable and its expiry has passed
+     */
+    public boolean accessTokenExpired(Instant now) {
+        return get(ACCESS_TOKEN).flatMap(TokenClaims::decode).flatMap(TokenClaims::expiresAt)
+                .map(expiry -> !expiry.isAfter(now)).orElse(false);
+    }
+
+    private static boolean isAccountCookie(String name) {
+        return name.equals(ACCESS_TOKEN) || name.equals(REFRESH_TOKEN) || name.equals("v_uid") || name.equals("v_sid")
+                || (name.startsWith("_vinted_") && name.endsWith("_session"));
+    }
+
     /** @return true when the access token is a JWT whose expiry can be read */
     public boolean hasReadableAccessToken() {
         return get(ACCESS_TOKEN).flatMap(TokenClaims::decode).flatMap(TokenClaims::expiresAt).isPresent();

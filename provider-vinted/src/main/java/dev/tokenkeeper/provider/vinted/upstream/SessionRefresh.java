@@ -64,21 +64,25 @@ public final class SessionRefresh {
             return new RefreshResult.PermanentFailure("the stored vinted session has no refresh_token_web: " + REIMPORT);
         }
         SessionCookies session = start;
+        boolean noCsrfRefusedBefore = false;
         for (int attempt = 1; attempt <= 2; attempt++) {
             Optional<Verdict.Temporary> refused = gate.admit(2);
             if (refused.isPresent()) {
                 return settle(start, session, failure(refused.get()));
             }
             // 1. The home page: CSRF token and fresh anti-bot cookies.
+            // Expired account cookies can get the home page redirected away (no CSRF token on it): load
+            // it as an anonymous visitor then, which still starts a session with a CSRF token.
+            SessionCookies visitor = session.accessTokenExpired(clock.instant()) ? session.withoutAccountCookies() : session;
             UpstreamAnswer home;
             try {
-                home = http.navigate(HOME_PATH, session);
+                home = http.navigate(HOME_PATH, visitor);
             } catch (IOException e) {
                 gate.unused(1);
                 return settle(start, session, noAnswer(GET_HOME, e, false));
             }
             session = session.apply(home.setCookies());
-            Verdict homeVerdict = Verdict.of(home, GET_HOME, blockedBackoff);
+            Verdict homeVerdict = Verdict.of(home, GET_HOME, blockedBackoff, false);
             if (homeVerdict instanceof Verdict.Temporary t && t.kind() != FailureKind.BAD_RESPONSE) {
                 gate.unused(1);
                 gate.observe(t);
@@ -87,9 +91,12 @@ public final class SessionRefresh {
             Optional<String> csrf = homeVerdict instanceof Verdict.Success ? CsrfToken.find(home.body()) : Optional.empty();
 
             // 2. The refresh itself.
+            // Without a CSRF token on the page and after one refusal: the refresh_token_web cookie alone,
+            // which no CSRF protection covers (it protects the browser session).
+            boolean cookieAlone = csrf.isEmpty() && noCsrfRefusedBefore;
             UpstreamAnswer answer;
             try {
-                answer = http.fetch("POST", REFRESH_PATH, REFRESH_REFERER, session,
+                answer = http.fetch("POST", REFRESH_PATH, REFRESH_REFERER, cookieAlone ? session.refreshTokenAlone() : session,
                         csrf.map(token -> Map.of("X-Csrf-Token", token)).orElse(Map.of()));
             } catch (IOException e) {
                 return settle(start, session, noAnswer(POST_REFRESH, e, true));
@@ -122,10 +129,12 @@ public final class SessionRefresh {
             if (attempt == 2) {
                 return settle(start, session, RefreshResult.TransientFailure.of(FailureKind.BAD_RESPONSE,
                         "vinted refused the CSRF token twice on " + POST_REFRESH
-                                + (csrf.isEmpty() ? " (its home page carries no csrf-token)" : "")
+                                + (csrf.isEmpty() ? " (its home page carries no csrf-token; the refresh_token_web cookie"
+                                + " alone was refused too)" : "")
                                 + "; the session is untouched, the next attempt tries again"));
             }
             // CSRF refused: the token was stale or missing; read a fresh one once.
+            noCsrfRefusedBefore = csrf.isEmpty();
         }
         throw new IllegalStateException("unreachable");
     }

@@ -22,13 +22,15 @@ import java.util.OptionalInt;
  * @param retryAfter  the {@code Retry-After} delay, if any
  * @param body        the body as text, at most {@link VintedHttp#BODY_LIMIT} bytes of it
  * @param receivedAt  when the answer arrived
+ * @param location    the {@code Location} of a redirect, or empty
  */
 public record UpstreamAnswer(int status,
                              List<SetCookie> setCookies,
                              String contentType,
                              Optional<Duration> retryAfter,
                              String body,
-                             Instant receivedAt) {
+                             Instant receivedAt,
+                             String location) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -39,6 +41,45 @@ public record UpstreamAnswer(int status,
         Objects.requireNonNull(retryAfter, "retryAfter");
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(receivedAt, "receivedAt");
+        Objects.requireNonNull(location, "location");
+    }
+
+    /**
+     * An answer that is not a redirect.
+     *
+     * @param status      the HTTP status
+     * @param setCookies  the {@code Set-Cookie} headers
+     * @param contentType the {@code Content-Type}
+     * @param retryAfter  the {@code Retry-After} delay
+     * @param body        the body
+     * @param receivedAt  when it arrived
+     */
+    public UpstreamAnswer(int status, List<SetCookie> setCookies, String contentType, Optional<Duration> retryAfter,
+                          String body, Instant receivedAt) {
+        this(status, setCookies, contentType, retryAfter, body, receivedAt, "");
+    }
+
+    /** @return true for a redirect to DataDome's captcha ({@code captcha-delivery.com}): the anti-bot wall */
+    public boolean redirectsToCaptcha() {
+        if (status < 300 || status >= 400 || location.isBlank()) {
+            return false;
+        }
+        try {
+            String host = java.net.URI.create(location.strip()).getHost();
+            return host != null && (host.equalsIgnoreCase("captcha-delivery.com")
+                    || host.toLowerCase(Locale.ROOT).endsWith(".captcha-delivery.com"));
+        } catch (IllegalArgumentException e) {
+            return location.toLowerCase(Locale.ROOT).contains("captcha-delivery.com");
+        }
+    }
+
+    /** @return true when the body is an anti-bot challenge page (DataDome's captcha, Cloudflare's challenge) */
+    public boolean isChallengePage() {
+        if (!isHtml()) {
+            return false;
+        }
+        String lower = body.toLowerCase(Locale.ROOT);
+        return lower.contains("captcha-delivery.com") || lower.contains("cf-chl") || lower.contains("challenge-platform");
     }
 
     /** @return the body as JSON, if it is JSON */

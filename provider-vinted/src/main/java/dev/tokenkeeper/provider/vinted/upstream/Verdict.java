@@ -45,7 +45,7 @@ public sealed interface Verdict {
     }
 
     /**
-     * Classifies an answer.
+     * Classifies an answer to an API call (JSON expected).
      *
      * @param answer         what Vinted answered
      * @param request        the request, for messages, e.g. {@code POST /web/api/auth/refresh}
@@ -53,8 +53,28 @@ public sealed interface Verdict {
      * @return the verdict
      */
     static Verdict of(UpstreamAnswer answer, String request, Duration blockedBackoff) {
+        return of(answer, request, blockedBackoff, true);
+    }
+
+    /**
+     * Classifies an answer. DataDome's wall is not always a 403: it also answers 200 with an HTML
+     * challenge page, or redirects to {@code captcha-delivery.com}; both are "blocked" like the 403.
+     *
+     * @param answer         what Vinted answered
+     * @param request        the request, for messages, e.g. {@code POST /web/api/auth/refresh}
+     * @param blockedBackoff the least time to wait after an anti-bot answer
+     * @param expectsJson    true for API calls: an HTML page in a 2xx is then a challenge, not an answer
+     * @return the verdict
+     */
+    static Verdict of(UpstreamAnswer answer, String request, Duration blockedBackoff, boolean expectsJson) {
         int status = answer.status();
+        if (answer.redirectsToCaptcha()) {
+            return blocked(answer, request, blockedBackoff, "redirect to captcha-delivery.com");
+        }
         if (status >= 200 && status < 300) {
+            if (answer.isChallengePage() || (expectsJson && answer.isHtml())) {
+                return blocked(answer, request, blockedBackoff, "HTML challenge page in a " + status);
+            }
             return new Success();
         }
         // An HTML 403 is the anti-bot wall even if its scripts happen to say "csrf": API refusals are JSON or text.
@@ -67,11 +87,9 @@ public sealed interface Verdict {
         }
         if (status == 403) {
             // DataDome/Cloudflare page or {"code":106}: never expiry, never a reason to touch the session.
-            Duration wait = answer.retryAfter().filter(d -> d.compareTo(blockedBackoff) > 0).orElse(blockedBackoff);
             String what = answer.errorCode().orElse(-1) == 106 ? "access denied, code 106"
                     : answer.isHtml() ? "anti-bot HTML page" : "access denied";
-            return new Temporary(FailureKind.BLOCKED, "vinted answered 403 (" + what + ") to " + request
-                    + ": anti-bot wall, not expiry; leaving vinted alone for " + wait.toSeconds() + " s", Optional.of(wait));
+            return blocked(answer, request, blockedBackoff, what);
         }
         if (status == 429) {
             return new Temporary(FailureKind.RATE_LIMITED, "vinted answered 429 (too many requests) to " + request
@@ -83,5 +101,11 @@ public sealed interface Verdict {
         }
         return new Temporary(FailureKind.BAD_RESPONSE, "vinted answered an unexpected " + status + " to " + request,
                 answer.retryAfter());
+    }
+
+    private static Temporary blocked(UpstreamAnswer answer, String request, Duration blockedBackoff, String what) {
+        Duration wait = answer.retryAfter().filter(d -> d.compareTo(blockedBackoff) > 0).orElse(blockedBackoff);
+        return new Temporary(FailureKind.BLOCKED, "vinted answered " + answer.status() + " (" + what + ") to " + request
+                + ": anti-bot wall, not expiry; leaving vinted alone for " + wait.toSeconds() + " s", Optional.of(wait));
     }
 }

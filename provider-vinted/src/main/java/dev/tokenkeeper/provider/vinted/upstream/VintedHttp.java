@@ -139,7 +139,8 @@ public final class VintedHttp {
                 response.headers().firstValue("content-type").orElse(""),
                 response.headers().firstValue("retry-after").flatMap(value -> RetryAfter.parse(value, now)),
                 new String(response.body(), StandardCharsets.UTF_8),
-                now);
+                now,
+                response.headers().firstValue("location").orElse(""));
     }
 
     /** Collects a body up to a limit, then stops reading. */

@@ -16,15 +16,19 @@ import java.util.Objects;
  * @param userAgent          the browser the requests claim to come from ({@code VINTED_USER_AGENT})
  * @param acceptLanguage     the {@code Accept-Language} a browser on that site would send
  * @param maxRequestsPer5Min the request budget across all sessions ({@code VINTED_MAX_REQUESTS_PER_5_MIN})
- * @param blockedBackoff     how long to leave Vinted alone after an anti-bot 403
+ * @param blockedBackoff     how long to leave Vinted alone after an anti-bot answer
  *                           ({@code VINTED_BLOCKED_BACKOFF_SECONDS})
+ * @param refreshSpacing     the least time between the scheduled refreshes of two sessions
+ *                           ({@code VINTED_REFRESH_SPACING_SECONDS}; by default the time the request
+ *                           budget needs for one refresh's two requests: 60 s with the default budget)
  */
 public record VintedSettings(URI baseUrl,
                              Duration timeout,
                              String userAgent,
                              String acceptLanguage,
                              int maxRequestsPer5Min,
-                             Duration blockedBackoff) {
+                             Duration blockedBackoff,
+                             Duration refreshSpacing) {
 
     /** Setting: the Vinted site. */
     public static final String BASE_URL = "VINTED_BASE_URL";
@@ -36,6 +40,9 @@ public record VintedSettings(URI baseUrl,
     public static final String MAX_REQUESTS_PER_5_MIN = "VINTED_MAX_REQUESTS_PER_5_MIN";
     /** Setting: seconds to leave Vinted alone after an anti-bot 403. */
     public static final String BLOCKED_BACKOFF_SECONDS = "VINTED_BLOCKED_BACKOFF_SECONDS";
+
+    /** Setting: seconds between the scheduled refreshes of two sessions. */
+    public static final String REFRESH_SPACING_SECONDS = "VINTED_REFRESH_SPACING_SECONDS";
 
     /** The default site. */
     public static final String DEFAULT_BASE_URL = "https://www.vinted.fr";
@@ -58,6 +65,7 @@ public record VintedSettings(URI baseUrl,
         Objects.requireNonNull(userAgent, "userAgent");
         Objects.requireNonNull(acceptLanguage, "acceptLanguage");
         Objects.requireNonNull(blockedBackoff, "blockedBackoff");
+        Objects.requireNonNull(refreshSpacing, "refreshSpacing");
         if (maxRequestsPer5Min < 2) {
             // A refresh needs two requests (home page for the CSRF token, then the refresh itself).
             throw new IllegalArgumentException(MAX_REQUESTS_PER_5_MIN + " must be at least 2, got " + maxRequestsPer5Min);
@@ -71,12 +79,16 @@ public record VintedSettings(URI baseUrl,
      */
     public static VintedSettings from(PluginContext context) {
         URI base = baseUrl(context.setting(BASE_URL, DEFAULT_BASE_URL));
+        int budget = (int) Math.min(positive(context, MAX_REQUESTS_PER_5_MIN, 10), Integer.MAX_VALUE);
+        Duration budgetShare = RequestBudget.WINDOW.multipliedBy(2).dividedBy(Math.max(2, budget));
         return new VintedSettings(base,
                 Duration.ofSeconds(positive(context, TIMEOUT_SECONDS, 30)),
                 context.setting(USER_AGENT, DEFAULT_USER_AGENT).strip(),
                 acceptLanguage(base.getHost()),
-                (int) Math.min(positive(context, MAX_REQUESTS_PER_5_MIN, 10), Integer.MAX_VALUE),
-                Duration.ofSeconds(nonNegative(context, BLOCKED_BACKOFF_SECONDS, 900)));
+                budget,
+                Duration.ofSeconds(nonNegative(context, BLOCKED_BACKOFF_SECONDS, 900)),
+                context.setting(REFRESH_SPACING_SECONDS).isPresent()
+                        ? Duration.ofSeconds(nonNegative(context, REFRESH_SPACING_SECONDS, 0)) : budgetShare);
     }
 
     /** @return the site's host, e.g. {@code www.vinted.fr} */
