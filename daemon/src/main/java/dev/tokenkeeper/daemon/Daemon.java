@@ -28,6 +28,8 @@ import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import dev.tokenkeeper.daemon.spool.SpooledStore;
 import dev.tokenkeeper.daemon.legacy.GazelleSettingsRow;
 import dev.tokenkeeper.daemon.metrics.RefreshMetrics;
+import dev.tokenkeeper.daemon.notify.Notifications;
+import dev.tokenkeeper.daemon.sink.FileSink;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.tinylog.Logger;
@@ -53,6 +55,7 @@ public final class Daemon implements AutoCloseable {
     private final ControlApi api;
     private final CredentialService credentials;
     private final RefreshPipeline pipeline;
+    private Notifications notifications;
 
     private Daemon(TokenStore store, RefreshScheduler scheduler, ControlApi api, CredentialService credentials,
                    RefreshPipeline pipeline) {
@@ -122,6 +125,12 @@ public final class Daemon implements AutoCloseable {
                     clock);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             pipeline.addListener(new RefreshMetrics(metrics, store::list, clock));
+            Notifications notifications = Notifications.start(config.settings(), state, metrics, store::list, clock);
+            pipeline.addListener(notifications);
+            FileSink.fromSettings(config.settings(), stored -> openQuietly(pipeline, stored), clock).ifPresent(sink -> {
+                pipeline.addListener(sink);
+                sink.writeAll(store.list());
+            });
             GazelleSettingsRow.fromSettings(config.settings(), stored -> {
                 try {
                     return Optional.of(pipeline.open(stored).secret());
@@ -130,7 +139,7 @@ public final class Daemon implements AutoCloseable {
                 }
             }).ifPresent(pipeline::addListener);
             ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen(),
-                    credentials.keyRotation(config.settings()::get, state));
+                    credentials.keyRotation(config.settings()::get, state), notifications);
             if (!config.listen().isLoopback()) {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());
@@ -138,7 +147,9 @@ public final class Daemon implements AutoCloseable {
             Logger.info("tokenkeeper listening on {}:{}; store {}; {} credentials planned; master key from {}; scheduler {}",
                     config.listen().host(), api.port(), store.id(), scheduler.planned(), key.source(),
                     config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)" : "stopped");
-            return new Daemon(store, scheduler, api, credentials, pipeline);
+            Daemon daemon = new Daemon(store, scheduler, api, credentials, pipeline);
+            daemon.notifications = notifications;
+            return daemon;
         } catch (RuntimeException | org.quartz.SchedulerException e) {
             store.close();
             if (e instanceof RuntimeException runtime) {
@@ -176,6 +187,15 @@ public final class Daemon implements AutoCloseable {
         });
     }
 
+    private static Optional<dev.tokenkeeper.daemon.refresh.LiveCredential> openQuietly(RefreshPipeline pipeline,
+                                                                                      dev.tokenkeeper.api.StoredCredential stored) {
+        try {
+            return Optional.of(pipeline.open(stored));
+        } catch (dev.tokenkeeper.daemon.crypto.UnsealException e) {
+            return Optional.empty();
+        }
+    }
+
     private static String owner() {
         String host;
         try {
@@ -196,6 +216,9 @@ public final class Daemon implements AutoCloseable {
             Logger.warn("a refresh was still running after 30 s; stopping anyway");
         }
         api.close();
+        if (notifications != null) {
+            notifications.close();
+        }
         store.close();
         Logger.info("stopped");
     }
