@@ -110,6 +110,7 @@ public final class FakeGazelle implements AutoCloseable {
     // Everything below is guarded by lock.
     private Duration accessLifetime = DEFAULT_ACCESS_LIFETIME;
     private boolean rotation = true;
+    private Duration refreshLifetime;
     private String authorizeAccount = "default";
     private final Map<String, Chain> chains = new TreeMap<>();
     private final Map<String, Chain> chainByRefreshToken = new HashMap<>();
@@ -240,6 +241,21 @@ public final class FakeGazelle implements AutoCloseable {
     }
 
     /**
+     * Gives refresh tokens issued from now on an end ({@code refresh_token_expires_in} in answers and
+     * in {@link #seedChain}); after it, the refresh token gets {@code invalid_grant}. With rotation
+     * off, the end stays where it was: a chain that refreshing cannot renew.
+     *
+     * @param lifetime how long a new refresh token lasts, or null for no end (the default)
+     * @return this server
+     */
+    public FakeGazelle refreshTokenLifetime(Duration lifetime) {
+        synchronized (lock) {
+            refreshLifetime = lifetime;
+        }
+        return this;
+    }
+
+    /**
      * @param account the chain the authorize endpoint creates codes for (default {@code default})
      * @return this server
      */
@@ -316,6 +332,9 @@ public final class FakeGazelle implements AutoCloseable {
             json.put("refresh_token", chain.refreshToken);
             json.put("expires_in", chain.accessLifetime.toSeconds());
             json.put("created_at", chain.accessIssuedAt.getEpochSecond());
+            if (chain.refreshExpiresAt != null) {
+                json.put("refresh_token_expires_in", chain.refreshExpiresIn());
+            }
             return json.toString();
         }
     }
@@ -847,6 +866,9 @@ public final class FakeGazelle implements AutoCloseable {
             }
             return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
         }
+        if (chain.refreshExpiresAt != null && !Instant.now().isBefore(chain.refreshExpiresAt)) {
+            return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
+        }
         chainByAccessToken.remove(chain.accessToken);
         chain.accessToken = issue();
         chain.accessIssuedAt = Instant.now();
@@ -860,6 +882,7 @@ public final class FakeGazelle implements AutoCloseable {
             spentAt.put(chain.refreshToken, Instant.now());
             chain.refreshToken = issue();
             chainByRefreshToken.put(chain.refreshToken, chain);
+            chain.refreshExpiresAt = refreshLifetime == null ? null : Instant.now().plus(refreshLifetime);
         }
         chain.refreshes++;
         return Answer.tokens(chain, rotated);
@@ -887,6 +910,7 @@ public final class FakeGazelle implements AutoCloseable {
         chain.refreshToken = issue();
         chain.accessIssuedAt = Instant.now();
         chain.accessLifetime = accessLifetime;
+        chain.refreshExpiresAt = refreshLifetime == null ? null : Instant.now().plus(refreshLifetime);
         chains.put(account, chain);
         chainByAccessToken.put(chain.accessToken, chain);
         chainByRefreshToken.put(chain.refreshToken, chain);
@@ -927,6 +951,13 @@ public final class FakeGazelle implements AutoCloseable {
         Duration accessLifetime;
         boolean accessRevoked;
         int refreshes;
+        Instant refreshExpiresAt;
+
+        /** Seconds from {@code created_at} (whole seconds, as sent) to the refresh token's end. */
+        long refreshExpiresIn() {
+            return Math.max(0, Duration.between(Instant.ofEpochSecond(accessIssuedAt.getEpochSecond()), refreshExpiresAt)
+                    .toSeconds());
+        }
 
         Instant accessExpiresAt() {
             return accessRevoked ? Instant.MIN : accessIssuedAt.plus(accessLifetime);
@@ -955,6 +986,9 @@ public final class FakeGazelle implements AutoCloseable {
             }
             body.put("scope", "");
             body.put("created_at", chain.accessIssuedAt.getEpochSecond());
+            if (chain.refreshExpiresAt != null) {
+                body.put("refresh_token_expires_in", chain.refreshExpiresIn());
+            }
             return new Answer(200, body.toString());
         }
     }
