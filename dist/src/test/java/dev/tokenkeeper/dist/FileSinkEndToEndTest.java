@@ -110,6 +110,8 @@ class FileSinkEndToEndTest {
         }
         assertTrue(gazelle.refreshRequestCount() >= refreshesBefore + 6, "only "
                 + (gazelle.refreshRequestCount() - refreshesBefore) + " rotations in 90 s");
+        System.out.println("measured: " + reads.size() + " reads, " + (gazelle.refreshRequestCount() - refreshesBefore)
+                + " rotations, problems " + problems);
         assertEquals(List.of(), problems);
         Set<String> distinct = new HashSet<>();
         reads.forEach(read -> distinct.add(read.token()));

@@ -113,6 +113,8 @@ class NotificationsEndToEndTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.delivered("requires_configuration").size() == 1);
         WebhookReceiver.Request first = receiver.delivered("requires_configuration").get(0);
         assertTrue(Duration.between(revoked, first.at()).compareTo(Duration.ofSeconds(10)) < 0);
+        System.out.println("measured: requires_configuration POST " + Duration.between(revoked, first.at()).toMillis()
+                + " ms after the chain was revoked");
         JsonNode body = first.json();
         assertEquals("gazelle:default", body.path("credential").asText());
         assertEquals("gazelle", body.path("provider").asText());
@@ -136,6 +138,8 @@ class NotificationsEndToEndTest {
         importChain(daemon);
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.delivered("recovered").size() == 1);
         assertNoMoreRequestsFor(Duration.ofSeconds(3), 2);
+        System.out.println("measured: webhook requests " + receiver.requests().stream().map(WebhookReceiver.Request::event).toList()
+                + " for " + gazelle.refreshRequestCount() + " refresh requests at the upstream");
         assertEquals("active", receiver.delivered("recovered").get(0).json().path("status").asText());
     }
 
@@ -166,6 +170,8 @@ class NotificationsEndToEndTest {
         daemon(state, env);
         assertNoMoreRequestsFor(Duration.ofSeconds(4), 4);
         assertEquals(1, receiver.delivered("requires_configuration").size());
+        System.out.println("measured: receiver statuses across two restarts " + receiver.requests().stream()
+                .map(WebhookReceiver.Request::status).toList());
     }
 
     @Test
@@ -185,6 +191,8 @@ class NotificationsEndToEndTest {
         assertTrue(!firstAt.isBefore(end.minusSeconds(31)) && firstAt.isBefore(end.minusSeconds(15)),
                 "first at " + firstAt + ", end " + end);
         assertTrue(!secondAt.isBefore(end.minusSeconds(16)) && secondAt.isBefore(end), "second at " + secondAt + ", end " + end);
+        System.out.println("measured: expiring at end-" + Duration.between(firstAt, end).toMillis() + " ms and end-"
+                + Duration.between(secondAt, end).toMillis() + " ms (thresholds 30000 and 15000 ms)");
         for (WebhookReceiver.Request request : expiring) {
             JsonNode body = request.json();
             assertEquals("gazelle:default", body.path("credential").asText());
@@ -207,7 +215,10 @@ class NotificationsEndToEndTest {
         env.put("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false");
         DaemonProcess daemon = daemon(temp.resolve("state"), env);
 
+        Instant started = Instant.now();
         DaemonProcess.Response test = daemon.cli("notify", "test");
+        System.out.println("measured: notify test took " + Duration.between(started, Instant.now()).toMillis() + " ms:\n"
+                + test.body());
         extraTexts.add(test.body());
         assertEquals(1, test.status(), "one channel fails: " + test.body());
         String[] lines = test.body().trim().split("\n");
@@ -222,7 +233,9 @@ class NotificationsEndToEndTest {
         assertEquals(receiver.delivered("test").get(0).json().path("id").asText(), fromStdin.path("id").asText());
         assertTrue(daemon.output().contains("hook ran for test"), "the command's output is in the log");
 
+        started = Instant.now();
         DaemonProcess.Response doctor = daemon.cli("doctor");
+        System.out.println("measured: doctor took " + Duration.between(started, Instant.now()).toMillis() + " ms");
         extraTexts.add(doctor.body());
         assertTrue(doctor.body().contains("webhook-1 http://127.0.0.1:") && doctor.body().contains("/***"), doctor.body());
         assertFalse(doctor.body().contains("whsecretclosed"), doctor.body());

@@ -152,8 +152,11 @@ public final class WebhookChannel implements Channel {
             return new Delivery.Failed("HTTP " + status + " (check the URL)");
         } catch (HttpTimeoutException e) {
             return new Delivery.Retry("no answer within " + timeout.toSeconds() + " s");
+        } catch (java.net.ConnectException e) {
+            return new Delivery.Retry("cannot connect to " + RedactedUrl.of(uri));
         } catch (IOException e) {
-            return new Delivery.Retry(e.getClass().getSimpleName() + ": " + RedactedUrl.scrub(e.getMessage(), uri));
+            String message = RedactedUrl.scrub(e.getMessage(), uri);
+            return new Delivery.Retry(e.getClass().getSimpleName() + (message.isBlank() ? "" : ": " + message));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Delivery.Retry("interrupted");
