@@ -245,4 +245,25 @@ class NotificationsEndToEndTest {
         assertTrue(metrics.contains("tokenkeeper_notifications_total{channel=\"webhook\",outcome=\"failed\"} 1.0"), metrics);
         assertTrue(metrics.contains("tokenkeeper_notifications_total{channel=\"command\",outcome=\"delivered\"} 1.0"), metrics);
     }
+
+    @Test
+    void transientFailuresLongerThanTheThresholdRaiseFailingOnceThenRecovered() throws Exception {
+        DaemonProcess daemon = daemon(temp.resolve("state"), Map.of("TOKENKEEPER_NOTIFY_FAILING_AFTER_SECONDS", "3"));
+        importChain(daemon);
+        gazelle.tokenFault(FakeGazelle.Fault.serviceUnavailable());
+        Instant failingFrom = Instant.now();
+        daemon.cli("refresh", "gazelle:default", "--force");
+        await().atMost(Duration.ofSeconds(15)).until(() -> receiver.delivered("failing").size() == 1);
+        JsonNode body = receiver.delivered("failing").get(0).json();
+        assertTrue(Duration.between(failingFrom, Instant.parse(body.path("at").asText())).compareTo(Duration.ofSeconds(3)) >= 0,
+                "not before the threshold: " + body);
+        assertEquals("active", body.path("status").asText(), "the token is still valid and served");
+        assertFalse(body.path("accessExpiresAt").asText().isEmpty());
+        // The retries go on failing: still one event.
+        await().atMost(Duration.ofSeconds(30)).until(() -> gazelle.refreshRequestCount() >= 3);
+        assertEquals(1, receiver.requests().size());
+        gazelle.tokenFault(FakeGazelle.Fault.normal());
+        await().atMost(Duration.ofSeconds(20)).until(() -> receiver.delivered("recovered").size() == 1);
+        assertNoMoreRequestsFor(Duration.ofSeconds(3), 2);
+    }
 }

@@ -175,8 +175,12 @@ public final class Notifications implements RefreshListener, AutoCloseable {
         synchronized (this) {
             event = tracker.observe(credential, clock.instant());
             if (event.isEmpty()) {
+                if (tracker.takeDirty()) {
+                    save();
+                }
                 return;
             }
+            tracker.takeDirty();
             channels.forEach(channel -> owed.add(new NotifyStateFile.Owed(channel.name(), event.get())));
             // Persisted before the first attempt: a restart neither raises it again nor forgets it.
             save();

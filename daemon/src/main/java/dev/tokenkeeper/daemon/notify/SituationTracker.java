@@ -51,6 +51,7 @@ public final class SituationTracker {
     private final Thresholds thresholds;
     private final String host;
     private final Map<CredentialId, Memory> memories = new HashMap<>();
+    private boolean dirty;
 
     /**
      * @param thresholds when to speak up
@@ -136,11 +137,21 @@ public final class SituationTracker {
         Memory after = new Memory(raise == null ? before.lastEvent() : raise.wireName(),
                 situation == EventKind.EXPIRING ? newStage : stage, failingSince, chainEnd, lastRefresh, fixedEnd);
         memories.put(credential.id(), after);
+        // Worth persisting: what decides the next event. The refresh times alone change on every refresh.
+        dirty |= !Objects.equals(after.lastEvent(), before.lastEvent()) || after.expiringStage() != before.expiringStage()
+                || (after.failingSince() == null) != (before.failingSince() == null) || after.fixedEnd() != before.fixedEnd();
         if (raise == null) {
             return Optional.empty();
         }
         Instant since = failingSince;
         return Optional.of(event(raise, credential, now, since));
+    }
+
+    /** @return true once after the memory changed in a way worth persisting */
+    public synchronized boolean takeDirty() {
+        boolean was = dirty;
+        dirty = false;
+        return was;
     }
 
     /** @param id a deleted credential, forgotten */
