@@ -34,6 +34,7 @@ class NotificationsEndToEndTest {
     Path temp;
 
     private FakeGazelle gazelle;
+    private dev.tokenkeeper.provider.vinted.FakeVinted vinted;
     private WebhookReceiver receiver;
     private final List<DaemonProcess> daemons = new ArrayList<>();
     private final List<String> extraTexts = new ArrayList<>();
@@ -64,12 +65,20 @@ class NotificationsEndToEndTest {
                     assertFalse(text.contains(secret), "a token or code leaked: " + excerpt(text, secret));
                 }
                 assertFalse(text.contains(gazelle.clientSecret()), "the client secret leaked");
+                if (vinted != null) {
+                    for (String secret : vinted.allIssuedSecrets()) {
+                        assertFalse(text.contains(secret), "a Vinted cookie leaked: " + excerpt(text, secret));
+                    }
+                }
                 assertFalse(text.contains(receiver.secret()), "the webhook URL's secret path leaked: "
                         + excerpt(text, receiver.secret()));
             }
         } finally {
             receiver.close();
             gazelle.close();
+            if (vinted != null) {
+                vinted.close();
+            }
         }
     }
 
@@ -98,7 +107,13 @@ class NotificationsEndToEndTest {
     }
 
     private void assertNoMoreRequestsFor(Duration quiet, int expected) {
-        await().during(quiet).atMost(quiet.plusSeconds(10)).until(() -> receiver.requests().size() == expected);
+        try {
+            await().during(quiet).atMost(quiet.plusSeconds(10)).until(() -> receiver.requests().size() == expected);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("expected " + expected + " webhook requests, got " + receiver.requests().stream()
+                    .map(request -> request.status() + " " + request.json().path("event").asText() + " "
+                            + request.json().path("status").asText() + " " + request.json().path("reason").asText()).toList(), e);
+        }
     }
 
     @Test
@@ -176,7 +191,8 @@ class NotificationsEndToEndTest {
 
     @Test
     void aChainWithAFixedEndRaisesExpiringAtBothThresholds() throws Exception {
-        gazelle.accessLifetime(Duration.ofSeconds(3)).rotateRefreshTokens(false).refreshTokenLifetime(Duration.ofSeconds(45));
+        // Refreshes about 5 s apart: far enough apart to see that the end does not move.
+        gazelle.accessLifetime(Duration.ofSeconds(6)).rotateRefreshTokens(false).refreshTokenLifetime(Duration.ofSeconds(50));
         // 7 days and 1 day, scaled down to 30 s and 15 s.
         DaemonProcess daemon = daemon(temp.resolve("state"), Map.of(
                 "TOKENKEEPER_NOTIFY_EXPIRING_FIRST_SECONDS", "30", "TOKENKEEPER_NOTIFY_EXPIRING_LAST_SECONDS", "15"));
@@ -265,5 +281,34 @@ class NotificationsEndToEndTest {
         gazelle.tokenFault(FakeGazelle.Fault.normal());
         await().atMost(Duration.ofSeconds(20)).until(() -> receiver.delivered("recovered").size() == 1);
         assertNoMoreRequestsFor(Duration.ofSeconds(3), 2);
+    }
+
+    @Test
+    void aRejectedVintedSessionRaisesOneEventAndItsSinkFilesHoldNoCookieInTheirNames() throws Exception {
+        vinted = dev.tokenkeeper.provider.vinted.FakeVinted.builder().accessTokenLifetime(Duration.ofSeconds(120))
+                .refreshTokenLifetime(Duration.ofMinutes(30)).burstLimit(10_000, Duration.ofMinutes(5)).start();
+        Path sink = temp.resolve("sink");
+        DaemonProcess daemon = daemon(temp.resolve("state"), Map.of("VINTED_BASE_URL", vinted.baseUrl(),
+                "VINTED_MAX_REQUESTS_PER_5_MIN", "1000", "TOKENKEEPER_SINK_DIR", sink.toString()));
+        String session = vinted.newSession();
+        assertEquals(0, daemon.cli("import", "vinted", "--account", "admin", "--cookie", session).status());
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(sink.resolve("vinted/admin.json")));
+        String json = Files.readString(sink.resolve("vinted/admin.json"));
+        assertTrue(DaemonProcess.JSON.readTree(json).path("headers").path("Cookie").asText().contains("access_token_web="),
+                "the sink's JSON gives consumers the Cookie header to send");
+        vinted.revoke(session);
+        daemon.cli("refresh", "vinted:admin", "--force");
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.delivered("requires_configuration").size() == 1);
+        JsonNode body = receiver.delivered("requires_configuration").get(0).json();
+        assertEquals("vinted:admin", body.path("credential").asText());
+        assertTrue(body.path("command").asText().startsWith("tokenkeeper import vinted --account admin --cookie-file"), body.toString());
+        daemon.cli("refresh", "vinted:admin", "--force");
+        assertNoMoreRequestsFor(Duration.ofSeconds(3), 1);
+        try (Stream<Path> files = Files.walk(sink)) {
+            List<String> names = files.map(path -> sink.relativize(path).toString()).toList();
+            extraTexts.add(String.join("\n", names));
+            assertEquals(List.of("", "vinted", "vinted/admin.json", "vinted/admin.token"),
+                    names.stream().sorted().toList());
+        }
     }
 }

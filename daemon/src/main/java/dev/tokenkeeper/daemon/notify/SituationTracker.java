@@ -86,8 +86,11 @@ public final class SituationTracker {
             } else {
                 Duration moved = Duration.between(chainEnd, end);
                 Duration elapsed = Duration.between(before.lastRefreshAt(), lastRefresh);
-                Duration renewal = elapsed.dividedBy(2).compareTo(SAME_END) > 0 ? elapsed.dividedBy(2) : SAME_END;
-                fixedEnd = moved.compareTo(renewal) <= 0;
+                // A renewing chain moves its end by about the time between the refreshes; two refreshes
+                // too close together to tell that from rounding say nothing new.
+                if (elapsed.dividedBy(2).compareTo(SAME_END) > 0) {
+                    fixedEnd = moved.compareTo(elapsed.dividedBy(2)) <= 0;
+                }
                 if (moved.abs().compareTo(SAME_END) > 0) {
                     stage = 0;
                 }

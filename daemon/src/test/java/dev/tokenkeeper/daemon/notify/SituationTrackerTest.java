@@ -127,6 +127,18 @@ class SituationTrackerTest {
     }
 
     @Test
+    void twoRefreshesMomentsApartDoNotMakeARotatingChainLookFixed() {
+        Instant end = T0.plus(Duration.ofMinutes(30));
+        assertTrue(tracker.observe(credential(CredentialStatus.ACTIVE, Optional.empty(), T0, Optional.of(end)), T0).isEmpty());
+        Instant soon = T0.plusMillis(700);
+        assertTrue(tracker.observe(credential(CredentialStatus.ACTIVE, Optional.empty(), soon,
+                Optional.of(end.plusMillis(700))), soon).isEmpty());
+        Instant later = T0.plus(Duration.ofMinutes(10));
+        assertTrue(tracker.observe(credential(CredentialStatus.ACTIVE, Optional.empty(), later,
+                Optional.of(later.plus(Duration.ofMinutes(30)))), later).isEmpty());
+    }
+
+    @Test
     void memoryCarriesOverARestart() {
         StoredCredential broken = credential(CredentialStatus.REQUIRES_CONFIGURATION, Optional.of("invalid_grant"), T0,
                 Optional.empty());
