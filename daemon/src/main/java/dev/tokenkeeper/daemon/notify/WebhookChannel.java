@@ -23,6 +23,8 @@ import java.util.Locale;
  *       {@code topic} (the URL's path), {@code message}, {@code title}, {@code tags} and
  *       {@code priority}.</li>
  * </ul>
+ * A user and password in the URL ({@code https://user:pass@host/...}, or {@code https://:tk_token@host/topic}
+ * for an ntfy access token) are sent as HTTP Basic authentication, not in the URL.
  */
 public final class WebhookChannel implements Channel {
 
@@ -41,6 +43,7 @@ public final class WebhookChannel implements Channel {
     private final Format format;
     private final Duration timeout;
     private final HttpClient http;
+    private final java.util.Optional<String> authorization;
 
     /**
      * @param name    a stable name, e.g. {@code webhook-1}
@@ -62,6 +65,12 @@ public final class WebhookChannel implements Channel {
         if (!scheme.equals("http") && !scheme.equals("https") || parsed.getHost() == null) {
             throw new IllegalArgumentException("TOKENKEEPER_NOTIFY_URL entry " + name
                     + " must be an http:// or https:// URL with a host");
+        }
+        this.authorization = java.util.Optional.ofNullable(parsed.getUserInfo()).map(userInfo -> "Basic "
+                + java.util.Base64.getEncoder().encodeToString(userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        if (parsed.getRawUserInfo() != null) {
+            // Only then rebuilt: everything else of the URL is sent exactly as written.
+            parsed = URI.create(parsed.toString().replaceFirst("//" + java.util.regex.Pattern.quote(parsed.getRawUserInfo()) + "@", "//"));
         }
         this.uri = parsed;
         String host = parsed.getHost().toLowerCase(Locale.ROOT);
@@ -134,12 +143,13 @@ public final class WebhookChannel implements Channel {
 
     @Override
     public Delivery deliver(Notification notification) {
-        HttpRequest request = HttpRequest.newBuilder(target())
+        HttpRequest.Builder builder = HttpRequest.newBuilder(target())
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .header("User-Agent", "tokenkeeper")
-                .POST(HttpRequest.BodyPublishers.ofString(body(notification)))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofString(body(notification)));
+        authorization.ifPresent(value -> builder.header("Authorization", value));
+        HttpRequest request = builder.build();
         try {
             HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
             int status = response.statusCode();

@@ -26,7 +26,7 @@ class WebhookChannelTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A request as the receiver saw it. */
-    record Received(String path, String contentType, JsonNode body) {
+    record Received(String path, String contentType, JsonNode body, String authorization) {
     }
 
     private Javalin server;
@@ -39,7 +39,8 @@ class WebhookChannelTest {
         server = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.routes.post("/*", ctx -> {
-                received.add(new Received(ctx.path(), ctx.header("Content-Type"), JSON.readTree(ctx.body())));
+                received.add(new Received(ctx.path(), ctx.header("Content-Type"), JSON.readTree(ctx.body()),
+                        ctx.header("Authorization")));
                 ctx.status(status.get());
             });
         }).start("127.0.0.1", 0);
@@ -104,6 +105,17 @@ class WebhookChannelTest {
         assertTrue(priority >= 1 && priority <= 5);
         assertEquals(WebhookChannel.Format.NTFY,
                 new WebhookChannel("webhook-2", "https://ntfy.sh/mytopic", Duration.ofSeconds(1)).format());
+    }
+
+    @Test
+    void credentialsInTheUrlGoAsBasicAuthenticationAndAreNeverShown() {
+        WebhookChannel ntfy = new WebhookChannel("webhook-1", "ntfy+" + base.replace("://", "://:tk_SECRETACCESS@") + "/alerts",
+                Duration.ofSeconds(5));
+        assertInstanceOf(Delivery.Delivered.class, ntfy.deliver(event()));
+        assertEquals("Basic " + java.util.Base64.getEncoder().encodeToString(":tk_SECRETACCESS".getBytes()),
+                received.get(0).authorization());
+        assertEquals("/", received.get(0).path());
+        assertFalse(ntfy.describe().contains("SECRET"), ntfy.describe());
     }
 
     @Test
