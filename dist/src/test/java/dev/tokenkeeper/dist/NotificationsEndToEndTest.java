@@ -294,6 +294,10 @@ class NotificationsEndToEndTest {
         assertEquals(0, daemon.cli("import", "vinted", "--account", "admin", "--cookie", session).status());
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(sink.resolve("vinted/admin.json")));
         String json = Files.readString(sink.resolve("vinted/admin.json"));
+        for (String name : List.of("vinted/admin.json", "vinted/admin.token")) {
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(sink.resolve(name))), "without TOKENKEEPER_SINK_GROUP: " + name);
+        }
         assertTrue(DaemonProcess.JSON.readTree(json).path("headers").path("Cookie").asText().contains("access_token_web="),
                 "the sink's JSON gives consumers the Cookie header to send");
         vinted.revoke(session);
