@@ -130,6 +130,8 @@ public final class Daemon implements AutoCloseable {
             FileSink.fromSettings(config.settings(), stored -> openQuietly(pipeline, stored), clock).ifPresent(sink -> {
                 pipeline.addListener(sink);
                 sink.writeAll(store.list());
+                sink.syncEvery(store::list, Duration.ofMillis(Math.round(
+                        config.settings().number("TOKENKEEPER_SINK_SYNC_SECONDS", null, 60, 0.1, 86_400) * 1000)));
             });
             GazelleSettingsRow.fromSettings(config.settings(), stored -> {
                 try {

@@ -45,6 +45,8 @@ public final class FileSink implements RefreshListener {
     private final Set<PosixFilePermission> fileMode;
     private final Set<PosixFilePermission> folderMode;
     private final Map<CredentialId, StoredCredential> written = new HashMap<>();
+    /** When each credential was deleted: a list read before the delete must not bring its files back. */
+    private final Map<CredentialId, Instant> deleted = new HashMap<>();
 
     /**
      * @param directory the sink folder
@@ -111,10 +113,47 @@ public final class FileSink implements RefreshListener {
         credentials.forEach(credential -> changed(credential, Optional.empty()));
     }
 
+    /**
+     * Catches up, every {@code every}, with what this daemon was not told about: refreshes and
+     * deletes committed by another daemon sharing the store. A daemon thread; it ends with the process.
+     *
+     * @param credentials reads every stored credential
+     * @param every       how often ({@code TOKENKEEPER_SINK_SYNC_SECONDS}, 60 s)
+     */
+    public void syncEvery(java.util.function.Supplier<List<StoredCredential>> credentials, java.time.Duration every) {
+        java.util.concurrent.ScheduledExecutorService sync = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "file-sink-sync");
+            thread.setDaemon(true);
+            return thread;
+        });
+        sync.scheduleWithFixedDelay(() -> {
+            try {
+                List<StoredCredential> all = credentials.get();
+                writeAll(all);
+                java.util.Set<CredentialId> present = new java.util.HashSet<>();
+                all.forEach(credential -> present.add(credential.id()));
+                List<CredentialId> gone;
+                synchronized (this) {
+                    gone = written.keySet().stream().filter(id -> !present.contains(id)).toList();
+                }
+                gone.forEach(this::removed);
+            } catch (RuntimeException e) {
+                Logger.warn("file sink: sync skipped ({})", e.getClass().getSimpleName());
+            }
+        }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     @Override
     public synchronized void changed(StoredCredential credential, Optional<Instant> nextAttempt) {
         if (credential.status() != CredentialStatus.ACTIVE) {
             return;
+        }
+        Instant deletedAt = deleted.get(credential.id());
+        if (deletedAt != null) {
+            if (!credential.updatedAt().isAfter(deletedAt)) {
+                return;
+            }
+            deleted.remove(credential.id());
         }
         StoredCredential last = written.get(credential.id());
         if (last != null && (last.version() > credential.version()
@@ -141,6 +180,7 @@ public final class FileSink implements RefreshListener {
     @Override
     public synchronized void removed(CredentialId id) {
         written.remove(id);
+        deleted.put(id, clock.instant());
         Path folder = directory.resolve(id.provider());
         try {
             boolean token = AtomicFile.delete(folder.resolve(id.account() + ".token"));

@@ -29,7 +29,10 @@ class FileSinkTest {
     Path folder;
 
     private static StoredCredential stored(long version, CredentialStatus status, byte secret) {
-        Instant now = Instant.parse("2026-03-01T00:00:00Z");
+        return stored(version, status, secret, Instant.parse("2026-03-01T00:00:00Z"));
+    }
+
+    private static StoredCredential stored(long version, CredentialStatus status, byte secret, Instant now) {
         return new StoredCredential(new CredentialId("gazelle", "shop"), status, SealedSecret.of(new byte[] {secret}), now,
                 Optional.of(now.plusSeconds(3600)), Optional.empty(), version, Optional.of(now), Optional.empty(), now);
     }
@@ -66,5 +69,34 @@ class FileSinkTest {
         assertFalse(Files.exists(token));
         assertFalse(Files.exists(json));
         assertTrue(Files.isDirectory(sinkDir.resolve("gazelle")));
+    }
+
+    @Test
+    void catchesUpWithAnotherDaemonsRefreshesAndDeletesButNeverResurrectsADeletedCredential() throws Exception {
+        Path sinkDir = folder.resolve("sink");
+        FileSink sink = new FileSink(sinkDir, Optional.empty(), stored -> Optional.of(new LiveCredential(stored,
+                new SecretMaterial(Map.of("access_token", "tok-" + stored.version())),
+                new Presentation("tok-" + stored.version(), Map.of()))), Clock.systemUTC());
+        Path token = sinkDir.resolve("gazelle/shop.token");
+        Instant before = Instant.now().minusSeconds(60);
+        java.util.concurrent.atomic.AtomicReference<java.util.List<StoredCredential>> store =
+                new java.util.concurrent.atomic.AtomicReference<>(java.util.List.of(stored(1, CredentialStatus.ACTIVE, (byte) 1, before)));
+        sink.writeAll(store.get());
+        assertEquals("tok-1", Files.readString(token));
+        sink.syncEvery(store::get, java.time.Duration.ofMillis(100));
+        // Another daemon refreshed: the sync writes it.
+        store.set(java.util.List.of(stored(2, CredentialStatus.ACTIVE, (byte) 2, before)));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> Files.exists(token) && Files.readString(token).equals("tok-2"));
+        // This daemon deleted it; a list read before the delete does not bring the files back.
+        sink.removed(new CredentialId("gazelle", "shop"));
+        assertFalse(Files.exists(token));
+        sink.changed(stored(2, CredentialStatus.ACTIVE, (byte) 2, before), Optional.empty());
+        assertFalse(Files.exists(token));
+        // Re-imported later: written again; then deleted by another daemon: removed by the sync.
+        sink.changed(stored(3, CredentialStatus.ACTIVE, (byte) 3, Instant.now().plusSeconds(1)), Optional.empty());
+        assertEquals("tok-3", Files.readString(token));
+        store.set(java.util.List.of());
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !Files.exists(token));
     }
 }
