@@ -34,4 +34,5 @@ module dev.tokenkeeper.daemon {
     opens dev.tokenkeeper.daemon.http to com.fasterxml.jackson.databind;
     opens dev.tokenkeeper.daemon.schedule to com.fasterxml.jackson.databind;
     opens dev.tokenkeeper.daemon.crypto to com.fasterxml.jackson.databind;
+    opens dev.tokenkeeper.daemon.notify to com.fasterxml.jackson.databind;
 }

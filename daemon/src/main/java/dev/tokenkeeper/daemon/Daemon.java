@@ -29,6 +29,8 @@ import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import dev.tokenkeeper.daemon.spool.SpooledStore;
 import dev.tokenkeeper.daemon.legacy.GazelleSettingsRow;
 import dev.tokenkeeper.daemon.metrics.RefreshMetrics;
+import dev.tokenkeeper.daemon.notify.Notifications;
+import dev.tokenkeeper.daemon.sink.FileSink;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.tinylog.Logger;
@@ -55,6 +57,7 @@ public final class Daemon implements AutoCloseable {
     private final CredentialService credentials;
     private final RefreshPipeline pipeline;
     private final Path state;
+    private Notifications notifications;
 
     private Daemon(TokenStore store, RefreshScheduler scheduler, ControlApi api, CredentialService credentials,
                    RefreshPipeline pipeline, Path state) {
@@ -133,6 +136,14 @@ public final class Daemon implements AutoCloseable {
             RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
             refreshMetrics.startAtZero(plugins.providers().keySet());
             pipeline.addListener(refreshMetrics);
+            Notifications notifications = Notifications.start(config.settings(), state, metrics, store::list, clock);
+            pipeline.addListener(notifications);
+            FileSink.fromSettings(config.settings(), stored -> openQuietly(pipeline, stored), clock).ifPresent(sink -> {
+                pipeline.addListener(sink);
+                sink.writeAll(store.list());
+                sink.syncEvery(store::list, Duration.ofMillis(Math.round(
+                        config.settings().number("TOKENKEEPER_SINK_SYNC_SECONDS", null, 60, 0.1, 86_400) * 1000)));
+            });
             boolean rowInStore = dev.tokenkeeper.daemon.legacy.SettingsRowInStore.install(config.settings(), store, stored -> {
                 try {
                     return Optional.of(sealer.open(stored.id(), stored.secret()));
@@ -148,7 +159,7 @@ public final class Daemon implements AutoCloseable {
                 }
             }).ifPresent(pipeline::addListener);
             ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen(),
-                    credentials.keyRotation(config.settings()::get, state));
+                    credentials.keyRotation(config.settings()::get, state), notifications);
             if (!config.listen().isLoopback()) {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());
@@ -157,7 +168,9 @@ public final class Daemon implements AutoCloseable {
             Logger.info("tokenkeeper listening on {}:{}; store {}; {} credentials planned; master key from {}; scheduler {}",
                     config.listen().host(), api.port(), store.id(), scheduler.planned(), key.source(),
                     config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)" : "stopped");
-            return new Daemon(store, scheduler, api, credentials, pipeline, state);
+            Daemon daemon = new Daemon(store, scheduler, api, credentials, pipeline, state);
+            daemon.notifications = notifications;
+            return daemon;
         } catch (RuntimeException | org.quartz.SchedulerException e) {
             store.close();
             if (e instanceof RuntimeException runtime) {
@@ -195,6 +208,15 @@ public final class Daemon implements AutoCloseable {
         });
     }
 
+    private static Optional<dev.tokenkeeper.daemon.refresh.LiveCredential> openQuietly(RefreshPipeline pipeline,
+                                                                                      dev.tokenkeeper.api.StoredCredential stored) {
+        try {
+            return Optional.of(pipeline.open(stored));
+        } catch (dev.tokenkeeper.daemon.crypto.UnsealException e) {
+            return Optional.empty();
+        }
+    }
+
     private static String owner() {
         String host;
         try {
@@ -215,6 +237,9 @@ public final class Daemon implements AutoCloseable {
             Logger.warn("a refresh was still running after 30 s; stopping anyway");
         }
         api.close();
+        if (notifications != null) {
+            notifications.close();
+        }
         dev.tokenkeeper.daemon.http.BoundAddress.remove(state);
         store.close();
         Logger.info("stopped");

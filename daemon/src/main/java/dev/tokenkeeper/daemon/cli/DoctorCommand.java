@@ -98,8 +98,34 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         Plugins plugins = checkPlugins(config);
         List<StoredCredential> credentials = stateExists ? checkStore(config, plugins, key) : List.of();
         checkUpstreams(config, credentials);
+        checkNotifications(settings);
         checkDaemon(config);
         return failed ? FAILED : 0;
+    }
+
+    private void checkNotifications(Settings settings) {
+        try {
+            List<String> channels = dev.tokenkeeper.daemon.notify.Notifications
+                    .channels(dev.tokenkeeper.daemon.notify.NotifySettings.from(settings)).stream()
+                    .map(dev.tokenkeeper.daemon.notify.Channel::describe).toList();
+            if (channels.isEmpty()) {
+                ok("notifications", "none configured (TOKENKEEPER_NOTIFY_URL, TOKENKEEPER_NOTIFY_COMMAND)");
+            } else {
+                channels.forEach(channel -> ok("notifications", channel + " (try it: tokenkeeper notify test)"));
+            }
+        } catch (ConfigurationException e) {
+            fail("notifications", e.getMessage());
+        }
+        settings.get("TOKENKEEPER_SINK_DIR").ifPresent(dir -> {
+            Path sink = Path.of(dir);
+            if (Files.isDirectory(sink) && !Files.isWritable(sink)) {
+                fail("file sink", sink + " is not writable by this user: fix its owner");
+            } else {
+                ok("file sink", sink + (Files.isDirectory(sink) ? "" : " (created at the daemon's start)")
+                        + settings.get("TOKENKEEPER_SINK_GROUP").map(group -> ", group " + group + " (files 0640)")
+                        .orElse(" (files 0600)"));
+            }
+        });
     }
 
     private int printSql(Settings settings) {

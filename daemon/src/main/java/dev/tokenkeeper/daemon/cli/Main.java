@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         description = "Keeps third-party API credentials fresh.",
         subcommands = {RunCommand.class, StatusCommand.class, ImportCommand.class, RefreshCommand.class,
                 TokenCommand.class, SchedulerCommand.class, ProvidersCommand.class, ReportCommand.class,
-                DoctorCommand.class, RekeyCommand.class, AuthorizeCommand.class, CommandLine.HelpCommand.class})
+                DoctorCommand.class, RekeyCommand.class, AuthorizeCommand.class, NotifyCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code when the daemon is not running. */

@@ -2,6 +2,7 @@ package dev.tokenkeeper.daemon.http;
 
 import dev.tokenkeeper.api.InvalidSecretException;
 import dev.tokenkeeper.daemon.config.ListenAddress;
+import dev.tokenkeeper.daemon.notify.Notifications;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.CredentialNotFoundException;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
@@ -38,6 +39,7 @@ public final class ControlApi implements AutoCloseable {
     private final AdminToken adminToken;
     private final PrometheusMeterRegistry metrics;
     private final KeyRotation keyRotation;
+    private final Notifications notifications;
     private final Javalin app;
 
     /**
@@ -64,6 +66,23 @@ public final class ControlApi implements AutoCloseable {
      */
     public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
                       PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation) {
+        this(credentials, scheduler, plugins, adminToken, metrics, listen, keyRotation, null);
+    }
+
+    /**
+     * @param credentials   the credential operations
+     * @param scheduler     the refresh scheduler
+     * @param plugins       providers and stores found
+     * @param adminToken    the bearer token
+     * @param metrics       the metrics registry
+     * @param listen        where to listen
+     * @param keyRotation   what {@code POST /api/v1/rekey} runs; null answers that route with 503
+     * @param notifications what {@code /api/v1/notify/*} use; null answers those routes with 503
+     */
+    public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
+                      PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation,
+                      Notifications notifications) {
+        this.notifications = notifications;
         this.keyRotation = keyRotation;
         this.credentials = credentials;
         this.scheduler = scheduler;
@@ -93,7 +112,8 @@ public final class ControlApi implements AutoCloseable {
         routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
 
         for (RouteGroup group : List.of(new SchedulerRoutes(scheduler), new ProviderRoutes(plugins), credentialRoutes,
-                new VintedRoutes(credentials, credentialRoutes), new ReportRoutes(credentials), new KeyRoutes(keyRotation))) {
+                new VintedRoutes(credentials, credentialRoutes), new ReportRoutes(credentials), new KeyRoutes(keyRotation),
+                new NotifyRoutes(notifications))) {
             group.register(routes);
         }
 

@@ -116,6 +116,7 @@ public final class FakeGazelle implements AutoCloseable {
     // Everything below is guarded by lock.
     private Duration accessLifetime = DEFAULT_ACCESS_LIFETIME;
     private boolean rotation = true;
+    private Duration refreshLifetime;
     private String authorizeAccount = "default";
     private final Map<String, Chain> chains = new TreeMap<>();
     private final Map<String, Chain> chainByRefreshToken = new HashMap<>();
@@ -262,6 +263,21 @@ public final class FakeGazelle implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Gives refresh tokens issued from now on an end ({@code refresh_token_expires_in} in answers and
+     * in {@link #seedChain}); after it, the refresh token gets {@code invalid_grant}. With rotation
+     * off, the end stays where it was: a chain that refreshing cannot renew.
+     *
+     * @param lifetime how long a new refresh token lasts, or null for no end (the default)
+     * @return this server
+     */
+    public FakeGazelle refreshTokenLifetime(Duration lifetime) {
+        synchronized (lock) {
+            refreshLifetime = lifetime;
+        }
+        return this;
+    }
+
     /** @return refreshes that presented the previous refresh token again inside Doorkeeper's grace */
     public int graceRefreshCount() {
         synchronized (lock) {
@@ -346,6 +362,9 @@ public final class FakeGazelle implements AutoCloseable {
             json.put("refresh_token", chain.refreshToken);
             json.put("expires_in", chain.accessLifetime.toSeconds());
             json.put("created_at", chain.accessIssuedAt.getEpochSecond());
+            if (chain.refreshExpiresAt != null) {
+                json.put("refresh_token_expires_in", chain.refreshExpiresIn());
+            }
             return json.toString();
         }
     }
@@ -911,6 +930,9 @@ public final class FakeGazelle implements AutoCloseable {
             }
             return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
         }
+        if (chain.refreshExpiresAt != null && !Instant.now().isBefore(chain.refreshExpiresAt)) {
+            return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
+        }
         if (grace) {
             // Doorkeeper: a second, separate pair; the first pair (never used) stays alive too.
             graceRefreshCount++;
@@ -948,6 +970,7 @@ public final class FakeGazelle implements AutoCloseable {
             }
             chain.refreshToken = issue();
             chainByRefreshToken.put(chain.refreshToken, chain);
+            chain.refreshExpiresAt = refreshLifetime == null ? null : Instant.now().plus(refreshLifetime);
         }
         chain.refreshes++;
         return Answer.tokens(chain, rotated);
@@ -975,6 +998,7 @@ public final class FakeGazelle implements AutoCloseable {
         chain.refreshToken = issue();
         chain.accessIssuedAt = Instant.now();
         chain.accessLifetime = accessLifetime;
+        chain.refreshExpiresAt = refreshLifetime == null ? null : Instant.now().plus(refreshLifetime);
         chains.put(account, chain);
         chainByAccessToken.put(chain.accessToken, chain);
         chainByRefreshToken.put(chain.refreshToken, chain);
@@ -1036,6 +1060,13 @@ public final class FakeGazelle implements AutoCloseable {
         Duration accessLifetime;
         boolean accessRevoked;
         int refreshes;
+        Instant refreshExpiresAt;
+
+        /** Seconds from {@code created_at} (whole seconds, as sent) to the refresh token's end. */
+        long refreshExpiresIn() {
+            return Math.max(0, Duration.between(Instant.ofEpochSecond(accessIssuedAt.getEpochSecond()), refreshExpiresAt)
+                    .toSeconds());
+        }
 
         Instant accessExpiresAt() {
             return accessRevoked ? Instant.MIN : accessIssuedAt.plus(accessLifetime);
@@ -1064,6 +1095,9 @@ public final class FakeGazelle implements AutoCloseable {
             }
             body.put("scope", "");
             body.put("created_at", chain.accessIssuedAt.getEpochSecond());
+            if (chain.refreshExpiresAt != null) {
+                body.put("refresh_token_expires_in", chain.refreshExpiresIn());
+            }
             return new Answer(200, body.toString());
         }
     }

@@ -245,6 +245,24 @@ class FakeGazelleTest {
         assertTrue(gazelle.tokenRequests().isEmpty());
     }
 
+    @Test
+    void aNonRotatingRefreshTokenWithALifetimeKeepsItsEndAndThenIsRefused() throws Exception {
+        gazelle.rotateRefreshTokens(false).refreshTokenLifetime(java.time.Duration.ofSeconds(3));
+        String seeded = gazelle.seedChain("default");
+        JsonNode seed = JSON.readTree(seeded);
+        long end = seed.get("created_at").asLong() + seed.get("refresh_token_expires_in").asLong();
+        HttpResponse<String> first = refresh(refreshTokenOf(seeded));
+        assertEquals(200, first.statusCode(), first.body());
+        JsonNode answer = JSON.readTree(first.body());
+        assertTrue(!answer.has("refresh_token"), "not rotated");
+        long answeredEnd = answer.get("created_at").asLong() + answer.get("refresh_token_expires_in").asLong();
+        assertTrue(Math.abs(answeredEnd - end) <= 1, "the end stays where it was: " + end + " vs " + answeredEnd);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> refresh(refreshTokenOf(seeded)).statusCode() == 400);
+        assertTrue(refresh(refreshTokenOf(seeded)).body().contains("invalid_grant"));
+        assertEquals(0, gazelle.reuseCount(), "an expired refresh token is not a reuse");
+    }
+
     private HttpResponse<String> refresh(String refreshToken) throws Exception {
         return post(Map.of("grant_type", "refresh_token", "refresh_token", refreshToken,
                 "client_id", gazelle.clientId(), "client_secret", gazelle.clientSecret()));

@@ -1,0 +1,216 @@
+package dev.tokenkeeper.daemon.notify;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.daemon.config.ConfigurationException;
+import dev.tokenkeeper.daemon.config.Settings;
+import dev.tokenkeeper.daemon.refresh.RefreshListener;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.tinylog.Logger;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Tells a human when one is needed, and when it is over: watches every committed change (and, for
+ * situations that come with time, every credential periodically), raises one event per change of
+ * situation, and delivers it to every channel in the background. Its memory lives in
+ * {@code <state>/notifications.json}, so a restart does not send an event twice.
+ */
+public final class Notifications implements RefreshListener, AutoCloseable {
+
+    /**
+     * One channel's answer to {@code notify test}.
+     *
+     * @param channel   the channel, described without secrets
+     * @param kind      {@code webhook} or {@code command}
+     * @param delivered whether it was delivered
+     * @param detail    the HTTP status or exit code, or why not
+     */
+    public record TestResult(String channel, String kind, boolean delivered, String detail) {
+    }
+
+    private final List<Channel> channels;
+    private final SituationTracker tracker;
+    private final NotifyStateFile stateFile;
+    private final DeliveryQueue queue;
+    private final Supplier<List<StoredCredential>> credentials;
+    private final Clock clock;
+    private final List<NotifyStateFile.Owed> owed = new ArrayList<>();
+    private final ScheduledExecutorService ticker;
+
+    private Notifications(List<Channel> channels, NotifySettings settings, String host, Path stateDirectory,
+                          MeterRegistry metrics, Supplier<List<StoredCredential>> credentials, Clock clock) {
+        this.channels = channels;
+        this.credentials = credentials;
+        this.clock = clock;
+        this.stateFile = new NotifyStateFile(stateDirectory.resolve("notifications.json"));
+        NotifyStateFile.Contents contents = channels.isEmpty() ? new NotifyStateFile.Contents(Map.of(), List.of()) : stateFile.read();
+        this.tracker = new SituationTracker(settings.thresholds(), host, contents.memories());
+        this.queue = new DeliveryQueue(metrics, settings.retryBase(), settings.maxAttempts(), settings.queueCapacity(),
+                this::settled);
+        if (channels.isEmpty()) {
+            ticker = null;
+            return;
+        }
+        for (NotifyStateFile.Owed entry : contents.owed()) {
+            channels.stream().filter(channel -> channel.name().equals(entry.channel())).findFirst().ifPresent(channel -> {
+                Logger.info("resuming the delivery of {} to {}", entry.event(), channel.describe());
+                synchronized (this) {
+                    owed.add(entry);
+                }
+                queue.submit(channel, entry.event());
+            });
+        }
+        ticker = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "notify-check");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = settings.checkEvery().toMillis();
+        ticker.scheduleWithFixedDelay(this::checkAll, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * @param settings       the daemon's settings
+     * @param stateDirectory where the memory lives
+     * @param metrics        where the counter lives
+     * @param credentials    every stored credential (read at start and periodically)
+     * @param clock          the time
+     * @return the notifications; without a channel configured they do nothing
+     * @throws ConfigurationException when a URL is wrong (the message never quotes it)
+     */
+    public static Notifications start(Settings settings, Path stateDirectory, MeterRegistry metrics,
+                                      Supplier<List<StoredCredential>> credentials, Clock clock) {
+        NotifySettings notify = NotifySettings.from(settings);
+        List<Channel> channels = channels(notify);
+        Notifications notifications = new Notifications(channels, notify, hostName(), stateDirectory, metrics, credentials,
+                clock);
+        if (!channels.isEmpty()) {
+            Logger.info("notifications go to {}", channels.stream().map(Channel::describe).toList());
+            notifications.checkAll();
+        }
+        return notifications;
+    }
+
+    /**
+     * @param notify the notification settings
+     * @return the configured channels, in order
+     * @throws ConfigurationException when a URL is wrong
+     */
+    public static List<Channel> channels(NotifySettings notify) {
+        List<Channel> channels = new ArrayList<>();
+        for (int i = 0; i < notify.urls().size(); i++) {
+            try {
+                channels.add(new WebhookChannel("webhook-" + (i + 1), notify.urls().get(i), notify.timeout()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException(e.getMessage());
+            }
+        }
+        notify.command().ifPresent(command -> channels.add(new CommandChannel(command, notify.timeout())));
+        return List.copyOf(channels);
+    }
+
+    /** @return the channels, described without secrets */
+    public List<String> describeChannels() {
+        return channels.stream().map(Channel::describe).toList();
+    }
+
+    /**
+     * Sends a {@code test} event to every channel now, one attempt each.
+     *
+     * @return per channel, delivered or why not
+     */
+    public List<TestResult> sendTest() {
+        Notification test = tracker.test(clock.instant());
+        List<TestResult> results = new ArrayList<>();
+        for (Channel channel : channels) {
+            Delivery delivery = queue.once(channel, test);
+            Logger.info("test notification to {}: {}", channel.describe(), delivery.detail());
+            results.add(new TestResult(channel.describe(), channel.kind(), delivery instanceof Delivery.Delivered,
+                    delivery.detail()));
+        }
+        return results;
+    }
+
+    @Override
+    public void changed(StoredCredential credential, Optional<Instant> nextAttempt) {
+        observe(credential);
+    }
+
+    @Override
+    public void removed(CredentialId id) {
+        if (channels.isEmpty()) {
+            return;
+        }
+        synchronized (this) {
+            tracker.forget(id);
+            save();
+        }
+    }
+
+    private void checkAll() {
+        try {
+            credentials.get().forEach(this::observe);
+        } catch (RuntimeException e) {
+            Logger.warn("notification check skipped: {}", e.getMessage());
+        }
+    }
+
+    private void observe(StoredCredential credential) {
+        if (channels.isEmpty()) {
+            return;
+        }
+        Optional<Notification> event;
+        synchronized (this) {
+            event = tracker.observe(credential, clock.instant());
+            if (event.isEmpty()) {
+                if (tracker.takeDirty()) {
+                    save();
+                }
+                return;
+            }
+            tracker.takeDirty();
+            channels.forEach(channel -> owed.add(new NotifyStateFile.Owed(channel.name(), event.get())));
+            // Persisted before the first attempt: a restart neither raises it again nor forgets it.
+            save();
+        }
+        Logger.info("notification {}: {}", event.get(), event.get().text());
+        channels.forEach(channel -> queue.submit(channel, event.get()));
+    }
+
+    private synchronized void settled(Channel channel, Notification notification) {
+        owed.removeIf(entry -> entry.channel().equals(channel.name()) && entry.event().id().equals(notification.id()));
+        save();
+    }
+
+    private void save() {
+        stateFile.write(tracker.snapshot(), List.copyOf(owed));
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        queue.close();
+    }
+}

@@ -1,0 +1,234 @@
+package dev.tokenkeeper.daemon.sink;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.daemon.config.ConfigurationException;
+import dev.tokenkeeper.daemon.config.Settings;
+import dev.tokenkeeper.daemon.refresh.LiveCredential;
+import dev.tokenkeeper.daemon.refresh.RefreshListener;
+import org.tinylog.Logger;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Hands the current token to consumers that read files: {@code <dir>/<provider>/<account>.token}
+ * (the bare token) and {@code .json} (token, headers, expiry), each replaced atomically after every
+ * committed import or refresh and at start, mode 0600 (0640 with a group). It is told only about
+ * committed credentials, so it never holds a token that could still be rolled back. A deleted
+ * credential's files are removed.
+ */
+public final class FileSink implements RefreshListener {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path directory;
+    private final Optional<GroupPrincipal> group;
+    private final Function<StoredCredential, Optional<LiveCredential>> opener;
+    private final Clock clock;
+    private final Set<PosixFilePermission> fileMode;
+    private final Set<PosixFilePermission> folderMode;
+    private final Map<CredentialId, StoredCredential> written = new HashMap<>();
+    /** When each credential was deleted: a list read before the delete must not bring its files back. */
+    private final Map<CredentialId, Instant> deleted = new HashMap<>();
+
+    /**
+     * @param directory the sink folder
+     * @param group     the group consumers run in, if any (files then 0640)
+     * @param opener    opens a committed credential (empty when it cannot be opened)
+     * @param clock     the time
+     */
+    public FileSink(Path directory, Optional<GroupPrincipal> group, Function<StoredCredential, Optional<LiveCredential>> opener,
+                    Clock clock) {
+        this.directory = directory;
+        this.group = group;
+        this.opener = opener;
+        this.clock = clock;
+        this.fileMode = PosixFilePermissions.fromString(group.isPresent() ? "rw-r-----" : "rw-------");
+        this.folderMode = PosixFilePermissions.fromString(group.isPresent() ? "rwxr-x---" : "rwx------");
+    }
+
+    /**
+     * @param settings {@code TOKENKEEPER_SINK_DIR}, {@code TOKENKEEPER_SINK_GROUP}
+     * @param opener   opens a committed credential
+     * @param clock    the time
+     * @return the sink, when a folder is configured
+     * @throws ConfigurationException when the folder cannot be created or the group does not exist
+     */
+    public static Optional<FileSink> fromSettings(Settings settings, Function<StoredCredential, Optional<LiveCredential>> opener,
+                                                  Clock clock) {
+        Optional<String> dir = settings.get("TOKENKEEPER_SINK_DIR");
+        if (dir.isEmpty()) {
+            return Optional.empty();
+        }
+        Path directory = Path.of(dir.get()).toAbsolutePath();
+        Optional<GroupPrincipal> group = Optional.empty();
+        Optional<String> groupName = settings.get("TOKENKEEPER_SINK_GROUP");
+        try {
+            if (groupName.isPresent()) {
+                group = Optional.of(directory.getFileSystem().getUserPrincipalLookupService()
+                        .lookupPrincipalByGroupName(groupName.get()));
+            }
+        } catch (IOException e) {
+            throw new ConfigurationException("TOKENKEEPER_SINK_GROUP=" + groupName.get()
+                    + " is not a group on this machine: create it or unset TOKENKEEPER_SINK_GROUP");
+        }
+        FileSink sink = new FileSink(directory, group, opener, clock);
+        try {
+            sink.folder(directory);
+        } catch (IOException e) {
+            throw new ConfigurationException("TOKENKEEPER_SINK_DIR=" + directory + " cannot be created ("
+                    + e.getClass().getSimpleName() + "): create it, writable by the daemon's user");
+        }
+        return Optional.of(sink);
+    }
+
+    /** @return the sink folder */
+    public Path directory() {
+        return directory;
+    }
+
+    /**
+     * Writes every active credential's token, at start.
+     *
+     * @param credentials every stored credential
+     */
+    public void writeAll(List<StoredCredential> credentials) {
+        credentials.forEach(credential -> changed(credential, Optional.empty()));
+    }
+
+    /**
+     * Catches up, every {@code every}, with what this daemon was not told about: refreshes and
+     * deletes committed by another daemon sharing the store. A daemon thread; it ends with the process.
+     *
+     * @param credentials reads every stored credential
+     * @param every       how often ({@code TOKENKEEPER_SINK_SYNC_SECONDS}, 60 s)
+     */
+    public void syncEvery(java.util.function.Supplier<List<StoredCredential>> credentials, java.time.Duration every) {
+        java.util.concurrent.ScheduledExecutorService sync = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "file-sink-sync");
+            thread.setDaemon(true);
+            return thread;
+        });
+        sync.scheduleWithFixedDelay(() -> {
+            try {
+                List<StoredCredential> all = credentials.get();
+                writeAll(all);
+                java.util.Set<CredentialId> present = new java.util.HashSet<>();
+                all.forEach(credential -> present.add(credential.id()));
+                List<CredentialId> gone;
+                synchronized (this) {
+                    gone = written.keySet().stream().filter(id -> !present.contains(id)).toList();
+                }
+                gone.forEach(this::removed);
+            } catch (RuntimeException e) {
+                Logger.warn("file sink: sync skipped ({})", e.getClass().getSimpleName());
+            }
+        }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void changed(StoredCredential credential, Optional<Instant> nextAttempt) {
+        if (credential.status() != CredentialStatus.ACTIVE) {
+            return;
+        }
+        Instant deletedAt = deleted.get(credential.id());
+        if (deletedAt != null) {
+            if (!credential.updatedAt().isAfter(deletedAt)) {
+                return;
+            }
+            deleted.remove(credential.id());
+        }
+        StoredCredential last = written.get(credential.id());
+        if (last != null && (last.version() > credential.version()
+                || (last.version() == credential.version() && last.secret().equals(credential.secret())))) {
+            return;
+        }
+        if (last != null && last.secret().equals(credential.secret())) {
+            written.put(credential.id(), credential);
+            return;
+        }
+        Optional<LiveCredential> live = opener.apply(credential);
+        if (live.isEmpty()) {
+            return;
+        }
+        try {
+            write(live.get());
+            written.put(credential.id(), credential);
+        } catch (IOException | RuntimeException e) {
+            Logger.error("file sink: could not write the token of {} under {} ({}: {}); consumers keep the previous file",
+                    credential.id(), directory, e.getClass().getSimpleName(), safeMessage(e));
+        }
+    }
+
+    @Override
+    public synchronized void removed(CredentialId id) {
+        written.remove(id);
+        deleted.put(id, clock.instant());
+        Path folder = directory.resolve(id.provider());
+        try {
+            boolean token = AtomicFile.delete(folder.resolve(id.account() + ".token"));
+            boolean json = AtomicFile.delete(folder.resolve(id.account() + ".json"));
+            if (token || json) {
+                Logger.info("file sink: removed the files of {}", id);
+            }
+        } catch (IOException e) {
+            Logger.error("file sink: could not remove the files of {} ({})", id, e.getClass().getSimpleName());
+        }
+    }
+
+    private void write(LiveCredential live) throws IOException {
+        CredentialId id = live.stored().id();
+        Path folder = directory.resolve(id.provider());
+        folder(folder);
+        ObjectNode json = JSON.createObjectNode();
+        json.put("credential", id.toString());
+        json.put("provider", id.provider());
+        json.put("account", id.account());
+        json.put("token", live.presentation().token());
+        ObjectNode headers = json.putObject("headers");
+        live.presentation().headers().forEach(headers::put);
+        json.put("accessExpiresAt", live.stored().accessExpiresAt().map(Instant::toString).orElse(null));
+        json.put("refreshExpiresAt", live.stored().refreshExpiresAt().map(Instant::toString).orElse(null));
+        json.put("version", live.stored().version());
+        json.put("writtenAt", clock.instant().toString());
+        AtomicFile.write(folder.resolve(id.account() + ".json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json), fileMode, group);
+        AtomicFile.write(folder.resolve(id.account() + ".token"),
+                live.presentation().token().getBytes(StandardCharsets.UTF_8), fileMode, group);
+        Logger.debug("file sink: wrote {} (version {})", id, live.stored().version());
+    }
+
+    private void folder(Path folder) throws IOException {
+        if (Files.isDirectory(folder)) {
+            return;
+        }
+        Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(folderMode));
+        Files.setPosixFilePermissions(folder, folderMode);
+        if (group.isPresent()) {
+            Files.getFileAttributeView(folder, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(group.get());
+        }
+    }
+
+    /** File-system messages name paths only; still, cut them short. */
+    private static String safeMessage(Exception e) {
+        String message = String.valueOf(e.getMessage());
+        return message.length() > 200 ? message.substring(0, 200) + "..." : message;
+    }
+}
