@@ -251,6 +251,7 @@ class ConsoleBrowserTest {
         waiting(driver).until(ExpectedConditions.presenceOfElementLocated(By.id("message")));
         assertTrue(driver.getCurrentUrl().startsWith(daemon.baseUrl() + "/ui/oauth/callback?"), driver.getCurrentUrl());
         assertEquals("tokenkeeper is authorized", driver.findElement(By.tagName("h1")).getText());
+        assertEquals(1, gazelle.pkceExchangeCount(), "the code was exchanged with the verifier of its S256 challenge");
         keep(driver, "authorized");
         driver.findElement(By.id("continue")).click();
         awaitStatusOnPage(driver, "active");

@@ -50,6 +50,7 @@ public final class ConsoleRoutes {
     private final Clock clock;
     private final ConsoleSessions sessions;
     private final PendingAuthorizations authorizations;
+    private final CredentialSnapshot snapshot;
     private final byte[] css;
     private final byte[] js;
 
@@ -69,6 +70,7 @@ public final class ConsoleRoutes {
         this.clock = clock;
         this.sessions = new ConsoleSessions(clock);
         this.authorizations = new PendingAuthorizations(clock);
+        this.snapshot = new CredentialSnapshot(credentials::list, clock);
         this.css = resource("console.css");
         this.js = resource("console.js");
     }
@@ -127,7 +129,11 @@ public final class ConsoleRoutes {
                                 + " was changed: reload the page and try again.", Optional.of("/ui/"), "Back to the overview"));
                 return;
             }
-            run(ctx, session.get(), handler);
+            try {
+                run(ctx, session.get(), handler);
+            } finally {
+                snapshot.invalidate();
+            }
         };
     }
 
@@ -170,7 +176,7 @@ public final class ConsoleRoutes {
     }
 
     private void overview(Context ctx, ConsoleSessions.Session session) {
-        List<ConsolePages.Row> rows = credentials.list().stream().map(this::row).toList();
+        List<ConsolePages.Row> rows = snapshot.get().stream().map(this::row).toList();
         page(ctx, 200, ConsolePages.overview(session, rows, scheduler.state(), sessions.takeFlash(session), clock.instant()));
     }
 
@@ -305,10 +311,10 @@ public final class ConsoleRoutes {
         TokenProvider found = plugins.provider(provider).orElseThrow(() -> new IllegalArgumentException(
                 "no provider '" + provider + "': installed are " + plugins.providers().keySet()));
         URI redirectUri = callbackUri(ctx);
-        String state = authorizations.start(id, redirectUri);
+        PendingAuthorizations.Started started = authorizations.start(id, redirectUri);
         Optional<URI> url;
         try {
-            url = found.authorizationUri(state, redirectUri);
+            url = found.authorizationUri(started.state(), redirectUri, started.codeChallenge());
         } catch (IllegalStateException e) {
             throw new IllegalArgumentException("cannot start the authorization: " + e.getMessage());
         }
@@ -347,7 +353,9 @@ public final class ConsoleRoutes {
         }
         try {
             CredentialService.Imported imported = credentials.importSecret(id,
-                    new SecretInput.AuthorizationCode(code, pending.get().redirectUri()));
+                    new SecretInput.AuthorizationCode(code, pending.get().redirectUri(),
+                            Optional.of(pending.get().codeVerifier())));
+            snapshot.invalidate();
             page(ctx, 200, ConsolePages.message(session, "tokenkeeper is authorized", "The credential " + id + " is stored ("
                     + imported.credential().status().wireName() + ").", Optional.of("/ui/credentials/" + id),
                     "Open " + id));

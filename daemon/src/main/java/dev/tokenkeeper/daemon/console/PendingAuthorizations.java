@@ -22,8 +22,20 @@ final class PendingAuthorizations {
     static final Duration LIFETIME = Duration.ofMinutes(10);
     static final int MAX_PENDING = 64;
 
-    /** A flow waiting for its redirect. */
-    record Pending(CredentialId id, URI redirectUri, Instant expiresAt) {
+    /**
+     * A flow waiting for its redirect.
+     *
+     * @param codeVerifier the PKCE verifier; only its S256 hash went to the provider
+     */
+    record Pending(CredentialId id, URI redirectUri, String codeVerifier, Instant expiresAt) {
+        @Override
+        public String toString() {
+            return "Pending[" + id + ", " + redirectUri + ", verifier hidden]";
+        }
+    }
+
+    /** A new flow: the state to send and the PKCE challenge of its verifier. */
+    record Started(String state, String codeChallenge) {
     }
 
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
@@ -33,8 +45,8 @@ final class PendingAuthorizations {
         this.clock = clock;
     }
 
-    /** @return the state that names a new flow for this credential */
-    String start(CredentialId id, URI redirectUri) {
+    /** @return the state that names a new flow for this credential, and its PKCE challenge */
+    Started start(CredentialId id, URI redirectUri) {
         Instant now = clock.instant();
         pending.values().removeIf(p -> now.isAfter(p.expiresAt()));
         while (pending.size() >= MAX_PENDING) {
@@ -42,8 +54,9 @@ final class PendingAuthorizations {
                     .ifPresent(oldest -> pending.remove(oldest.getKey()));
         }
         String state = ConsoleSessions.random();
-        pending.put(state, new Pending(id, redirectUri, now.plus(LIFETIME)));
-        return state;
+        String verifier = ConsoleSessions.random();
+        pending.put(state, new Pending(id, redirectUri, verifier, now.plus(LIFETIME)));
+        return new Started(state, challenge(verifier));
     }
 
     /** @return the flow this state names, removed so it cannot be used twice; empty when unknown or too old */
@@ -60,5 +73,15 @@ final class PendingAuthorizations {
             }
         }
         return Optional.empty();
+    }
+
+    /** @return {@code BASE64URL(SHA-256(verifier))}, RFC 7636's S256 method */
+    static String challenge(String verifier) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
