@@ -43,8 +43,7 @@ final class ConsolePages {
         return foot(html);
     }
 
-    static String overview(ConsoleSessions.Session session, List<Row> rows, SchedulerState scheduler,
-                           Optional<String> flash, Instant now) {
+    static String overview(ConsoleSessions.Session session, String table, SchedulerState scheduler, Optional<String> flash) {
         Html html = new Html();
         head(html, "Credentials");
         nav(html, session);
@@ -59,32 +58,40 @@ final class ConsolePages {
         html.raw("<input type=\"hidden\" name=\"action\"").attr("value", scheduler.isActive() ? "stop" : "start").raw(">")
                 .raw("<button type=\"submit\" id=\"scheduler-toggle\">").text(scheduler.isActive() ? "Stop the scheduler"
                         : "Start the scheduler").raw("</button></form></section>");
-        if (rows.isEmpty()) {
-            html.raw("<p>No credentials yet. <a href=\"/ui/import\">Import one</a>.</p>");
-        } else {
-            html.raw("<table class=\"credentials\"><caption>One row per credential; times in UTC</caption><thead><tr>")
-                    .raw("<th scope=\"col\">Credential</th><th scope=\"col\">Status</th><th scope=\"col\">Access token expires</th>")
-                    .raw("<th scope=\"col\">Next refresh</th><th scope=\"col\">Refresh token expires</th>")
-                    .raw("<th scope=\"col\">Last error</th><th scope=\"col\">What to do</th></tr></thead><tbody>");
-            for (Row row : rows) {
-                StoredCredential c = row.credential();
-                html.raw("<tr").attr("data-credential-id", c.id()).attr("data-status", c.status().wireName()).raw(">")
-                        .raw("<th scope=\"row\" data-label=\"Credential\"><a").attr("href", "/ui/credentials/" + c.id())
-                        .raw(">").text(c.id()).raw("</a></th><td data-label=\"Status\">");
-                status(html, c.status());
-                html.raw("</td><td data-label=\"Access token expires\">");
-                time(html, c.accessExpiresAt(), now, "unknown");
-                html.raw("</td><td data-label=\"Next refresh\">");
-                time(html, row.nextRefresh(), now, "not planned");
-                html.raw("</td><td data-label=\"Refresh token expires\">");
-                time(html, c.refreshExpiresAt(), now, "unknown");
-                html.raw("</td><td data-label=\"Last error\" class=\"last-error\">").text(c.lastError().orElse("none"))
-                        .raw("</td><td data-label=\"What to do\" class=\"todo\">").text(whatToDo(c)).raw("</td></tr>");
-            }
-            html.raw("</tbody></table>");
-        }
-        html.raw("</main>");
+        html.raw(table).raw("</main>");
         return foot(html);
+    }
+
+    /**
+     * The overview's table: the same for every session, so it is rendered once per snapshot of the
+     * credentials rather than once per request.
+     */
+    static String credentialTable(List<Row> rows, Instant now) {
+        Html html = new Html();
+        if (rows.isEmpty()) {
+            return html.raw("<p>No credentials yet. <a href=\"/ui/import\">Import one</a>.</p>").toString();
+        }
+        html.raw("<table class=\"credentials\"><caption>One row per credential; times in UTC</caption><thead><tr>")
+                .raw("<th scope=\"col\">Credential</th><th scope=\"col\">Status</th><th scope=\"col\">Access token expires</th>")
+                .raw("<th scope=\"col\">Next refresh</th><th scope=\"col\">Refresh token expires</th>")
+                .raw("<th scope=\"col\">Last error</th><th scope=\"col\">What to do</th></tr></thead><tbody>");
+        for (Row row : rows) {
+            StoredCredential c = row.credential();
+            String id = c.id().toString();
+            html.raw("<tr").attr("data-credential-id", id).attr("data-status", c.status().wireName()).raw(">")
+                    .raw("<th scope=\"row\" data-label=\"Credential\"><a").attr("href", "/ui/credentials/" + id)
+                    .raw(">").text(id).raw("</a></th><td data-label=\"Status\">");
+            status(html, c.status());
+            html.raw("</td><td data-label=\"Access token expires\">");
+            time(html, c.accessExpiresAt(), now, "unknown");
+            html.raw("</td><td data-label=\"Next refresh\">");
+            time(html, row.nextRefresh(), now, "not planned");
+            html.raw("</td><td data-label=\"Refresh token expires\">");
+            time(html, c.refreshExpiresAt(), now, "unknown");
+            html.raw("</td><td data-label=\"Last error\" class=\"last-error\">").text(c.lastError().orElse("none"))
+                    .raw("</td><td data-label=\"What to do\" class=\"todo\">").text(whatToDo(c)).raw("</td></tr>");
+        }
+        return html.raw("</tbody></table>").toString();
     }
 
     /** A credential with its next planned refresh. */
@@ -264,8 +271,9 @@ final class ConsolePages {
             return;
         }
         Instant t = at.get();
-        html.raw("<time").attr("datetime", t.toString()).raw(">").text(RelativeTime.absolute(t)).raw("</time> <span class=\"rel\"")
-                .attr("data-at", t.toString()).raw(">(").text(RelativeTime.relative(t, now)).raw(")</span>");
+        String iso = RelativeTime.iso(t);
+        html.raw("<time").attr("datetime", iso).raw(">").text(RelativeTime.absolute(t)).raw("</time> <span class=\"rel\"")
+                .attr("data-at", iso).raw(">(").text(RelativeTime.relative(t, now)).raw(")</span>");
     }
 
     private static String minutes(double minutes) {

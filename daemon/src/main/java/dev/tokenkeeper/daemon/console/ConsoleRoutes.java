@@ -51,6 +51,8 @@ public final class ConsoleRoutes {
     private final ConsoleSessions sessions;
     private final PendingAuthorizations authorizations;
     private final CredentialSnapshot snapshot;
+    /** The overview's table as rendered from one snapshot (compared by identity). */
+    private volatile RenderedTable renderedTable;
     private final byte[] css;
     private final byte[] js;
 
@@ -93,6 +95,9 @@ public final class ConsoleRoutes {
         routes.post("/ui/import", guarded(this::importSecret));
         routes.post("/ui/authorize", guarded(this::authorize));
         routes.get(CALLBACK_PATH, this::callback);
+    }
+
+    private record RenderedTable(List<StoredCredential> source, String html) {
     }
 
     /** A handler that needs a session. */
@@ -176,8 +181,14 @@ public final class ConsoleRoutes {
     }
 
     private void overview(Context ctx, ConsoleSessions.Session session) {
-        List<ConsolePages.Row> rows = snapshot.get().stream().map(this::row).toList();
-        page(ctx, 200, ConsolePages.overview(session, rows, scheduler.state(), sessions.takeFlash(session), clock.instant()));
+        List<StoredCredential> current = snapshot.get();
+        RenderedTable table = renderedTable;
+        if (table == null || table.source() != current) {
+            table = new RenderedTable(current, ConsolePages.credentialTable(current.stream().map(this::row).toList(),
+                    clock.instant()));
+            renderedTable = table;
+        }
+        page(ctx, 200, ConsolePages.overview(session, table.html(), scheduler.state(), sessions.takeFlash(session)));
     }
 
     private ConsolePages.Row row(StoredCredential c) {

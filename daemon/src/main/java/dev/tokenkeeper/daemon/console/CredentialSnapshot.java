@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 
 /**
  * The list of credentials the overview shows, read from the store at most once per {@link #MAX_AGE}
- * (a store read is most of an overview's cost, and a person cannot tell one second). Every form the
+ * (the overview's table is rendered once per read, and a person cannot tell one second). Every form the
  * console submits drops it, so a page after an import, refresh or delete always shows the change.
  */
 final class CredentialSnapshot {
@@ -29,6 +29,7 @@ final class CredentialSnapshot {
         this.clock = clock;
     }
 
+    /** @return the credentials; the same list object until the next read of the store */
     List<StoredCredential> get() {
         Instant now = clock.instant();
         Taken current = taken;

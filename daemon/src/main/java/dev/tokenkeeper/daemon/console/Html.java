@@ -6,7 +6,7 @@ package dev.tokenkeeper.daemon.console;
  */
 final class Html {
 
-    private final StringBuilder out = new StringBuilder(4096);
+    private final StringBuilder out = new StringBuilder(16 * 1024);
 
     /** Appends markup written by the page code itself (never user or upstream data). */
     Html raw(String markup) {
@@ -37,7 +37,16 @@ final class Html {
     }
 
     private void escape(String s) {
-        for (int i = 0; i < s.length(); i++) {
+        int clean = 0;
+        while (clean < s.length() && plain(s.charAt(clean))) {
+            clean++;
+        }
+        if (clean == s.length()) {
+            out.append(s);
+            return;
+        }
+        out.append(s, 0, clean);
+        for (int i = clean; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '&' -> out.append("&amp;");
@@ -48,6 +57,10 @@ final class Html {
                 default -> out.append(c < 0x20 && c != '\n' && c != '\t' ? '?' : c);
             }
         }
+    }
+
+    private static boolean plain(char c) {
+        return c >= 0x20 && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
     }
 
     @Override
