@@ -192,7 +192,7 @@ final class ConsolePages {
         state.error().ifPresent(e -> html.raw(" secret-error"));
         html.raw("\"").raw(state.error().isPresent() ? " aria-invalid=\"true\"" : "").raw("></textarea>");
         state.error().ifPresent(e -> html.raw("<p class=\"error\" role=\"alert\" id=\"secret-error\">").text(e)
-                .raw(" The secret was not kept: paste it again.</p>"));
+                .raw("</p><p class=\"help\">The secret was not kept: paste it again.</p>"));
         html.raw("<p class=\"help\" id=\"secret-help\">Paste one of: the <code>Cookie</code> header copied from a logged-in"
                         + " browser (Vinted), a browser cookie export (JSON or <code>cookies.txt</code>), or a token JSON"
                         + " such as <code>{\"access_token\": …, \"refresh_token\": …}</code> (Gazelle). It is checked with"
