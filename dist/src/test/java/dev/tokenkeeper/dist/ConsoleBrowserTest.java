@@ -315,6 +315,8 @@ class ConsoleBrowserTest {
         env.put("GAZELLE_OAUTH_AUTHORIZE_URL", oauthServer.authorizationEndpointUrl("gazelle") + "?scope=openid");
         env.put("GAZELLE_API_URL", oauthServer.baseUrl() + "gazelle/userinfo");
         env.put("TOKENKEEPER_MIN_REFRESH_INTERVAL_SECONDS", "0");
+        // The standard server's first token request (key generation, warm-up) can take seconds on a busy machine.
+        env.put("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "30");
         startDaemon(env);
         WebDriver driver = browser();
         logIn(driver);
@@ -380,6 +382,39 @@ class ConsoleBrowserTest {
         HttpResponse<String> withCsrf = post(base + "/ui/scheduler", session, Map.of("action", "stop", "csrf", csrf.group(1)));
         assertEquals(303, withCsrf.statusCode());
         assertFalse(daemon.call("GET", "/api/v1/scheduler", null).json().get("isActive").asBoolean(), "the real form works");
+
+        // Bad requests get a page that says what was wrong, never a stack trace.
+        HttpResponse<String> missing = get(base + "/ui/credentials/gazelle:nosuch", session);
+        assertEquals(404, missing.statusCode());
+        assertTrue(missing.body().contains("No such credential"), missing.body());
+        HttpResponse<String> badId = get(base + "/ui/credentials/not-an-id", session);
+        assertEquals(400, badId.statusCode());
+        HttpResponse<String> unknownProvider = post(base + "/ui/import", session,
+                Map.of("csrf", csrf.group(1), "provider", "nosuch", "account", "a", "secret", "x=y"));
+        assertEquals(400, unknownProvider.statusCode());
+        assertTrue(unknownProvider.body().contains("import failed: no provider &#39;nosuch&#39;"), unknownProvider.body());
+        HttpResponse<String> script = post(base + "/ui/import", session, Map.of("csrf", csrf.group(1),
+                "provider", "vinted", "account", "<script>alert(1)</script>", "secret", "x=y"));
+        assertEquals(400, script.statusCode());
+        assertFalse(script.body().contains("<script>alert"), "user input is escaped");
+        HttpResponse<String> refusedUpstream = get(base + "/ui/oauth/callback?error=access_denied&state=x", null);
+        assertEquals(400, refusedUpstream.statusCode());
+        assertTrue(refusedUpstream.body().contains("The provider refused the authorization: access_denied"));
+
+        // More wrong logins at once than the server has threads: each is answered, the same way, after
+        // the delay (which holds no thread), and the daemon answers other requests meanwhile.
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> flood = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            flood.add(HTTP.sendAsync(DaemonProcess.freshConnection(URI.create(base + "/ui/login"))
+                    .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("token=wrong-" + i)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        assertEquals(200, get(base + "/healthz", null).statusCode());
+        for (var answer : flood) {
+            HttpResponse<String> refused = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(401, refused.statusCode());
+            assertEquals(wrong1.body(), refused.body());
+        }
 
         HttpResponse<String> loggedOut = post(base + "/ui/logout", session, Map.of("csrf", csrf.group(1)));
         assertEquals(303, loggedOut.statusCode());

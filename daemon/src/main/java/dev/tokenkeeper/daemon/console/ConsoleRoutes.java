@@ -28,6 +28,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The web console under {@code /ui/}: login with the admin token, an overview of every credential,
@@ -157,12 +159,14 @@ public final class ConsoleRoutes {
         }
     }
 
-    private void login(Context ctx) throws InterruptedException {
+    private void login(Context ctx) {
         String token = Optional.ofNullable(ctx.formParam("token")).orElse("");
         if (token.isEmpty() || !adminToken.matches(token)) {
-            Thread.sleep(WRONG_TOKEN_DELAY.toMillis());
             Logger.warn("console: a login with a wrong admin token from {}", ctx.ip());
-            page(ctx, 401, ConsolePages.login(Optional.of("That is not the admin token.")));
+            String refused = ConsolePages.login(Optional.of("That is not the admin token."));
+            // The delay holds no server thread, so a flood of wrong logins cannot starve the token API.
+            ctx.future(() -> CompletableFuture.runAsync(() -> page(ctx, 401, refused),
+                    CompletableFuture.delayedExecutor(WRONG_TOKEN_DELAY.toMillis(), TimeUnit.MILLISECONDS)));
             return;
         }
         sessions.remove(ctx.cookie(COOKIE));
