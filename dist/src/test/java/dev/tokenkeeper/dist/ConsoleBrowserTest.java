@@ -122,6 +122,11 @@ class ConsoleBrowserTest {
     private void keep(WebDriver driver, String name) throws Exception {
         pages.put(name, driver.getPageSource());
         chromium.screenshot(name);
+        // No inline script or style was blocked by the Content-Security-Policy, nothing failed to load
+        // (a page answered with a deliberate 4xx, like a refused login, logs that status: not a failure).
+        List<String> errors = chromium.browserErrors().stream().filter(e -> !e.contains("favicon.ico")
+                && !e.contains("the server responded with a status of 40")).toList();
+        assertTrue(errors.isEmpty(), "browser console on " + name + ": " + errors);
     }
 
     private void logIn(WebDriver driver) throws Exception {
