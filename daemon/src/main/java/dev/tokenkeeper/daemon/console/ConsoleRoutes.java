@@ -6,7 +6,6 @@ import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
-import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.daemon.http.AdminToken;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.CredentialNotFoundException;
@@ -19,9 +18,6 @@ import io.javalin.http.Handler;
 import io.javalin.http.HttpStatus;
 import org.tinylog.Logger;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,11 +35,8 @@ import java.util.concurrent.TimeUnit;
 public final class ConsoleRoutes {
 
     static final String COOKIE = "tokenkeeper_session";
-    static final String CALLBACK_PATH = "/ui/oauth/callback";
     /** A wrong token costs this long, so guessing is slow; every wrong token gets the same answer. */
     static final Duration WRONG_TOKEN_DELAY = Duration.ofSeconds(1);
-    private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
-            + " base-uri 'none'; frame-ancestors 'none'";
 
     private final CredentialService credentials;
     private final RefreshScheduler scheduler;
@@ -51,7 +44,7 @@ public final class ConsoleRoutes {
     private final AdminToken adminToken;
     private final Clock clock;
     private final ConsoleSessions sessions;
-    private final PendingAuthorizations authorizations;
+    private final AuthorizationFlow authorization;
     private final CredentialSnapshot snapshot;
     /** The overview's table as rendered from one snapshot (compared by identity). */
     private volatile RenderedTable renderedTable;
@@ -73,18 +66,19 @@ public final class ConsoleRoutes {
         this.adminToken = adminToken;
         this.clock = clock;
         this.sessions = new ConsoleSessions(clock);
-        this.authorizations = new PendingAuthorizations(clock);
         this.snapshot = new CredentialSnapshot(credentials::list, clock);
-        this.css = resource("console.css");
-        this.js = resource("console.js");
+        this.authorization = new AuthorizationFlow(credentials, plugins, sessions, new PendingAuthorizations(clock),
+                snapshot::invalidate);
+        this.css = Responses.resource("console.css");
+        this.js = Responses.resource("console.js");
     }
 
     /** @param routes where to add the console's routes */
     public void register(RoutesConfig routes) {
         routes.get("/", ctx -> ctx.redirect("/ui/", HttpStatus.FOUND));
-        routes.get("/ui/static/console.css", ctx -> asset(ctx, "text/css; charset=utf-8", css));
-        routes.get("/ui/static/console.js", ctx -> asset(ctx, "text/javascript; charset=utf-8", js));
-        routes.get("/ui/login", ctx -> page(ctx, 200, ConsolePages.login(Optional.empty())));
+        routes.get("/ui/static/console.css", ctx -> Responses.asset(ctx, "text/css; charset=utf-8", css));
+        routes.get("/ui/static/console.js", ctx -> Responses.asset(ctx, "text/javascript; charset=utf-8", js));
+        routes.get("/ui/login", ctx -> Responses.page(ctx, 200, ConsolePages.login(Optional.empty())));
         routes.post("/ui/login", this::login);
         routes.post("/ui/logout", guarded(this::logout));
         routes.get("/ui/", loggedIn(this::overview));
@@ -95,8 +89,8 @@ public final class ConsoleRoutes {
         routes.post("/ui/credentials/{id}/delete", guarded(this::delete));
         routes.get("/ui/import", loggedIn(this::importPage));
         routes.post("/ui/import", guarded(this::importSecret));
-        routes.post("/ui/authorize", guarded(this::authorize));
-        routes.get(CALLBACK_PATH, this::callback);
+        routes.post("/ui/authorize", guarded((ctx, session) -> authorization.start(ctx)));
+        routes.get(AuthorizationFlow.CALLBACK_PATH, authorization::callback);
     }
 
     private record RenderedTable(List<StoredCredential> source, String html) {
@@ -113,7 +107,7 @@ public final class ConsoleRoutes {
         return ctx -> {
             Optional<ConsoleSessions.Session> session = sessions.find(ctx.cookie(COOKIE));
             if (session.isEmpty()) {
-                noStore(ctx);
+                Responses.noStore(ctx);
                 ctx.redirect("/ui/login", HttpStatus.SEE_OTHER);
                 return;
             }
@@ -126,12 +120,12 @@ public final class ConsoleRoutes {
         return ctx -> {
             Optional<ConsoleSessions.Session> session = sessions.find(ctx.cookie(COOKIE));
             if (session.isEmpty()) {
-                page(ctx, 403, ConsolePages.message(Optional.empty(), "Not logged in",
+                Responses.page(ctx, 403, ConsolePages.message(Optional.empty(), "Not logged in",
                         "Your session ended, so nothing was changed: log in again and repeat.", Optional.of("/ui/login"), "Log in"));
                 return;
             }
             if (!session.get().csrfMatches(ctx.formParam("csrf"))) {
-                page(ctx, 403, ConsolePages.message(session, "Form refused",
+                Responses.page(ctx, 403, ConsolePages.message(session, "Form refused",
                         "This form did not carry the page's CSRF token (a stale page or a forged request), so nothing"
                                 + " was changed: reload the page and try again.", Optional.of("/ui/"), "Back to the overview"));
                 return;
@@ -148,13 +142,13 @@ public final class ConsoleRoutes {
         try {
             handler.handle(ctx, session);
         } catch (CredentialNotFoundException e) {
-            page(ctx, 404, ConsolePages.message(Optional.of(session), "No such credential", e.getMessage(),
+            Responses.page(ctx, 404, ConsolePages.message(Optional.of(session), "No such credential", e.getMessage(),
                     Optional.of("/ui/"), "Back to the overview"));
         } catch (IllegalArgumentException e) {
-            page(ctx, 400, ConsolePages.message(Optional.of(session), "Bad request", e.getMessage(),
+            Responses.page(ctx, 400, ConsolePages.message(Optional.of(session), "Bad request", e.getMessage(),
                     Optional.of("/ui/"), "Back to the overview"));
         } catch (StoreException e) {
-            page(ctx, 503, ConsolePages.message(Optional.of(session), "Store unavailable", e.getMessage(),
+            Responses.page(ctx, 503, ConsolePages.message(Optional.of(session), "Store unavailable", e.getMessage(),
                     Optional.of("/ui/"), "Try again"));
         }
     }
@@ -165,7 +159,7 @@ public final class ConsoleRoutes {
             Logger.warn("console: a login with a wrong admin token from {}", ctx.ip());
             String refused = ConsolePages.login(Optional.of("That is not the admin token."));
             // The delay holds no server thread, so a flood of wrong logins cannot starve the token API.
-            ctx.future(() -> CompletableFuture.runAsync(() -> page(ctx, 401, refused),
+            ctx.future(() -> CompletableFuture.runAsync(() -> Responses.page(ctx, 401, refused),
                     CompletableFuture.delayedExecutor(WRONG_TOKEN_DELAY.toMillis(), TimeUnit.MILLISECONDS)));
             return;
         }
@@ -173,14 +167,14 @@ public final class ConsoleRoutes {
         ConsoleSessions.Session session = sessions.create();
         ctx.header("Set-Cookie", COOKIE + "=" + session.id() + "; Path=/ui; Max-Age=" + ConsoleSessions.LIFETIME.toSeconds()
                 + "; HttpOnly; SameSite=Strict" + ("https".equals(ctx.scheme()) ? "; Secure" : ""));
-        noStore(ctx);
+        Responses.noStore(ctx);
         ctx.redirect("/ui/", HttpStatus.SEE_OTHER);
     }
 
     private void logout(Context ctx, ConsoleSessions.Session session) {
         sessions.remove(session.id());
         ctx.header("Set-Cookie", COOKIE + "=; Path=/ui; Max-Age=0; HttpOnly; SameSite=Strict");
-        noStore(ctx);
+        Responses.noStore(ctx);
         ctx.redirect("/ui/login", HttpStatus.SEE_OTHER);
     }
 
@@ -192,7 +186,7 @@ public final class ConsoleRoutes {
                     clock.instant()));
             renderedTable = table;
         }
-        page(ctx, 200, ConsolePages.overview(session, table.html(), scheduler.state(), sessions.takeFlash(session)));
+        Responses.page(ctx, 200, ConsolePages.overview(session, table.html(), scheduler.state(), sessions.takeFlash(session)));
     }
 
     private ConsolePages.Row row(StoredCredential c) {
@@ -207,7 +201,7 @@ public final class ConsoleRoutes {
             default -> throw new IllegalArgumentException("unknown scheduler action: use start or stop");
         }
         sessions.flash(session, "The scheduler is " + (scheduler.state().isActive() ? "running." : "stopped."));
-        redirect(ctx, "/ui/");
+        Responses.redirect(ctx, "/ui/");
     }
 
     private void credential(Context ctx, ConsoleSessions.Session session) {
@@ -217,7 +211,7 @@ public final class ConsoleRoutes {
         List<RefreshEvent> week = credentials.history(id, now.minus(HistoryChart.WINDOW), 5000);
         List<RefreshEvent> recent = week.size() >= 20 ? week : credentials.history(id, Instant.EPOCH, 5000);
         List<RefreshEvent> last = recent.subList(Math.max(0, recent.size() - 20), recent.size());
-        page(ctx, 200, ConsolePages.credential(session, row(c), HistoryChart.marks(c, week, now), last,
+        Responses.page(ctx, 200, ConsolePages.credential(session, row(c), HistoryChart.marks(c, week, now), last,
                 sessions.takeFlash(session), now));
     }
 
@@ -235,24 +229,24 @@ public final class ConsoleRoutes {
             said = id + ": requires_configuration (" + ((RefreshReport.NeedsHuman) report).reason() + ")";
         }
         sessions.flash(session, said);
-        redirect(ctx, "/ui/credentials/" + id);
+        Responses.redirect(ctx, "/ui/credentials/" + id);
     }
 
     private void confirmDelete(Context ctx, ConsoleSessions.Session session) {
-        page(ctx, 200, ConsolePages.confirmDelete(session, credentials.get(id(ctx))));
+        Responses.page(ctx, 200, ConsolePages.confirmDelete(session, credentials.get(id(ctx))));
     }
 
     private void delete(Context ctx, ConsoleSessions.Session session) {
         CredentialId id = id(ctx);
         if (!"yes".equals(ctx.formParam("confirm"))) {
-            redirect(ctx, "/ui/credentials/" + id + "/delete");
+            Responses.redirect(ctx, "/ui/credentials/" + id + "/delete");
             return;
         }
         if (!credentials.delete(id)) {
             throw new CredentialNotFoundException(id);
         }
         sessions.flash(session, "Deleted " + id + ".");
-        redirect(ctx, "/ui/");
+        Responses.redirect(ctx, "/ui/");
     }
 
     private void importPage(Context ctx, ConsoleSessions.Session session) {
@@ -263,8 +257,8 @@ public final class ConsoleRoutes {
     }
 
     private void importPage(Context ctx, ConsoleSessions.Session session, int status, ConsolePages.ImportState state) {
-        page(ctx, status, ConsolePages.importForm(session, new ArrayList<>(plugins.providers().keySet()), authorizeOptions(ctx),
-                state, sessions.takeFlash(session)));
+        Responses.page(ctx, status, ConsolePages.importForm(session, new ArrayList<>(plugins.providers().keySet()),
+                authorization.options(ctx), state, sessions.takeFlash(session)));
     }
 
     private void importSecret(Context ctx, ConsoleSessions.Session session) {
@@ -295,7 +289,7 @@ public final class ConsoleRoutes {
                         + c.accessExpiresAt().map(Instant::toString).orElse("unknown"));
                 imported.warnings().forEach(w -> said.append("; warning: ").append(w));
                 sessions.flash(session, said.toString());
-                redirect(ctx, "/ui/credentials/" + c.id());
+                Responses.redirect(ctx, "/ui/credentials/" + c.id());
                 return;
             } catch (InvalidSecretException e) {
                 problem = Optional.of("import failed: " + e.getMessage() + " (read as " + SecretForms.describe(input) + ")");
@@ -304,138 +298,11 @@ public final class ConsoleRoutes {
         importPage(ctx, session, 400, new ConsolePages.ImportState(provider, shownAccount, problem));
     }
 
-    private List<ConsolePages.AuthorizeOption> authorizeOptions(Context ctx) {
-        List<ConsolePages.AuthorizeOption> options = new ArrayList<>();
-        URI redirect = callbackUri(ctx);
-        plugins.providers().forEach((name, found) -> {
-            try {
-                if (found.plugin().authorizationUri("probe", redirect).isPresent()) {
-                    options.add(new ConsolePages.AuthorizeOption(name, Optional.empty()));
-                }
-            } catch (IllegalStateException notConfigured) {
-                options.add(new ConsolePages.AuthorizeOption(name, Optional.of(notConfigured.getMessage())));
-            }
-        });
-        return options;
-    }
-
-    private void authorize(Context ctx, ConsoleSessions.Session session) {
-        String provider = Optional.ofNullable(ctx.formParam("provider")).orElse("");
-        String account = Optional.ofNullable(ctx.formParam("account")).orElse("").strip();
-        CredentialId id = new CredentialId(provider, account.isEmpty() ? CredentialId.DEFAULT_ACCOUNT : account);
-        TokenProvider found = plugins.provider(provider).orElseThrow(() -> new IllegalArgumentException(
-                "no provider '" + provider + "': installed are " + plugins.providers().keySet()));
-        URI redirectUri = callbackUri(ctx);
-        PendingAuthorizations.Started started = authorizations.start(id, redirectUri);
-        Optional<URI> url;
-        try {
-            url = found.authorizationUri(started.state(), redirectUri, started.codeChallenge());
-        } catch (IllegalStateException e) {
-            throw new IllegalArgumentException("cannot start the authorization: " + e.getMessage());
-        }
-        noStore(ctx);
-        ctx.redirect(url.orElseThrow(() -> new IllegalArgumentException("provider '" + provider
-                + "' has no authorization-code flow: import its secret instead")).toString(), HttpStatus.SEE_OTHER);
-    }
-
-    /**
-     * The provider's redirect. It comes from another site, so the {@code SameSite=Strict} session
-     * cookie is not sent: the single-use {@code state} is what ties it to an authorization started here.
-     */
-    private void callback(Context ctx) {
-        Optional<ConsoleSessions.Session> session = sessions.find(ctx.cookie(COOKIE));
-        Optional<String> error = Optional.ofNullable(ctx.queryParam("error"));
-        Optional<PendingAuthorizations.Pending> pending = authorizations.finish(ctx.queryParam("state"));
-        if (error.isPresent()) {
-            page(ctx, 400, ConsolePages.message(session, "Authorization refused", "The provider refused the authorization: "
-                    + printable(error.get()) + Optional.ofNullable(ctx.queryParam("error_description"))
-                    .map(d -> " (" + printable(d) + ")").orElse(""), Optional.of("/ui/import"), "Back to import"));
-            return;
-        }
-        if (pending.isEmpty()) {
-            page(ctx, 400, ConsolePages.message(session, "Wrong state", "The redirect carried a "
-                    + (ctx.queryParam("state") == null ? "missing" : "wrong or expired") + " state, so it does not come from an"
-                    + " authorization started here (a stale tab or a forged link); the code was not used. Start the"
-                    + " authorization again.", Optional.of("/ui/import"), "Back to import"));
-            return;
-        }
-        String code = Optional.ofNullable(ctx.queryParam("code")).filter(c -> !c.isBlank()).orElse(null);
-        CredentialId id = pending.get().id();
-        if (code == null) {
-            page(ctx, 400, ConsolePages.message(session, "No code", "The redirect carried no authorization code: start the"
-                    + " authorization again.", Optional.of("/ui/import"), "Back to import"));
-            return;
-        }
-        try {
-            CredentialService.Imported imported = credentials.importSecret(id,
-                    new SecretInput.AuthorizationCode(code, pending.get().redirectUri(),
-                            Optional.of(pending.get().codeVerifier())));
-            snapshot.invalidate();
-            page(ctx, 200, ConsolePages.message(session, "tokenkeeper is authorized", "The credential " + id + " is stored ("
-                    + imported.credential().status().wireName() + ").", Optional.of("/ui/credentials/" + id),
-                    "Open " + id));
-        } catch (InvalidSecretException e) {
-            page(ctx, 400, ConsolePages.message(session, "Authorization failed", "the code could not be exchanged: "
-                    + e.getMessage(), Optional.of("/ui/import"), "Back to import"));
-        }
-    }
-
-    private URI callbackUri(Context ctx) {
-        String host = Optional.ofNullable(ctx.header("Host")).filter(h -> h.matches("[A-Za-z0-9.:\\[\\]-]{1,260}"))
-                .orElse("127.0.0.1:" + ctx.port());
-        return URI.create(ctx.scheme() + "://" + host + CALLBACK_PATH);
-    }
-
     private static CredentialId id(Context ctx) {
         String raw = ctx.pathParam("id");
         if (raw.length() > 200) {
             throw new IllegalArgumentException("credential id too long");
         }
         return CredentialId.parse(raw);
-    }
-
-    private static void redirect(Context ctx, String to) {
-        noStore(ctx);
-        ctx.redirect(to, HttpStatus.SEE_OTHER);
-    }
-
-    private static void page(Context ctx, int status, String html) {
-        noStore(ctx);
-        ctx.status(status).contentType("text/html; charset=utf-8").result(html);
-    }
-
-    private static void noStore(Context ctx) {
-        ctx.header("Cache-Control", "no-store");
-        securityHeaders(ctx);
-    }
-
-    private static void securityHeaders(Context ctx) {
-        ctx.header("Content-Security-Policy", CSP);
-        ctx.header("X-Frame-Options", "DENY");
-        ctx.header("X-Content-Type-Options", "nosniff");
-        // The callback URL carries an authorization code: no Referer may take it elsewhere.
-        ctx.header("Referrer-Policy", "no-referrer");
-    }
-
-    private static void asset(Context ctx, String type, byte[] content) {
-        securityHeaders(ctx);
-        ctx.header("Cache-Control", "max-age=3600");
-        ctx.contentType(type).result(content);
-    }
-
-    private static byte[] resource(String name) {
-        try (InputStream in = ConsoleRoutes.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("console resource " + name + " is missing from the daemon jar");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read console resource " + name, e);
-        }
-    }
-
-    private static String printable(String text) {
-        String cut = text.length() > 200 ? text.substring(0, 200) + "..." : text;
-        return cut.replaceAll("\\p{Cntrl}", "?");
     }
 }
