@@ -2,6 +2,7 @@ package dev.tokenkeeper.api;
 
 import java.net.URI;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a user hands the daemon to create a credential. A provider accepts the forms that make sense
@@ -87,14 +88,27 @@ public sealed interface SecretInput {
     /**
      * An OAuth 2 authorization code received on a redirect, to be exchanged for tokens.
      *
-     * @param code        the code
-     * @param redirectUri the redirect URI the code was issued for
+     * @param code         the code
+     * @param redirectUri  the redirect URI the code was issued for
+     * @param codeVerifier the PKCE (RFC 7636) code verifier of the flow, when the authorization URL
+     *                     carried its challenge; the provider sends it with the exchange
      */
-    record AuthorizationCode(String code, URI redirectUri) implements SecretInput {
+    record AuthorizationCode(String code, URI redirectUri, Optional<String> codeVerifier) implements SecretInput {
         /** Rejects nulls. */
         public AuthorizationCode {
             Objects.requireNonNull(code, "code");
             Objects.requireNonNull(redirectUri, "redirectUri");
+            Objects.requireNonNull(codeVerifier, "codeVerifier");
+        }
+
+        /**
+         * A code from a flow without PKCE.
+         *
+         * @param code        the code
+         * @param redirectUri the redirect URI the code was issued for
+         */
+        public AuthorizationCode(String code, URI redirectUri) {
+            this(code, redirectUri, Optional.empty());
         }
 
         @Override
@@ -102,7 +116,7 @@ public sealed interface SecretInput {
             return "authorization-code";
         }
 
-        /** @return the redirect URI only, never the code */
+        /** @return the redirect URI only, never the code or verifier */
         @Override
         public String toString() {
             return "AuthorizationCode[redirectUri=" + redirectUri + ", code hidden]";

@@ -106,4 +106,18 @@ public interface TokenProvider {
     default Optional<URI> authorizationUri(String state, URI redirectUri) {
         return Optional.empty();
     }
+
+    /**
+     * The authorization URL with a PKCE (RFC 7636) challenge: the code that comes back is then only
+     * exchanged together with the verifier ({@link SecretInput.AuthorizationCode#codeVerifier()}).
+     * The default ignores the challenge, for providers whose upstream has no PKCE.
+     *
+     * @param state         the anti-forgery value the redirect must carry back
+     * @param redirectUri   where the upstream sends the browser afterwards
+     * @param codeChallenge {@code BASE64URL(SHA-256(verifier))}, sent with {@code code_challenge_method=S256}
+     * @return the authorization URL, or empty when the provider has no such flow
+     */
+    default Optional<URI> authorizationUri(String state, URI redirectUri, String codeChallenge) {
+        return authorizationUri(state, redirectUri);
+    }
 }

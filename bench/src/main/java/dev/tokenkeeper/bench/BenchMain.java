@@ -1,5 +1,6 @@
 package dev.tokenkeeper.bench;
 
+import dev.tokenkeeper.bench.console.ConsoleCost;
 import dev.tokenkeeper.bench.pipeline.PipelineOverhead;
 import dev.tokenkeeper.bench.reads.TokenReads;
 import dev.tokenkeeper.bench.schedule.SchedulingPrecision;
@@ -37,7 +38,7 @@ public final class BenchMain {
         int n = Integer.getInteger("n", 10_000);
         int runs = Integer.getInteger("runs", 3);
         int threads = Integer.getInteger("threads", 8);
-        Set<String> only = Stream.of(System.getProperty("only", "1,2,3,4,5,6").split(","))
+        Set<String> only = Stream.of(System.getProperty("only", "1,2,3,4,5,6,7").split(","))
                 .map(String::trim).collect(Collectors.toSet());
         Path work = Files.createTempDirectory("tokenkeeper-bench");
         BenchLogging.toFile(work.resolve("in-process-daemon.log"));
@@ -54,8 +55,8 @@ public final class BenchMain {
             }
             Path distribution = Path.of(System.getProperty("tokenkeeper.dist", "dist/target/tokenkeeper")).toAbsolutePath();
             boolean haveDist = Files.isExecutable(distribution.resolve("bin/tokenkeeper"));
-            if ((only.contains("2") || only.contains("3")) && !haveDist) {
-                System.out.println("skipping 2 and 3: no distribution at " + distribution
+            if ((only.contains("2") || only.contains("3") || only.contains("7")) && !haveDist) {
+                System.out.println("skipping 2, 3 and 7: no distribution at " + distribution
                         + "; build it with ./mvnw -q package -DskipTests (or pass -Dtokenkeeper.dist=DIR)");
             }
             if (only.contains("2") && haveDist) {
@@ -66,6 +67,11 @@ public final class BenchMain {
                 section("3. start-up time and resident memory");
                 Path jar = Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
                 StartupSize.run(table, work, distribution, jar, Integer.getInteger("stored", 100_000), runs);
+            }
+            if (only.contains("7") && haveDist) {
+                section("7. web console: RSS before/after every page, /ui/ latency vs /healthz");
+                ConsoleCost.run(table, work, distribution, Integer.getInteger("consoleCredentials", 20), 8,
+                        Integer.getInteger("seconds", 4), runs);
             }
             if (only.contains("4")) {
                 section("4. refresh storm");

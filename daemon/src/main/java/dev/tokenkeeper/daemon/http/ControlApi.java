@@ -3,6 +3,7 @@ package dev.tokenkeeper.daemon.http;
 import dev.tokenkeeper.api.InvalidSecretException;
 import dev.tokenkeeper.daemon.config.ListenAddress;
 import dev.tokenkeeper.daemon.notify.Notifications;
+import dev.tokenkeeper.daemon.console.ConsoleRoutes;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.CredentialNotFoundException;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
@@ -16,6 +17,7 @@ import io.javalin.http.HttpResponseException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.tinylog.Logger;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -116,6 +118,7 @@ public final class ControlApi implements AutoCloseable {
                 new NotifyRoutes(notifications))) {
             group.register(routes);
         }
+        new ConsoleRoutes(credentials, scheduler, plugins, adminToken, Clock.systemUTC()).register(routes);
 
         routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
         routes.exception(CredentialNotFoundException.class, (e, ctx) -> error(ctx, 404, "not_found", e.getMessage()));

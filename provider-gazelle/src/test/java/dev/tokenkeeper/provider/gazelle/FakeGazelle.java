@@ -135,6 +135,7 @@ public final class FakeGazelle implements AutoCloseable {
     private int apiRequestCount;
     private boolean doorkeeper;
     private int graceRefreshCount;
+    private int pkceExchanges;
 
     private FakeGazelle() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -378,9 +379,13 @@ public final class FakeGazelle implements AutoCloseable {
      * @return the code (single use, valid ten minutes)
      */
     public String issueAuthorizationCode(String account, URI redirectUri) {
+        return issueAuthorizationCode(account, redirectUri, Optional.empty());
+    }
+
+    private String issueAuthorizationCode(String account, URI redirectUri, Optional<String> codeChallenge) {
         synchronized (lock) {
             String code = randomToken();
-            codes.put(code, new PendingCode(account, redirectUri.toString(), Instant.now().plus(CODE_LIFETIME)));
+            codes.put(code, new PendingCode(account, redirectUri.toString(), Instant.now().plus(CODE_LIFETIME), codeChallenge));
             issuedSecrets.add(code);
             return code;
         }
@@ -415,6 +420,22 @@ public final class FakeGazelle implements AutoCloseable {
     // ---------------------------------------------------------------- introspection
 
     /** @return how many refresh-grant requests reached the token endpoint, faulted ones included */
+    /** @return how many authorization codes were exchanged with a verifier matching their PKCE challenge */
+    public int pkceExchangeCount() {
+        synchronized (lock) {
+            return pkceExchanges;
+        }
+    }
+
+    private static String s256(String verifier) {
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public int refreshRequestCount() {
         return refreshRequestTimes().size();
     }
@@ -840,7 +861,13 @@ public final class FakeGazelle implements AutoCloseable {
         synchronized (lock) {
             account = authorizeAccount;
         }
-        String code = issueAuthorizationCode(account, URI.create(redirectUri));
+        Optional<String> challenge = Optional.ofNullable(query.get("code_challenge"));
+        if (challenge.isPresent() && !"S256".equals(query.get("code_challenge_method"))) {
+            respond(exchange, 400, "text/html; charset=utf-8", "<html><body><h1>An error has occurred</h1>"
+                    + "<p>Only the S256 code challenge method is supported.</p></body></html>");
+            return;
+        }
+        String code = issueAuthorizationCode(account, URI.create(redirectUri), challenge);
         String location = redirectUri + (redirectUri.contains("?") ? "&" : "?") + "code=" + encode(code)
                 + Optional.ofNullable(query.get("state")).map(state -> "&state=" + encode(state)).orElse("");
         exchange.getResponseHeaders().set("Location", location);
@@ -895,7 +922,7 @@ public final class FakeGazelle implements AutoCloseable {
                 case "refresh_token":
                     return refreshGrant(params.get("refresh_token"));
                 case "authorization_code":
-                    return codeGrant(params.get("code"), params.get("redirect_uri"));
+                    return codeGrant(params.get("code"), params.get("redirect_uri"), params.get("code_verifier"));
                 case "":
                     return Answer.error(400, "invalid_request", "The request is missing a required parameter, "
                             + "includes an unsupported parameter value, or is otherwise malformed.");
@@ -977,11 +1004,18 @@ public final class FakeGazelle implements AutoCloseable {
     }
 
     /** Called with the lock held. */
-    private Answer codeGrant(String code, String redirectUri) {
+    private Answer codeGrant(String code, String redirectUri, String codeVerifier) {
         PendingCode pending = code == null ? null : codes.remove(code);
         if (pending == null || Instant.now().isAfter(pending.expiresAt())
                 || !pending.redirectUri().equals(redirectUri)) {
             return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
+        }
+        if (pending.codeChallenge().isPresent()) {
+            // RFC 7636: a code issued for a challenge is only exchanged with the verifier that hashes to it.
+            if (codeVerifier == null || !pending.codeChallenge().get().equals(s256(codeVerifier))) {
+                return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
+            }
+            pkceExchanges++;
         }
         return Answer.tokens(newChain(pending.account()), true);
     }
@@ -1073,7 +1107,7 @@ public final class FakeGazelle implements AutoCloseable {
         }
     }
 
-    private record PendingCode(String account, String redirectUri, Instant expiresAt) {
+    private record PendingCode(String account, String redirectUri, Instant expiresAt, Optional<String> codeChallenge) {
     }
 
     private record Answer(int status, String json) {

@@ -203,6 +203,38 @@ class GazelleProviderTest {
     }
 
     @Test
+    void withPkceTheCodeIsExchangedOnlyWithTheVerifierOfItsChallenge() throws Exception {
+        // RFC 7636, appendix B.
+        String verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        String challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        gazelle.authorizeAs("pkce");
+        URI authorize = provider.authorizationUri("s", REDIRECT, challenge).orElseThrow();
+        Map<String, String> sent = query(authorize);
+        assertEquals(challenge, sent.get("code_challenge"));
+        assertEquals("S256", sent.get("code_challenge_method"));
+
+        String withoutVerifier = codeFrom(authorize);
+        InvalidSecretException refused = assertThrows(InvalidSecretException.class,
+                () -> provider.importSecret(new SecretInput.AuthorizationCode(withoutVerifier, REDIRECT)));
+        assertTrue(refused.getMessage().contains("invalid_grant"), refused.getMessage());
+        String wrongVerifier = codeFrom(authorize);
+        assertThrows(InvalidSecretException.class, () -> provider.importSecret(
+                new SecretInput.AuthorizationCode(wrongVerifier, REDIRECT, Optional.of(verifier + "x"))));
+
+        String good = codeFrom(authorize);
+        provider.importSecret(new SecretInput.AuthorizationCode(good, REDIRECT, Optional.of(verifier)));
+        assertEquals(1, gazelle.pkceExchangeCount());
+        assertFalse(new SecretInput.AuthorizationCode(good, REDIRECT, Optional.of(verifier)).toString().contains(verifier));
+    }
+
+    private static String codeFrom(URI authorize) throws Exception {
+        HttpResponse<Void> redirect = HttpClient.newHttpClient().send(HttpRequest.newBuilder(authorize).build(),
+                HttpResponse.BodyHandlers.discarding());
+        assertEquals(302, redirect.statusCode());
+        return query(URI.create(redirect.headers().firstValue("Location").orElseThrow())).get("code");
+    }
+
+    @Test
     void aCodeCanBeExchangedOnlyOnceAndOnlyForItsRedirect() throws Exception {
         String code = gazelle.issueAuthorizationCode("default", REDIRECT);
         InvalidSecretException wrongRedirect = assertThrows(InvalidSecretException.class, () -> provider.importSecret(

@@ -133,11 +133,13 @@ public final class TokenEndpoint {
      *
      * @param code        the code from the redirect
      * @param redirectUri the redirect URI the code was issued for
+     * @param codeVerifier the PKCE verifier, when the authorization URL carried its challenge
      * @return the new secret
      * @throws InvalidSecretException when the client is not configured, Gazelle cannot be reached,
      *                                refuses the code, or issues no refresh token
      */
-    public ImportedSecret exchangeCode(String code, URI redirectUri) throws InvalidSecretException {
+    public ImportedSecret exchangeCode(String code, URI redirectUri, Optional<String> codeVerifier)
+            throws InvalidSecretException {
         if (code.isBlank()) {
             throw new InvalidSecretException("the authorization code is blank; run `tokenkeeper authorize gazelle` again");
         }
@@ -149,6 +151,7 @@ public final class TokenEndpoint {
         form.put("grant_type", "authorization_code");
         form.put("code", code.strip());
         form.put("redirect_uri", redirectUri.toString());
+        codeVerifier.ifPresent(verifier -> form.put("code_verifier", verifier));
         addClient(form);
 
         UpstreamResponse response;

@@ -1,0 +1,145 @@
+package dev.tokenkeeper.daemon.console;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.SecretInput;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The console's small parts: escaping, the secret form detection, times, sessions and pending authorizations. */
+class ConsolePartsTest {
+
+    /** A clock the test moves. */
+    private static final class StepClock extends Clock {
+        private Instant now = Instant.parse("2026-11-25T12:00:00Z");
+
+        void advance(Duration step) {
+            now = now.plus(step);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    @Test
+    void everyTextAndAttributeIsEscaped() {
+        String html = new Html().raw("<p").attr("title", "\"><script>x</script>").raw(">")
+                .text("<b>&'\u0007").raw("</p>").toString();
+        assertEquals("<p title=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\">&lt;b&gt;&amp;&#39;?</p>", html);
+    }
+
+    @Test
+    void thePastedSecretIsReadInTheFormItHas() {
+        assertInstanceOf(SecretInput.CookieHeader.class, SecretForms.detect("access_token_web=a; refresh_token_web=b"));
+        assertEquals("a=b; c=d", ((SecretInput.CookieHeader) SecretForms.detect("Cookie: a=b; c=d")).header());
+        assertInstanceOf(SecretInput.TokenJson.class, SecretForms.detect(" {\"access_token\":\"x\",\"refresh_token\":\"y\"}"));
+        assertInstanceOf(SecretInput.CookieFile.class, SecretForms.detect("[{\"name\":\"a\",\"value\":\"b\"}]"));
+        assertInstanceOf(SecretInput.CookieFile.class, SecretForms.detect("{\"cookies\":[{\"name\":\"a\"}]}"));
+        assertInstanceOf(SecretInput.CookieFile.class, SecretForms.detect("# Netscape HTTP Cookie File\n.vinted.fr\tTRUE\t/\tTRUE\t0\ta\tb"));
+        assertInstanceOf(SecretInput.CookieFile.class, SecretForms.detect(".vinted.fr\tTRUE\t/\tTRUE\t0\ta\tb"));
+    }
+
+    @Test
+    void timesReadAsPeopleSayThem() {
+        Instant now = Instant.parse("2026-11-25T12:00:00Z");
+        assertEquals("in 1 h 12 min", RelativeTime.relative(now.plus(Duration.ofMinutes(72)), now));
+        assertEquals("3 min ago", RelativeTime.relative(now.minus(Duration.ofMinutes(3)).minusSeconds(20), now));
+        assertEquals("in 2 d 5 h", RelativeTime.relative(now.plus(Duration.ofHours(53)), now));
+        assertEquals("now", RelativeTime.relative(now, now));
+        assertEquals("2026-11-25 12:00:00 UTC", RelativeTime.absolute(now));
+    }
+
+    @Test
+    void sessionsEndWhenIdleOrTooOldAndAreBounded() {
+        StepClock clock = new StepClock();
+        ConsoleSessions sessions = new ConsoleSessions(clock);
+        ConsoleSessions.Session s = sessions.create();
+        assertTrue(s.csrfMatches(s.csrf()));
+        assertFalse(s.csrfMatches(s.csrf() + "x"));
+        assertFalse(s.csrfMatches(null));
+        assertFalse(s.id().equals(s.csrf()));
+        clock.advance(ConsoleSessions.IDLE.minusSeconds(1));
+        assertTrue(sessions.find(s.id()).isPresent(), "a request keeps it alive");
+        clock.advance(ConsoleSessions.IDLE.plusSeconds(1));
+        assertTrue(sessions.find(s.id()).isEmpty(), "idle too long");
+
+        ConsoleSessions.Session kept = sessions.create();
+        for (int i = 0; i < ConsoleSessions.LIFETIME.toMinutes() / 10 + 1; i++) {
+            clock.advance(Duration.ofMinutes(10));
+            sessions.find(kept.id());
+        }
+        assertTrue(sessions.find(kept.id()).isEmpty(), "no session outlives its lifetime, however busy");
+
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < ConsoleSessions.MAX_SESSIONS * 2; i++) {
+            ids.add(sessions.create().id());
+        }
+        assertEquals(ConsoleSessions.MAX_SESSIONS * 2, ids.size(), "ids are random");
+        assertTrue(sessions.size() <= ConsoleSessions.MAX_SESSIONS);
+        assertTrue(sessions.find("").isEmpty() && sessions.find(null).isEmpty() && sessions.find("guess").isEmpty());
+    }
+
+    @Test
+    void aStateIsUsedOnceWithinItsLifetimeAndCarriesAnS256Challenge() {
+        // RFC 7636, appendix B.
+        assertEquals("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                PendingAuthorizations.challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
+        StepClock clock = new StepClock();
+        PendingAuthorizations pending = new PendingAuthorizations(clock);
+        URI redirect = URI.create("http://127.0.0.1:8787/ui/oauth/callback");
+        PendingAuthorizations.Started started = pending.start(new CredentialId("gazelle", "web"), redirect);
+        assertTrue(pending.finish("forged").isEmpty());
+        PendingAuthorizations.Pending found = pending.finish(started.state()).orElseThrow();
+        assertEquals("gazelle:web", found.id().toString());
+        assertEquals(started.codeChallenge(), PendingAuthorizations.challenge(found.codeVerifier()));
+        assertFalse(found.toString().contains(found.codeVerifier()));
+        assertTrue(pending.finish(started.state()).isEmpty(), "single use");
+
+        PendingAuthorizations.Started late = pending.start(new CredentialId("gazelle", "web"), redirect);
+        clock.advance(PendingAuthorizations.LIFETIME.plusSeconds(1));
+        assertTrue(pending.finish(late.state()).isEmpty(), "too old");
+    }
+
+    @Test
+    void theOverviewListIsReadAtMostOncePerSecondAndAfterEveryForm() {
+        StepClock clock = new StepClock();
+        int[] reads = {0};
+        CredentialSnapshot snapshot = new CredentialSnapshot(() -> {
+            reads[0]++;
+            return java.util.List.of();
+        }, clock);
+        snapshot.get();
+        snapshot.get();
+        assertEquals(1, reads[0]);
+        clock.advance(CredentialSnapshot.MAX_AGE);
+        snapshot.get();
+        assertEquals(2, reads[0]);
+        snapshot.invalidate();
+        snapshot.get();
+        assertEquals(3, reads[0]);
+    }
+}
