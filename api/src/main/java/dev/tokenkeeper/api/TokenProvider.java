@@ -2,6 +2,7 @@ package dev.tokenkeeper.api;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -119,5 +120,17 @@ public interface TokenProvider {
      */
     default Optional<URI> authorizationUri(String state, URI redirectUri, String codeChallenge) {
         return authorizationUri(state, redirectUri);
+    }
+
+    /**
+     * For {@code tokenkeeper doctor}: the upstream addresses this provider calls, as configured by
+     * {@link #configure}. Doctor connects to each (nothing is sent, no token is spent) and reports
+     * the setting to fix when one cannot be reached. Called after {@link #configure}; must not call
+     * the upstream itself.
+     *
+     * @return the endpoints; empty (the default) makes doctor say the provider names none
+     */
+    default List<UpstreamEndpoint> upstreams() {
+        return List.of();
     }
 }

@@ -10,6 +10,11 @@ import java.util.Map;
 /** Flags every command takes; each overrides the environment variable it names. */
 public final class CommonOptions {
 
+    // On every subcommand through this mixin; a usage-help option also stops required parameters
+    // from being demanded first.
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
     @Option(names = "--state-dir", description = "state folder (TOKENKEEPER_STATE_DIR)")
     String stateDir;
 

@@ -3,7 +3,9 @@ package dev.tokenkeeper.daemon.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
 import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.config.DaemonPluginContext;
@@ -36,7 +38,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,13 +54,6 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
     /** Exit code when a check failed. */
     static final int FAILED = 1;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
-
-    /** Upstream URL settings, with their defaults, of the providers shipped with tokenkeeper. */
-    private static final Map<String, List<String[]>> UPSTREAMS = Map.of(
-            "gazelle", List.of(
-                    new String[] {"GAZELLE_OAUTH_TOKEN_URL", "https://gazelleapp.io/developer/oauth/token"},
-                    new String[] {"GAZELLE_API_URL", "https://gazelleapp.io/graphql/private"}),
-            "vinted", List.<String[]>of(new String[] {"VINTED_BASE_URL", "https://www.vinted.fr"}));
 
     @Option(names = "--print-sql", paramLabel = "STORE", description = "print the SQL that creates STORE's tables, then exit")
     String printSql;
@@ -97,7 +91,7 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         checkAdminToken(config);
         Plugins plugins = checkPlugins(config);
         List<StoredCredential> credentials = stateExists ? checkStore(config, plugins, key) : List.of();
-        checkUpstreams(config, credentials);
+        checkUpstreams(config, plugins, credentials);
         checkNotifications(settings);
         checkDaemon(config);
         return failed ? FAILED : 0;
@@ -289,25 +283,35 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         }
     }
 
-    private void checkUpstreams(DaemonConfig config, List<StoredCredential> credentials) {
+    /**
+     * Every provider that has credentials names its upstreams through the SPI
+     * ({@link TokenProvider#upstreams()}), bundled or plugin alike.
+     */
+    private void checkUpstreams(DaemonConfig config, Plugins plugins, List<StoredCredential> credentials) {
         Set<String> providers = new TreeSet<>();
         credentials.forEach(c -> providers.add(c.id().provider()));
         for (String provider : providers) {
-            List<String[]> urls = UPSTREAMS.get(provider);
-            if (urls == null) {
-                warn("upstream " + provider, "not checked: doctor knows no URL setting for this provider");
+            Discovered<TokenProvider> found = plugins.providers().get(provider);
+            if (found == null) {
+                fail("upstream " + provider, "no provider '" + provider + "' is installed: put its jar into the"
+                        + " plugins folder or delete its credentials");
                 continue;
             }
-            Map<String, URI> targets = new LinkedHashMap<>();
-            for (String[] setting : urls) {
-                String value = config.settings().get(setting[0]).orElse(setting[1]).strip();
-                try {
-                    targets.put(setting[0], URI.create(value));
-                } catch (IllegalArgumentException e) {
-                    fail("upstream " + provider, setting[0] + " is not a valid URL: fix the setting");
-                }
+            List<UpstreamEndpoint> endpoints;
+            try {
+                found.plugin().configure(new DaemonPluginContext(config.settings(), config.stateDirectory(),
+                        Clock.systemUTC()));
+                endpoints = found.plugin().upstreams();
+            } catch (RuntimeException e) {
+                fail("upstream " + provider, "the provider cannot be configured: " + message(e));
+                continue;
             }
-            targets.forEach((setting, uri) -> reach(provider, setting, uri));
+            if (endpoints == null || endpoints.isEmpty()) {
+                warn("upstream " + provider, "not checked: the provider names no upstream endpoint"
+                        + " (TokenProvider.upstreams())");
+                continue;
+            }
+            endpoints.forEach(endpoint -> reach(provider, endpoint.setting(), endpoint.uri()));
         }
     }
 

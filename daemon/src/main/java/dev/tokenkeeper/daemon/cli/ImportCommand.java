@@ -16,7 +16,18 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code tokenkeeper import}: hands a user's secret to the running daemon. */
-@Command(name = "import", description = "Import a credential: a Vinted cookie string or file, a Gazelle token JSON.")
+@Command(name = "import", description = "Import a credential: a Vinted cookie string or file, a Gazelle token JSON.",
+        footerHeading = "%nImport forms (flag -> what the provider receives):%n",
+        footer = {"  --cookie                  SecretInput.CookieHeader   (API field \"cookie\")",
+                "  --cookie-file             SecretInput.CookieFile     (API field \"cookieFile\")",
+                "  --token-json              SecretInput.TokenJson      (API field \"tokenJson\")",
+                "  --from-supabase-settings  SecretInput.TokenJson      (read from Supabase)",
+                "  tokenkeeper authorize     SecretInput.AuthorizationCode (API field \"authorizationCode\")",
+                "",
+                "Forms each provider takes:",
+                "  gazelle  --token-json, --from-supabase-settings, authorize",
+                "  vinted   --cookie, --cookie-file",
+                "  plugins  see `tokenkeeper providers`: each provider's description names its forms"})
 final class ImportCommand extends Subcommand implements Callable<Integer> {
 
     /** Larger inputs are certainly not a cookie string or a token. */

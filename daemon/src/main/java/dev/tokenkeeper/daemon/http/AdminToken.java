@@ -57,7 +57,7 @@ public final class AdminToken {
             }
             return token;
         } catch (IOException e) {
-            throw new ConfigurationException("cannot read the admin token file " + file + " (" + e.getMessage()
+            throw new ConfigurationException("cannot read the admin token file " + file + " (" + reason(e, file)
                     + "): run as the daemon's user or set TOKENKEEPER_ADMIN_TOKEN_FILE");
         }
     }
@@ -90,7 +90,7 @@ public final class AdminToken {
                 Files.deleteIfExists(temp);
             }
         } catch (IOException e) {
-            throw new ConfigurationException("cannot create the admin token file " + file + ": " + e.getMessage());
+            throw new ConfigurationException("cannot create the admin token file " + file + ": " + reason(e, file));
         }
     }
 
@@ -119,5 +119,17 @@ public final class AdminToken {
     @Override
     public String toString() {
         return "AdminToken[hidden]";
+    }
+
+    /** The IOException's own words, without the path it often consists of (the message names it already). */
+    private static String reason(IOException e, Path file) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank() || message.equals(file.toString())
+                || message.equals(file.toAbsolutePath().toString())) {
+            return e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e.getClass().getSimpleName();
+        }
+        return message.replace(file.toString() + ": ", "").replace(file.toString(), "the file");
     }
 }

@@ -2,7 +2,6 @@ package dev.tokenkeeper.daemon.plugin;
 
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
-import org.tinylog.Logger;
 
 import java.io.IOException;
 import java.lang.module.Configuration;
@@ -112,20 +111,52 @@ public final class PluginLoader {
                 }
                 T instance = provider.get();
                 String key = id.apply(instance);
+                Optional<String> badId = instance instanceof TokenProvider ? ProviderIds.problem(key) : Optional.empty();
+                if (badId.isPresent()) {
+                    problems.add(new PluginProblem(source, provider.type().getName() + " refused: " + badId.get()));
+                    continue;
+                }
                 if (found.containsKey(key)) {
-                    problems.add(new PluginProblem(source, "a second plugin with id '" + key + "' was ignored"));
+                    Discovered<T> first = found.get(key);
+                    problems.add(new PluginProblem(source, "duplicate id '" + key + "': " + provider.type().getName()
+                            + " ignored, " + first.plugin().getClass().getName() + " from "
+                            + first.origin().jar().map(j -> j.substring(j.lastIndexOf('/') + 1)).orElse("?")
+                            + " already has it"));
                     continue;
                 }
                 found.put(key, new Discovered<>(instance, PluginOrigin.of(provider.type(), bundled)));
             } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+                // Reported once, by whoever shows the problems (start-up log, providers, doctor).
                 problems.add(new PluginProblem(source, oneLine(e)));
-                Logger.warn("plugin {} skipped: {}", source, oneLine(e));
             }
         }
     }
 
-    private static String oneLine(Throwable e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return message.replace('\n', ' ');
+    /**
+     * The exception's message and each cause's, on one line, each said once: the JDK wraps the
+     * useful words ("Package x not found in module", a constructor's own message, "zip END header
+     * not found") in a generic outer message.
+     */
+    static String oneLine(Throwable e) {
+        java.util.List<String> parts = new ArrayList<>();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+            String message = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName()
+                    : t.getMessage();
+            message = message.replaceAll("\\s+", " ").strip();
+            boolean said = false;
+            for (String part : parts) {
+                if (part.contains(message)) {
+                    said = true;
+                }
+            }
+            if (!said) {
+                if (t != e && !message.contains(t.getClass().getSimpleName())) {
+                    message = t.getClass().getSimpleName() + ": " + message;
+                }
+                parts.add(message);
+            }
+        }
+        return String.join(": caused by ", parts);
     }
 }

@@ -8,6 +8,7 @@ import dev.tokenkeeper.api.RefreshResult;
 import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.TokenProvider;
+import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.provider.gazelle.config.GazelleSettings;
 import dev.tokenkeeper.provider.gazelle.graphql.ApiProbe;
@@ -21,6 +22,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -160,6 +162,14 @@ public final class GazelleProvider implements TokenProvider {
         String withoutFragment = base.getRawFragment() == null ? base.toString()
                 : base.toString().substring(0, base.toString().indexOf('#'));
         return Optional.of(URI.create(withoutFragment + (base.getRawQuery() == null ? "?" : "&") + query));
+    }
+
+    /** The token endpoint and the GraphQL API, from their settings. */
+    @Override
+    public List<UpstreamEndpoint> upstreams() {
+        GazelleSettings settings = configured().settings();
+        return List.of(new UpstreamEndpoint(GazelleSettings.TOKEN_URL, settings.tokenUrl()),
+                new UpstreamEndpoint(GazelleSettings.API_URL, settings.apiUrl()));
     }
 
     /** @return the settings in force (URLs, whether client credentials are set), never a secret */

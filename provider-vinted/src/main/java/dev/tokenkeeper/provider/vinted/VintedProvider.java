@@ -10,6 +10,7 @@ import dev.tokenkeeper.api.RefreshTiming;
 import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.TokenProvider;
+import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.provider.vinted.session.SessionCookies;
 import dev.tokenkeeper.provider.vinted.session.SessionImport;
@@ -23,6 +24,7 @@ import dev.tokenkeeper.provider.vinted.upstream.VintedSettings;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -121,6 +123,12 @@ public final class VintedProvider implements TokenProvider {
     @Override
     public Duration keepAlive() {
         return Duration.ofDays(1);
+    }
+
+    /** The country site, from {@code VINTED_BASE_URL}. */
+    @Override
+    public List<UpstreamEndpoint> upstreams() {
+        return List.of(new UpstreamEndpoint("VINTED_BASE_URL", wiring().settings.baseUrl()));
     }
 
     @Override

@@ -102,6 +102,44 @@ class VintedImportTest {
         assertEquals(secret, provider.importSecret(new SecretInput.CookieFile(netscape)).issued().secret());
     }
 
+    @Test
+    void aMultiSiteExportWithAnotherSitesStaleAccessTokenFirstKeepsTheConfiguredSitesPair() throws Exception {
+        String header = fake.newSession();
+        Map<String, String> german = new java.util.LinkedHashMap<>(CookieExports.parseHeader(fake.newSession()));
+        german.put("access_token_web", "stale-not-a-jwt");
+        String germanHeader = german.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(java.util.stream.Collectors.joining("; "));
+        String merged = "[" + strip(CookieExports.json(germanHeader, ".vinted.de", clock.instant().plusSeconds(3600)))
+                + "," + strip(fake.jsonExport(header)) + "]";
+
+        ImportedSecret imported = provider.importSecret(new SecretInput.CookieFile(merged));
+
+        assertEquals(new SecretMaterial(prefixed(CookieExports.parseHeader(header))), imported.issued().secret());
+        assertEquals(List.of(), imported.warnings(), "the configured domain decided: nothing to warn about");
+    }
+
+    @Test
+    void whenNoSiteIsTheConfiguredOneTheValidNewestPairWinsAndAWarningNamesItsDomain() throws Exception {
+        String old = fake.newSession();
+        clock.advance(ACCESS.plusMinutes(5)); // the German session's access token has expired since
+        String fresh = fake.newSession();
+        String german = strip(CookieExports.json(old, ".vinted.de", clock.instant().plusSeconds(3600)));
+        String italian = strip(CookieExports.json(fresh, "www.vinted.it", clock.instant().plusSeconds(3600)));
+
+        for (String export : List.of("[" + german + "," + italian + "]", "[" + italian + "," + german + "]")) {
+            ImportedSecret imported = provider.importSecret(new SecretInput.CookieFile(export));
+            assertEquals(new SecretMaterial(prefixed(CookieExports.parseHeader(fresh))), imported.issued().secret(),
+                    "the Italian pair, whatever the order");
+            assertEquals(1, imported.warnings().size(), imported.warnings().toString());
+            String warning = imported.warnings().get(0);
+            assertTrue(warning.contains("used vinted.it's"), warning);
+            assertTrue(warning.contains("vinted.de"), warning);
+            for (String value : CookieExports.parseHeader(fresh).values()) {
+                assertFalse(value.length() > 8 && warning.contains(value), "no cookie value in the warning");
+            }
+        }
+    }
+
     static Stream<Arguments> malformed() {
         return Stream.of(
                 Arguments.of("empty cookie string", header(""), "the cookie string is empty"),

@@ -70,22 +70,111 @@ public final class SessionImport {
 
     /**
      * Keeps the cookies a browser would send to the Vinted site: those without a domain (a header),
-     * those stored for a Vinted domain, one value per name (the configured site's first).
+     * those stored for a Vinted domain, one value per name. A browser export of all sites may hold
+     * the same names for several Vinted countries: the configured site's win; when no site's cookies
+     * are the configured one's (or several are), the site with the valid and newest token pair wins,
+     * and a warning names it.
      */
-    private SessionCookies select(List<RawCookie> cookies) {
-        Map<String, RawCookie> chosen = new LinkedHashMap<>();
+    private Selection select(List<RawCookie> cookies) {
+        Map<String, List<RawCookie>> bySite = new LinkedHashMap<>();
         for (RawCookie cookie : cookies) {
             if (cookie.value().isEmpty() || !(cookie.domain().isEmpty() || isVinted(cookie.domain()))) {
                 continue;
             }
+            bySite.computeIfAbsent(site(cookie.domain()), k -> new ArrayList<>()).add(cookie);
+        }
+        List<String> warnings = new ArrayList<>();
+        List<String> withTokens = bySite.entrySet().stream()
+                .filter(e -> e.getValue().stream().anyMatch(c -> isToken(c.name())))
+                .map(Map.Entry::getKey).collect(java.util.stream.Collectors.toList());
+        List<String> configured = withTokens.stream()
+                .filter(site -> bySite.get(site).stream().anyMatch(c -> c.domain().isEmpty() || sentToSite(c.domain())))
+                .collect(java.util.stream.Collectors.toList());
+        String preferred;
+        if (configured.size() == 1) {
+            preferred = configured.get(0);
+        } else if (withTokens.size() == 1) {
+            preferred = withTokens.get(0);
+        } else if (withTokens.isEmpty()) {
+            preferred = "";
+        } else {
+            List<String> candidates = configured.isEmpty() ? withTokens : configured;
+            preferred = candidates.stream()
+                    .max(java.util.Comparator.comparing((String site) -> pairRank(bySite.get(site))))
+                    .orElseThrow();
+            warnings.add("the cookies hold vinted sessions of several sites (" + String.join(", ", candidates)
+                    + ") and " + (configured.isEmpty() ? "none is the configured site " + siteHost
+                    : "the configured site " + siteHost + " does not decide") + ": used " + preferred
+                    + "'s, the valid and newest pair; set VINTED_BASE_URL to that site, or export its cookies only");
+        }
+        Map<String, RawCookie> chosen = new LinkedHashMap<>();
+        for (RawCookie cookie : bySite.getOrDefault(preferred, List.of())) {
             RawCookie earlier = chosen.get(cookie.name());
-            if (earlier == null || (!sentToSite(earlier.domain()) && sentToSite(cookie.domain()))) {
+            if (earlier == null || isToken(cookie.name()) && tokenRank(cookie).compareTo(tokenRank(earlier)) > 0) {
                 chosen.put(cookie.name(), cookie);
+            }
+        }
+        for (List<RawCookie> site : bySite.values()) {
+            for (RawCookie cookie : site) {
+                RawCookie earlier = chosen.get(cookie.name());
+                if (earlier == null || (!sentToSite(earlier.domain()) && sentToSite(cookie.domain())
+                        && !site(earlier.domain()).equals(preferred))) {
+                    chosen.put(cookie.name(), cookie);
+                }
             }
         }
         Map<String, String> values = new LinkedHashMap<>();
         chosen.forEach((name, cookie) -> values.put(name, cookie.value()));
-        return SessionCookies.of(values);
+        return new Selection(SessionCookies.of(values), warnings);
+    }
+
+    /** The cookies picked and what the user should know about the choice (never a value). */
+    private record Selection(SessionCookies session, List<String> warnings) {
+    }
+
+    private static boolean isToken(String name) {
+        return name.equals(SessionCookies.ACCESS_TOKEN) || name.equals(SessionCookies.REFRESH_TOKEN);
+    }
+
+    /** A Vinted site: the domain without a leading dot or {@code www.}; "" for cookies without one. */
+    private static String site(String domain) {
+        String d = domain.toLowerCase(Locale.ROOT);
+        d = d.startsWith(".") ? d.substring(1) : d;
+        return d.startsWith("www.") ? d.substring(4) : d;
+    }
+
+    /** Valid tokens first (a JWT, not expired), then the newest (issued or expiring latest). */
+    private Rank tokenRank(RawCookie cookie) {
+        Optional<TokenClaims> claims = TokenClaims.decode(cookie.value());
+        if (claims.isEmpty()) {
+            return new Rank(0, Instant.MIN);
+        }
+        Instant now = clock.instant();
+        boolean live = claims.get().expiresAt().map(exp -> exp.isAfter(now)).orElse(true);
+        Instant newest = claims.get().issuedAt().or(() -> claims.get().expiresAt()).orElse(Instant.MIN);
+        return new Rank(live ? 2 : 1, newest);
+    }
+
+    /** A site's pair: both valid beats one valid; then the newest refresh token, then access token. */
+    private Rank pairRank(List<RawCookie> site) {
+        Rank access = best(site, SessionCookies.ACCESS_TOKEN);
+        Rank refresh = best(site, SessionCookies.REFRESH_TOKEN);
+        Instant newest = refresh.newest().isAfter(access.newest()) ? refresh.newest() : access.newest();
+        return new Rank(access.validity() + refresh.validity(), newest);
+    }
+
+    private Rank best(List<RawCookie> site, String name) {
+        return site.stream().filter(c -> c.name().equals(name)).map(this::tokenRank)
+                .max(java.util.Comparator.naturalOrder()).orElse(new Rank(0, Instant.MIN));
+    }
+
+    /** How usable a token (or pair) is: validity points, then how new. */
+    private record Rank(int validity, Instant newest) implements Comparable<Rank> {
+        @Override
+        public int compareTo(Rank other) {
+            int byValidity = Integer.compare(validity, other.validity);
+            return byValidity != 0 ? byValidity : newest.compareTo(other.newest);
+        }
     }
 
     private boolean isVinted(String domain) {
@@ -99,7 +188,8 @@ public final class SessionImport {
         return !d.isEmpty() && (siteHost.equals(d) || siteHost.endsWith("." + d));
     }
 
-    private ImportedSecret check(SessionCookies session, String where) throws InvalidSecretException {
+    private ImportedSecret check(Selection selection, String where) throws InvalidSecretException {
+        SessionCookies session = selection.session();
         if (session.isEmpty()) {
             throw new InvalidSecretException(where + " holds no vinted cookies: " + HOW_TO_COPY);
         }
@@ -112,7 +202,7 @@ public final class SessionImport {
         requirePurpose(access, SessionCookies.ACCESS_TOKEN, "access", false);
 
         Instant now = clock.instant();
-        List<String> warnings = new ArrayList<>();
+        List<String> warnings = new ArrayList<>(selection.warnings());
         if (access.anonymous() || refresh.anonymous()) {
             warnings.add("the session is anonymous (scope public): log in before copying the cookies,"
                     + " an anonymous session cannot act for a user");

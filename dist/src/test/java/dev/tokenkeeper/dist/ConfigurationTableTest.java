@@ -1,0 +1,63 @@
+package dev.tokenkeeper.dist;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every environment variable the shipped code reads is in README.md's configuration table: the
+ * main sources of every module but bench are scanned for variable-shaped string literals (what
+ * {@code getenv}, {@code Settings.get} and {@code PluginContext.setting} are called with).
+ */
+class ConfigurationTableTest {
+
+    private static final Pattern VARIABLE = Pattern.compile("\"([A-Z][A-Z0-9]*_[A-Z0-9_]+)\"");
+    /** Literals of that shape that are not environment variables. */
+    private static final Set<String> NOT_SETTINGS = Set.of("CSRF_TOKEN");
+    private static final List<String> MODULES = List.of("api", "daemon", "provider-gazelle", "provider-vinted",
+            "store-sqlite", "store-supabase");
+
+    @Test
+    void everyVariableTheCodeReadsIsInTheReadmeTable() throws IOException {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        Set<String> read = new TreeSet<>();
+        for (String module : MODULES) {
+            Path sources = root.resolve(module).resolve("src/main/java");
+            try (Stream<Path> files = Files.walk(sources)) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".java")).collect(Collectors.toList())) {
+                    Matcher m = VARIABLE.matcher(Files.readString(file));
+                    while (m.find()) {
+                        read.add(m.group(1));
+                    }
+                }
+            }
+        }
+        read.removeAll(NOT_SETTINGS);
+        assertTrue(read.contains("TOKENKEEPER_MIN_REFRESH_INTERVAL_SECONDS"), "the scan finds settings: " + read);
+
+        String readme = Files.readString(root.resolve("README.md"));
+        int start = readme.indexOf("\n## Configuration");
+        assertTrue(start >= 0, "README has a Configuration section");
+        int end = readme.indexOf("\n## ", start + 1);
+        String table = readme.substring(start, end < 0 ? readme.length() : end).lines()
+                .filter(line -> line.startsWith("|")).collect(Collectors.joining("\n"));
+        Set<String> missing = new TreeSet<>();
+        for (String variable : read) {
+            if (!Pattern.compile("(?<![A-Z0-9_])" + variable + "(?![A-Z0-9_])").matcher(table).find()) {
+                missing.add(variable);
+            }
+        }
+        assertTrue(missing.isEmpty(), "read by the code but missing from README's configuration table: " + missing);
+    }
+}
