@@ -138,12 +138,7 @@ public final class Daemon implements AutoCloseable {
             pipeline.addListener(refreshMetrics);
             Notifications notifications = Notifications.start(config.settings(), state, metrics, store::list, clock);
             pipeline.addListener(notifications);
-            FileSink.fromSettings(config.settings(), stored -> openQuietly(pipeline, stored), clock).ifPresent(sink -> {
-                pipeline.addListener(sink);
-                sink.writeAll(store.list());
-                sink.syncEvery(store::list, Duration.ofMillis(Math.round(
-                        config.settings().number("TOKENKEEPER_SINK_SYNC_SECONDS", null, 60, 0.1, 86_400) * 1000)));
-            });
+            FileSink.attach(config.settings(), pipeline, store::list, clock);
             boolean rowInStore = dev.tokenkeeper.daemon.legacy.SettingsRowInStore.install(config.settings(), store, stored -> {
                 try {
                     return Optional.of(sealer.open(stored.id(), stored.secret()));
@@ -206,15 +201,6 @@ public final class Daemon implements AutoCloseable {
                 Logger.error("VINTED_SESSION could not be imported: {}", e.getMessage());
             }
         });
-    }
-
-    private static Optional<dev.tokenkeeper.daemon.refresh.LiveCredential> openQuietly(RefreshPipeline pipeline,
-                                                                                      dev.tokenkeeper.api.StoredCredential stored) {
-        try {
-            return Optional.of(pipeline.open(stored));
-        } catch (dev.tokenkeeper.daemon.crypto.UnsealException e) {
-            return Optional.empty();
-        }
     }
 
     private static String owner() {

@@ -93,6 +93,9 @@ class NotificationsEndToEndTest {
         env.put("TOKENKEEPER_NOTIFY_URL", receiver.url());
         env.put("TOKENKEEPER_NOTIFY_RETRY_SECONDS", "0.5");
         env.put("TOKENKEEPER_NOTIFY_CHECK_SECONDS", "1");
+        // A slow answer on a loaded machine must still arrive: a timed-out rotation would spend the chain
+        // and raise a requires_configuration these tests do not expect.
+        env.put("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "20");
         env.putAll(extra);
         DaemonProcess daemon = new DaemonProcess(state, env);
         daemons.add(daemon);

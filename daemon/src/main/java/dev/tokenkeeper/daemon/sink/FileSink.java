@@ -99,6 +99,35 @@ public final class FileSink implements RefreshListener {
         return Optional.of(sink);
     }
 
+    /**
+     * Sets up the sink when {@code TOKENKEEPER_SINK_DIR} is set: told about every committed change,
+     * writes every credential now, and catches up every {@code TOKENKEEPER_SINK_SYNC_SECONDS}.
+     *
+     * @param settings    the daemon's settings
+     * @param pipeline    the refresh pipeline (listeners, and opening committed credentials)
+     * @param credentials reads every stored credential
+     * @param clock       the time
+     * @return the sink, if configured
+     * @throws ConfigurationException when a sink setting is wrong
+     */
+    public static Optional<FileSink> attach(Settings settings, dev.tokenkeeper.daemon.refresh.RefreshPipeline pipeline,
+                                            java.util.function.Supplier<List<StoredCredential>> credentials, Clock clock) {
+        Optional<FileSink> sink = fromSettings(settings, stored -> {
+            try {
+                return Optional.of(pipeline.open(stored));
+            } catch (dev.tokenkeeper.daemon.crypto.UnsealException e) {
+                return Optional.empty();
+            }
+        }, clock);
+        sink.ifPresent(found -> {
+            pipeline.addListener(found);
+            found.writeAll(credentials.get());
+            found.syncEvery(credentials, java.time.Duration.ofMillis(Math.round(
+                    settings.number("TOKENKEEPER_SINK_SYNC_SECONDS", null, 60, 0.1, 86_400) * 1000)));
+        });
+        return sink;
+    }
+
     /** @return the sink folder */
     public Path directory() {
         return directory;
