@@ -92,13 +92,23 @@ public final class PostgresServer implements BeforeAllCallback, AfterAllCallback
         try {
             folder = Files.createTempDirectory(Path.of("/tmp"), "tokenkeeper-pg-");
             giveToPostgres(folder);
-            port = freePort();
             run(List.of(bin.resolve("initdb").toString(), "-D", data().toString(), "-U", "postgres",
                     "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"));
             shutdownHook = new Thread(this::stopQuietly, "postgres-test-stop");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
-            pgStart();
-            return this;
+            // PostgreSQL cannot name a port the system picked: a free one is picked here, and taken by
+            // someone else before the server binds it now and then; then another one is picked.
+            for (int attempt = 1; ; attempt++) {
+                port = freePort();
+                try {
+                    pgStart();
+                    return this;
+                } catch (IllegalStateException e) {
+                    if (attempt >= 5 || !e.getMessage().contains("already in use")) {
+                        throw e;
+                    }
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("could not prepare a PostgreSQL test folder", e);
         }
