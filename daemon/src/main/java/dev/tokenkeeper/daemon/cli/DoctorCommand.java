@@ -99,6 +99,12 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         List<StoredCredential> credentials = stateExists ? checkStore(config, plugins, key) : List.of();
         checkUpstreams(config, credentials);
         checkDaemon(config);
+        if (ServiceChecks.apply()) {
+            ServiceChecks.run().forEach(result -> {
+                failed |= "FAIL".equals(result.status());
+                line(result.status(), result.check(), result.detail());
+            });
+        }
         return failed ? FAILED : 0;
     }
 
