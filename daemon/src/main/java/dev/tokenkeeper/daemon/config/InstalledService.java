@@ -49,6 +49,11 @@ public record InstalledService(Path environmentFile, Path adminToken, Path state
         if (!ownStateGiven && !Files.isDirectory(ownState) && Files.isDirectory(stateDirectory)) {
             found.put("TOKENKEEPER_STATE_DIR", stateDirectory.toString());
             ownState = stateDirectory;
+            // The service's state is sealed with the key the unit loads (LoadCredential=); root can read it.
+            Path key = environmentFile.resolveSibling("master-key");
+            if (settings.get("TOKENKEEPER_MASTER_KEY_FILE").isEmpty() && Files.isReadable(key)) {
+                found.put("TOKENKEEPER_MASTER_KEY_FILE", key.toString());
+            }
         }
         if (settings.get("TOKENKEEPER_ADMIN_TOKEN_FILE").isEmpty() && !Files.exists(ownState.resolve("admin-token"))) {
             for (Path candidate : List.of(adminToken, stateDirectory.resolve("admin-token"))) {
