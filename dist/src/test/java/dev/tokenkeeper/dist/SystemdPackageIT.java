@@ -36,6 +36,11 @@ class SystemdPackageIT {
         long started = System.nanoTime();
         assertEquals("root", System.getProperty("user.name"), "systemd-nspawn needs root: run as root (CI is)");
         Path deb = debPackage();
+        // Lintian clean: every remaining tag is overridden with its reason (src/deb/lintian-overrides).
+        Process lintian = new ProcessBuilder("lintian", "--fail-on", "warning", deb.toString()).redirectErrorStream(true).start();
+        String lintianOutput = new String(lintian.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(lintian.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "lintian did not end within 120 s");
+        assertEquals(0, lintian.exitValue(), "lintian:\n" + lintianOutput);
         Path root = NspawnContainer.rootfs();
         long rootReady = System.nanoTime();
         Path work = Files.createDirectories(Path.of("target", "systemd-it").toAbsolutePath());
