@@ -17,7 +17,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * A minimal Debian booted under its own systemd with {@code systemd-nspawn}: the root made once
  * by {@code mmdebstrap} and cached under {@code ~/.cache/tokenkeeper/rootfs} (keyed by suite and
- * package list), every boot on a throwaway copy ({@code --ephemeral}), commands run inside with
+ * package list), every boot on a throwaway copy ({@code cp --reflink=auto}), commands run inside with
  * {@code nsenter -t <container's pid 1> -a}. The host's network is shared (no
  * {@code --private-network}), so a server on the host's 127.0.0.1 is reachable from inside.
  */
@@ -38,11 +38,13 @@ final class NspawnContainer implements AutoCloseable {
     private final Process nspawn;
     private final long leader;
     private final Path log;
+    private final Path copy;
 
-    private NspawnContainer(Process nspawn, long leader, Path log) {
+    private NspawnContainer(Process nspawn, long leader, Path log, Path copy) {
         this.nspawn = nspawn;
         this.leader = leader;
         this.log = log;
+        this.copy = copy;
     }
 
     /** @return the cached root for {@link #PACKAGES}, made with mmdebstrap when absent (a few minutes, once) */
@@ -67,36 +69,55 @@ final class NspawnContainer implements AutoCloseable {
      * Boots a throwaway copy of the root.
      *
      * @param root  the cached root (never changed)
+     * @param copy  where the copy goes (deleted first and on {@link #close()})
      * @param binds host folders made visible read-only, as {@code host:container}
      * @param log   where the container's console goes
      * @return the running container, once systemd says it is up
      */
-    static NspawnContainer boot(Path root, List<String> binds, Path log) throws Exception {
-        List<String> command = new ArrayList<>(List.of("systemd-nspawn", "-D", root.toString(), "--ephemeral", "-b",
-                "--register=no", "--keep-unit", "--console=passive", "-q"));
+    static NspawnContainer boot(Path root, Path copy, List<String> binds, Path log) throws Exception {
+        // Our own copy rather than --ephemeral: a container that has to be killed leaves nothing
+        // behind next to the cache, because close() deletes the copy whatever happened.
+        run(Duration.ofMinutes(2), "rm", "-rf", copy.toString());
+        run(Duration.ofMinutes(5), "cp", "-a", "--reflink=auto", root.toString(), copy.toString());
+        List<String> command = new ArrayList<>(List.of("systemd-nspawn", "-D", copy.toString(), "-b",
+                "--register=no", "--keep-unit", "--console=passive"));
         binds.forEach(bind -> command.add("--bind-ro=" + bind));
         Process nspawn = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         nspawn.getOutputStream().close();
-        long[] leader = {0};
+        NspawnContainer container = null;
         try {
-            // The container's pid 1 (its systemd) is the child of the nspawn process.
-            await("container's pid 1").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            // The container's pid 1 is the child of nspawn that runs systemd (nspawn forks an
+            // intermediate child first, which exits: look until the child is systemd).
+            long[] leader = {0};
+            await("container's systemd").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
                 if (!nspawn.isAlive()) {
                     throw new IllegalStateException("systemd-nspawn ended: " + Files.readString(log));
                 }
-                Optional<ProcessHandle> child = nspawn.toHandle().children().findFirst();
-                child.ifPresent(c -> leader[0] = c.pid());
-                return child.isPresent();
+                for (ProcessHandle child : nspawn.toHandle().children().toList()) {
+                    Path comm = Path.of("/proc", Long.toString(child.pid()), "comm");
+                    if (Files.exists(comm) && Files.readString(comm).strip().equals("systemd")) {
+                        leader[0] = child.pid();
+                        return true;
+                    }
+                }
+                return false;
             });
-            NspawnContainer container = new NspawnContainer(nspawn, leader[0], log);
-            await("systemd inside is up").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                String state = container.sh("systemctl is-system-running").output().strip();
+            container = new NspawnContainer(nspawn, leader[0], log, copy);
+            NspawnContainer booting = container;
+            await("systemd inside is up").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                String state = booting.sh("systemctl is-system-running").output().strip();
                 return state.equals("running") || state.equals("degraded");
             });
             return container;
-        } catch (RuntimeException e) {
-            nspawn.destroyForcibly();
+        } catch (RuntimeException | Error e) {
+            if (container != null) {
+                container.close();
+            } else {
+                nspawn.destroyForcibly();
+                nspawn.waitFor(10, TimeUnit.SECONDS);
+                run(Duration.ofMinutes(2), "rm", "-rf", copy.toString());
+            }
             throw e;
         }
     }
@@ -119,14 +140,17 @@ final class NspawnContainer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (nspawn.isAlive()) {
-            // poweroff (not SIGTERM to nspawn, which halts and leaves nspawn waiting); nspawn then
-            // removes the ephemeral copy.
-            sh("systemctl --no-block poweroff");
-            if (!nspawn.waitFor(60, TimeUnit.SECONDS)) {
-                nspawn.destroyForcibly();
-                nspawn.waitFor(10, TimeUnit.SECONDS);
+        try {
+            if (nspawn.isAlive()) {
+                // poweroff, not SIGTERM to nspawn: that halts the container and leaves nspawn waiting.
+                sh("systemctl --no-block poweroff");
+                if (!nspawn.waitFor(60, TimeUnit.SECONDS)) {
+                    nspawn.destroyForcibly();
+                    nspawn.waitFor(10, TimeUnit.SECONDS);
+                }
             }
+        } finally {
+            run(Duration.ofMinutes(2), "rm", "-rf", copy.toString());
         }
     }
 

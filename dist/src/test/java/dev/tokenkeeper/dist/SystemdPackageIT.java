@@ -36,13 +36,18 @@ class SystemdPackageIT {
         long started = System.nanoTime();
         assertEquals("root", System.getProperty("user.name"), "systemd-nspawn needs root: run as root (CI is)");
         Path deb = debPackage();
+        long lintianStarted = System.nanoTime();
         // Lintian clean: every remaining tag is overridden with its reason (src/deb/lintian-overrides).
         Process lintian = new ProcessBuilder("lintian", "--fail-on", "warning", deb.toString()).redirectErrorStream(true).start();
         String lintianOutput = new String(lintian.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(lintian.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "lintian did not end within 120 s");
         assertEquals(0, lintian.exitValue(), "lintian:\n" + lintianOutput);
+        long lintianSeconds = (System.nanoTime() - lintianStarted) / 1_000_000_000;
+        long rootLookup = System.nanoTime();
         Path root = NspawnContainer.rootfs();
         long rootReady = System.nanoTime();
+        // A cold cache builds the root with mmdebstrap (minutes, once per package list): not part of the budget.
+        long rootfsBuild = rootReady - rootLookup;
         Path work = Files.createDirectories(Path.of("target", "systemd-it").toAbsolutePath());
         int port;
         try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -67,7 +72,8 @@ class SystemdPackageIT {
             Files.writeString(share.resolve("tokenkeeper.env"), env);
 
             String api = "http://127.0.0.1:" + port;
-            try (NspawnContainer box = NspawnContainer.boot(root, List.of(share + ":/mnt/e2e"), work.resolve("console.log"))) {
+            try (NspawnContainer box = NspawnContainer.boot(root, work.resolve("root"), List.of(share + ":/mnt/e2e"),
+                    work.resolve("console.log"))) {
                 long booted = System.nanoTime();
                 // A host name that resolves, so sudo does not complain; the operator's site settings
                 // (upstream imitation on the host's loopback, a free port) are in place before the
@@ -150,13 +156,15 @@ class SystemdPackageIT {
                         + " && test ! -e /etc/tokenkeeper/admin-token && test ! -e /lib/systemd/system/tokenkeeper.service");
 
                 long end = System.nanoTime();
-                System.out.printf("systemd test: rootfs %d s, boot %d s, install %d s, whole run after the rootfs %d s,"
+                System.out.printf("systemd test: lintian %d s, rootfs %d s, copy+boot %d s, install %d s, in the container %d s,"
                                 + " watchdog restart %d s after SIGSTOP, exposure %.1f%n",
-                        (rootReady - started) / 1_000_000_000, (booted - rootReady) / 1_000_000_000,
-                        (installed - booted) / 1_000_000_000, (end - rootReady) / 1_000_000_000, watchdogSeconds, level);
-                assertTrue(end - rootReady < BUDGET.toNanos(), "the systemd test took longer than " + BUDGET);
+                        lintianSeconds, rootfsBuild / 1_000_000_000, (booted - rootReady) / 1_000_000_000,
+                        (installed - booted) / 1_000_000_000, (end - booted) / 1_000_000_000, watchdogSeconds, level);
             }
         }
+        long whole = System.nanoTime() - started - rootfsBuild;
+        System.out.printf("systemd test: whole test (lintian, boot, checks, poweroff, clean-up) %d s%n", whole / 1_000_000_000);
+        assertTrue(whole < BUDGET.toNanos(), "the systemd test took " + whole / 1_000_000_000 + " s, more than " + BUDGET);
     }
 
     private static String ok(NspawnContainer box, String script) throws Exception {
