@@ -17,6 +17,7 @@ module dev.tokenkeeper.daemon {
     requires info.picocli;
     requires micrometer.core;
     requires micrometer.registry.prometheus;
+    requires com.sun.jna;
 
     uses dev.tokenkeeper.api.TokenProvider;
     uses dev.tokenkeeper.api.TokenStore;
@@ -28,6 +29,9 @@ module dev.tokenkeeper.daemon {
     // tinylog instantiates its writer reflectively.
     exports dev.tokenkeeper.daemon.log to org.tinylog.api, org.tinylog.impl;
     opens dev.tokenkeeper.daemon.log to org.tinylog.api, org.tinylog.impl;
+    // JNA builds a proxy of the libc interface reflectively.
+    exports dev.tokenkeeper.daemon.notify to com.sun.jna;
+    opens dev.tokenkeeper.daemon.notify to com.sun.jna;
     // picocli reads command classes reflectively.
     opens dev.tokenkeeper.daemon.cli to info.picocli;
     // Jackson reads and writes the API's records.

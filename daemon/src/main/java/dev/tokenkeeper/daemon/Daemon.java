@@ -180,6 +180,14 @@ public final class Daemon implements AutoCloseable {
         return api.port();
     }
 
+    /**
+     * @param bound how long the scheduler may go without its tick
+     * @return true when the scheduler's heartbeat is recent (what the systemd watchdog is fed from)
+     */
+    public boolean healthy(Duration bound) {
+        return scheduler.alive(bound);
+    }
+
     /** @return the credential operations, for in-process callers */
     public CredentialService credentials() {
         return credentials;

@@ -1,6 +1,7 @@
 package dev.tokenkeeper.daemon.cli;
 
 import dev.tokenkeeper.daemon.config.DaemonConfig;
+import dev.tokenkeeper.daemon.config.InstalledService;
 import dev.tokenkeeper.daemon.config.Settings;
 import picocli.CommandLine.Option;
 
@@ -27,14 +28,26 @@ public final class CommonOptions {
     @Option(names = "--plugin-dir", description = "extra provider and store jars (TOKENKEEPER_PLUGIN_DIR)")
     String pluginDir;
 
-    /** @return the environment with these flags laid over it */
+    /**
+     * @return what a client of the daemon uses: the environment with these flags laid over it, and
+     *         the installed service's settings, state and admin token where the user has none
+     */
     Settings settings() {
+        return InstalledService.DEBIAN.clientSettings(System.getenv(), overrides());
+    }
+
+    /** @return what {@code tokenkeeper run} uses: the environment with these flags laid over it */
+    Settings daemonSettings() {
+        return Settings.of(System.getenv(), overrides());
+    }
+
+    private Map<String, String> overrides() {
         Map<String, String> overrides = new HashMap<>();
         overrides.put("TOKENKEEPER_STATE_DIR", stateDir);
         overrides.put("TOKENKEEPER_LISTEN", listen);
         overrides.put("TOKENKEEPER_ADMIN_TOKEN_FILE", adminTokenFile);
         overrides.put("TOKENKEEPER_PLUGIN_DIR", pluginDir);
-        return Settings.of(System.getenv(), overrides);
+        return overrides;
     }
 
     /** @return the daemon configuration these settings give */

@@ -94,6 +94,12 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         checkUpstreams(config, plugins, credentials);
         checkNotifications(settings);
         checkDaemon(config);
+        if (ServiceChecks.apply()) {
+            ServiceChecks.run().forEach(result -> {
+                failed |= "FAIL".equals(result.status());
+                line(result.status(), result.check(), result.detail());
+            });
+        }
         return failed ? FAILED : 0;
     }
 

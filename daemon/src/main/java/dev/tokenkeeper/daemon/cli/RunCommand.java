@@ -4,6 +4,8 @@ import dev.tokenkeeper.daemon.Daemon;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
 import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.log.Logging;
+import dev.tokenkeeper.daemon.notify.ServiceNotifier;
+import dev.tokenkeeper.daemon.notify.Watchdog;
 import org.tinylog.Logger;
 import picocli.CommandLine.Command;
 
@@ -16,7 +18,7 @@ final class RunCommand extends Subcommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        DaemonConfig config = common.config();
+        DaemonConfig config = DaemonConfig.from(common.daemonSettings());
         Logging.configure(config.settings().asMap());
         Daemon daemon;
         try {
@@ -28,8 +30,21 @@ final class RunCommand extends Subcommand implements Callable<Integer> {
             Logger.error("cannot start: {}", e.getMessage() == null ? e.toString() : e.getMessage());
             return 1;
         }
+        // Type=notify: the API answers /healthz from here on. Without NOTIFY_SOCKET nothing is sent.
+        if (System.getProperty("jna.tmpdir") == null) {
+            // JNA unpacks its native part; under the unit only the state folder is ours to write.
+            System.setProperty("jna.tmpdir", config.stateDirectory().toString());
+        }
+        ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv());
+        notifier.send("READY=1\nSTATUS=listening on " + config.listen().host() + ":" + daemon.port());
+        Watchdog watchdog = Watchdog.requested(System.getenv())
+                .map(period -> Watchdog.start(notifier, period, daemon::healthy)).orElse(null);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            notifier.send("STOPPING=1");
+            if (watchdog != null) {
+                watchdog.close();
+            }
             daemon.close();
             stopped.countDown();
         }, "shutdown"));

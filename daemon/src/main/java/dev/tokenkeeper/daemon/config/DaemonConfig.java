@@ -42,6 +42,7 @@ public record DaemonConfig(Settings settings,
                 .or(() -> Optional.ofNullable(System.getProperty("tokenkeeper.home"))
                         .map(home -> Path.of(home, "plugins")));
         Path adminToken = settings.get("TOKENKEEPER_ADMIN_TOKEN_FILE").map(Path::of)
+                .or(() -> InstalledService.credentialAdminToken(settings))
                 .orElse(state.resolve("admin-token"));
         double minutes = settings.number("TOKENKEEPER_CHECK_INTERVAL_MINUTES", "VINTED_TOKEN_REFRESH_INTERVAL_MINUTES",
                 30, 0.05, 7 * 24 * 60);

@@ -8,6 +8,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -20,6 +21,9 @@ import java.util.Set;
  * state folder (mode 0600) on first run, where the CLI finds it.
  */
 public final class AdminToken {
+
+    /** The group of the people allowed to use the service's admin token. */
+    private static final String SHARED_GROUP = "tokenkeeper";
 
     private final byte[] digest;
 
@@ -97,7 +101,9 @@ public final class AdminToken {
     private static void checkPrivate(Path file) throws IOException {
         try {
             Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
-            if (mode.contains(PosixFilePermission.OTHERS_READ) || mode.contains(PosixFilePermission.GROUP_READ)
+            // The Debian package shares the token with group tokenkeeper (0640 root:tokenkeeper).
+            boolean sharedWithAdmins = SHARED_GROUP.equals(Files.readAttributes(file, PosixFileAttributes.class).group().getName());
+            if (mode.contains(PosixFilePermission.OTHERS_READ) || mode.contains(PosixFilePermission.GROUP_READ) && !sharedWithAdmins
                     || mode.contains(PosixFilePermission.OTHERS_WRITE) || mode.contains(PosixFilePermission.GROUP_WRITE)) {
                 throw new ConfigurationException("admin token file " + file + " is readable or writable by others (mode "
                         + PosixFilePermissions.toString(mode) + "): run `chmod 600 " + file + "`");

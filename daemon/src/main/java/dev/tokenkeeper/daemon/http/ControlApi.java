@@ -126,7 +126,11 @@ public final class ControlApi implements AutoCloseable {
 
         routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
         routes.exception(CredentialNotFoundException.class, (e, ctx) -> error(ctx, 404, "not_found", e.getMessage()));
-        routes.exception(InvalidSecretException.class, (e, ctx) -> error(ctx, 400, "invalid_secret", e.getMessage()));
+        routes.exception(InvalidSecretException.class, (e, ctx) -> {
+            // An operator's import that went wrong belongs in `journalctl -p warning`, not only in the CLI's output.
+            Logger.warn("rejected secret for {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+            error(ctx, 400, "invalid_secret", e.getMessage());
+        });
         routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, "bad_request", e.getMessage()));
         routes.exception(NoValidTokenException.class, (e, ctx) ->
                 error(ctx, e.needsHuman() ? 409 : 503, e.needsHuman() ? "requires_configuration" : "unavailable", e.getMessage()));

@@ -59,6 +59,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private final ThreadPoolExecutor workers;
     private volatile Duration interval;
     private volatile boolean active;
+    /** When Quartz last ran the dispatch tick: the scheduler's own heartbeat (systemd watchdog). */
+    private volatile long lastTickNanos = System.nanoTime();
 
     /**
      * @param pipeline           the refresh pipeline
@@ -215,7 +217,16 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         return plan.size();
     }
 
+    /**
+     * @param bound how long a healthy scheduler may go without a tick
+     * @return true when the dispatch tick ran within the bound, or scheduling is stopped on purpose
+     */
+    public boolean alive(Duration bound) {
+        return !active || System.nanoTime() - lastTickNanos < bound.toNanos();
+    }
+
     private void dispatchDue() {
+        lastTickNanos = System.nanoTime();
         for (DueQueue.Due due : plan.takeDue(clock.instant())) {
             if (!running.add(due.id())) {
                 // Still refreshing from the last time: look again shortly.
