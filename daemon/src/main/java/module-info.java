@@ -30,8 +30,8 @@ module dev.tokenkeeper.daemon {
     exports dev.tokenkeeper.daemon.log to org.tinylog.api, org.tinylog.impl;
     opens dev.tokenkeeper.daemon.log to org.tinylog.api, org.tinylog.impl;
     // JNA builds a proxy of the libc interface reflectively.
-    exports dev.tokenkeeper.daemon.notify to com.sun.jna;
-    opens dev.tokenkeeper.daemon.notify to com.sun.jna;
+    exports dev.tokenkeeper.daemon.systemd to com.sun.jna;
+    opens dev.tokenkeeper.daemon.systemd to com.sun.jna;
     // picocli reads command classes reflectively.
     opens dev.tokenkeeper.daemon.cli to info.picocli;
     // Jackson reads and writes the API's records.

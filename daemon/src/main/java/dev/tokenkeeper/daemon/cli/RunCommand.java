@@ -4,8 +4,8 @@ import dev.tokenkeeper.daemon.Daemon;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
 import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.log.Logging;
-import dev.tokenkeeper.daemon.notify.ServiceNotifier;
-import dev.tokenkeeper.daemon.notify.Watchdog;
+import dev.tokenkeeper.daemon.systemd.ServiceNotifier;
+import dev.tokenkeeper.daemon.systemd.Watchdog;
 import org.tinylog.Logger;
 import picocli.CommandLine.Command;
 

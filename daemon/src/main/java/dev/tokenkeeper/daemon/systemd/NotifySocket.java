@@ -1,4 +1,4 @@
-package dev.tokenkeeper.daemon.notify;
+package dev.tokenkeeper.daemon.systemd;
 
 import com.sun.jna.Native;
 import org.tinylog.Logger;
