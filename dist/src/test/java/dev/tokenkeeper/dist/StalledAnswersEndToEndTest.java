@@ -96,6 +96,11 @@ class StalledAnswersEndToEndTest {
         assertAnsweredOrClearlyUnavailable(forced.value(), "supabase");
         Timed<DaemonProcess.Response> cliForced = timed(() -> daemon.cli("refresh", ID, "--force"));
         assertWithinBound("refresh --force", cliForced);
+        // A consumer's 401 report: the new token, or a clear 503, within the same bound.
+        Timed<DaemonProcess.Response> rejected = timed(() -> daemon.call("POST", "/api/v1/credentials/" + ID
+                + "/rejected", DaemonProcess.JSON.createObjectNode().put("token", before).toString()));
+        assertWithinBound("POST rejected", rejected);
+        assertAnsweredOrClearlyUnavailable(rejected.value(), "supabase");
         assertTrue(supabase.stalledAnswers() > 0, "the store's answers were stalling meanwhile");
 
         // The refresh goes on in the background: the new tokens reach the spool, and are served.
