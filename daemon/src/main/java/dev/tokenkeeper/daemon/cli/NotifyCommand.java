@@ -11,6 +11,9 @@ import java.util.concurrent.Callable;
         subcommands = NotifyCommand.Test.class)
 final class NotifyCommand implements Runnable {
 
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
