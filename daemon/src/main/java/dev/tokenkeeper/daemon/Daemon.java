@@ -136,7 +136,7 @@ public final class Daemon implements AutoCloseable {
                         config.listen().host());
             }
             Logger.info("tokenkeeper listening on {}:{}; store {}; {} credentials planned; master key from {}; scheduler {}",
-                    config.listen().host(), api.port(), store.id(), scheduler.planned(), key.source(),
+                    config.listen().host(), api.port(), store.id(), scheduler.plannedAtStart(), key.source(),
                     config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)" : "stopped");
             return new Daemon(store, scheduler, api, credentials, pipeline);
         } catch (RuntimeException | org.quartz.SchedulerException e) {

@@ -58,6 +58,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private volatile Duration interval;
     private volatile boolean active;
 
+    private final int plannedAtStart;
+
     /**
      * @param pipeline           the refresh pipeline
      * @param credentials        reads every stored credential
@@ -101,9 +103,14 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
                 .build());
         scheduleSweep();
         pipeline.addListener(this);
+        int planned = 0;
         for (StoredCredential credential : credentials.get()) {
             plan(credential);
+            planned++;
         }
+        // Counted here, after planning and before the dispatcher runs: a credential due at once
+        // (an expired import) leaves the queue as soon as it is dispatched.
+        this.plannedAtStart = planned;
         quartz.start();
         if (!autoRefreshEnabled) {
             quartz.standby();
@@ -196,6 +203,11 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      */
     public Optional<Instant> nextFireTime(CredentialId id) {
         return plan.get(id).map(DueQueue.Due::at);
+    }
+
+    /** @return how many credentials were planned when the scheduler was built, for the start-up line */
+    public int plannedAtStart() {
+        return plannedAtStart;
     }
 
     /** @return how many credentials are planned */
