@@ -123,11 +123,28 @@ class ValidityAndExpiredImportTest {
         assertEquals(0, cli.status(), cli.body());
         assertTrue(cli.body().contains("warning: the imported access token had expired"), cli.body());
 
-        // Restarted with two stored credentials, the start-up line counts both as planned.
+        // A third whose refresh at once fails: the answer says so, and it stays due.
+        ObjectNode third = (ObjectNode) DaemonProcess.JSON.readTree(gazelle.seedChain("third"));
+        third.put("created_at", Instant.now().minus(Duration.ofHours(2)).getEpochSecond());
+        third.put("expires_in", 3600);
+        gazelle.tokenFaultForNext(1, FakeGazelle.Fault.serviceUnavailable());
+        DaemonProcess.Response failed = daemon.call("PUT", "/api/v1/credentials/gazelle:third",
+                "{\"tokenJson\": " + third + "}");
+        assertEquals(201, failed.status(), failed.body());
+        assertTrue(failed.json().path("warnings").toString().contains("the refresh at once failed"), failed.body());
         daemon.stop();
-        daemon.start();
-        String startLine = daemon.output().lines().filter(l -> l.contains("credentials planned"))
+
+        // Restarted with the scheduler active and one credential due at once: the start-up line counts
+        // all three as planned, though the due one leaves the queue as soon as it is dispatched.
+        Map<String, String> env = new HashMap<>(gazelle.settings());
+        env.put("TOKENKEEPER_AUTO_REFRESH_ENABLED", "true");
+        env.put("TOKENKEEPER_MIN_REFRESH_INTERVAL_SECONDS", "0");
+        env.put("TOKENKEEPER_RETRY_BASE_SECONDS", "0.1");
+        DaemonProcess restarted = new DaemonProcess(temp.resolve("expired"), env);
+        daemons.add(restarted);
+        restarted.start();
+        String startLine = restarted.output().lines().filter(l -> l.contains("credentials planned"))
                 .reduce((a, b) -> b).orElseThrow();
-        assertTrue(startLine.contains("; 2 credentials planned;"), startLine);
+        assertTrue(startLine.contains("; 3 credentials planned;"), startLine);
     }
 }
