@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.vinted.upstream;
 
+import dev.tokenkeeper.api.contract.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import dev.tokenkeeper.api.FailureKind;
 import dev.tokenkeeper.api.RefreshResult;
 import dev.tokenkeeper.api.SecretMaterial;
-import dev.tokenkeeper.provider.vinted.ManualClock;
 import dev.tokenkeeper.provider.vinted.TestContext;
 import dev.tokenkeeper.provider.vinted.session.SessionCookies;
 import java.nio.file.Path;
@@ -27,7 +27,7 @@ class SessionRefreshEdgeTest {
     @TempDir
     Path state;
 
-    private final ManualClock clock = new ManualClock(Instant.parse("2026-03-01T12:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00Z"));
     private final ScriptedServer server = new ScriptedServer();
     private final SecretMaterial session = SessionCookies.of(Map.of(
             "access_token_web", "A1", "refresh_token_web", "R1", "datadome", "D1")).toMaterial();
