@@ -132,7 +132,7 @@ class VintedBudgetTest {
 
     private VintedProvider provider(String... settings) {
         VintedProvider provider = new VintedProvider();
-        provider.configure(TestContext.forFake(fake, clock, state, settings));
+        provider.configure(VintedContexts.forFake(fake, clock, state, settings));
         return provider;
     }
 

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.vinted;
 
+import dev.tokenkeeper.api.contract.TestContext;
 import dev.tokenkeeper.api.contract.MutableClock;
 import static dev.tokenkeeper.provider.vinted.SecretAssertions.assertNoSecretIn;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -346,7 +346,7 @@ class VintedRefreshTest {
 
     private VintedProvider provider(String... settings) {
         VintedProvider provider = new VintedProvider();
-        provider.configure(TestContext.forFake(fake, clock, state, settings));
+        provider.configure(VintedContexts.forFake(fake, clock, state, settings));
         return provider;
     }
 

@@ -36,7 +36,7 @@ class VintedValidateTest {
     void start() {
         fake = FakeVinted.builder().clock(clock).accessTokenLifetime(Duration.ofSeconds(120)).start();
         provider = new VintedProvider();
-        provider.configure(TestContext.forFake(fake, clock, state, "TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "1"));
+        provider.configure(VintedContexts.forFake(fake, clock, state, "TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "1"));
     }
 
     @AfterEach
