@@ -147,6 +147,26 @@ class SdkStandaloneBuildTest {
         }
     }
 
+    @Test
+    void theExampleCompilesAgainstTheVersionsTheDistributionCarries() throws IOException {
+        String pom = Files.readString(DaemonProcess.distribution().resolve("sdk/provider-example/pom.xml"));
+        Path lib = DaemonProcess.distribution().resolve("lib");
+        String jackson = property(pom, "jackson.version");
+        assertTrue(Files.isRegularFile(lib.resolve("jackson-databind-" + jackson + ".jar")),
+                "the example's jackson.version " + jackson + " is the daemon's (lib/jackson-databind-*.jar)");
+        String api = property(pom, "tokenkeeper.version");
+        assertTrue(Files.isRegularFile(lib.resolve("api-" + api + ".jar")), "the example's tokenkeeper.version " + api
+                + " is the distribution's api");
+        assertTrue(Files.isRegularFile(DaemonProcess.distribution().resolve("sdk/api/api-" + api + "-javadoc.jar")));
+        assertTrue(Files.isRegularFile(DaemonProcess.distribution().resolve("sdk/api/api-" + api + "-sources.jar")));
+    }
+
+    private static String property(String pom, String name) {
+        Matcher m = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</").matcher(pom);
+        assertTrue(m.find(), name + " in the example's pom");
+        return m.group(1).trim();
+    }
+
     private static String run(List<String> command, Path directory, Map<String, String> env) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
         builder.environment().putAll(env);
