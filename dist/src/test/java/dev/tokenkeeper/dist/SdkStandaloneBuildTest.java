@@ -120,6 +120,12 @@ class SdkStandaloneBuildTest {
             assertNotNull(demo, providers.body());
             assertTrue(demo.contains("com.example.demo") && demo.contains("plugin provider-example-1.0.0.jar"), demo);
             assertFalse(providers.body().contains("skipped"), providers.body());
+            DaemonProcess.Response importHelp = daemon.cli("import", "--help");
+            assertEquals(0, importHelp.status(), importHelp.body());
+            assertTrue(importHelp.body().lines().anyMatch(l -> l.matches("\\s+demo\\s+--token-json")),
+                    "import --help names the plugin's forms:\n" + importHelp.body());
+            assertTrue(importHelp.body().lines().anyMatch(l -> l.matches("\\s+vinted\\s+--cookie, --cookie-file")),
+                    importHelp.body());
 
             daemon.start();
             DaemonProcess.Response imported = daemon.call("PUT", "/api/v1/credentials/demo:default",
