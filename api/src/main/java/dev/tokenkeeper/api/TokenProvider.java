@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Knows one upstream: how to import a user's secret, check it, refresh it and hand it to a
@@ -132,5 +133,16 @@ public interface TokenProvider {
      */
     default List<UpstreamEndpoint> upstreams() {
         return List.of();
+    }
+
+    /**
+     * For {@code tokenkeeper import --help}: the {@link SecretInput#form() forms} {@link #importSecret}
+     * takes, e.g. {@code token-json} or {@code cookie}. Only informs the user; a form not listed is
+     * still handed to {@link #importSecret}, which refuses it.
+     *
+     * @return the form names; empty (the default) when the provider does not say
+     */
+    default Set<String> importForms() {
+        return Set.of();
     }
 }

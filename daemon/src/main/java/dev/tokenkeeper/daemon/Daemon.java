@@ -161,7 +161,7 @@ public final class Daemon implements AutoCloseable {
             }
             dev.tokenkeeper.daemon.http.BoundAddress.write(state, config.listen().host(), api.port());
             Logger.info("tokenkeeper listening on {}:{}; store {}; {} credentials planned; master key from {}; scheduler {}",
-                    config.listen().host(), api.port(), store.id(), scheduler.planned(), key.source(),
+                    config.listen().host(), api.port(), store.id(), scheduler.plannedAtStart(), key.source(),
                     config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)" : "stopped");
             Daemon daemon = new Daemon(store, scheduler, api, credentials, pipeline, state);
             daemon.notifications = notifications;

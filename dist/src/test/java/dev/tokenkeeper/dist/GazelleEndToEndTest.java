@@ -164,13 +164,15 @@ class GazelleEndToEndTest {
         DaemonProcess daemon = daemon(temp.resolve("state"), Map.of("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false"));
         String seeded = gazelle.seedChain("default");
         JsonNode json = DaemonProcess.JSON.readTree(seeded);
-        // The same chain, stamped as issued long ago: its access token has expired.
+        // The same chain, stamped as issued 45 s ago with a 60 s lifetime: still valid at the import (an
+        // import already expired is refreshed at once), expired moments later.
+        long createdAt = Instant.now().getEpochSecond() - 45;
         String expired = "{\"access_token\":\"" + json.get("access_token").asText() + "\",\"refresh_token\":\""
-                + json.get("refresh_token").asText() + "\",\"expires_in\":60,\"created_at\":"
-                + (Instant.now().getEpochSecond() - 3600) + "}";
+                + json.get("refresh_token").asText() + "\",\"expires_in\":60,\"created_at\":" + createdAt + "}";
         DaemonProcess.Response imported = daemon.cli("import", "gazelle", "--token-json", tokenFile(expired).toString());
         assertEquals(0, imported.status(), imported.body());
         assertEquals(0, gazelle.refreshRequestCount());
+        await().atMost(Duration.ofSeconds(30)).until(() -> Instant.now().getEpochSecond() > createdAt + 60);
 
         ExecutorService pool = Executors.newFixedThreadPool(20);
         try {

@@ -120,6 +120,12 @@ class SdkStandaloneBuildTest {
             assertNotNull(demo, providers.body());
             assertTrue(demo.contains("com.example.demo") && demo.contains("plugin provider-example-1.0.0.jar"), demo);
             assertFalse(providers.body().contains("skipped"), providers.body());
+            DaemonProcess.Response importHelp = daemon.cli("import", "--help");
+            assertEquals(0, importHelp.status(), importHelp.body());
+            assertTrue(importHelp.body().lines().anyMatch(l -> l.matches("\\s+demo\\s+--token-json")),
+                    "import --help names the plugin's forms:\n" + importHelp.body());
+            assertTrue(importHelp.body().lines().anyMatch(l -> l.matches("\\s+vinted\\s+--cookie, --cookie-file")),
+                    importHelp.body());
 
             daemon.start();
             DaemonProcess.Response imported = daemon.call("PUT", "/api/v1/credentials/demo:default",
@@ -145,6 +151,26 @@ class SdkStandaloneBuildTest {
             String output = daemon.output();
             assertFalse(output.contains("sdk-refresh-") || output.contains("sdk-access-"), "no token in the log");
         }
+    }
+
+    @Test
+    void theExampleCompilesAgainstTheVersionsTheDistributionCarries() throws IOException {
+        String pom = Files.readString(DaemonProcess.distribution().resolve("sdk/provider-example/pom.xml"));
+        Path lib = DaemonProcess.distribution().resolve("lib");
+        String jackson = property(pom, "jackson.version");
+        assertTrue(Files.isRegularFile(lib.resolve("jackson-databind-" + jackson + ".jar")),
+                "the example's jackson.version " + jackson + " is the daemon's (lib/jackson-databind-*.jar)");
+        String api = property(pom, "tokenkeeper.version");
+        assertTrue(Files.isRegularFile(lib.resolve("api-" + api + ".jar")), "the example's tokenkeeper.version " + api
+                + " is the distribution's api");
+        assertTrue(Files.isRegularFile(DaemonProcess.distribution().resolve("sdk/api/api-" + api + "-javadoc.jar")));
+        assertTrue(Files.isRegularFile(DaemonProcess.distribution().resolve("sdk/api/api-" + api + "-sources.jar")));
+    }
+
+    private static String property(String pom, String name) {
+        Matcher m = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</").matcher(pom);
+        assertTrue(m.find(), name + " in the example's pom");
+        return m.group(1).trim();
     }
 
     private static String run(List<String> command, Path directory, Map<String, String> env) throws Exception {

@@ -17,9 +17,17 @@ public final class MutableClock extends Clock {
         this.now = new AtomicReference<>(start);
     }
 
-    /** @param step how far to move the clock forward */
-    public void advance(Duration step) {
-        now.updateAndGet(instant -> instant.plus(step));
+    /** @return a clock at the current wall-clock second */
+    public static MutableClock startingNow() {
+        return new MutableClock(Instant.ofEpochSecond(Instant.now().getEpochSecond()));
+    }
+
+    /**
+     * @param step how far to move the clock forward
+     * @return the new time
+     */
+    public Instant advance(Duration step) {
+        return now.updateAndGet(instant -> instant.plus(step));
     }
 
     @Override

@@ -37,6 +37,15 @@ public record TestContext(Map<String, String> settings, Path stateDirectory, Clo
     }
 
     /**
+     * @param settings       setting name to value
+     * @param stateDirectory the state folder
+     * @return a context on the system clock
+     */
+    public static TestContext of(Map<String, String> settings, Path stateDirectory) {
+        return new TestContext(settings, stateDirectory, Clock.systemUTC());
+    }
+
+    /**
      * @param name  the setting's variable name
      * @param value its value
      * @return a copy with one setting added or replaced

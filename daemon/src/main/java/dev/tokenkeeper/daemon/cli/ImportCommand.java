@@ -22,12 +22,9 @@ import java.util.concurrent.Callable;
                 "  --cookie-file             SecretInput.CookieFile     (API field \"cookieFile\")",
                 "  --token-json              SecretInput.TokenJson      (API field \"tokenJson\")",
                 "  --from-supabase-settings  SecretInput.TokenJson      (read from Supabase)",
-                "  tokenkeeper authorize     SecretInput.AuthorizationCode (API field \"authorizationCode\")",
+                "  tokenkeeper authorize     SecretInput.AuthorizationCode (\"authorizationCode\")",
                 "",
-                "Forms each provider takes:",
-                "  gazelle  --token-json, --from-supabase-settings, authorize",
-                "  vinted   --cookie, --cookie-file",
-                "  plugins  see `tokenkeeper providers`: each provider's description names its forms"})
+                "Forms each installed provider takes (bundled and from the plugins folder):"})
 final class ImportCommand extends Subcommand implements Callable<Integer> {
 
     /** Larger inputs are certainly not a cookie string or a token. */
@@ -56,6 +53,16 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
                 description = "the token existing deployments keep in Supabase (system_settings, key gazelle_oauth_token); "
                         + "needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY")
         boolean fromSupabaseSettings;
+    }
+
+    /** Adds, after the footer, each installed provider's import forms, read when the help is shown. */
+    @picocli.CommandLine.Spec
+    void listProviderForms(picocli.CommandLine.Model.CommandSpec importSpec) {
+        var usage = importSpec.usageMessage();
+        usage.sectionMap().put("providerForms", help -> ImportForms.describe(common));
+        java.util.List<String> keys = new java.util.ArrayList<>(usage.sectionKeys());
+        keys.add("providerForms");
+        usage.sectionKeys(keys);
     }
 
     @Override

@@ -29,6 +29,9 @@ final class TokenCommand extends Subcommand implements Callable<Integer> {
         ApiClient.Answer answer = daemon()
                 .get("/api/v1/credentials/" + credential + "/token?minValidity=" + minValidity);
         answer.orFail("");
+        if (answer.body().hasNonNull("warning")) {
+            err().println("warning: " + answer.body().path("warning").asText());
+        }
         var out = out();
         if (json) {
             out.println(answer.body().toPrettyString());

@@ -61,8 +61,11 @@ final class CredentialRoutes implements RouteGroup {
             RefreshReport report = credentials.refresh(id, "true".equals(ctx.queryParam("force")));
             json(ctx, refreshView(report));
         });
-        routes.get("/api/v1/credentials/{id}/token", ctx -> json(ctx, tokenView(
-                credentials.token(id(ctx), Duration.ofSeconds(minValidity(ctx))))));
+        routes.get("/api/v1/credentials/{id}/token", ctx -> {
+            Duration minValidity = Duration.ofSeconds(minValidity(ctx));
+            json(ctx, ShortValidity.view(tokenView(credentials.token(id(ctx), minValidity)), minValidity,
+                    Instant.now()));
+        });
         routes.post("/api/v1/credentials/{id}/rejected", ctx -> {
             CredentialId id = id(ctx);
             JsonNode body = body(ctx);
@@ -87,7 +90,8 @@ final class CredentialRoutes implements RouteGroup {
             throw new ApiException(404, "unknown_provider", "no provider '" + id.provider() + "': installed are "
                     + plugins.providers().keySet());
         }
-        CredentialService.Imported imported = credentials.importSecret(id, input);
+        CredentialService.Imported imported = ExpiredImport.refreshIfExpired(credentials,
+                credentials.importSecret(id, input), Instant.now());
         ctx.status(imported.replaced() ? 200 : 201);
         json(ctx, new Views.ImportView(Views.CredentialView.of(imported.credential(),
                 scheduler.nextFireTime(id).orElse(null)), imported.warnings(), imported.replaced()));

@@ -33,8 +33,18 @@ final class Views {
     record RefreshView(String outcome, String detail, CredentialView credential) {
     }
 
-    /** A valid token for a consumer. */
-    record TokenView(String id, String token, Map<String, String> headers, Instant expiresAt, long version) {
+    /**
+     * A valid token for a consumer. When the upstream's tokens live shorter than the consumer asked,
+     * {@code validityShortBySeconds} says by how much (null when the token lasts long enough),
+     * {@code validForSeconds} how long it does, and {@code warning} says so in words.
+     */
+    record TokenView(String id, String token, Map<String, String> headers, Instant expiresAt, long version,
+                     Long validForSeconds, Long validityShortBySeconds, String warning) {
+
+        TokenView(String id, String token, Map<String, String> headers, Instant expiresAt, long version) {
+            this(id, token, headers, expiresAt, version, null, null, null);
+        }
+
         @Override
         public String toString() {
             return "TokenView[" + id + " v" + version + ", hidden]";

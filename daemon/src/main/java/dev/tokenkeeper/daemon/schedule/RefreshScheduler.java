@@ -62,6 +62,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     /** When Quartz last ran the dispatch tick: the scheduler's own heartbeat (systemd watchdog). */
     private volatile long lastTickNanos = System.nanoTime();
 
+    private final int plannedAtStart;
+
     /**
      * @param pipeline           the refresh pipeline
      * @param credentials        reads every stored credential
@@ -105,9 +107,14 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
                 .build());
         scheduleSweep();
         pipeline.addListener(this);
+        int planned = 0;
         for (StoredCredential credential : credentials.get()) {
             plan(credential);
+            planned++;
         }
+        // Counted here, after planning and before the dispatcher runs: a credential due at once
+        // (an expired import) leaves the queue as soon as it is dispatched.
+        this.plannedAtStart = planned;
         quartz.start();
         if (!autoRefreshEnabled) {
             quartz.standby();
@@ -210,6 +217,11 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      */
     public Optional<Instant> nextFireTime(CredentialId id) {
         return plan.get(id).map(DueQueue.Due::at);
+    }
+
+    /** @return how many credentials were planned when the scheduler was built, for the start-up line */
+    public int plannedAtStart() {
+        return plannedAtStart;
     }
 
     /** @return how many credentials are planned */

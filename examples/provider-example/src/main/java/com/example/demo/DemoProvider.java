@@ -156,6 +156,12 @@ public final class DemoProvider implements TokenProvider {
         return new Presentation(access, Map.of("Authorization", "Bearer " + access));
     }
 
+    /** For {@code tokenkeeper import --help}. */
+    @Override
+    public java.util.Set<String> importForms() {
+        return java.util.Set.of("token-json");
+    }
+
     /** For {@code tokenkeeper doctor}: the two addresses this provider calls. */
     @Override
     public List<UpstreamEndpoint> upstreams() {

@@ -164,6 +164,12 @@ public final class GazelleProvider implements TokenProvider {
         return Optional.of(URI.create(withoutFragment + (base.getRawQuery() == null ? "?" : "&") + query));
     }
 
+    /** A token JSON, or an authorization code from {@code tokenkeeper authorize}. */
+    @Override
+    public java.util.Set<String> importForms() {
+        return java.util.Set.of("token-json", "authorization-code");
+    }
+
     /** The token endpoint and the GraphQL API, from their settings. */
     @Override
     public List<UpstreamEndpoint> upstreams() {

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.gazelle;
 
+import dev.tokenkeeper.api.contract.TestContext;
 import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.contract.TokenProviderContract;

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.gazelle;
 
+import dev.tokenkeeper.api.contract.TestContext;
 import static dev.tokenkeeper.provider.gazelle.LeakCheck.assertNoSecretIn;
 import static dev.tokenkeeper.provider.gazelle.LeakCheck.oneLine;
 import static org.awaitility.Awaitility.await;

@@ -125,6 +125,12 @@ public final class VintedProvider implements TokenProvider {
         return Duration.ofDays(1);
     }
 
+    /** A Cookie header or a browser's cookies file. */
+    @Override
+    public java.util.Set<String> importForms() {
+        return java.util.Set.of("cookie", "cookie-file");
+    }
+
     /** The country site, from {@code VINTED_BASE_URL}. */
     @Override
     public List<UpstreamEndpoint> upstreams() {

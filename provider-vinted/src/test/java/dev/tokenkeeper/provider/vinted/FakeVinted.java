@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.vinted;
 
+import dev.tokenkeeper.api.contract.MutableClock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -61,7 +62,7 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Time comes from the clock given to the {@link Builder} (token {@code iat}/{@code exp}, expiry
- * checks, the burst window), so a test can share a {@link ManualClock} with the code under test, or
+ * checks, the burst window), so a test can share a {@link MutableClock} with the code under test, or
  * use the system clock with lifetimes of a few seconds. Everything is thread-safe.
  *
  * <pre>{@code

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.vinted;
 
+import dev.tokenkeeper.api.contract.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -29,7 +30,7 @@ class FakeVintedTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern META = Pattern.compile("<meta name=\"csrf-token\" content=\"([^\"]+)\"");
 
-    private final ManualClock clock = ManualClock.startingNow();
+    private final MutableClock clock = MutableClock.startingNow();
     /**
      * A client of its own for every request: a pooled connection the server closes at the moment it
      * is reused fails a POST ("header parser received no bytes"), which the JDK client does not retry.

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.vinted;
 
+import dev.tokenkeeper.api.contract.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +28,7 @@ class VintedBudgetTest {
     @TempDir
     Path state;
 
-    private final ManualClock clock = ManualClock.startingNow();
+    private final MutableClock clock = MutableClock.startingNow();
     private FakeVinted fake;
 
     @AfterEach
@@ -131,7 +132,7 @@ class VintedBudgetTest {
 
     private VintedProvider provider(String... settings) {
         VintedProvider provider = new VintedProvider();
-        provider.configure(TestContext.forFake(fake, clock, state, settings));
+        provider.configure(VintedContexts.forFake(fake, clock, state, settings));
         return provider;
     }
 

@@ -1,5 +1,7 @@
 package dev.tokenkeeper.provider.vinted;
 
+import dev.tokenkeeper.api.contract.TestContext;
+import dev.tokenkeeper.api.contract.MutableClock;
 import static dev.tokenkeeper.provider.vinted.SecretAssertions.assertNoSecretIn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,7 +37,7 @@ class VintedImportTest {
     @TempDir
     Path state;
 
-    private final ManualClock clock = ManualClock.startingNow();
+    private final MutableClock clock = MutableClock.startingNow();
     private FakeVinted fake;
     private VintedProvider provider;
 

@@ -29,7 +29,7 @@ class VintedProviderContractTest extends TokenProviderContract {
     @Override
     protected TokenProvider provider() {
         VintedProvider provider = new VintedProvider();
-        provider.configure(TestContext.forFake(fake, Clock.systemUTC(), state,
+        provider.configure(VintedContexts.forFake(fake, Clock.systemUTC(), state,
                 "VINTED_MAX_REQUESTS_PER_5_MIN", "10000", "TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "5"));
         return provider;
     }

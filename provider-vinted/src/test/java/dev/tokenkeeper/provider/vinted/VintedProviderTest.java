@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.vinted;
 
+import dev.tokenkeeper.api.contract.TestContext;
 import static dev.tokenkeeper.provider.vinted.SecretAssertions.assertNoSecretIn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -92,7 +93,7 @@ class VintedProviderTest {
     void sendsTheConfiguredUserAgentAndACountryLanguage() throws Exception {
         try (FakeVinted fake = FakeVinted.start()) {
             VintedProvider provider = new VintedProvider();
-            provider.configure(TestContext.forFake(fake, Clock.systemUTC(), state,
+            provider.configure(VintedContexts.forFake(fake, Clock.systemUTC(), state,
                     "VINTED_USER_AGENT", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"));
             SecretMaterial secret = provider.importSecret(new SecretInput.CookieHeader(fake.newSession())).issued().secret();
             provider.validate(secret);
@@ -124,7 +125,7 @@ class VintedProviderTest {
 
     private VintedProvider configured(FakeVinted fake, Clock clock) {
         VintedProvider provider = new VintedProvider();
-        provider.configure(TestContext.forFake(fake, clock, state));
+        provider.configure(VintedContexts.forFake(fake, clock, state));
         return provider;
     }
 }

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.vinted;
 
+import dev.tokenkeeper.api.contract.MutableClock;
 import static dev.tokenkeeper.provider.vinted.SecretAssertions.assertNoSecretIn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -34,7 +35,7 @@ class VintedRefreshTest {
     @TempDir
     Path state;
 
-    private final ManualClock clock = ManualClock.startingNow();
+    private final MutableClock clock = MutableClock.startingNow();
     private FakeVinted fake;
 
     @AfterEach
@@ -345,7 +346,7 @@ class VintedRefreshTest {
 
     private VintedProvider provider(String... settings) {
         VintedProvider provider = new VintedProvider();
-        provider.configure(TestContext.forFake(fake, clock, state, settings));
+        provider.configure(VintedContexts.forFake(fake, clock, state, settings));
         return provider;
     }
 

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.vinted;
 
+import dev.tokenkeeper.api.contract.MutableClock;
 import static dev.tokenkeeper.provider.vinted.SecretAssertions.assertNoSecretIn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -27,7 +28,7 @@ class VintedValidateTest {
     @TempDir
     Path state;
 
-    private final ManualClock clock = ManualClock.startingNow();
+    private final MutableClock clock = MutableClock.startingNow();
     private FakeVinted fake;
     private VintedProvider provider;
 
@@ -35,7 +36,7 @@ class VintedValidateTest {
     void start() {
         fake = FakeVinted.builder().clock(clock).accessTokenLifetime(Duration.ofSeconds(120)).start();
         provider = new VintedProvider();
-        provider.configure(TestContext.forFake(fake, clock, state, "TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "1"));
+        provider.configure(VintedContexts.forFake(fake, clock, state, "TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "1"));
     }
 
     @AfterEach

@@ -1,11 +1,11 @@
 package dev.tokenkeeper.provider.gazelle.config;
 
+import dev.tokenkeeper.api.contract.TestContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenkeeper.provider.gazelle.TestContext;
 
 import java.net.URI;
 import java.nio.file.Path;

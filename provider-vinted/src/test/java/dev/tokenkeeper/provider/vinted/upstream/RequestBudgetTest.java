@@ -1,8 +1,8 @@
 package dev.tokenkeeper.provider.vinted.upstream;
 
+import dev.tokenkeeper.api.contract.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tokenkeeper.provider.vinted.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class RequestBudgetTest {
 
-    private final ManualClock clock = new ManualClock(Instant.parse("2026-03-01T12:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00Z"));
     private final RequestBudget budget = new RequestBudget(3, Duration.ofMinutes(5), clock);
 
     @Test

@@ -1,5 +1,7 @@
 package dev.tokenkeeper.provider.vinted.upstream;
 
+import dev.tokenkeeper.provider.vinted.VintedContexts;
+import dev.tokenkeeper.api.contract.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -7,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import dev.tokenkeeper.api.FailureKind;
 import dev.tokenkeeper.api.RefreshResult;
 import dev.tokenkeeper.api.SecretMaterial;
-import dev.tokenkeeper.provider.vinted.ManualClock;
-import dev.tokenkeeper.provider.vinted.TestContext;
 import dev.tokenkeeper.provider.vinted.session.SessionCookies;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +27,7 @@ class SessionRefreshEdgeTest {
     @TempDir
     Path state;
 
-    private final ManualClock clock = new ManualClock(Instant.parse("2026-03-01T12:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00Z"));
     private final ScriptedServer server = new ScriptedServer();
     private final SecretMaterial session = SessionCookies.of(Map.of(
             "access_token_web", "A1", "refresh_token_web", "R1", "datadome", "D1")).toMaterial();
@@ -113,7 +113,7 @@ class SessionRefreshEdgeTest {
     void bodiesAreCappedAtOneMebibyte() throws Exception {
         String page = "x".repeat(3 * 1024 * 1024) + "<meta name=\"csrf-token\" content=\"late\">";
         server.on("/", html(page));
-        VintedSettings settings = VintedSettings.from(TestContext.forServer(server.baseUrl(), clock, state));
+        VintedSettings settings = VintedSettings.from(VintedContexts.forServer(server.baseUrl(), clock, state));
 
         UpstreamAnswer answer = new VintedHttp(settings, clock).navigate("/", SessionCookies.of(Map.of()));
 
@@ -124,7 +124,7 @@ class SessionRefreshEdgeTest {
     }
 
     private SessionRefresh refresh() {
-        VintedSettings settings = VintedSettings.from(TestContext.forServer(server.baseUrl(), clock, state));
+        VintedSettings settings = VintedSettings.from(VintedContexts.forServer(server.baseUrl(), clock, state));
         UpstreamGate gate = new UpstreamGate(new RequestBudget(10, Duration.ofMinutes(5), clock), new UpstreamPause(clock));
         return new SessionRefresh(new VintedHttp(settings, clock), gate, settings.blockedBackoff(), clock);
     }

@@ -1,9 +1,9 @@
 package dev.tokenkeeper.provider.vinted.upstream;
 
+import dev.tokenkeeper.api.contract.TestContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenkeeper.provider.vinted.TestContext;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,29 +1,16 @@
 package dev.tokenkeeper.provider.vinted;
 
-import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.contract.TestContext;
+
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 
-/**
- * A {@link PluginContext} for tests: fixed settings, a folder, a clock.
- *
- * @param settings       setting name to value
- * @param stateDirectory the state folder
- * @param clock          the clock
- */
-public record TestContext(Map<String, String> settings, Path stateDirectory, Clock clock) implements PluginContext {
+/** Plugin contexts that point the Vinted provider at a local server (api's {@link TestContext}). */
+public final class VintedContexts {
 
-    /** Copies the settings. */
-    public TestContext {
-        settings = Map.copyOf(settings);
-    }
-
-    @Override
-    public Optional<String> setting(String name) {
-        return Optional.ofNullable(settings.get(name)).filter(value -> !value.isBlank());
+    private VintedContexts() {
     }
 
     /**
