@@ -201,6 +201,36 @@ class HostileInputTest {
         }
     }
 
+    @Property(tries = 1)
+    void deepNestingIsA400WithAClearMessageOnEveryJsonRoute() throws Exception {
+        String before = snapshot();
+        int depth = 20_000; // deep enough to overflow any naive parser, small enough for the 256 KiB body cap
+        List<String> deep = List.of("[".repeat(depth), "{\"a\":".repeat(depth),
+                "{\"tokenJson\":" + "[".repeat(depth), "{\"action\":\"pause\",\"x\":" + "{\"a\":".repeat(depth));
+        List<String> jsonRoutes = List.of("PUT /api/v1/credentials/gazelle:default", "PUT /api/v1/credentials/vinted:default",
+                "POST /api/v1/scheduler", "POST /api/v1/vinted/scheduler", "POST /api/v1/vinted/auth",
+                "POST /api/v1/credentials/gazelle:default/rejected");
+        for (String route : jsonRoutes) {
+            String[] parts = route.split(" ");
+            for (String body : deep) {
+                DaemonProcess.Response answer = daemon.call(parts[0], parts[1], body);
+                assertEquals(400, answer.status(), route + " with " + body.substring(0, 20) + "... -> " + answer.body());
+                assertTrue(answer.body().contains("nesting at most"), route + ": " + answer.body());
+            }
+        }
+        // The same depth inside a string: a token JSON and a cookie file, parsed by the providers.
+        for (String payload : List.of("[".repeat(depth), "{\"cookies\":" + "[".repeat(depth), "{\"a\":".repeat(depth))) {
+            String cookieFile = DaemonProcess.JSON.createObjectNode().put("cookieFile", payload).toString();
+            DaemonProcess.Response answer = daemon.call("PUT", "/api/v1/credentials/vinted:default", cookieFile);
+            assertEquals(400, answer.status(), "cookie file -> " + answer.body());
+            assertTrue(answer.body().contains("nests JSON deeper"), "cookie file: " + answer.body());
+            String tokenJson = DaemonProcess.JSON.createObjectNode().put("tokenJson", payload).toString();
+            answer = daemon.call("PUT", "/api/v1/credentials/gazelle:default", tokenJson);
+            assertEquals(400, answer.status(), "token JSON -> " + answer.body());
+        }
+        assertEquals(before, snapshot(), "a deep document changed the store");
+    }
+
     /** Percent-encodes generated text so it can sit in a path. */
     private static final class URLish {
         static String encode(String s) {
