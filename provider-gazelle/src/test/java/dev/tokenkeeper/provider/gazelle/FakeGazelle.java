@@ -584,8 +584,26 @@ public final class FakeGazelle implements AutoCloseable {
             return new GraphqlError();
         }
 
+        /**
+         * A hostile or careless server: the token endpoint answers 400 {@code invalid_request} with an
+         * {@code error_description} that echoes every secret of the request (refresh token, code,
+         * client secret), whole, minus one character, and in 8- to 12-character pieces; or, when
+         * not {@code whole}, a short line holding the first secret minus its last character. The
+         * grant is not carried out. API: normal.
+         *
+         * @param whole the long echo of every secret, whole and in part; else the short, partial one
+         * @return the fault
+         */
+        static Fault echoSecrets(boolean whole) {
+            return new EchoSecrets(whole);
+        }
+
         /** Normal service. */
         record Normal() implements Fault {
+        }
+
+        /** 400 {@code invalid_request} whose description echoes the request's secrets, whole and in part. */
+        record EchoSecrets(boolean whole) implements Fault {
         }
 
         /** 400 {@code invalid_grant} at the token endpoint, 401 at the API. */
@@ -681,6 +699,12 @@ public final class FakeGazelle implements AutoCloseable {
                     orEmpty(exchange.getRequestHeaders().getFirst("Accept")), fault));
         }
         if (fault instanceof Fault.Slow slow && !pause(slow.delay())) {
+            return;
+        }
+        if (fault instanceof Fault.EchoSecrets echo) {
+            respond(exchange, 400, "application/json; charset=utf-8",
+                    Answer.error(400, "invalid_request", echo(echo.whole(), params.orElse(Map.of()),
+                            exchange.getRequestHeaders().getFirst("Authorization"))).json());
             return;
         }
         if (commonFault(exchange, fault, "{\"error\":\"invalid_grant\",\"error_description\":\""
@@ -801,6 +825,30 @@ public final class FakeGazelle implements AutoCloseable {
             return false;
         }
         return true;
+    }
+
+    /** A description that repeats each secret of a token request whole, minus its last character, and in pieces. */
+    private static String echo(boolean whole, Map<String, String> params, String authorization) {
+        List<String> secrets = new ArrayList<>();
+        for (String name : List.of("refresh_token", "code", "client_secret", "code_verifier")) {
+            Optional.ofNullable(params.get(name)).filter(v -> !v.isEmpty()).ifPresent(secrets::add);
+        }
+        basicCredentials(authorization).ifPresent(pair -> secrets.add(pair[1]));
+        if (!whole) {
+            // Short, and without any secret whole: what a client filtering on either lets through.
+            return secrets.isEmpty() ? "Nothing was sent." : "The grant " + secrets.get(0).substring(0, secrets.get(0).length() - 1)
+                    + " is invalid.";
+        }
+        StringBuilder text = new StringBuilder("The provided grant is invalid.");
+        for (String secret : secrets) {
+            text.append(" You sent ").append(secret).append(", close to ").append(secret, 0, secret.length() - 1)
+                    .append(" or ").append(secret.substring(1)).append("; pieces:");
+            for (int at = 0; at + 8 <= secret.length(); at += 11) {
+                text.append(' ').append(secret, at, Math.min(secret.length(), at + 8 + at % 5));
+            }
+            text.append('.');
+        }
+        return text.toString();
     }
 
     // ---------------------------------------------------------------- grants
