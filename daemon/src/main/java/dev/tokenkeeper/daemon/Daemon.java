@@ -18,6 +18,7 @@ import dev.tokenkeeper.daemon.http.AdminToken;
 import dev.tokenkeeper.daemon.http.ControlApi;
 import dev.tokenkeeper.daemon.plugin.Discovered;
 import dev.tokenkeeper.daemon.plugin.PluginLoader;
+import dev.tokenkeeper.daemon.folders.FolderModes;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.Backoff;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
@@ -74,6 +75,8 @@ public final class Daemon implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         Path state = config.stateDirectory();
         StateDirectory.create(state);
+        FolderModes.checkState(state);
+        FolderModes.checkPlugins(config.pluginDirectory());
         if (System.getProperty("org.sqlite.tmpdir") == null) {
             // Under systemd's sandbox /tmp may be private or read-only; the state folder is ours.
             System.setProperty("org.sqlite.tmpdir", state.toString());

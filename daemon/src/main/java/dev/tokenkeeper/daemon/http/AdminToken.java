@@ -21,6 +21,9 @@ import java.util.Set;
  */
 public final class AdminToken {
 
+    /** A guessable admin token is every credential: refuse anything weaker than a 128-bit key. */
+    static final int MIN_BITS = 128;
+
     private final byte[] digest;
 
     private AdminToken(String token) {
@@ -54,6 +57,11 @@ public final class AdminToken {
             String token = Files.readString(file, StandardCharsets.UTF_8).trim();
             if (token.isEmpty()) {
                 throw new ConfigurationException("admin token file " + file + " is empty: delete it to have a new one generated");
+            }
+            if (estimatedBits(token) < MIN_BITS) {
+                throw new ConfigurationException("admin token file " + file + " holds a weak token (about "
+                        + estimatedBits(token) + " bits; at least " + MIN_BITS + " are needed): delete the file to have"
+                        + " a new one generated, or write a random one, e.g. `openssl rand -base64 32 > " + file + "`");
             }
             return token;
         } catch (IOException e) {
@@ -105,6 +113,29 @@ public final class AdminToken {
         } catch (UnsupportedOperationException notPosix) {
             // No modes to check on this file system.
         }
+    }
+
+    /**
+     * An upper bound of the token's strength: its length times the bits per character of the
+     * character classes it uses, limited by how many different characters it has (a long run of
+     * one letter is not strong).
+     */
+    static int estimatedBits(String token) {
+        boolean lower = false;
+        boolean upper = false;
+        boolean digit = false;
+        boolean other = false;
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            lower |= c >= 'a' && c <= 'z';
+            upper |= c >= 'A' && c <= 'Z';
+            digit |= c >= '0' && c <= '9';
+            other |= !Character.isLetterOrDigit(c);
+        }
+        int pool = (lower ? 26 : 0) + (upper ? 26 : 0) + (digit ? 10 : 0) + (other ? 32 : 0);
+        long distinct = token.chars().distinct().count();
+        double perChar = Math.log(Math.max(2, Math.min(pool, distinct * 2))) / Math.log(2);
+        return (int) Math.floor(token.length() * perChar);
     }
 
     private static byte[] sha256(String text) {
