@@ -88,13 +88,26 @@ public sealed interface SecretInput {
      * An OAuth 2 authorization code received on a redirect, to be exchanged for tokens.
      *
      * @param code        the code
-     * @param redirectUri the redirect URI the code was issued for
+     * @param redirectUri  the redirect URI the code was issued for
+     * @param codeVerifier the PKCE (RFC 7636) verifier whose S256 challenge the authorization URL
+     *                     carried, if the flow used PKCE; sent with the code exchange
      */
-    record AuthorizationCode(String code, URI redirectUri) implements SecretInput {
+    record AuthorizationCode(String code, URI redirectUri, java.util.Optional<String> codeVerifier) implements SecretInput {
         /** Rejects nulls. */
         public AuthorizationCode {
             Objects.requireNonNull(code, "code");
             Objects.requireNonNull(redirectUri, "redirectUri");
+            Objects.requireNonNull(codeVerifier, "codeVerifier");
+        }
+
+        /**
+         * A code obtained without PKCE.
+         *
+         * @param code        the code from the redirect
+         * @param redirectUri the redirect URI it was issued for
+         */
+        public AuthorizationCode(String code, URI redirectUri) {
+            this(code, redirectUri, java.util.Optional.empty());
         }
 
         @Override
@@ -105,7 +118,7 @@ public sealed interface SecretInput {
         /** @return the redirect URI only, never the code */
         @Override
         public String toString() {
-            return "AuthorizationCode[redirectUri=" + redirectUri + ", code hidden]";
+            return "AuthorizationCode[redirectUri=" + redirectUri + ", code and verifier hidden]";
         }
     }
 }

@@ -95,4 +95,18 @@ public interface TokenProvider {
     default Optional<URI> authorizationUri(String state, URI redirectUri) {
         return Optional.empty();
     }
+
+    /**
+     * The authorization URL with a PKCE (RFC 7636) {@code S256} challenge; the verifier comes back
+     * in {@link SecretInput.AuthorizationCode#codeVerifier()}. A provider without PKCE support
+     * answers like {@link #authorizationUri(String, URI)}.
+     *
+     * @param state         the anti-forgery value the redirect must carry back
+     * @param redirectUri   where the upstream sends the browser afterwards
+     * @param codeChallenge BASE64URL(SHA-256(verifier)) without padding
+     * @return the authorization URL, or empty when the provider has no such flow
+     */
+    default Optional<URI> authorizationUri(String state, URI redirectUri, String codeChallenge) {
+        return authorizationUri(state, redirectUri);
+    }
 }

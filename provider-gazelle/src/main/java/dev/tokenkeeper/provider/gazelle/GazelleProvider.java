@@ -88,7 +88,7 @@ public final class GazelleProvider implements TokenProvider {
             return TokenJsonImport.read(tokenJson.json(), c.clock().instant());
         }
         if (input instanceof SecretInput.AuthorizationCode code) {
-            return c.tokenEndpoint().exchangeCode(code.code(), code.redirectUri());
+            return c.tokenEndpoint().exchangeCode(code.code(), code.redirectUri(), code.codeVerifier());
         }
         throw new InvalidSecretException("gazelle does not take a " + input.form() + ": import the token JSON with "
                 + "`tokenkeeper import gazelle --token-json FILE` or run `tokenkeeper authorize gazelle`");
@@ -129,6 +129,22 @@ public final class GazelleProvider implements TokenProvider {
      */
     @Override
     public Optional<URI> authorizationUri(String state, URI redirectUri) {
+        return authorizationUri(state, redirectUri, Optional.empty());
+    }
+
+    /**
+     * @param state         the anti-forgery value
+     * @param redirectUri   where Gazelle sends the browser back
+     * @param codeChallenge the PKCE S256 challenge
+     * @return the URL of {@link #authorizationUri(String, URI)} with {@code code_challenge} and
+     *         {@code code_challenge_method=S256}
+     */
+    @Override
+    public Optional<URI> authorizationUri(String state, URI redirectUri, String codeChallenge) {
+        return authorizationUri(state, redirectUri, Optional.of(Objects.requireNonNull(codeChallenge, "codeChallenge")));
+    }
+
+    private Optional<URI> authorizationUri(String state, URI redirectUri, Optional<String> codeChallenge) {
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(redirectUri, "redirectUri");
         GazelleSettings settings = configured().settings();
@@ -139,7 +155,8 @@ public final class GazelleProvider implements TokenProvider {
         String query = "client_id=" + encode(clientId)
                 + "&response_type=code"
                 + "&redirect_uri=" + encode(redirectUri.toString())
-                + "&state=" + encode(state);
+                + "&state=" + encode(state)
+                + codeChallenge.map(c -> "&code_challenge=" + encode(c) + "&code_challenge_method=S256").orElse("");
         String withoutFragment = base.getRawFragment() == null ? base.toString()
                 : base.toString().substring(0, base.toString().indexOf('#'));
         return Optional.of(URI.create(withoutFragment + (base.getRawQuery() == null ? "?" : "&") + query));

@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -111,6 +112,8 @@ public final class FakeGazelle implements AutoCloseable {
     private Duration accessLifetime = DEFAULT_ACCESS_LIFETIME;
     private boolean rotation = true;
     private String authorizeAccount = "default";
+    private boolean pkceRequired;
+    private int pkceRejections;
     private final Map<String, Chain> chains = new TreeMap<>();
     private final Map<String, Chain> chainByRefreshToken = new HashMap<>();
     private final Map<String, Chain> chainByAccessToken = new HashMap<>();
@@ -240,6 +243,28 @@ public final class FakeGazelle implements AutoCloseable {
     }
 
     /**
+     * Like an authorization server that enforces PKCE for public clients: an authorize request
+     * without an S256 {@code code_challenge} is sent back with {@code error=invalid_request}. A
+     * code issued for a challenge always needs the matching {@code code_verifier}, required or not.
+     *
+     * @param on whether a challenge is required
+     * @return this server
+     */
+    public FakeGazelle requirePkce(boolean on) {
+        synchronized (lock) {
+            pkceRequired = on;
+        }
+        return this;
+    }
+
+    /** @return how many authorize requests or code exchanges were refused for a missing or wrong PKCE value */
+    public int pkceRejections() {
+        synchronized (lock) {
+            return pkceRejections;
+        }
+    }
+
+    /**
      * @param account the chain the authorize endpoint creates codes for (default {@code default})
      * @return this server
      */
@@ -331,7 +356,16 @@ public final class FakeGazelle implements AutoCloseable {
     public String issueAuthorizationCode(String account, URI redirectUri) {
         synchronized (lock) {
             String code = randomToken();
-            codes.put(code, new PendingCode(account, redirectUri.toString(), Instant.now().plus(CODE_LIFETIME)));
+            codes.put(code, new PendingCode(account, redirectUri.toString(), Instant.now().plus(CODE_LIFETIME), null));
+            issuedSecrets.add(code);
+            return code;
+        }
+    }
+
+    private String issueAuthorizationCode(String account, URI redirectUri, String codeChallenge) {
+        synchronized (lock) {
+            String code = randomToken();
+            codes.put(code, new PendingCode(account, redirectUri.toString(), Instant.now().plus(CODE_LIFETIME), codeChallenge));
             issuedSecrets.add(code);
             return code;
         }
@@ -785,11 +819,26 @@ public final class FakeGazelle implements AutoCloseable {
                     + "<p>Client authentication failed or the request is missing a required parameter.</p></body></html>");
             return;
         }
+        String challenge = query.get("code_challenge");
         String account;
         synchronized (lock) {
             account = authorizeAccount;
+            boolean wellFormed = challenge != null && challenge.matches("[A-Za-z0-9_-]{43}")
+                    && "S256".equals(query.get("code_challenge_method"));
+            if ((pkceRequired || challenge != null) && !wellFormed) {
+                pkceRejections++;
+                account = null;
+            }
         }
-        String code = issueAuthorizationCode(account, URI.create(redirectUri));
+        if (account == null) {
+            String location = redirectUri + (redirectUri.contains("?") ? "&" : "?") + "error=invalid_request"
+                    + "&error_description=" + encode("Code challenge required (S256).")
+                    + Optional.ofNullable(query.get("state")).map(state -> "&state=" + encode(state)).orElse("");
+            exchange.getResponseHeaders().set("Location", location);
+            respond(exchange, 302, "text/html; charset=utf-8", "<html><body>You are being redirected.</body></html>");
+            return;
+        }
+        String code = issueAuthorizationCode(account, URI.create(redirectUri), challenge);
         String location = redirectUri + (redirectUri.contains("?") ? "&" : "?") + "code=" + encode(code)
                 + Optional.ofNullable(query.get("state")).map(state -> "&state=" + encode(state)).orElse("");
         exchange.getResponseHeaders().set("Location", location);
@@ -868,7 +917,7 @@ public final class FakeGazelle implements AutoCloseable {
                 case "refresh_token":
                     return refreshGrant(params.get("refresh_token"));
                 case "authorization_code":
-                    return codeGrant(params.get("code"), params.get("redirect_uri"));
+                    return codeGrant(params.get("code"), params.get("redirect_uri"), params.get("code_verifier"));
                 case "":
                     return Answer.error(400, "invalid_request", "The request is missing a required parameter, "
                             + "includes an unsupported parameter value, or is otherwise malformed.");
@@ -914,10 +963,17 @@ public final class FakeGazelle implements AutoCloseable {
     }
 
     /** Called with the lock held. */
-    private Answer codeGrant(String code, String redirectUri) {
+    private Answer codeGrant(String code, String redirectUri, String codeVerifier) {
         PendingCode pending = code == null ? null : codes.remove(code);
         if (pending == null || Instant.now().isAfter(pending.expiresAt())
                 || !pending.redirectUri().equals(redirectUri)) {
+            return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
+        }
+        // RFC 7636 4.6: a code issued for a challenge needs the verifier that hashes to it.
+        if (pending.codeChallenge() != null && (codeVerifier == null
+                || !MessageDigest.isEqual(s256(codeVerifier).getBytes(StandardCharsets.US_ASCII),
+                        pending.codeChallenge().getBytes(StandardCharsets.US_ASCII)))) {
+            pkceRejections++;
             return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
         }
         return Answer.tokens(newChain(pending.account()), true);
@@ -981,7 +1037,17 @@ public final class FakeGazelle implements AutoCloseable {
         }
     }
 
-    private record PendingCode(String account, String redirectUri, Instant expiresAt) {
+    /** @param codeChallenge the PKCE S256 challenge the code was issued for, or null */
+    private record PendingCode(String account, String redirectUri, Instant expiresAt, String codeChallenge) {
+    }
+
+    private static String s256(String verifier) {
+        try {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private record Answer(int status, String json) {

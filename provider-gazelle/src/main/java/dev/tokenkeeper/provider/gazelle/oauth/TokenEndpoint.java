@@ -138,6 +138,20 @@ public final class TokenEndpoint {
      *                                refuses the code, or issues no refresh token
      */
     public ImportedSecret exchangeCode(String code, URI redirectUri) throws InvalidSecretException {
+        return exchangeCode(code, redirectUri, Optional.empty());
+    }
+
+    /**
+     * Exchanges an authorization code obtained with PKCE.
+     *
+     * @param code         the code from the redirect
+     * @param redirectUri  the redirect URI the code was issued for
+     * @param codeVerifier the PKCE verifier, sent as {@code code_verifier} when present
+     * @return the new secret
+     * @throws InvalidSecretException as {@link #exchangeCode(String, URI)}
+     */
+    public ImportedSecret exchangeCode(String code, URI redirectUri, Optional<String> codeVerifier)
+            throws InvalidSecretException {
         if (code.isBlank()) {
             throw new InvalidSecretException("the authorization code is blank; run `tokenkeeper authorize gazelle` again");
         }
@@ -149,6 +163,7 @@ public final class TokenEndpoint {
         form.put("grant_type", "authorization_code");
         form.put("code", code.strip());
         form.put("redirect_uri", redirectUri.toString());
+        codeVerifier.ifPresent(verifier -> form.put("code_verifier", verifier));
         addClient(form);
 
         UpstreamResponse response;
@@ -194,7 +209,7 @@ public final class TokenEndpoint {
     /** The values an error description must not repeat. */
     private static List<String> sentSecrets(Map<String, String> form) {
         List<String> secrets = new ArrayList<>();
-        for (String name : List.of("refresh_token", "code", "client_secret")) {
+        for (String name : List.of("refresh_token", "code", "client_secret", "code_verifier")) {
             Optional.ofNullable(form.get(name)).ifPresent(secrets::add);
         }
         return secrets;
