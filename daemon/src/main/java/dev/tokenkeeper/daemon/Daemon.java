@@ -133,7 +133,8 @@ public final class Daemon implements AutoCloseable {
                 }
             }).ifPresent(pipeline::addListener);
             ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen(),
-                    credentials.keyRotation(config.settings()::get, state));
+                    credentials.keyRotation(config.settings()::get, state),
+                    dev.tokenkeeper.daemon.http.AccessPolicy.from(config.settings(), config.listen()));
             if (!config.listen().isLoopback()) {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());

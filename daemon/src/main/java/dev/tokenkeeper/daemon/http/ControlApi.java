@@ -18,6 +18,7 @@ import org.tinylog.Logger;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import static dev.tokenkeeper.daemon.http.Requests.error;
 import static dev.tokenkeeper.daemon.http.Requests.json;
@@ -37,6 +38,7 @@ public final class ControlApi implements AutoCloseable {
     private final Plugins plugins;
     private final AdminToken adminToken;
     private final PrometheusMeterRegistry metrics;
+    private final AccessPolicy access;
     private final KeyRotation keyRotation;
     private final Javalin app;
 
@@ -64,6 +66,22 @@ public final class ControlApi implements AutoCloseable {
      */
     public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
                       PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation) {
+        this(credentials, scheduler, plugins, adminToken, metrics, listen, keyRotation, AccessPolicy.of(listen, Set.of(), false));
+    }
+
+    /**
+     * @param credentials the credential service
+     * @param scheduler   the scheduler
+     * @param plugins     discovered plugins
+     * @param adminToken  the bearer token
+     * @param metrics     the metrics registry
+     * @param listen      where to listen
+     * @param keyRotation what {@code POST /api/v1/rekey} runs; null answers that route with 503
+     * @param access      the Host check and whether {@code /metrics} is public
+     */
+    public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
+                      PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation, AccessPolicy access) {
+        this.access = access;
         this.keyRotation = keyRotation;
         this.credentials = credentials;
         this.scheduler = scheduler;
@@ -71,6 +89,7 @@ public final class ControlApi implements AutoCloseable {
         this.adminToken = adminToken;
         this.metrics = metrics;
         this.app = Javalin.create(this::configure).start(listen.host(), listen.port());
+        SlowClientGuard.install(app.jettyServer().server());
     }
 
     /** @return the port actually bound */
@@ -88,9 +107,17 @@ public final class ControlApi implements AutoCloseable {
         config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheCaseSensitive(true));
         var routes = config.routes;
         CredentialRoutes credentialRoutes = new CredentialRoutes(credentials, scheduler, plugins);
+        routes.before(ctx -> access.refuseHost(ctx.header("Host")).ifPresent(why -> {
+            throw new ApiException(421, "wrong_host", why);
+        }));
         routes.before("/api/*", this::authorize);
         routes.get("/healthz", ctx -> json(ctx, Map.of("status", "ok")));
-        routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        routes.get("/metrics", ctx -> {
+            if (!access.metricsPublic()) {
+                authorize(ctx);
+            }
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+        });
 
         for (RouteGroup group : List.of(new SchedulerRoutes(scheduler), new ProviderRoutes(plugins), credentialRoutes,
                 new VintedRoutes(credentials, credentialRoutes), new ReportRoutes(credentials), new KeyRoutes(keyRotation))) {
@@ -127,7 +154,8 @@ public final class ControlApi implements AutoCloseable {
         if (!adminToken.matches(presented)) {
             ctx.header("WWW-Authenticate", "Bearer");
             throw new ApiException(401, "unauthorized",
-                    "missing or wrong admin token: send `Authorization: Bearer <token>` with the token from the admin-token file");
+                    "missing or wrong admin token: send `Authorization: Bearer <token>` with the token from the admin-token file"
+                            + (ctx.path().equals("/metrics") ? " (or set " + AccessPolicy.METRICS_PUBLIC + "=true)" : ""));
         }
     }
 
