@@ -138,6 +138,40 @@ public final class AdminToken {
         return (int) Math.floor(token.length() * perChar);
     }
 
+    /** The route where the daemon proves it holds the admin token before a client sends it. */
+    public static final String CHALLENGE_PATH = "/auth-challenge";
+
+    /**
+     * The daemon's answer to a client's challenge: HMAC-SHA256 keyed with the token's SHA-256, so
+     * only a holder of the token can give it, and the answer reveals nothing of the token.
+     *
+     * @param nonce the client's random challenge
+     * @return the proof, base64url without padding
+     */
+    public String proof(String nonce) {
+        return hmac(digest, nonce);
+    }
+
+    /**
+     * @param token the admin token (the client's side)
+     * @param nonce the challenge the client sent
+     * @return the proof a daemon holding {@code token} answers
+     */
+    public static String expectedProof(String token, String nonce) {
+        return hmac(sha256(token), nonce);
+    }
+
+    private static String hmac(byte[] key, String nonce) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    mac.doFinal(("tokenkeeper-challenge:" + nonce).getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
+        }
+    }
+
     private static byte[] sha256(String text) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));

@@ -112,6 +112,11 @@ public final class ControlApi implements AutoCloseable {
         }));
         routes.before("/api/*", this::authorize);
         routes.get("/healthz", ctx -> json(ctx, Map.of("status", "ok")));
+        routes.get(AdminToken.CHALLENGE_PATH, ctx -> {
+            String nonce = Optional.ofNullable(ctx.queryParam("nonce")).filter(n -> n.matches("[A-Za-z0-9_-]{22,128}"))
+                    .orElseThrow(() -> new ApiException(400, "bad_request", "nonce must be 22 to 128 base64url characters"));
+            json(ctx, Map.of("proof", adminToken.proof(nonce)));
+        });
         routes.get("/metrics", ctx -> {
             if (!access.metricsPublic()) {
                 authorize(ctx);
