@@ -7,6 +7,9 @@ module dev.tokenkeeper.daemon {
     requires dev.tokenkeeper.api;
     requires java.net.http;
     requires io.javalin;
+    requires org.eclipse.jetty.server;
+    requires org.eclipse.jetty.io;
+    requires org.eclipse.jetty.util;
     requires org.quartz;
     requires org.bouncycastle.provider;
     requires com.fasterxml.jackson.databind;

@@ -119,7 +119,7 @@ public sealed interface SecretInput {
         /** @return the redirect URI only, never the code or verifier */
         @Override
         public String toString() {
-            return "AuthorizationCode[redirectUri=" + redirectUri + ", code hidden]";
+            return "AuthorizationCode[redirectUri=" + redirectUri + ", code and verifier hidden]";
         }
     }
 }

@@ -37,6 +37,17 @@ public interface TokenStore extends AutoCloseable {
     }
 
     /**
+     * Makes overwritten rows leave the store's files, as far as the store can: called after every
+     * secret was re-sealed with a new key, before the old key is destroyed. SQLite checkpoints and
+     * truncates its write-ahead log, which would otherwise still hold old ciphertexts. The default
+     * does nothing.
+     *
+     * @throws StoreException when the store cannot do it now
+     */
+    default void purgeOverwritten() {
+    }
+
+    /**
      * Connects, creating or migrating the schema if the store allows it. Called once, before
      * anything else.
      *

@@ -18,6 +18,7 @@ import dev.tokenkeeper.daemon.http.AdminToken;
 import dev.tokenkeeper.daemon.http.ControlApi;
 import dev.tokenkeeper.daemon.plugin.Discovered;
 import dev.tokenkeeper.daemon.plugin.PluginLoader;
+import dev.tokenkeeper.daemon.folders.FolderModes;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.Backoff;
 import dev.tokenkeeper.daemon.refresh.ConsumerPatience;
@@ -80,6 +81,8 @@ public final class Daemon implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         Path state = config.stateDirectory();
         StateDirectory.create(state);
+        FolderModes.checkState(state);
+        FolderModes.checkPlugins(config.pluginDirectory());
         if (System.getProperty("org.sqlite.tmpdir") == null) {
             // Under systemd's sandbox /tmp may be private or read-only; the state folder is ours.
             System.setProperty("org.sqlite.tmpdir", state.toString());
@@ -154,7 +157,8 @@ public final class Daemon implements AutoCloseable {
                 }
             }).ifPresent(pipeline::addListener);
             ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen(),
-                    credentials.keyRotation(config.settings()::get, state), notifications);
+                    credentials.keyRotation(config.settings()::get, state), notifications,
+                    dev.tokenkeeper.daemon.http.AccessPolicy.from(config.settings(), config.listen()));
             if (!config.listen().isLoopback()) {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());

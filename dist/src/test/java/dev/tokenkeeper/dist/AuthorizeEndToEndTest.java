@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -121,11 +122,53 @@ class AuthorizeEndToEndTest {
             assertFalse(cli.output().contains(code), "the CLI printed the code");
         }
         assertEquals(404, daemon.call("GET", "/api/v1/credentials/gazelle:evil", null).status(), "nothing was stored");
-        // Codes are single use: that this exchange works proves the CLI never spent it.
+        // The code was issued for the CLI's PKCE challenge: a thief without the verifier cannot use it. That the
+        // imitation counts a PKCE refusal (not an unknown code) proves the CLI never spent it.
         String redirect = forged.toString().substring(0, forged.toString().indexOf('?'));
         String body = DaemonProcess.JSON.createObjectNode().put("authorizationCode", code).put("redirectUri", redirect).toString();
         DaemonProcess.Response exchanged = daemon.call("PUT", "/api/v1/credentials/gazelle:check", body);
-        assertEquals(201, exchanged.status(), exchanged.body());
+        assertEquals(400, exchanged.status(), exchanged.body());
+        assertEquals(1, gazelle.pkceRejections(), "refused for the missing code_verifier");
+    }
+
+    @Test
+    void theCliUsesS256PkceAndTheImitationRefusesAnExchangeWithoutTheRightVerifier() throws Exception {
+        gazelle.requirePkce(true).authorizeAs("pkce");
+        String url;
+        try (CliProcess cli = CliProcess.start(env, "authorize", "gazelle", "--account", "pkce", "--no-browser",
+                "--timeout", "60s")) {
+            URI callback = approve(cli);
+            url = cli.output().lines().filter(line -> line.startsWith("http")).findFirst().orElseThrow();
+            assertTrue(url.contains("code_challenge_method=S256") && url.contains("code_challenge="), url);
+            HttpResponse<String> landing = BROWSER.send(HttpRequest.newBuilder(callback).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, landing.statusCode(), landing.body());
+            assertEquals(0, cli.waitFor(Duration.ofSeconds(60)), cli.output());
+        }
+        assertEquals(0, gazelle.pkceRejections(), "the CLI's verifier matched its challenge");
+        assertEquals(200, daemon.call("GET", "/api/v1/credentials/gazelle:pkce/token", null).status());
+
+        // Codes for the same challenge, exchanged by someone who lacks the verifier: refused.
+        String redirect = "http://127.0.0.1:1/callback";
+        String sameChallenge = url.replaceAll("redirect_uri=[^&]*", "redirect_uri=" + URLEncoder.encode(redirect, StandardCharsets.UTF_8));
+        String wrongVerifier = "w".repeat(43);
+        for (String verifier : new String[] {null, wrongVerifier}) {
+            HttpResponse<String> page = BROWSER.send(HttpRequest.newBuilder(URI.create(sameChallenge)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String code = param(URI.create(page.headers().firstValue("Location").orElseThrow()), "code");
+            var body = DaemonProcess.JSON.createObjectNode().put("authorizationCode", code).put("redirectUri", redirect);
+            if (verifier != null) {
+                body.put("codeVerifier", verifier);
+            }
+            DaemonProcess.Response exchanged = daemon.call("PUT", "/api/v1/credentials/gazelle:thief", body.toString());
+            assertEquals(400, exchanged.status(), exchanged.body());
+        }
+        assertEquals(2, gazelle.pkceRejections());
+        // And an authorize request without a challenge is turned away by the imitation.
+        HttpResponse<String> noChallenge = BROWSER.send(HttpRequest.newBuilder(URI.create(
+                sameChallenge.replaceAll("&code_challenge=[^&]*", ""))).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(noChallenge.headers().firstValue("Location").orElseThrow().contains("error=invalid_request"));
+        assertEquals(404, daemon.call("GET", "/api/v1/credentials/gazelle:thief", null).status(), "nothing was stored");
     }
 
     @Test

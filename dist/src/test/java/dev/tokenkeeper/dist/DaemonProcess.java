@@ -169,6 +169,11 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Runs {@code bin/tokenkeeper ARGS} as a client of this daemon. */
     Response cli(String... args) throws IOException, InterruptedException {
+        return cliWithInput(null, args);
+    }
+
+    /** Runs {@code bin/tokenkeeper ARGS} as a client of this daemon with {@code stdin} (null: none) on its standard input. */
+    Response cliWithInput(String stdin, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(distribution().resolve("bin/tokenkeeper").toString());
         command.addAll(List.of(args));
@@ -176,6 +181,11 @@ final class DaemonProcess implements AutoCloseable {
         builder.environment().putAll(cliEnvironment());
         builder.redirectErrorStream(true);
         Process cli = builder.start();
+        try (java.io.OutputStream in = cli.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        }
         byte[] out = cli.getInputStream().readAllBytes();
         if (!cli.waitFor(60, TimeUnit.SECONDS)) {
             cli.destroyForcibly();

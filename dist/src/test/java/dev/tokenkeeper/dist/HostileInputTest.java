@@ -223,6 +223,153 @@ class HostileInputTest {
         }
     }
 
+    @Property(tries = 1)
+    void deepNestingIsA400WithAClearMessageOnEveryJsonRoute() throws Exception {
+        String before = snapshot();
+        int depth = 20_000; // deep enough to overflow any naive parser, small enough for the 256 KiB body cap
+        List<String> deep = List.of("[".repeat(depth), "{\"a\":".repeat(depth),
+                "{\"tokenJson\":" + "[".repeat(depth), "{\"action\":\"pause\",\"x\":" + "{\"a\":".repeat(depth));
+        List<String> jsonRoutes = List.of("PUT /api/v1/credentials/gazelle:default", "PUT /api/v1/credentials/vinted:default",
+                "POST /api/v1/scheduler", "POST /api/v1/vinted/scheduler", "POST /api/v1/vinted/auth",
+                "POST /api/v1/credentials/gazelle:default/rejected");
+        for (String route : jsonRoutes) {
+            String[] parts = route.split(" ");
+            for (String body : deep) {
+                DaemonProcess.Response answer = daemon.call(parts[0], parts[1], body);
+                assertEquals(400, answer.status(), route + " with " + body.substring(0, 20) + "... -> " + answer.body());
+                assertTrue(answer.body().contains("nesting at most"), route + ": " + answer.body());
+            }
+        }
+        // The same depth inside a string: a token JSON and a cookie file, parsed by the providers.
+        for (String payload : List.of("[".repeat(depth), "{\"cookies\":" + "[".repeat(depth), "{\"a\":".repeat(depth))) {
+            String cookieFile = DaemonProcess.JSON.createObjectNode().put("cookieFile", payload).toString();
+            DaemonProcess.Response answer = daemon.call("PUT", "/api/v1/credentials/vinted:default", cookieFile);
+            assertEquals(400, answer.status(), "cookie file -> " + answer.body());
+            assertTrue(answer.body().contains("nests JSON deeper"), "cookie file: " + answer.body());
+            String tokenJson = DaemonProcess.JSON.createObjectNode().put("tokenJson", payload).toString();
+            answer = daemon.call("PUT", "/api/v1/credentials/gazelle:default", tokenJson);
+            assertEquals(400, answer.status(), "token JSON -> " + answer.body());
+        }
+        assertEquals(before, snapshot(), "a deep document changed the store");
+    }
+
+    @Property(tries = 1)
+    void aForeignHostIsRefusedAndMetricsNeedTheToken() throws Exception {
+        String token = daemon.adminToken();
+        for (String path : List.of("/healthz", "/metrics", "/api/v1/credentials/gazelle:default/token")) {
+            String answer = raw("GET " + path + " HTTP/1.1\r\nHost: rebound.evil.example:" + daemon.port()
+                    + "\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 421"), path + " with a foreign Host -> " + answer.lines().findFirst().orElse(""));
+            assertFalse(answer.contains("access_token") || answer.contains("tokenkeeper_"), "nothing leaks: " + answer);
+            assertTrue(answer.contains("TOKENKEEPER_ALLOWED_HOSTS"), answer);
+        }
+        String metrics = raw("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:" + daemon.port() + "\r\nConnection: close\r\n\r\n");
+        assertTrue(metrics.startsWith("HTTP/1.1 401"), "metrics without the token: " + metrics.lines().findFirst().orElse(""));
+        assertEquals(200, daemon.call("GET", "/metrics", null).status(), "metrics with the token");
+        String health = raw("GET /healthz HTTP/1.1\r\nHost: localhost:" + daemon.port() + "\r\nConnection: close\r\n\r\n");
+        assertTrue(health.startsWith("HTTP/1.1 200"), health);
+    }
+
+    private static String raw(String request) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", daemon.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** The daemon's deadline for a complete request head (SlowClientGuard.HEAD_DEADLINE). */
+    private static final Duration HEAD_DEADLINE = Duration.ofSeconds(10);
+
+    @Property(tries = 1)
+    void aTrickledRequestHeadIsClosedWithinTheDeadline() throws Exception {
+        long started = System.nanoTime();
+        boolean closed = false;
+        try (Socket socket = new Socket("127.0.0.1", daemon.port())) {
+            socket.setSoTimeout(1_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + daemon.port() + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            // One header line a second: never idle long enough for an idle timeout, never finishing the head.
+            for (int line = 0; line < 60 && !closed; line++) {
+                try {
+                    out.write(("X-Slow-" + line + ": still typing\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    closed = socket.getInputStream().read() == -1;
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // nothing to read yet
+                } catch (java.io.IOException reset) {
+                    closed = true;
+                }
+            }
+        }
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(closed, "a trickled head stayed open for " + tookMs + " ms");
+        assertTrue(tookMs < HEAD_DEADLINE.toMillis() + 8_000, "closed only after " + tookMs + " ms");
+        System.out.println("trickled head closed after " + tookMs + " ms");
+    }
+
+    @Property(tries = 1)
+    void twoThousandIdleConnectionsAreRefusedOrClosedWhileHealthzAnswers() throws Exception {
+        int count = 2_000;
+        List<Socket> sockets = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(32);
+        long started = System.nanoTime();
+        try {
+            List<java.util.concurrent.Future<?>> opening = new java.util.ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                opening.add(pool.submit(() -> {
+                    Socket socket = new Socket();
+                    try {
+                        socket.connect(new java.net.InetSocketAddress("127.0.0.1", daemon.port()), 500);
+                        sockets.add(socket);
+                    } catch (java.io.IOException e) {
+                        refused.incrementAndGet();
+                        try {
+                            socket.close();
+                        } catch (java.io.IOException ignored) {
+                            // already closed
+                        }
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : opening) {
+                f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            // While they are held (or being shed), /healthz answers.
+            long healthStarted = System.nanoTime();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions().until(() -> raw("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + daemon.port()
+                            + "\r\nConnection: close\r\n\r\n").startsWith("HTTP/1.1 200"));
+            long healthMs = (System.nanoTime() - healthStarted) / 1_000_000;
+            // And every idle connection is closed by the daemon, none kept for good.
+            org.awaitility.Awaitility.await().atMost(HEAD_DEADLINE.multipliedBy(6)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> sockets.stream().allMatch(HostileInputTest::closedByPeer));
+            long allClosedMs = (System.nanoTime() - started) / 1_000_000;
+            System.out.println(count + " idle connections: " + sockets.size() + " accepted, " + refused.get()
+                    + " refused; /healthz answered after " + healthMs + " ms; all closed " + allClosedMs + " ms after the first");
+            assertEquals(200, daemon.call("GET", "/api/v1/credentials/gazelle:default/token", null).status(), "token reads work");
+        } finally {
+            pool.shutdownNow();
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    private static boolean closedByPeer(Socket socket) {
+        try {
+            socket.setSoTimeout(1);
+            return socket.getInputStream().read() == -1;
+        } catch (java.net.SocketTimeoutException open) {
+            return false;
+        } catch (java.io.IOException reset) {
+            return true;
+        }
+    }
+
     /** Percent-encodes generated text so it can sit in a path. */
     private static final class URLish {
         static String encode(String s) {

@@ -112,6 +112,66 @@ class RekeyEndToEndTest {
     }
 
     @Test
+    void rekeyDestroysTheRetiredKeyAndARowSealedWithItIsRefusedFromThenOn() throws Exception {
+        DaemonProcess daemon = daemon(Map.of());
+        List<String> ids = importChains(daemon, 2);
+        String oldKey = generatedKeyId();
+        byte[] oldKeyBytes = Files.readAllBytes(state.resolve("master.key"));
+        daemon.stop();
+        // A backup of the store taken before the rekey: its rows are sealed with the old key.
+        Path backup = temp.resolve("backup.db");
+        Files.copy(state.resolve("tokenkeeper.db"), backup);
+        daemon = daemon(Map.of());
+
+        DaemonProcess.Response rekey = daemon.cli("rekey");
+        assertEquals(0, rekey.status(), rekey.body());
+        try (var files = Files.list(state.resolve("keys"))) {
+            List<String> left = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("retired-")).toList();
+            assertEquals(List.of(), left, "no retired key remains");
+        }
+        assertTrue(Files.readString(state.resolve("keys/destroyed-key-ids")).contains(oldKey));
+        assertAllServeValidTokens(daemon, ids);
+        DaemonProcess.Response doctor = daemon.cli("doctor");
+        assertFalse(doctor.body().contains("retired key(s) still readable"), doctor.body());
+        daemon.stop();
+
+        // The old rows come back from the backup: the old key id no longer opens them.
+        Files.copy(backup, state.resolve("tokenkeeper.db"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(state.resolve("tokenkeeper.db-wal"));
+        Files.deleteIfExists(state.resolve("tokenkeeper.db-shm"));
+        DaemonProcess restored = daemon(Map.of());
+        for (String id : ids) {
+            DaemonProcess.Response token = restored.call("GET", "/api/v1/credentials/" + id + "/token", null);
+            assertNotEquals(200, token.status(), id + " sealed with the destroyed key must not open: " + token.body());
+        }
+        restored.stop();
+        // And a copy of the destroyed key put back is refused.
+        Files.write(state.resolve("keys/retired-" + oldKey + ".key"), oldKeyBytes);
+        Files.setPosixFilePermissions(state.resolve("keys/retired-" + oldKey + ".key"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        DaemonProcess.Response refused = restored.cli("doctor");
+        assertTrue(refused.body().contains("which a rekey destroyed"), refused.body());
+    }
+
+    @Test
+    void rekeyKeepOldKeepsTheRetiredKeyUntilFinish() throws Exception {
+        DaemonProcess daemon = daemon(Map.of());
+        List<String> ids = importChains(daemon, 2);
+        String oldKey = generatedKeyId();
+        DaemonProcess.Response rekey = daemon.cli("rekey", "--keep-old");
+        assertEquals(0, rekey.status(), rekey.body());
+        assertTrue(Files.exists(state.resolve("keys/retired-" + oldKey + ".key")), "--keep-old keeps it");
+        DaemonProcess.Response doctor = daemon.cli("doctor");
+        assertTrue(doctor.body().contains("rekey --finish"), "doctor warns while a retired key exists: " + doctor.body());
+
+        DaemonProcess.Response finish = daemon.cli("rekey", "--finish");
+        assertEquals(0, finish.status(), finish.body());
+        assertFalse(Files.exists(state.resolve("keys/retired-" + oldKey + ".key")), "--finish destroys it");
+        assertAllServeValidTokens(daemon, ids);
+        assertFalse(daemon.cli("doctor").body().contains("rekey --finish"));
+    }
+
+    @Test
     void rekeyResealsEveryCredentialWithTheNewKeyAndARestartReadsThem() throws Exception {
         DaemonProcess daemon = daemon(Map.of());
         List<String> ids = importChains(daemon, 3);
@@ -124,7 +184,7 @@ class RekeyEndToEndTest {
         assertNotEquals(oldKey, newKey);
         assertEquals(newKey, generatedKeyId(), "master.key now holds the new key");
         assertEquals(3, outcome.get("resealed").size());
-        assertTrue(Files.exists(state.resolve("keys/retired-" + oldKey + ".key")), "the old key is kept readable");
+        assertFalse(Files.exists(state.resolve("keys/retired-" + oldKey + ".key")), "the old key is destroyed");
         assertAllServeValidTokens(daemon, ids);
         // The live daemon seals new refreshes with the new key too.
         assertEquals(0, daemon.cli("refresh", ids.get(0), "--force").status());

@@ -131,6 +131,36 @@ class StandardOAuthServerTest {
         assertEquals(404, daemon.call("GET", "/api/v1/credentials/gazelle:forged", null).status(), "nothing stored");
     }
 
+    @Test
+    void theStandardServerVerifiesThePkceVerifierTheDaemonForwards() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("GAZELLE_CLIENT_ID", "tokenkeeper-test");
+        env.put("GAZELLE_CLIENT_SECRET", "not-checked-by-the-mock");
+        env.put("GAZELLE_OAUTH_TOKEN_URL", server.tokenEndpointUrl("gazelle").toString());
+        env.put("GAZELLE_OAUTH_AUTHORIZE_URL", server.authorizationEndpointUrl("gazelle").toString());
+        env.put("GAZELLE_API_URL", server.baseUrl() + "gazelle/userinfo");
+        env.put("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false");
+        daemon = new DaemonProcess(temp.resolve("state"), env).start();
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        String verifier = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        String challenge = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+        String pkce = "&code_challenge=" + challenge + "&code_challenge_method=S256";
+
+        String wrong = verifier.substring(1) + "x";
+        var stolen = DaemonProcess.JSON.createObjectNode().put("authorizationCode", authorize(pkce))
+                .put("redirectUri", REDIRECT).put("codeVerifier", wrong);
+        DaemonProcess.Response refused = daemon.call("PUT", "/api/v1/credentials/gazelle:thief", stolen.toString());
+        assertEquals(400, refused.status(), "the standard server refuses a wrong code_verifier: " + refused.body());
+
+        var rightful = DaemonProcess.JSON.createObjectNode().put("authorizationCode", authorize(pkce))
+                .put("redirectUri", REDIRECT).put("codeVerifier", verifier);
+        DaemonProcess.Response imported = daemon.call("PUT", "/api/v1/credentials/gazelle:nav", rightful.toString());
+        assertEquals(201, imported.status(), imported.body());
+        assertFalse(daemon.output().contains(verifier), "the daemon logged the verifier");
+    }
+
     private String token() throws Exception {
         DaemonProcess.Response token = daemon.call("GET", "/api/v1/credentials/gazelle:nav/token?minValidity=0", null);
         assertEquals(200, token.status(), token.body());
@@ -139,8 +169,12 @@ class StandardOAuthServerTest {
 
     /** What a browser does: follows the authorize URL; the mock approves at once and redirects with a code. */
     private String authorize() throws Exception {
+        return authorize("");
+    }
+
+    private String authorize(String extraQuery) throws Exception {
         String url = server.authorizationEndpointUrl("gazelle") + "?client_id=tokenkeeper-test&response_type=code&scope=openid"
-                + "&state=xyz&redirect_uri=" + URLEncoder.encode(REDIRECT, StandardCharsets.UTF_8);
+                + "&state=xyz&redirect_uri=" + URLEncoder.encode(REDIRECT, StandardCharsets.UTF_8) + extraQuery;
         HttpResponse<String> response = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build()
                 .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(302, response.statusCode(), response.body());

@@ -94,6 +94,19 @@ class VintedEndToEndTest {
         assertEquals("active", credential(daemon, "vinted:admin").get("status").asText());
     }
 
+    @Test
+    void aCookieReadFromStdinNeverAppearsOnTheCommandLine() throws Exception {
+        vinted = FakeVinted.builder().start();
+        DaemonProcess daemon = daemon(Map.of());
+        String session = vinted.newSession();
+        DaemonProcess.Response imported = daemon.cliWithInput(session + "\n", "import", "vinted", "--account", "piped",
+                "--cookie", "-");
+        assertEquals(0, imported.status(), imported.body());
+        assertTrue(imported.body().contains("imported vinted:piped"), imported.body());
+        assertEquals("active", credential(daemon, "vinted:piped").get("status").asText());
+        assertTrue(daemon.cli("help", "import").body().replaceAll("\\s+", " ").contains("- to read it from stdin"), "the help shows the stdin form");
+    }
+
     private boolean refreshedRecently() {
         List<Instant> times = vinted.requestTimes();
         return !times.isEmpty() && times.get(times.size() - 1).isAfter(Instant.now().minusSeconds(1));

@@ -55,6 +55,7 @@ final class ApiClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String baseUrl;
     private final DaemonConfig config;
+    private boolean serverProved;
 
     ApiClient(DaemonConfig config) {
         this.config = config;
@@ -78,12 +79,41 @@ final class ApiClient {
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(ANSWER_TIMEOUT)
-                .header("Accept", "application/json")
-                .header("Authorization", "Bearer " + AdminToken.read(config.adminTokenFile()));
+                .header("Accept", "application/json");
+    }
+
+    /**
+     * Whoever listens on the port gets the bearer only after proving it holds the admin token: a
+     * program that took the port while the daemon restarts learns nothing.
+     */
+    private void challenge(String token) throws IOException, InterruptedException {
+        if (serverProved) {
+            return;
+        }
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        String nonce = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(baseUrl + AdminToken.CHALLENGE_PATH
+                        + "?nonce=" + nonce)).timeout(Duration.ofSeconds(30)).header("Accept", "application/json").GET().build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        String proof = "";
+        if (answer.statusCode() == 200) {
+            proof = Json.MAPPER.readTree(answer.body()).path("proof").asText("");
+        }
+        if (!java.security.MessageDigest.isEqual(proof.getBytes(StandardCharsets.US_ASCII),
+                AdminToken.expectedProof(token, nonce).getBytes(StandardCharsets.US_ASCII))) {
+            throw new IllegalStateException("the service at " + baseUrl + " did not prove that it holds the admin token"
+                    + " (HTTP " + answer.statusCode() + "), so the token was not sent: another program may hold the port,"
+                    + " or the daemon uses another admin token file (TOKENKEEPER_ADMIN_TOKEN_FILE)");
+        }
+        serverProved = true;
     }
 
     private Answer send(HttpRequest.Builder request) {
         try {
+            String token = AdminToken.read(config.adminTokenFile());
+            challenge(token);
+            request.header("Authorization", "Bearer " + token);
             HttpResponse<String> response = whole(request.build());
             String text = response.body();
             JsonNode body = text == null || text.isBlank() ? NullNode.getInstance() : Json.MAPPER.readTree(text);

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.cli;
 
+import dev.tokenkeeper.daemon.oauth.Pkce;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import picocli.CommandLine.Command;
@@ -60,10 +61,12 @@ final class AuthorizeCommand extends Subcommand implements Callable<Integer> {
         PrintWriter err = err();
         ApiClient client = daemon();
         String state = randomState();
+        Pkce pkce = Pkce.generate();
         try (LoopbackRedirect redirect = LoopbackRedirect.open(port)) {
             URI redirectUri = redirect.redirectUri();
             JsonNode answer = client.get("/api/v1/providers/" + encode(provider) + "/authorize-url?state=" + encode(state)
-                    + "&redirectUri=" + encode(redirectUri.toString())).orFail("cannot start the authorization").body();
+                    + "&redirectUri=" + encode(redirectUri.toString()) + "&codeChallenge=" + pkce.challenge())
+                    .orFail("cannot start the authorization").body();
             String url = answer.path("url").asText();
             out.println("Open this URL in a browser and approve tokenkeeper:");
             out.println(url);
@@ -80,11 +83,11 @@ final class AuthorizeCommand extends Subcommand implements Callable<Integer> {
                         + provider + "` again and approve in the browser, or raise --timeout");
                 return 1;
             }
-            return complete(callback, id, state, redirectUri, out, err);
+            return complete(callback, id, state, pkce, redirectUri, out, err);
         }
     }
 
-    private int complete(LoopbackRedirect.Callback callback, CredentialId id, String state, URI redirectUri,
+    private int complete(LoopbackRedirect.Callback callback, CredentialId id, String state, Pkce pkce, URI redirectUri,
                          PrintWriter out, PrintWriter err) {
         if (callback.param("error").isPresent()) {
             String error = printable(callback.param("error").get()) + callback.param("error_description")
@@ -112,7 +115,7 @@ final class AuthorizeCommand extends Subcommand implements Callable<Integer> {
         ApiClient.Answer stored;
         try {
             stored = daemon().put("/api/v1/credentials/" + id,
-                    Map.of("authorizationCode", code, "redirectUri", redirectUri.toString()));
+                    Map.of("authorizationCode", code, "redirectUri", redirectUri.toString(), "codeVerifier", pkce.verifier()));
         } catch (RuntimeException e) {
             callback.answer(400, "Authorization failed", "tokenkeeper could not store the credential; see the terminal.");
             throw e;

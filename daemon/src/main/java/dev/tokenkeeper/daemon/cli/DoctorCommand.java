@@ -184,8 +184,12 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         try {
             LoadedKey key = MasterKeyLoader.load(s::get, state);
             int retired = key.keyring().ids().size() - 1;
-            ok("master key", "key " + key.keyring().current().id() + " from " + key.source()
-                    + (retired > 0 ? "; " + retired + " retired key(s) still readable" : ""));
+            ok("master key", "key " + key.keyring().current().id() + " from " + key.source());
+            if (retired > 0) {
+                warn("retired keys", retired + " retired key(s) still readable in "
+                        + state.resolve(MasterKeyLoader.RETIRED_KEYS_FOLDER) + ": rows sealed with them (a leaked key,"
+                        + " an old backup) still open; run `tokenkeeper rekey --finish` to destroy them");
+            }
             Path pending = state.resolve(MasterKeyLoader.RETIRED_KEYS_FOLDER).resolve(KeyRotation.PENDING_FILE);
             if (Files.exists(pending)) {
                 warn("rekey", "an earlier `tokenkeeper rekey` did not finish: run it again to re-seal the rest");

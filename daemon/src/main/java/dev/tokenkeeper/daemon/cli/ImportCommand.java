@@ -40,7 +40,8 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
     Source source;
 
     static final class Source {
-        @Option(names = "--cookie", description = "the Cookie header copied from the browser")
+        @Option(names = "--cookie", description = "the Cookie header copied from the browser; - to read it from"
+                + " stdin (keeps the session out of the process list and the shell history)")
         String cookie;
 
         @Option(names = "--cookie-file", description = "a cookies file (JSON export or cookies.txt); - for stdin")
@@ -70,7 +71,7 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
         CredentialId id = new CredentialId(provider, account);
         Map<String, Object> body;
         if (source.cookie != null) {
-            body = Map.of("cookie", source.cookie);
+            body = Map.of("cookie", source.cookie.equals("-") ? read("-").strip() : source.cookie);
         } else if (source.cookieFile != null) {
             body = Map.of("cookieFile", read(source.cookieFile));
         } else if (source.tokenJson != null) {

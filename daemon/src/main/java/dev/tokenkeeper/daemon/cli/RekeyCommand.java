@@ -19,13 +19,21 @@ final class RekeyCommand extends Subcommand implements Callable<Integer> {
             + " (after rotating a configured key by hand)")
     boolean resealOnly;
 
+    @Option(names = "--keep-old", description = "keep the old key readable (a fleet rolling the key out in stages);"
+            + " destroy it later with --finish")
+    boolean keepOld;
+
+    @Option(names = "--finish", description = "re-seal what is left on an old key, then destroy the old keys")
+    boolean finish;
+
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
     @Override
     public Integer call() {
         ApiClient.Answer answer = daemon()
-                .post("/api/v1/rekey" + (resealOnly ? "?resealOnly=true" : ""), Map.of());
+                .post("/api/v1/rekey" + (resealOnly ? "?resealOnly=true" : finish ? "?finish=true" : keepOld ? "?keepOld=true" : ""),
+                        Map.of());
         answer.orFail("rekey refused");
         JsonNode outcome = answer.body();
         PrintWriter out = out();
@@ -34,7 +42,8 @@ final class RekeyCommand extends Subcommand implements Callable<Integer> {
         } else {
             String how = outcome.path("rotated").asBoolean() ? "new master key " : outcome.path("resumed").asBoolean()
                     ? "resumed the unfinished rekey to key " : "current key ";
-            out.printf("%s%s: %d credentials re-sealed, %d already on it, %d failed; old keys still readable: %s%n",
+            out.printf("%s%s: %d credentials re-sealed, %d already on it, %d failed; old keys still readable: %s"
+                            + " (a rekey without --keep-old, or --finish, destroys them)%n",
                     how, outcome.path("currentKeyId").asText(), outcome.path("resealed").size(),
                     outcome.path("alreadyCurrent").size(), outcome.path("failed").size(),
                     outcome.path("retiredKeyIds").isEmpty() ? "none" : outcome.path("retiredKeyIds").toString());

@@ -65,6 +65,8 @@ public final class MasterKeyLoader {
     public static final String SALT_FILE = "kdf-salt";
     /** Folder of retired key files in the state folder. */
     public static final String RETIRED_KEYS_FOLDER = "keys";
+    /** Ids of keys a rekey destroyed, one a line, in the keys folder: never loaded again. */
+    public static final String DESTROYED_KEY_IDS = "destroyed-key-ids";
 
     private static final int GENERATED_SALT_LENGTH = 16;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -282,8 +284,23 @@ public final class MasterKeyLoader {
         }
         files.sort(null);
         List<MasterKey> keys = new ArrayList<>(files.size());
+        java.util.Set<String> destroyed;
+        try {
+            Path list = folder.resolve(DESTROYED_KEY_IDS);
+            destroyed = Files.exists(list) ? java.util.Set.copyOf(Files.readAllLines(list, java.nio.charset.StandardCharsets.US_ASCII)
+                    .stream().map(String::strip).toList()) : java.util.Set.of();
+        } catch (IOException e) {
+            throw new KeyConfigurationException("cannot read " + folder.resolve(DESTROYED_KEY_IDS) + " ("
+                    + e.getClass().getSimpleName() + "): check that the daemon's user may read it", e);
+        }
         for (Path file : files) {
-            keys.add(KeyFiles.readKeyFile(file, "retired key file", Exposure.GROUP_OR_OTHERS));
+            MasterKey key = KeyFiles.readKeyFile(file, "retired key file", Exposure.GROUP_OR_OTHERS);
+            if (destroyed.contains(key.id())) {
+                // A rekey destroyed this key (it may have leaked): a restored copy must not open anything again.
+                throw new KeyConfigurationException("retired key file " + file + " holds key " + key.id()
+                        + ", which a rekey destroyed: delete the file; rows sealed with that key stay unreadable");
+            }
+            keys.add(key);
         }
         return keys;
     }

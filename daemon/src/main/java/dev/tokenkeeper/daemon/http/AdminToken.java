@@ -25,6 +25,9 @@ public final class AdminToken {
     /** The group of the people allowed to use the service's admin token. */
     private static final String SHARED_GROUP = "tokenkeeper";
 
+    /** A guessable admin token is every credential: refuse anything weaker than a 128-bit key. */
+    static final int MIN_BITS = 128;
+
     private final byte[] digest;
 
     private AdminToken(String token) {
@@ -58,6 +61,11 @@ public final class AdminToken {
             String token = Files.readString(file, StandardCharsets.UTF_8).trim();
             if (token.isEmpty()) {
                 throw new ConfigurationException("admin token file " + file + " is empty: delete it to have a new one generated");
+            }
+            if (estimatedBits(token) < MIN_BITS) {
+                throw new ConfigurationException("admin token file " + file + " holds a weak token (about "
+                        + estimatedBits(token) + " bits; at least " + MIN_BITS + " are needed): delete the file to have"
+                        + " a new one generated, or write a random one, e.g. `openssl rand -base64 32 > " + file + "`");
             }
             return token;
         } catch (IOException e) {
@@ -110,6 +118,63 @@ public final class AdminToken {
             }
         } catch (UnsupportedOperationException notPosix) {
             // No modes to check on this file system.
+        }
+    }
+
+    /**
+     * An upper bound of the token's strength: its length times the bits per character of the
+     * character classes it uses, limited by how many different characters it has (a long run of
+     * one letter is not strong).
+     */
+    static int estimatedBits(String token) {
+        boolean lower = false;
+        boolean upper = false;
+        boolean digit = false;
+        boolean other = false;
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            lower |= c >= 'a' && c <= 'z';
+            upper |= c >= 'A' && c <= 'Z';
+            digit |= c >= '0' && c <= '9';
+            other |= !Character.isLetterOrDigit(c);
+        }
+        int pool = (lower ? 26 : 0) + (upper ? 26 : 0) + (digit ? 10 : 0) + (other ? 32 : 0);
+        long distinct = token.chars().distinct().count();
+        double perChar = Math.log(Math.max(2, Math.min(pool, distinct * 2))) / Math.log(2);
+        return (int) Math.floor(token.length() * perChar);
+    }
+
+    /** The route where the daemon proves it holds the admin token before a client sends it. */
+    public static final String CHALLENGE_PATH = "/auth-challenge";
+
+    /**
+     * The daemon's answer to a client's challenge: HMAC-SHA256 keyed with the token's SHA-256, so
+     * only a holder of the token can give it, and the answer reveals nothing of the token.
+     *
+     * @param nonce the client's random challenge
+     * @return the proof, base64url without padding
+     */
+    public String proof(String nonce) {
+        return hmac(digest, nonce);
+    }
+
+    /**
+     * @param token the admin token (the client's side)
+     * @param nonce the challenge the client sent
+     * @return the proof a daemon holding {@code token} answers
+     */
+    public static String expectedProof(String token, String nonce) {
+        return hmac(sha256(token), nonce);
+    }
+
+    private static String hmac(byte[] key, String nonce) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    mac.doFinal(("tokenkeeper-challenge:" + nonce).getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
         }
     }
 

@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import static dev.tokenkeeper.daemon.http.Requests.error;
 import static dev.tokenkeeper.daemon.http.Requests.json;
@@ -40,6 +41,7 @@ public final class ControlApi implements AutoCloseable {
     private final Plugins plugins;
     private final AdminToken adminToken;
     private final PrometheusMeterRegistry metrics;
+    private final AccessPolicy access;
     private final KeyRotation keyRotation;
     private final Notifications notifications;
     private final Javalin app;
@@ -68,7 +70,8 @@ public final class ControlApi implements AutoCloseable {
      */
     public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
                       PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation) {
-        this(credentials, scheduler, plugins, adminToken, metrics, listen, keyRotation, null);
+        this(credentials, scheduler, plugins, adminToken, metrics, listen, keyRotation, null,
+                AccessPolicy.of(listen, Set.of(), false));
     }
 
     /**
@@ -80,11 +83,13 @@ public final class ControlApi implements AutoCloseable {
      * @param listen        where to listen
      * @param keyRotation   what {@code POST /api/v1/rekey} runs; null answers that route with 503
      * @param notifications what {@code /api/v1/notify/*} use; null answers those routes with 503
+     * @param access        the Host check and whether {@code /metrics} is public
      */
     public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
                       PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation,
-                      Notifications notifications) {
+                      Notifications notifications, AccessPolicy access) {
         this.notifications = notifications;
+        this.access = access;
         this.keyRotation = keyRotation;
         this.credentials = credentials;
         this.scheduler = scheduler;
@@ -92,6 +97,7 @@ public final class ControlApi implements AutoCloseable {
         this.adminToken = adminToken;
         this.metrics = metrics;
         this.app = Javalin.create(this::configure).start(listen.host(), listen.port());
+        SlowClientGuard.install(app.jettyServer().server());
     }
 
     /** @return the port actually bound */
@@ -113,9 +119,22 @@ public final class ControlApi implements AutoCloseable {
         // and closes with body bytes still unread makes the kernel reset the connection, and the reset
         // can destroy the answer before the client has read it ("header parser received no bytes").
         routes.before(ctx -> ctx.bodyAsBytes());
+        routes.before(ctx -> access.refuseHost(ctx.header("Host")).ifPresent(why -> {
+            throw new ApiException(421, "wrong_host", why);
+        }));
         routes.before("/api/*", this::authorize);
         routes.get("/healthz", ctx -> json(ctx, Map.of("status", "ok")));
-        routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        routes.get(AdminToken.CHALLENGE_PATH, ctx -> {
+            String nonce = Optional.ofNullable(ctx.queryParam("nonce")).filter(n -> n.matches("[A-Za-z0-9_-]{22,128}"))
+                    .orElseThrow(() -> new ApiException(400, "bad_request", "nonce must be 22 to 128 base64url characters"));
+            json(ctx, Map.of("proof", adminToken.proof(nonce)));
+        });
+        routes.get("/metrics", ctx -> {
+            if (!access.metricsPublic()) {
+                authorize(ctx);
+            }
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+        });
 
         for (RouteGroup group : List.of(new SchedulerRoutes(scheduler), new ProviderRoutes(plugins), credentialRoutes,
                 new VintedRoutes(credentials, credentialRoutes), new ReportRoutes(credentials), new KeyRoutes(keyRotation),
@@ -158,7 +177,8 @@ public final class ControlApi implements AutoCloseable {
         if (!adminToken.matches(presented)) {
             ctx.header("WWW-Authenticate", "Bearer");
             throw new ApiException(401, "unauthorized",
-                    "missing or wrong admin token: send `Authorization: Bearer <token>` with the token from the admin-token file");
+                    "missing or wrong admin token: send `Authorization: Bearer <token>` with the token from the admin-token file"
+                            + (ctx.path().equals("/metrics") ? " (or set " + AccessPolicy.METRICS_PUBLIC + "=true)" : ""));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.http;
 
+import dev.tokenkeeper.daemon.oauth.Pkce;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.InvalidSecretException;
@@ -105,9 +106,14 @@ final class CredentialRoutes implements RouteGroup {
             JsonNode tokenJson = body.get("tokenJson");
             inputs.add(new SecretInput.TokenJson(tokenJson.isTextual() ? tokenJson.asText() : tokenJson.toString()));
         }
+        Optional<String> verifier = text(body, "codeVerifier");
+        if (verifier.isPresent() && !Pkce.isVerifier(verifier.get())) {
+            throw new ApiException(400, "bad_request", "codeVerifier must be a PKCE verifier: 43 to 128 characters"
+                    + " of A-Z a-z 0-9 . _ ~ -");
+        }
         text(body, "authorizationCode").ifPresent(code -> inputs.add(new SecretInput.AuthorizationCode(code,
                 URI.create(text(body, "redirectUri").orElseThrow(() -> new ApiException(400, "bad_request",
-                        "authorizationCode needs redirectUri"))))));
+                        "authorizationCode needs redirectUri"))), verifier)));
         if (inputs.size() != 1) {
             throw new ApiException(400, "bad_request",
                     "body must have exactly one of cookie, cookieFile, tokenJson, authorizationCode");

@@ -40,7 +40,8 @@ final class KeyRoutes implements RouteGroup {
         boolean resealOnly = "true".equals(ctx.queryParam("resealOnly"));
         KeyRotation.Outcome outcome;
         try {
-            outcome = resealOnly ? keyRotation.resealOnly() : keyRotation.rotate();
+            outcome = resealOnly ? keyRotation.resealOnly() : "true".equals(ctx.queryParam("finish")) ? keyRotation.finish()
+                    : keyRotation.rotate("true".equals(ctx.queryParam("keepOld")));
         } catch (KeyRotation.RotationRefusedException e) {
             throw new ApiException(409, "rekey_refused", e.getMessage());
         }

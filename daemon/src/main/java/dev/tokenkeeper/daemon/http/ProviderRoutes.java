@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.http;
 
+import dev.tokenkeeper.daemon.oauth.Pkce;
 import dev.tokenkeeper.daemon.plugin.Discovered;
 import dev.tokenkeeper.daemon.plugin.PluginOrigin;
 import dev.tokenkeeper.daemon.plugin.Plugins;
@@ -54,9 +55,14 @@ final class ProviderRoutes implements RouteGroup {
         if (!redirectUri.isAbsolute() || !("http".equals(redirectUri.getScheme()) || "https".equals(redirectUri.getScheme()))) {
             throw new ApiException(400, "bad_request", "redirectUri must be an absolute http(s) URI");
         }
+        Optional<String> challenge = Optional.ofNullable(ctx.queryParam("codeChallenge"));
+        if (challenge.isPresent() && !Pkce.isChallenge(challenge.get())) {
+            throw new ApiException(400, "bad_request", "codeChallenge must be a PKCE S256 challenge: 43 base64url characters");
+        }
         Optional<URI> url;
         try {
-            url = provider.authorizationUri(state, redirectUri);
+            url = challenge.isPresent() ? provider.authorizationUri(state, redirectUri, challenge.get())
+                    : provider.authorizationUri(state, redirectUri);
         } catch (IllegalStateException e) {
             throw new ApiException(409, "not_configured", e.getMessage());
         }

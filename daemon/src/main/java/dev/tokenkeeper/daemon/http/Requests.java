@@ -1,6 +1,8 @@
 package dev.tokenkeeper.daemon.http;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import io.javalin.http.Context;
@@ -33,9 +35,14 @@ final class Requests {
                 throw new ApiException(400, "bad_request", "request body must be a JSON object");
             }
             return node;
+        } catch (StreamConstraintsException e) {
+            throw new ApiException(400, "bad_json", "request body exceeds the JSON limits (nesting at most "
+                    + Json.MAX_NESTING_DEPTH + " levels, strings at most " + Json.MAX_STRING_LENGTH
+                    + " characters): send a flat JSON object");
         } catch (JsonProcessingException e) {
-            throw new ApiException(400, "bad_json", "request body is not valid JSON (line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            JsonLocation where = e.getLocation();
+            throw new ApiException(400, "bad_json", "request body is not valid JSON"
+                    + (where == null ? "" : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"));
         }
     }
 

@@ -8,6 +8,7 @@ import dev.tokenkeeper.api.RefreshOutcome;
 import dev.tokenkeeper.api.RefreshResult;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.SecretMaterial;
+import dev.tokenkeeper.daemon.scrub.FailureText;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
@@ -397,7 +398,7 @@ public final class RefreshPipeline {
             intents.begin(id, owner);
             stages.put(id, "waiting for the upstream " + id.provider() + " to answer");
             Instant started = clock.instant();
-            RefreshResult result = callThroughGate(provider, secret);
+            RefreshResult result = FailureText.scrubbed(callThroughGate(provider, secret), secret);
             Duration took = Duration.between(started, clock.instant());
             CrashPoint.reached("after-upstream");
             stages.put(id, "waiting for the store " + store.id() + " to take the result");

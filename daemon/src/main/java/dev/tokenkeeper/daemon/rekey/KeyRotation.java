@@ -100,6 +100,18 @@ public final class KeyRotation {
      * @throws IllegalStateException    when a key file cannot be written
      */
     public synchronized Outcome rotate() {
+        return rotate(false);
+    }
+
+    /**
+     * Rotates (or resumes), re-seals every credential and, unless {@code keepOld}, destroys the
+     * retired keys once every row is on the new one and the store purged overwritten rows.
+     *
+     * @param keepOld keep the retired keys readable (a fleet rolling the key out in stages); destroy
+     *                them later with {@link #finish()}
+     * @return what was done
+     */
+    public synchronized Outcome rotate(boolean keepOld) {
         String current = sealer.keyring().current().id();
         boolean resume = pendingKeyId().filter(current::equals).isPresent();
         if (!resume) {
@@ -124,8 +136,52 @@ public final class KeyRotation {
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
         if (result.complete()) {
             clearPending();
+            if (!keepOld) {
+                destroyRetired();
+            }
         }
         return outcome(!resume, resume, result);
+    }
+
+    /**
+     * {@code rekey --finish}: re-seals whatever is left on a retired key, then destroys the retired keys.
+     *
+     * @return what was done; the retired keys are kept when a credential could not be re-sealed
+     */
+    public synchronized Outcome finish() {
+        Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
+        if (result.complete()) {
+            clearPending();
+            destroyRetired();
+        }
+        return outcome(false, false, result);
+    }
+
+    /**
+     * Overwrites and deletes every retired key file, records the ids as destroyed (a restored copy is
+     * refused at the next start) and drops the keys from the live keyring: a row still sealed with
+     * one of them, from a backup say, no longer opens.
+     */
+    private void destroyRetired() {
+        store.purgeOverwritten();
+        Keyring keyring = sealer.keyring();
+        List<String> destroyed = new java.util.ArrayList<>();
+        for (MasterKey old : keyring.retired()) {
+            Path file = stateDirectory.resolve(MasterKeyLoader.RETIRED_KEYS_FOLDER).resolve("retired-" + old.id() + ".key");
+            try {
+                RetiredKeys.recordDestroyed(stateDirectory, old.id());
+                RetiredKeys.shred(file);
+                destroyed.add(old.id());
+            } catch (IOException e) {
+                throw new IllegalStateException("could not destroy the retired key file " + file + " ("
+                        + e.getClass().getSimpleName() + "): delete it by hand", e);
+            }
+        }
+        sealer.useKeyring(Keyring.of(keyring.current()));
+        if (!destroyed.isEmpty()) {
+            Logger.info("retired key(s) {} destroyed: every credential is sealed with key {}", destroyed,
+                    keyring.current().id());
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.StoredCredential;
 import org.tinylog.Logger;
 
+import dev.tokenkeeper.daemon.folders.FolderModes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -38,7 +39,7 @@ final class SpoolFiles {
     }
 
     void write(SpoolEntry entry) throws IOException {
-        Files.createDirectories(folder);
+        FolderModes.createPrivate(folder);
         StoredCredential c = entry.updated();
         ObjectNode node = JSON.createObjectNode();
         node.put("id", c.id().toString());

@@ -37,4 +37,24 @@ class AdminTokenTest {
         assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
         assertFalse(e.getMessage().contains("secret-token-value"));
     }
+
+    @Test
+    void refusesATokenUnder128Bits(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("admin-token");
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        for (String weak : java.util.List.of("a", "a".repeat(64), "password123",
+                java.util.HexFormat.of().formatHex(random.generateSeed(8)))) {
+            Files.writeString(file, weak + "\n");
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            ConfigurationException e = assertThrows(ConfigurationException.class, () -> AdminToken.loadOrCreate(file),
+                    "a token of " + weak.length() + " characters");
+            assertTrue(e.getMessage().contains("weak token") && e.getMessage().contains("at least 128"), e.getMessage());
+            assertFalse(e.getMessage().contains(weak + "\n"));
+        }
+        for (String strong : java.util.List.of(java.util.HexFormat.of().formatHex(random.generateSeed(16)),
+                java.util.Base64.getEncoder().encodeToString(random.generateSeed(32)))) {
+            Files.writeString(file, strong + "\n");
+            assertTrue(AdminToken.loadOrCreate(file).matches(strong));
+        }
+    }
 }

@@ -145,7 +145,8 @@ class RekeyerTest {
         insert(live, 4);
         String oldId = loaded.keyring().current().id();
 
-        KeyRotation.Outcome outcome = new KeyRotation(name -> Optional.empty(), state, store, live, Clock.systemUTC()).rotate();
+        // --keep-old: the retired key stays until `rekey --finish`.
+        KeyRotation.Outcome outcome = new KeyRotation(name -> Optional.empty(), state, store, live, Clock.systemUTC()).rotate(true);
         assertTrue(outcome.rotated());
         assertEquals(4, outcome.resealed().size());
         assertTrue(outcome.retiredKeyIds().contains(oldId));

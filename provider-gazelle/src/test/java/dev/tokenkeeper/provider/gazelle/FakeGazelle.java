@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -118,6 +119,8 @@ public final class FakeGazelle implements AutoCloseable {
     private boolean rotation = true;
     private Duration refreshLifetime;
     private String authorizeAccount = "default";
+    private boolean pkceRequired;
+    private int pkceRejections;
     private final Map<String, Chain> chains = new TreeMap<>();
     private final Map<String, Chain> chainByRefreshToken = new HashMap<>();
     private final Map<String, Chain> chainByAccessToken = new HashMap<>();
@@ -265,6 +268,21 @@ public final class FakeGazelle implements AutoCloseable {
     }
 
     /**
+     * Like an authorization server that enforces PKCE for public clients: an authorize request
+     * without an S256 {@code code_challenge} is sent back with {@code error=invalid_request}. A
+     * code issued for a challenge always needs the matching {@code code_verifier}, required or not.
+     *
+     * @param on whether a challenge is required
+     * @return this server
+     */
+    public FakeGazelle requirePkce(boolean on) {
+        synchronized (lock) {
+            pkceRequired = on;
+        }
+        return this;
+    }
+
+    /**
      * Gives refresh tokens issued from now on an end ({@code refresh_token_expires_in} in answers and
      * in {@link #seedChain}); after it, the refresh token gets {@code invalid_grant}. With rotation
      * off, the end stays where it was: a chain that refreshing cannot renew.
@@ -283,6 +301,13 @@ public final class FakeGazelle implements AutoCloseable {
     public int graceRefreshCount() {
         synchronized (lock) {
             return graceRefreshCount;
+        }
+    }
+
+    /** @return how many authorize requests or code exchanges were refused for a missing or wrong PKCE value */
+    public int pkceRejections() {
+        synchronized (lock) {
+            return pkceRejections;
         }
     }
 
@@ -419,7 +444,6 @@ public final class FakeGazelle implements AutoCloseable {
 
     // ---------------------------------------------------------------- introspection
 
-    /** @return how many refresh-grant requests reached the token endpoint, faulted ones included */
     /** @return how many authorization codes were exchanged with a verifier matching their PKCE challenge */
     public int pkceExchangeCount() {
         synchronized (lock) {
@@ -436,6 +460,7 @@ public final class FakeGazelle implements AutoCloseable {
         }
     }
 
+    /** @return how many refresh-grant requests reached the token endpoint, faulted ones included */
     public int refreshRequestCount() {
         return refreshRequestTimes().size();
     }
@@ -666,8 +691,26 @@ public final class FakeGazelle implements AutoCloseable {
             return new GraphqlError();
         }
 
+        /**
+         * A hostile or careless server: the token endpoint answers 400 {@code invalid_request} with an
+         * {@code error_description} that echoes every secret of the request (refresh token, code,
+         * client secret), whole, minus one character, and in 8- to 12-character pieces; or, when
+         * not {@code whole}, a short line holding the first secret minus its last character. The
+         * grant is not carried out. API: normal.
+         *
+         * @param whole the long echo of every secret, whole and in part; else the short, partial one
+         * @return the fault
+         */
+        static Fault echoSecrets(boolean whole) {
+            return new EchoSecrets(whole);
+        }
+
         /** Normal service. */
         record Normal() implements Fault {
+        }
+
+        /** 400 {@code invalid_request} whose description echoes the request's secrets, whole and in part. */
+        record EchoSecrets(boolean whole) implements Fault {
         }
 
         /** 400 {@code invalid_grant} at the token endpoint, 401 at the API. */
@@ -769,6 +812,12 @@ public final class FakeGazelle implements AutoCloseable {
         if (fault instanceof Fault.Slow slow && !pause(slow.delay())) {
             return;
         }
+        if (fault instanceof Fault.EchoSecrets echo) {
+            respond(exchange, 400, "application/json; charset=utf-8",
+                    Answer.error(400, "invalid_request", echo(echo.whole(), params.orElse(Map.of()),
+                            exchange.getRequestHeaders().getFirst("Authorization"))).json());
+            return;
+        }
         if (commonFault(exchange, fault, "{\"error\":\"invalid_grant\",\"error_description\":\""
                 + INVALID_GRANT_DESCRIPTION + "\"}", 400)) {
             return;
@@ -857,17 +906,26 @@ public final class FakeGazelle implements AutoCloseable {
                     + "<p>Client authentication failed or the request is missing a required parameter.</p></body></html>");
             return;
         }
+        String challenge = query.get("code_challenge");
         String account;
         synchronized (lock) {
             account = authorizeAccount;
+            boolean wellFormed = challenge != null && challenge.matches("[A-Za-z0-9_-]{43}")
+                    && "S256".equals(query.get("code_challenge_method"));
+            if ((pkceRequired || challenge != null) && !wellFormed) {
+                pkceRejections++;
+                account = null;
+            }
         }
-        Optional<String> challenge = Optional.ofNullable(query.get("code_challenge"));
-        if (challenge.isPresent() && !"S256".equals(query.get("code_challenge_method"))) {
-            respond(exchange, 400, "text/html; charset=utf-8", "<html><body><h1>An error has occurred</h1>"
-                    + "<p>Only the S256 code challenge method is supported.</p></body></html>");
+        if (account == null) {
+            String location = redirectUri + (redirectUri.contains("?") ? "&" : "?") + "error=invalid_request"
+                    + "&error_description=" + encode("Code challenge required (S256).")
+                    + Optional.ofNullable(query.get("state")).map(state -> "&state=" + encode(state)).orElse("");
+            exchange.getResponseHeaders().set("Location", location);
+            respond(exchange, 302, "text/html; charset=utf-8", "<html><body>You are being redirected.</body></html>");
             return;
         }
-        String code = issueAuthorizationCode(account, URI.create(redirectUri), challenge);
+        String code = issueAuthorizationCode(account, URI.create(redirectUri), Optional.ofNullable(challenge));
         String location = redirectUri + (redirectUri.contains("?") ? "&" : "?") + "code=" + encode(code)
                 + Optional.ofNullable(query.get("state")).map(state -> "&state=" + encode(state)).orElse("");
         exchange.getResponseHeaders().set("Location", location);
@@ -903,6 +961,30 @@ public final class FakeGazelle implements AutoCloseable {
             return false;
         }
         return true;
+    }
+
+    /** A description that repeats each secret of a token request whole, minus its last character, and in pieces. */
+    private static String echo(boolean whole, Map<String, String> params, String authorization) {
+        List<String> secrets = new ArrayList<>();
+        for (String name : List.of("refresh_token", "code", "client_secret", "code_verifier")) {
+            Optional.ofNullable(params.get(name)).filter(v -> !v.isEmpty()).ifPresent(secrets::add);
+        }
+        basicCredentials(authorization).ifPresent(pair -> secrets.add(pair[1]));
+        if (!whole) {
+            // Short, and without any secret whole: what a client filtering on either lets through.
+            return secrets.isEmpty() ? "Nothing was sent." : "The grant " + secrets.get(0).substring(0, secrets.get(0).length() - 1)
+                    + " is invalid.";
+        }
+        StringBuilder text = new StringBuilder("The provided grant is invalid.");
+        for (String secret : secrets) {
+            text.append(" You sent ").append(secret).append(", close to ").append(secret, 0, secret.length() - 1)
+                    .append(" or ").append(secret.substring(1)).append("; pieces:");
+            for (int at = 0; at + 8 <= secret.length(); at += 11) {
+                text.append(' ').append(secret, at, Math.min(secret.length(), at + 8 + at % 5));
+            }
+            text.append('.');
+        }
+        return text.toString();
     }
 
     // ---------------------------------------------------------------- grants
@@ -1011,8 +1093,10 @@ public final class FakeGazelle implements AutoCloseable {
             return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
         }
         if (pending.codeChallenge().isPresent()) {
-            // RFC 7636: a code issued for a challenge is only exchanged with the verifier that hashes to it.
-            if (codeVerifier == null || !pending.codeChallenge().get().equals(s256(codeVerifier))) {
+            // RFC 7636 4.6: a code issued for a challenge is only exchanged with the verifier that hashes to it.
+            if (codeVerifier == null || !MessageDigest.isEqual(s256(codeVerifier).getBytes(StandardCharsets.US_ASCII),
+                    pending.codeChallenge().get().getBytes(StandardCharsets.US_ASCII))) {
+                pkceRejections++;
                 return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
             }
             pkceExchanges++;

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.vinted;
 
+import dev.tokenkeeper.api.contract.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -22,7 +23,7 @@ class VintedVariantsTest {
     @TempDir
     Path state;
 
-    private final ManualClock clock = ManualClock.startingNow();
+    private final MutableClock clock = MutableClock.startingNow();
     private FakeVinted fake;
 
     @AfterEach
@@ -128,7 +129,7 @@ class VintedVariantsTest {
     private VintedProvider provider() {
         if (cached == null) {
             cached = new VintedProvider();
-            cached.configure(TestContext.forFake(fake, clock, state));
+            cached.configure(VintedContexts.forFake(fake, clock, state));
         }
         return cached;
     }

@@ -31,6 +31,9 @@ final class ConnectionPool implements ConnectionFactory, AutoCloseable {
         config.setBusyTimeout(Math.toIntExact(busyTimeout.toMillis()));
         config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(settings.synchronous()));
         config.enforceForeignKeys(true);
+        // Overwritten secrets are zeroed in their page, not left as free space that a page image in
+        // the write-ahead log or the file would still carry after a rekey.
+        config.setPragma(SQLiteConfig.Pragma.SECURE_DELETE, "true");
         // Every explicit transaction here writes: take the write lock at BEGIN, where the busy
         // timeout applies, rather than fail on the upgrade from a read snapshot.
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);

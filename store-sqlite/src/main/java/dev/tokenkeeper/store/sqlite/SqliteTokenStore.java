@@ -326,6 +326,18 @@ public final class SqliteTokenStore implements TokenStore {
         return open.writes().submit(action, handle -> operation.run(open, handle));
     }
 
+    /** Checkpoints the write-ahead log into the database and truncates it: old ciphertexts leave the -wal file. */
+    @Override
+    public void purgeOverwritten() {
+        // Outside any transaction: a checkpoint run inside one cannot complete.
+        int busy = call("checkpoint the write-ahead log", (open, handle) ->
+                handle.createQuery("PRAGMA wal_checkpoint(TRUNCATE)").mapTo(Integer.class).first());
+        if (busy != 0) {
+            throw new StoreException("sqlite: the write-ahead log could not be checkpointed (another reader is active):"
+                    + " run `tokenkeeper rekey --finish` again in a moment");
+        }
+    }
+
     private <R> R call(String action, Operation<R> operation) {
         Opened open = state();
         HandleCallback<R, RuntimeException> callback = handle -> operation.run(open, handle);

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.store.supabase;
 
+import dev.tokenkeeper.api.PlainHttp;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.StoreException;
 import java.net.URI;
@@ -120,6 +121,10 @@ record SupabaseSettings(URI projectUrl, String key, String tablePrefix, Duration
         }
         if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
             throw invalidUrl("must not contain a user name, a query or a fragment");
+        }
+        if (!PlainHttp.allowed(uri)) {
+            throw invalidUrl("must start with https:// (http:// is accepted only for localhost and 127.0.0.1: the"
+                    + " service key and every token would travel in clear text)");
         }
         return uri;
     }

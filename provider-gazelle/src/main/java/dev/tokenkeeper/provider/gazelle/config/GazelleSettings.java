@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.gazelle.config;
 
+import dev.tokenkeeper.api.PlainHttp;
 import dev.tokenkeeper.api.PluginContext;
 
 import java.net.URI;
@@ -107,6 +108,10 @@ public record GazelleSettings(URI tokenUrl,
         if (scheme == null || uri.getHost() == null
                 || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
             throw new IllegalArgumentException(problem);
+        }
+        if (!PlainHttp.allowed(uri)) {
+            throw new IllegalArgumentException(name + " uses http:// to a host other than this machine: tokens would"
+                    + " travel in clear text; use https:// (http:// is accepted only for localhost and 127.0.0.1)");
         }
         return uri;
     }

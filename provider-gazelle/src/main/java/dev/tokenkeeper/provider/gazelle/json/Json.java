@@ -1,6 +1,8 @@
 package dev.tokenkeeper.provider.gazelle.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,7 +19,14 @@ import java.util.Optional;
  */
 public final class Json {
 
-    private static final JsonMapper MAPPER = JsonMapper.builder()
+    /** Token endpoints answer flat objects; a deep document is hostile, whatever its source. */
+    private static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(32)
+                            .maxStringLength(1024 * 1024)
+                            .maxNumberLength(64)
+                            .build())
+                    .build())
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();

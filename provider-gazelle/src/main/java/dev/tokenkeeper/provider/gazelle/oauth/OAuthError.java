@@ -2,7 +2,7 @@ package dev.tokenkeeper.provider.gazelle.oauth;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.provider.gazelle.http.CappedBody;
-import dev.tokenkeeper.provider.gazelle.http.SafeText;
+import dev.tokenkeeper.api.UpstreamText;
 import dev.tokenkeeper.provider.gazelle.json.Json;
 
 import java.util.Collection;
@@ -45,18 +45,17 @@ public record OAuthError(String code, Optional<String> description) {
     }
 
     /**
-     * The description, only when it is safe to repeat: short, and containing none of the secrets
-     * that were sent (a server may echo the refresh token or the client secret back).
+     * The description as a bounded summary that is safe to repeat: a server may echo the refresh
+     * token or the client secret back, whole or in part, so token-like runs and every fragment of
+     * 8+ characters of a sent secret are removed.
      *
      * @param sentSecrets the secret values of the request
-     * @return the description made one line, or empty
+     * @return the summary, or empty when nothing is left
      */
     public Optional<String> safeDescription(Collection<String> sentSecrets) {
         return description
-                .map(String::strip)
-                .filter(text -> !text.isEmpty() && text.length() <= SHORT)
-                .filter(text -> sentSecrets.stream().filter(s -> !s.isEmpty()).noneMatch(text::contains))
-                .map(text -> SafeText.oneLine(text, SHORT));
+                .map(text -> UpstreamText.summary(text, sentSecrets, SHORT))
+                .filter(text -> !text.isEmpty());
     }
 
     /**

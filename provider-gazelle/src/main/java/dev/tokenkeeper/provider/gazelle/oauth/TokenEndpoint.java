@@ -138,6 +138,19 @@ public final class TokenEndpoint {
      * @throws InvalidSecretException when the client is not configured, Gazelle cannot be reached,
      *                                refuses the code, or issues no refresh token
      */
+    public ImportedSecret exchangeCode(String code, URI redirectUri) throws InvalidSecretException {
+        return exchangeCode(code, redirectUri, Optional.empty());
+    }
+
+    /**
+     * Exchanges an authorization code obtained with PKCE.
+     *
+     * @param code         the code from the redirect
+     * @param redirectUri  the redirect URI the code was issued for
+     * @param codeVerifier the PKCE verifier, sent as {@code code_verifier} when present
+     * @return the new secret
+     * @throws InvalidSecretException as {@link #exchangeCode(String, URI)}
+     */
     public ImportedSecret exchangeCode(String code, URI redirectUri, Optional<String> codeVerifier)
             throws InvalidSecretException {
         if (code.isBlank()) {
@@ -197,7 +210,7 @@ public final class TokenEndpoint {
     /** The values an error description must not repeat. */
     private static List<String> sentSecrets(Map<String, String> form) {
         List<String> secrets = new ArrayList<>();
-        for (String name : List.of("refresh_token", "code", "client_secret")) {
+        for (String name : List.of("refresh_token", "code", "client_secret", "code_verifier")) {
             Optional.ofNullable(form.get(name)).ifPresent(secrets::add);
         }
         return secrets;

@@ -69,4 +69,16 @@ class GazelleSettingsTest {
         assertFalse(settings.toString().contains("very-secret-value"), settings.toString());
         assertTrue(settings.toString().contains("clientSecret=set"), settings.toString());
     }
+
+    @Test
+    void plainHttpIsRefusedExceptToThisMachine() {
+        for (String name : new String[] {GazelleSettings.TOKEN_URL, GazelleSettings.AUTHORIZE_URL, GazelleSettings.API_URL}) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> GazelleSettings.from(
+                    TestContext.of(Map.of(name, "http://gazelleapp.io/x"), state)), name);
+            assertTrue(refused.getMessage().contains(name) && refused.getMessage().contains("use https://"),
+                    refused.getMessage());
+            assertTrue(GazelleSettings.from(TestContext.of(Map.of(name, "http://127.0.0.1:8080/x"), state)) != null);
+            assertTrue(GazelleSettings.from(TestContext.of(Map.of(name, "http://localhost:8080/x"), state)) != null);
+        }
+    }
 }

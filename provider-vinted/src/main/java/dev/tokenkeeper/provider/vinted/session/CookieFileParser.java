@@ -1,6 +1,10 @@
 package dev.tokenkeeper.provider.vinted.session;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.api.InvalidSecretException;
@@ -16,7 +20,15 @@ import java.util.List;
  */
 public final class CookieFileParser {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A cookie export is an array of flat objects (or one wrapper object): 16 levels is plenty. */
+    static final int MAX_NESTING_DEPTH = 16;
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING_DEPTH)
+                    .maxStringLength(1024 * 1024)
+                    .maxNumberLength(64)
+                    .build())
+            .build());
     private static final String HTTP_ONLY_PREFIX = "#HttpOnly_";
     private static final String EXPECTED =
             "expected a browser-extension JSON export ([{\"name\", \"value\", \"domain\", ...}]) or a Netscape cookies.txt";
@@ -42,10 +54,14 @@ public final class CookieFileParser {
         JsonNode root;
         try {
             root = JSON.readTree(text);
+        } catch (StreamConstraintsException e) {
+            throw new InvalidSecretException("the cookies file nests JSON deeper than " + MAX_NESTING_DEPTH
+                    + " levels or holds a value over 1 MiB, which no cookie export does: " + EXPECTED);
         } catch (JsonProcessingException e) {
             // The parser's message quotes the input: report the line only.
-            throw new InvalidSecretException("the cookies file looks like JSON but cannot be parsed (line "
-                    + e.getLocation().getLineNr() + "): export the cookies again");
+            JsonLocation where = e.getLocation();
+            throw new InvalidSecretException("the cookies file looks like JSON but cannot be parsed"
+                    + (where == null ? "" : " (line " + where.getLineNr() + ")") + ": export the cookies again");
         }
         JsonNode array = root.isObject() && root.path("cookies").isArray() ? root.get("cookies") : root;
         if (!array.isArray()) {

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.provider.vinted.upstream;
 
+import dev.tokenkeeper.api.PlainHttp;
 import dev.tokenkeeper.api.PluginContext;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -114,6 +115,10 @@ public record VintedSettings(URI baseUrl,
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if ((scheme.equals("https") || scheme.equals("http")) && uri.getHost() != null
                     && uri.getQuery() == null && uri.getFragment() == null) {
+                if (!PlainHttp.allowed(uri)) {
+                    throw new IllegalArgumentException(BASE_URL + " uses http:// to a host other than this machine:"
+                            + " the session would travel in clear text; use https:// such as " + DEFAULT_BASE_URL);
+                }
                 return uri;
             }
         } catch (URISyntaxException e) {

@@ -30,4 +30,21 @@ class CookieFileParserTest {
         assertEquals(List.of(new RawCookie("a", "x=y", ""), new RawCookie("b", "", "")),
                 CookieHeaderParser.parse("cookie: a=x=y;; junk ; =nameless; b=\n"));
     }
+
+    @Test
+    void aDeeplyNestedJsonFileIsRefusedWithAClearMessage() {
+        for (String file : List.of("[".repeat(60_000), "{\"cookies\":" + "[".repeat(60_000), "[" + "{\"a\":".repeat(60_000))) {
+            InvalidSecretException refused = org.junit.jupiter.api.Assertions.assertThrows(InvalidSecretException.class,
+                    () -> CookieFileParser.parse(file));
+            org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains("nests JSON deeper than 16 levels"),
+                    refused.getMessage());
+        }
+    }
+
+    @Test
+    void aTruncatedJsonFileNamesTheLine() {
+        InvalidSecretException refused = org.junit.jupiter.api.Assertions.assertThrows(InvalidSecretException.class,
+                () -> CookieFileParser.parse("[\n{\"name\": "));
+        org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains("(line 2)"), refused.getMessage());
+    }
 }

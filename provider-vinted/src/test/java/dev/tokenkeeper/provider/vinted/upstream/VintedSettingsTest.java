@@ -37,4 +37,14 @@ class VintedSettingsTest {
         assertEquals("en-GB,en;q=0.9", VintedSettings.from(new TestContext(Map.of("VINTED_BASE_URL", "https://www.vinted.co.uk"),
                 Path.of("."), Clock.systemUTC())).acceptLanguage());
     }
+
+    @Test
+    void plainHttpIsRefusedExceptToThisMachine() {
+        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> VintedSettings.from(new TestContext(Map.of("VINTED_BASE_URL", "http://www.vinted.fr"), Path.of("."),
+                        Clock.systemUTC())));
+        org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains("use https://"), refused.getMessage());
+        assertEquals(URI.create("http://127.0.0.1:9999"), VintedSettings.from(new TestContext(
+                Map.of("VINTED_BASE_URL", "http://127.0.0.1:9999"), Path.of("."), Clock.systemUTC())).baseUrl());
+    }
 }

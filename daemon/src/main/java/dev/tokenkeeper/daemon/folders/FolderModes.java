@@ -1,0 +1,86 @@
+package dev.tokenkeeper.daemon.folders;
+
+import dev.tokenkeeper.daemon.config.ConfigurationException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The modes of the folders the daemon trusts, checked at start. Whoever can write the state folder
+ * can swap the key or the admin token; whoever can write the plugins folder runs code as the daemon.
+ */
+public final class FolderModes {
+
+    private static final Set<PosixFilePermission> SHARED_WRITE =
+            Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+
+    private FolderModes() {
+    }
+
+    /**
+     * @param state the state folder (exists)
+     * @throws ConfigurationException when its group or others may write it
+     */
+    public static void checkState(Path state) {
+        refuseSharedWrite(state, "state folder", "it holds the keys and the admin token");
+    }
+
+    /**
+     * @param plugins the plugins folder, if one is configured
+     * @throws ConfigurationException when it, or a jar in it, may be written by its group or others
+     */
+    public static void checkPlugins(Optional<Path> plugins) {
+        if (plugins.isEmpty() || !Files.isDirectory(plugins.get())) {
+            return;
+        }
+        String why = "a jar placed there runs as the daemon";
+        refuseSharedWrite(plugins.get(), "plugins folder", why);
+        try (Stream<Path> files = Files.list(plugins.get())) {
+            for (Path jar : files.filter(f -> f.getFileName().toString().endsWith(".jar")).toList()) {
+                refuseSharedWrite(jar, "plugin jar", why);
+            }
+        } catch (IOException e) {
+            throw new ConfigurationException("cannot list the plugins folder " + plugins.get() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Creates a folder only the daemon's user may enter (0700), and narrows an existing one to it.
+     *
+     * @param folder the folder
+     * @throws IOException when it cannot be created or its mode set
+     */
+    public static void createPrivate(Path folder) throws IOException {
+        try {
+            if (!Files.isDirectory(folder)) {
+                Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            if (!PosixFilePermissions.toString(Files.getPosixFilePermissions(folder)).equals("rwx------")) {
+                Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
+            }
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createDirectories(folder);
+        }
+    }
+
+    private static void refuseSharedWrite(Path path, String what, String why) {
+        Set<PosixFilePermission> mode;
+        try {
+            mode = Files.getPosixFilePermissions(path);
+        } catch (UnsupportedOperationException notPosix) {
+            return;
+        } catch (IOException e) {
+            throw new ConfigurationException("cannot read the mode of the " + what + " " + path + ": " + e.getMessage());
+        }
+        if (mode.stream().anyMatch(SHARED_WRITE::contains)) {
+            throw new ConfigurationException(what + " " + path + " may be written by its group or others (mode "
+                    + PosixFilePermissions.toString(mode) + ") and " + why + ": run `chmod go-w " + path + "`");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.tokenkeeper.dist;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A plain listener on the configured port (what any local user can bind while the daemon restarts)
+ * records everything every CLI command sends it: never the admin token. And against the real daemon
+ * the same commands work, so the challenge does not get in the way.
+ */
+class PortSquatterTest {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void noCliCommandHandsTheAdminTokenToASquatter() throws Exception {
+        Path state = Files.createDirectories(temp.resolve("state"));
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String adminToken = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        Path tokenFile = state.resolve("admin-token");
+        Files.writeString(tokenFile, adminToken + "\n");
+        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+        Path tokenJson = temp.resolve("token.json");
+        Files.writeString(tokenJson, "{\"access_token\":\"a\",\"refresh_token\":\"r\",\"expires_in\":3600}");
+
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        try (ServerSocket squatter = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread recorder = new Thread(() -> record(squatter, received), "squatter");
+            recorder.setDaemon(true);
+            recorder.start();
+            Map<String, String> env = new HashMap<>();
+            env.put("TOKENKEEPER_STATE_DIR", state.toString());
+            env.put("TOKENKEEPER_LISTEN", "127.0.0.1:" + squatter.getLocalPort());
+            List<String[]> commands = List.of(new String[] {"status"}, new String[] {"token", "gazelle:default"},
+                    new String[] {"refresh", "gazelle:default", "--force"},
+                    new String[] {"report"}, new String[] {"scheduler", "stop"}, new String[] {"rekey"},
+                    new String[] {"import", "gazelle", "--token-json", tokenJson.toString()});
+            for (String[] command : commands) {
+                DaemonProcess.Response run = CliProcess.run(env, command);
+                assertNotEquals(0, run.status(), String.join(" ", command) + " succeeded against a squatter: " + run.body());
+                assertTrue(run.body().contains("did not prove that it holds the admin token"),
+                        String.join(" ", command) + ": " + run.body());
+            }
+        }
+        String all = received.toString(StandardCharsets.ISO_8859_1);
+        assertTrue(all.contains("/auth-challenge"), "the squatter saw the challenge requests: " + all.length() + " bytes");
+        assertFalse(all.contains(adminToken), "the squatter received the admin token");
+        assertFalse(all.contains("Authorization"), "the squatter received an Authorization header");
+    }
+
+    @Test
+    void theRealDaemonPassesTheChallenge() throws Exception {
+        DaemonProcess daemon = new DaemonProcess(temp.resolve("real"), DaemonProcess.fastRefreshSettings()).start();
+        try {
+            DaemonProcess.Response status = daemon.cli("status");
+            assertEquals(0, status.status(), status.body());
+            DaemonProcess.Response providers = daemon.cli("providers");
+            assertEquals(0, providers.status(), providers.body());
+        } finally {
+            daemon.stop();
+        }
+    }
+
+    /** Accepts connections until closed, keeps every byte, answers each with an empty JSON 200. */
+    private static void record(ServerSocket squatter, ByteArrayOutputStream received) {
+        while (!squatter.isClosed()) {
+            try (Socket client = squatter.accept()) {
+                client.setSoTimeout(2_000);
+                InputStream in = client.getInputStream();
+                byte[] buffer = new byte[8192];
+                StringBuilder head = new StringBuilder();
+                try {
+                    int n;
+                    while (!head.toString().contains("\r\n\r\n") && (n = in.read(buffer)) > 0) {
+                        synchronized (received) {
+                            received.write(buffer, 0, n);
+                        }
+                        head.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+                    }
+                } catch (SocketTimeoutException enough) {
+                    // answer what arrived
+                }
+                client.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                        + "Connection: close\r\n\r\n{}").getBytes(StandardCharsets.ISO_8859_1));
+            } catch (java.io.IOException closed) {
+                // the test is over, or the client went away
+            }
+        }
+    }
+}
