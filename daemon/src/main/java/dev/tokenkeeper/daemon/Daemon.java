@@ -131,7 +131,9 @@ public final class Daemon implements AutoCloseable {
                     config.checkInterval(), config.autoRefreshEnabled(),
                     Duration.ofMillis((long) config.settings().number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
                     clock);
-            new dev.tokenkeeper.daemon.changes.ChangeFollower(store, pipeline, scheduler).start();
+            dev.tokenkeeper.daemon.access.ConsumerDirectory consumers = new dev.tokenkeeper.daemon.access.ConsumerDirectory(store, clock);
+            new dev.tokenkeeper.daemon.changes.ChangeFollower(store, pipeline, scheduler)
+                    .onConsumersChanged(consumers::invalidate).start();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
             refreshMetrics.startAtZero(plugins.providers().keySet());
@@ -159,7 +161,7 @@ public final class Daemon implements AutoCloseable {
                 }
             }).ifPresent(pipeline::addListener);
             ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen(),
-                    credentials.keyRotation(config.settings()::get, state), notifications);
+                    credentials.keyRotation(config.settings()::get, state), notifications, consumers);
             if (!config.listen().isLoopback()) {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());

@@ -75,6 +75,10 @@ final class ApiClient {
                 .PUT(HttpRequest.BodyPublishers.ofString(json(body))));
     }
 
+    Answer delete(String path) {
+        return send(request(path).DELETE());
+    }
+
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(ANSWER_TIMEOUT)

@@ -43,6 +43,7 @@ public final class ControlApi implements AutoCloseable {
     private final KeyRotation keyRotation;
     private final Notifications notifications;
     private final Javalin app;
+    private final BearerAuth bearerAuth;
 
     /**
      * @param credentials the credential operations
@@ -84,6 +85,24 @@ public final class ControlApi implements AutoCloseable {
     public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
                       PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation,
                       Notifications notifications) {
+        this(credentials, scheduler, plugins, adminToken, metrics, listen, keyRotation, notifications, null);
+    }
+
+    /**
+     * @param credentials   the credential operations
+     * @param scheduler     the refresh scheduler
+     * @param plugins       providers and stores found
+     * @param adminToken    the bearer token
+     * @param metrics       the metrics registry
+     * @param listen        where to listen
+     * @param keyRotation   what {@code POST /api/v1/rekey} runs; null answers that route with 503
+     * @param notifications what {@code /api/v1/notify/*} use; null answers those routes with 503
+     * @param consumers     the consumers and their tokens; null accepts the admin token only
+     */
+    public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
+                      PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation,
+                      Notifications notifications, dev.tokenkeeper.daemon.access.ConsumerDirectory consumers) {
+        this.bearerAuth = new BearerAuth(adminToken, consumers, metrics);
         this.notifications = notifications;
         this.keyRotation = keyRotation;
         this.credentials = credentials;
@@ -115,7 +134,7 @@ public final class ControlApi implements AutoCloseable {
 
         for (RouteGroup group : List.of(new SchedulerRoutes(scheduler), new ProviderRoutes(plugins), credentialRoutes,
                 new VintedRoutes(credentials, credentialRoutes), new ReportRoutes(credentials), new KeyRoutes(keyRotation),
-                new NotifyRoutes(notifications))) {
+                new NotifyRoutes(notifications), new ConsumerRoutes(bearerAuth.consumers()))) {
             group.register(routes);
         }
         new ConsoleRoutes(credentials, scheduler, plugins, adminToken, Clock.systemUTC()).register(routes);
@@ -145,13 +164,7 @@ public final class ControlApi implements AutoCloseable {
     }
 
     private void authorize(Context ctx) {
-        String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
-        String presented = header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
-        if (!adminToken.matches(presented)) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw new ApiException(401, "unauthorized",
-                    "missing or wrong admin token: send `Authorization: Bearer <token>` with the token from the admin-token file");
-        }
+        bearerAuth.authorize(ctx);
     }
 
     @Override

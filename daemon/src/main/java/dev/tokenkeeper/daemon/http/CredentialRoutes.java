@@ -61,14 +61,22 @@ final class CredentialRoutes implements RouteGroup {
             RefreshReport report = credentials.refresh(id, "true".equals(ctx.queryParam("force")));
             json(ctx, refreshView(report));
         });
-        routes.get("/api/v1/credentials/{id}/token", ctx -> json(ctx, tokenView(
-                credentials.token(id(ctx), Duration.ofSeconds(minValidity(ctx))))));
+        routes.get("/api/v1/credentials/{id}/token", ctx -> {
+            CredentialId id = id(ctx);
+            Caller.requireRead(ctx, id);
+            LiveCredential live = credentials.token(id, Duration.ofSeconds(minValidity(ctx)));
+            Caller.recordRead(ctx, live);
+            json(ctx, tokenView(live));
+        });
         routes.post("/api/v1/credentials/{id}/rejected", ctx -> {
             CredentialId id = id(ctx);
+            Caller.requireRead(ctx, id);
             JsonNode body = body(ctx);
             String token = text(body, "token").orElseThrow(() -> new ApiException(400, "bad_request",
                     "body must be {\"token\": \"<the token that was rejected>\"}"));
-            json(ctx, tokenView(credentials.rejected(id, token)));
+            LiveCredential live = credentials.rejected(id, token);
+            Caller.recordRead(ctx, live);
+            json(ctx, tokenView(live));
         });
         routes.get("/api/v1/credentials/{id}/history", ctx -> {
             CredentialId id = id(ctx);
