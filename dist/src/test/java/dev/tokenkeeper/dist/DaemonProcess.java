@@ -158,9 +158,14 @@ final class DaemonProcess implements AutoCloseable {
 
     /** An API call with the admin token. */
     Response call(String method, String path, String body) throws IOException, InterruptedException {
+        return callAs(adminToken(), method, path, body);
+    }
+
+    /** An API call with another bearer token (a consumer's, or a wrong one). */
+    Response callAs(String bearer, String method, String path, String body) throws IOException, InterruptedException {
         HttpRequest.Builder request = freshConnection(URI.create(baseUrl() + path))
                 .timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + adminToken())
+                .header("Authorization", "Bearer " + bearer)
                 .header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -41,8 +41,9 @@ sealed interface Caller {
      */
     static void requireRead(Context ctx, CredentialId id) {
         if (ctx.attribute(ATTRIBUTE) instanceof Scoped scoped && !scoped.consumer().mayRead(id)) {
-            throw new ApiException(403, "forbidden", "consumer " + scoped.name() + " may read the tokens of "
-                    + scoped.consumer().credentials() + " only, not " + id);
+            throw new ApiException(403, "forbidden", "consumer " + scoped.name() + " may only GET"
+                    + " /api/v1/credentials/{id}/token and POST /api/v1/credentials/{id}/rejected for "
+                    + scoped.consumer().credentials() + ", not for " + id);
         }
     }
 
