@@ -9,6 +9,9 @@ module dev.tokenkeeper.daemon {
     requires io.javalin;
     requires org.quartz;
     requires org.bouncycastle.provider;
+    requires org.bouncycastle.pkix;
+    requires org.eclipse.jetty.server;
+    requires org.eclipse.jetty.util;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.datatype.jdk8;
     requires com.fasterxml.jackson.datatype.jsr310;

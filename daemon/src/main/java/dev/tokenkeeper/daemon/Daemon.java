@@ -161,7 +161,13 @@ public final class Daemon implements AutoCloseable {
                 }
             }).ifPresent(pipeline::addListener);
             ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen(),
-                    credentials.keyRotation(config.settings()::get, state), notifications, consumers);
+                    credentials.keyRotation(config.settings()::get, state), notifications, consumers,
+                    dev.tokenkeeper.daemon.tls.TlsSettings.from(config.settings()).map(dev.tokenkeeper.daemon.tls.TlsConnector::new)
+                            .orElse(null));
+            if (!config.listen().isLoopback() && dev.tokenkeeper.daemon.tls.TlsSettings.from(config.settings()).isEmpty()) {
+                Logger.warn("the control API listens on {} without TLS: bearer tokens cross the network in clear; set"
+                        + " TOKENKEEPER_TLS_CERT_FILE and TOKENKEEPER_TLS_KEY_FILE", config.listen().host());
+            }
             if (!config.listen().isLoopback()) {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());

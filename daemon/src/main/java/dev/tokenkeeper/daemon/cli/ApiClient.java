@@ -52,13 +52,16 @@ final class ApiClient {
     /** How long the CLI waits for the daemon's answer (which itself answers within its upstream timeout + 1 s). */
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(120);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final String baseUrl;
     private final DaemonConfig config;
 
     ApiClient(DaemonConfig config) {
         this.config = config;
-        this.baseUrl = config.listen().baseUrl();
+        java.util.Optional<java.nio.file.Path> trusted = dev.tokenkeeper.daemon.tls.TlsClient.trusted(config.settings());
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        this.http = trusted.map(file -> dev.tokenkeeper.daemon.tls.TlsClient.trusting(builder, file)).orElse(builder).build();
+        this.baseUrl = trusted.isPresent() ? config.listen().baseUrl().replaceFirst("^http:", "https:") : config.listen().baseUrl();
     }
 
     Answer get(String path) {

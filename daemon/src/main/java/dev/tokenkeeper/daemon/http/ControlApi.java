@@ -85,7 +85,7 @@ public final class ControlApi implements AutoCloseable {
     public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
                       PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation,
                       Notifications notifications) {
-        this(credentials, scheduler, plugins, adminToken, metrics, listen, keyRotation, notifications, null);
+        this(credentials, scheduler, plugins, adminToken, metrics, listen, keyRotation, notifications, null, null);
     }
 
     /**
@@ -98,10 +98,12 @@ public final class ControlApi implements AutoCloseable {
      * @param keyRotation   what {@code POST /api/v1/rekey} runs; null answers that route with 503
      * @param notifications what {@code /api/v1/notify/*} use; null answers those routes with 503
      * @param consumers     the consumers and their tokens; null accepts the admin token only
+     * @param tls           HTTPS only with this certificate; null for plain HTTP
      */
     public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
                       PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation,
-                      Notifications notifications, dev.tokenkeeper.daemon.access.ConsumerDirectory consumers) {
+                      Notifications notifications, dev.tokenkeeper.daemon.access.ConsumerDirectory consumers,
+                      dev.tokenkeeper.daemon.tls.TlsConnector tls) {
         this.bearerAuth = new BearerAuth(adminToken, consumers, metrics);
         this.notifications = notifications;
         this.keyRotation = keyRotation;
@@ -110,7 +112,11 @@ public final class ControlApi implements AutoCloseable {
         this.plugins = plugins;
         this.adminToken = adminToken;
         this.metrics = metrics;
-        this.app = Javalin.create(this::configure).start(listen.host(), listen.port());
+        this.app = tls == null ? Javalin.create(this::configure).start(listen.host(), listen.port())
+                : Javalin.create(config -> {
+                    configure(config);
+                    config.jetty.addConnector((server, http) -> tls.connector(server, http, listen.host(), listen.port()));
+                }).start();
     }
 
     /** @return the port actually bound */
