@@ -78,6 +78,27 @@ final class ApiClient {
                 .PUT(HttpRequest.BodyPublishers.ofString(json(body))));
     }
 
+    /**
+     * @param path a route answering text (such as {@code /metrics})
+     * @return the body, or empty when the answer is not a success
+     */
+    java.util.Optional<String> text(String path) {
+        try {
+            HttpResponse<String> response = whole(request(path).GET().build());
+            return response.statusCode() == 200 ? java.util.Optional.of(response.body()) : java.util.Optional.empty();
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** @return the base URL the client talks to (https when TLS is configured) */
+    String baseUrl() {
+        return baseUrl;
+    }
+
     Answer delete(String path) {
         return send(request(path).DELETE());
     }
