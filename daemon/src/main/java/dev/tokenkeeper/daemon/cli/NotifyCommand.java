@@ -14,6 +14,9 @@ final class NotifyCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
