@@ -131,7 +131,8 @@ public final class Daemon implements AutoCloseable {
                     config.checkInterval(), config.autoRefreshEnabled(),
                     Duration.ofMillis((long) config.settings().number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
                     clock);
-            dev.tokenkeeper.daemon.access.ConsumerDirectory consumers = new dev.tokenkeeper.daemon.access.ConsumerDirectory(store, clock);
+            dev.tokenkeeper.daemon.access.ConsumerDirectory consumers = new dev.tokenkeeper.daemon.access.ConsumerDirectory(store, clock,
+                    Duration.ofMillis((long) config.settings().number("TOKENKEEPER_AUTH_FAILURE_DELAY_MILLIS", null, 200, 0, 10_000)));
             new dev.tokenkeeper.daemon.changes.ChangeFollower(store, pipeline, scheduler)
                     .onConsumersChanged(consumers::invalidate).start();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

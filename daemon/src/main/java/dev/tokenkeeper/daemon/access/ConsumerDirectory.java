@@ -26,7 +26,7 @@ public final class ConsumerDirectory {
     /** Bounds the cache: a flood of distinct valid tokens cannot grow it without end. */
     private static final int MOST_CACHED = 10_000;
 
-    private record Cached(Consumer consumer, long until) {
+    private record Cached(Consumer consumer, byte[] storedDigest, long until) {
     }
 
     /** What {@code consumer list} shows. */
@@ -37,14 +37,31 @@ public final class ConsumerDirectory {
     private final Clock clock;
     private final Map<String, Cached> byHash = new ConcurrentHashMap<>();
     private final ReadLedger ledger = new ReadLedger();
+    private final Duration failureDelay;
 
     /**
      * @param store where consumers live
      * @param clock for created-at and last-read times
      */
     public ConsumerDirectory(TokenStore store, Clock clock) {
+        this(store, clock, Duration.ofMillis(200));
+    }
+
+    /**
+     * @param store        where consumers live
+     * @param clock        for created-at and last-read times
+     * @param failureDelay how long a request with a wrong bearer waits for its 401
+     *                     ({@code TOKENKEEPER_AUTH_FAILURE_DELAY_MILLIS})
+     */
+    public ConsumerDirectory(TokenStore store, Clock clock, Duration failureDelay) {
         this.store = store;
         this.clock = clock;
+        this.failureDelay = failureDelay;
+    }
+
+    /** @return how long a request with a wrong bearer waits for its 401 */
+    public Duration failureDelay() {
+        return failureDelay;
     }
 
     /**
@@ -98,24 +115,20 @@ public final class ConsumerDirectory {
         String hash = HexFormat.of().formatHex(digest);
         long now = System.nanoTime();
         Cached cached = byHash.get(hash);
-        Consumer consumer;
-        if (cached != null && now - cached.until() < 0) {
-            consumer = cached.consumer();
-        } else {
+        if (cached == null || now - cached.until() >= 0) {
             Optional<Consumer> found = store.consumerByTokenHash(hash);
             if (found.isEmpty()) {
                 byHash.remove(hash);
                 return Optional.empty();
             }
-            consumer = found.get();
             if (byHash.size() >= MOST_CACHED) {
                 byHash.clear();
             }
-            byHash.put(hash, new Cached(consumer, now + TTL.toNanos()));
+            cached = new Cached(found.get(), HexFormat.of().parseHex(found.get().tokenHash()), now + TTL.toNanos());
+            byHash.put(hash, cached);
         }
         // The lookup was by hash; compare the stored hash in constant time before trusting it.
-        byte[] stored = HexFormat.of().parseHex(consumer.tokenHash());
-        return MessageDigest.isEqual(stored, digest) ? Optional.of(consumer) : Optional.empty();
+        return MessageDigest.isEqual(cached.storedDigest(), digest) ? Optional.of(cached.consumer()) : Optional.empty();
     }
 
     /**

@@ -20,8 +20,11 @@ final class ReadLedger {
                 name -> new Reader(new AtomicLong(), new ConcurrentHashMap<>(), new java.util.concurrent.atomic.AtomicReference<>()));
         reader.reads().incrementAndGet();
         reader.last().set(at);
-        Long before = reader.versions().put(id, version);
-        return before == null || before != version;
+        Long before = reader.versions().get(id);
+        if (before != null && before == version) {
+            return false;
+        }
+        return !Long.valueOf(version).equals(reader.versions().put(id, version));
     }
 
     Optional<Instant> lastRead(String consumer) {

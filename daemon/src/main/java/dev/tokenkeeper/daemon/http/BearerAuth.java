@@ -23,7 +23,7 @@ final class BearerAuth {
 
     /** The request attribute holding this, for {@link Caller#recordRead}. */
     static final String ATTRIBUTE = "tokenkeeper.auth";
-    /** How long a failed authentication waits before its 401, so guessing is slow. */
+    /** How long a failed authentication waits before its 401 when no directory says otherwise. */
     static final long FAILURE_DELAY_MILLIS = 200;
     /** At most this many failed requests wait at once; the others get 429 at once, keeping threads free. */
     static final int MOST_WAITING_FAILURES = 16;
@@ -31,6 +31,8 @@ final class BearerAuth {
     private static final Pattern CONSUMER_TOKEN_ROUTE = Pattern.compile("/api/v1/credentials/[^/]+/token/?");
     private static final Pattern CONSUMER_REJECTED_ROUTE = Pattern.compile("/api/v1/credentials/[^/]+/rejected/?");
     private static final String LEGACY_TOKEN_ROUTE = "/api/v1/market-analysis/token";
+
+    private static final Caller.Admin ADMIN = new Caller.Admin();
 
     private final AdminToken adminToken;
     private final ConsumerDirectory consumers;
@@ -57,11 +59,13 @@ final class BearerAuth {
         String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
         String presented = header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
         ctx.attribute(ATTRIBUTE, this);
-        if (adminToken.matches(presented)) {
-            ctx.attribute(Caller.ATTRIBUTE, new Caller.Admin());
+        // Consumer tokens carry their prefix, so each request hashes the bearer once, not twice.
+        boolean consumerShaped = consumers != null && presented.startsWith(dev.tokenkeeper.daemon.access.ConsumerTokens.PREFIX);
+        Optional<Consumer> consumer = consumerShaped ? consumers.authenticate(presented) : Optional.empty();
+        if (consumer.isEmpty() && adminToken.matches(presented)) {
+            ctx.attribute(Caller.ATTRIBUTE, ADMIN);
             return;
         }
-        Optional<Consumer> consumer = consumers == null ? Optional.empty() : consumers.authenticate(presented);
         if (consumer.isEmpty()) {
             refuse(ctx);
             return;
@@ -93,7 +97,10 @@ final class BearerAuth {
                     "too many requests with a missing or wrong token at once: wait, then send a valid token");
         }
         try {
-            Thread.sleep(FAILURE_DELAY_MILLIS);
+            long delay = consumers == null ? FAILURE_DELAY_MILLIS : consumers.failureDelay().toMillis();
+            if (delay > 0) {
+                Thread.sleep(delay);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
