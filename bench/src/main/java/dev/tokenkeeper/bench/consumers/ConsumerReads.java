@@ -61,8 +61,16 @@ public final class ConsumerReads {
             List<Double> consumerP99 = new ArrayList<>();
             long errors = 0;
             for (int r = 0; r < runs; r++) {
-                LoadDriver.Result a = LoadDriver.run(port, tokenPath, adminAuth, connections, Duration.ofSeconds(seconds));
-                LoadDriver.Result c = LoadDriver.run(port, tokenPath, consumerAuth, connections, Duration.ofSeconds(seconds));
+                // Alternating which goes first, so a warming or cooling machine favours neither.
+                LoadDriver.Result a;
+                LoadDriver.Result c;
+                if (r % 2 == 0) {
+                    a = LoadDriver.run(port, tokenPath, adminAuth, connections, Duration.ofSeconds(seconds));
+                    c = LoadDriver.run(port, tokenPath, consumerAuth, connections, Duration.ofSeconds(seconds));
+                } else {
+                    c = LoadDriver.run(port, tokenPath, consumerAuth, connections, Duration.ofSeconds(seconds));
+                    a = LoadDriver.run(port, tokenPath, adminAuth, connections, Duration.ofSeconds(seconds));
+                }
                 errors += a.errors() + c.errors();
                 adminRates.add(a.perSecond());
                 consumerRates.add(c.perSecond());
