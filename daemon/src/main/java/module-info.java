@@ -12,6 +12,7 @@ module dev.tokenkeeper.daemon {
     requires org.eclipse.jetty.util;
     requires org.quartz;
     requires org.bouncycastle.provider;
+    requires org.bouncycastle.pkix;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.datatype.jdk8;
     requires com.fasterxml.jackson.datatype.jsr310;

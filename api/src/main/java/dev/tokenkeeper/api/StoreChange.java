@@ -32,4 +32,11 @@ public sealed interface StoreChange {
      */
     record Everything() implements StoreChange {
     }
+
+    /**
+     * Consumers were added or removed (see {@link TokenStore#insertConsumer}): a daemon that caches
+     * them reads them again, so that a revoked consumer token stops working at once everywhere.
+     */
+    record Consumers() implements StoreChange {
+    }
 }

@@ -183,6 +183,42 @@ public interface TokenStore extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Adds a consumer (a program with a token of its own, scoped to some credentials). A store
+     * shared by several daemons announces the change ({@link StoreChange.Consumers}) to their
+     * {@link #watch} listeners. The default, for stores written before consumers existed, keeps none.
+     *
+     * @param consumer the consumer, holding only its token's hash
+     * @return false when a consumer of that name exists already (nothing is written)
+     * @throws StoreException when this store cannot keep consumers
+     */
+    default boolean insertConsumer(Consumer consumer) {
+        throw new StoreException("the " + id() + " store keeps no consumers: upgrade it to a version that does");
+    }
+
+    /**
+     * @param tokenHash the lowercase hex SHA-256 of a presented token
+     * @return the consumer with that hash, if any; the default keeps none
+     */
+    default Optional<Consumer> consumerByTokenHash(String tokenHash) {
+        return Optional.empty();
+    }
+
+    /** @return every consumer, in name order; the default keeps none */
+    default List<Consumer> consumers() {
+        return List.of();
+    }
+
+    /**
+     * Removes a consumer, so that its token stops working (announced like {@link #insertConsumer}).
+     *
+     * @param name the consumer's name
+     * @return false when there was none; the default keeps none
+     */
+    default boolean deleteConsumer(String name) {
+        return false;
+    }
+
     /** Releases connections and files. Calls after this fail. */
     @Override
     void close();

@@ -38,7 +38,7 @@ public final class BenchMain {
         int n = Integer.getInteger("n", 10_000);
         int runs = Integer.getInteger("runs", 3);
         int threads = Integer.getInteger("threads", 8);
-        Set<String> only = Stream.of(System.getProperty("only", "1,2,3,4,5,6,7").split(","))
+        Set<String> only = Stream.of(System.getProperty("only", "1,2,3,4,5,6,7,8").split(","))
                 .map(String::trim).collect(Collectors.toSet());
         Path work = Files.createTempDirectory("tokenkeeper-bench");
         BenchLogging.toFile(work.resolve("in-process-daemon.log"));
@@ -67,6 +67,11 @@ public final class BenchMain {
                 section("3. start-up time and resident memory");
                 Path jar = Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
                 StartupSize.run(table, work, distribution, jar, Integer.getInteger("stored", 100_000), runs);
+            }
+            if (only.contains("8") && haveDist) {
+                section("8. token reads: consumer token vs admin token, real daemon, 64 connections");
+                dev.tokenkeeper.bench.consumers.ConsumerReads.run(table, work, distribution, 64,
+                        Integer.getInteger("seconds", 4), runs);
             }
             if (only.contains("7") && haveDist) {
                 section("7. web console: RSS before/after every page, /ui/ latency vs /healthz");

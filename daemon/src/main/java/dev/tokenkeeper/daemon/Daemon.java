@@ -134,7 +134,10 @@ public final class Daemon implements AutoCloseable {
                     config.checkInterval(), config.autoRefreshEnabled(),
                     Duration.ofMillis((long) config.settings().number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
                     clock);
-            new dev.tokenkeeper.daemon.changes.ChangeFollower(store, pipeline, scheduler).start();
+            dev.tokenkeeper.daemon.access.ConsumerDirectory consumers = new dev.tokenkeeper.daemon.access.ConsumerDirectory(store, clock,
+                    Duration.ofMillis((long) config.settings().number("TOKENKEEPER_AUTH_FAILURE_DELAY_MILLIS", null, 200, 0, 10_000)));
+            new dev.tokenkeeper.daemon.changes.ChangeFollower(store, pipeline, scheduler)
+                    .onConsumersChanged(consumers::invalidate).start();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
             refreshMetrics.startAtZero(plugins.providers().keySet());
@@ -158,7 +161,13 @@ public final class Daemon implements AutoCloseable {
             }).ifPresent(pipeline::addListener);
             ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen(),
                     credentials.keyRotation(config.settings()::get, state), notifications,
-                    dev.tokenkeeper.daemon.http.AccessPolicy.from(config.settings(), config.listen()));
+                    dev.tokenkeeper.daemon.http.AccessPolicy.from(config.settings(), config.listen()), consumers,
+                    dev.tokenkeeper.daemon.tls.TlsSettings.from(config.settings()).map(dev.tokenkeeper.daemon.tls.TlsConnector::new)
+                            .orElse(null));
+            if (!config.listen().isLoopback() && dev.tokenkeeper.daemon.tls.TlsSettings.from(config.settings()).isEmpty()) {
+                Logger.warn("the control API listens on {} without TLS: bearer tokens cross the network in clear; set"
+                        + " TOKENKEEPER_TLS_CERT_FILE and TOKENKEEPER_TLS_KEY_FILE", config.listen().host());
+            }
             if (!config.listen().isLoopback()) {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());

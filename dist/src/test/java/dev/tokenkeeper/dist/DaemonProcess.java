@@ -32,6 +32,8 @@ final class DaemonProcess implements AutoCloseable {
 
     private final Path stateDir;
     private final Map<String, String> environment;
+    /** Plain HTTP, or HTTPS trusting the certificates in TOKENKEEPER_TLS_CERT_FILE (leaf and CA). */
+    private final HttpClient http;
     private volatile int port = -1;
     private final Path log;
     private final List<Path> logs = new ArrayList<>();
@@ -50,6 +52,31 @@ final class DaemonProcess implements AutoCloseable {
         this.environment.put("TOKENKEEPER_LISTEN", "127.0.0.1:0");
         this.environment.putIfAbsent("JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto");
         this.log = stateDir.resolveSibling(stateDir.getFileName() + "-daemon.log");
+        this.http = environment.containsKey("TOKENKEEPER_TLS_CERT_FILE")
+                ? trusting(Path.of(environment.get("TOKENKEEPER_TLS_CERT_FILE"))) : HTTP;
+    }
+
+    /**
+     * @param pem PEM certificates
+     * @return an HTTP/1.1 client that trusts exactly those
+     */
+    static HttpClient trusting(Path pem) {
+        try (var in = Files.newInputStream(pem)) {
+            java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+            trusted.load(null, null);
+            int i = 0;
+            for (var certificate : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trusted.setCertificateEntry("c" + i++, certificate);
+            }
+            var trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trusted);
+            var context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(context)
+                    .connectTimeout(Duration.ofSeconds(2)).build();
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot trust " + pem, e);
+        }
     }
 
     /** Margins, jitter and retry delays scaled down so tests see several refresh cycles in seconds. */
@@ -100,7 +127,7 @@ final class DaemonProcess implements AutoCloseable {
             port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
         }
         try {
-            HttpResponse<String> health = HTTP.send(freshConnection(URI.create(baseUrl() + "/healthz"))
+            HttpResponse<String> health = http.send(freshConnection(URI.create(baseUrl() + "/healthz"))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
             return health.statusCode() == 200;
         } catch (IOException notYet) {
@@ -121,7 +148,7 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     String baseUrl() {
-        return "http://127.0.0.1:" + port;
+        return (http == HTTP ? "http" : "https") + "://127.0.0.1:" + port;
     }
 
     /** @return the port the running daemon bound */
@@ -158,12 +185,17 @@ final class DaemonProcess implements AutoCloseable {
 
     /** An API call with the admin token. */
     Response call(String method, String path, String body) throws IOException, InterruptedException {
+        return callAs(adminToken(), method, path, body);
+    }
+
+    /** An API call with another bearer token (a consumer's, or a wrong one). */
+    Response callAs(String bearer, String method, String path, String body) throws IOException, InterruptedException {
         HttpRequest.Builder request = freshConnection(URI.create(baseUrl() + path))
                 .timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + adminToken())
+                .header("Authorization", "Bearer " + bearer)
                 .header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         return new Response(response.statusCode(), response.body());
     }
 

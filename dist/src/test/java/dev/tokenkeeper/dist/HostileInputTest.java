@@ -47,6 +47,8 @@ class HostileInputTest {
         Map<String, String> env = DaemonProcess.fastRefreshSettings();
         env.putAll(gazelle.settings());
         env.put("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false");
+        // 1500 tries, most with a wrong bearer: this test is about what is refused, not how slowly.
+        env.put("TOKENKEEPER_AUTH_FAILURE_DELAY_MILLIS", "0");
         daemon = new DaemonProcess(temp.resolve("state"), env);
         daemon.start();
         validTokenJson = gazelle.seedChain("default");

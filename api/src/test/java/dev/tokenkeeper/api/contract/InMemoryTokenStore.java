@@ -28,6 +28,7 @@ final class InMemoryTokenStore implements TokenStore {
         private final TreeMap<String, StoredCredential> credentials = new TreeMap<>();
         private final Map<String, Lease> leases = new HashMap<>();
         private final List<RefreshEvent> history = new ArrayList<>();
+        private final TreeMap<String, dev.tokenkeeper.api.Consumer> consumers = new TreeMap<>();
     }
 
     private record Lease(String owner, Instant until) {
@@ -148,6 +149,38 @@ final class InMemoryTokenStore implements TokenStore {
                     .sorted(Comparator.comparing(RefreshEvent::at))
                     .toList();
             return matching.subList(Math.max(0, matching.size() - limit), matching.size());
+        }
+    }
+
+    @Override
+    public boolean insertConsumer(dev.tokenkeeper.api.Consumer consumer) {
+        synchronized (backing) {
+            checkOpen();
+            return backing.consumers.putIfAbsent(consumer.name(), consumer) == null;
+        }
+    }
+
+    @Override
+    public Optional<dev.tokenkeeper.api.Consumer> consumerByTokenHash(String tokenHash) {
+        synchronized (backing) {
+            checkOpen();
+            return backing.consumers.values().stream().filter(c -> c.tokenHash().equals(tokenHash)).findFirst();
+        }
+    }
+
+    @Override
+    public List<dev.tokenkeeper.api.Consumer> consumers() {
+        synchronized (backing) {
+            checkOpen();
+            return List.copyOf(backing.consumers.values());
+        }
+    }
+
+    @Override
+    public boolean deleteConsumer(String name) {
+        synchronized (backing) {
+            checkOpen();
+            return backing.consumers.remove(name) != null;
         }
     }
 

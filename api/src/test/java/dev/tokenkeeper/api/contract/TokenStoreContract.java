@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.RefreshEvent;
@@ -112,6 +113,28 @@ public abstract class TokenStoreContract {
         TokenStore opening = openStore(daemonClock);
         opened.add(opening);
         return opening;
+    }
+
+    @Test
+    void keepsConsumersByNameAndFindsThemByTokenHash() {
+        TokenStore first = store();
+        String hashA = "a".repeat(64);
+        String hashB = "0123456789abcdef".repeat(4);
+        Consumer a = new Consumer("analysis", hashA, List.of(ID), java.time.Instant.ofEpochSecond(1_700_000_000L));
+        Consumer b = new Consumer("backup-job", hashB,
+                List.of(ID, CredentialId.parse("vinted:shop")), java.time.Instant.ofEpochSecond(1_700_000_100L));
+        assertTrue(first.insertConsumer(b));
+        assertTrue(first.insertConsumer(a));
+        assertFalse(first.insertConsumer(new Consumer("analysis", "b".repeat(64), List.of(ID),
+                java.time.Instant.ofEpochSecond(1_700_000_200L))), "a taken name is refused");
+        assertEquals(List.of(a, b), first.consumers(), "every field kept, in name order");
+        TokenStore second = daemon(clock());
+        assertEquals(Optional.of(b), second.consumerByTokenHash(hashB), "another daemon on the store sees it");
+        assertEquals(Optional.empty(), second.consumerByTokenHash("c".repeat(64)));
+        assertTrue(second.deleteConsumer("backup-job"));
+        assertFalse(second.deleteConsumer("backup-job"));
+        assertEquals(Optional.empty(), first.consumerByTokenHash(hashB), "revoked for every daemon");
+        assertEquals(List.of(a), first.consumers());
     }
 
     @Test

@@ -44,6 +44,8 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
         return thread;
     });
 
+    private volatile Runnable consumersChanged = () -> { };
+
     /**
      * @param store     the store (reads go through the spool, so a store that is down gives the last rows seen)
      * @param pipeline  opens secrets into the token cache, forgets deleted credentials
@@ -53,6 +55,15 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
         this.store = store;
         this.pipeline = pipeline;
         this.scheduler = scheduler;
+    }
+
+    /**
+     * @param hook run (on the store's thread, so quickly) when consumers changed or changes may have been missed
+     * @return this
+     */
+    public ChangeFollower onConsumersChanged(Runnable hook) {
+        this.consumersChanged = java.util.Objects.requireNonNull(hook, "hook");
+        return this;
     }
 
     /**
@@ -70,9 +81,14 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
 
     @Override
     public void changed(StoreChange change) {
+        if (change instanceof StoreChange.Consumers) {
+            consumersChanged.run();
+            return;
+        }
         if (change instanceof StoreChange.Credentials credentials) {
             pending.addAll(credentials.ids());
         } else {
+            consumersChanged.run();
             everything.set(true);
         }
         queue(0);

@@ -52,14 +52,17 @@ final class ApiClient {
     /** How long the CLI waits for the daemon's answer (which itself answers within its upstream timeout + 1 s). */
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(120);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final String baseUrl;
     private final DaemonConfig config;
     private boolean serverProved;
 
     ApiClient(DaemonConfig config) {
         this.config = config;
-        this.baseUrl = config.listen().baseUrl();
+        java.util.Optional<java.nio.file.Path> trusted = dev.tokenkeeper.daemon.tls.TlsClient.trusted(config.settings());
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        this.http = trusted.map(file -> dev.tokenkeeper.daemon.tls.TlsClient.trusting(builder, file)).orElse(builder).build();
+        this.baseUrl = trusted.isPresent() ? config.listen().baseUrl().replaceFirst("^http:", "https:") : config.listen().baseUrl();
     }
 
     Answer get(String path) {
@@ -74,6 +77,31 @@ final class ApiClient {
     Answer put(String path, Object body) {
         return send(request(path).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(json(body))));
+    }
+
+    /**
+     * @param path a route answering text (such as {@code /metrics})
+     * @return the body, or empty when the answer is not a success
+     */
+    java.util.Optional<String> text(String path) {
+        try {
+            HttpResponse<String> response = whole(request(path).GET().build());
+            return response.statusCode() == 200 ? java.util.Optional.of(response.body()) : java.util.Optional.empty();
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** @return the base URL the client talks to (https when TLS is configured) */
+    String baseUrl() {
+        return baseUrl;
+    }
+
+    Answer delete(String path) {
+        return send(request(path).DELETE());
     }
 
     private HttpRequest.Builder request(String path) {

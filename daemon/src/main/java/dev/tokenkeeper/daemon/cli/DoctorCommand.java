@@ -81,6 +81,10 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         }
         ok("configuration", "state folder " + config.stateDirectory() + ", store " + config.storeId() + ", API "
                 + config.listen().host() + ":" + config.listen().port());
+        if (!config.listen().isLoopback() && dev.tokenkeeper.daemon.tls.TlsSettings.from(settings).isEmpty()) {
+            warn("tls", "the API listens on " + config.listen().host() + " without TLS: bearer tokens cross the network"
+                    + " in clear; set TOKENKEEPER_TLS_CERT_FILE and TOKENKEEPER_TLS_KEY_FILE (see README, Consumers on other hosts)");
+        }
         Path state = config.stateDirectory();
         boolean stateExists = checkStateFolder(state);
         LoadedKey key = stateExists || hasConfiguredKey(config) ? checkKey(config, state) : null;
@@ -342,8 +346,10 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
     }
 
     private void checkDaemon(DaemonConfig config) {
-        String base = config.listen().baseUrl();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        var trusted = dev.tokenkeeper.daemon.tls.TlsClient.trusted(config.settings());
+        String base = trusted.isPresent() ? config.listen().baseUrl().replaceFirst("^http:", "https:") : config.listen().baseUrl();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
+        HttpClient http = trusted.map(file -> dev.tokenkeeper.daemon.tls.TlsClient.trusting(builder, file)).orElse(builder).build();
         try {
             HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz"))
                     .timeout(CONNECT_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
@@ -374,6 +380,32 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             warn("scheduler", "state unknown: " + message(e));
         }
+        checkAdminReads(config);
+    }
+
+    /** Programs reading tokens with the admin token should have consumer tokens of their own. */
+    private void checkAdminReads(DaemonConfig config) {
+        try {
+            new ApiClient(config).text("/metrics").flatMap(DoctorCommand::adminReads).ifPresent(reads -> {
+                if (reads >= ADMIN_READS_WARNING) {
+                    warn("admin token", "used for " + reads + " token reads since the daemon started: give each program"
+                            + " its own token (`tokenkeeper consumer add <name> --credential <id>`) and keep the admin"
+                            + " token for administration");
+                } else {
+                    ok("admin token", reads + " token reads with it since the daemon started");
+                }
+            });
+        } catch (RuntimeException e) {
+            warn("admin token", "token reads unknown: " + message(e));
+        }
+    }
+
+    /** More token reads with the admin token than a person makes by hand. */
+    static final long ADMIN_READS_WARNING = 20;
+
+    static java.util.Optional<Long> adminReads(String metrics) {
+        return metrics.lines().filter(line -> line.startsWith("tokenkeeper_token_reads_total{consumer=\"admin\"}"))
+                .findFirst().map(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
     }
 
     private static Set<PosixFilePermission> othersBits(Path path) {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "Keeps third-party API credentials fresh.",
         subcommands = {RunCommand.class, StatusCommand.class, ImportCommand.class, RefreshCommand.class,
                 TokenCommand.class, SchedulerCommand.class, ProvidersCommand.class, ReportCommand.class,
-                DoctorCommand.class, RekeyCommand.class, AuthorizeCommand.class, NotifyCommand.class,
+                DoctorCommand.class, RekeyCommand.class, AuthorizeCommand.class, NotifyCommand.class, ConsumerCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

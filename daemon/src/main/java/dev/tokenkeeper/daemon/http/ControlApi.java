@@ -45,6 +45,7 @@ public final class ControlApi implements AutoCloseable {
     private final KeyRotation keyRotation;
     private final Notifications notifications;
     private final Javalin app;
+    private final BearerAuth bearerAuth;
 
     /**
      * @param credentials the credential operations
@@ -71,7 +72,7 @@ public final class ControlApi implements AutoCloseable {
     public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
                       PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation) {
         this(credentials, scheduler, plugins, adminToken, metrics, listen, keyRotation, null,
-                AccessPolicy.of(listen, Set.of(), false));
+                AccessPolicy.of(listen, Set.of(), false), null, null);
     }
 
     /**
@@ -84,10 +85,15 @@ public final class ControlApi implements AutoCloseable {
      * @param keyRotation   what {@code POST /api/v1/rekey} runs; null answers that route with 503
      * @param notifications what {@code /api/v1/notify/*} use; null answers those routes with 503
      * @param access        the Host check and whether {@code /metrics} is public
+     * @param consumers     the consumers and their tokens; null accepts the admin token only
+     * @param tls           HTTPS only with this certificate; null for plain HTTP
      */
     public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
                       PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation,
-                      Notifications notifications, AccessPolicy access) {
+                      Notifications notifications, AccessPolicy access,
+                      dev.tokenkeeper.daemon.access.ConsumerDirectory consumers,
+                      dev.tokenkeeper.daemon.tls.TlsConnector tls) {
+        this.bearerAuth = new BearerAuth(adminToken, consumers, metrics);
         this.notifications = notifications;
         this.access = access;
         this.keyRotation = keyRotation;
@@ -96,7 +102,11 @@ public final class ControlApi implements AutoCloseable {
         this.plugins = plugins;
         this.adminToken = adminToken;
         this.metrics = metrics;
-        this.app = Javalin.create(this::configure).start(listen.host(), listen.port());
+        this.app = tls == null ? Javalin.create(this::configure).start(listen.host(), listen.port())
+                : Javalin.create(config -> {
+                    configure(config);
+                    config.jetty.addConnector((server, http) -> tls.connector(server, http, listen.host(), listen.port()));
+                }).start();
         SlowClientGuard.install(app.jettyServer().server());
     }
 
@@ -138,7 +148,7 @@ public final class ControlApi implements AutoCloseable {
 
         for (RouteGroup group : List.of(new SchedulerRoutes(scheduler), new ProviderRoutes(plugins), credentialRoutes,
                 new VintedRoutes(credentials, credentialRoutes), new ReportRoutes(credentials), new KeyRoutes(keyRotation),
-                new NotifyRoutes(notifications))) {
+                new NotifyRoutes(notifications), new ConsumerRoutes(bearerAuth.consumers()))) {
             group.register(routes);
         }
         new ConsoleRoutes(credentials, scheduler, plugins, adminToken, Clock.systemUTC()).register(routes);
@@ -172,14 +182,7 @@ public final class ControlApi implements AutoCloseable {
     }
 
     private void authorize(Context ctx) {
-        String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
-        String presented = header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
-        if (!adminToken.matches(presented)) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw new ApiException(401, "unauthorized",
-                    "missing or wrong admin token: send `Authorization: Bearer <token>` with the token from the admin-token file"
-                            + (ctx.path().equals("/metrics") ? " (or set " + AccessPolicy.METRICS_PUBLIC + "=true)" : ""));
-        }
+        bearerAuth.authorize(ctx);
     }
 
     @Override

@@ -63,16 +63,22 @@ final class CredentialRoutes implements RouteGroup {
             json(ctx, refreshView(report));
         });
         routes.get("/api/v1/credentials/{id}/token", ctx -> {
+            CredentialId id = id(ctx);
+            Caller.requireRead(ctx, id);
             Duration minValidity = Duration.ofSeconds(minValidity(ctx));
-            json(ctx, ShortValidity.view(tokenView(credentials.token(id(ctx), minValidity)), minValidity,
-                    Instant.now()));
+            LiveCredential live = credentials.token(id, minValidity);
+            Caller.recordRead(ctx, live);
+            json(ctx, ShortValidity.view(tokenView(live), minValidity, Instant.now()));
         });
         routes.post("/api/v1/credentials/{id}/rejected", ctx -> {
             CredentialId id = id(ctx);
+            Caller.requireRead(ctx, id);
             JsonNode body = body(ctx);
             String token = text(body, "token").orElseThrow(() -> new ApiException(400, "bad_request",
                     "body must be {\"token\": \"<the token that was rejected>\"}"));
-            json(ctx, tokenView(credentials.rejected(id, token)));
+            LiveCredential live = credentials.rejected(id, token);
+            Caller.recordRead(ctx, live);
+            json(ctx, tokenView(live));
         });
         routes.get("/api/v1/credentials/{id}/history", ctx -> {
             CredentialId id = id(ctx);

@@ -35,8 +35,10 @@ final class VintedRoutes implements RouteGroup {
         routes.post("/api/v1/vinted/auth", this::vintedAuth);
         routes.get("/api/v1/market-analysis/token", ctx -> {
             String account = Optional.ofNullable(ctx.queryParam("account")).orElse(CredentialId.DEFAULT_ACCOUNT);
-            LiveCredential live = credentials.token(new CredentialId("vinted", account),
-                    Duration.ofSeconds(minValidity(ctx)));
+            CredentialId id = new CredentialId("vinted", account);
+            Caller.requireRead(ctx, id);
+            LiveCredential live = credentials.token(id, Duration.ofSeconds(minValidity(ctx)));
+            Caller.recordRead(ctx, live);
             Views.TokenView view = CredentialRoutes.tokenView(live);
             json(ctx, new MarketAnalysisToken(view.token(), view.token(), view.headers().get("Cookie"),
                     view.headers(), view.expiresAt()));

@@ -218,6 +218,28 @@ public final class SpooledStore implements TokenStore {
         return deleted;
     }
 
+    /** Consumers are not spooled: adding one needs the store up (a 503 otherwise). */
+    @Override
+    public boolean insertConsumer(dev.tokenkeeper.api.Consumer consumer) {
+        return remote.insertConsumer(consumer);
+    }
+
+    @Override
+    public Optional<dev.tokenkeeper.api.Consumer> consumerByTokenHash(String tokenHash) {
+        return remote.consumerByTokenHash(tokenHash);
+    }
+
+    @Override
+    public List<dev.tokenkeeper.api.Consumer> consumers() {
+        return remote.consumers();
+    }
+
+    /** Not spooled either: a revocation that did not reach the store must not look done. */
+    @Override
+    public boolean deleteConsumer(String name) {
+        return remote.deleteConsumer(name);
+    }
+
     @Override
     public boolean tryLease(CredentialId id, String owner, Instant until) {
         try {

@@ -125,14 +125,25 @@ final class ChangeWatcher implements AutoCloseable {
         }
     }
 
+    /** The payload schema-2.sql's trigger sends when consumers change. */
+    static final String CONSUMERS_PAYLOAD = "@consumers";
+
     private void announce(PGNotification[] notifications) {
         Set<CredentialId> ids = new LinkedHashSet<>();
+        boolean consumers = false;
         for (PGNotification notification : notifications) {
+            if (CONSUMERS_PAYLOAD.equals(notification.getParameter())) {
+                consumers = true;
+                continue;
+            }
             try {
                 ids.add(CredentialId.parse(notification.getParameter()));
             } catch (IllegalArgumentException e) {
                 LOG.warn("ignored a notification on {} that names no credential", channel);
             }
+        }
+        if (consumers) {
+            listener.changed(new StoreChange.Consumers());
         }
         if (!ids.isEmpty()) {
             listener.changed(new StoreChange.Credentials(ids));

@@ -395,6 +395,61 @@ public final class PostgresTokenStore implements TokenStore {
         return events;
     }
 
+    /** Inserts into {@code consumers}; its trigger announces the change to every daemon. */
+    @Override
+    public boolean insertConsumer(dev.tokenkeeper.api.Consumer consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        return call("insert consumer " + consumer.name(), (open, handle) -> handle
+                .createUpdate("INSERT INTO " + consumers(open) + " (name, token_hash, credentials, created_at)"
+                        + " VALUES (:name, :hash, :credentials, :created) ON CONFLICT DO NOTHING")
+                .bind("name", consumer.name())
+                .bind("hash", consumer.tokenHash())
+                .bindArray("credentials", String.class, consumer.credentials().stream().map(CredentialId::toString).toList())
+                .bind("created", consumer.createdAt().toEpochMilli())
+                .execute() == 1);
+    }
+
+    @Override
+    public Optional<dev.tokenkeeper.api.Consumer> consumerByTokenHash(String tokenHash) {
+        Objects.requireNonNull(tokenHash, "tokenHash");
+        return call("find a consumer", (open, handle) -> handle
+                .createQuery("SELECT name, token_hash, credentials, created_at FROM " + consumers(open)
+                        + " WHERE token_hash = :hash")
+                .bind("hash", tokenHash)
+                .map((row, ctx) -> consumer(row))
+                .findOne());
+    }
+
+    @Override
+    public List<dev.tokenkeeper.api.Consumer> consumers() {
+        return call("list consumers", (open, handle) -> handle
+                .createQuery("SELECT name, token_hash, credentials, created_at FROM " + consumers(open)
+                        + " ORDER BY name COLLATE \"C\"")
+                .map((row, ctx) -> consumer(row))
+                .list());
+    }
+
+    /** Deletes from {@code consumers}; its trigger announces the revocation to every daemon. */
+    @Override
+    public boolean deleteConsumer(String name) {
+        Objects.requireNonNull(name, "name");
+        return call("delete consumer " + name, (open, handle) -> handle
+                .createUpdate("DELETE FROM " + consumers(open) + " WHERE name = :name")
+                .bind("name", name)
+                .execute() == 1);
+    }
+
+    private static dev.tokenkeeper.api.Consumer consumer(java.sql.ResultSet row) throws java.sql.SQLException {
+        String[] ids = (String[]) row.getArray("credentials").getArray();
+        return new dev.tokenkeeper.api.Consumer(row.getString("name"), row.getString("token_hash"),
+                java.util.Arrays.stream(ids).map(CredentialId::parse).toList(),
+                Instant.ofEpochMilli(row.getLong("created_at")));
+    }
+
+    private static String consumers(Opened open) {
+        return open.settings().schema() + ".consumers";
+    }
+
     /** Stops listening and closes the pool; later calls throw {@link StoreException}. Safe to call twice. */
     @Override
     public synchronized void close() {

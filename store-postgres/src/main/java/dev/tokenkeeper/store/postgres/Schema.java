@@ -22,7 +22,7 @@ import org.jdbi.v3.core.Jdbi;
 final class Schema {
 
     /** The scripts, in order; migration {@code i} brings the tables to version {@code i + 1}. */
-    private static final List<String> MIGRATIONS = List.of("schema-1.sql");
+    private static final List<String> MIGRATIONS = List.of("schema-1.sql", "schema-2.sql");
     /** The version this code reads and writes. */
     static final int CURRENT = MIGRATIONS.size();
 
@@ -72,6 +72,8 @@ final class Schema {
                     {"table", schema + ".credentials", "SELECT"}, {"table", schema + ".credentials", "INSERT"},
                     {"table", schema + ".credentials", "UPDATE"}, {"table", schema + ".credentials", "DELETE"},
                     {"table", schema + ".refresh_history", "SELECT"}, {"table", schema + ".refresh_history", "INSERT"},
+                    {"table", schema + ".consumers", "SELECT"}, {"table", schema + ".consumers", "INSERT"},
+                    {"table", schema + ".consumers", "DELETE"},
                     {"sequence", schema + ".refresh_history_id_seq", "USAGE"}};
             for (String[] right : wanted) {
                 String function = right[0].equals("table") ? "has_table_privilege" : "has_sequence_privilege";

@@ -87,6 +87,22 @@ class PostgresChangeFeedTest {
     }
 
     @Test
+    void addingAndRevokingAConsumerIsAnnouncedToTheOtherStore() {
+        String schema = PostgresServer.freshSchema();
+        PostgresTokenStore a = open(schema);
+        PostgresTokenStore b = open(schema);
+        List<StoreChange> seen = new CopyOnWriteArrayList<>();
+        assertTrue(b.watch(seen::add));
+        assertTrue(a.insertConsumer(new dev.tokenkeeper.api.Consumer("analysis", "d".repeat(64),
+                List.of(CredentialId.parse("gazelle:a")), Instant.ofEpochMilli(1_700_000_000_000L))));
+        await().atMost(Duration.ofSeconds(2)).until(() -> seen.contains(new StoreChange.Consumers()));
+        seen.clear();
+        assertTrue(a.deleteConsumer("analysis"));
+        await().atMost(Duration.ofSeconds(2)).until(() -> seen.contains(new StoreChange.Consumers()));
+        assertTrue(seen.stream().noneMatch(StoreChange.Credentials.class::isInstance), "no credential named: " + seen);
+    }
+
+    @Test
     void aRestartedServerIsFollowedByReReadEverythingAndTheStoreWorksAgain() {
         String schema = PostgresServer.freshSchema();
         PostgresTokenStore a = open(schema);
@@ -124,7 +140,7 @@ class PostgresChangeFeedTest {
         try (var connection = POSTGRES.connect(); var statement = connection.createStatement();
              var rows = statement.executeQuery("select count(*), max(version) from " + schema + ".schema_version")) {
             rows.next();
-            assertEquals(1, rows.getInt(1), "migrated once");
+            assertEquals(Schema.CURRENT, rows.getInt(1), "each version migrated once");
             assertEquals(Schema.CURRENT, rows.getInt(2));
         }
     }

@@ -43,7 +43,15 @@ final class Schema {
                         duration_ms   INTEGER NOT NULL,
                         version       INTEGER NOT NULL
                     )""",
-                    "CREATE INDEX refresh_history_by_credential ON refresh_history (credential_id, at)")));
+                    "CREATE INDEX refresh_history_by_credential ON refresh_history (credential_id, at)")),
+            new Migration(2, "consumers (programs with tokens of their own; only the token's hash is kept)", List.of(
+                    """
+                    CREATE TABLE consumers (
+                        name        TEXT    NOT NULL PRIMARY KEY,
+                        token_hash  TEXT    NOT NULL UNIQUE,
+                        credentials TEXT    NOT NULL,
+                        created_at  INTEGER NOT NULL
+                    )""")));
 
     /** The version this code writes and reads. */
     static final int CURRENT_VERSION = MIGRATIONS.size();

@@ -291,6 +291,50 @@ public final class SqliteTokenStore implements TokenStore {
                 .list());
     }
 
+    /**
+     * @param consumer the consumer (its token's hash only)
+     * @return false when the name is taken
+     */
+    @Override
+    public boolean insertConsumer(dev.tokenkeeper.api.Consumer consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        return write("insert consumer " + consumer.name(), (open, handle) -> handle
+                .createUpdate("INSERT INTO consumers (name, token_hash, credentials, created_at)"
+                        + " VALUES (:name, :hash, :credentials, :created) ON CONFLICT DO NOTHING")
+                .bind("name", consumer.name())
+                .bind("hash", consumer.tokenHash())
+                .bind("credentials", ConsumerColumns.credentials(consumer))
+                .bind("created", consumer.createdAt().toEpochMilli())
+                .execute() == 1);
+    }
+
+    @Override
+    public Optional<dev.tokenkeeper.api.Consumer> consumerByTokenHash(String tokenHash) {
+        Objects.requireNonNull(tokenHash, "tokenHash");
+        return call("find a consumer", (open, handle) -> handle
+                .createQuery("SELECT name, token_hash, credentials, created_at FROM consumers WHERE token_hash = :hash")
+                .bind("hash", tokenHash)
+                .map((rows, context) -> ConsumerColumns.read(rows))
+                .findOne());
+    }
+
+    @Override
+    public List<dev.tokenkeeper.api.Consumer> consumers() {
+        return call("list consumers", (open, handle) -> handle
+                .createQuery("SELECT name, token_hash, credentials, created_at FROM consumers ORDER BY name")
+                .map((rows, context) -> ConsumerColumns.read(rows))
+                .list());
+    }
+
+    @Override
+    public boolean deleteConsumer(String name) {
+        Objects.requireNonNull(name, "name");
+        return write("delete consumer " + name, (open, handle) -> handle
+                .createUpdate("DELETE FROM consumers WHERE name = :name")
+                .bind("name", name)
+                .execute() == 1);
+    }
+
     /** Closes the idle connections; later calls throw {@link StoreException}. Safe to call twice. */
     @Override
     public synchronized void close() {

@@ -72,6 +72,11 @@ record SupabaseSettings(URI projectUrl, String key, String tablePrefix, Duration
         return tablePrefix + "credentials";
     }
 
+    /** @return the consumers table */
+    String consumersTable() {
+        return tablePrefix + "consumers";
+    }
+
     /** @return the history table */
     String historyTable() {
         return tablePrefix + "refresh_history";

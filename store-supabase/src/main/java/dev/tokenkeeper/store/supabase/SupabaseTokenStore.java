@@ -379,6 +379,72 @@ public final class SupabaseTokenStore implements TokenStore {
                 : current.settings().printableUrl()) + "]";
     }
 
+    /**
+     * One {@code POST}; the primary key refuses a taken name. Supabase has no change feed for
+     * consumers: other daemons see a revocation when their cache of consumers runs out (seconds).
+     */
+    @Override
+    public boolean insertConsumer(dev.tokenkeeper.api.Consumer consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        Opened open = state();
+        String action = "insert consumer " + consumer.name();
+        com.fasterxml.jackson.databind.node.ObjectNode row = JSON.createObjectNode()
+                .put("name", consumer.name())
+                .put("token_hash", consumer.tokenHash())
+                .put("credentials", consumer.credentials().stream().map(CredentialId::toString)
+                        .collect(java.util.stream.Collectors.joining(" ")))
+                .put("created_at", consumer.createdAt().toEpochMilli());
+        PostgrestResponse response = open.client().send("POST", consumersQuery(open),
+                Optional.of(bytes(row)), Optional.of(RETURN_NOTHING), action);
+        if (response.successful()) {
+            return true;
+        }
+        if (response.status() == 409 && PostgrestError.parse(JSON, response.body()).is("23505")) {
+            return false;
+        }
+        throw open.errors().translate(action, open.settings().consumersTable(), response);
+    }
+
+    @Override
+    public Optional<dev.tokenkeeper.api.Consumer> consumerByTokenHash(String tokenHash) {
+        Objects.requireNonNull(tokenHash, "tokenHash");
+        Opened open = state();
+        ArrayNode rows = rows(open, "find a consumer", "GET", consumersQuery(open).where("token_hash", "eq", tokenHash)
+                .select(CONSUMER_COLUMNS), Optional.empty(), Optional.empty());
+        return rows.isEmpty() ? Optional.empty() : Optional.of(read(open, "consumer", rows.get(0), SupabaseTokenStore::consumer));
+    }
+
+    @Override
+    public List<dev.tokenkeeper.api.Consumer> consumers() {
+        Opened open = state();
+        List<dev.tokenkeeper.api.Consumer> all = new ArrayList<>();
+        for (JsonNode row : rows(open, "list consumers", "GET", consumersQuery(open).select(CONSUMER_COLUMNS)
+                .order("name.asc"), Optional.empty(), Optional.empty())) {
+            all.add(read(open, "consumer", row, SupabaseTokenStore::consumer));
+        }
+        return all;
+    }
+
+    @Override
+    public boolean deleteConsumer(String name) {
+        Objects.requireNonNull(name, "name");
+        Opened open = state();
+        return !rows(open, "delete consumer " + name, "DELETE", consumersQuery(open).where("name", "eq", name)
+                .select("name"), Optional.empty(), Optional.of(RETURN_IDS)).isEmpty();
+    }
+
+    private static final String CONSUMER_COLUMNS = "name,token_hash,credentials,created_at";
+
+    private static PostgrestQuery consumersQuery(Opened open) {
+        return PostgrestQuery.on(open.settings().consumersTable());
+    }
+
+    private static dev.tokenkeeper.api.Consumer consumer(JsonNode row) {
+        return new dev.tokenkeeper.api.Consumer(row.path("name").asText(), row.path("token_hash").asText(),
+                java.util.Arrays.stream(row.path("credentials").asText().split(" ")).map(CredentialId::parse).toList(),
+                Instant.ofEpochMilli(row.path("created_at").asLong()));
+    }
+
     private Opened state() {
         Opened current = opened;
         if (current == null) {

@@ -51,6 +51,18 @@ grant select, insert, update, delete on table public.tokenkeeper_credentials to 
 grant select, insert on table public.tokenkeeper_refresh_history to service_role;
 grant usage, select on sequence public.tokenkeeper_refresh_history_id_seq to service_role;
 
+-- Consumers: programs with bearer tokens of their own, scoped to some credentials (space-separated
+-- ids). Only the SHA-256 of a consumer's token is stored, never the token.
+create table if not exists public.tokenkeeper_consumers (
+    name        text   primary key,
+    token_hash  text   not null unique check (token_hash ~ '^[0-9a-f]{64}$'),
+    credentials text   not null,
+    created_at  bigint not null
+);
+alter table public.tokenkeeper_consumers enable row level security;
+revoke all on table public.tokenkeeper_consumers from anon, authenticated, public;
+grant select, insert, delete on table public.tokenkeeper_consumers to service_role;
+
 -- Legacy Gazelle row. Deployments whose Python client reads the Gazelle token from
 -- public.system_settings (row key = 'gazelle_oauth_token', column value =
 -- {"access_token","refresh_token","expires_in","created_at"}) already have that table; with

@@ -95,6 +95,8 @@ public final class FakePostgrest implements AutoCloseable {
     public static final String HISTORY = "tokenkeeper_refresh_history";
     /** The legacy settings table. */
     public static final String SYSTEM_SETTINGS = "system_settings";
+    /** The consumers table. */
+    public static final String CONSUMERS = "tokenkeeper_consumers";
 
     /** A way to fail every request while switched on. */
     public enum Fault {
@@ -139,6 +141,7 @@ public final class FakePostgrest implements AutoCloseable {
         createTable(CREDENTIALS);
         createTable(HISTORY);
         createTable(SYSTEM_SETTINGS);
+        createTable(CONSUMERS);
         server = listen(0);
         port = server.getAddress().getPort();
     }
@@ -241,6 +244,7 @@ public final class FakePostgrest implements AutoCloseable {
             case CREDENTIALS -> FakeTable.credentials(table);
             case HISTORY -> FakeTable.history(table);
             case SYSTEM_SETTINGS -> FakeTable.systemSettings();
+            case CONSUMERS -> FakeTable.consumers(table);
             default -> throw new IllegalArgumentException("the fake knows the schema of " + CREDENTIALS + ", "
                     + HISTORY + " and " + SYSTEM_SETTINGS + " only, not " + table);
         };

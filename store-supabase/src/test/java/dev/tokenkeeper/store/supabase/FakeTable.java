@@ -92,6 +92,15 @@ final class FakeTable {
                 Column.of("version", Type.BIGINT, true)));
     }
 
+    /** The consumers table as the shipped SQL creates it. */
+    static FakeTable consumers(String name) {
+        return new FakeTable(name, "name", List.of(
+                Column.of("name", Type.TEXT, true),
+                Column.of("token_hash", Type.TEXT, true),
+                Column.of("credentials", Type.TEXT, true),
+                Column.of("created_at", Type.BIGINT, true)));
+    }
+
     /** The legacy {@code system_settings} table of existing Gazelle deployments. */
     static FakeTable systemSettings() {
         return new FakeTable("system_settings", "key", List.of(

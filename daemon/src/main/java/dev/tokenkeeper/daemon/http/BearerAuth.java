@@ -1,0 +1,128 @@
+package dev.tokenkeeper.daemon.http;
+
+import dev.tokenkeeper.api.Consumer;
+import dev.tokenkeeper.daemon.access.ConsumerDirectory;
+import dev.tokenkeeper.daemon.refresh.LiveCredential;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.tinylog.Logger;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.regex.Pattern;
+
+/**
+ * Decides who an {@code /api/} request comes from: the admin token, a consumer's token (allowed
+ * only its token routes), or nobody (401, counted and slowed down). The presented bearer is never
+ * logged nor echoed.
+ */
+final class BearerAuth {
+
+    /** The request attribute holding this, for {@link Caller#recordRead}. */
+    static final String ATTRIBUTE = "tokenkeeper.auth";
+    /** How long a failed authentication waits before its 401 when no directory says otherwise. */
+    static final long FAILURE_DELAY_MILLIS = 200;
+    /** At most this many failed requests wait at once; the others get 429 at once, keeping threads free. */
+    static final int MOST_WAITING_FAILURES = 16;
+
+    private static final Pattern CONSUMER_TOKEN_ROUTE = Pattern.compile("/api/v1/credentials/[^/]+/token/?");
+    private static final Pattern CONSUMER_REJECTED_ROUTE = Pattern.compile("/api/v1/credentials/[^/]+/rejected/?");
+    private static final String LEGACY_TOKEN_ROUTE = "/api/v1/market-analysis/token";
+
+    private static final Caller.Admin ADMIN = new Caller.Admin();
+
+    private final AdminToken adminToken;
+    private final ConsumerDirectory consumers;
+    private final MeterRegistry metrics;
+    private final Counter failures;
+    private final Map<String, Counter> reads = new ConcurrentHashMap<>();
+    private final Semaphore waiting = new Semaphore(MOST_WAITING_FAILURES);
+
+    BearerAuth(AdminToken adminToken, ConsumerDirectory consumers, MeterRegistry metrics) {
+        this.adminToken = adminToken;
+        this.consumers = consumers;
+        this.metrics = metrics;
+        this.failures = Counter.builder("tokenkeeper_auth_failures").description("requests refused for a missing or wrong bearer token")
+                .register(metrics);
+        reads("admin");
+    }
+
+    /** @return where consumers live, or null when this daemon has none */
+    ConsumerDirectory consumers() {
+        return consumers;
+    }
+
+    void authorize(Context ctx) {
+        String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
+        String presented = header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
+        ctx.attribute(ATTRIBUTE, this);
+        // Consumer tokens carry their prefix, so each request hashes the bearer once, not twice.
+        boolean consumerShaped = consumers != null && presented.startsWith(dev.tokenkeeper.daemon.access.ConsumerTokens.PREFIX);
+        Optional<Consumer> consumer = consumerShaped ? consumers.authenticate(presented) : Optional.empty();
+        if (consumer.isEmpty() && adminToken.matches(presented)) {
+            ctx.attribute(Caller.ATTRIBUTE, ADMIN);
+            return;
+        }
+        if (consumer.isEmpty()) {
+            refuse(ctx);
+            return;
+        }
+        Caller.Scoped caller = new Caller.Scoped(consumer.get());
+        if (!allowedToConsumers(ctx)) {
+            throw new ApiException(403, "forbidden", "consumer " + caller.name() + " may only GET"
+                    + " /api/v1/credentials/{id}/token and POST /api/v1/credentials/{id}/rejected for "
+                    + caller.consumer().credentials() + " (and GET " + LEGACY_TOKEN_ROUTE
+                    + " for a vinted credential among them); everything else needs the admin token");
+        }
+        ctx.attribute(Caller.ATTRIBUTE, caller);
+    }
+
+    private static boolean allowedToConsumers(Context ctx) {
+        String path = ctx.path();
+        return switch (ctx.method().name()) {
+            case "GET" -> CONSUMER_TOKEN_ROUTE.matcher(path).matches() || LEGACY_TOKEN_ROUTE.equals(path);
+            case "POST" -> CONSUMER_REJECTED_ROUTE.matcher(path).matches();
+            default -> false;
+        };
+    }
+
+    private void refuse(Context ctx) {
+        failures.increment();
+        ctx.header("WWW-Authenticate", "Bearer");
+        if (!waiting.tryAcquire()) {
+            throw new ApiException(429, "too_many_failures",
+                    "too many requests with a missing or wrong token at once: wait, then send a valid token");
+        }
+        try {
+            long delay = consumers == null ? FAILURE_DELAY_MILLIS : consumers.failureDelay().toMillis();
+            if (delay > 0) {
+                Thread.sleep(delay);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            waiting.release();
+        }
+        throw new ApiException(401, "unauthorized",
+                "missing or wrong token: send `Authorization: Bearer <token>` with the admin token (from the"
+                        + " admin-token file) or a consumer token (from `tokenkeeper consumer add`)");
+    }
+
+    void recordRead(Caller caller, LiveCredential live) {
+        reads(caller.name()).increment();
+        if (consumers != null && consumers.recordRead(caller.name(), live.stored().id(), live.stored().version())) {
+            Logger.info("{} {} read the token of {} version {} for the first time",
+                    caller instanceof Caller.Admin ? "the" : "consumer", caller.name(), live.stored().id(),
+                    live.stored().version());
+        }
+    }
+
+    private Counter reads(String consumer) {
+        return reads.computeIfAbsent(consumer, name -> Counter.builder("tokenkeeper_token_reads")
+                .description("tokens handed out, by consumer (admin for the admin token)")
+                .tag("consumer", name).register(metrics));
+    }
+}

@@ -1,0 +1,158 @@
+package dev.tokenkeeper.dist;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The control API over HTTPS with certificates made by {@code openssl} here: {@code curl --cacert}
+ * works, plain HTTP gets no answer, the CLI works with {@code TOKENKEEPER_TLS_CA_FILE}, and
+ * replacing the certificate files switches the served certificate without a restart.
+ */
+class TlsEndToEndTest {
+
+    @TempDir
+    Path temp;
+
+    private DaemonProcess daemon;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (daemon != null) {
+            daemon.stop();
+        }
+    }
+
+    private String run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).directory(temp.toFile()).redirectErrorStream(true).start();
+        byte[] out = process.getInputStream().readAllBytes();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "finished: " + List.of(command));
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertEquals(0, process.exitValue(), List.of(command) + ":\n" + text);
+        return text;
+    }
+
+    /** A leaf for 127.0.0.1 signed by the test CA; {@code ec} picks a SEC1 EC key instead of a PKCS#8 RSA one. */
+    private void leaf(String name, boolean ec) throws Exception {
+        if (ec) {
+            run("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", name + ".key");
+        } else {
+            run("openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", name + ".key");
+        }
+        run("openssl", "req", "-new", "-key", name + ".key", "-subj", "/CN=" + name, "-out", name + ".csr");
+        Files.writeString(temp.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+        run("openssl", "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "2", "-extfile", name + ".ext", "-out", name + ".pem");
+        Files.writeString(temp.resolve(name + "-chain.pem"), Files.readString(temp.resolve(name + ".pem"))
+                + Files.readString(temp.resolve("ca.pem")));
+    }
+
+    private void install(String name, Path cert, Path key) throws IOException {
+        Path tmpCert = cert.resolveSibling("cert.tmp");
+        Path tmpKey = key.resolveSibling("key.tmp");
+        Files.copy(temp.resolve(name + "-chain.pem"), tmpCert, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(temp.resolve(name + ".key"), tmpKey, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmpKey, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmpCert, cert, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private String servedSubject(Path ca) throws Exception {
+        var factory = (javax.net.ssl.SSLSocketFactory) sslContext(ca).getSocketFactory();
+        try (var socket = (javax.net.ssl.SSLSocket) factory.createSocket("127.0.0.1", daemon.port())) {
+            socket.setSoTimeout(5_000);
+            socket.startHandshake();
+            return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+        }
+    }
+
+    private static javax.net.ssl.SSLContext sslContext(Path ca) throws Exception {
+        var trusted = java.security.KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        try (var in = Files.newInputStream(ca)) {
+            trusted.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        var trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        var context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
+    }
+
+    @Test
+    void httpsOnlyWithPemFilesCurlAndTheCliTrustItAndARenewedCertificateIsServedWithoutRestart() throws Exception {
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+                "-days", "2", "-subj", "/CN=tokenkeeper test CA");
+        leaf("first", false);
+        leaf("second", true);
+        Path cert = Files.createDirectories(temp.resolve("live")).resolve("fullchain.pem");
+        Path key = temp.resolve("live").resolve("privkey.pem");
+        install("first", cert, key);
+        Path ca = temp.resolve("ca.pem");
+
+        Map<String, String> env = new HashMap<>();
+        env.put("TOKENKEEPER_TLS_CERT_FILE", cert.toString());
+        env.put("TOKENKEEPER_TLS_KEY_FILE", key.toString());
+        daemon = new DaemonProcess(temp.resolve("state"), env).start();
+        assertTrue(daemon.baseUrl().startsWith("https://"));
+
+        String base = "https://127.0.0.1:" + daemon.port();
+        assertEquals("200", run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca.toString(),
+                base + "/healthz"));
+        assertEquals("200", run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca.toString(),
+                "-H", "Authorization: Bearer " + daemon.adminToken(), base + "/api/v1/credentials"));
+
+        // Plain HTTP to the same port gets no HTTP answer at all.
+        HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        boolean answered;
+        try {
+            HttpResponse<String> response = plain.send(DaemonProcess.freshConnection(
+                    URI.create("http://127.0.0.1:" + daemon.port() + "/healthz")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            answered = response.statusCode() == 200;
+        } catch (IOException refused) {
+            answered = false;
+        }
+        assertFalse(answered, "plain HTTP must not be served");
+
+        Map<String, String> cliEnv = new HashMap<>(daemon.cliEnvironment());
+        cliEnv.put("TOKENKEEPER_TLS_CA_FILE", ca.toString());
+        DaemonProcess.Response status = CliProcess.run(cliEnv, "status");
+        assertEquals(0, status.status(), status.body());
+        DaemonProcess.Response consumer = CliProcess.run(cliEnv, "consumer", "list");
+        assertEquals(0, consumer.status(), consumer.body());
+
+        assertEquals("CN=first", servedSubject(ca));
+        long replaced = System.nanoTime();
+        install("second", cert, key);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> servedSubject(ca).equals("CN=second"));
+        System.out.printf("TLS: renewed certificate served %d ms after the files were replaced%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - replaced));
+        assertEquals("200", run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca.toString(),
+                base + "/healthz"));
+        assertEquals(0, CliProcess.run(cliEnv, "status").status());
+        assertTrue(daemon.process().isAlive(), "no restart");
+    }
+}
