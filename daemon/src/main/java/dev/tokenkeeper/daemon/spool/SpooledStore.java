@@ -11,6 +11,7 @@ import org.tinylog.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +31,13 @@ import java.util.concurrent.TimeUnit;
  * spool to the store (compare-and-set against the version it replaced) once it answers again.
  * A refreshed refresh token is therefore never only in memory.
  *
- * <p>While the store is down there is no cross-daemon lease: each daemon refreshes on its own
- * schedule. When the spool drains onto a row another daemon changed meanwhile, the entry with the
- * newer issue time wins and the conflict is logged.
+ * <p>While the store is down there is no cross-daemon lease, so the lease is decided from what this
+ * daemon last saw ({@link OutageLeases}): it refreshes a credential only when it wrote the last
+ * version it knows of, or when it has never seen another daemon write to the store. Every other
+ * credential is left to the daemon that wrote it last, and for a short grace after the store is back
+ * too, so that daemon pushes its spool before anyone refreshes with the token that spool replaced.
+ * When the spool drains onto a row changed meanwhile, {@link SpoolConflict} keeps the newest
+ * successfully issued secret and the conflict is logged.
  */
 public final class SpooledStore implements TokenStore {
 
@@ -49,6 +54,7 @@ public final class SpooledStore implements TokenStore {
         return thread;
     });
     private volatile boolean reportedDown;
+    private final OutageLeases outageLeases;
 
     /**
      * @param remote         the configured store
@@ -58,6 +64,7 @@ public final class SpooledStore implements TokenStore {
     public SpooledStore(TokenStore remote, Path spoolDirectory, long retrySeconds) {
         this.remote = remote;
         this.files = new SpoolFiles(spoolDirectory);
+        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2));
         for (SpoolEntry entry : files.readAll()) {
             spool.put(entry.updated().id(), entry);
         }
@@ -112,7 +119,7 @@ public final class SpooledStore implements TokenStore {
         }
         try {
             Optional<StoredCredential> found = remote.get(id);
-            found.ifPresentOrElse(c -> lastSeen.put(id, c), () -> lastSeen.remove(id));
+            found.ifPresentOrElse(this::seen, () -> lastSeen.remove(id));
             storeAnswered();
             return found;
         } catch (StoreUnavailableException e) {
@@ -127,7 +134,7 @@ public final class SpooledStore implements TokenStore {
         try {
             for (StoredCredential c : remote.list()) {
                 rows.put(c.id(), c);
-                lastSeen.put(c.id(), c);
+                seen(c);
             }
             storeAnswered();
         } catch (StoreUnavailableException e) {
@@ -142,7 +149,7 @@ public final class SpooledStore implements TokenStore {
     public boolean insert(StoredCredential credential) {
         boolean inserted = remote.insert(credential);
         if (inserted) {
-            lastSeen.put(credential.id(), credential);
+            wroteHere(credential);
         }
         return inserted;
     }
@@ -158,12 +165,13 @@ public final class SpooledStore implements TokenStore {
                     return false;
                 }
                 spoolDurably(new SpoolEntry(updated, spooled.expectedVersion()));
+                outageLeases.wrote(Optional.of(spooled.updated()), updated);
                 return true;
             }
             try {
                 boolean written = remote.compareAndSet(updated, expectedVersion);
                 if (written) {
-                    lastSeen.put(id, updated);
+                    wroteHere(updated);
                 }
                 storeAnswered();
                 return written;
@@ -174,6 +182,7 @@ public final class SpooledStore implements TokenStore {
                     return false;
                 }
                 spoolDurably(new SpoolEntry(updated, expectedVersion));
+                outageLeases.wrote(Optional.ofNullable(known), updated);
                 Logger.warn("store unreachable: {} version {} kept in the local spool until the store is back", id,
                         updated.version());
                 return true;
@@ -189,7 +198,7 @@ public final class SpooledStore implements TokenStore {
                 try {
                     boolean written = remote.commitRefresh(updated, expectedVersion, event, owner);
                     if (written) {
-                        lastSeen.put(id, updated);
+                        wroteHere(updated);
                     }
                     storeAnswered();
                     return written;
@@ -220,15 +229,54 @@ public final class SpooledStore implements TokenStore {
 
     @Override
     public boolean tryLease(CredentialId id, String owner, Instant until) {
+        boolean leased;
         try {
-            boolean leased = remote.tryLease(id, owner, until);
+            leased = remote.tryLease(id, owner, until);
             storeAnswered();
-            return leased;
         } catch (StoreUnavailableException e) {
-            // No one can coordinate through a store that is down; refreshing beats letting tokens expire.
+            // No one can coordinate through a store that is down: the daemon that wrote the credential
+            // last keeps refreshing it (refreshing beats letting tokens expire), every other one leaves it.
             storeDown(e);
-            return true;
+            Optional<String> refusal = outageLeases.refusalWhileDown(known(id));
+            if (refusal.isEmpty()) {
+                return true;
+            }
+            throw new StoreUnavailableException("store " + remote.id() + " unreachable: " + refusal.get(), e);
         }
+        if (!leased) {
+            outageLeases.anotherDaemonLeased();
+            return false;
+        }
+        Optional<String> refusal = outageLeases.refusalJustAfterOutage(known(id));
+        if (refusal.isPresent()) {
+            try {
+                remote.releaseLease(id, owner);
+            } catch (StoreUnavailableException e) {
+                storeDown(e); // The lease runs out by itself.
+            }
+            throw new StoreUnavailableException("store " + remote.id() + " is back: " + refusal.get(), null);
+        }
+        return true;
+    }
+
+    /** @return the newest version of a credential this daemon knows of: its spooled change or the last row seen */
+    private Optional<StoredCredential> known(CredentialId id) {
+        SpoolEntry spooled = spool.get(id);
+        return spooled != null ? Optional.of(spooled.updated()) : Optional.ofNullable(lastSeen.get(id));
+    }
+
+    private void seen(StoredCredential row) {
+        StoredCredential before = lastSeen.put(row.id(), row);
+        outageLeases.seen(before, row);
+    }
+
+    private void wroteHere(StoredCredential row) {
+        wroteHere(known(row.id()), row);
+    }
+
+    private void wroteHere(Optional<StoredCredential> before, StoredCredential row) {
+        outageLeases.wrote(before, row);
+        lastSeen.put(row.id(), row);
     }
 
     @Override
@@ -289,7 +337,7 @@ public final class SpooledStore implements TokenStore {
             return;
         }
         StoredCredential current = inStore.get();
-        boolean oursWin = current.version() == entry.expectedVersion() || wanted.issuedAt().isAfter(current.issuedAt());
+        boolean oursWin = SpoolConflict.spooledWins(wanted, entry.expectedVersion(), current);
         StoredCredential winner = oursWin ? wanted : current;
         // This daemon has already handed out versions up to wanted.version() (its cache, its plan). The
         // store is stepped up to at least that, one compare-and-set at a time, so that a version number
@@ -303,7 +351,12 @@ public final class SpooledStore implements TokenStore {
             }
             at++;
         }
-        lastSeen.put(id, withVersion(winner, Math.max(at, current.version())));
+        StoredCredential now = withVersion(winner, Math.max(at, current.version()));
+        if (oursWin) {
+            wroteHere(Optional.of(current), now);
+        } else {
+            lastSeen.put(id, now);
+        }
         forget(id);
         String leaseOwner = leasesToRelease.remove(id);
         if (leaseOwner != null) {
@@ -364,6 +417,7 @@ public final class SpooledStore implements TokenStore {
     }
 
     private void storeDown(StoreUnavailableException e) {
+        outageLeases.storeDown();
         if (!reportedDown) {
             reportedDown = true;
             Logger.warn("store {} unreachable ({}): serving what is known, spooling changes locally", remote.id(),
@@ -375,6 +429,7 @@ public final class SpooledStore implements TokenStore {
         if (reportedDown) {
             reportedDown = false;
             Logger.info("store {} reachable again", remote.id());
+            outageLeases.storeBack();
             if (!spool.isEmpty()) {
                 drainer.execute(this::drainQuietly);
             }

@@ -1,0 +1,114 @@
+package dev.tokenkeeper.daemon.spool;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.SealedSecret;
+import dev.tokenkeeper.api.StoredCredential;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Decides the refresh lease while the store cannot: the daemon that obtained a credential's current
+ * secret (refreshed or imported it) is its only refresher until the store is back, because it alone
+ * knows that secret is the newest. Any other daemon that refreshed it too would present a refresh
+ * token that is spent or about to be, and a rotating upstream counts that as a reuse.
+ *
+ * <p>A daemon that has never seen another daemon's hand in the store (no lease held by someone else,
+ * no version it did not write) is alone and owns everything: a single daemon keeps refreshing
+ * through an outage, the rows from before its own restart included. The price: two daemons that
+ * both started moments ago and have not written yet both count as alone until the first write.
+ *
+ * <p>Right after the store is back, a credential this daemon does not own is left alone for a grace
+ * period, long enough for its owner to push the change it spooled meanwhile.
+ */
+final class OutageLeases {
+
+    private final Duration grace;
+    /** The secret each credential had after this daemon's last change of it that brought a new secret. */
+    private final Map<CredentialId, SealedSecret> ownSecrets = new ConcurrentHashMap<>();
+    /** The last version this daemon wrote, per credential. */
+    private final Map<CredentialId, Long> ownVersions = new ConcurrentHashMap<>();
+    private volatile boolean anotherDaemonSeen;
+    private volatile boolean down;
+    private volatile long backSince = System.nanoTime() - Long.MAX_VALUE / 4;
+    private volatile boolean everDown;
+
+    OutageLeases(Duration grace) {
+        this.grace = grace;
+    }
+
+    /**
+     * @param before the newest row known before this daemon's write, if any
+     * @param after  the row this daemon wrote (to the store or to its spool)
+     */
+    void wrote(Optional<StoredCredential> before, StoredCredential after) {
+        ownVersions.put(after.id(), after.version());
+        if (before.isEmpty() || !before.get().secret().equals(after.secret())) {
+            ownSecrets.put(after.id(), after.secret());
+        }
+    }
+
+    /**
+     * @param before the row seen before, if any
+     * @param row    the row the store returned now
+     */
+    void seen(StoredCredential before, StoredCredential row) {
+        if (before != null && row.version() > before.version()
+                && !Long.valueOf(row.version()).equals(ownVersions.get(row.id()))) {
+            anotherDaemonSeen = true;
+        }
+    }
+
+    void anotherDaemonLeased() {
+        anotherDaemonSeen = true;
+    }
+
+    void storeDown() {
+        down = true;
+        everDown = true;
+    }
+
+    void storeBack() {
+        if (down) {
+            down = false;
+            backSince = System.nanoTime();
+        }
+    }
+
+    /**
+     * @param known the newest row this daemon knows of
+     * @return why this daemon must not refresh the credential while the store is down, if it must not
+     */
+    Optional<String> refusalWhileDown(Optional<StoredCredential> known) {
+        if (owns(known)) {
+            return Optional.empty();
+        }
+        return Optional.of(describe(known) + " was last refreshed by another daemon, which alone refreshes it until "
+                + "the store is back; this daemon serves the token it has and refreshes it once the store answers");
+    }
+
+    /**
+     * @param known the newest row this daemon knows of
+     * @return why this daemon must not refresh the credential yet although the store is back, if it must not
+     */
+    Optional<String> refusalJustAfterOutage(Optional<StoredCredential> known) {
+        if (!everDown || down || System.nanoTime() - backSince >= grace.toNanos() || owns(known)) {
+            return Optional.empty();
+        }
+        return Optional.of("less than " + grace.toSeconds() + " s ago; " + describe(known) + " is left to the daemon "
+                + "that refreshed it during the outage until that one has pushed its change");
+    }
+
+    private boolean owns(Optional<StoredCredential> known) {
+        if (!anotherDaemonSeen) {
+            return true;
+        }
+        return known.isPresent() && known.get().secret().equals(ownSecrets.get(known.get().id()));
+    }
+
+    private static String describe(Optional<StoredCredential> known) {
+        return known.map(c -> c.id().toString()).orElse("the credential");
+    }
+}
