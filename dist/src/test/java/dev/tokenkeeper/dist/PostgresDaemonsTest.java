@@ -190,6 +190,9 @@ class PostgresDaemonsTest {
         try {
             outage(a, b, load, credentials);
         } catch (Throwable e) {
+            // The whole of both logs, for the diagnosis (the message holds only their warnings).
+            Files.writeString(Path.of("target", "postgres-restart-a.log"), a.output());
+            Files.writeString(Path.of("target", "postgres-restart-b.log"), b.output());
             throw new AssertionError(e.getMessage() + "\nreuses " + gazelle.reuseCount() + ", chains "
                     + gazelle.refreshesPerChain() + "\nA: " + statuses(a) + "\nB: " + statuses(b) + "\nA:\n"
                     + problems(a.output()) + "\nB:\n" + problems(b.output()), e);

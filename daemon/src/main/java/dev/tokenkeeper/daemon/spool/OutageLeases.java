@@ -20,6 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * through an outage, the rows from before its own restart included. The price: two daemons that
  * both started moments ago and have not written yet both count as alone until the first write.
  *
+ * <p>A credential the store announced as changed ({@code watch}) and that was not read again since
+ * (the store went away in between) is nobody's here: another daemon may have just refreshed it.
+ *
  * <p>Right after the store is back, a credential this daemon does not own is left alone for a grace
  * period, long enough for its owner to push the change it spooled meanwhile.
  */
@@ -30,6 +33,9 @@ final class OutageLeases {
     private final Map<CredentialId, SealedSecret> ownSecrets = new ConcurrentHashMap<>();
     /** The last version this daemon wrote, per credential. */
     private final Map<CredentialId, Long> ownVersions = new ConcurrentHashMap<>();
+    /** Credentials announced as changed and not read since, with the ticket of the announcement. */
+    private final Map<CredentialId, Long> unconfirmed = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong tickets = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean anotherDaemonSeen;
     private volatile boolean down;
     private volatile long backSince = System.nanoTime() - Long.MAX_VALUE / 4;
@@ -52,13 +58,30 @@ final class OutageLeases {
 
     /**
      * @param before the row seen before, if any
-     * @param row    the row the store returned now
+     * @param row      the row the store returned now
+     * @param readFrom the {@link #ticket()} taken before the read
      */
-    void seen(StoredCredential before, StoredCredential row) {
+    void seen(StoredCredential before, StoredCredential row, long readFrom) {
+        unconfirmed.computeIfPresent(row.id(), (id, announcedAt) -> announcedAt < readFrom ? null : announcedAt);
         if (before != null && row.version() > before.version()
                 && !Long.valueOf(row.version()).equals(ownVersions.get(row.id()))) {
             anotherDaemonSeen = true;
         }
+    }
+
+    /** @return a mark to pass to {@link #seen} for a read started now */
+    long ticket() {
+        return tickets.incrementAndGet();
+    }
+
+    /**
+     * The store announced a change of the credential: until a read made after this returns, this
+     * daemon's row of it may be stale (the store may go away between the notice and the read).
+     *
+     * @param id the credential
+     */
+    void announced(CredentialId id) {
+        unconfirmed.put(id, tickets.incrementAndGet());
     }
 
     void anotherDaemonLeased() {
@@ -105,7 +128,8 @@ final class OutageLeases {
         if (!anotherDaemonSeen) {
             return true;
         }
-        return known.isPresent() && known.get().secret().equals(ownSecrets.get(known.get().id()));
+        return known.isPresent() && !unconfirmed.containsKey(known.get().id())
+                && known.get().secret().equals(ownSecrets.get(known.get().id()));
     }
 
     private static String describe(Optional<StoredCredential> known) {

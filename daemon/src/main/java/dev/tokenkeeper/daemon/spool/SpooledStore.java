@@ -55,6 +55,8 @@ public final class SpooledStore implements TokenStore {
     });
     private volatile boolean reportedDown;
     private final OutageLeases outageLeases;
+    /** Credentials this outage leaves to another daemon, each logged once. */
+    private final java.util.Set<CredentialId> leftToOthers = ConcurrentHashMap.newKeySet();
 
     /**
      * @param remote         the configured store
@@ -97,7 +99,12 @@ public final class SpooledStore implements TokenStore {
 
     @Override
     public boolean watch(dev.tokenkeeper.api.ChangeListener listener) {
-        return remote.watch(listener);
+        return remote.watch(change -> {
+            if (change instanceof dev.tokenkeeper.api.StoreChange.Credentials changed) {
+                changed.ids().forEach(outageLeases::announced);
+            }
+            listener.changed(change);
+        });
     }
 
     @Override
@@ -117,9 +124,10 @@ public final class SpooledStore implements TokenStore {
         if (spooled != null) {
             return Optional.of(spooled.updated());
         }
+        long readFrom = outageLeases.ticket();
         try {
             Optional<StoredCredential> found = remote.get(id);
-            found.ifPresentOrElse(this::seen, () -> lastSeen.remove(id));
+            found.ifPresentOrElse(row -> seen(row, readFrom), () -> lastSeen.remove(id));
             storeAnswered();
             return found;
         } catch (StoreUnavailableException e) {
@@ -131,10 +139,11 @@ public final class SpooledStore implements TokenStore {
     @Override
     public List<StoredCredential> list() {
         Map<CredentialId, StoredCredential> rows = new TreeMap<>(java.util.Comparator.comparing(CredentialId::toString));
+        long readFrom = outageLeases.ticket();
         try {
             for (StoredCredential c : remote.list()) {
                 rows.put(c.id(), c);
-                seen(c);
+                seen(c, readFrom);
             }
             storeAnswered();
         } catch (StoreUnavailableException e) {
@@ -147,9 +156,10 @@ public final class SpooledStore implements TokenStore {
 
     @Override
     public boolean insert(StoredCredential credential) {
+        Optional<StoredCredential> before = known(credential.id());
         boolean inserted = remote.insert(credential);
         if (inserted) {
-            wroteHere(credential);
+            wroteHere(before, credential);
         }
         return inserted;
     }
@@ -169,9 +179,11 @@ public final class SpooledStore implements TokenStore {
                 return true;
             }
             try {
+                // Taken before the write: this daemon's own notification may update lastSeen meanwhile.
+                Optional<StoredCredential> before = known(id);
                 boolean written = remote.compareAndSet(updated, expectedVersion);
                 if (written) {
-                    wroteHere(updated);
+                    wroteHere(before, updated);
                 }
                 storeAnswered();
                 return written;
@@ -196,9 +208,10 @@ public final class SpooledStore implements TokenStore {
         synchronized (lockFor(id)) {
             if (!spool.containsKey(id)) {
                 try {
+                    Optional<StoredCredential> before = known(id);
                     boolean written = remote.commitRefresh(updated, expectedVersion, event, owner);
                     if (written) {
-                        wroteHere(updated);
+                        wroteHere(before, updated);
                     }
                     storeAnswered();
                     return written;
@@ -241,6 +254,9 @@ public final class SpooledStore implements TokenStore {
             if (refusal.isEmpty()) {
                 return true;
             }
+            if (leftToOthers.add(id)) {
+                Logger.info("store {} unreachable: {}", remote.id(), refusal.get());
+            }
             throw new StoreUnavailableException("store " + remote.id() + " unreachable: " + refusal.get(), e);
         }
         if (!leased) {
@@ -265,13 +281,9 @@ public final class SpooledStore implements TokenStore {
         return spooled != null ? Optional.of(spooled.updated()) : Optional.ofNullable(lastSeen.get(id));
     }
 
-    private void seen(StoredCredential row) {
+    private void seen(StoredCredential row, long readFrom) {
         StoredCredential before = lastSeen.put(row.id(), row);
-        outageLeases.seen(before, row);
-    }
-
-    private void wroteHere(StoredCredential row) {
-        wroteHere(known(row.id()), row);
+        outageLeases.seen(before, row, readFrom);
     }
 
     private void wroteHere(Optional<StoredCredential> before, StoredCredential row) {
@@ -330,7 +342,9 @@ public final class SpooledStore implements TokenStore {
     private void push(SpoolEntry entry) {
         CredentialId id = entry.updated().id();
         StoredCredential wanted = entry.updated();
+        long readFrom = outageLeases.ticket();
         Optional<StoredCredential> inStore = remote.get(id);
+        inStore.ifPresent(row -> outageLeases.seen(null, row, readFrom));
         if (inStore.isEmpty()) {
             Logger.warn("spooled change of {} dropped: the credential was deleted from the store meanwhile", id);
             forget(id);
@@ -430,6 +444,7 @@ public final class SpooledStore implements TokenStore {
             reportedDown = false;
             Logger.info("store {} reachable again", remote.id());
             outageLeases.storeBack();
+            leftToOthers.clear();
             if (!spool.isEmpty()) {
                 drainer.execute(this::drainQuietly);
             }
