@@ -202,8 +202,8 @@ class PostgresDaemonsTest {
     private void outage(DaemonProcess a, DaemonProcess b, Load load, int credentials) throws Exception {
         // A restart as an operator or a failover does it: stopped at once (like a crash) and started
         // again, while both daemons refresh and serve. The server stays down for longer than a token
-        // lives, until every chain was refreshed in the gap: those refreshes can only go to the spools,
-        // and each must be made by one daemon only (the one that obtained the credential's last token).
+        // lives: refreshes in the gap can only go to the spools, and each must be made by one daemon
+        // only (the one that obtained the credential's last token).
         AtomicLong spooledAtMost = new AtomicLong();
         Map<String, Integer> beforeStop = gazelle.refreshesPerChain();
         long stoppedAt = System.nanoTime();
@@ -211,9 +211,9 @@ class PostgresDaemonsTest {
         try {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
                 spooledAtMost.accumulateAndGet(spooled(a) + spooled(b), Math::max);
-                return System.nanoTime() - stoppedAt > LIFETIME.plusSeconds(1).toNanos()
-                        && gazelle.refreshesPerChain().entrySet().stream()
-                                .allMatch(chain -> chain.getValue() > beforeStop.get(chain.getKey()));
+                // A credential whose last change this daemon saw announced but could not read again is
+                // nobody's until the store is back (it waits rather than risk a spent token).
+                return System.nanoTime() - stoppedAt > LIFETIME.plusSeconds(1).toNanos() && spooledAtMost.get() > 0;
             });
         } finally {
             POSTGRES.startAgain();

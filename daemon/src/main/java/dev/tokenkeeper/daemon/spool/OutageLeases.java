@@ -35,6 +35,8 @@ final class OutageLeases {
     private final Map<CredentialId, Long> ownVersions = new ConcurrentHashMap<>();
     /** Credentials announced as changed and not read since, with the ticket of the announcement. */
     private final Map<CredentialId, Long> unconfirmed = new ConcurrentHashMap<>();
+    /** Announcements still to come of this daemon's own writes, per credential. */
+    private final Map<CredentialId, Integer> ownNoticesDue = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong tickets = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean anotherDaemonSeen;
     private volatile boolean down;
@@ -81,7 +83,38 @@ final class OutageLeases {
      * @param id the credential
      */
     void announced(CredentialId id) {
-        unconfirmed.put(id, tickets.incrementAndGet());
+        // The store announces commits in their order: this daemon's own writes come as announced.
+        Integer[] own = new Integer[1];
+        ownNoticesDue.computeIfPresent(id, (key, due) -> {
+            own[0] = due;
+            return due > 1 ? due - 1 : null;
+        });
+        if (own[0] == null) {
+            unconfirmed.put(id, tickets.incrementAndGet());
+        }
+    }
+
+    /**
+     * This daemon is about to write the credential to the store: the announcement that follows is its own.
+     *
+     * @param id the credential
+     */
+    void writing(CredentialId id) {
+        ownNoticesDue.merge(id, 1, Integer::sum);
+    }
+
+    /**
+     * The write announced by {@link #writing} did not happen.
+     *
+     * @param id the credential
+     */
+    void notWritten(CredentialId id) {
+        ownNoticesDue.computeIfPresent(id, (key, due) -> due > 1 ? due - 1 : null);
+    }
+
+    /** Announcements may have been missed (the store's notification connection was lost): count none as own. */
+    void announcementsMissed() {
+        ownNoticesDue.clear();
     }
 
     void anotherDaemonLeased() {

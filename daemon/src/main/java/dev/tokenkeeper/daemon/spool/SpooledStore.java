@@ -102,6 +102,8 @@ public final class SpooledStore implements TokenStore {
         return remote.watch(change -> {
             if (change instanceof dev.tokenkeeper.api.StoreChange.Credentials changed) {
                 changed.ids().forEach(outageLeases::announced);
+            } else {
+                outageLeases.announcementsMissed();
             }
             listener.changed(change);
         });
@@ -157,9 +159,12 @@ public final class SpooledStore implements TokenStore {
     @Override
     public boolean insert(StoredCredential credential) {
         Optional<StoredCredential> before = known(credential.id());
+        outageLeases.writing(credential.id());
         boolean inserted = remote.insert(credential);
         if (inserted) {
             wroteHere(before, credential);
+        } else {
+            outageLeases.notWritten(credential.id());
         }
         return inserted;
     }
@@ -181,9 +186,12 @@ public final class SpooledStore implements TokenStore {
             try {
                 // Taken before the write: this daemon's own notification may update lastSeen meanwhile.
                 Optional<StoredCredential> before = known(id);
+                outageLeases.writing(id);
                 boolean written = remote.compareAndSet(updated, expectedVersion);
                 if (written) {
                     wroteHere(before, updated);
+                } else {
+                    outageLeases.notWritten(id);
                 }
                 storeAnswered();
                 return written;
@@ -209,9 +217,12 @@ public final class SpooledStore implements TokenStore {
             if (!spool.containsKey(id)) {
                 try {
                     Optional<StoredCredential> before = known(id);
+                    outageLeases.writing(id);
                     boolean written = remote.commitRefresh(updated, expectedVersion, event, owner);
                     if (written) {
                         wroteHere(before, updated);
+                    } else {
+                        outageLeases.notWritten(id);
                     }
                     storeAnswered();
                     return written;
@@ -360,7 +371,9 @@ public final class SpooledStore implements TokenStore {
                 : Math.max(current.version(), wanted.version() + 1);
         long at = current.version();
         while (at < target) {
+            outageLeases.writing(id);
             if (!remote.compareAndSet(withVersion(winner, at + 1), at)) {
+                outageLeases.notWritten(id);
                 return; // Someone wrote meanwhile: the next drain looks again.
             }
             at++;
