@@ -150,11 +150,16 @@ final class OutageLeases {
      * @return why this daemon must not refresh the credential yet although the store is back, if it must not
      */
     Optional<String> refusalJustAfterOutage(Optional<StoredCredential> known) {
-        if (!everDown || down || System.nanoTime() - backSince >= grace.toNanos() || owns(known)) {
+        if (!inGrace() || owns(known)) {
             return Optional.empty();
         }
         return Optional.of("less than " + grace.toSeconds() + " s ago; " + describe(known) + " is left to the daemon "
                 + "that refreshed it during the outage until that one has pushed its change");
+    }
+
+    /** @return whether the store came back after an outage less than the grace period ago */
+    boolean inGrace() {
+        return everDown && !down && System.nanoTime() - backSince < grace.toNanos();
     }
 
     private boolean owns(Optional<StoredCredential> known) {

@@ -275,6 +275,16 @@ public final class SpooledStore implements TokenStore {
             return false;
         }
         Optional<String> refusal = outageLeases.refusalJustAfterOutage(known(id));
+        if (refusal.isEmpty() && outageLeases.inGrace()) {
+            // The row last seen may predate a change whose announcement the outage swallowed: decide on the store's.
+            try {
+                get(id);
+            } catch (RuntimeException e) {
+                Logger.warn("could not read {} again after the outage ({}); deciding on the last row seen", id,
+                        e.getMessage());
+            }
+            refusal = outageLeases.refusalJustAfterOutage(known(id));
+        }
         if (refusal.isPresent()) {
             try {
                 remote.releaseLease(id, owner);
