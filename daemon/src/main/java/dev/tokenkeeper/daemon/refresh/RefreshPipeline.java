@@ -40,6 +40,8 @@ import java.util.function.Function;
  */
 public final class RefreshPipeline {
 
+    /** How soon a refresh that could not get a lease from an unreachable store is tried again. */
+    private static final Duration LEASE_UNAVAILABLE_RETRY = Duration.ofSeconds(2);
     private final TokenStore store;
     private final SecretSealer sealer;
     private final Function<String, Optional<TokenProvider>> providers;
@@ -366,7 +368,16 @@ public final class RefreshPipeline {
         // Another daemon may hold the lease: wait for it, and stop waiting as soon as its commit
         // makes this refresh unnecessary; if its refresh failed, take the lease and try ourselves.
         Instant giveUp = clock.instant().plus(policy.lease());
-        while (!store.tryLease(id, owner, clock.instant().plus(policy.lease()))) {
+        while (true) {
+            try {
+                if (store.tryLease(id, owner, clock.instant().plus(policy.lease()))) {
+                    break;
+                }
+            } catch (dev.tokenkeeper.api.StoreUnavailableException e) {
+                // No lease can be had (the store is down and another daemon refreshes this one meanwhile):
+                // serve what there is and look again shortly, without waiting here.
+                return leaseUnavailable(stored, e.getMessage());
+            }
             stages.put(id, "waiting for another daemon's refresh lease");
             if (clock.instant().isAfter(giveUp)) {
                 return new RefreshReport.Skipped(stored(id), "another daemon holds the refresh lease");
@@ -514,6 +525,12 @@ public final class RefreshPipeline {
                 plan(after));
         publish(after, Optional.empty());
         return new RefreshReport.Refreshed(after);
+    }
+
+    private RefreshReport leaseUnavailable(StoredCredential stored, String reason) {
+        Instant next = clock.instant().plus(LEASE_UNAVAILABLE_RETRY);
+        publish(stored, Optional.of(next));
+        return new RefreshReport.RetryLater(stored, reason, next);
     }
 
     private RefreshReport retryLater(StoredCredential before, RefreshResult.TransientFailure failure, Duration took) {

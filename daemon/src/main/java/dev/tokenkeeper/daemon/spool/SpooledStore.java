@@ -11,6 +11,7 @@ import org.tinylog.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +31,13 @@ import java.util.concurrent.TimeUnit;
  * spool to the store (compare-and-set against the version it replaced) once it answers again.
  * A refreshed refresh token is therefore never only in memory.
  *
- * <p>While the store is down there is no cross-daemon lease: each daemon refreshes on its own
- * schedule. When the spool drains onto a row another daemon changed meanwhile, the entry with the
- * newer issue time wins and the conflict is logged.
+ * <p>While the store is down there is no cross-daemon lease, so the lease is decided from what this
+ * daemon last saw ({@link OutageLeases}): it refreshes a credential only when it wrote the last
+ * version it knows of, or when it has never seen another daemon write to the store. Every other
+ * credential is left to the daemon that wrote it last, and for a short grace after the store is back
+ * too, so that daemon pushes its spool before anyone refreshes with the token that spool replaced.
+ * When the spool drains onto a row changed meanwhile, {@link SpoolConflict} keeps the newest
+ * successfully issued secret and the conflict is logged.
  */
 public final class SpooledStore implements TokenStore {
 
@@ -49,6 +54,9 @@ public final class SpooledStore implements TokenStore {
         return thread;
     });
     private volatile boolean reportedDown;
+    private final OutageLeases outageLeases;
+    /** Credentials this outage leaves to another daemon, each logged once. */
+    private final java.util.Set<CredentialId> leftToOthers = ConcurrentHashMap.newKeySet();
 
     /**
      * @param remote         the configured store
@@ -58,6 +66,7 @@ public final class SpooledStore implements TokenStore {
     public SpooledStore(TokenStore remote, Path spoolDirectory, long retrySeconds) {
         this.remote = remote;
         this.files = new SpoolFiles(spoolDirectory);
+        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2));
         for (SpoolEntry entry : files.readAll()) {
             spool.put(entry.updated().id(), entry);
         }
@@ -90,7 +99,14 @@ public final class SpooledStore implements TokenStore {
 
     @Override
     public boolean watch(dev.tokenkeeper.api.ChangeListener listener) {
-        return remote.watch(listener);
+        return remote.watch(change -> {
+            if (change instanceof dev.tokenkeeper.api.StoreChange.Credentials changed) {
+                changed.ids().forEach(outageLeases::announced);
+            } else {
+                outageLeases.announcementsMissed();
+            }
+            listener.changed(change);
+        });
     }
 
     @Override
@@ -110,9 +126,10 @@ public final class SpooledStore implements TokenStore {
         if (spooled != null) {
             return Optional.of(spooled.updated());
         }
+        long readFrom = outageLeases.ticket();
         try {
             Optional<StoredCredential> found = remote.get(id);
-            found.ifPresentOrElse(c -> lastSeen.put(id, c), () -> lastSeen.remove(id));
+            found.ifPresentOrElse(row -> seen(row, readFrom), () -> lastSeen.remove(id));
             storeAnswered();
             return found;
         } catch (StoreUnavailableException e) {
@@ -124,10 +141,11 @@ public final class SpooledStore implements TokenStore {
     @Override
     public List<StoredCredential> list() {
         Map<CredentialId, StoredCredential> rows = new TreeMap<>(java.util.Comparator.comparing(CredentialId::toString));
+        long readFrom = outageLeases.ticket();
         try {
             for (StoredCredential c : remote.list()) {
                 rows.put(c.id(), c);
-                lastSeen.put(c.id(), c);
+                seen(c, readFrom);
             }
             storeAnswered();
         } catch (StoreUnavailableException e) {
@@ -140,9 +158,13 @@ public final class SpooledStore implements TokenStore {
 
     @Override
     public boolean insert(StoredCredential credential) {
+        Optional<StoredCredential> before = known(credential.id());
+        outageLeases.writing(credential.id());
         boolean inserted = remote.insert(credential);
         if (inserted) {
-            lastSeen.put(credential.id(), credential);
+            wroteHere(before, credential);
+        } else {
+            outageLeases.notWritten(credential.id());
         }
         return inserted;
     }
@@ -158,12 +180,18 @@ public final class SpooledStore implements TokenStore {
                     return false;
                 }
                 spoolDurably(new SpoolEntry(updated, spooled.expectedVersion()));
+                outageLeases.wrote(Optional.of(spooled.updated()), updated);
                 return true;
             }
             try {
+                // Taken before the write: this daemon's own notification may update lastSeen meanwhile.
+                Optional<StoredCredential> before = known(id);
+                outageLeases.writing(id);
                 boolean written = remote.compareAndSet(updated, expectedVersion);
                 if (written) {
-                    lastSeen.put(id, updated);
+                    wroteHere(before, updated);
+                } else {
+                    outageLeases.notWritten(id);
                 }
                 storeAnswered();
                 return written;
@@ -174,6 +202,7 @@ public final class SpooledStore implements TokenStore {
                     return false;
                 }
                 spoolDurably(new SpoolEntry(updated, expectedVersion));
+                outageLeases.wrote(Optional.ofNullable(known), updated);
                 Logger.warn("store unreachable: {} version {} kept in the local spool until the store is back", id,
                         updated.version());
                 return true;
@@ -187,9 +216,13 @@ public final class SpooledStore implements TokenStore {
         synchronized (lockFor(id)) {
             if (!spool.containsKey(id)) {
                 try {
+                    Optional<StoredCredential> before = known(id);
+                    outageLeases.writing(id);
                     boolean written = remote.commitRefresh(updated, expectedVersion, event, owner);
                     if (written) {
-                        lastSeen.put(id, updated);
+                        wroteHere(before, updated);
+                    } else {
+                        outageLeases.notWritten(id);
                     }
                     storeAnswered();
                     return written;
@@ -242,15 +275,63 @@ public final class SpooledStore implements TokenStore {
 
     @Override
     public boolean tryLease(CredentialId id, String owner, Instant until) {
+        boolean leased;
         try {
-            boolean leased = remote.tryLease(id, owner, until);
+            leased = remote.tryLease(id, owner, until);
             storeAnswered();
-            return leased;
         } catch (StoreUnavailableException e) {
-            // No one can coordinate through a store that is down; refreshing beats letting tokens expire.
+            // No one can coordinate through a store that is down: the daemon that wrote the credential
+            // last keeps refreshing it (refreshing beats letting tokens expire), every other one leaves it.
             storeDown(e);
-            return true;
+            Optional<String> refusal = outageLeases.refusalWhileDown(known(id));
+            if (refusal.isEmpty()) {
+                return true;
+            }
+            if (leftToOthers.add(id)) {
+                Logger.info("store {} unreachable: {}", remote.id(), refusal.get());
+            }
+            throw new StoreUnavailableException("store " + remote.id() + " unreachable: " + refusal.get(), e);
         }
+        if (!leased) {
+            outageLeases.anotherDaemonLeased();
+            return false;
+        }
+        Optional<String> refusal = outageLeases.refusalJustAfterOutage(known(id));
+        if (refusal.isEmpty() && outageLeases.inGrace()) {
+            // The row last seen may predate a change whose announcement the outage swallowed: decide on the store's.
+            try {
+                get(id);
+            } catch (RuntimeException e) {
+                Logger.warn("could not read {} again after the outage ({}); deciding on the last row seen", id,
+                        e.getMessage());
+            }
+            refusal = outageLeases.refusalJustAfterOutage(known(id));
+        }
+        if (refusal.isPresent()) {
+            try {
+                remote.releaseLease(id, owner);
+            } catch (StoreUnavailableException e) {
+                storeDown(e); // The lease runs out by itself.
+            }
+            throw new StoreUnavailableException("store " + remote.id() + " is back: " + refusal.get(), null);
+        }
+        return true;
+    }
+
+    /** @return the newest version of a credential this daemon knows of: its spooled change or the last row seen */
+    private Optional<StoredCredential> known(CredentialId id) {
+        SpoolEntry spooled = spool.get(id);
+        return spooled != null ? Optional.of(spooled.updated()) : Optional.ofNullable(lastSeen.get(id));
+    }
+
+    private void seen(StoredCredential row, long readFrom) {
+        StoredCredential before = lastSeen.put(row.id(), row);
+        outageLeases.seen(before, row, readFrom);
+    }
+
+    private void wroteHere(Optional<StoredCredential> before, StoredCredential row) {
+        outageLeases.wrote(before, row);
+        lastSeen.put(row.id(), row);
     }
 
     @Override
@@ -304,14 +385,16 @@ public final class SpooledStore implements TokenStore {
     private void push(SpoolEntry entry) {
         CredentialId id = entry.updated().id();
         StoredCredential wanted = entry.updated();
+        long readFrom = outageLeases.ticket();
         Optional<StoredCredential> inStore = remote.get(id);
+        inStore.ifPresent(row -> outageLeases.seen(null, row, readFrom));
         if (inStore.isEmpty()) {
             Logger.warn("spooled change of {} dropped: the credential was deleted from the store meanwhile", id);
             forget(id);
             return;
         }
         StoredCredential current = inStore.get();
-        boolean oursWin = current.version() == entry.expectedVersion() || wanted.issuedAt().isAfter(current.issuedAt());
+        boolean oursWin = SpoolConflict.spooledWins(wanted, entry.expectedVersion(), current);
         StoredCredential winner = oursWin ? wanted : current;
         // This daemon has already handed out versions up to wanted.version() (its cache, its plan). The
         // store is stepped up to at least that, one compare-and-set at a time, so that a version number
@@ -320,12 +403,19 @@ public final class SpooledStore implements TokenStore {
                 : Math.max(current.version(), wanted.version() + 1);
         long at = current.version();
         while (at < target) {
+            outageLeases.writing(id);
             if (!remote.compareAndSet(withVersion(winner, at + 1), at)) {
+                outageLeases.notWritten(id);
                 return; // Someone wrote meanwhile: the next drain looks again.
             }
             at++;
         }
-        lastSeen.put(id, withVersion(winner, Math.max(at, current.version())));
+        StoredCredential now = withVersion(winner, Math.max(at, current.version()));
+        if (oursWin) {
+            wroteHere(Optional.of(current), now);
+        } else {
+            lastSeen.put(id, now);
+        }
         forget(id);
         String leaseOwner = leasesToRelease.remove(id);
         if (leaseOwner != null) {
@@ -386,6 +476,7 @@ public final class SpooledStore implements TokenStore {
     }
 
     private void storeDown(StoreUnavailableException e) {
+        outageLeases.storeDown();
         if (!reportedDown) {
             reportedDown = true;
             Logger.warn("store {} unreachable ({}): serving what is known, spooling changes locally", remote.id(),
@@ -397,6 +488,8 @@ public final class SpooledStore implements TokenStore {
         if (reportedDown) {
             reportedDown = false;
             Logger.info("store {} reachable again", remote.id());
+            outageLeases.storeBack();
+            leftToOthers.clear();
             if (!spool.isEmpty()) {
                 drainer.execute(this::drainQuietly);
             }

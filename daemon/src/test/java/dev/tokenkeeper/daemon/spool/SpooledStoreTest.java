@@ -141,6 +141,94 @@ class SpooledStoreTest {
                 "another daemon may refresh at once, not only when the lease runs out an hour later");
     }
 
+    @Test
+    void whileTheStoreIsDownOnlyTheDaemonThatObtainedTheSecretRefreshesIt() {
+        Instant t0 = Instant.now();
+        SpooledStore a = new SpooledStore(remote, state.resolve("spool-a"), 3600);
+        SpooledStore b = new SpooledStore(remote, state.resolve("spool-b"), 3600);
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        b.get(ID);
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)));
+        RefreshEvent event = new RefreshEvent(ID, t0, dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "",
+                java.time.Duration.ZERO, 2);
+        assertTrue(a.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, event, "a"));
+        assertEquals(2, b.get(ID).orElseThrow().version(), "B sees A's refresh: another daemon is about");
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertFalse(a.tryLease(ID, "a", t0.plusSeconds(60)), "A meets B's lease: another daemon is about");
+        b.releaseLease(ID, "b");
+
+        remote.down = true;
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "A obtained the current secret: A refreshes");
+        StoreUnavailableException refused = org.junit.jupiter.api.Assertions.assertThrows(StoreUnavailableException.class,
+                () -> b.tryLease(ID, "b", t0.plusSeconds(60)), "B must not present a token A may spend");
+        assertTrue(refused.getMessage().contains("another daemon"), refused.getMessage());
+        assertTrue(a.commitRefresh(credential(3, (byte) 3, t0.plusSeconds(10)), 2, event, "a"), "spooled");
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "A's spooled secret is A's too");
+        assertThrows(() -> b.tryLease(ID, "b", t0.plusSeconds(60)));
+
+        remote.down = false;
+        assertThrows(() -> b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(remote.tryLease(ID, "x", t0.plusSeconds(60)), "B gave back the lease it could not use");
+        remote.releaseLease(ID, "x");
+        assertEquals(0, a.drain());
+        assertEquals(SealedSecret.of(new byte[] {3}), b.get(ID).orElseThrow().secret(), "B reads A's newest secret");
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "the owner goes on at once");
+    }
+
+    private static void assertThrows(org.junit.jupiter.api.function.Executable call) {
+        org.junit.jupiter.api.Assertions.assertThrows(StoreUnavailableException.class, call);
+    }
+
+    @Test
+    void aDaemonAloneKeepsRefreshingThroughAnOutageRowsFromBeforeItsRestartIncluded() {
+        Instant t0 = Instant.now();
+        new SpooledStore(remote, state.resolve("spool"), 3600).insert(credential(1, (byte) 1, t0));
+        SpooledStore restarted = new SpooledStore(remote, state.resolve("spool"), 3600);
+        restarted.list();
+        remote.down = true;
+        assertTrue(restarted.tryLease(ID, "me", t0.plusSeconds(60)), "no other daemon ever showed: it is alone");
+        remote.down = false;
+        assertTrue(restarted.tryLease(ID, "me", t0.plusSeconds(60)), "and needs no grace after the outage");
+    }
+
+    @Test
+    void aStatusOnlyChangeNeverBuriesANewerIssuedSecret() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore a = new SpooledStore(remote, state.resolve("spool-a"), 3600);
+        SpooledStore b = new SpooledStore(remote, state.resolve("spool-b"), 3600);
+        a.insert(credential(1, (byte) 1, t0));
+        a.get(ID);
+        b.get(ID);
+        remote.down = true;
+        // A refreshed; B presented the same (now spent) token, was refused and marked it for a human.
+        assertTrue(a.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(30)), 1));
+        StoredCredential refused = b.get(ID).orElseThrow().withStatus(CredentialStatus.REQUIRES_CONFIGURATION,
+                Optional.of("invalid_grant"), t0.plusSeconds(31));
+        assertTrue(b.compareAndSet(refused, 1));
+        remote.down = false;
+        assertEquals(0, b.drain(), "B's status change reaches the store first");
+        assertEquals(CredentialStatus.REQUIRES_CONFIGURATION, remote.get(ID).orElseThrow().status());
+        assertEquals(0, a.drain());
+        StoredCredential inStore = remote.get(ID).orElseThrow();
+        assertEquals(SealedSecret.of(new byte[] {2}), inStore.secret(), "A's newly issued secret survives");
+        assertEquals(CredentialStatus.ACTIVE, inStore.status());
+        assertEquals(3, inStore.version());
+
+        // The other order: the refusal arrives after the new secret and is dropped.
+        b.get(ID);
+        remote.down = true;
+        assertTrue(a.compareAndSet(credential(4, (byte) 4, t0.plusSeconds(60)), 3));
+        StoredCredential refusedAgain = b.get(ID).orElseThrow().withStatus(CredentialStatus.REQUIRES_CONFIGURATION,
+                Optional.of("invalid_grant"), t0.plusSeconds(61));
+        assertTrue(b.compareAndSet(refusedAgain, 3));
+        remote.down = false;
+        assertEquals(0, a.drain());
+        assertEquals(0, b.drain());
+        inStore = remote.get(ID).orElseThrow();
+        assertEquals(SealedSecret.of(new byte[] {4}), inStore.secret());
+        assertEquals(CredentialStatus.ACTIVE, inStore.status());
+    }
+
     /** Delegates to a real store, or throws as an unreachable one does. */
     private static final class Unreachable implements TokenStore {
         private final TokenStore real;

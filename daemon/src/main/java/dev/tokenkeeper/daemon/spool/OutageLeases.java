@@ -1,0 +1,176 @@
+package dev.tokenkeeper.daemon.spool;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.SealedSecret;
+import dev.tokenkeeper.api.StoredCredential;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Decides the refresh lease while the store cannot: the daemon that obtained a credential's current
+ * secret (refreshed or imported it) is its only refresher until the store is back, because it alone
+ * knows that secret is the newest. Any other daemon that refreshed it too would present a refresh
+ * token that is spent or about to be, and a rotating upstream counts that as a reuse.
+ *
+ * <p>A daemon that has never seen another daemon's hand in the store (no lease held by someone else,
+ * no version it did not write) is alone and owns everything: a single daemon keeps refreshing
+ * through an outage, the rows from before its own restart included. The price: two daemons that
+ * both started moments ago and have not written yet both count as alone until the first write.
+ *
+ * <p>A credential the store announced as changed ({@code watch}) and that was not read again since
+ * (the store went away in between) is nobody's here: another daemon may have just refreshed it.
+ *
+ * <p>Right after the store is back, a credential this daemon does not own is left alone for a grace
+ * period, long enough for its owner to push the change it spooled meanwhile.
+ */
+final class OutageLeases {
+
+    private final Duration grace;
+    /** The secret each credential had after this daemon's last change of it that brought a new secret. */
+    private final Map<CredentialId, SealedSecret> ownSecrets = new ConcurrentHashMap<>();
+    /** The last version this daemon wrote, per credential. */
+    private final Map<CredentialId, Long> ownVersions = new ConcurrentHashMap<>();
+    /** Credentials announced as changed and not read since, with the ticket of the announcement. */
+    private final Map<CredentialId, Long> unconfirmed = new ConcurrentHashMap<>();
+    /** Announcements still to come of this daemon's own writes, per credential. */
+    private final Map<CredentialId, Integer> ownNoticesDue = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong tickets = new java.util.concurrent.atomic.AtomicLong();
+    private volatile boolean anotherDaemonSeen;
+    private volatile boolean down;
+    private volatile long backSince = System.nanoTime() - Long.MAX_VALUE / 4;
+    private volatile boolean everDown;
+
+    OutageLeases(Duration grace) {
+        this.grace = grace;
+    }
+
+    /**
+     * @param before the newest row known before this daemon's write, if any
+     * @param after  the row this daemon wrote (to the store or to its spool)
+     */
+    void wrote(Optional<StoredCredential> before, StoredCredential after) {
+        ownVersions.put(after.id(), after.version());
+        if (before.isEmpty() || !before.get().secret().equals(after.secret())) {
+            ownSecrets.put(after.id(), after.secret());
+        }
+    }
+
+    /**
+     * @param before the row seen before, if any
+     * @param row      the row the store returned now
+     * @param readFrom the {@link #ticket()} taken before the read
+     */
+    void seen(StoredCredential before, StoredCredential row, long readFrom) {
+        unconfirmed.computeIfPresent(row.id(), (id, announcedAt) -> announcedAt < readFrom ? null : announcedAt);
+        if (before != null && row.version() > before.version()
+                && !Long.valueOf(row.version()).equals(ownVersions.get(row.id()))) {
+            anotherDaemonSeen = true;
+        }
+    }
+
+    /** @return a mark to pass to {@link #seen} for a read started now */
+    long ticket() {
+        return tickets.incrementAndGet();
+    }
+
+    /**
+     * The store announced a change of the credential: until a read made after this returns, this
+     * daemon's row of it may be stale (the store may go away between the notice and the read).
+     *
+     * @param id the credential
+     */
+    void announced(CredentialId id) {
+        // The store announces commits in their order: this daemon's own writes come as announced.
+        Integer[] own = new Integer[1];
+        ownNoticesDue.computeIfPresent(id, (key, due) -> {
+            own[0] = due;
+            return due > 1 ? due - 1 : null;
+        });
+        if (own[0] == null) {
+            unconfirmed.put(id, tickets.incrementAndGet());
+        }
+    }
+
+    /**
+     * This daemon is about to write the credential to the store: the announcement that follows is its own.
+     *
+     * @param id the credential
+     */
+    void writing(CredentialId id) {
+        ownNoticesDue.merge(id, 1, Integer::sum);
+    }
+
+    /**
+     * The write announced by {@link #writing} did not happen.
+     *
+     * @param id the credential
+     */
+    void notWritten(CredentialId id) {
+        ownNoticesDue.computeIfPresent(id, (key, due) -> due > 1 ? due - 1 : null);
+    }
+
+    /** Announcements may have been missed (the store's notification connection was lost): count none as own. */
+    void announcementsMissed() {
+        ownNoticesDue.clear();
+    }
+
+    void anotherDaemonLeased() {
+        anotherDaemonSeen = true;
+    }
+
+    void storeDown() {
+        down = true;
+        everDown = true;
+    }
+
+    void storeBack() {
+        if (down) {
+            down = false;
+            backSince = System.nanoTime();
+        }
+    }
+
+    /**
+     * @param known the newest row this daemon knows of
+     * @return why this daemon must not refresh the credential while the store is down, if it must not
+     */
+    Optional<String> refusalWhileDown(Optional<StoredCredential> known) {
+        if (owns(known)) {
+            return Optional.empty();
+        }
+        return Optional.of(describe(known) + " was last refreshed by another daemon, which alone refreshes it until "
+                + "the store is back; this daemon serves the token it has and refreshes it once the store answers");
+    }
+
+    /**
+     * @param known the newest row this daemon knows of
+     * @return why this daemon must not refresh the credential yet although the store is back, if it must not
+     */
+    Optional<String> refusalJustAfterOutage(Optional<StoredCredential> known) {
+        if (!inGrace() || owns(known)) {
+            return Optional.empty();
+        }
+        return Optional.of("less than " + grace.toSeconds() + " s ago; " + describe(known) + " is left to the daemon "
+                + "that refreshed it during the outage until that one has pushed its change");
+    }
+
+    /** @return whether the store came back after an outage less than the grace period ago */
+    boolean inGrace() {
+        return everDown && !down && System.nanoTime() - backSince < grace.toNanos();
+    }
+
+    private boolean owns(Optional<StoredCredential> known) {
+        if (!anotherDaemonSeen) {
+            return true;
+        }
+        return known.isPresent() && !unconfirmed.containsKey(known.get().id())
+                && known.get().secret().equals(ownSecrets.get(known.get().id()));
+    }
+
+    private static String describe(Optional<StoredCredential> known) {
+        return known.map(c -> c.id().toString()).orElse("the credential");
+    }
+}
