@@ -8,6 +8,7 @@ module dev.tokenkeeper.daemon {
     requires java.net.http;
     requires io.javalin;
     requires org.eclipse.jetty.server;
+    requires org.eclipse.jetty.unixdomain.server;
     requires org.eclipse.jetty.io;
     requires org.eclipse.jetty.util;
     requires org.quartz;

@@ -172,9 +172,11 @@ public final class Daemon implements AutoCloseable {
                 Logger.warn("the control API listens on {}, reachable from other machines; keep the admin token secret",
                         config.listen().host());
             }
-            dev.tokenkeeper.daemon.http.BoundAddress.write(state, config.listen().host(), api.port());
-            Logger.info("tokenkeeper listening on {}:{}; store {}; {} credentials planned; master key from {}; scheduler {}",
-                    config.listen().host(), api.port(), store.id(), scheduler.plannedAtStart(), key.source(),
+            String bound = config.listen().unixSocket().isPresent() ? config.listen().display()
+                    : config.listen().host() + ":" + api.port();
+            dev.tokenkeeper.daemon.http.BoundAddress.writeLine(state, bound);
+            Logger.info("tokenkeeper listening on {}; store {}; {} credentials planned; master key from {}; scheduler {}",
+                    bound, store.id(), scheduler.plannedAtStart(), key.source(),
                     config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)" : "stopped");
             Daemon daemon = new Daemon(store, scheduler, api, credentials, pipeline, state);
             daemon.notifications = notifications;

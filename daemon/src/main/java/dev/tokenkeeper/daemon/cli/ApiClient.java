@@ -56,26 +56,37 @@ final class ApiClient {
     private final String baseUrl;
     private final DaemonConfig config;
     private boolean serverProved;
+    /** Set when the CLI talks over the Unix domain socket, whose file mode is the proof: no challenge there. */
+    private final dev.tokenkeeper.daemon.unixsocket.UnixHttpClient unix;
+
+    /** The socket the CLI uses when TOKENKEEPER_LISTEN is not unix: but a daemon made one here anyway. */
+    static final String DEFAULT_SOCKET = "tokenkeeper.sock";
 
     ApiClient(DaemonConfig config) {
         this.config = config;
+        this.unix = config.listen().unixSocket()
+                .or(() -> java.util.Optional.of(config.stateDirectory().resolve(DEFAULT_SOCKET))
+                        .filter(socket -> java.nio.file.Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)))
+                .map(socket -> new dev.tokenkeeper.daemon.unixsocket.UnixHttpClient(socket, ANSWER_TIMEOUT.plusSeconds(5)))
+                .orElse(null);
         java.util.Optional<java.nio.file.Path> trusted = dev.tokenkeeper.daemon.tls.TlsClient.trusted(config.settings());
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
         this.http = trusted.map(file -> dev.tokenkeeper.daemon.tls.TlsClient.trusting(builder, file)).orElse(builder).build();
-        this.baseUrl = trusted.isPresent() ? config.listen().baseUrl().replaceFirst("^http:", "https:") : config.listen().baseUrl();
+        this.baseUrl = unix != null ? "unix:" + unix.socket()
+                : trusted.isPresent() ? config.listen().baseUrl().replaceFirst("^http:", "https:") : config.listen().baseUrl();
     }
 
     Answer get(String path) {
-        return send(request(path).GET());
+        return unix != null ? overSocket("GET", path, null) : send(request(path).GET());
     }
 
     Answer post(String path, Object body) {
-        return send(request(path).header("Content-Type", "application/json")
+        return unix != null ? overSocket("POST", path, json(body)) : send(request(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json(body))));
     }
 
     Answer put(String path, Object body) {
-        return send(request(path).header("Content-Type", "application/json")
+        return unix != null ? overSocket("PUT", path, json(body)) : send(request(path).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(json(body))));
     }
 
@@ -84,6 +95,15 @@ final class ApiClient {
      * @return the body, or empty when the answer is not a success
      */
     java.util.Optional<String> text(String path) {
+        if (unix != null) {
+            try {
+                var response = unix.send("GET", path, java.util.Map.of("Authorization",
+                        "Bearer " + AdminToken.read(config.adminTokenFile())), null);
+                return response.status() == 200 ? java.util.Optional.of(response.body()) : java.util.Optional.empty();
+            } catch (IOException e) {
+                return java.util.Optional.empty();
+            }
+        }
         try {
             HttpResponse<String> response = whole(request(path).GET().build());
             return response.statusCode() == 200 ? java.util.Optional.of(response.body()) : java.util.Optional.empty();
@@ -101,7 +121,27 @@ final class ApiClient {
     }
 
     Answer delete(String path) {
-        return send(request(path).DELETE());
+        return unix != null ? overSocket("DELETE", path, null) : send(request(path).DELETE());
+    }
+
+    private Answer overSocket(String method, String path, String body) {
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        headers.put("Accept", "application/json");
+        headers.put("Authorization", "Bearer " + AdminToken.read(config.adminTokenFile()));
+        if (body != null) {
+            headers.put("Content-Type", "application/json");
+        }
+        try {
+            var response = unix.send(method, path, headers, body);
+            String text = response.body();
+            return new Answer(response.status(), text.isBlank() ? NullNode.getInstance() : Json.MAPPER.readTree(text));
+        } catch (ConnectException e) {
+            throw new DaemonNotRunningException(baseUrl);
+        } catch (HttpTimeoutException e) {
+            throw new IllegalStateException("the daemon at " + baseUrl + " did not answer in time");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot talk to the daemon at " + baseUrl + ": " + e.getMessage());
+        }
     }
 
     private HttpRequest.Builder request(String path) {

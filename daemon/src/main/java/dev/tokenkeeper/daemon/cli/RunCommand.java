@@ -36,7 +36,8 @@ final class RunCommand extends Subcommand implements Callable<Integer> {
             System.setProperty("jna.tmpdir", config.stateDirectory().toString());
         }
         ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv());
-        notifier.send("READY=1\nSTATUS=listening on " + config.listen().host() + ":" + daemon.port());
+        notifier.send("READY=1\nSTATUS=listening on " + (config.listen().unixSocket().isPresent() ? config.listen().display()
+                : config.listen().host() + ":" + daemon.port()));
         Watchdog watchdog = Watchdog.requested(System.getenv())
                 .map(period -> Watchdog.start(notifier, period, daemon::healthy)).orElse(null);
         CountDownLatch stopped = new CountDownLatch(1);

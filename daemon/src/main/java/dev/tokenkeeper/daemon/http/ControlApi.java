@@ -46,6 +46,7 @@ public final class ControlApi implements AutoCloseable {
     private final Notifications notifications;
     private final Javalin app;
     private final BearerAuth bearerAuth;
+    private final java.nio.file.Path socket;
 
     /**
      * @param credentials the credential operations
@@ -102,17 +103,29 @@ public final class ControlApi implements AutoCloseable {
         this.plugins = plugins;
         this.adminToken = adminToken;
         this.metrics = metrics;
-        this.app = tls == null ? Javalin.create(this::configure).start(listen.host(), listen.port())
+        this.socket = listen.unixSocket().orElse(null);
+        if (socket != null) {
+            dev.tokenkeeper.daemon.unixsocket.SocketListener.prepare(socket);
+        }
+        this.app = socket != null ? Javalin.create(config -> {
+                    configure(config);
+                    config.jetty.addConnector((server, http) ->
+                            dev.tokenkeeper.daemon.unixsocket.SocketListener.connector(server, http, socket));
+                }).start()
+                : tls == null ? Javalin.create(this::configure).start(listen.host(), listen.port())
                 : Javalin.create(config -> {
                     configure(config);
                     config.jetty.addConnector((server, http) -> tls.connector(server, http, listen.host(), listen.port()));
                 }).start();
+        if (socket != null) {
+            dev.tokenkeeper.daemon.unixsocket.SocketListener.restrict(socket);
+        }
         SlowClientGuard.install(app.jettyServer().server());
     }
 
-    /** @return the port actually bound */
+    /** @return the port actually bound (0 on a Unix domain socket) */
     public int port() {
-        return app.port();
+        return socket != null ? 0 : app.port();
     }
 
     private void configure(JavalinConfig config) {
@@ -188,5 +201,8 @@ public final class ControlApi implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        if (socket != null) {
+            dev.tokenkeeper.daemon.unixsocket.SocketListener.remove(socket);
+        }
     }
 }
