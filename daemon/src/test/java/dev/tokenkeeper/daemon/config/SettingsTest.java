@@ -46,4 +46,16 @@ class SettingsTest {
         assertFalse(ListenAddress.parse("0.0.0.0:8787").isLoopback());
         assertTrue(ListenAddress.parse("127.0.0.1:0").isLoopback());
     }
+
+    @Test
+    void unixListenAddressNamesASocketAndAcceptsLocalhost() {
+        ListenAddress unix = ListenAddress.parse("unix:/run/tokenkeeper/tokenkeeper.sock");
+        assertEquals(java.nio.file.Path.of("/run/tokenkeeper/tokenkeeper.sock"), unix.unixSocket().orElseThrow());
+        assertEquals("unix:/run/tokenkeeper/tokenkeeper.sock", unix.display());
+        assertTrue(unix.isLoopback());
+        assertTrue(dev.tokenkeeper.daemon.http.AccessPolicy.of(unix, java.util.Set.of(), false).refuseHost("localhost").isEmpty());
+        assertTrue(ListenAddress.parse("127.0.0.1:8787").unixSocket().isEmpty());
+        ConfigurationException relative = assertThrows(ConfigurationException.class, () -> ListenAddress.parse("unix:tk.sock"));
+        assertTrue(relative.getMessage().contains("absolute socket path"), relative.getMessage());
+    }
 }
