@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
@@ -35,6 +36,8 @@ final class DaemonProcess implements AutoCloseable {
     /** Plain HTTP, or HTTPS trusting the certificates in TOKENKEEPER_TLS_CERT_FILE (leaf and CA). */
     private final HttpClient http;
     private volatile int port = -1;
+    /** The Unix domain socket the daemon listens on, or null for TCP. */
+    private final Path socket;
     private final Path log;
     private final List<Path> logs = new ArrayList<>();
     private Process process;
@@ -49,7 +52,12 @@ final class DaemonProcess implements AutoCloseable {
         this.environment.put("TOKENKEEPER_STATE_DIR", stateDir.toString());
         // The daemon binds a port the system picks and names it in <state>/listening: no port is
         // picked here and released for someone else to take before the daemon binds it.
-        this.environment.put("TOKENKEEPER_LISTEN", "127.0.0.1:0");
+        // TOKENKEEPER_LISTEN=unix:<path> given by the test: the daemon listens on that socket instead.
+        this.socket = Optional.ofNullable(environment.get("TOKENKEEPER_LISTEN")).filter(l -> l.startsWith("unix:"))
+                .map(l -> Path.of(l.substring("unix:".length()))).orElse(null);
+        if (socket == null) {
+            this.environment.put("TOKENKEEPER_LISTEN", "127.0.0.1:0");
+        }
         this.environment.putIfAbsent("JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto");
         this.log = stateDir.resolveSibling(stateDir.getFileName() + "-daemon.log");
         this.http = environment.containsKey("TOKENKEEPER_TLS_CERT_FILE")
@@ -119,6 +127,13 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     private boolean healthy(Path listening) throws IOException, InterruptedException {
+        if (socket != null) {
+            if (!Files.exists(listening) || !Files.readString(listening, StandardCharsets.UTF_8).trim().equals("unix:" + socket)) {
+                return false;
+            }
+            port = 0;
+            return curlOverSocket("/healthz").status() == 200;
+        }
         if (port < 0) {
             if (!Files.exists(listening)) {
                 return false;
@@ -141,10 +156,41 @@ final class DaemonProcess implements AutoCloseable {
      */
     Map<String, String> cliEnvironment() {
         Map<String, String> env = new HashMap<>(environment);
-        if (port >= 0) {
+        if (port >= 0 && socket == null) {
             env.put("TOKENKEEPER_LISTEN", "127.0.0.1:" + port);
         }
         return env;
+    }
+
+    /** @return the socket the daemon listens on, when started with {@code TOKENKEEPER_LISTEN=unix:<path>} */
+    Optional<Path> socket() {
+        return Optional.ofNullable(socket);
+    }
+
+    /**
+     * {@code curl --unix-socket <socket> http://localhost<path>}, as a consumer on this machine would.
+     *
+     * @param path    the route
+     * @param headers extra headers, e.g. {@code Authorization: Bearer ...}
+     * @return the status and body
+     */
+    Response curlOverSocket(String path, String... headers) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "10", "--unix-socket", socket.toString(),
+                "-w", "\n%{http_code}"));
+        for (String header : headers) {
+            command.add("-H");
+            command.add(header);
+        }
+        command.add("http://localhost" + path);
+        Process curl = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!curl.waitFor(20, TimeUnit.SECONDS)) {
+            curl.destroyForcibly();
+            throw new IOException("curl did not finish");
+        }
+        int newline = out.lastIndexOf('\n');
+        String code = out.substring(newline + 1).trim();
+        return new Response(code.matches("\\d{3}") ? Integer.parseInt(code) : -1, newline < 0 ? out : out.substring(0, newline));
     }
 
     String baseUrl() {

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.dist;
 
+import dev.tokenkeeper.provider.gazelle.FakeGazelle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +82,87 @@ class PortSquatterTest {
         } finally {
             daemon.stop();
         }
+    }
+
+    @Test
+    void onTheUnixSocketCurlAndTheCliWorkAndATcpSquatterHearsNothing() throws Exception {
+        FakeGazelle gazelle = FakeGazelle.start();
+        Path socket = temp.resolve("run/tk.sock");
+        Map<String, String> env = DaemonProcess.fastRefreshSettings();
+        env.putAll(gazelle.settings());
+        env.put("TOKENKEEPER_LISTEN", "unix:" + socket);
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        DaemonProcess daemon = new DaemonProcess(temp.resolve("sock-state"), env);
+        try (ServerSocket squatter = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread recorder = new Thread(() -> record(squatter, received), "squatter");
+            recorder.setDaemon(true);
+            recorder.start();
+            daemon.start();
+            String admin = daemon.adminToken();
+            assertEquals("unix:" + socket, Files.readString(daemon.stateDir().resolve("listening")).trim());
+            assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+
+            DaemonProcess.Response health = daemon.curlOverSocket("/healthz");
+            assertEquals(200, health.status(), health.body());
+            assertEquals(401, daemon.curlOverSocket("/api/v1/credentials").status(), "the socket still needs the bearer");
+            DaemonProcess.Response list = daemon.curlOverSocket("/api/v1/credentials", "Authorization: Bearer " + admin);
+            assertEquals(200, list.status(), list.body());
+
+            Path tokenJson = temp.resolve("seed.json");
+            Files.writeString(tokenJson, gazelle.seedChain("default"));
+            // The CLI reads TOKENKEEPER_LISTEN=unix:... and talks over the socket, without the TCP challenge.
+            DaemonProcess.Response imported = daemon.cli("import", "gazelle", "--account", "default",
+                    "--token-json", tokenJson.toString());
+            assertEquals(0, imported.status(), imported.body());
+            DaemonProcess.Response status = daemon.cli("status");
+            assertEquals(0, status.status(), status.body());
+            assertTrue(status.body().contains("gazelle:default"), status.body());
+            DaemonProcess.Response token = daemon.cli("token", "gazelle:default", "--min-validity", "1");
+            assertEquals(0, token.status(), token.body());
+            assertTrue(gazelle.allIssuedSecrets().contains(token.body().trim()), "`token` printed an issued access token");
+
+            assertEquals(0, daemon.stop());
+            assertFalse(Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the socket file was not removed at shutdown");
+            String output = daemon.output();
+            assertFalse(output.contains(admin), "the daemon output holds the admin token");
+            for (String secret : gazelle.allIssuedSecrets()) {
+                assertFalse(output.contains(secret), "the daemon output holds an issued secret");
+            }
+        } finally {
+            daemon.stop();
+            gazelle.close();
+        }
+        assertEquals(0, received.size(), "the TCP squatter received " + received.size() + " bytes");
+    }
+
+    @Test
+    void aStaleSocketIsReplacedAndTheCliPrefersTheDefaultSocketOverASquattedPort() throws Exception {
+        Path state = Files.createDirectories(temp.resolve("stale-state"));
+        Path socket = state.resolve("tokenkeeper.sock");
+        // A socket file nobody listens on, as a kill -9 leaves behind.
+        try (var stale = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            stale.bind(java.net.UnixDomainSocketAddress.of(socket));
+        }
+        assertTrue(Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        DaemonProcess daemon = new DaemonProcess(state, Map.of("TOKENKEEPER_LISTEN", "unix:" + socket));
+        try (ServerSocket squatter = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread recorder = new Thread(() -> record(squatter, received), "squatter");
+            recorder.setDaemon(true);
+            recorder.start();
+            daemon.start();
+            assertEquals(200, daemon.curlOverSocket("/healthz").status());
+            // A CLI configured for the TCP port a squatter holds: the socket at <state>/tokenkeeper.sock wins.
+            Map<String, String> env = new HashMap<>();
+            env.put("TOKENKEEPER_STATE_DIR", state.toString());
+            env.put("TOKENKEEPER_LISTEN", "127.0.0.1:" + squatter.getLocalPort());
+            DaemonProcess.Response status = CliProcess.run(env, "status");
+            assertEquals(0, status.status(), status.body());
+            assertTrue(status.body().contains("no credentials yet"), status.body());
+        } finally {
+            daemon.stop();
+        }
+        assertEquals(0, received.size(), "the squatter received " + received.size() + " bytes");
     }
 
     /** Accepts connections until closed, keeps every byte, answers each with an empty JSON 200. */
