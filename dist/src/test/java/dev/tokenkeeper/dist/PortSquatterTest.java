@@ -117,6 +117,8 @@ class PortSquatterTest {
             DaemonProcess.Response status = daemon.cli("status");
             assertEquals(0, status.status(), status.body());
             assertTrue(status.body().contains("gazelle:default"), status.body());
+            DaemonProcess.Response doctor = daemon.cli("doctor");
+            assertTrue(doctor.body().contains("running at unix:" + socket), doctor.body());
             DaemonProcess.Response token = daemon.cli("token", "gazelle:default", "--min-validity", "1");
             assertEquals(0, token.status(), token.body());
             assertTrue(gazelle.allIssuedSecrets().contains(token.body().trim()), "`token` printed an issued access token");

@@ -80,7 +80,7 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
             return FAILED;
         }
         ok("configuration", "state folder " + config.stateDirectory() + ", store " + config.storeId() + ", API "
-                + config.listen().host() + ":" + config.listen().port());
+                + config.listen().display());
         if (!config.listen().isLoopback() && dev.tokenkeeper.daemon.tls.TlsSettings.from(settings).isEmpty()) {
             warn("tls", "the API listens on " + config.listen().host() + " without TLS: bearer tokens cross the network"
                     + " in clear; set TOKENKEEPER_TLS_CERT_FILE and TOKENKEEPER_TLS_KEY_FILE (see README, Consumers on other hosts)");
@@ -350,7 +350,20 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         String base = trusted.isPresent() ? config.listen().baseUrl().replaceFirst("^http:", "https:") : config.listen().baseUrl();
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
         HttpClient http = trusted.map(file -> dev.tokenkeeper.daemon.tls.TlsClient.trusting(builder, file)).orElse(builder).build();
-        try {
+        if (config.listen().unixSocket().isPresent()) {
+            base = config.listen().display();
+            try {
+                int status = new dev.tokenkeeper.daemon.unixsocket.UnixHttpClient(config.listen().unixSocket().get(), CONNECT_TIMEOUT)
+                        .send("GET", "/healthz", java.util.Map.of(), null).status();
+                if (status != 200) {
+                    fail("daemon", base + " answered /healthz with HTTP " + status + ": is something else listening there?");
+                    return;
+                }
+            } catch (IOException e) {
+                warn("daemon", "not running at " + base + ": start it with `tokenkeeper run` or `systemctl start tokenkeeper`");
+                return;
+            }
+        } else try {
             HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz"))
                     .timeout(CONNECT_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
             if (health.statusCode() != 200) {
