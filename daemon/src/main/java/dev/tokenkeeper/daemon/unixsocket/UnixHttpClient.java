@@ -87,9 +87,15 @@ public final class UnixHttpClient {
             } catch (java.nio.file.NoSuchFileException e) {
                 throw new java.net.ConnectException("no socket at " + socket);
             } catch (java.net.SocketException e) {
-                java.net.ConnectException refused = new java.net.ConnectException(socket + ": " + e.getMessage());
-                refused.initCause(e);
-                throw refused;
+                if (e instanceof java.net.ConnectException || String.valueOf(e.getMessage()).contains("refused")
+                        || !java.nio.file.Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    java.net.ConnectException refused = new java.net.ConnectException("nothing listens on " + socket);
+                    refused.initCause(e);
+                    throw refused;
+                }
+                // Most often "Permission denied": the socket is 0660, for its owner and group only.
+                throw new IOException("cannot connect to " + socket + ": " + e.getMessage()
+                        + " (is this user in the socket's group, e.g. tokenkeeper?)", e);
             }
             channel.configureBlocking(false);
             SelectionKey key = channel.register(selector, SelectionKey.OP_WRITE);

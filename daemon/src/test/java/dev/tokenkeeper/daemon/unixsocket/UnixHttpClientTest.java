@@ -133,4 +133,14 @@ class UnixHttpClientTest {
         assertThrows(ConnectException.class, () -> new UnixHttpClient(temp.resolve("none.sock"), Duration.ofSeconds(5))
                 .send("GET", "/", Map.of(), null));
     }
+
+    @Test
+    void aStaleSocketFileIsAConnectException() throws Exception {
+        Path socket = temp.resolve("stale.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+        }
+        assertThrows(ConnectException.class, () -> new UnixHttpClient(socket, Duration.ofSeconds(5))
+                .send("GET", "/", Map.of(), null));
+    }
 }
