@@ -92,6 +92,7 @@ class PortSquatterTest {
         env.putAll(gazelle.settings());
         env.put("TOKENKEEPER_LISTEN", "unix:" + socket);
         ByteArrayOutputStream received = new ByteArrayOutputStream();
+        String consumerToken = "";
         DaemonProcess daemon = new DaemonProcess(temp.resolve("sock-state"), env);
         try (ServerSocket squatter = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             Thread recorder = new Thread(() -> record(squatter, received), "squatter");
@@ -122,11 +123,23 @@ class PortSquatterTest {
             DaemonProcess.Response token = daemon.cli("token", "gazelle:default", "--min-validity", "1");
             assertEquals(0, token.status(), token.body());
             assertTrue(gazelle.allIssuedSecrets().contains(token.body().trim()), "`token` printed an issued access token");
+            // A consumer token (least privilege) works over the socket too, within its scope only.
+            DaemonProcess.Response added = daemon.cli("consumer", "add", "socket-reader", "--credential", "gazelle:default", "--json");
+            assertEquals(0, added.status(), added.body());
+            java.util.regex.Matcher issued = java.util.regex.Pattern.compile("tkc_[A-Za-z0-9_-]+").matcher(added.body());
+            assertTrue(issued.find(), "consumer add printed no token");
+            consumerToken = issued.group();
+            DaemonProcess.Response read = daemon.curlOverSocket("/api/v1/credentials/gazelle:default/token",
+                    "Authorization: Bearer " + consumerToken);
+            assertEquals(200, read.status(), read.body());
+            assertEquals(403, daemon.curlOverSocket("/api/v1/credentials", "Authorization: Bearer " + consumerToken).status(),
+                    "a consumer token lists nothing, over the socket too");
 
             daemon.stop(); // SIGTERM
             assertFalse(Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the socket file was not removed at shutdown");
             String output = daemon.output();
             assertFalse(output.contains(admin), "the daemon output holds the admin token");
+            assertFalse(output.contains(consumerToken), "the daemon output holds the consumer token");
             for (String secret : gazelle.allIssuedSecrets()) {
                 assertFalse(output.contains(secret), "the daemon output holds an issued secret");
             }
