@@ -47,6 +47,8 @@ public final class ControlApi implements AutoCloseable {
     private final Javalin app;
     private final BearerAuth bearerAuth;
     private final java.nio.file.Path socket;
+    /** Connections the kernel queues before the server accepts them (the listen backlog). */
+    private static final int ACCEPT_QUEUE = 1024;
 
     /**
      * @param credentials the credential operations
@@ -112,7 +114,10 @@ public final class ControlApi implements AutoCloseable {
                     config.jetty.addConnector((server, http) ->
                             dev.tokenkeeper.daemon.unixsocket.SocketListener.connector(server, http, socket));
                 }).start()
-                : tls == null ? Javalin.create(this::configure).start(listen.host(), listen.port())
+                : tls == null ? Javalin.create(config -> {
+                    configure(config);
+                    config.jetty.addConnector((server, http) -> plainConnector(server, http, listen));
+                }).start()
                 : Javalin.create(config -> {
                     configure(config);
                     config.jetty.addConnector((server, http) -> tls.connector(server, http, listen.host(), listen.port()));
@@ -121,6 +126,21 @@ public final class ControlApi implements AutoCloseable {
             dev.tokenkeeper.daemon.unixsocket.SocketListener.restrict(socket);
         }
         SlowClientGuard.install(app.jettyServer().server());
+    }
+
+    /**
+     * Plain HTTP on a TCP address, with a listen backlog large enough for a burst of consumers: the
+     * JDK's default of 50 overflows when hundreds connect at once, and the kernel then resets the
+     * extra connections instead of queueing them.
+     */
+    private static org.eclipse.jetty.server.ServerConnector plainConnector(org.eclipse.jetty.server.Server server,
+            org.eclipse.jetty.server.HttpConfiguration http, ListenAddress listen) {
+        var connector = new org.eclipse.jetty.server.ServerConnector(server,
+                new org.eclipse.jetty.server.HttpConnectionFactory(http));
+        connector.setHost(listen.host());
+        connector.setPort(listen.port());
+        connector.setAcceptQueueSize(ACCEPT_QUEUE);
+        return connector;
     }
 
     /** @return the port actually bound (0 on a Unix domain socket) */
