@@ -274,9 +274,13 @@ class UpstreamFaultsTest {
             if (!served.equals(old)) {
                 return true;
             }
-            int rotated = upstream.refreshesOf(account);
+            // The rotation count is read last: it only grows, so a rotation that invalidated the old
+            // token (or changed the status) before the earlier reads shows in it. Read first, it raced
+            // a rotation landing between the reads and flagged a token that was valid when served.
+            boolean oldStillAccepted = upstream.isAccessTokenValid(old);
             String status = credential(daemon, id).get("status").asText();
-            if (rotated == 0 && !upstream.isAccessTokenValid(old)) {
+            int rotated = upstream.refreshesOf(account);
+            if (rotated == 0 && !oldStillAccepted) {
                 problems.add("the old token was served after the upstream stopped accepting it");
             }
             if (rotated == 0 && !status.equals("active")) {
