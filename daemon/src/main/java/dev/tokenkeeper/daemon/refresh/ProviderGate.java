@@ -4,13 +4,15 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Keeps a refresh storm polite: at most {@code concurrency} upstream calls per provider at once
  * ({@code TOKENKEEPER_PROVIDER_CONCURRENCY}, 8) and, if set, at most {@code ratePerSecond} calls
  * started per second ({@code TOKENKEEPER_PROVIDER_RATE_PER_SECOND}, 0 = no limit). Callers wait
- * their turn; nothing is dropped.
+ * their turn, but never longer than they say: a caller holds a refresh lease while it waits, and a
+ * wait that outlived the lease would let another daemon spend the same refresh token.
  */
 public final class ProviderGate {
 
@@ -34,28 +36,50 @@ public final class ProviderGate {
     }
 
     /**
-     * Runs an upstream call when the provider has a free slot and the rate allows.
+     * Runs an upstream call when the provider has a free slot and the rate allows, or gives up when
+     * neither comes within {@code maxWait}.
      *
      * @param provider the provider id
+     * @param maxWait  how long the caller may wait for its turn
      * @param call     the call
      * @param <T>      its result
      * @return its result
      * @throws InterruptedException when interrupted while waiting
+     * @throws BusyException        when the turn did not come within {@code maxWait}; the call was not made
      */
-    public <T> T through(String provider, java.util.function.Supplier<T> call) throws InterruptedException {
+    public <T> T through(String provider, Duration maxWait, java.util.function.Supplier<T> call)
+            throws InterruptedException, BusyException {
+        long deadline = System.nanoTime() + maxWait.toNanos();
         Semaphore semaphore = slots.computeIfAbsent(provider, id -> new Semaphore(concurrency, true));
-        semaphore.acquire();
+        if (!semaphore.tryAcquire(maxWait.toNanos(), TimeUnit.NANOSECONDS)) {
+            throw new BusyException(provider + " had " + concurrency + " calls in flight (TOKENKEEPER_PROVIDER_CONCURRENCY) for "
+                    + maxWait.toSeconds() + " s");
+        }
         try {
-            pace(provider);
+            if (!pace(provider, deadline)) {
+                throw new BusyException(provider + " is limited to " + ratePerSecond
+                        + " calls per second (TOKENKEEPER_PROVIDER_RATE_PER_SECOND) and its queue is longer than "
+                        + maxWait.toSeconds() + " s");
+            }
             return call.get();
         } finally {
             semaphore.release();
         }
     }
 
-    private void pace(String provider) {
+    /** The caller's turn did not come in time; the upstream call was not made. */
+    public static final class BusyException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BusyException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Books the next start slot and waits for it; books nothing and answers false when it lies past the deadline. */
+    private boolean pace(String provider, long deadline) throws InterruptedException {
         if (ratePerSecond <= 0) {
-            return;
+            return true;
         }
         long interval = (long) (1_000_000_000L / ratePerSecond);
         long[] next = nextStart.computeIfAbsent(provider, id -> new long[] {System.nanoTime()});
@@ -63,13 +87,20 @@ public final class ProviderGate {
         synchronized (next) {
             long now = System.nanoTime();
             startAt = Math.max(now, next[0]);
+            if (startAt - deadline > 0) {
+                return false;
+            }
             next[0] = startAt + interval;
         }
         long wait = startAt - System.nanoTime();
         while (wait > 0) {
             LockSupport.parkNanos(wait);
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while waiting for the provider's rate limit");
+            }
             wait = startAt - System.nanoTime();
         }
+        return true;
     }
 
     /** @return the per-provider concurrency limit */

@@ -480,7 +480,11 @@ public final class RefreshPipeline {
 
     private RefreshResult callThroughGate(TokenProvider provider, SecretMaterial secret) {
         try {
-            return gate.through(provider.id(), () -> callProvider(provider, secret));
+            // Waiting for a turn happens under the lease: half of it at most, so the call still ends inside it.
+            return gate.through(provider.id(), policy.lease().dividedBy(2), () -> callProvider(provider, secret));
+        } catch (ProviderGate.BusyException e) {
+            return RefreshResult.TransientFailure.of(dev.tokenkeeper.api.FailureKind.NETWORK,
+                    "no turn for an upstream call: " + e.getMessage() + "; it is tried again later");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return RefreshResult.TransientFailure.of(dev.tokenkeeper.api.FailureKind.NETWORK, "interrupted before the call");
