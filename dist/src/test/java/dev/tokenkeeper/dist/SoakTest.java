@@ -83,8 +83,11 @@ class SoakTest {
             long fdEnd = fds(daemon.process().pid());
             int lostInWindow = 0;
             int lostOutside = 0;
-            for (Instant spent : gazelle.reusedTokenSpentTimes()) {
-                boolean explained = KillLoopTest.killedInTheWindow(spent, kills);
+            List<Instant> presentedTimes = gazelle.reusedTokenPresentedTimes();
+            List<Instant> spentTimes = gazelle.reusedTokenSpentTimes();
+            for (int r = 0; r < spentTimes.size(); r++) {
+                Instant spent = spentTimes.get(r);
+                boolean explained = KillLoopTest.killedInTheWindow(spent, presentedTimes.get(r), kills);
                 if (explained) {
                     lostInWindow++;
                 } else {

@@ -135,6 +135,7 @@ public final class FakeGazelle implements AutoCloseable {
     private int reuseCount;
     private final Map<String, Instant> spentAt = new HashMap<>();
     private final List<Instant> reusedTokenSpentTimes = new ArrayList<>();
+    private final List<Instant> reusedTokenPresentedTimes = new ArrayList<>();
     private int apiRequestCount;
     private boolean doorkeeper;
     private int graceRefreshCount;
@@ -497,6 +498,13 @@ public final class FakeGazelle implements AutoCloseable {
     public List<Instant> reusedTokenSpentTimes() {
         synchronized (lock) {
             return List.copyOf(reusedTokenSpentTimes);
+        }
+    }
+
+    /** @return when each spent token of {@link #reusedTokenSpentTimes()} was presented again (same order) */
+    public List<Instant> reusedTokenPresentedTimes() {
+        synchronized (lock) {
+            return List.copyOf(reusedTokenPresentedTimes);
         }
     }
 
@@ -1035,6 +1043,7 @@ public final class FakeGazelle implements AutoCloseable {
                 Instant spent = spentAt.get(refreshToken);
                 if (spent != null) {
                     reusedTokenSpentTimes.add(spent);
+                    reusedTokenPresentedTimes.add(Instant.now());
                 }
             }
             return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);

@@ -268,6 +268,7 @@ public final class FakeVinted implements AutoCloseable {
     private boolean redirectExpiredSessions;
     private Duration nextSessionAccessLifetime;
     private final List<Instant> reusedTokenSpentTimes = new ArrayList<>();
+    private final List<Instant> reusedTokenPresentedTimes = new ArrayList<>();
 
     private static final class FaultRule {
         final FakeEndpoint endpoint;
@@ -546,6 +547,11 @@ public final class FakeVinted implements AutoCloseable {
         return List.copyOf(reusedTokenSpentTimes);
     }
 
+    /** @return when each spent token of {@link #reusedTokenSpentTimes()} was presented again (same order) */
+    public synchronized List<Instant> reusedTokenPresentedTimes() {
+        return List.copyOf(reusedTokenPresentedTimes);
+    }
+
     /** @return refresh attempts with a refresh token that was already spent */
     public synchronized int reuseCount() {
         return reuseCount;
@@ -748,6 +754,7 @@ public final class FakeVinted implements AutoCloseable {
             Instant spent = replacedAt.get(presented);
             if (spent != null) {
                 reusedTokenSpentTimes.add(spent);
+                reusedTokenPresentedTimes.add(Instant.now());
             }
             return json(401, INVALID_TOKEN_BODY);
         }
