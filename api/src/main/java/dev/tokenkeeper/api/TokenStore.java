@@ -3,6 +3,7 @@ package dev.tokenkeeper.api;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Keeps credentials durably. Found with {@link java.util.ServiceLoader}: a store module declares
@@ -179,7 +180,7 @@ public interface TokenStore extends AutoCloseable {
      * @return true when the store writes the rows itself; false (the default) when it cannot, and
      *         the daemon writes them its own way, after the commit
      */
-    default boolean keepSettingsRows(java.util.function.Function<StoredCredential, Optional<SettingsRow>> rows) {
+    default boolean keepSettingsRows(Function<StoredCredential, Optional<SettingsRow>> rows) {
         return false;
     }
 

@@ -3,6 +3,7 @@ package dev.tokenkeeper.api;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -45,7 +46,7 @@ public final class UpstreamText {
         work = JWT.matcher(work).replaceAll(REDACTED);
         work = HEX.matcher(work).replaceAll(REDACTED);
         work = BASE64.matcher(work).replaceAll(match -> tokenLike(match.group())
-                ? java.util.regex.Matcher.quoteReplacement(REDACTED) : java.util.regex.Matcher.quoteReplacement(match.group()));
+                ? Matcher.quoteReplacement(REDACTED) : Matcher.quoteReplacement(match.group()));
         StringBuilder line = new StringBuilder(work.length());
         work.codePoints().forEach(c -> line.appendCodePoint(Character.isISOControl(c) ? ' ' : c));
         String result = line.toString().strip();

@@ -1,20 +1,23 @@
 package dev.tokenkeeper.bench;
 
 import dev.tokenkeeper.bench.console.ConsoleCost;
+import dev.tokenkeeper.bench.consumers.ConsumerReads;
 import dev.tokenkeeper.bench.pipeline.PipelineOverhead;
 import dev.tokenkeeper.bench.reads.TokenReads;
-import dev.tokenkeeper.bench.schedule.SchedulingPrecision;
-import dev.tokenkeeper.bench.startup.StartupSize;
-import dev.tokenkeeper.bench.storm.RefreshStorm;
 import dev.tokenkeeper.bench.report.ResultTable;
 import dev.tokenkeeper.bench.rig.BenchLogging;
+import dev.tokenkeeper.bench.schedule.SchedulingPrecision;
+import dev.tokenkeeper.bench.startup.StartupSize;
+import dev.tokenkeeper.bench.stores.PostgresVersusSqlite;
+import dev.tokenkeeper.bench.storm.RefreshStorm;
+import dev.tokenkeeper.store.postgres.PostgresServer;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -70,7 +73,7 @@ public final class BenchMain {
             }
             if (only.contains("8") && haveDist) {
                 section("8. token reads: consumer token vs admin token, real daemon, 64 connections");
-                dev.tokenkeeper.bench.consumers.ConsumerReads.run(table, work, distribution, 64,
+                ConsumerReads.run(table, work, distribution, 64,
                         Integer.getInteger("seconds", 4), runs);
             }
             if (only.contains("7") && haveDist) {
@@ -84,8 +87,8 @@ public final class BenchMain {
             }
             if (only.contains("6")) {
                 section("6. refresh pipeline on PostgreSQL next to SQLite");
-                if (Files.isExecutable(dev.tokenkeeper.store.postgres.PostgresServer.DEFAULT_BIN.resolve("initdb"))) {
-                    dev.tokenkeeper.bench.stores.PostgresVersusSqlite.run(table, work, n, threads, runs);
+                if (Files.isExecutable(PostgresServer.DEFAULT_BIN.resolve("initdb"))) {
+                    PostgresVersusSqlite.run(table, work, n, threads, runs);
                 } else {
                     System.out.println("skipping 6: PostgreSQL 15 is not installed (apt-get install -y postgresql)");
                 }

@@ -6,6 +6,8 @@ import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.daemon.access.ConsumerDirectory;
+import dev.tokenkeeper.daemon.changes.ChangeFollower;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
 import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.config.DaemonPluginContext;
@@ -14,28 +16,39 @@ import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
 import dev.tokenkeeper.daemon.crypto.LoadedKey;
 import dev.tokenkeeper.daemon.crypto.MasterKeyLoader;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.daemon.crypto.UnsealException;
+import dev.tokenkeeper.daemon.folders.FolderModes;
+import dev.tokenkeeper.daemon.http.AccessPolicy;
 import dev.tokenkeeper.daemon.http.AdminToken;
+import dev.tokenkeeper.daemon.http.BoundAddress;
 import dev.tokenkeeper.daemon.http.ControlApi;
+import dev.tokenkeeper.daemon.legacy.GazelleSettingsRow;
+import dev.tokenkeeper.daemon.legacy.SettingsRowInStore;
+import dev.tokenkeeper.daemon.metrics.RefreshMetrics;
+import dev.tokenkeeper.daemon.notify.Notifications;
 import dev.tokenkeeper.daemon.plugin.Discovered;
 import dev.tokenkeeper.daemon.plugin.PluginLoader;
-import dev.tokenkeeper.daemon.folders.FolderModes;
 import dev.tokenkeeper.daemon.plugin.Plugins;
+import dev.tokenkeeper.daemon.recovery.CrashRecovery;
 import dev.tokenkeeper.daemon.refresh.Backoff;
 import dev.tokenkeeper.daemon.refresh.ConsumerPatience;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.ProviderGate;
+import dev.tokenkeeper.daemon.refresh.RefreshIntents;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
+import dev.tokenkeeper.daemon.refresh.RefreshPlanner;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
-import dev.tokenkeeper.daemon.spool.SpooledStore;
-import dev.tokenkeeper.daemon.legacy.GazelleSettingsRow;
-import dev.tokenkeeper.daemon.metrics.RefreshMetrics;
-import dev.tokenkeeper.daemon.notify.Notifications;
 import dev.tokenkeeper.daemon.sink.FileSink;
+import dev.tokenkeeper.daemon.spool.SpooledStore;
+import dev.tokenkeeper.daemon.tls.TlsConnector;
+import dev.tokenkeeper.daemon.tls.TlsSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.quartz.SchedulerException;
 import org.tinylog.Logger;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -117,15 +130,15 @@ public final class Daemon implements AutoCloseable {
             SecureRandom random = new SecureRandom();
             TokenCache cache = new TokenCache();
             RefreshPipeline pipeline = new RefreshPipeline(store, sealer, plugins::provider,
-                    new dev.tokenkeeper.daemon.refresh.RefreshPlanner(config.refreshPolicy(), random),
+                    new RefreshPlanner(config.refreshPolicy(), random),
                     new Backoff(config.refreshPolicy(), random), config.refreshPolicy(), clock, owner(), cache);
             pipeline.limitUpstreamCalls(new ProviderGate(
                     (int) config.settings().number("TOKENKEEPER_PROVIDER_CONCURRENCY", null, 8, 1, 1024),
                     config.settings().number("TOKENKEEPER_PROVIDER_RATE_PER_SECOND", null, 0, 0, 100_000)));
-            dev.tokenkeeper.daemon.refresh.RefreshIntents intents =
-                    dev.tokenkeeper.daemon.refresh.RefreshIntents.in(state.resolve("inflight"));
+            RefreshIntents intents =
+                    RefreshIntents.in(state.resolve("inflight"));
             pipeline.recordIntents(intents);
-            dev.tokenkeeper.daemon.recovery.CrashRecovery.resume(intents, pipeline);
+            CrashRecovery.resume(intents, pipeline);
             CredentialService credentials = new CredentialService(store, sealer, pipeline, cache, clock);
             credentials.answerConsumersWithin(ConsumerPatience.from(config.settings()));
             importSessionFromEnvironment(config, plugins, credentials);
@@ -134,9 +147,9 @@ public final class Daemon implements AutoCloseable {
                     config.checkInterval(), config.autoRefreshEnabled(),
                     Duration.ofMillis((long) config.settings().number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
                     clock);
-            dev.tokenkeeper.daemon.access.ConsumerDirectory consumers = new dev.tokenkeeper.daemon.access.ConsumerDirectory(store, clock,
+            ConsumerDirectory consumers = new ConsumerDirectory(store, clock,
                     Duration.ofMillis((long) config.settings().number("TOKENKEEPER_AUTH_FAILURE_DELAY_MILLIS", null, 200, 0, 10_000)));
-            new dev.tokenkeeper.daemon.changes.ChangeFollower(store, pipeline, scheduler)
+            new ChangeFollower(store, pipeline, scheduler)
                     .onConsumersChanged(consumers::invalidate).start();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
@@ -145,26 +158,26 @@ public final class Daemon implements AutoCloseable {
             Notifications notifications = Notifications.start(config.settings(), state, metrics, store::list, clock);
             pipeline.addListener(notifications);
             FileSink.attach(config.settings(), pipeline, store::list, clock);
-            boolean rowInStore = dev.tokenkeeper.daemon.legacy.SettingsRowInStore.install(config.settings(), store, stored -> {
+            boolean rowInStore = SettingsRowInStore.install(config.settings(), store, stored -> {
                 try {
                     return Optional.of(sealer.open(stored.id(), stored.secret()));
-                } catch (dev.tokenkeeper.daemon.crypto.UnsealException e) {
+                } catch (UnsealException e) {
                     return Optional.empty();
                 }
             });
             if (!rowInStore) GazelleSettingsRow.fromSettings(config.settings(), stored -> {
                 try {
                     return Optional.of(pipeline.open(stored).secret());
-                } catch (dev.tokenkeeper.daemon.crypto.UnsealException e) {
+                } catch (UnsealException e) {
                     return Optional.empty();
                 }
             }).ifPresent(pipeline::addListener);
             ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen(),
                     credentials.keyRotation(config.settings()::get, state), notifications,
-                    dev.tokenkeeper.daemon.http.AccessPolicy.from(config.settings(), config.listen()), consumers,
-                    dev.tokenkeeper.daemon.tls.TlsSettings.from(config.settings()).map(dev.tokenkeeper.daemon.tls.TlsConnector::new)
+                    AccessPolicy.from(config.settings(), config.listen()), consumers,
+                    TlsSettings.from(config.settings()).map(TlsConnector::new)
                             .orElse(null));
-            if (!config.listen().isLoopback() && dev.tokenkeeper.daemon.tls.TlsSettings.from(config.settings()).isEmpty()) {
+            if (!config.listen().isLoopback() && TlsSettings.from(config.settings()).isEmpty()) {
                 Logger.warn("the control API listens on {} without TLS: bearer tokens cross the network in clear; set"
                         + " TOKENKEEPER_TLS_CERT_FILE and TOKENKEEPER_TLS_KEY_FILE", config.listen().host());
             }
@@ -174,14 +187,14 @@ public final class Daemon implements AutoCloseable {
             }
             String bound = config.listen().unixSocket().isPresent() ? config.listen().display()
                     : config.listen().host() + ":" + api.port();
-            dev.tokenkeeper.daemon.http.BoundAddress.writeLine(state, bound);
+            BoundAddress.writeLine(state, bound);
             Logger.info("tokenkeeper listening on {}; store {}; {} credentials planned; master key from {}; scheduler {}",
                     bound, store.id(), scheduler.plannedAtStart(), key.source(),
                     config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)" : "stopped");
             Daemon daemon = new Daemon(store, scheduler, api, credentials, pipeline, state);
             daemon.notifications = notifications;
             return daemon;
-        } catch (RuntimeException | org.quartz.SchedulerException e) {
+        } catch (RuntimeException | SchedulerException e) {
             store.close();
             if (e instanceof RuntimeException runtime) {
                 throw runtime;
@@ -230,7 +243,7 @@ public final class Daemon implements AutoCloseable {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             host = "localhost";
         }
         byte[] nonce = new byte[4];
@@ -249,7 +262,7 @@ public final class Daemon implements AutoCloseable {
         if (notifications != null) {
             notifications.close();
         }
-        dev.tokenkeeper.daemon.http.BoundAddress.remove(state);
+        BoundAddress.remove(state);
         store.close();
         Logger.info("stopped");
     }

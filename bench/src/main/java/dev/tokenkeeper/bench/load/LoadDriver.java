@@ -1,5 +1,7 @@
 package dev.tokenkeeper.bench.load;
 
+import dev.tokenkeeper.bench.report.Samples;
+
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +40,7 @@ public final class LoadDriver {
          * @return that latency percentile in milliseconds
          */
         public double millis(double fraction) {
-            return dev.tokenkeeper.bench.report.Samples.percentile(latencies, fraction) / 1e6;
+            return Samples.percentile(latencies, fraction) / 1e6;
         }
     }
 

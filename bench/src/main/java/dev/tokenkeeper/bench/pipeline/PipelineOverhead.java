@@ -26,10 +26,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
  * Measurement 1: {@code n} credentials force-refreshed end to end through the real pipeline (lease,
@@ -69,13 +73,13 @@ public final class PipelineOverhead {
                 HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                         .followRedirects(HttpClient.Redirect.NEVER).build();
                 AtomicInteger notRefreshed = new AtomicInteger();
-                java.util.function.IntConsumer viaPipeline = i -> {
+                IntConsumer viaPipeline = i -> {
                     RefreshReport report = rig.pipeline().refresh(ids.get(i), new RefreshTrigger.Forced());
                     if (!(report instanceof RefreshReport.Refreshed)) {
                         notRefreshed.incrementAndGet();
                     }
                 };
-                java.util.function.IntConsumer bare = i -> bareCall(client, upstream.tokenUrl(), i);
+                IntConsumer bare = i -> bareCall(client, upstream.tokenUrl(), i);
                 int warm = Math.min(n, 2000);
                 Workers.perSecond(warm, concurrency, viaPipeline);
                 Workers.perSecond(warm, concurrency, bare);
@@ -105,7 +109,7 @@ public final class PipelineOverhead {
 
     private static void prefill(Settings settings, Path state, MasterKey key, int n) {
         // Filled at NORMAL (no fsync per row) to keep set-up short; the measured rig reopens the file as configured.
-        Map<String, String> fast = new java.util.HashMap<>(settings.asMap());
+        Map<String, String> fast = new HashMap<>(settings.asMap());
         fast.put("TOKENKEEPER_SQLITE_SYNCHRONOUS", "NORMAL");
         SqliteTokenStore store = new SqliteTokenStore();
         store.open(new DaemonPluginContext(Settings.of(fast, Map.of()), state, Clock.systemUTC()));
@@ -135,7 +139,7 @@ public final class PipelineOverhead {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("bare call failed: " + e, e);
         }
     }

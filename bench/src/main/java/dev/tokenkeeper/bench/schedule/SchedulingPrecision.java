@@ -8,7 +8,9 @@ import dev.tokenkeeper.bench.rig.MemoryStore;
 import dev.tokenkeeper.bench.rig.PipelineRig;
 import dev.tokenkeeper.bench.upstream.InstantUpstream;
 import dev.tokenkeeper.daemon.config.Settings;
+import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
+import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -25,6 +27,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Measurement 5: with {@code n} credentials on the Quartz schedule (RAMJobStore), how late do due
@@ -54,8 +57,8 @@ public final class SchedulingPrecision {
                         Map.of("TOKENKEEPER_REFRESH_JITTER_SECONDS", "0"));
                 MemoryStore store = new MemoryStore();
                 MasterKey key = MasterKey.generate(new SecureRandom());
-                dev.tokenkeeper.daemon.crypto.SecretSealer sealer =
-                        new dev.tokenkeeper.daemon.crypto.SecretSealer(dev.tokenkeeper.daemon.crypto.Keyring.of(key));
+                SecretSealer sealer =
+                        new SecretSealer(Keyring.of(key));
                 Instant now = Instant.now();
                 Credentials.insert(store, n, i -> Credentials.gazelle(i, sealer, now, now.plus(Duration.ofDays(30))));
                 long t0 = System.nanoTime();
@@ -115,13 +118,13 @@ public final class SchedulingPrecision {
                 .verbosity(VerboseMode.SILENT)
                 .shouldFailOnError(true)
                 .build()).run();
-        Map<String, Map<Integer, Double>> byBenchmark = new java.util.TreeMap<>();
+        Map<String, Map<Integer, Double>> byBenchmark = new TreeMap<>();
         for (RunResult result : results) {
             String name = result.getParams().getBenchmark();
             name = name.substring(name.lastIndexOf('.') + 1);
             int n = Integer.parseInt(result.getParams().getParam("n"));
             double median = result.getPrimaryResult().getStatistics().getPercentile(50);
-            byBenchmark.computeIfAbsent(name, k -> new java.util.TreeMap<>()).put(n, median);
+            byBenchmark.computeIfAbsent(name, k -> new TreeMap<>()).put(n, median);
         }
         byBenchmark.forEach((name, byN) -> {
             double base = byN.getOrDefault(0, Double.NaN);

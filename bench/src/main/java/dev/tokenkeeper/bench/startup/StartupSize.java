@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Measurement 3: process start to {@code /healthz} 200 and VmRSS right after, for the real daemon
@@ -54,7 +55,7 @@ public final class StartupSize {
                 bare.addAll(LAUNCHER_FLAGS);
                 int port = DaemonLauncher.freePort();
                 bare.addAll(List.of("-cp", benchJar.toString(), BareHealthServer.class.getName(), Integer.toString(port)));
-                try (DaemonLauncher p = DaemonLauncher.start(bare, java.util.Map.of(), port, work.resolve("bare.log"))) {
+                try (DaemonLauncher p = DaemonLauncher.start(bare, Map.of(), port, work.resolve("bare.log"))) {
                     bareMs.add(p.started().startMillis());
                     bareRss.add(p.started().rssKb() / 1024.0);
                 }

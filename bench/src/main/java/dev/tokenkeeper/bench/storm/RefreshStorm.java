@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Measurement 4: {@code n} credentials all due within ten seconds, refreshed by the daemon's own
@@ -144,7 +145,7 @@ public final class RefreshStorm {
                         lat = Arrays.copyOf(lat, k * 2);
                     }
                     lat[k++] = System.nanoTime() - t0;
-                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                    LockSupport.parkNanos(1_000_000);
                 }
                 perThread[me] = lat;
                 counts[me] = k;

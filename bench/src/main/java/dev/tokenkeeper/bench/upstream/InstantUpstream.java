@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -185,7 +186,7 @@ public final class InstantUpstream implements AutoCloseable {
 
         synchronized void add(long value) {
             if (size == values.length) {
-                values = java.util.Arrays.copyOf(values, size * 2);
+                values = Arrays.copyOf(values, size * 2);
             }
             values[size++] = value;
         }
@@ -195,8 +196,8 @@ public final class InstantUpstream implements AutoCloseable {
         }
 
         synchronized long[] sorted() {
-            long[] copy = java.util.Arrays.copyOf(values, size);
-            java.util.Arrays.sort(copy);
+            long[] copy = Arrays.copyOf(values, size);
+            Arrays.sort(copy);
             return copy;
         }
     }

@@ -12,10 +12,12 @@ import org.tinylog.Logger;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,7 +64,7 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
      * @return this
      */
     public ChangeFollower onConsumersChanged(Runnable hook) {
-        this.consumersChanged = java.util.Objects.requireNonNull(hook, "hook");
+        this.consumersChanged = Objects.requireNonNull(hook, "hook");
         return this;
     }
 
@@ -98,7 +100,7 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
         if (queued.compareAndSet(false, true)) {
             try {
                 worker.schedule(this::follow, delaySeconds, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException closed) {
+            } catch (RejectedExecutionException closed) {
                 queued.set(false);
             }
         }

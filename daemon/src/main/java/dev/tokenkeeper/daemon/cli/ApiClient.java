@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.http.AdminToken;
 import dev.tokenkeeper.daemon.http.Json;
+import dev.tokenkeeper.daemon.tls.TlsClient;
+import dev.tokenkeeper.daemon.unixsocket.UnixHttpClient;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -14,7 +16,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** The CLI's side of the control API. */
 final class ApiClient {
@@ -57,7 +72,7 @@ final class ApiClient {
     private final DaemonConfig config;
     private boolean serverProved;
     /** Set when the CLI talks over the Unix domain socket, whose file mode is the proof: no challenge there. */
-    private final dev.tokenkeeper.daemon.unixsocket.UnixHttpClient unix;
+    private final UnixHttpClient unix;
 
     /** The socket the CLI uses when TOKENKEEPER_LISTEN is not unix: but a daemon made one here anyway. */
     static final String DEFAULT_SOCKET = "tokenkeeper.sock";
@@ -65,13 +80,13 @@ final class ApiClient {
     ApiClient(DaemonConfig config) {
         this.config = config;
         this.unix = config.listen().unixSocket()
-                .or(() -> java.util.Optional.of(config.stateDirectory().resolve(DEFAULT_SOCKET))
-                        .filter(socket -> java.nio.file.Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)))
-                .map(socket -> new dev.tokenkeeper.daemon.unixsocket.UnixHttpClient(socket, ANSWER_TIMEOUT.plusSeconds(5)))
+                .or(() -> Optional.of(config.stateDirectory().resolve(DEFAULT_SOCKET))
+                        .filter(socket -> Files.exists(socket, LinkOption.NOFOLLOW_LINKS)))
+                .map(socket -> new UnixHttpClient(socket, ANSWER_TIMEOUT.plusSeconds(5)))
                 .orElse(null);
-        java.util.Optional<java.nio.file.Path> trusted = dev.tokenkeeper.daemon.tls.TlsClient.trusted(config.settings());
+        Optional<Path> trusted = TlsClient.trusted(config.settings());
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
-        this.http = trusted.map(file -> dev.tokenkeeper.daemon.tls.TlsClient.trusting(builder, file)).orElse(builder).build();
+        this.http = trusted.map(file -> TlsClient.trusting(builder, file)).orElse(builder).build();
         this.baseUrl = unix != null ? "unix:" + unix.socket()
                 : trusted.isPresent() ? config.listen().baseUrl().replaceFirst("^http:", "https:") : config.listen().baseUrl();
     }
@@ -94,24 +109,24 @@ final class ApiClient {
      * @param path a route answering text (such as {@code /metrics})
      * @return the body, or empty when the answer is not a success
      */
-    java.util.Optional<String> text(String path) {
+    Optional<String> text(String path) {
         if (unix != null) {
             try {
-                var response = unix.send("GET", path, java.util.Map.of("Authorization",
+                var response = unix.send("GET", path, Map.of("Authorization",
                         "Bearer " + AdminToken.read(config.adminTokenFile())), null);
-                return response.status() == 200 ? java.util.Optional.of(response.body()) : java.util.Optional.empty();
+                return response.status() == 200 ? Optional.of(response.body()) : Optional.empty();
             } catch (IOException e) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
         }
         try {
             HttpResponse<String> response = whole(request(path).GET().build());
-            return response.statusCode() == 200 ? java.util.Optional.of(response.body()) : java.util.Optional.empty();
+            return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
         } catch (IOException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
@@ -125,7 +140,7 @@ final class ApiClient {
     }
 
     private Answer overSocket(String method, String path, String body) {
-        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Accept", "application/json");
         headers.put("Authorization", "Bearer " + AdminToken.read(config.adminTokenFile()));
         if (body != null) {
@@ -159,8 +174,8 @@ final class ApiClient {
             return;
         }
         byte[] random = new byte[32];
-        new java.security.SecureRandom().nextBytes(random);
-        String nonce = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        new SecureRandom().nextBytes(random);
+        String nonce = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(baseUrl + AdminToken.CHALLENGE_PATH
                         + "?nonce=" + nonce)).timeout(Duration.ofSeconds(30)).header("Accept", "application/json").GET().build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -168,7 +183,7 @@ final class ApiClient {
         if (answer.statusCode() == 200) {
             proof = Json.MAPPER.readTree(answer.body()).path("proof").asText("");
         }
-        if (!java.security.MessageDigest.isEqual(proof.getBytes(StandardCharsets.US_ASCII),
+        if (!MessageDigest.isEqual(proof.getBytes(StandardCharsets.US_ASCII),
                 AdminToken.expectedProof(token, nonce).getBytes(StandardCharsets.US_ASCII))) {
             throw new IllegalStateException("the service at " + baseUrl + " did not prove that it holds the admin token"
                     + " (HTTP " + answer.statusCode() + "), so the token was not sent: another program may hold the port,"
@@ -203,15 +218,15 @@ final class ApiClient {
 
     /** The request timeout covers the headers only; this deadline also covers the body. */
     private HttpResponse<String> whole(HttpRequest request) throws IOException, InterruptedException {
-        java.util.concurrent.CompletableFuture<HttpResponse<String>> exchange =
+        CompletableFuture<HttpResponse<String>> exchange =
                 http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         try {
             return exchange.get(request.timeout().orElse(ANSWER_TIMEOUT).toMillis() + 5_000,
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+                    TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
             exchange.cancel(true);
             throw new HttpTimeoutException("no complete answer");
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }

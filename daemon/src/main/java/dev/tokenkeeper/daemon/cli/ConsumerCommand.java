@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +78,7 @@ final class ConsumerCommand implements Runnable {
                 out().println("no consumers: create one with `tokenkeeper consumer add <name> --credential <id>`");
             }
             for (JsonNode consumer : list) {
-                List<String> ids = new java.util.ArrayList<>();
+                List<String> ids = new ArrayList<>();
                 consumer.path("credentials").forEach(id -> ids.add(id.asText()));
                 out().printf("%-24s %-40s last read %s, %d reads%n", consumer.path("name").asText(), String.join(",", ids),
                         consumer.path("lastRead").isTextual() ? consumer.path("lastRead").asText() : "never",

@@ -17,10 +17,16 @@ import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.daemon.http.AdminToken;
 import dev.tokenkeeper.daemon.log.Logging;
+import dev.tokenkeeper.daemon.notify.Channel;
+import dev.tokenkeeper.daemon.notify.Notifications;
+import dev.tokenkeeper.daemon.notify.NotifySettings;
 import dev.tokenkeeper.daemon.plugin.Discovered;
 import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.rekey.KeyRotation;
+import dev.tokenkeeper.daemon.tls.TlsClient;
+import dev.tokenkeeper.daemon.tls.TlsSettings;
+import dev.tokenkeeper.daemon.unixsocket.UnixHttpClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,8 +44,10 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -81,7 +89,7 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         }
         ok("configuration", "state folder " + config.stateDirectory() + ", store " + config.storeId() + ", API "
                 + config.listen().display());
-        if (!config.listen().isLoopback() && dev.tokenkeeper.daemon.tls.TlsSettings.from(settings).isEmpty()) {
+        if (!config.listen().isLoopback() && TlsSettings.from(settings).isEmpty()) {
             warn("tls", "the API listens on " + config.listen().host() + " without TLS: bearer tokens cross the network"
                     + " in clear; set TOKENKEEPER_TLS_CERT_FILE and TOKENKEEPER_TLS_KEY_FILE (see README, Consumers on other hosts)");
         }
@@ -109,9 +117,9 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
 
     private void checkNotifications(Settings settings) {
         try {
-            List<String> channels = dev.tokenkeeper.daemon.notify.Notifications
-                    .channels(dev.tokenkeeper.daemon.notify.NotifySettings.from(settings)).stream()
-                    .map(dev.tokenkeeper.daemon.notify.Channel::describe).toList();
+            List<String> channels = Notifications
+                    .channels(NotifySettings.from(settings)).stream()
+                    .map(Channel::describe).toList();
             if (channels.isEmpty()) {
                 ok("notifications", "none configured (TOKENKEEPER_NOTIFY_URL, TOKENKEEPER_NOTIFY_COMMAND)");
             } else {
@@ -346,15 +354,15 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
     }
 
     private void checkDaemon(DaemonConfig config) {
-        var trusted = dev.tokenkeeper.daemon.tls.TlsClient.trusted(config.settings());
+        var trusted = TlsClient.trusted(config.settings());
         String base = trusted.isPresent() ? config.listen().baseUrl().replaceFirst("^http:", "https:") : config.listen().baseUrl();
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
-        HttpClient http = trusted.map(file -> dev.tokenkeeper.daemon.tls.TlsClient.trusting(builder, file)).orElse(builder).build();
+        HttpClient http = trusted.map(file -> TlsClient.trusting(builder, file)).orElse(builder).build();
         if (config.listen().unixSocket().isPresent()) {
             base = config.listen().display();
             try {
-                int status = new dev.tokenkeeper.daemon.unixsocket.UnixHttpClient(config.listen().unixSocket().get(), CONNECT_TIMEOUT)
-                        .send("GET", "/healthz", java.util.Map.of(), null).status();
+                int status = new UnixHttpClient(config.listen().unixSocket().get(), CONNECT_TIMEOUT)
+                        .send("GET", "/healthz", Map.of(), null).status();
                 if (status != 200) {
                     fail("daemon", base + " answered /healthz with HTTP " + status + ": is something else listening there?");
                     return;
@@ -416,14 +424,14 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
     /** More token reads with the admin token than a person makes by hand. */
     static final long ADMIN_READS_WARNING = 20;
 
-    static java.util.Optional<Long> adminReads(String metrics) {
+    static Optional<Long> adminReads(String metrics) {
         return metrics.lines().filter(line -> line.startsWith("tokenkeeper_token_reads_total{consumer=\"admin\"}"))
                 .findFirst().map(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
     }
 
     private static Set<PosixFilePermission> othersBits(Path path) {
         try {
-            Set<PosixFilePermission> bits = new java.util.HashSet<>(Files.getPosixFilePermissions(path));
+            Set<PosixFilePermission> bits = new HashSet<>(Files.getPosixFilePermissions(path));
             bits.removeAll(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
                     PosixFilePermission.OWNER_EXECUTE));
             return bits;

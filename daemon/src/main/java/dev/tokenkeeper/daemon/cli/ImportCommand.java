@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -61,7 +63,7 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
     void listProviderForms(picocli.CommandLine.Model.CommandSpec importSpec) {
         var usage = importSpec.usageMessage();
         usage.sectionMap().put("providerForms", help -> ImportForms.describe(common));
-        java.util.List<String> keys = new java.util.ArrayList<>(usage.sectionKeys());
+        List<String> keys = new ArrayList<>(usage.sectionKeys());
         keys.add("providerForms");
         usage.sectionKeys(keys);
     }

@@ -4,6 +4,7 @@ import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /** The import forms of every installed provider, for {@code tokenkeeper import --help}. */
@@ -19,7 +20,7 @@ final class ImportForms {
     static String describe(CommonOptions common) {
         Plugins plugins;
         try {
-            plugins = PluginLoader.load(common == null ? java.util.Optional.empty() : common.config().pluginDirectory());
+            plugins = PluginLoader.load(common == null ? Optional.empty() : common.config().pluginDirectory());
         } catch (RuntimeException e) {
             return "  (cannot list the installed providers: " + e.getMessage() + ")\n";
         }

@@ -1,6 +1,7 @@
 package dev.tokenkeeper.daemon.config;
 
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -74,7 +75,7 @@ public final class Settings {
         if (raw.isEmpty()) {
             return defaultValue;
         }
-        switch (raw.get().toLowerCase(java.util.Locale.ROOT)) {
+        switch (raw.get().toLowerCase(Locale.ROOT)) {
             case "true", "1", "yes", "on":
                 return true;
             case "false", "0", "no", "off":

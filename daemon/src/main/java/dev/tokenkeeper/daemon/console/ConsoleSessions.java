@@ -1,11 +1,13 @@
 package dev.tokenkeeper.daemon.console;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,8 +29,8 @@ final class ConsoleSessions {
     record Session(String id, String csrf, Instant started, Instant lastSeen) {
         /** @return true when {@code presented} is this session's CSRF token (constant time) */
         boolean csrfMatches(String presented) {
-            return presented != null && MessageDigest.isEqual(csrf.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                    presented.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return presented != null && MessageDigest.isEqual(csrf.getBytes(StandardCharsets.UTF_8),
+                    presented.getBytes(StandardCharsets.UTF_8));
         }
 
         @Override
@@ -51,7 +53,7 @@ final class ConsoleSessions {
         Instant now = clock.instant();
         sweep(now);
         while (sessions.size() >= MAX_SESSIONS) {
-            sessions.values().stream().min(java.util.Comparator.comparing(Session::lastSeen))
+            sessions.values().stream().min(Comparator.comparing(Session::lastSeen))
                     .ifPresent(oldest -> remove(oldest.id()));
         }
         Session session = new Session(random(), random(), now, now);

@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A credential's last seven days as an SVG drawn on the server: one lane each for refreshes
@@ -24,7 +25,7 @@ final class HistoryChart {
     private static final int RIGHT = 10;
     private static final int HEIGHT = 130;
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("EEE d").withZone(ZoneOffset.UTC)
-            .withLocale(java.util.Locale.ENGLISH);
+            .withLocale(Locale.ENGLISH);
 
     /** How an event is drawn. */
     enum Lane {

@@ -3,10 +3,14 @@ package dev.tokenkeeper.daemon.console;
 import dev.tokenkeeper.api.CredentialId;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,7 +54,7 @@ final class PendingAuthorizations {
         Instant now = clock.instant();
         pending.values().removeIf(p -> now.isAfter(p.expiresAt()));
         while (pending.size() >= MAX_PENDING) {
-            pending.entrySet().stream().min(Map.Entry.comparingByValue(java.util.Comparator.comparing(Pending::expiresAt)))
+            pending.entrySet().stream().min(Map.Entry.comparingByValue(Comparator.comparing(Pending::expiresAt)))
                     .ifPresent(oldest -> pending.remove(oldest.getKey()));
         }
         String state = ConsoleSessions.random();
@@ -66,8 +70,8 @@ final class PendingAuthorizations {
         }
         // Look up by constant-time comparison of the key rather than a hash lookup on attacker input.
         for (String key : pending.keySet()) {
-            if (MessageDigest.isEqual(key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                    state.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            if (MessageDigest.isEqual(key.getBytes(StandardCharsets.UTF_8),
+                    state.getBytes(StandardCharsets.UTF_8))) {
                 Pending found = pending.remove(key);
                 return Optional.ofNullable(found).filter(p -> !clock.instant().isAfter(p.expiresAt()));
             }
@@ -78,9 +82,9 @@ final class PendingAuthorizations {
     /** @return {@code BASE64URL(SHA-256(verifier))}, RFC 7636's S256 method */
     static String challenge(String verifier) {
         try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
-        } catch (java.security.NoSuchAlgorithmException e) {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -1,6 +1,7 @@
 package dev.tokenkeeper.daemon.crypto;
 
 import dev.tokenkeeper.daemon.crypto.KeyFiles.Exposure;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -13,6 +14,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -284,11 +286,11 @@ public final class MasterKeyLoader {
         }
         files.sort(null);
         List<MasterKey> keys = new ArrayList<>(files.size());
-        java.util.Set<String> destroyed;
+        Set<String> destroyed;
         try {
             Path list = folder.resolve(DESTROYED_KEY_IDS);
-            destroyed = Files.exists(list) ? java.util.Set.copyOf(Files.readAllLines(list, java.nio.charset.StandardCharsets.US_ASCII)
-                    .stream().map(String::strip).toList()) : java.util.Set.of();
+            destroyed = Files.exists(list) ? Set.copyOf(Files.readAllLines(list, StandardCharsets.US_ASCII)
+                    .stream().map(String::strip).toList()) : Set.of();
         } catch (IOException e) {
             throw new KeyConfigurationException("cannot read " + folder.resolve(DESTROYED_KEY_IDS) + " ("
                     + e.getClass().getSimpleName() + "): check that the daemon's user may read it", e);

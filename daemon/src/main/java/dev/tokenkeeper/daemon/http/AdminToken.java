@@ -4,17 +4,23 @@ import dev.tokenkeeper.daemon.config.ConfigurationException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The bearer token every {@code /api/} request must carry. Read from a file; generated into the
@@ -169,11 +175,11 @@ public final class AdminToken {
 
     private static String hmac(byte[] key, String nonce) {
         try {
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
             return Base64.getUrlEncoder().withoutPadding().encodeToString(
                     mac.doFinal(("tokenkeeper-challenge:" + nonce).getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
         }
     }
@@ -181,7 +187,7 @@ public final class AdminToken {
     private static byte[] sha256(String text) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -197,8 +203,8 @@ public final class AdminToken {
         String message = e.getMessage();
         if (message == null || message.isBlank() || message.equals(file.toString())
                 || message.equals(file.toAbsolutePath().toString())) {
-            return e instanceof java.nio.file.NoSuchFileException ? "no such file"
-                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+            return e instanceof NoSuchFileException ? "no such file"
+                    : e instanceof AccessDeniedException ? "permission denied"
                     : e.getClass().getSimpleName();
         }
         return message.replace(file.toString() + ": ", "").replace(file.toString(), "the file");

@@ -2,6 +2,7 @@ package dev.tokenkeeper.daemon.http;
 
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.daemon.access.ConsumerDirectory;
+import dev.tokenkeeper.daemon.access.ConsumerTokens;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
@@ -60,7 +61,7 @@ final class BearerAuth {
         String presented = header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
         ctx.attribute(ATTRIBUTE, this);
         // Consumer tokens carry their prefix, so each request hashes the bearer once, not twice.
-        boolean consumerShaped = consumers != null && presented.startsWith(dev.tokenkeeper.daemon.access.ConsumerTokens.PREFIX);
+        boolean consumerShaped = consumers != null && presented.startsWith(ConsumerTokens.PREFIX);
         Optional<Consumer> consumer = consumerShaped ? consumers.authenticate(presented) : Optional.empty();
         if (consumer.isEmpty() && adminToken.matches(presented)) {
             ctx.attribute(Caller.ATTRIBUTE, ADMIN);

@@ -1,22 +1,32 @@
 package dev.tokenkeeper.daemon.http;
 
 import dev.tokenkeeper.api.InvalidSecretException;
+import dev.tokenkeeper.api.StoreException;
+import dev.tokenkeeper.api.StoreUnavailableException;
+import dev.tokenkeeper.daemon.access.ConsumerDirectory;
 import dev.tokenkeeper.daemon.config.ListenAddress;
-import dev.tokenkeeper.daemon.notify.Notifications;
 import dev.tokenkeeper.daemon.console.ConsoleRoutes;
+import dev.tokenkeeper.daemon.notify.Notifications;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.CredentialNotFoundException;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.NoValidTokenException;
 import dev.tokenkeeper.daemon.rekey.KeyRotation;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
+import dev.tokenkeeper.daemon.tls.TlsConnector;
+import dev.tokenkeeper.daemon.unixsocket.SocketListener;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.tinylog.Logger;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +56,7 @@ public final class ControlApi implements AutoCloseable {
     private final Notifications notifications;
     private final Javalin app;
     private final BearerAuth bearerAuth;
-    private final java.nio.file.Path socket;
+    private final Path socket;
     /** Connections the kernel queues before the server accepts them (the listen backlog). */
     private static final int ACCEPT_QUEUE = 1024;
 
@@ -94,8 +104,8 @@ public final class ControlApi implements AutoCloseable {
     public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
                       PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation,
                       Notifications notifications, AccessPolicy access,
-                      dev.tokenkeeper.daemon.access.ConsumerDirectory consumers,
-                      dev.tokenkeeper.daemon.tls.TlsConnector tls) {
+                      ConsumerDirectory consumers,
+                      TlsConnector tls) {
         this.bearerAuth = new BearerAuth(adminToken, consumers, metrics);
         this.notifications = notifications;
         this.access = access;
@@ -107,12 +117,12 @@ public final class ControlApi implements AutoCloseable {
         this.metrics = metrics;
         this.socket = listen.unixSocket().orElse(null);
         if (socket != null) {
-            dev.tokenkeeper.daemon.unixsocket.SocketListener.prepare(socket);
+            SocketListener.prepare(socket);
         }
         this.app = socket != null ? Javalin.create(config -> {
                     configure(config);
                     config.jetty.addConnector((server, http) ->
-                            dev.tokenkeeper.daemon.unixsocket.SocketListener.connector(server, http, socket));
+                            SocketListener.connector(server, http, socket));
                 }).start()
                 : tls == null ? Javalin.create(config -> {
                     configure(config);
@@ -123,7 +133,7 @@ public final class ControlApi implements AutoCloseable {
                     config.jetty.addConnector((server, http) -> tls.connector(server, http, listen.host(), listen.port()));
                 }).start();
         if (socket != null) {
-            dev.tokenkeeper.daemon.unixsocket.SocketListener.restrict(socket);
+            SocketListener.restrict(socket);
         }
         SlowClientGuard.install(app.jettyServer().server());
     }
@@ -133,10 +143,10 @@ public final class ControlApi implements AutoCloseable {
      * JDK's default of 50 overflows when hundreds connect at once, and the kernel then resets the
      * extra connections instead of queueing them.
      */
-    private static org.eclipse.jetty.server.ServerConnector plainConnector(org.eclipse.jetty.server.Server server,
-            org.eclipse.jetty.server.HttpConfiguration http, ListenAddress listen) {
-        var connector = new org.eclipse.jetty.server.ServerConnector(server,
-                new org.eclipse.jetty.server.HttpConnectionFactory(http));
+    private static ServerConnector plainConnector(Server server,
+            HttpConfiguration http, ListenAddress listen) {
+        var connector = new ServerConnector(server,
+                new HttpConnectionFactory(http));
         connector.setHost(listen.host());
         connector.setPort(listen.port());
         connector.setAcceptQueueSize(ACCEPT_QUEUE);
@@ -196,8 +206,8 @@ public final class ControlApi implements AutoCloseable {
         routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, "bad_request", e.getMessage()));
         routes.exception(NoValidTokenException.class, (e, ctx) ->
                 error(ctx, e.needsHuman() ? 409 : 503, e.needsHuman() ? "requires_configuration" : "unavailable", e.getMessage()));
-        routes.exception(dev.tokenkeeper.api.StoreException.class, (e, ctx) ->
-                error(ctx, 503, e instanceof dev.tokenkeeper.api.StoreUnavailableException ? "store_unavailable" : "store_error",
+        routes.exception(StoreException.class, (e, ctx) ->
+                error(ctx, 503, e instanceof StoreUnavailableException ? "store_unavailable" : "store_error",
                         e.getMessage()));
         routes.exception(HttpResponseException.class, (e, ctx) ->
                 error(ctx, e.getStatus(), e.getStatus() == 413 ? "too_large" : "http_" + e.getStatus(),
@@ -222,7 +232,7 @@ public final class ControlApi implements AutoCloseable {
     public void close() {
         app.stop();
         if (socket != null) {
-            dev.tokenkeeper.daemon.unixsocket.SocketListener.remove(socket);
+            SocketListener.remove(socket);
         }
     }
 }

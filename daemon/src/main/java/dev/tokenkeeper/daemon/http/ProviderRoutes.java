@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.http;
 
+import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.daemon.oauth.Pkce;
 import dev.tokenkeeper.daemon.plugin.Discovered;
 import dev.tokenkeeper.daemon.plugin.PluginOrigin;
@@ -8,6 +9,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -36,7 +38,7 @@ final class ProviderRoutes implements RouteGroup {
 
     private void authorizeUrl(Context ctx) {
         String providerId = ctx.pathParam("id");
-        dev.tokenkeeper.api.TokenProvider provider = plugins.provider(providerId).orElseThrow(() -> new ApiException(404,
+        TokenProvider provider = plugins.provider(providerId).orElseThrow(() -> new ApiException(404,
                 "unknown_provider", "no provider '" + printable(providerId) + "': installed are "
                 + plugins.providers().keySet()));
         String state = Optional.ofNullable(ctx.queryParam("state")).filter(s -> !s.isBlank())
@@ -49,7 +51,7 @@ final class ProviderRoutes implements RouteGroup {
         URI redirectUri;
         try {
             redirectUri = new URI(redirect);
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new ApiException(400, "bad_request", "redirectUri is not a valid URI: " + printable(redirect));
         }
         if (!redirectUri.isAbsolute() || !("http".equals(redirectUri.getScheme()) || "https".equals(redirectUri.getScheme()))) {

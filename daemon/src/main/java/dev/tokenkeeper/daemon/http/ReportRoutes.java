@@ -1,13 +1,19 @@
 package dev.tokenkeeper.daemon.http;
 
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.RefreshOutcome;
+import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.daemon.refresh.CredentialNotFoundException;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import io.javalin.config.RoutesConfig;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static dev.tokenkeeper.daemon.http.Requests.json;
 import static dev.tokenkeeper.daemon.http.Requests.printable;
@@ -59,8 +65,8 @@ final class ReportRoutes implements RouteGroup {
         Instant until = Instant.now();
         Instant since = since(sinceText == null || sinceText.isBlank() ? "7d" : sinceText.strip(), until);
         List<CredentialReport> lines = new ArrayList<>();
-        for (dev.tokenkeeper.api.StoredCredential credential : credentials.list()) {
-            List<dev.tokenkeeper.api.RefreshEvent> events;
+        for (StoredCredential credential : credentials.list()) {
+            List<RefreshEvent> events;
             try {
                 events = credentials.history(credential.id(), since, REPORT_EVENT_LIMIT);
             } catch (CredentialNotFoundException deletedMeanwhile) {
@@ -74,14 +80,14 @@ final class ReportRoutes implements RouteGroup {
             String lastError = null;
             Instant lastErrorAt = null;
             Instant lastRefreshAt = null;
-            for (dev.tokenkeeper.api.RefreshEvent event : events) {
+            for (RefreshEvent event : events) {
                 switch (event.outcome()) {
                     case REFRESHED -> {
                         refreshes++;
                         lastRefreshAt = event.at();
                     }
                     case TRANSIENT_FAILURE, PERMANENT_FAILURE -> {
-                        if (event.outcome() == dev.tokenkeeper.api.RefreshOutcome.TRANSIENT_FAILURE) {
+                        if (event.outcome() == RefreshOutcome.TRANSIENT_FAILURE) {
                             transientFailures++;
                         } else {
                             permanentFailures++;
@@ -109,7 +115,7 @@ final class ReportRoutes implements RouteGroup {
 
     /** @return the start of a report window: an ISO instant, an ISO duration, or {@code 7d}, {@code 12h}, {@code 30m}, {@code 2w} */
     static Instant since(String text, Instant now) {
-        java.util.regex.Matcher windowMatch = java.util.regex.Pattern.compile("(\\d{1,6})([smhdw])").matcher(text);
+        Matcher windowMatch = Pattern.compile("(\\d{1,6})([smhdw])").matcher(text);
         try {
             if (windowMatch.matches()) {
                 long amount = Long.parseLong(windowMatch.group(1));
@@ -126,7 +132,7 @@ final class ReportRoutes implements RouteGroup {
                 return now.minus(Duration.parse(text));
             }
             return Instant.parse(text);
-        } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
+        } catch (DateTimeParseException | ArithmeticException e) {
             throw new ApiException(400, "bad_request", "since must be a window such as 7d, 12h, 30m or 2w, or an"
                     + " ISO-8601 instant such as 2026-01-01T00:00:00Z, not '" + printable(text) + "'");
         }

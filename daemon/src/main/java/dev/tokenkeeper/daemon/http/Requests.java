@@ -8,6 +8,7 @@ import dev.tokenkeeper.api.CredentialId;
 import io.javalin.http.Context;
 
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /** Reading requests and writing answers the same way on every route: JSON in, JSON out, one error shape. */
@@ -74,7 +75,7 @@ final class Requests {
     static Instant instant(String text) {
         try {
             return Instant.parse(text);
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             throw new ApiException(400, "bad_request", "since must be an ISO-8601 instant, e.g. 2026-01-01T00:00:00Z");
         }
     }

@@ -10,6 +10,7 @@ import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.Map;
 
@@ -38,7 +39,7 @@ public final class JournalWriter implements Writer {
     }
 
     @Override
-    public java.util.Collection<LogEntryValue> getRequiredLogEntryValues() {
+    public Collection<LogEntryValue> getRequiredLogEntryValues() {
         return EnumSet.of(LogEntryValue.DATE, LogEntryValue.LEVEL, LogEntryValue.MESSAGE, LogEntryValue.EXCEPTION,
                 LogEntryValue.CLASS);
     }

@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +73,7 @@ public final class RefreshMetrics implements RefreshListener {
      *
      * @param providers the ids of every provider found
      */
-    public void startAtZero(java.util.Collection<String> providers) {
+    public void startAtZero(Collection<String> providers) {
         for (String provider : providers) {
             for (RefreshOutcome outcome : RefreshOutcome.values()) {
                 if (outcome != RefreshOutcome.IMPORTED) {

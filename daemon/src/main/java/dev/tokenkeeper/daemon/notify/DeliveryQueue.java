@@ -7,6 +7,7 @@ import org.tinylog.Logger;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -128,7 +129,7 @@ final class DeliveryQueue implements AutoCloseable {
     private Duration delay(int attempt) {
         long base = retryBase.toMillis() << Math.min(attempt - 1, 20);
         long capped = Math.min(base, LONGEST_DELAY.toMillis());
-        long jitter = (long) (capped * 0.1 * java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        long jitter = (long) (capped * 0.1 * ThreadLocalRandom.current().nextDouble());
         return Duration.ofMillis(capped + jitter);
     }
 

@@ -8,6 +8,7 @@ import dev.tokenkeeper.daemon.refresh.RefreshListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.tinylog.Logger;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -201,7 +202,7 @@ public final class Notifications implements RefreshListener, AutoCloseable {
     private static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "localhost";
         }
     }

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +91,7 @@ final class NotifyStateFile {
     void write(Map<CredentialId, SituationTracker.Memory> memories, List<Owed> owed) {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode credentials = root.putObject("credentials");
-        memories.entrySet().stream().sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(CredentialId::toString)))
+        memories.entrySet().stream().sorted(Map.Entry.comparingByKey(Comparator.comparing(CredentialId::toString)))
                 .forEach(entry -> credentials.set(entry.getKey().toString(), JSON.valueToTree(entry.getValue())));
         ArrayNode list = root.putArray("owed");
         owed.forEach(entry -> {

@@ -4,13 +4,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A {@code POST} of the event to a URL. Two body formats, chosen per URL:
@@ -43,7 +48,7 @@ public final class WebhookChannel implements Channel {
     private final Format format;
     private final Duration timeout;
     private final HttpClient http;
-    private final java.util.Optional<String> authorization;
+    private final Optional<String> authorization;
 
     /**
      * @param name    a stable name, e.g. {@code webhook-1}
@@ -66,11 +71,11 @@ public final class WebhookChannel implements Channel {
             throw new IllegalArgumentException("TOKENKEEPER_NOTIFY_URL entry " + name
                     + " must be an http:// or https:// URL with a host");
         }
-        this.authorization = java.util.Optional.ofNullable(parsed.getUserInfo()).map(userInfo -> "Basic "
-                + java.util.Base64.getEncoder().encodeToString(userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        this.authorization = Optional.ofNullable(parsed.getUserInfo()).map(userInfo -> "Basic "
+                + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8)));
         if (parsed.getRawUserInfo() != null) {
             // Only then rebuilt: everything else of the URL is sent exactly as written.
-            parsed = URI.create(parsed.toString().replaceFirst("//" + java.util.regex.Pattern.quote(parsed.getRawUserInfo()) + "@", "//"));
+            parsed = URI.create(parsed.toString().replaceFirst("//" + Pattern.quote(parsed.getRawUserInfo()) + "@", "//"));
         }
         this.uri = parsed;
         String host = parsed.getHost().toLowerCase(Locale.ROOT);
@@ -162,7 +167,7 @@ public final class WebhookChannel implements Channel {
             return new Delivery.Failed("HTTP " + status + " (check the URL)");
         } catch (HttpTimeoutException e) {
             return new Delivery.Retry("no answer within " + timeout.toSeconds() + " s");
-        } catch (java.net.ConnectException e) {
+        } catch (ConnectException e) {
             return new Delivery.Retry("cannot connect to " + RedactedUrl.of(uri));
         } catch (IOException e) {
             String message = RedactedUrl.scrub(e.getMessage(), uri);

@@ -12,13 +12,16 @@ import java.lang.module.ResolutionException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -94,7 +97,7 @@ public final class PluginLoader {
         }
     }
 
-    private static <T> void collect(ServiceLoader<T> loader, java.util.function.Function<T, String> id, boolean bundled,
+    private static <T> void collect(ServiceLoader<T> loader, Function<T, String> id, boolean bundled,
                                     Optional<ModuleLayer> onlyLayer, Map<String, Discovered<T>> found,
                                     List<PluginProblem> problems, String source) {
         var iterator = loader.stream().iterator();
@@ -138,8 +141,8 @@ public final class PluginLoader {
      * not found") in a generic outer message.
      */
     static String oneLine(Throwable e) {
-        java.util.List<String> parts = new ArrayList<>();
-        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<String> parts = new ArrayList<>();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
             String message = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName()
                     : t.getMessage();

@@ -3,6 +3,7 @@ package dev.tokenkeeper.daemon.plugin;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,8 +22,8 @@ public record Plugins(Map<String, Discovered<TokenProvider>> providers,
 
     /** Copies into sorted, unmodifiable maps. */
     public Plugins {
-        providers = java.util.Collections.unmodifiableMap(new TreeMap<>(providers));
-        stores = java.util.Collections.unmodifiableMap(new TreeMap<>(stores));
+        providers = Collections.unmodifiableMap(new TreeMap<>(providers));
+        stores = Collections.unmodifiableMap(new TreeMap<>(stores));
         problems = List.copyOf(problems);
     }
 

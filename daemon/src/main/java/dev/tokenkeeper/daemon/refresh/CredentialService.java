@@ -14,13 +14,18 @@ import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
+import dev.tokenkeeper.daemon.rekey.KeyRotation;
 import org.tinylog.Logger;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What the control API and the scheduler ask of credentials: import, read, hand out a valid token,
@@ -219,9 +224,9 @@ public final class CredentialService {
      * @param stateDirectory the daemon's state folder
      * @return the rotation
      */
-    public dev.tokenkeeper.daemon.rekey.KeyRotation keyRotation(
-            java.util.function.Function<String, Optional<String>> settings, java.nio.file.Path stateDirectory) {
-        return new dev.tokenkeeper.daemon.rekey.KeyRotation(settings, stateDirectory, store, sealer, clock);
+    public KeyRotation keyRotation(
+            Function<String, Optional<String>> settings, Path stateDirectory) {
+        return new KeyRotation(settings, stateDirectory, store, sealer, clock);
     }
 
     private LiveCredential afterRefresh(CredentialId id, RefreshReport report) {
@@ -284,8 +289,8 @@ public final class CredentialService {
     }
 
     private static boolean constantTimeEquals(String a, String b) {
-        return java.security.MessageDigest.isEqual(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8),
+                b.getBytes(StandardCharsets.UTF_8));
     }
 
 }

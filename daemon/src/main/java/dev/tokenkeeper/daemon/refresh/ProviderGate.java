@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * Keeps a refresh storm polite: at most {@code concurrency} upstream calls per provider at once
@@ -47,7 +48,7 @@ public final class ProviderGate {
      * @throws InterruptedException when interrupted while waiting
      * @throws BusyException        when the turn did not come within {@code maxWait}; the call was not made
      */
-    public <T> T through(String provider, Duration maxWait, java.util.function.Supplier<T> call)
+    public <T> T through(String provider, Duration maxWait, Supplier<T> call)
             throws InterruptedException, BusyException {
         long deadline = System.nanoTime() + maxWait.toNanos();
         Semaphore semaphore = slots.computeIfAbsent(provider, id -> new Semaphore(concurrency, true));

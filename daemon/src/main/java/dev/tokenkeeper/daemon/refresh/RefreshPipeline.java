@@ -2,19 +2,22 @@ package dev.tokenkeeper.daemon.refresh;
 
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.FailureKind;
 import dev.tokenkeeper.api.IssuedSecret;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.RefreshOutcome;
 import dev.tokenkeeper.api.RefreshResult;
+import dev.tokenkeeper.api.RefreshTiming;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.SecretMaterial;
-import dev.tokenkeeper.daemon.scrub.FailureText;
+import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
+import dev.tokenkeeper.daemon.scrub.FailureText;
 import org.tinylog.Logger;
 
 import java.time.Clock;
@@ -26,6 +29,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -57,7 +67,7 @@ public final class RefreshPipeline {
     private final Map<CredentialId, Integer> failures = new ConcurrentHashMap<>();
     private final List<RefreshListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<CredentialId, String> stages = new ConcurrentHashMap<>();
-    private final java.util.concurrent.ExecutorService onDemand = java.util.concurrent.Executors.newCachedThreadPool(
+    private final ExecutorService onDemand = Executors.newCachedThreadPool(
             runnable -> {
                 Thread thread = new Thread(runnable, "refresh-on-demand");
                 thread.setDaemon(true);
@@ -110,7 +120,7 @@ public final class RefreshPipeline {
      * @param executor where to run it
      * @return its outcome
      */
-    public CompletableFuture<RefreshReport> resume(RefreshIntents.Intent intent, java.util.concurrent.Executor executor) {
+    public CompletableFuture<RefreshReport> resume(RefreshIntents.Intent intent, Executor executor) {
         CompletableFuture<RefreshReport> mine = new CompletableFuture<>();
         CompletableFuture<RefreshReport> running = inFlight.putIfAbsent(intent.id(), mine);
         if (running != null) {
@@ -191,7 +201,7 @@ public final class RefreshPipeline {
             running = mine;
             try {
                 onDemand.execute(() -> runInto(id, trigger, mine));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 inFlight.remove(id, mine);
                 throw new NoValidTokenException("tokenkeeper is shutting down: try again once it is back", false);
             }
@@ -218,13 +228,13 @@ public final class RefreshPipeline {
 
     private static RefreshReport await(CompletableFuture<RefreshReport> running, Duration patience) {
         try {
-            return running.get(Math.max(1, patience.toNanos()), java.util.concurrent.TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+            return running.get(Math.max(1, patience.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
             throw new RefreshPendingException("still running");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NoValidTokenException("interrupted while waiting for a refresh: tokenkeeper is stopping", false);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
@@ -248,13 +258,13 @@ public final class RefreshPipeline {
         long deadline = System.nanoTime() + patience.toNanos();
         for (CompletableFuture<RefreshReport> running : List.copyOf(inFlight.values())) {
             try {
-                running.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+                running.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
                 return false;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 // Its caller reports the failure.
             }
         }
@@ -341,9 +351,9 @@ public final class RefreshPipeline {
      * @param id a credential
      * @return what a failed refresh costs at its provider
      */
-    public dev.tokenkeeper.api.RefreshTiming timing(CredentialId id) {
+    public RefreshTiming timing(CredentialId id) {
         return providers.apply(id.provider()).map(TokenProvider::refreshTiming)
-                .orElse(dev.tokenkeeper.api.RefreshTiming.DEFAULT);
+                .orElse(RefreshTiming.DEFAULT);
     }
 
     /**
@@ -373,7 +383,7 @@ public final class RefreshPipeline {
                 if (store.tryLease(id, owner, clock.instant().plus(policy.lease()))) {
                     break;
                 }
-            } catch (dev.tokenkeeper.api.StoreUnavailableException e) {
+            } catch (StoreUnavailableException e) {
                 // No lease can be had (the store is down and another daemon refreshes this one meanwhile):
                 // serve what there is and look again shortly, without waiting here.
                 return leaseUnavailable(stored, e.getMessage());
@@ -483,11 +493,11 @@ public final class RefreshPipeline {
             // Waiting for a turn happens under the lease: half of it at most, so the call still ends inside it.
             return gate.through(provider.id(), policy.lease().dividedBy(2), () -> callProvider(provider, secret));
         } catch (ProviderGate.BusyException e) {
-            return RefreshResult.TransientFailure.of(dev.tokenkeeper.api.FailureKind.NETWORK,
+            return RefreshResult.TransientFailure.of(FailureKind.NETWORK,
                     "no turn for an upstream call: " + e.getMessage() + "; it is tried again later");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return RefreshResult.TransientFailure.of(dev.tokenkeeper.api.FailureKind.NETWORK, "interrupted before the call");
+            return RefreshResult.TransientFailure.of(FailureKind.NETWORK, "interrupted before the call");
         }
     }
 
@@ -495,13 +505,13 @@ public final class RefreshPipeline {
         try {
             RefreshResult result = provider.refresh(secret);
             if (result == null) {
-                return RefreshResult.TransientFailure.of(dev.tokenkeeper.api.FailureKind.BAD_RESPONSE,
+                return RefreshResult.TransientFailure.of(FailureKind.BAD_RESPONSE,
                         "provider returned nothing");
             }
             return result;
         } catch (RuntimeException e) {
             // A provider bug must not kill the pipeline; the exception's class is safe to show, its message may not be.
-            return RefreshResult.TransientFailure.of(dev.tokenkeeper.api.FailureKind.BAD_RESPONSE,
+            return RefreshResult.TransientFailure.of(FailureKind.BAD_RESPONSE,
                     "provider failed with " + e.getClass().getSimpleName());
         }
     }

@@ -16,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -165,7 +166,7 @@ public final class KeyRotation {
     private void destroyRetired() {
         store.purgeOverwritten();
         Keyring keyring = sealer.keyring();
-        List<String> destroyed = new java.util.ArrayList<>();
+        List<String> destroyed = new ArrayList<>();
         for (MasterKey old : keyring.retired()) {
             Path file = stateDirectory.resolve(MasterKeyLoader.RETIRED_KEYS_FOLDER).resolve("retired-" + old.id() + ".key");
             try {

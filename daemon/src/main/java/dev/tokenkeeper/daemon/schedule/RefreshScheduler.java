@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -55,7 +56,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private final DueQueue plan = new DueQueue();
     private final Set<CredentialId> running = ConcurrentHashMap.newKeySet();
     private final ProviderSpacing spacing = new ProviderSpacing();
-    private final java.util.Map<CredentialId, Duration> advanced = new ConcurrentHashMap<>();
+    private final Map<CredentialId, Duration> advanced = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor workers;
     private volatile Duration interval;
     private volatile boolean active;

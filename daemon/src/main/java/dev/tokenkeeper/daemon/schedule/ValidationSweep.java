@@ -11,6 +11,7 @@ import org.tinylog.Logger;
 
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The periodic validation sweep: asks each provider whether the current token is still accepted
@@ -20,7 +21,7 @@ import java.util.function.Consumer;
 public final class ValidationSweep {
 
     private final RefreshPipeline pipeline;
-    private final java.util.function.Supplier<List<StoredCredential>> credentials;
+    private final Supplier<List<StoredCredential>> credentials;
     private final Consumer<StoredCredential> replan;
 
     /**
@@ -28,7 +29,7 @@ public final class ValidationSweep {
      * @param credentials reads every stored credential
      * @param replan      puts a credential back on the schedule
      */
-    public ValidationSweep(RefreshPipeline pipeline, java.util.function.Supplier<List<StoredCredential>> credentials,
+    public ValidationSweep(RefreshPipeline pipeline, Supplier<List<StoredCredential>> credentials,
                            Consumer<StoredCredential> replan) {
         this.pipeline = pipeline;
         this.credentials = credentials;

@@ -7,8 +7,10 @@ import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
 import dev.tokenkeeper.daemon.config.Settings;
+import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import dev.tokenkeeper.daemon.refresh.RefreshListener;
+import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import org.tinylog.Logger;
 
 import java.io.IOException;
@@ -16,16 +18,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Hands the current token to consumers that read files: {@code <dir>/<provider>/<account>.token}
@@ -110,19 +119,19 @@ public final class FileSink implements RefreshListener {
      * @return the sink, if configured
      * @throws ConfigurationException when a sink setting is wrong
      */
-    public static Optional<FileSink> attach(Settings settings, dev.tokenkeeper.daemon.refresh.RefreshPipeline pipeline,
-                                            java.util.function.Supplier<List<StoredCredential>> credentials, Clock clock) {
+    public static Optional<FileSink> attach(Settings settings, RefreshPipeline pipeline,
+                                            Supplier<List<StoredCredential>> credentials, Clock clock) {
         Optional<FileSink> sink = fromSettings(settings, stored -> {
             try {
                 return Optional.of(pipeline.open(stored));
-            } catch (dev.tokenkeeper.daemon.crypto.UnsealException e) {
+            } catch (UnsealException e) {
                 return Optional.empty();
             }
         }, clock);
         sink.ifPresent(found -> {
             pipeline.addListener(found);
             found.writeAll(credentials.get());
-            found.syncEvery(credentials, java.time.Duration.ofMillis(Math.round(
+            found.syncEvery(credentials, Duration.ofMillis(Math.round(
                     settings.number("TOKENKEEPER_SINK_SYNC_SECONDS", null, 60, 0.1, 86_400) * 1000)));
         });
         return sink;
@@ -149,8 +158,8 @@ public final class FileSink implements RefreshListener {
      * @param credentials reads every stored credential
      * @param every       how often ({@code TOKENKEEPER_SINK_SYNC_SECONDS}, 60 s)
      */
-    public void syncEvery(java.util.function.Supplier<List<StoredCredential>> credentials, java.time.Duration every) {
-        java.util.concurrent.ScheduledExecutorService sync = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
+    public void syncEvery(Supplier<List<StoredCredential>> credentials, Duration every) {
+        ScheduledExecutorService sync = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "file-sink-sync");
             thread.setDaemon(true);
             return thread;
@@ -159,7 +168,7 @@ public final class FileSink implements RefreshListener {
             try {
                 List<StoredCredential> all = credentials.get();
                 writeAll(all);
-                java.util.Set<CredentialId> present = new java.util.HashSet<>();
+                Set<CredentialId> present = new HashSet<>();
                 all.forEach(credential -> present.add(credential.id()));
                 List<CredentialId> gone;
                 synchronized (this) {
@@ -169,7 +178,7 @@ public final class FileSink implements RefreshListener {
             } catch (RuntimeException e) {
                 Logger.warn("file sink: sync skipped ({})", e.getClass().getSimpleName());
             }
-        }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -251,7 +260,7 @@ public final class FileSink implements RefreshListener {
         Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(folderMode));
         Files.setPosixFilePermissions(folder, folderMode);
         if (group.isPresent()) {
-            Files.getFileAttributeView(folder, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(group.get());
+            Files.getFileAttributeView(folder, PosixFileAttributeView.class).setGroup(group.get());
         }
     }
 

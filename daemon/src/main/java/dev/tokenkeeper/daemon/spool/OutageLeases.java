@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Decides the refresh lease while the store cannot: the daemon that obtained a credential's current
@@ -37,7 +38,7 @@ final class OutageLeases {
     private final Map<CredentialId, Long> unconfirmed = new ConcurrentHashMap<>();
     /** Announcements still to come of this daemon's own writes, per credential. */
     private final Map<CredentialId, Integer> ownNoticesDue = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong tickets = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong tickets = new AtomicLong();
     private volatile boolean anotherDaemonSeen;
     private volatile boolean down;
     private volatile long backSince = System.nanoTime() - Long.MAX_VALUE / 4;

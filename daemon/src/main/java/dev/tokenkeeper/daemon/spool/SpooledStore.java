@@ -1,8 +1,12 @@
 package dev.tokenkeeper.daemon.spool;
 
+import dev.tokenkeeper.api.ChangeListener;
+import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.SettingsRow;
+import dev.tokenkeeper.api.StoreChange;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
@@ -14,15 +18,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Wraps the configured store so that the daemon keeps working while it is unreachable: reads fall
@@ -56,7 +63,7 @@ public final class SpooledStore implements TokenStore {
     private volatile boolean reportedDown;
     private final OutageLeases outageLeases;
     /** Credentials this outage leaves to another daemon, each logged once. */
-    private final java.util.Set<CredentialId> leftToOthers = ConcurrentHashMap.newKeySet();
+    private final Set<CredentialId> leftToOthers = ConcurrentHashMap.newKeySet();
 
     /**
      * @param remote         the configured store
@@ -98,9 +105,9 @@ public final class SpooledStore implements TokenStore {
     }
 
     @Override
-    public boolean watch(dev.tokenkeeper.api.ChangeListener listener) {
+    public boolean watch(ChangeListener listener) {
         return remote.watch(change -> {
-            if (change instanceof dev.tokenkeeper.api.StoreChange.Credentials changed) {
+            if (change instanceof StoreChange.Credentials changed) {
                 changed.ids().forEach(outageLeases::announced);
             } else {
                 outageLeases.announcementsMissed();
@@ -111,7 +118,7 @@ public final class SpooledStore implements TokenStore {
 
     @Override
     public boolean keepSettingsRows(
-            java.util.function.Function<StoredCredential, Optional<dev.tokenkeeper.api.SettingsRow>> rows) {
+            Function<StoredCredential, Optional<SettingsRow>> rows) {
         return remote.keepSettingsRows(rows);
     }
 
@@ -140,7 +147,7 @@ public final class SpooledStore implements TokenStore {
 
     @Override
     public List<StoredCredential> list() {
-        Map<CredentialId, StoredCredential> rows = new TreeMap<>(java.util.Comparator.comparing(CredentialId::toString));
+        Map<CredentialId, StoredCredential> rows = new TreeMap<>(Comparator.comparing(CredentialId::toString));
         long readFrom = outageLeases.ticket();
         try {
             for (StoredCredential c : remote.list()) {
@@ -253,17 +260,17 @@ public final class SpooledStore implements TokenStore {
 
     /** Consumers are not spooled: adding one needs the store up (a 503 otherwise). */
     @Override
-    public boolean insertConsumer(dev.tokenkeeper.api.Consumer consumer) {
+    public boolean insertConsumer(Consumer consumer) {
         return remote.insertConsumer(consumer);
     }
 
     @Override
-    public Optional<dev.tokenkeeper.api.Consumer> consumerByTokenHash(String tokenHash) {
+    public Optional<Consumer> consumerByTokenHash(String tokenHash) {
         return remote.consumerByTokenHash(tokenHash);
     }
 
     @Override
-    public List<dev.tokenkeeper.api.Consumer> consumers() {
+    public List<Consumer> consumers() {
         return remote.consumers();
     }
 

@@ -2,6 +2,8 @@ package dev.tokenkeeper.daemon.unixsocket;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpTimeoutException;
@@ -10,8 +12,12 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -84,12 +90,12 @@ public final class UnixHttpClient {
              Selector selector = Selector.open()) {
             try {
                 channel.connect(UnixDomainSocketAddress.of(socket));
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new java.net.ConnectException("no socket at " + socket);
-            } catch (java.net.SocketException e) {
-                if (e instanceof java.net.ConnectException || String.valueOf(e.getMessage()).contains("refused")
-                        || !java.nio.file.Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    java.net.ConnectException refused = new java.net.ConnectException("nothing listens on " + socket);
+            } catch (NoSuchFileException e) {
+                throw new ConnectException("no socket at " + socket);
+            } catch (SocketException e) {
+                if (e instanceof ConnectException || String.valueOf(e.getMessage()).contains("refused")
+                        || !Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+                    ConnectException refused = new ConnectException("nothing listens on " + socket);
                     refused.initCause(e);
                     throw refused;
                 }
@@ -183,12 +189,12 @@ public final class UnixHttpClient {
             if (bytes.length - start < length) {
                 throw new IOException("the answer ended inside its body");
             }
-            body = java.util.Arrays.copyOfRange(bytes, start, start + (int) length);
+            body = Arrays.copyOfRange(bytes, start, start + (int) length);
         } else if (code == 204 || code == 304 || code / 100 == 1) {
             body = new byte[0];
         } else if (closed) {
             // Neither: the body runs to the end of the connection.
-            body = java.util.Arrays.copyOfRange(bytes, start, bytes.length);
+            body = Arrays.copyOfRange(bytes, start, bytes.length);
         } else {
             throw new IOException("body length known only at the end of the connection");
         }

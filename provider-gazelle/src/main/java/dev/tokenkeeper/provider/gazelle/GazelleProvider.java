@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Keeps a Gazelle OAuth 2 token fresh with the refresh-token grant.
@@ -166,8 +167,8 @@ public final class GazelleProvider implements TokenProvider {
 
     /** A token JSON, or an authorization code from {@code tokenkeeper authorize}. */
     @Override
-    public java.util.Set<String> importForms() {
-        return java.util.Set.of("token-json", "authorization-code");
+    public Set<String> importForms() {
+        return Set.of("token-json", "authorization-code");
     }
 
     /** The token endpoint and the GraphQL API, from their settings. */

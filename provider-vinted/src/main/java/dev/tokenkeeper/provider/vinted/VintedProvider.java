@@ -21,12 +21,14 @@ import dev.tokenkeeper.provider.vinted.upstream.UpstreamGate;
 import dev.tokenkeeper.provider.vinted.upstream.UpstreamPause;
 import dev.tokenkeeper.provider.vinted.upstream.VintedHttp;
 import dev.tokenkeeper.provider.vinted.upstream.VintedSettings;
+
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A Vinted web session, kept alive through its {@code access_token_web} / {@code refresh_token_web}
@@ -127,8 +129,8 @@ public final class VintedProvider implements TokenProvider {
 
     /** A Cookie header or a browser's cookies file. */
     @Override
-    public java.util.Set<String> importForms() {
-        return java.util.Set.of("cookie", "cookie-file");
+    public Set<String> importForms() {
+        return Set.of("cookie", "cookie-file");
     }
 
     /** The country site, from {@code VINTED_BASE_URL}. */

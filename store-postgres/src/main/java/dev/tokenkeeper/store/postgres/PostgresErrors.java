@@ -2,6 +2,10 @@ package dev.tokenkeeper.store.postgres;
 
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
+
+import java.io.EOFException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Optional;
@@ -63,8 +67,8 @@ final class PostgresErrors {
 
     private static boolean transientFailure(Throwable failure, String state) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SQLTransientConnectionException || t instanceof java.net.ConnectException
-                    || t instanceof java.net.SocketTimeoutException || t instanceof java.io.EOFException) {
+            if (t instanceof SQLTransientConnectionException || t instanceof ConnectException
+                    || t instanceof SocketTimeoutException || t instanceof EOFException) {
                 return true;
             }
         }

@@ -3,6 +3,7 @@ package dev.tokenkeeper.store.postgres;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tokenkeeper.api.ChangeListener;
+import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.RefreshEvent;
@@ -10,18 +11,22 @@ import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Update;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Update;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * A {@link TokenStore} in a PostgreSQL database reached directly with the PostgreSQL JDBC driver,
@@ -397,7 +402,7 @@ public final class PostgresTokenStore implements TokenStore {
 
     /** Inserts into {@code consumers}; its trigger announces the change to every daemon. */
     @Override
-    public boolean insertConsumer(dev.tokenkeeper.api.Consumer consumer) {
+    public boolean insertConsumer(Consumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
         return call("insert consumer " + consumer.name(), (open, handle) -> handle
                 .createUpdate("INSERT INTO " + consumers(open) + " (name, token_hash, credentials, created_at)"
@@ -410,7 +415,7 @@ public final class PostgresTokenStore implements TokenStore {
     }
 
     @Override
-    public Optional<dev.tokenkeeper.api.Consumer> consumerByTokenHash(String tokenHash) {
+    public Optional<Consumer> consumerByTokenHash(String tokenHash) {
         Objects.requireNonNull(tokenHash, "tokenHash");
         return call("find a consumer", (open, handle) -> handle
                 .createQuery("SELECT name, token_hash, credentials, created_at FROM " + consumers(open)
@@ -421,7 +426,7 @@ public final class PostgresTokenStore implements TokenStore {
     }
 
     @Override
-    public List<dev.tokenkeeper.api.Consumer> consumers() {
+    public List<Consumer> consumers() {
         return call("list consumers", (open, handle) -> handle
                 .createQuery("SELECT name, token_hash, credentials, created_at FROM " + consumers(open)
                         + " ORDER BY name COLLATE \"C\"")
@@ -439,10 +444,10 @@ public final class PostgresTokenStore implements TokenStore {
                 .execute() == 1);
     }
 
-    private static dev.tokenkeeper.api.Consumer consumer(java.sql.ResultSet row) throws java.sql.SQLException {
+    private static Consumer consumer(ResultSet row) throws SQLException {
         String[] ids = (String[]) row.getArray("credentials").getArray();
-        return new dev.tokenkeeper.api.Consumer(row.getString("name"), row.getString("token_hash"),
-                java.util.Arrays.stream(ids).map(CredentialId::parse).toList(),
+        return new Consumer(row.getString("name"), row.getString("token_hash"),
+                Arrays.stream(ids).map(CredentialId::parse).toList(),
                 Instant.ofEpochMilli(row.getLong("created_at")));
     }
 

@@ -1,16 +1,19 @@
 package dev.tokenkeeper.store.postgres;
 
 import dev.tokenkeeper.api.StoreException;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * The store's tables, versioned: {@code <schema>.schema_version} holds the version the tables are
@@ -67,7 +70,7 @@ final class Schema {
      */
     static void checkRights(Jdbi jdbi, String schema) {
         List<String> missing = jdbi.withHandle(handle -> {
-            List<String> lacking = new java.util.ArrayList<>();
+            List<String> lacking = new ArrayList<>();
             String[][] wanted = {
                     {"table", schema + ".credentials", "SELECT"}, {"table", schema + ".credentials", "INSERT"},
                     {"table", schema + ".credentials", "UPDATE"}, {"table", schema + ".credentials", "DELETE"},
@@ -143,7 +146,7 @@ final class Schema {
         try (Statement statement = handle.getConnection().createStatement()) {
             statement.execute(script);
         } catch (SQLException e) {
-            throw new org.jdbi.v3.core.statement.UnableToExecuteStatementException(e, null);
+            throw new UnableToExecuteStatementException(e, null);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.store.sqlite;
 
+import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.RefreshEvent;
@@ -7,6 +8,12 @@ import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.mapper.RowMapper;
+
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,11 +21,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.HandleCallback;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.JdbiException;
-import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
  * The embedded default {@link TokenStore}: one SQLite file in WAL mode, shared safely by several
@@ -296,7 +298,7 @@ public final class SqliteTokenStore implements TokenStore {
      * @return false when the name is taken
      */
     @Override
-    public boolean insertConsumer(dev.tokenkeeper.api.Consumer consumer) {
+    public boolean insertConsumer(Consumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
         return write("insert consumer " + consumer.name(), (open, handle) -> handle
                 .createUpdate("INSERT INTO consumers (name, token_hash, credentials, created_at)"
@@ -309,7 +311,7 @@ public final class SqliteTokenStore implements TokenStore {
     }
 
     @Override
-    public Optional<dev.tokenkeeper.api.Consumer> consumerByTokenHash(String tokenHash) {
+    public Optional<Consumer> consumerByTokenHash(String tokenHash) {
         Objects.requireNonNull(tokenHash, "tokenHash");
         return call("find a consumer", (open, handle) -> handle
                 .createQuery("SELECT name, token_hash, credentials, created_at FROM consumers WHERE token_hash = :hash")
@@ -319,7 +321,7 @@ public final class SqliteTokenStore implements TokenStore {
     }
 
     @Override
-    public List<dev.tokenkeeper.api.Consumer> consumers() {
+    public List<Consumer> consumers() {
         return call("list consumers", (open, handle) -> handle
                 .createQuery("SELECT name, token_hash, credentials, created_at FROM consumers ORDER BY name")
                 .map((rows, context) -> ConsumerColumns.read(rows))

@@ -2,9 +2,11 @@ package dev.tokenkeeper.store.supabase;
 
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
+
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -110,7 +112,7 @@ final class PostgrestClient {
     /** One short reason without the exception's own message, which may repeat the URL with its query. */
     static String reason(IOException e, Duration timeout) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof UnresolvedAddressException || cause instanceof java.net.UnknownHostException) {
+            if (cause instanceof UnresolvedAddressException || cause instanceof UnknownHostException) {
                 return "unknown host";
             }
         }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenkeeper.api.ChangeListener;
+import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.RefreshEvent;
@@ -13,16 +15,19 @@ import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * A {@link TokenStore} in a Supabase project, reached through its PostgREST HTTP API
@@ -155,7 +160,7 @@ public final class SupabaseTokenStore implements TokenStore {
      * @return false when the setting is 0 (polling off)
      */
     @Override
-    public synchronized boolean watch(dev.tokenkeeper.api.ChangeListener listener) {
+    public synchronized boolean watch(ChangeListener listener) {
         Objects.requireNonNull(listener, "listener");
         Opened open = state();
         if (poller != null) {
@@ -384,15 +389,15 @@ public final class SupabaseTokenStore implements TokenStore {
      * consumers: other daemons see a revocation when their cache of consumers runs out (seconds).
      */
     @Override
-    public boolean insertConsumer(dev.tokenkeeper.api.Consumer consumer) {
+    public boolean insertConsumer(Consumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
         Opened open = state();
         String action = "insert consumer " + consumer.name();
-        com.fasterxml.jackson.databind.node.ObjectNode row = JSON.createObjectNode()
+        ObjectNode row = JSON.createObjectNode()
                 .put("name", consumer.name())
                 .put("token_hash", consumer.tokenHash())
                 .put("credentials", consumer.credentials().stream().map(CredentialId::toString)
-                        .collect(java.util.stream.Collectors.joining(" ")))
+                        .collect(Collectors.joining(" ")))
                 .put("created_at", consumer.createdAt().toEpochMilli());
         PostgrestResponse response = open.client().send("POST", consumersQuery(open),
                 Optional.of(bytes(row)), Optional.of(RETURN_NOTHING), action);
@@ -406,7 +411,7 @@ public final class SupabaseTokenStore implements TokenStore {
     }
 
     @Override
-    public Optional<dev.tokenkeeper.api.Consumer> consumerByTokenHash(String tokenHash) {
+    public Optional<Consumer> consumerByTokenHash(String tokenHash) {
         Objects.requireNonNull(tokenHash, "tokenHash");
         Opened open = state();
         ArrayNode rows = rows(open, "find a consumer", "GET", consumersQuery(open).where("token_hash", "eq", tokenHash)
@@ -415,9 +420,9 @@ public final class SupabaseTokenStore implements TokenStore {
     }
 
     @Override
-    public List<dev.tokenkeeper.api.Consumer> consumers() {
+    public List<Consumer> consumers() {
         Opened open = state();
-        List<dev.tokenkeeper.api.Consumer> all = new ArrayList<>();
+        List<Consumer> all = new ArrayList<>();
         for (JsonNode row : rows(open, "list consumers", "GET", consumersQuery(open).select(CONSUMER_COLUMNS)
                 .order("name.asc"), Optional.empty(), Optional.empty())) {
             all.add(read(open, "consumer", row, SupabaseTokenStore::consumer));
@@ -439,9 +444,9 @@ public final class SupabaseTokenStore implements TokenStore {
         return PostgrestQuery.on(open.settings().consumersTable());
     }
 
-    private static dev.tokenkeeper.api.Consumer consumer(JsonNode row) {
-        return new dev.tokenkeeper.api.Consumer(row.path("name").asText(), row.path("token_hash").asText(),
-                java.util.Arrays.stream(row.path("credentials").asText().split(" ")).map(CredentialId::parse).toList(),
+    private static Consumer consumer(JsonNode row) {
+        return new Consumer(row.path("name").asText(), row.path("token_hash").asText(),
+                Arrays.stream(row.path("credentials").asText().split(" ")).map(CredentialId::parse).toList(),
                 Instant.ofEpochMilli(row.path("created_at").asLong()));
     }
 

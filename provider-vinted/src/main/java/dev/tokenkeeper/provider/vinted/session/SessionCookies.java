@@ -2,9 +2,11 @@ package dev.tokenkeeper.provider.vinted.session;
 
 import dev.tokenkeeper.api.IssuedSecret;
 import dev.tokenkeeper.api.SecretMaterial;
+
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -115,7 +117,7 @@ public final class SessionCookies {
      * @return a copy with that cookie set
      */
     public SessionCookies with(String name, String value) {
-        Map<String, String> copy = new java.util.LinkedHashMap<>(cookies);
+        Map<String, String> copy = new LinkedHashMap<>(cookies);
         copy.put(name, value);
         return of(copy);
     }

@@ -3,10 +3,12 @@ package dev.tokenkeeper.provider.vinted.session;
 import dev.tokenkeeper.api.ImportedSecret;
 import dev.tokenkeeper.api.InvalidSecretException;
 import dev.tokenkeeper.api.IssuedSecret;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Turns what a user pasted or exported into a Vinted session: picks the cookies of the Vinted site,
@@ -86,10 +89,10 @@ public final class SessionImport {
         List<String> warnings = new ArrayList<>();
         List<String> withTokens = bySite.entrySet().stream()
                 .filter(e -> e.getValue().stream().anyMatch(c -> isToken(c.name())))
-                .map(Map.Entry::getKey).collect(java.util.stream.Collectors.toList());
+                .map(Map.Entry::getKey).collect(Collectors.toList());
         List<String> configured = withTokens.stream()
                 .filter(site -> bySite.get(site).stream().anyMatch(c -> c.domain().isEmpty() || sentToSite(c.domain())))
-                .collect(java.util.stream.Collectors.toList());
+                .collect(Collectors.toList());
         String preferred;
         if (configured.size() == 1) {
             preferred = configured.get(0);
@@ -100,7 +103,7 @@ public final class SessionImport {
         } else {
             List<String> candidates = configured.isEmpty() ? withTokens : configured;
             preferred = candidates.stream()
-                    .max(java.util.Comparator.comparing((String site) -> pairRank(bySite.get(site))))
+                    .max(Comparator.comparing((String site) -> pairRank(bySite.get(site))))
                     .orElseThrow();
             warnings.add("the cookies hold vinted sessions of several sites (" + String.join(", ", candidates)
                     + ") and " + (configured.isEmpty() ? "none is the configured site " + siteHost
@@ -165,7 +168,7 @@ public final class SessionImport {
 
     private Rank best(List<RawCookie> site, String name) {
         return site.stream().filter(c -> c.name().equals(name)).map(this::tokenRank)
-                .max(java.util.Comparator.naturalOrder()).orElse(new Rank(0, Instant.MIN));
+                .max(Comparator.naturalOrder()).orElse(new Rank(0, Instant.MIN));
     }
 
     /** How usable a token (or pair) is: validity points, then how new. */

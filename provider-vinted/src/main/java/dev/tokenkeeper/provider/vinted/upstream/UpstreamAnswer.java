@@ -3,7 +3,9 @@ package dev.tokenkeeper.provider.vinted.upstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.provider.vinted.session.SetCookie;
+
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -65,7 +67,7 @@ public record UpstreamAnswer(int status,
             return false;
         }
         try {
-            String host = java.net.URI.create(location.strip()).getHost();
+            String host = URI.create(location.strip()).getHost();
             return host != null && (host.equalsIgnoreCase("captcha-delivery.com")
                     || host.toLowerCase(Locale.ROOT).endsWith(".captcha-delivery.com"));
         } catch (IllegalArgumentException e) {
