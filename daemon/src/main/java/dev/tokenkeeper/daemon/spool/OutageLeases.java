@@ -11,10 +11,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Decides the refresh lease while the store cannot: the daemon that obtained a credential's current
- * secret (refreshed or imported it) is its only refresher until the store is back, because it alone
- * knows that secret is the newest. Any other daemon that refreshed it too would present a refresh
- * token that is spent or about to be, and a rotating upstream counts that as a reuse.
+ * Decides the refresh lease while the store cannot. With other daemons about, a daemon refreshes a
+ * credential during an outage only when it obtained the credential's current secret during this
+ * outage, that is under a store lease it took before the store went away (its commit could only go
+ * to the spool). Nobody can have leased the credential since, so that daemon alone knows the newest
+ * secret. Any other daemon that refreshed it too would present a refresh token that is spent or
+ * about to be, and a rotating upstream counts that as a reuse.
+ *
+ * <p>Having written the credential last <em>before</em> the outage is not enough: another daemon
+ * may have taken the lease a moment before the store went away, and its refresh may still be on the
+ * way to its own spool. (A loaded test run caught exactly that: B leased a credential A had
+ * refreshed, the store stopped 120 ms later, and both spent the same refresh token.) So with several
+ * daemons, credentials are not refreshed during an outage beyond the ones whose refresh was already
+ * under way; consumers get the token there is, or a clear 503 once it expires. Exactly once comes
+ * before availability.
  *
  * <p>A daemon that has never seen another daemon's hand in the store (no lease held by someone else,
  * no version it did not write) is alone and owns everything: a single daemon keeps refreshing
@@ -30,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class OutageLeases {
 
     private final Duration grace;
-    /** The secret each credential had after this daemon's last change of it that brought a new secret. */
+    /** The secrets this daemon obtained during the current (or last) outage, written to its spool. */
     private final Map<CredentialId, SealedSecret> ownSecrets = new ConcurrentHashMap<>();
     /** The last version this daemon wrote, per credential. */
     private final Map<CredentialId, Long> ownVersions = new ConcurrentHashMap<>();
@@ -54,6 +64,16 @@ final class OutageLeases {
      */
     void wrote(Optional<StoredCredential> before, StoredCredential after) {
         ownVersions.put(after.id(), after.version());
+    }
+
+    /**
+     * This daemon's change went to its spool: the store is down, or the credential is already ahead of it.
+     *
+     * @param before the newest row known before this daemon's write, if any
+     * @param after  the row this daemon spooled
+     */
+    void spooled(Optional<StoredCredential> before, StoredCredential after) {
+        wrote(before, after);
         if (before.isEmpty() || !before.get().secret().equals(after.secret())) {
             ownSecrets.put(after.id(), after.secret());
         }
@@ -123,6 +143,10 @@ final class OutageLeases {
     }
 
     void storeDown() {
+        if (!down) {
+            // A new outage: what this daemon obtained in an earlier one may have been refreshed by others since.
+            ownSecrets.clear();
+        }
         down = true;
         everDown = true;
     }
@@ -142,8 +166,8 @@ final class OutageLeases {
         if (owns(known)) {
             return Optional.empty();
         }
-        return Optional.of(describe(known) + " was last refreshed by another daemon, which alone refreshes it until "
-                + "the store is back; this daemon serves the token it has and refreshes it once the store answers");
+        return Optional.of(describe(known) + " may be refreshed by another daemon meanwhile (it was not refreshed "
+                + "here during this outage); this daemon serves the token it has and refreshes it once the store answers");
     }
 
     /**

@@ -39,10 +39,11 @@ import java.util.function.Function;
  * A refreshed refresh token is therefore never only in memory.
  *
  * <p>While the store is down there is no cross-daemon lease, so the lease is decided from what this
- * daemon last saw ({@link OutageLeases}): it refreshes a credential only when it wrote the last
- * version it knows of, or when it has never seen another daemon write to the store. Every other
- * credential is left to the daemon that wrote it last, and for a short grace after the store is back
- * too, so that daemon pushes its spool before anyone refreshes with the token that spool replaced.
+ * daemon last saw ({@link OutageLeases}): it refreshes a credential only when it obtained the
+ * current secret during this outage (under a lease taken before it), or when it has never seen
+ * another daemon write to the store. Every other credential waits for the store, and for a short
+ * grace after the store is back, so that the daemon that spooled a newer secret pushes it before
+ * anyone refreshes with the token that spool replaced.
  * When the spool drains onto a row changed meanwhile, {@link SpoolConflict} keeps the newest
  * successfully issued secret and the conflict is logged.
  */
@@ -187,7 +188,7 @@ public final class SpooledStore implements TokenStore {
                     return false;
                 }
                 spoolDurably(new SpoolEntry(updated, spooled.expectedVersion()));
-                outageLeases.wrote(Optional.of(spooled.updated()), updated);
+                outageLeases.spooled(Optional.of(spooled.updated()), updated);
                 return true;
             }
             try {
@@ -209,7 +210,7 @@ public final class SpooledStore implements TokenStore {
                     return false;
                 }
                 spoolDurably(new SpoolEntry(updated, expectedVersion));
-                outageLeases.wrote(Optional.ofNullable(known), updated);
+                outageLeases.spooled(Optional.ofNullable(known), updated);
                 Logger.warn("store unreachable: {} version {} kept in the local spool until the store is back", id,
                         updated.version());
                 return true;
