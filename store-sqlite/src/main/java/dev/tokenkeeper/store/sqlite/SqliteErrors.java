@@ -97,6 +97,19 @@ final class SqliteErrors {
         return sql.getErrorCode() & 0xff;
     }
 
+    /**
+     * @param error what jdbi or the driver threw
+     * @return whether SQLite answered "busy" or "locked": another connection holds the lock
+     */
+    static boolean isBusy(Exception error) {
+        SQLException sql = findSqlException(error);
+        if (sql == null) {
+            return false;
+        }
+        int code = primaryCode(sql);
+        return code == BUSY || code == LOCKED;
+    }
+
     private static SQLException findSqlException(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql) {

@@ -21,6 +21,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The embedded default {@link TokenStore}: one SQLite file in WAL mode, shared safely by several
@@ -97,13 +100,7 @@ public final class SqliteTokenStore implements TokenStore {
         SqliteErrors errors = new SqliteErrors(file, busyTimeout);
         try {
             Jdbi jdbi = Jdbi.create(pool);
-            jdbi.useHandle(handle -> {
-                String mode = handle.createQuery("PRAGMA journal_mode = WAL").mapTo(String.class).one();
-                if (!"wal".equalsIgnoreCase(mode)) {
-                    throw new StoreException("sqlite: " + file + " cannot use write-ahead logging (journal mode"
-                            + " stayed '" + mode + "'): keep the database on a local file system");
-                }
-            });
+            switchToWal(jdbi, file);
             Schema.migrate(jdbi, file);
             opened = new Opened(file, jdbi, pool, errors, context.clock(), new GroupCommit(jdbi, errors, file.getFileName().toString(),
                     busyTimeout.multipliedBy(3)));
@@ -113,6 +110,32 @@ public final class SqliteTokenStore implements TokenStore {
         } catch (RuntimeException e) {
             pool.close();
             throw e;
+        }
+    }
+
+    /**
+     * Switching to WAL reads the file's header and then needs the exclusive lock. When several
+     * processes open a new file at once, SQLite refuses that upgrade at once with SQLITE_BUSY instead of
+     * waiting (waiting could deadlock two readers that both want it), so the switch is tried again
+     * until the busy timeout has passed.
+     */
+    private void switchToWal(Jdbi jdbi, Path file) {
+        long deadline = System.nanoTime() + busyTimeout.toNanos();
+        while (true) {
+            try {
+                String mode = jdbi.withHandle(handle -> handle.createQuery("PRAGMA journal_mode = WAL")
+                        .mapTo(String.class).one());
+                if (!"wal".equalsIgnoreCase(mode)) {
+                    throw new StoreException("sqlite: " + file + " cannot use write-ahead logging (journal mode"
+                            + " stayed '" + mode + "'): keep the database on a local file system");
+                }
+                return;
+            } catch (JdbiException e) {
+                if (!SqliteErrors.isBusy(e) || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10 + ThreadLocalRandom.current().nextInt(40)));
+            }
         }
     }
 

@@ -44,6 +44,30 @@ class ConcurrencyTest {
     }
 
     @Test
+    void manyRoundsOfDaemonsStartingTogetherOnANewFileAllOpenIt() throws Exception {
+        // Once in a loaded CI run, one of four openers got SQLITE_BUSY at once from the switch to WAL
+        // (SQLite refuses a read-to-exclusive upgrade that could deadlock instead of waiting).
+        for (int round = 0; round < 40; round++) {
+            Path folder = state.resolve("round-" + round);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<SqliteTokenStore>> opening = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                opening.add(pool.submit(() -> {
+                    start.await();
+                    SqliteTokenStore store = new SqliteTokenStore();
+                    store.open(TestContext.of(folder, Clock.systemUTC()));
+                    return store;
+                }));
+            }
+            start.countDown();
+            for (Future<SqliteTokenStore> future : opening) {
+                stores.add(future.get(30, TimeUnit.SECONDS));
+            }
+            assertEquals(Schema.CURRENT_VERSION, SchemaTest.userVersion(folder.resolve("tokenkeeper.db")));
+        }
+    }
+
+    @Test
     void daemonsStartingTogetherOnANewFileAllOpenIt() throws Exception {
         CountDownLatch start = new CountDownLatch(1);
         List<Future<SqliteTokenStore>> opening = new ArrayList<>();
