@@ -130,8 +130,7 @@ class SpooledStoreTest {
         store.get(ID);
         assertTrue(store.tryLease(ID, "daemon-a", t0.plusSeconds(3600)), "lease taken while the store is up");
         remote.down = true;
-        RefreshEvent event = new RefreshEvent(ID, t0, dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "",
-                java.time.Duration.ZERO, 2);
+        RefreshEvent event = refreshed(t0);
         assertTrue(store.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, event, "daemon-a"), "spooled");
         remote.down = false;
         assertFalse(remote.tryLease(ID, "daemon-b", t0.plusSeconds(60)), "still held while the change is only spooled");
@@ -144,13 +143,12 @@ class SpooledStoreTest {
     @Test
     void whileTheStoreIsDownOnlyTheDaemonThatObtainedTheSecretDuringTheOutageRefreshesIt() {
         Instant t0 = Instant.now();
-        SpooledStore a = new SpooledStore(remote, state.resolve("spool-a"), 3600);
-        SpooledStore b = new SpooledStore(remote, state.resolve("spool-b"), 3600);
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
         assertTrue(a.insert(credential(1, (byte) 1, t0)));
         b.get(ID);
         assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)));
-        RefreshEvent event = new RefreshEvent(ID, t0, dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "",
-                java.time.Duration.ZERO, 2);
+        RefreshEvent event = refreshed(t0);
         assertTrue(a.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, event, "a"));
         assertEquals(2, b.get(ID).orElseThrow().version(), "B sees A's refresh: another daemon is about");
         assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
@@ -178,13 +176,12 @@ class SpooledStoreTest {
         // Caught by a loaded run: A refreshed last; B leased a moment before the store stopped and its
         // refresh went to B's spool. A must not refresh with the token B has just spent.
         Instant t0 = Instant.now();
-        SpooledStore a = new SpooledStore(remote, state.resolve("spool-a"), 3600);
-        SpooledStore b = new SpooledStore(remote, state.resolve("spool-b"), 3600);
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
         assertTrue(a.insert(credential(1, (byte) 1, t0)));
         b.get(ID);
         assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)));
-        RefreshEvent event = new RefreshEvent(ID, t0, dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "",
-                java.time.Duration.ZERO, 2);
+        RefreshEvent event = refreshed(t0);
         assertTrue(a.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, event, "a"));
         assertEquals(2, b.get(ID).orElseThrow().version());
         assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)), "B's refresh is under way");
@@ -205,12 +202,11 @@ class SpooledStoreTest {
     @Test
     void whatADaemonObtainedInAnEarlierOutageIsNotItsInTheNext() {
         Instant t0 = Instant.now();
-        SpooledStore a = new SpooledStore(remote, state.resolve("spool-a"), 3600);
-        SpooledStore b = new SpooledStore(remote, state.resolve("spool-b"), 3600);
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
         assertTrue(a.insert(credential(1, (byte) 1, t0)));
         b.get(ID);
-        RefreshEvent event = new RefreshEvent(ID, t0, dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "",
-                java.time.Duration.ZERO, 2);
+        RefreshEvent event = refreshed(t0);
         assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
         assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, event, "b"));
         assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
@@ -225,6 +221,15 @@ class SpooledStoreTest {
 
         remote.down = true;
         assertThrows(() -> a.tryLease(ID, "a", t0.plusSeconds(60)));
+    }
+
+    /** @return a daemon's spooled view of the shared store */
+    private SpooledStore daemon(String name) {
+        return new SpooledStore(remote, state.resolve("spool-" + name), 3600);
+    }
+
+    private static RefreshEvent refreshed(Instant at) {
+        return new RefreshEvent(ID, at, dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "", java.time.Duration.ZERO, 2);
     }
 
     private static void assertThrows(org.junit.jupiter.api.function.Executable call) {
@@ -246,8 +251,8 @@ class SpooledStoreTest {
     @Test
     void aStatusOnlyChangeNeverBuriesANewerIssuedSecret() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-        SpooledStore a = new SpooledStore(remote, state.resolve("spool-a"), 3600);
-        SpooledStore b = new SpooledStore(remote, state.resolve("spool-b"), 3600);
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
         a.insert(credential(1, (byte) 1, t0));
         a.get(ID);
         b.get(ID);
