@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Having written the credential last <em>before</em> the outage is not enough: another daemon
  * may have taken the lease a moment before the store went away, and its refresh may still be on the
  * way to its own spool. (A loaded test run caught exactly that: B leased a credential A had
- * refreshed, the store stopped 120 ms later, and both spent the same refresh token.) So with several
+ * refreshed, the store stopped about 130 ms later, and both spent the same refresh token.) So with several
  * daemons, credentials are not refreshed during an outage beyond the ones whose refresh was already
  * under way; consumers get the token there is, or a clear 503 once it expires. Exactly once comes
  * before availability.
