@@ -59,10 +59,9 @@ final class OutageLeases {
     }
 
     /**
-     * @param before the newest row known before this daemon's write, if any
-     * @param after  the row this daemon wrote (to the store or to its spool)
+     * @param after the row this daemon wrote (to the store or to its spool)
      */
-    void wrote(Optional<StoredCredential> before, StoredCredential after) {
+    void wrote(StoredCredential after) {
         ownVersions.put(after.id(), after.version());
     }
 
@@ -73,7 +72,7 @@ final class OutageLeases {
      * @param after  the row this daemon spooled
      */
     void spooled(Optional<StoredCredential> before, StoredCredential after) {
-        wrote(before, after);
+        wrote(after);
         if (before.isEmpty() || !before.get().secret().equals(after.secret())) {
             ownSecrets.put(after.id(), after.secret());
         }

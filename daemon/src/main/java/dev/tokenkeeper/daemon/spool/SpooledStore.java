@@ -166,11 +166,10 @@ public final class SpooledStore implements TokenStore {
 
     @Override
     public boolean insert(StoredCredential credential) {
-        Optional<StoredCredential> before = known(credential.id());
         outageLeases.writing(credential.id());
         boolean inserted = remote.insert(credential);
         if (inserted) {
-            wroteHere(before, credential);
+            wroteHere(credential);
         } else {
             outageLeases.notWritten(credential.id());
         }
@@ -192,12 +191,10 @@ public final class SpooledStore implements TokenStore {
                 return true;
             }
             try {
-                // Taken before the write: this daemon's own notification may update lastSeen meanwhile.
-                Optional<StoredCredential> before = known(id);
                 outageLeases.writing(id);
                 boolean written = remote.compareAndSet(updated, expectedVersion);
                 if (written) {
-                    wroteHere(before, updated);
+                    wroteHere(updated);
                 } else {
                     outageLeases.notWritten(id);
                 }
@@ -224,11 +221,10 @@ public final class SpooledStore implements TokenStore {
         synchronized (lockFor(id)) {
             if (!spool.containsKey(id)) {
                 try {
-                    Optional<StoredCredential> before = known(id);
                     outageLeases.writing(id);
                     boolean written = remote.commitRefresh(updated, expectedVersion, event, owner);
                     if (written) {
-                        wroteHere(before, updated);
+                        wroteHere(updated);
                     } else {
                         outageLeases.notWritten(id);
                     }
@@ -337,8 +333,8 @@ public final class SpooledStore implements TokenStore {
         outageLeases.seen(before, row, readFrom);
     }
 
-    private void wroteHere(Optional<StoredCredential> before, StoredCredential row) {
-        outageLeases.wrote(before, row);
+    private void wroteHere(StoredCredential row) {
+        outageLeases.wrote(row);
         lastSeen.put(row.id(), row);
     }
 
@@ -420,7 +416,7 @@ public final class SpooledStore implements TokenStore {
         }
         StoredCredential now = withVersion(winner, Math.max(at, current.version()));
         if (oursWin) {
-            wroteHere(Optional.of(current), now);
+            wroteHere(now);
         } else {
             lastSeen.put(id, now);
         }
