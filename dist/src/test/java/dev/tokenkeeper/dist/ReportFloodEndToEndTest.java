@@ -2,6 +2,7 @@ package dev.tokenkeeper.dist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
+import dev.tokenkeeper.provider.vinted.FakeVinted;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A consumer that reports its current token as rejected in a loop (a bug, or on purpose) against the
- * real daemon and the Gazelle imitation, which counts the refreshes and validations it gets: the
- * reports cost one refresh per interval, one validation beyond it, and nothing more.
+ * real daemon and the Gazelle and Vinted imitations, which count the refreshes and validations they
+ * get: the reports cost one refresh per interval, one validation beyond it, and nothing more.
  */
 class ReportFloodEndToEndTest {
 
@@ -39,13 +40,18 @@ class ReportFloodEndToEndTest {
     Path temp;
 
     private FakeGazelle gazelle;
+    private FakeVinted vinted;
     private DaemonProcess daemon;
 
     @BeforeEach
     void start() throws Exception {
         gazelle = FakeGazelle.start();
+        vinted = FakeVinted.builder().accessTokenLifetime(Duration.ofHours(1)).burstLimit(10_000, Duration.ofMinutes(5))
+                .start();
         Map<String, String> env = DaemonProcess.fastRefreshSettings();
         env.putAll(gazelle.settings());
+        env.put("VINTED_BASE_URL", vinted.baseUrl());
+        env.put("VINTED_MAX_REQUESTS_PER_5_MIN", "1000");
         // No schedule and no validation sweep: every upstream call the imitation counts is a report's.
         env.put("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false");
         env.put("TOKENKEEPER_MIN_REFRESH_INTERVAL_SECONDS", "0");
@@ -65,9 +71,13 @@ class ReportFloodEndToEndTest {
                 for (String secret : gazelle.allIssuedSecrets()) {
                     assertFalse(output.contains(secret), "the daemon's output holds an issued token");
                 }
+                for (String secret : vinted.allIssuedSecrets()) {
+                    assertFalse(output.contains(secret), "the daemon's output holds a Vinted cookie value");
+                }
             }
         } finally {
             gazelle.close();
+            vinted.close();
         }
     }
 
@@ -166,9 +176,44 @@ class ReportFloodEndToEndTest {
         assertEquals(refreshes + 1, gazelle.refreshRequestCount());
     }
 
+
+    @Test
+    void aFloodOfReportsOfAVintedSessionCostsOneRefreshToo() throws Exception {
+        DaemonProcess.Response imported = daemon.cli("import", "vinted", "--account", "shop", "--cookie",
+                vinted.newSession());
+        assertEquals(0, imported.status(), imported.body());
+        String consumer = addConsumer("vinted-flooder", "vinted:shop");
+        DaemonProcess.Response token = daemon.callAs(consumer, "GET", "/api/v1/credentials/vinted:shop/token", null);
+        assertEquals(200, token.status(), token.body());
+        String current = token.json().get("token").asText();
+        int refreshesBefore = vinted.refreshCount();
+        int requestsBefore = vinted.requestCount();
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> answer = report(consumer, "vinted:shop", current);
+            statuses.merge(answer.statusCode(), 1, Integer::sum);
+            if (answer.statusCode() == 200) {
+                current = DaemonProcess.JSON.readTree(answer.body()).get("token").asText();
+            } else {
+                assertEquals(429, answer.statusCode(), answer.body());
+                assertTrue(answer.headers().firstValue("Retry-After").isPresent());
+            }
+        }
+        int refreshes = vinted.refreshCount() - refreshesBefore;
+        int requests = vinted.requestCount() - requestsBefore;
+        System.out.printf("20 reports of a Vinted session: statuses %s, %d upstream refreshes, %d upstream requests%n",
+                statuses, refreshes, requests);
+        assertEquals(1, refreshes, "upstream refreshes caused by 20 reports");
+        assertEquals(1, statuses.getOrDefault(200, 0), "statuses " + statuses);
+    }
+
     private HttpResponse<String> report(String bearer, String token) throws Exception {
+        return report(bearer, "gazelle:default", token);
+    }
+
+    private HttpResponse<String> report(String bearer, String id, String token) throws Exception {
         HttpRequest request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl()
-                        + "/api/v1/credentials/gazelle:default/rejected"))
+                        + "/api/v1/credentials/" + id + "/rejected"))
                 .timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + bearer)
                 .header("Content-Type", "application/json")

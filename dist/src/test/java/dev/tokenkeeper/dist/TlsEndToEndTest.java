@@ -174,11 +174,15 @@ class TlsEndToEndTest {
         return env;
     }
 
-    private String refusedStart(Path cert, Path key) {
+    private String refusedStart(Path cert, Path key) throws InterruptedException {
         DaemonProcess refused = new DaemonProcess(temp.resolve("refused"), tlsEnvironment(cert, key));
-        IllegalStateException e = assertThrows(IllegalStateException.class, refused::start);
-        assertFalse(refused.process().isAlive());
-        return e.getMessage();
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, refused::start);
+            assertFalse(refused.process().isAlive());
+            return e.getMessage();
+        } finally {
+            refused.stop(); // one that started after all must not outlive the test
+        }
     }
 
     @Test
