@@ -37,6 +37,7 @@ import dev.tokenkeeper.daemon.refresh.ProviderGate;
 import dev.tokenkeeper.daemon.refresh.RefreshIntents;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.RefreshPlanner;
+import dev.tokenkeeper.daemon.refresh.ReportLimit;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import dev.tokenkeeper.daemon.sink.FileSink;
@@ -141,6 +142,7 @@ public final class Daemon implements AutoCloseable {
             CrashRecovery.resume(intents, pipeline);
             CredentialService credentials = new CredentialService(store, sealer, pipeline, cache, clock);
             credentials.answerConsumersWithin(ConsumerPatience.from(config.settings()));
+            credentials.limitReports(ReportLimit.from(config.settings(), clock));
             importSessionFromEnvironment(config, plugins, credentials);
             RefreshScheduler scheduler = new RefreshScheduler(pipeline, store::list,
                     (int) config.settings().number("TOKENKEEPER_REFRESH_THREADS", null, 4, 1, 64),

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,12 +24,16 @@ import java.util.concurrent.TimeUnit;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The control API over HTTPS with certificates made by {@code openssl} here: {@code curl --cacert}
  * works, plain HTTP gets no answer, the CLI works with {@code TOKENKEEPER_TLS_CA_FILE}, and
- * replacing the certificate files switches the served certificate without a restart.
+ * replacing the certificate files switches the served certificate without a restart. A key file its
+ * group or others may read, or another user owns, stops the start; a renewal whose key is not the
+ * certificate's (or is readable by others) is not taken: the previous pair stays in service, and the
+ * log says so.
  */
 class TlsEndToEndTest {
 
@@ -69,10 +74,16 @@ class TlsEndToEndTest {
     }
 
     private void install(String name, Path cert, Path key) throws IOException {
+        install(name, name, "rw-------", cert, key);
+    }
+
+    /** Puts {@code certName}'s chain and {@code keyName}'s key (with that mode) in place, as a renewal would. */
+    private void install(String certName, String keyName, String keyMode, Path cert, Path key) throws IOException {
         Path tmpCert = cert.resolveSibling("cert.tmp");
         Path tmpKey = key.resolveSibling("key.tmp");
-        Files.copy(temp.resolve(name + "-chain.pem"), tmpCert, StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(temp.resolve(name + ".key"), tmpKey, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(temp.resolve(certName + "-chain.pem"), tmpCert, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(temp.resolve(keyName + ".key"), tmpKey, StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(tmpKey, PosixFilePermissions.fromString(keyMode));
         Files.move(tmpKey, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmpCert, cert, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
@@ -153,6 +164,101 @@ class TlsEndToEndTest {
         assertEquals("200", run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca.toString(),
                 base + "/healthz"));
         assertEquals(0, CliProcess.run(cliEnv, "status").status());
+        assertTrue(daemon.process().isAlive(), "no restart");
+    }
+
+    private Map<String, String> tlsEnvironment(Path cert, Path key) {
+        Map<String, String> env = new HashMap<>();
+        env.put("TOKENKEEPER_TLS_CERT_FILE", cert.toString());
+        env.put("TOKENKEEPER_TLS_KEY_FILE", key.toString());
+        return env;
+    }
+
+    private String refusedStart(Path cert, Path key) throws InterruptedException {
+        DaemonProcess refused = new DaemonProcess(temp.resolve("refused"), tlsEnvironment(cert, key));
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, refused::start);
+            assertFalse(refused.process().isAlive());
+            return e.getMessage();
+        } finally {
+            refused.stop(); // one that started after all must not outlive the test
+        }
+    }
+
+    @Test
+    void aKeyFileItsGroupOrOthersMayReadStopsTheStart() throws Exception {
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+                "-days", "2", "-subj", "/CN=tokenkeeper test CA");
+        leaf("first", false);
+        Path cert = Files.createDirectories(temp.resolve("live")).resolve("fullchain.pem");
+        Path key = temp.resolve("live").resolve("privkey.pem");
+        for (String mode : List.of("rw-r--r--", "rw-r-----", "rw----r--")) {
+            install("first", "first", mode, cert, key);
+            String output = refusedStart(cert, key);
+            String octal = mode.equals("rw-r--r--") ? "0644" : mode.equals("rw-r-----") ? "0640" : "0604";
+            assertTrue(output.contains("the key file " + key + " has mode " + octal), output);
+            assertTrue(output.contains("`chmod 600 " + key + "`"), output);
+            output.lines().filter(line -> line.contains("chmod 600")).forEach(System.out::println);
+        }
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        daemon = new DaemonProcess(temp.resolve("state"), tlsEnvironment(cert, key)).start();
+        assertEquals("CN=first", servedSubject(temp.resolve("ca.pem")));
+    }
+
+    @Test
+    void aKeyFileAnotherUserOwnsStopsTheStart() throws Exception {
+        LocalUser owner = LocalUser.require("tk-tls-keyowner");
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+                "-days", "2", "-subj", "/CN=tokenkeeper test CA");
+        leaf("first", false);
+        Path cert = Files.createDirectories(temp.resolve("live")).resolve("fullchain.pem");
+        Path key = temp.resolve("live").resolve("privkey.pem");
+        install("first", cert, key);
+        owner.chown(key);
+        String output = refusedStart(cert, key);
+        assertTrue(output.contains("the key file " + key + " is owned by uid " + owner.uid()), output);
+        assertTrue(output.contains("chown"), output);
+    }
+
+    @Test
+    void aRenewalWhoseKeyIsNotTheCertificatesIsNotTakenThePreviousPairStaysInServiceAndTheLogSaysSo() throws Exception {
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+                "-days", "2", "-subj", "/CN=tokenkeeper test CA");
+        leaf("first", false);
+        leaf("second", true);
+        Path cert = Files.createDirectories(temp.resolve("live")).resolve("fullchain.pem");
+        Path key = temp.resolve("live").resolve("privkey.pem");
+        Path ca = temp.resolve("ca.pem");
+        install("first", cert, key);
+        // A mismatched pair at the start is refused as well.
+        install("second", "first", "rw-------", cert, key);
+        assertTrue(refusedStart(cert, key).contains("does not belong to the certificate"));
+        install("first", cert, key);
+        daemon = new DaemonProcess(temp.resolve("state"), tlsEnvironment(cert, key)).start();
+        assertEquals("CN=first", servedSubject(ca));
+
+        // The second certificate with the first's key: every handshake would fail with it.
+        install("second", "first", "rw-------", cert, key);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> daemon.output().contains("were NOT taken"));
+        String log = daemon.output();
+        log.lines().filter(line -> line.contains("were NOT taken")).forEach(System.out::println);
+        assertTrue(log.contains("the private key in " + key + " does not belong to the certificate in " + cert), log);
+        assertTrue(log.contains("connections still get the previous certificate"), log);
+        assertFalse(log.contains("new connections get the new certificate"), log);
+        assertEquals("CN=first", servedSubject(ca), "a real handshake after the refused reload gets the old certificate");
+        assertEquals("200", run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca.toString(),
+                "https://127.0.0.1:" + daemon.port() + "/healthz"));
+
+        // The right pair, but a key others may read: not taken either, until `chmod 600`.
+        install("second", "second", "rw-r--r--", cert, key);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> daemon.output().contains("chmod 600 " + key));
+        assertEquals("CN=first", servedSubject(ca));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                .until(() -> servedSubject(ca).equals("CN=second"));
+        assertTrue(daemon.output().contains("new connections get the new certificate"));
         assertTrue(daemon.process().isAlive(), "no restart");
     }
 }

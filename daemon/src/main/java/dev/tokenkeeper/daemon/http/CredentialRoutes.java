@@ -10,6 +10,7 @@ import dev.tokenkeeper.daemon.refresh.CredentialNotFoundException;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import dev.tokenkeeper.daemon.refresh.RefreshReport;
+import dev.tokenkeeper.daemon.refresh.TooManyReportsException;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -76,7 +77,13 @@ final class CredentialRoutes implements RouteGroup {
             JsonNode body = body(ctx);
             String token = text(body, "token").orElseThrow(() -> new ApiException(400, "bad_request",
                     "body must be {\"token\": \"<the token that was rejected>\"}"));
-            LiveCredential live = credentials.rejected(id, token);
+            LiveCredential live;
+            try {
+                live = credentials.rejected(id, token);
+            } catch (TooManyReportsException e) {
+                ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+                throw new ApiException(429, "too_many_reports", e.getMessage());
+            }
             Caller.recordRead(ctx, live);
             json(ctx, tokenView(live));
         });

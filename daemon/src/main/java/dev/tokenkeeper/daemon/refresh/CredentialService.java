@@ -12,6 +12,7 @@ import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.daemon.rekey.KeyRotation;
@@ -39,6 +40,7 @@ public final class CredentialService {
     private final TokenCache cache;
     private final Clock clock;
     private volatile Duration consumerPatience = Duration.ofSeconds(31);
+    private volatile ReportLimit reportLimit;
 
     /**
      * @param store    where credentials live
@@ -53,6 +55,12 @@ public final class CredentialService {
         this.pipeline = pipeline;
         this.cache = cache;
         this.clock = clock;
+        this.reportLimit = new ReportLimit(clock, Duration.ofMinutes(1));
+    }
+
+    /** @param limit bounds the upstream calls consumers' reports of a rejected token cause (default: 60 s) */
+    public void limitReports(ReportLimit limit) {
+        this.reportLimit = limit;
     }
 
     /**
@@ -163,11 +171,14 @@ public final class CredentialService {
 
     /**
      * A consumer got a 401 with {@code token}: hand out the current token if it is already a
-     * different one, otherwise refresh once (shared with concurrent reports) and hand out the new one.
+     * different one (no upstream call), otherwise refresh (shared with concurrent reports) and hand out
+     * the new one, within the {@link ReportLimit}: beyond its one refresh per interval, a report is
+     * checked with the upstream once, and refreshes only if the upstream confirms it rejects the token.
      *
      * @param id    the credential
      * @param token the token the consumer used
      * @return the opened, current credential
+     * @throws TooManyReportsException when the report would need an upstream call beyond the limit
      */
     public LiveCredential rejected(CredentialId id, String token) {
         long deadline = System.nanoTime() + consumerPatience.toNanos();
@@ -175,10 +186,41 @@ public final class CredentialService {
         if (!constantTimeEquals(live.presentation().token(), token)) {
             return live;
         }
-        Logger.info("a consumer reported the token of {} (version {}) as rejected", id, live.stored().version());
+        ReportLimit limit = reportLimit;
+        ReportLimit.Turn turn = limit.take(id);
+        if (turn instanceof ReportLimit.Turn.Wait wait) {
+            throw tooMany(id, limit, wait.retryAfter(), "the upstream was already asked about it in this interval");
+        }
+        if (turn instanceof ReportLimit.Turn.Check check) {
+            ValidationResult result = pipeline.validate(live, left(deadline));
+            if (!(result instanceof ValidationResult.Rejected rejection)) {
+                String found = result instanceof ValidationResult.Inconclusive unknown
+                        ? "the upstream's check was inconclusive (" + unknown.reason() + ")"
+                        : "the upstream accepts the token (checked just now)";
+                Logger.warn("a consumer reported the token of {} (version {}) as rejected again within {} s; {}: no"
+                        + " refresh, further reports get 429 for {} s", id, live.stored().version(),
+                        limit.interval().toSeconds(), found, seconds(check.retryAfter()));
+                throw tooMany(id, limit, check.retryAfter(), found);
+            }
+            Logger.info("a consumer reported the token of {} (version {}) as rejected again; the upstream confirms ({});"
+                    + " refreshing", id, live.stored().version(), rejection.reason());
+        } else {
+            Logger.info("a consumer reported the token of {} (version {}) as rejected", id, live.stored().version());
+        }
         RefreshReport report = pipeline.refreshWithin(id, new RefreshTrigger.Rejected(live.stored().version()),
                 left(deadline));
         return afterRefresh(id, report);
+    }
+
+    private static TooManyReportsException tooMany(CredentialId id, ReportLimit limit, Duration retryAfter, String found) {
+        return new TooManyReportsException("the token of " + id + " was reported as rejected more often than the"
+                + " upstream may be asked (one refresh per " + limit.interval().toSeconds() + " s on reports, "
+                + ReportLimit.SETTING + "); " + found + "; the token reported is still the current one: report it again"
+                + " in " + seconds(retryAfter) + " s if the upstream still refuses it", retryAfter);
+    }
+
+    private static long seconds(Duration duration) {
+        return Math.max(1, (duration.toMillis() + 999) / 1000);
     }
 
     /**
@@ -200,6 +242,7 @@ public final class CredentialService {
         boolean deleted = store.delete(id);
         if (deleted) {
             pipeline.forget(id);
+            reportLimit.forget(id);
             Logger.info("deleted {}", id);
         }
         return deleted;

@@ -14,6 +14,7 @@ import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
@@ -289,6 +290,38 @@ public final class RefreshPipeline {
         LiveCredential live = new LiveCredential(stored, secret, provider.present(secret));
         cache.put(live);
         return live;
+    }
+
+    /**
+     * Asks the upstream whether it still accepts the credential's current token, through the
+     * provider's call limit. A provider that throws, or whose turn does not come within
+     * {@code maxWait}, gives an inconclusive answer.
+     *
+     * @param live    the opened credential
+     * @param maxWait how long to wait for a turn
+     * @return what the upstream said
+     */
+    public ValidationResult validate(LiveCredential live, Duration maxWait) {
+        TokenProvider provider = provider(live.stored().id());
+        try {
+            return gate.through(provider.id(), maxWait, () -> {
+                try {
+                    ValidationResult result = provider.validate(live.secret());
+                    return result != null ? result : new ValidationResult.Inconclusive(FailureKind.BAD_RESPONSE,
+                            "provider returned nothing", Optional.empty());
+                } catch (RuntimeException e) {
+                    // The exception's class is safe to show, its message may not be.
+                    return new ValidationResult.Inconclusive(FailureKind.BAD_RESPONSE,
+                            "provider failed with " + e.getClass().getSimpleName(), Optional.empty());
+                }
+            });
+        } catch (ProviderGate.BusyException e) {
+            return new ValidationResult.Inconclusive(FailureKind.NETWORK, "no turn for an upstream call: "
+                    + e.getMessage(), Optional.empty());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ValidationResult.Inconclusive(FailureKind.NETWORK, "interrupted before the call", Optional.empty());
+        }
     }
 
     /**

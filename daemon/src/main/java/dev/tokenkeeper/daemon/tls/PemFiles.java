@@ -35,11 +35,15 @@ public final class PemFiles {
      * @param certFile the certificate chain, leaf first
      * @param keyFile  the leaf's private key
      * @return a key store holding them under the alias {@code tokenkeeper}
-     * @throws ConfigurationException naming the file that cannot be read and why
+     * @throws ConfigurationException naming the file that cannot be read and why, a key file that its
+     *                                group or others may read or that another user owns, or a key that is
+     *                                not the certificate's
      */
     public static KeyStore keyStore(Path certFile, Path keyFile) {
         Certificate[] chain = certificates(certFile).toArray(Certificate[]::new);
+        KeyFileAccess.check(keyFile);
         PrivateKey key = privateKey(keyFile);
+        KeyPairMatch.check(chain[0], key, certFile, keyFile);
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);

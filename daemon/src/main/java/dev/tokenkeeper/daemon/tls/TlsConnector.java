@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The control API's HTTPS-only listener: Jetty's own TLS ({@link SslContextFactory.Server}, the
  * JDK's protocols and ciphers, TLS 1.2 and later) with the key store read from the PEM files, and
- * re-read when either file changes (a renewed certificate is served without a restart).
+ * re-read when either file changes (a renewed certificate is served without a restart). A changed pair
+ * is taken only when the key is private to the daemon and belongs to the certificate; otherwise the
+ * previous pair stays in service and the log says why at level error.
  */
 public final class TlsConnector implements AutoCloseable {
 
@@ -35,6 +37,7 @@ public final class TlsConnector implements AutoCloseable {
         return thread;
     });
     private volatile List<Object> seen;
+    private volatile List<Object> settling = List.of();
 
     /**
      * Reads the files once, so that a wrong one stops the start with a clear message.
@@ -73,9 +76,11 @@ public final class TlsConnector implements AutoCloseable {
 
     private List<Object> stamp() {
         try {
+            // The key's mode and owner too: a `chmod 600` after a refused reload is a change to read.
             return List.of(Files.getLastModifiedTime(files.certFile()), Files.size(files.certFile()),
-                    Files.getLastModifiedTime(files.keyFile()), Files.size(files.keyFile()));
-        } catch (IOException e) {
+                    Files.getLastModifiedTime(files.keyFile()), Files.size(files.keyFile()),
+                    Files.getPosixFilePermissions(files.keyFile()), Files.getOwner(files.keyFile()));
+        } catch (IOException | UnsupportedOperationException e) {
             return List.of();
         }
     }
@@ -85,16 +90,21 @@ public final class TlsConnector implements AutoCloseable {
         if (now.isEmpty() || now.equals(seen)) {
             return;
         }
+        if (!now.equals(settling)) {
+            // Certbot and most deploy scripts replace one file, then the other: read them once both
+            // have stayed unchanged for one look, so a half-done renewal is not taken for a broken one.
+            settling = now;
+            return;
+        }
+        seen = now;
         try {
             var store = PemFiles.keyStore(files.certFile(), files.keyFile());
             ssl.reload(factory -> factory.setKeyStore(store));
-            seen = now;
             Logger.info("TLS: re-read {} and {}; new connections get the new certificate", files.certFile(), files.keyFile());
         } catch (Exception e) {
-            // Half-written files (certbot replaces one, then the other): try again at the next look.
-            Logger.warn("TLS: cannot use the changed {} / {} yet ({}); still serving the previous certificate",
-                    files.certFile(), files.keyFile(), e.getMessage());
-            seen = now;
+            Logger.error("TLS: the changed {} / {} were NOT taken, connections still get the previous certificate: {}."
+                    + " Fix the files; they are read again when they change", files.certFile(), files.keyFile(),
+                    e.getMessage());
         }
     }
 
