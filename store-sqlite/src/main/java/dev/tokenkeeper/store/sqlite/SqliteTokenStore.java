@@ -399,7 +399,7 @@ public final class SqliteTokenStore implements TokenStore {
         return open.writes().submit(action, handle -> operation.run(open, handle));
     }
 
-    /** How often the checkpoint is tried when a write lands in the log between it and the check. */
+    /** How often the checkpoint is tried when a write lands in the log between it and the size check. */
     private static final int CHECKPOINT_ATTEMPTS = 5;
 
     /**
@@ -422,21 +422,26 @@ public final class SqliteTokenStore implements TokenStore {
             handle.execute("VACUUM");
             return null;
         });
-        String last = "";
+        long left = 0;
         for (int attempt = 1; attempt <= CHECKPOINT_ATTEMPTS; attempt++) {
+            // The checkpoint waits for readers as long as the busy timeout lasts before it reports busy.
             int busy = call("checkpoint the write-ahead log", (o, handle) ->
                     handle.createQuery("PRAGMA wal_checkpoint(TRUNCATE)").mapTo(Integer.class).first());
-            long left = walSize(wal);
-            if (busy == 0 && left == 0) {
+            if (busy != 0) {
+                return new PurgeResult.Failed("sqlite: the write-ahead log of " + open.file() + " could not be"
+                        + " truncated: another connection (a daemon or program sharing the file) kept reading it for"
+                        + " " + busyTimeout.toSeconds() + " s", "run `tokenkeeper rekey --finish` again once it is"
+                        + " done (stop the program that holds the file open first)");
+            }
+            left = walSize(wal);
+            if (left == 0) {
                 return new PurgeResult.Purged("sqlite: " + open.file().getFileName() + " vacuumed, its write-ahead log"
                         + " checkpointed and truncated to 0 bytes", "");
             }
-            last = busy != 0 ? "another connection to " + open.file() + " (a daemon or program sharing it) was reading"
-                    : wal + " still holds " + left + " bytes after the checkpoint";
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50L * attempt));
         }
-        return new PurgeResult.Failed("sqlite: the write-ahead log could not be truncated (" + last + ")",
-                "run `tokenkeeper rekey --finish` again in a moment (stop other programs reading the file first)");
+        return new PurgeResult.Failed("sqlite: " + wal + " still held " + left + " bytes after " + CHECKPOINT_ATTEMPTS
+                + " checkpoints (writes kept arriving)", "run `tokenkeeper rekey --finish` again in a moment");
     }
 
     private static long walSize(Path wal) {
