@@ -38,14 +38,23 @@ public interface TokenStore extends AutoCloseable {
     }
 
     /**
-     * Makes overwritten rows leave the store's files, as far as the store can: called after every
-     * secret was re-sealed with a new key, before the old key is destroyed. SQLite checkpoints and
-     * truncates its write-ahead log, which would otherwise still hold old ciphertexts. The default
-     * does nothing.
+     * Makes overwritten rows leave the store's files, as far as the store can, and says what it did:
+     * called after every secret was re-sealed with a new key, and the old key is destroyed only when
+     * the result {@linkplain PurgeResult#allowsDestroyingOldKeys() allows it}. SQLite checkpoints and
+     * truncates its write-ahead log (which would otherwise still hold old ciphertexts) and vacuums
+     * the database file. A store that wraps another one must pass this call on.
      *
-     * @throws StoreException when the store cannot do it now
+     * <p>The default, for stores written before this method said what it did, reports
+     * {@link PurgeResult.Failed}: a purge nobody confirmed must not let a rekey destroy the old key.
+     *
+     * @return what was purged, that there is nothing to purge, that old rows are out of this store's
+     *         reach, or that the purge failed (with what to do)
+     * @throws StoreException when the store cannot do it now (taken as {@link PurgeResult.Failed})
      */
-    default void purgeOverwritten() {
+    default PurgeResult purgeOverwritten() {
+        return new PurgeResult.Failed("the " + id() + " store does not say whether overwritten rows leave its files",
+                "upgrade the store plugin to a version that implements purgeOverwritten, then run"
+                        + " `tokenkeeper rekey --finish`");
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.tokenkeeper.api.contract;
 
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
@@ -52,6 +53,12 @@ final class InMemoryTokenStore implements TokenStore {
         synchronized (backing) {
             clock = context.clock();
         }
+    }
+
+    /** A replaced row is gone from memory at once: nothing to purge. */
+    @Override
+    public PurgeResult purgeOverwritten() {
+        return new PurgeResult.NothingToPurge("memory: a replaced row leaves no copy behind");
     }
 
     @Override

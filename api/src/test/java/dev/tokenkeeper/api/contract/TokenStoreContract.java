@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.RefreshOutcome;
 import dev.tokenkeeper.api.SealedSecret;
@@ -228,6 +229,24 @@ public abstract class TokenStoreContract {
         assertEquals(Optional.of(v2), store.get(v1.id()));
         assertFalse(store.compareAndSet(Credentials.next(Credentials.minimal("gazelle:absent", (byte) 1), "x"), 1),
                 "compare-and-set of a missing credential");
+    }
+
+    @Test
+    void purgeOverwrittenSaysWhatItDidAndKeepsEveryLiveRow() {
+        TokenStore store = store();
+        StoredCredential v1 = Credentials.minimal("gazelle:default", (byte) 1);
+        store.insert(v1);
+        StoredCredential v2 = Credentials.next(v1, "second");
+        assertTrue(store.compareAndSet(v2, 1));
+        StoredCredential v3 = Credentials.next(v2, "third");
+        assertTrue(store.compareAndSet(v3, 2));
+
+        PurgeResult purged = store.purgeOverwritten();
+        assertTrue(purged.allowsDestroyingOldKeys(), "a store says what its purge did (the default, for stores"
+                + " that do not, keeps a rekey's old key): " + purged.summary());
+        assertFalse(purged.summary().isBlank());
+        assertEquals(Optional.of(v3), store.get(v1.id()), "the live row survives the purge");
+        assertEquals(Optional.of(v3), daemon(clock()).get(v1.id()), "also for another daemon on the store");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.tokenkeeper.bench.rig;
 
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
@@ -34,6 +35,12 @@ public final class MemoryStore implements TokenStore {
 
     @Override
     public void open(PluginContext context) {
+    }
+
+    /** A replaced row is gone from memory at once: nothing to purge. */
+    @Override
+    public PurgeResult purgeOverwritten() {
+        return new PurgeResult.NothingToPurge("memory: a replaced row leaves no copy behind");
     }
 
     @Override

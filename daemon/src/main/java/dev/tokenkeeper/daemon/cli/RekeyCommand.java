@@ -57,6 +57,18 @@ final class RekeyCommand extends Subcommand implements Callable<Integer> {
                     + " finishes the remainder without generating another key");
             return 1;
         }
+        JsonNode purge = outcome.path("purge");
+        if (purge.isObject()) {
+            String summary = purge.path("summary").asText();
+            if (!purge.path("oldKeysDestroyed").asBoolean()) {
+                err().println("old key(s) " + outcome.path("retiredKeyIds") + " kept, not destroyed: the purge of their"
+                        + " ciphertexts is not confirmed: " + summary);
+                return 1;
+            }
+            if (!json) {
+                out.println(("out-of-reach".equals(purge.path("result").asText()) ? "note: " : "purged: ") + summary);
+            }
+        }
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.http;
 
+import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.daemon.rekey.KeyRotation;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -25,7 +26,24 @@ final class KeyRoutes implements RouteGroup {
 
     /** The answer of {@code POST /api/v1/rekey}: key ids and credential ids only, never a key. */
     record RekeyView(boolean rotated, boolean resumed, boolean complete, String currentKeyId, List<String> retiredKeyIds,
-                     List<String> resealed, List<String> alreadyCurrent, List<RekeyFailureView> failed) {
+                     List<String> resealed, List<String> alreadyCurrent, List<RekeyFailureView> failed,
+                     PurgeView purge) {
+    }
+
+    /**
+     * What the purge before destroying the old keys found; null in {@link RekeyView} when no key was to be destroyed.
+     *
+     * @param result          {@code purged}, {@code nothing-to-purge}, {@code out-of-reach} or {@code failed}
+     * @param summary         one line: what was done, or what failed and what to run
+     * @param oldKeysDestroyed whether the old keys were destroyed after it
+     */
+    record PurgeView(String result, String summary, boolean oldKeysDestroyed) {
+        static PurgeView of(PurgeResult purge) {
+            String result = purge instanceof PurgeResult.Purged ? "purged"
+                    : purge instanceof PurgeResult.NothingToPurge ? "nothing-to-purge"
+                    : purge instanceof PurgeResult.OutOfReach ? "out-of-reach" : "failed";
+            return new PurgeView(result, purge.summary(), purge.allowsDestroyingOldKeys());
+        }
     }
 
     /** A credential a rekey could not re-seal. */
@@ -47,6 +65,6 @@ final class KeyRoutes implements RouteGroup {
         }
         json(ctx, new RekeyView(outcome.rotated(), outcome.resumed(), outcome.failed().isEmpty(), outcome.currentKeyId(),
                 outcome.retiredKeyIds(), outcome.resealed(), outcome.alreadyCurrent(), outcome.failed().stream()
-                .map(f -> new RekeyFailureView(f.id(), f.reason())).toList()));
+                .map(f -> new RekeyFailureView(f.id(), f.reason())).toList(), outcome.purge().map(PurgeView::of).orElse(null)));
     }
 }

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.rekey;
 
+import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
 import dev.tokenkeeper.daemon.crypto.Keyring;
@@ -56,9 +57,14 @@ public final class KeyRotation {
      * @param resealed      credentials re-sealed by this call
      * @param alreadyCurrent credentials that already were on the current key
      * @param failed        credentials left as they were, and why
+     * @param purge         what the purge before destroying the retired keys found; empty when no key was
+     *                      to be destroyed by this call. When it does not
+     *                      {@linkplain PurgeResult#allowsDestroyingOldKeys() allow destroying}, the
+     *                      retired keys were kept
      */
     public record Outcome(boolean rotated, boolean resumed, String currentKeyId, List<String> retiredKeyIds,
-                          List<String> resealed, List<String> alreadyCurrent, List<Rekeyer.Failure> failed) {
+                          List<String> resealed, List<String> alreadyCurrent, List<Rekeyer.Failure> failed,
+                          Optional<PurgeResult> purge) {
         /** Copies the lists. */
         public Outcome {
             retiredKeyIds = List.copyOf(retiredKeyIds);
@@ -135,13 +141,14 @@ public final class KeyRotation {
             Logger.info("resuming the unfinished rekey to key {}", current);
         }
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
+        Optional<PurgeResult> purge = Optional.empty();
         if (result.complete()) {
             clearPending();
             if (!keepOld) {
-                destroyRetired();
+                purge = destroyRetired();
             }
         }
-        return outcome(!resume, resume, result);
+        return outcome(!resume, resume, result, purge);
     }
 
     /**
@@ -151,21 +158,34 @@ public final class KeyRotation {
      */
     public synchronized Outcome finish() {
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
+        Optional<PurgeResult> purge = Optional.empty();
         if (result.complete()) {
             clearPending();
-            destroyRetired();
+            purge = destroyRetired();
         }
-        return outcome(false, false, result);
+        return outcome(false, false, result, purge);
     }
 
     /**
-     * Overwrites and deletes every retired key file, records the ids as destroyed (a restored copy is
+     * Once the purge confirms that no ciphertext of the retired keys is left ({@link OldKeyPurge}),
+     * overwrites and deletes every retired key file, records the ids as destroyed (a restored copy is
      * refused at the next start) and drops the keys from the live keyring: a row still sealed with
-     * one of them, from a backup say, no longer opens.
+     * one of them, from a backup say, no longer opens. An unconfirmed purge keeps every key.
+     *
+     * @return what the purge found; empty when there was no retired key
      */
-    private void destroyRetired() {
-        store.purgeOverwritten();
+    private Optional<PurgeResult> destroyRetired() {
         Keyring keyring = sealer.keyring();
+        List<String> retiredIds = keyring.retired().stream().map(MasterKey::id).toList();
+        if (retiredIds.isEmpty()) {
+            return Optional.empty();
+        }
+        PurgeResult purge = new OldKeyPurge(store, stateDirectory).run(retiredIds);
+        if (!purge.allowsDestroyingOldKeys()) {
+            Logger.warn("retired key(s) {} kept: the purge of their old ciphertexts is not confirmed ({})", retiredIds,
+                    purge.summary());
+            return Optional.of(purge);
+        }
         List<String> destroyed = new ArrayList<>();
         for (MasterKey old : keyring.retired()) {
             Path file = stateDirectory.resolve(MasterKeyLoader.RETIRED_KEYS_FOLDER).resolve("retired-" + old.id() + ".key");
@@ -180,9 +200,10 @@ public final class KeyRotation {
         }
         sealer.useKeyring(Keyring.of(keyring.current()));
         if (!destroyed.isEmpty()) {
-            Logger.info("retired key(s) {} destroyed: every credential is sealed with key {}", destroyed,
-                    keyring.current().id());
+            Logger.info("retired key(s) {} destroyed: every credential is sealed with key {} ({})", destroyed,
+                    keyring.current().id(), purge.summary());
         }
+        return Optional.of(purge);
     }
 
     /**
@@ -196,13 +217,13 @@ public final class KeyRotation {
         if (result.complete() && pendingKeyId().filter(result.currentKeyId()::equals).isPresent()) {
             clearPending();
         }
-        return outcome(false, false, result);
+        return outcome(false, false, result, Optional.empty());
     }
 
-    private Outcome outcome(boolean rotated, boolean resumed, Rekeyer.Result result) {
+    private Outcome outcome(boolean rotated, boolean resumed, Rekeyer.Result result, Optional<PurgeResult> purge) {
         List<String> ids = sealer.keyring().ids();
         return new Outcome(rotated, resumed, result.currentKeyId(), ids.subList(1, ids.size()), result.resealed(),
-                result.alreadyCurrent(), result.failed());
+                result.alreadyCurrent(), result.failed(), purge);
     }
 
     private Path pendingFile() {

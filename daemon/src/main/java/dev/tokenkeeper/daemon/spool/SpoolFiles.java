@@ -75,6 +75,28 @@ final class SpoolFiles {
         forceFolder();
     }
 
+    /**
+     * Deletes the temporary files a crash between writing and renaming leaves behind.
+     *
+     * @return how many were deleted
+     */
+    int removeTemporaries() throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return 0;
+        }
+        int removed = 0;
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path file : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".tmp"))::iterator) {
+                Files.deleteIfExists(file);
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            forceFolder();
+        }
+        return removed;
+    }
+
     List<SpoolEntry> readAll() {
         List<SpoolEntry> entries = new ArrayList<>();
         if (!Files.isDirectory(folder)) {

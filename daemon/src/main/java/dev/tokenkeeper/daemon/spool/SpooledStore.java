@@ -4,6 +4,7 @@ import dev.tokenkeeper.api.ChangeListener;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoreChange;
@@ -121,6 +122,27 @@ public final class SpooledStore implements TokenStore {
     public boolean keepSettingsRows(
             Function<StoredCredential, Optional<SettingsRow>> rows) {
         return remote.keepSettingsRows(rows);
+    }
+
+    /**
+     * Purges the store, and removes from the spool folder the temporary files a crash mid-write can
+     * leave (they may hold an older sealed secret and are never read). Spooled entries themselves are
+     * rewritten by the rekey's compare-and-set, like rows in the store.
+     */
+    @Override
+    public PurgeResult purgeOverwritten() {
+        PurgeResult remotePurge = remote.purgeOverwritten();
+        try {
+            int removed = files.removeTemporaries();
+            if (removed > 0) {
+                Logger.info("removed {} temporary file(s) a crash had left in the spool folder", removed);
+            }
+        } catch (IOException e) {
+            return new PurgeResult.Failed("could not remove the temporary files of the spool folder ("
+                    + e.getClass().getSimpleName() + ")", "check the state folder's permissions, then run"
+                    + " `tokenkeeper rekey --finish`");
+        }
+        return remotePurge;
     }
 
     /** @return how many credentials have changes the store has not taken yet */

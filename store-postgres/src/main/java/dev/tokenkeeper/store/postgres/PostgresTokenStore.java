@@ -6,6 +6,7 @@ import dev.tokenkeeper.api.ChangeListener;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoreException;
@@ -477,6 +478,37 @@ public final class PostgresTokenStore implements TokenStore {
         Opened current = opened;
         return "PostgresTokenStore[" + (current == null ? (closed ? "closed" : "not open")
                 : current.settings().printableUrl() + ", schema " + current.settings().schema()) + "]";
+    }
+
+    /**
+     * Rewrites the credentials table with {@code VACUUM FULL}: the table gets new files holding only
+     * its live rows, and the files holding overwritten rows are removed. The server's write-ahead
+     * log, its replicas and backups are out of this store's reach and keep old rows until they are
+     * recycled. A login that does not own the table cannot vacuum it (PostgreSQL would skip it with
+     * a warning): that is reported as out of reach, with the statement the owner can run.
+     *
+     * @return {@link PurgeResult.Purged}, or {@link PurgeResult.OutOfReach} when this login may not
+     *         vacuum the table
+     */
+    @Override
+    public PurgeResult purgeOverwritten() {
+        String table = table(state());
+        boolean mayVacuum = call("check who may vacuum " + table, (open, handle) -> handle.createQuery(
+                        "SELECT r.rolsuper OR pg_has_role(current_user, c.relowner, 'USAGE')"
+                                + " OR pg_has_role(current_user, d.datdba, 'USAGE')"
+                                + " FROM pg_class c, pg_roles r, pg_database d"
+                                + " WHERE c.oid = to_regclass(:table) AND r.rolname = current_user"
+                                + " AND d.datname = current_database()")
+                .bind("table", table).mapTo(Boolean.class).findOne().orElse(false));
+        String serverKeeps = "the server's write-ahead log, replicas and backups keep old rows until they are recycled";
+        if (!mayVacuum) {
+            return new PurgeResult.OutOfReach("postgres: this login does not own " + table + ", so it cannot rewrite"
+                    + " it: overwritten rows stay in the table's files until autovacuum reuses their space (the"
+                    + " table's owner can run `VACUUM FULL " + table + "`), and " + serverKeeps);
+        }
+        // Outside any transaction: VACUUM cannot run inside one (the pool's connections autocommit).
+        call("vacuum " + table, (open, handle) -> handle.execute("VACUUM FULL " + table));
+        return new PurgeResult.Purged("postgres: " + table + " rewritten with VACUUM FULL", serverKeeps);
     }
 
     private Opened state() {

@@ -3,6 +3,7 @@ package dev.tokenkeeper.store.sqlite;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
@@ -14,6 +15,9 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.mapper.RowMapper;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -395,15 +399,59 @@ public final class SqliteTokenStore implements TokenStore {
         return open.writes().submit(action, handle -> operation.run(open, handle));
     }
 
-    /** Checkpoints the write-ahead log into the database and truncates it: old ciphertexts leave the -wal file. */
+    /** How often the checkpoint is tried when a write lands in the log between it and the size check. */
+    private static final int CHECKPOINT_ATTEMPTS = 5;
+
+    /**
+     * Vacuums the database (rebuilt from its live rows only, so freed pages and the free space of
+     * pages no longer hold old ciphertexts; {@code secure_delete} zeroes what the rebuild frees),
+     * then checkpoints the write-ahead log into it and truncates the log, and checks that the
+     * {@code -wal} file is empty. A write landing in the log meanwhile (a refresh) holds only new
+     * ciphertexts, but makes the check fail: the checkpoint is then tried again, a few times.
+     *
+     * @return {@link PurgeResult.Purged}, or {@link PurgeResult.Failed} when another connection (a
+     *         daemon sharing the file, a reader) kept the log from being truncated
+     */
     @Override
-    public void purgeOverwritten() {
-        // Outside any transaction: a checkpoint run inside one cannot complete.
-        int busy = call("checkpoint the write-ahead log", (open, handle) ->
-                handle.createQuery("PRAGMA wal_checkpoint(TRUNCATE)").mapTo(Integer.class).first());
-        if (busy != 0) {
-            throw new StoreException("sqlite: the write-ahead log could not be checkpointed (another reader is active):"
-                    + " run `tokenkeeper rekey --finish` again in a moment");
+    public PurgeResult purgeOverwritten() {
+        Opened open = state();
+        Path wal = open.file().resolveSibling(open.file().getFileName() + "-wal");
+        // Outside any transaction: neither VACUUM nor a checkpoint can run inside one.
+        call("vacuum the database", (o, handle) -> {
+            handle.execute("PRAGMA secure_delete = ON");
+            handle.execute("VACUUM");
+            return null;
+        });
+        long left = 0;
+        for (int attempt = 1; attempt <= CHECKPOINT_ATTEMPTS; attempt++) {
+            // The checkpoint waits for readers as long as the busy timeout lasts before it reports busy.
+            int busy = call("checkpoint the write-ahead log", (o, handle) ->
+                    handle.createQuery("PRAGMA wal_checkpoint(TRUNCATE)").mapTo(Integer.class).first());
+            if (busy != 0) {
+                return new PurgeResult.Failed("sqlite: the write-ahead log of " + open.file() + " could not be"
+                        + " truncated: another connection (a daemon or program sharing the file) kept reading it for"
+                        + " " + busyTimeout.toSeconds() + " s", "run `tokenkeeper rekey --finish` again once it is"
+                        + " done (stop the program that holds the file open first)");
+            }
+            left = walSize(wal);
+            if (left == 0) {
+                return new PurgeResult.Purged("sqlite: " + open.file().getFileName() + " vacuumed, its write-ahead log"
+                        + " checkpointed and truncated to 0 bytes", "");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50L * attempt));
+        }
+        return new PurgeResult.Failed("sqlite: " + wal + " still held " + left + " bytes after " + CHECKPOINT_ATTEMPTS
+                + " checkpoints (writes kept arriving)", "run `tokenkeeper rekey --finish` again in a moment");
+    }
+
+    private static long walSize(Path wal) {
+        try {
+            return Files.size(wal);
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new StoreException("sqlite: cannot read the size of " + wal + " (" + e.getClass().getSimpleName()
+                    + "): check the state folder's permissions");
         }
     }
 

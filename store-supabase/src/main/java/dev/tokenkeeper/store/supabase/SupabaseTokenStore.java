@@ -10,6 +10,7 @@ import dev.tokenkeeper.api.ChangeListener;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
@@ -362,6 +363,21 @@ public final class SupabaseTokenStore implements TokenStore {
         }
         Collections.reverse(events);
         return events;
+    }
+
+    /**
+     * Supabase is reached through its REST API, which cannot vacuum a table: the overwritten rows
+     * stay in the project's PostgreSQL files until its autovacuum reuses their space, and in its
+     * write-ahead log and backups until they are recycled.
+     *
+     * @return {@link PurgeResult.OutOfReach}, saying so
+     */
+    @Override
+    public PurgeResult purgeOverwritten() {
+        return new PurgeResult.OutOfReach("supabase: the REST API cannot vacuum the credentials table; overwritten"
+                + " rows stay in the project's database files until its autovacuum reuses their space (an owner can"
+                + " run `VACUUM FULL` on the table in the SQL editor), and in its write-ahead log and backups until"
+                + " they are recycled");
     }
 
     /** Forgets the connection settings; later calls throw {@link StoreException}. Safe to call twice. */
