@@ -1,6 +1,7 @@
 package dev.tokenkeeper.daemon.rekey;
 
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.daemon.access.ConsumerRowRetag;
 import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
 import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
@@ -135,6 +136,7 @@ public final class KeyRotation {
             Logger.info("resuming the unfinished rekey to key {}", current);
         }
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
+        ConsumerRowRetag.toCurrentKey(store, sealer);
         if (result.complete()) {
             clearPending();
             if (!keepOld) {
@@ -151,6 +153,7 @@ public final class KeyRotation {
      */
     public synchronized Outcome finish() {
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
+        ConsumerRowRetag.toCurrentKey(store, sealer);
         if (result.complete()) {
             clearPending();
             destroyRetired();
@@ -193,6 +196,7 @@ public final class KeyRotation {
      */
     public synchronized Outcome resealOnly() {
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
+        ConsumerRowRetag.toCurrentKey(store, sealer);
         if (result.complete() && pendingKeyId().filter(result.currentKeyId()::equals).isPresent()) {
             clearPending();
         }
