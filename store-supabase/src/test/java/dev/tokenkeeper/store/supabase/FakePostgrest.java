@@ -128,6 +128,7 @@ public final class FakePostgrest implements AutoCloseable {
     });
     private final AtomicInteger requests = new AtomicInteger();
     private final Map<String, AtomicInteger> requestsByTable = new ConcurrentHashMap<>();
+    private final List<String> requestLines = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger patches = new AtomicInteger();
     private final AtomicInteger stalled = new AtomicInteger();
     private final Object stallEnded = new Object();
@@ -285,6 +286,16 @@ public final class FakePostgrest implements AutoCloseable {
         return count == null ? 0 : count.get();
     }
 
+    /**
+     * @return every request that reached the server so far, as {@code METHOD /rest/v1/<table>?<query>}
+     *         (the query still URL-encoded), in arrival order
+     */
+    public List<String> requestLines() {
+        synchronized (requestLines) {
+            return List.copyOf(requestLines);
+        }
+    }
+
     /** @return how many {@code PATCH} requests reached the server */
     public int patchCount() {
         return patches.get();
@@ -326,6 +337,8 @@ public final class FakePostgrest implements AutoCloseable {
         try (exchange) {
             requests.incrementAndGet();
             String requested = exchange.getRequestURI().getRawPath();
+            String query = exchange.getRequestURI().getRawQuery();
+            requestLines.add(exchange.getRequestMethod() + " " + requested + (query == null ? "" : "?" + query));
             if (requested.startsWith("/rest/v1/")) {
                 requestsByTable.computeIfAbsent(java.net.URLDecoder.decode(requested.substring("/rest/v1/".length()),
                         StandardCharsets.UTF_8), table -> new AtomicInteger()).incrementAndGet();
