@@ -93,7 +93,8 @@ class ConsumerDirectoryTest {
         String forged = ConsumerTokens.generate();
         assertTrue(store.insertConsumer(untagged("intruder", forged)));
         String copied = ConsumerTokens.generate();
-        String legitTag = store.consumers().get(0).mac().orElseThrow();
+        String legitTag = store.consumers().stream().filter(c -> c.name().equals("legit")).findFirst().orElseThrow()
+                .mac().orElseThrow();
         assertTrue(store.insertConsumer(untagged("copycat", copied).withMac(legitTag)));
         await().atMost(Duration.ofSeconds(5)).until(() -> directory.ignoredRows() == 2);
         assertTrue(directory.authenticate(forged).isEmpty());
