@@ -144,7 +144,7 @@ class ForgedConsumerRowTest {
         // Until the daemon says it read the row and ignored it, every try must be refused: not a matter of timing.
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() -> {
             DaemonProcess.Response read = daemon.callAs(chosen, "GET", "/api/v1/credentials/gazelle:b/token", null);
-            assertEquals(401, read.status(), "a consumer row forged by SQL granted gazelle:b: " + read.body());
+            assertEquals(401, read.status(), "a consumer row forged by SQL granted gazelle:b"); // no body: it would hold the token
             return daemon.output().contains(IGNORED_LINE);
         });
         // A valid tag copied from the legitimate row onto another token's row does not verify either.
@@ -156,7 +156,7 @@ class ForgedConsumerRowTest {
         for (String forged : List.of(chosen, copied)) {
             for (String id : List.of("gazelle:a", "gazelle:b")) {
                 DaemonProcess.Response read = daemon.callAs(forged, "GET", "/api/v1/credentials/" + id + "/token", null);
-                assertEquals(401, read.status(), "a forged consumer row granted " + id + ": " + read.body());
+                assertEquals(401, read.status(), "a forged consumer row granted " + id);
             }
         }
         assertReads(daemon, legit, 200, "the legitimate consumer next to the forged rows");
