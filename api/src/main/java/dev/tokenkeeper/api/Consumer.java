@@ -3,18 +3,31 @@ package dev.tokenkeeper.api;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * A program that reads tokens with a bearer token of its own, scoped to some credentials (see
  * {@link TokenStore#insertConsumer}). Only the SHA-256 hash of its token is kept, never the token.
  *
+ * <p>The row is authenticated by the daemon with a key the store does not hold ({@code mac}): a
+ * store keeps and returns the tag as it got it and never interprets it. A row without a valid tag
+ * (one written by someone who can write the store but does not hold the master key) grants nothing.
+ *
  * @param name        the name the admin chose: 1 to 64 of {@code a-z A-Z 0-9 . _ -}
  * @param tokenHash   the lowercase hex SHA-256 of the consumer's token (64 characters)
  * @param credentials the credentials it may read, at least one
- * @param createdAt   when it was created
+ * @param createdAt   when it was created; stores keep milliseconds, so the daemon creates it on a
+ *                    whole millisecond
+ * @param mac         the daemon's authentication tag over the other fields (opaque to the store,
+ *                    at most {@value #MOST_MAC_LENGTH} characters), or empty for a row written
+ *                    without one
  */
-public record Consumer(String name, String tokenHash, List<CredentialId> credentials, Instant createdAt) {
+public record Consumer(String name, String tokenHash, List<CredentialId> credentials, Instant createdAt,
+                       Optional<String> mac) {
+
+    /** The longest authentication tag a store must be able to keep. */
+    public static final int MOST_MAC_LENGTH = 200;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
@@ -28,6 +41,7 @@ public record Consumer(String name, String tokenHash, List<CredentialId> credent
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(tokenHash, "tokenHash");
         Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(mac, "mac");
         checkName(name);
         if (!HASH.matcher(tokenHash).matches()) {
             throw new IllegalArgumentException("a consumer's token hash is 64 lowercase hex digits (SHA-256)");
@@ -36,6 +50,31 @@ public record Consumer(String name, String tokenHash, List<CredentialId> credent
         if (credentials.isEmpty()) {
             throw new IllegalArgumentException("consumer " + name + " needs at least one credential");
         }
+        mac = mac.filter(tag -> !tag.isEmpty());
+        if (mac.isPresent() && mac.get().length() > MOST_MAC_LENGTH) {
+            throw new IllegalArgumentException("consumer " + name + ": its authentication tag is longer than "
+                    + MOST_MAC_LENGTH + " characters");
+        }
+    }
+
+    /**
+     * A consumer without an authentication tag (as a store row written before tags existed).
+     *
+     * @param name        the consumer's name
+     * @param tokenHash   the lowercase hex SHA-256 of its token
+     * @param credentials the credentials it may read
+     * @param createdAt   when it was created
+     */
+    public Consumer(String name, String tokenHash, List<CredentialId> credentials, Instant createdAt) {
+        this(name, tokenHash, credentials, createdAt, Optional.empty());
+    }
+
+    /**
+     * @param tag the daemon's authentication tag for this row
+     * @return a copy carrying {@code tag}
+     */
+    public Consumer withMac(String tag) {
+        return new Consumer(name, tokenHash, credentials, createdAt, Optional.of(tag));
     }
 
     /**

@@ -198,7 +198,7 @@ public interface TokenStore extends AutoCloseable {
      * shared by several daemons announces the change ({@link StoreChange.Consumers}) to their
      * {@link #watch} listeners. The default, for stores written before consumers existed, keeps none.
      *
-     * @param consumer the consumer, holding only its token's hash
+     * @param consumer the consumer, holding only its token's hash, and its authentication tag (kept as given)
      * @return false when a consumer of that name exists already (nothing is written)
      * @throws StoreException when this store cannot keep consumers
      */
@@ -217,6 +217,22 @@ public interface TokenStore extends AutoCloseable {
     /** @return every consumer, in name order; the default keeps none */
     default List<Consumer> consumers() {
         return List.of();
+    }
+
+    /**
+     * Replaces the authentication tag of one consumer row ({@link Consumer#mac}): the daemon tags
+     * rows written before tags existed once, and re-tags them with a new key after a rekey. Nothing
+     * else of the row changes; the change is announced like {@link #insertConsumer}. The default,
+     * for stores that keep no consumers, refuses.
+     *
+     * @param name      the consumer's name
+     * @param tokenHash the token hash the row must still have (else nothing is written)
+     * @param mac       the new tag
+     * @return false when no row has that name and token hash
+     * @throws StoreException when this store cannot keep consumers
+     */
+    default boolean setConsumerMac(String name, String tokenHash, String mac) {
+        throw new StoreException("the " + id() + " store keeps no consumers: upgrade it to a version that does");
     }
 
     /**

@@ -7,11 +7,13 @@ import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.daemon.access.ConsumerDirectory;
+import dev.tokenkeeper.daemon.access.ConsumerRowUpgrade;
 import dev.tokenkeeper.daemon.changes.ChangeFollower;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
 import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.config.DaemonPluginContext;
 import dev.tokenkeeper.daemon.config.StateDirectory;
+import dev.tokenkeeper.daemon.crypto.ConsumerRowMac;
 import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
 import dev.tokenkeeper.daemon.crypto.LoadedKey;
 import dev.tokenkeeper.daemon.crypto.MasterKeyLoader;
@@ -94,7 +96,11 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(DaemonConfig config) {
         Clock clock = Clock.systemUTC();
         Path state = config.stateDirectory();
+        boolean newState = ConsumerRowUpgrade.isNewStateFolder(state);
         StateDirectory.create(state);
+        if (newState) {
+            ConsumerRowUpgrade.markNothingToUpgrade(state);
+        }
         FolderModes.checkState(state);
         FolderModes.checkPlugins(config.pluginDirectory());
         if (System.getProperty("org.sqlite.tmpdir") == null) {
@@ -149,10 +155,11 @@ public final class Daemon implements AutoCloseable {
                     config.checkInterval(), config.autoRefreshEnabled(),
                     Duration.ofMillis((long) config.settings().number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
                     clock);
-            ConsumerDirectory consumers = new ConsumerDirectory(store, clock,
+            ConsumerDirectory consumers = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
+                    new ConsumerRowUpgrade(state), clock,
                     Duration.ofMillis((long) config.settings().number("TOKENKEEPER_AUTH_FAILURE_DELAY_MILLIS", null, 200, 0, 10_000)));
-            new ChangeFollower(store, pipeline, scheduler)
-                    .onConsumersChanged(consumers::invalidate).start();
+            consumers.start(new ChangeFollower(store, pipeline, scheduler)
+                    .onConsumersChanged(consumers::reread).start());
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
             refreshMetrics.startAtZero(plugins.providers().keySet());

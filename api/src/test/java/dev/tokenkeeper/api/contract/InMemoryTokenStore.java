@@ -184,6 +184,19 @@ final class InMemoryTokenStore implements TokenStore {
     }
 
     @Override
+    public boolean setConsumerMac(String name, String tokenHash, String mac) {
+        synchronized (backing) {
+            checkOpen();
+            dev.tokenkeeper.api.Consumer found = backing.consumers.get(name);
+            if (found == null || !found.tokenHash().equals(tokenHash)) {
+                return false;
+            }
+            backing.consumers.put(name, found.withMac(mac));
+            return true;
+        }
+    }
+
+    @Override
     public boolean deleteConsumer(String name) {
         synchronized (backing) {
             checkOpen();

@@ -139,6 +139,28 @@ public abstract class TokenStoreContract {
     }
 
     @Test
+    void keepsTheAuthenticationTagOfAConsumerRowAsGivenAndReplacesItOnlyForTheSameTokenHash() {
+        TokenStore store = store();
+        String hash = "0123456789abcdef".repeat(4);
+        String tag = "0a1b2c3d:" + "f".repeat(64);
+        Consumer tagged = new Consumer("tagged", hash, List.of(ID, CredentialId.parse("vinted:shop")),
+                java.time.Instant.ofEpochMilli(1_700_000_000_123L)).withMac(tag);
+        Consumer untagged = new Consumer("untagged", "d".repeat(64), List.of(ID),
+                java.time.Instant.ofEpochMilli(1_700_000_000_456L));
+        assertTrue(store.insertConsumer(tagged));
+        assertTrue(store.insertConsumer(untagged));
+        assertEquals(List.of(tagged, untagged), store.consumers(), "the tag and the missing tag kept");
+        assertEquals(Optional.of(tagged), store.consumerByTokenHash(hash));
+
+        String longest = "x".repeat(Consumer.MOST_MAC_LENGTH);
+        assertTrue(store.setConsumerMac("untagged", "d".repeat(64), longest));
+        assertFalse(store.setConsumerMac("untagged", "e".repeat(64), tag), "another token hash: nothing written");
+        assertFalse(store.setConsumerMac("nobody", "d".repeat(64), tag));
+        assertEquals(List.of(tagged, untagged.withMac(longest)), daemon(clock()).consumers(),
+                "only the tag changed, for every daemon");
+    }
+
+    @Test
     void roundTripsEveryField() {
         TokenStore store = store();
         StoredCredential full = new StoredCredential(CredentialId.parse("gazelle:ops@example.com"),

@@ -6,6 +6,7 @@ import dev.tokenkeeper.daemon.access.ConsumerTokens;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.tinylog.Logger;
 
@@ -49,6 +50,11 @@ final class BearerAuth {
         this.failures = Counter.builder("tokenkeeper_auth_failures").description("requests refused for a missing or wrong bearer token")
                 .register(metrics);
         reads("admin");
+        if (consumers != null) {
+            Gauge.builder("tokenkeeper_consumer_rows_ignored", consumers, ConsumerDirectory::ignoredRows)
+                    .description("consumer rows in the store without a valid tag: written without the master key,"
+                            + " they grant nothing").register(metrics);
+        }
     }
 
     /** @return where consumers live, or null when this daemon has none */

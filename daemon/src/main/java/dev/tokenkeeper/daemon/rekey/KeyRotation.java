@@ -2,6 +2,7 @@ package dev.tokenkeeper.daemon.rekey;
 
 import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.daemon.access.ConsumerRowRetag;
 import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
 import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
@@ -141,6 +142,7 @@ public final class KeyRotation {
             Logger.info("resuming the unfinished rekey to key {}", current);
         }
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
+        ConsumerRowRetag.toCurrentKey(store, sealer);
         Optional<PurgeResult> purge = Optional.empty();
         if (result.complete()) {
             clearPending();
@@ -158,6 +160,7 @@ public final class KeyRotation {
      */
     public synchronized Outcome finish() {
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
+        ConsumerRowRetag.toCurrentKey(store, sealer);
         Optional<PurgeResult> purge = Optional.empty();
         if (result.complete()) {
             clearPending();
@@ -214,6 +217,7 @@ public final class KeyRotation {
      */
     public synchronized Outcome resealOnly() {
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
+        ConsumerRowRetag.toCurrentKey(store, sealer);
         if (result.complete() && pendingKeyId().filter(result.currentKeyId()::equals).isPresent()) {
             clearPending();
         }

@@ -293,6 +293,11 @@ public final class SpooledStore implements TokenStore {
         return remote.consumers();
     }
 
+    @Override
+    public boolean setConsumerMac(String name, String tokenHash, String mac) {
+        return remote.setConsumerMac(name, tokenHash, mac);
+    }
+
     /** Not spooled either: a revocation that did not reach the store must not look done. */
     @Override
     public boolean deleteConsumer(String name) {

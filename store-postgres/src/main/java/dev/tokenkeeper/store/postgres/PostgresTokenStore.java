@@ -406,12 +406,27 @@ public final class PostgresTokenStore implements TokenStore {
     public boolean insertConsumer(Consumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
         return call("insert consumer " + consumer.name(), (open, handle) -> handle
-                .createUpdate("INSERT INTO " + consumers(open) + " (name, token_hash, credentials, created_at)"
-                        + " VALUES (:name, :hash, :credentials, :created) ON CONFLICT DO NOTHING")
+                .createUpdate("INSERT INTO " + consumers(open) + " (name, token_hash, credentials, created_at, mac)"
+                        + " VALUES (:name, :hash, :credentials, :created, :mac) ON CONFLICT DO NOTHING")
                 .bind("name", consumer.name())
                 .bind("hash", consumer.tokenHash())
                 .bindArray("credentials", String.class, consumer.credentials().stream().map(CredentialId::toString).toList())
                 .bind("created", consumer.createdAt().toEpochMilli())
+                .bind("mac", consumer.mac().orElse(null))
+                .execute() == 1);
+    }
+
+    /** Updates the tag of one row; the table's trigger announces it like an insert. */
+    @Override
+    public boolean setConsumerMac(String name, String tokenHash, String mac) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(tokenHash, "tokenHash");
+        Objects.requireNonNull(mac, "mac");
+        return call("authenticate consumer " + name, (open, handle) -> handle
+                .createUpdate("UPDATE " + consumers(open) + " SET mac = :mac WHERE name = :name AND token_hash = :hash")
+                .bind("mac", mac)
+                .bind("name", name)
+                .bind("hash", tokenHash)
                 .execute() == 1);
     }
 
@@ -419,7 +434,7 @@ public final class PostgresTokenStore implements TokenStore {
     public Optional<Consumer> consumerByTokenHash(String tokenHash) {
         Objects.requireNonNull(tokenHash, "tokenHash");
         return call("find a consumer", (open, handle) -> handle
-                .createQuery("SELECT name, token_hash, credentials, created_at FROM " + consumers(open)
+                .createQuery("SELECT name, token_hash, credentials, created_at, mac FROM " + consumers(open)
                         + " WHERE token_hash = :hash")
                 .bind("hash", tokenHash)
                 .map((row, ctx) -> consumer(row))
@@ -429,7 +444,7 @@ public final class PostgresTokenStore implements TokenStore {
     @Override
     public List<Consumer> consumers() {
         return call("list consumers", (open, handle) -> handle
-                .createQuery("SELECT name, token_hash, credentials, created_at FROM " + consumers(open)
+                .createQuery("SELECT name, token_hash, credentials, created_at, mac FROM " + consumers(open)
                         + " ORDER BY name COLLATE \"C\"")
                 .map((row, ctx) -> consumer(row))
                 .list());
@@ -449,7 +464,7 @@ public final class PostgresTokenStore implements TokenStore {
         String[] ids = (String[]) row.getArray("credentials").getArray();
         return new Consumer(row.getString("name"), row.getString("token_hash"),
                 Arrays.stream(ids).map(CredentialId::parse).toList(),
-                Instant.ofEpochMilli(row.getLong("created_at")));
+                Instant.ofEpochMilli(row.getLong("created_at")), Optional.ofNullable(row.getString("mac")));
     }
 
     private static String consumers(Opened open) {

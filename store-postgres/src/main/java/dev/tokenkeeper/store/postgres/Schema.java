@@ -25,7 +25,7 @@ import java.util.Optional;
 final class Schema {
 
     /** The scripts, in order; migration {@code i} brings the tables to version {@code i + 1}. */
-    private static final List<String> MIGRATIONS = List.of("schema-1.sql", "schema-2.sql");
+    private static final List<String> MIGRATIONS = List.of("schema-1.sql", "schema-2.sql", "schema-3.sql");
     /** The version this code reads and writes. */
     static final int CURRENT = MIGRATIONS.size();
 
@@ -76,7 +76,7 @@ final class Schema {
                     {"table", schema + ".credentials", "UPDATE"}, {"table", schema + ".credentials", "DELETE"},
                     {"table", schema + ".refresh_history", "SELECT"}, {"table", schema + ".refresh_history", "INSERT"},
                     {"table", schema + ".consumers", "SELECT"}, {"table", schema + ".consumers", "INSERT"},
-                    {"table", schema + ".consumers", "DELETE"},
+                    {"table", schema + ".consumers", "UPDATE"}, {"table", schema + ".consumers", "DELETE"},
                     {"sequence", schema + ".refresh_history_id_seq", "USAGE"}};
             for (String[] right : wanted) {
                 String function = right[0].equals("table") ? "has_table_privilege" : "has_sequence_privilege";

@@ -6,10 +6,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /** How a {@link Consumer} maps to a row of {@code consumers}: its credential ids space-separated. */
 final class ConsumerColumns {
+
+    /** Every column, for {@code SELECT}. */
+    static final String COLUMNS = "name, token_hash, credentials, created_at, mac";
 
     private ConsumerColumns() {
     }
@@ -21,6 +25,6 @@ final class ConsumerColumns {
     static Consumer read(ResultSet rows) throws SQLException {
         return new Consumer(rows.getString("name"), rows.getString("token_hash"),
                 Arrays.stream(rows.getString("credentials").split(" ")).map(CredentialId::parse).toList(),
-                Instant.ofEpochMilli(rows.getLong("created_at")));
+                Instant.ofEpochMilli(rows.getLong("created_at")), Optional.ofNullable(rows.getString("mac")));
     }
 }

@@ -51,7 +51,9 @@ final class Schema {
                         token_hash  TEXT    NOT NULL UNIQUE,
                         credentials TEXT    NOT NULL,
                         created_at  INTEGER NOT NULL
-                    )""")));
+                    )""")),
+            new Migration(3, "consumers: the daemon's authentication tag of each row (a row without one grants nothing)",
+                    List.of("ALTER TABLE consumers ADD COLUMN mac TEXT")));
 
     /** The version this code writes and reads. */
     static final int CURRENT_VERSION = MIGRATIONS.size();

@@ -328,12 +328,26 @@ public final class SqliteTokenStore implements TokenStore {
     public boolean insertConsumer(Consumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
         return write("insert consumer " + consumer.name(), (open, handle) -> handle
-                .createUpdate("INSERT INTO consumers (name, token_hash, credentials, created_at)"
-                        + " VALUES (:name, :hash, :credentials, :created) ON CONFLICT DO NOTHING")
+                .createUpdate("INSERT INTO consumers (name, token_hash, credentials, created_at, mac)"
+                        + " VALUES (:name, :hash, :credentials, :created, :mac) ON CONFLICT DO NOTHING")
                 .bind("name", consumer.name())
                 .bind("hash", consumer.tokenHash())
                 .bind("credentials", ConsumerColumns.credentials(consumer))
                 .bind("created", consumer.createdAt().toEpochMilli())
+                .bind("mac", consumer.mac().orElse(null))
+                .execute() == 1);
+    }
+
+    @Override
+    public boolean setConsumerMac(String name, String tokenHash, String mac) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(tokenHash, "tokenHash");
+        Objects.requireNonNull(mac, "mac");
+        return write("authenticate consumer " + name, (open, handle) -> handle
+                .createUpdate("UPDATE consumers SET mac = :mac WHERE name = :name AND token_hash = :hash")
+                .bind("mac", mac)
+                .bind("name", name)
+                .bind("hash", tokenHash)
                 .execute() == 1);
     }
 
@@ -341,7 +355,7 @@ public final class SqliteTokenStore implements TokenStore {
     public Optional<Consumer> consumerByTokenHash(String tokenHash) {
         Objects.requireNonNull(tokenHash, "tokenHash");
         return call("find a consumer", (open, handle) -> handle
-                .createQuery("SELECT name, token_hash, credentials, created_at FROM consumers WHERE token_hash = :hash")
+                .createQuery("SELECT " + ConsumerColumns.COLUMNS + " FROM consumers WHERE token_hash = :hash")
                 .bind("hash", tokenHash)
                 .map((rows, context) -> ConsumerColumns.read(rows))
                 .findOne());
@@ -350,7 +364,7 @@ public final class SqliteTokenStore implements TokenStore {
     @Override
     public List<Consumer> consumers() {
         return call("list consumers", (open, handle) -> handle
-                .createQuery("SELECT name, token_hash, credentials, created_at FROM consumers ORDER BY name")
+                .createQuery("SELECT " + ConsumerColumns.COLUMNS + " FROM consumers ORDER BY name")
                 .map((rows, context) -> ConsumerColumns.read(rows))
                 .list());
     }

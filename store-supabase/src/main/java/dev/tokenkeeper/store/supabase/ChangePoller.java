@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Notices other daemons' changes to a Supabase store cheaply: every poll interval, one small
@@ -22,6 +23,11 @@ import java.util.function.Function;
  * version it had not seen. Deletions are not visible this way; the daemon's sweep and its next
  * refresh attempt notice them. A failed poll is simply repeated: the next one asks from the same
  * point, so nothing is missed.
+ *
+ * <p>Consumers are few, so each poll also reads their rows whole (a second small query) and
+ * announces {@link StoreChange.Consumers} when they differ from the last poll's: an added, revoked
+ * or re-authenticated consumer reaches the daemon within one interval, and the daemon never has to
+ * ask the store about a presented token.
  */
 final class ChangePoller implements AutoCloseable {
 
@@ -31,6 +37,7 @@ final class ChangePoller implements AutoCloseable {
     static final Duration OVERLAP = Duration.ofSeconds(60);
 
     private final Function<Long, JsonNode> changedSince;
+    private final Supplier<JsonNode> consumerRows;
     private final ChangeListener listener;
     private final Map<CredentialId, Long> versions = new HashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -40,14 +47,17 @@ final class ChangePoller implements AutoCloseable {
     });
     private long newest = Long.MIN_VALUE;
     private boolean baseline = true;
+    private JsonNode consumersSeen;
 
     /**
      * @param changedSince the rows (id, version, updated_at; oldest change first, at most
      *                     {@link #MOST_ROWS}) with {@code updated_at} at or after the given epoch millis
+     * @param consumerRows every consumer row, every column, in a stable order
      * @param listener     told about changes
      */
-    ChangePoller(Function<Long, JsonNode> changedSince, ChangeListener listener) {
+    ChangePoller(Function<Long, JsonNode> changedSince, Supplier<JsonNode> consumerRows, ChangeListener listener) {
         this.changedSince = changedSince;
+        this.consumerRows = consumerRows;
         this.listener = listener;
     }
 
@@ -81,6 +91,8 @@ final class ChangePoller implements AutoCloseable {
     synchronized void poll() {
         long from = newest == Long.MIN_VALUE ? Long.MIN_VALUE : newest - OVERLAP.toMillis();
         JsonNode rows = changedSince.apply(from);
+        // Both read before any state changes, so a failed read loses no announcement.
+        JsonNode consumers = consumerRows.get();
         Set<CredentialId> changed = new LinkedHashSet<>();
         for (JsonNode row : rows) {
             CredentialId id = CredentialId.parse(Columns.text(row, "id"));
@@ -91,10 +103,15 @@ final class ChangePoller implements AutoCloseable {
                 changed.add(id);
             }
         }
+        boolean consumersChanged = !consumers.equals(consumersSeen);
+        consumersSeen = consumers;
         boolean first = baseline;
         baseline = false;
         if (first) {
             return;
+        }
+        if (consumersChanged) {
+            listener.changed(new StoreChange.Consumers());
         }
         if (rows.size() >= MOST_ROWS) {
             listener.changed(new StoreChange.Everything());

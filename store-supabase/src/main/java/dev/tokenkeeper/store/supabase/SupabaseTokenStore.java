@@ -136,6 +136,10 @@ public final class SupabaseTokenStore implements TokenStore {
             rows(candidate, "check table " + table, "GET", PostgrestQuery.on(table).select("id").limit(1),
                     Optional.empty(), Optional.empty());
         }
+        // The mac column came with a later setup script; an older table is refused here, naming the fix.
+        rows(candidate, "check table " + settings.consumersTable() + " (its mac column)", "GET",
+                PostgrestQuery.on(settings.consumersTable()).select(CONSUMER_COLUMNS).limit(1),
+                Optional.empty(), Optional.empty());
         opened = candidate;
     }
 
@@ -155,7 +159,8 @@ public final class SupabaseTokenStore implements TokenStore {
     /**
      * Polls for other daemons' changes every {@code TOKENKEEPER_SUPABASE_POLL_SECONDS} (default
      * {@value #DEFAULT_POLL_SECONDS}): one small {@code GET} for the id, version and
-     * {@code updated_at} of the rows changed since the newest change seen. Deletions are not announced.
+     * {@code updated_at} of the rows changed since the newest change seen (deletions of credentials
+     * are not announced), and one for the consumer rows, announced when they changed.
      *
      * @param listener told about changed credentials, on the store's polling thread
      * @return false when the setting is 0 (polling off)
@@ -177,7 +182,8 @@ public final class SupabaseTokenStore implements TokenStore {
                 query.where("updated_at", "gte", since);
             }
             return rows(open, "look for changed credentials", "GET", query, Optional.empty(), Optional.empty());
-        }, listener);
+        }, () -> rows(open, "look for changed consumers", "GET", consumersQuery(open).select(CONSUMER_COLUMNS)
+                .order("name.asc"), Optional.empty(), Optional.empty()), listener);
         poller.start(pollInterval);
         return true;
     }
@@ -401,8 +407,8 @@ public final class SupabaseTokenStore implements TokenStore {
     }
 
     /**
-     * One {@code POST}; the primary key refuses a taken name. Supabase has no change feed for
-     * consumers: other daemons see a revocation when their cache of consumers runs out (seconds).
+     * One {@code POST}; the primary key refuses a taken name. Other daemons see the change at their
+     * next poll ({@link #watch}).
      */
     @Override
     public boolean insertConsumer(Consumer consumer) {
@@ -414,7 +420,8 @@ public final class SupabaseTokenStore implements TokenStore {
                 .put("token_hash", consumer.tokenHash())
                 .put("credentials", consumer.credentials().stream().map(CredentialId::toString)
                         .collect(Collectors.joining(" ")))
-                .put("created_at", consumer.createdAt().toEpochMilli());
+                .put("created_at", consumer.createdAt().toEpochMilli())
+                .put("mac", consumer.mac().orElse(null));
         PostgrestResponse response = open.client().send("POST", consumersQuery(open),
                 Optional.of(bytes(row)), Optional.of(RETURN_NOTHING), action);
         if (response.successful()) {
@@ -446,6 +453,18 @@ public final class SupabaseTokenStore implements TokenStore {
         return all;
     }
 
+    /** One conditional {@code PATCH ?name=eq.X&token_hash=eq.H} of the {@code mac} column. */
+    @Override
+    public boolean setConsumerMac(String name, String tokenHash, String mac) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(tokenHash, "tokenHash");
+        Objects.requireNonNull(mac, "mac");
+        Opened open = state();
+        return !rows(open, "authenticate consumer " + name, "PATCH", consumersQuery(open).where("name", "eq", name)
+                        .where("token_hash", "eq", tokenHash).select("name"),
+                Optional.of(bytes(JSON.createObjectNode().put("mac", mac))), Optional.of(RETURN_IDS)).isEmpty();
+    }
+
     @Override
     public boolean deleteConsumer(String name) {
         Objects.requireNonNull(name, "name");
@@ -454,7 +473,7 @@ public final class SupabaseTokenStore implements TokenStore {
                 .select("name"), Optional.empty(), Optional.of(RETURN_IDS)).isEmpty();
     }
 
-    private static final String CONSUMER_COLUMNS = "name,token_hash,credentials,created_at";
+    private static final String CONSUMER_COLUMNS = "name,token_hash,credentials,created_at,mac";
 
     private static PostgrestQuery consumersQuery(Opened open) {
         return PostgrestQuery.on(open.settings().consumersTable());
@@ -463,7 +482,8 @@ public final class SupabaseTokenStore implements TokenStore {
     private static Consumer consumer(JsonNode row) {
         return new Consumer(row.path("name").asText(), row.path("token_hash").asText(),
                 Arrays.stream(row.path("credentials").asText().split(" ")).map(CredentialId::parse).toList(),
-                Instant.ofEpochMilli(row.path("created_at").asLong()));
+                Instant.ofEpochMilli(row.path("created_at").asLong()),
+                Optional.ofNullable(row.path("mac").isTextual() ? row.path("mac").asText() : null));
     }
 
     private Opened state() {

@@ -59,9 +59,13 @@ create table if not exists public.tokenkeeper_consumers (
     credentials text   not null,
     created_at  bigint not null
 );
+-- Each row's authentication tag: an HMAC by the daemon under a key derived from its master key,
+-- which the project never holds. A row without a valid tag (one added by hand, say) grants nothing.
+alter table public.tokenkeeper_consumers add column if not exists mac text
+    check (mac is null or length(mac) <= 200);
 alter table public.tokenkeeper_consumers enable row level security;
 revoke all on table public.tokenkeeper_consumers from anon, authenticated, public;
-grant select, insert, delete on table public.tokenkeeper_consumers to service_role;
+grant select, insert, update, delete on table public.tokenkeeper_consumers to service_role;
 
 -- Legacy Gazelle row. Deployments whose Python client reads the Gazelle token from
 -- public.system_settings (row key = 'gazelle_oauth_token', column value =

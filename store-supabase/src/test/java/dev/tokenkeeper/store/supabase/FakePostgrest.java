@@ -127,6 +127,8 @@ public final class FakePostgrest implements AutoCloseable {
         return thread;
     });
     private final AtomicInteger requests = new AtomicInteger();
+    private final Map<String, AtomicInteger> requestsByTable = new ConcurrentHashMap<>();
+    private final List<String> requestLines = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger patches = new AtomicInteger();
     private final AtomicInteger stalled = new AtomicInteger();
     private final Object stallEnded = new Object();
@@ -275,6 +277,25 @@ public final class FakePostgrest implements AutoCloseable {
         return requests.get();
     }
 
+    /**
+     * @param table a table name
+     * @return how many requests on {@code /rest/v1/<table>} reached the server, whatever the answer
+     */
+    public int requestCount(String table) {
+        AtomicInteger count = requestsByTable.get(table);
+        return count == null ? 0 : count.get();
+    }
+
+    /**
+     * @return every request that reached the server so far, as {@code METHOD /rest/v1/<table>?<query>}
+     *         (the query still URL-encoded), in arrival order
+     */
+    public List<String> requestLines() {
+        synchronized (requestLines) {
+            return List.copyOf(requestLines);
+        }
+    }
+
     /** @return how many {@code PATCH} requests reached the server */
     public int patchCount() {
         return patches.get();
@@ -315,6 +336,13 @@ public final class FakePostgrest implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             requests.incrementAndGet();
+            String requested = exchange.getRequestURI().getRawPath();
+            String query = exchange.getRequestURI().getRawQuery();
+            requestLines.add(exchange.getRequestMethod() + " " + requested + (query == null ? "" : "?" + query));
+            if (requested.startsWith("/rest/v1/")) {
+                requestsByTable.computeIfAbsent(java.net.URLDecoder.decode(requested.substring("/rest/v1/".length()),
+                        StandardCharsets.UTF_8), table -> new AtomicInteger()).incrementAndGet();
+            }
             if (exchange.getRequestMethod().equals("PATCH")) {
                 patches.incrementAndGet();
             }

@@ -98,7 +98,8 @@ final class FakeTable {
                 Column.of("name", Type.TEXT, true),
                 Column.of("token_hash", Type.TEXT, true),
                 Column.of("credentials", Type.TEXT, true),
-                Column.of("created_at", Type.BIGINT, true)));
+                Column.of("created_at", Type.BIGINT, true),
+                Column.of("mac", Type.TEXT, false)));
     }
 
     /** The legacy {@code system_settings} table of existing Gazelle deployments. */
