@@ -95,7 +95,6 @@ public final class Daemon implements AutoCloseable {
         Path state = config.stateDirectory();
         StateDirectory.create(state);
         FolderModes.checkState(state);
-        FolderModes.checkPlugins(config.pluginDirectory());
         if (System.getProperty("org.sqlite.tmpdir") == null) {
             // Under systemd's sandbox /tmp may be private or read-only; the state folder is ours.
             System.setProperty("org.sqlite.tmpdir", state.toString());
