@@ -43,6 +43,9 @@ public final class TrustedFolders {
         Path absolute = folder.toAbsolutePath();
         Set<Path> checked = new HashSet<>();
         try {
+            Path real = absolute.toRealPath();
+            // The folder itself gets the stricter rule below.
+            checked.add(real);
             for (Path prefix : prefixes(absolute)) {
                 Node node = Node.of(prefix);
                 if (node.link() && !trusted(node.uid())) {
@@ -51,8 +54,7 @@ public final class TrustedFolders {
                             + " root's (`ln -sfn \"$(readlink " + prefix + ")\" " + prefix + "` as root) or use the"
                             + " real path");
                 }
-                Path real = prefix.toRealPath();
-                for (Path above : prefixes(real)) {
+                for (Path above : prefixes(prefix.toRealPath())) {
                     if (checked.add(above)) {
                         Optional<String> problem = problem(above, Node.of(above), true, what + " " + folder
                                 + ": the folder " + above + " on its path", why);
@@ -62,7 +64,6 @@ public final class TrustedFolders {
                     }
                 }
             }
-            Path real = absolute.toRealPath();
             return problem(real, Node.of(real), false, what + " " + folder + (real.equals(absolute) ? "" : " (" + real + ")"),
                     why);
         } catch (IOException e) {
