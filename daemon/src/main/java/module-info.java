@@ -6,6 +6,7 @@
 module dev.tokenkeeper.daemon {
     requires dev.tokenkeeper.api;
     requires java.net.http;
+    requires jdk.net;
     requires io.javalin;
     requires org.eclipse.jetty.server;
     requires org.eclipse.jetty.unixdomain.server;

@@ -102,7 +102,6 @@ public final class Daemon implements AutoCloseable {
             ConsumerRowUpgrade.markNothingToUpgrade(state);
         }
         FolderModes.checkState(state);
-        FolderModes.checkPlugins(config.pluginDirectory());
         if (System.getProperty("org.sqlite.tmpdir") == null) {
             // Under systemd's sandbox /tmp may be private or read-only; the state folder is ours.
             System.setProperty("org.sqlite.tmpdir", state.toString());

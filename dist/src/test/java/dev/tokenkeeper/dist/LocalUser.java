@@ -84,6 +84,22 @@ record LocalUser(String name, int uid, int gid) {
     }
 
     /**
+     * Starts a command as this user in the background (a server the user runs), output to a file.
+     *
+     * @param environment added variables
+     * @param command     the command and its arguments
+     * @param output      where its merged output goes
+     * @return the process; the caller ends it
+     */
+    Process start(Map<String, String> environment, List<String> command, Path output) throws IOException {
+        List<String> full = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--init-groups",
+                "--reset-env", "--", "env"));
+        environment.forEach((key, value) -> full.add(key + "=" + value));
+        full.addAll(command);
+        return new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    /**
      * Writes a file owned by this user with the given mode, as the user would have made it.
      *
      * @param file    where

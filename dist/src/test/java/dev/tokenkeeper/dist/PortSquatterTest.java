@@ -111,7 +111,7 @@ class PortSquatterTest {
 
             Path tokenJson = temp.resolve("seed.json");
             Files.writeString(tokenJson, gazelle.seedChain("default"));
-            // The CLI reads TOKENKEEPER_LISTEN=unix:... and talks over the socket, without the TCP challenge.
+            // The CLI reads TOKENKEEPER_LISTEN=unix:... and talks over the socket, after the socket's challenge.
             DaemonProcess.Response imported = daemon.cli("import", "gazelle", "--account", "default",
                     "--token-json", tokenJson.toString());
             assertEquals(0, imported.status(), imported.body());

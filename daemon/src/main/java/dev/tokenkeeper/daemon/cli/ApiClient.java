@@ -7,6 +7,7 @@ import dev.tokenkeeper.daemon.http.AdminToken;
 import dev.tokenkeeper.daemon.http.Json;
 import dev.tokenkeeper.daemon.tls.TlsClient;
 import dev.tokenkeeper.daemon.unixsocket.UnixHttpClient;
+import jdk.net.UnixDomainPrincipal;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -16,9 +17,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -71,8 +74,10 @@ final class ApiClient {
     private final String baseUrl;
     private final DaemonConfig config;
     private boolean serverProved;
-    /** Set when the CLI talks over the Unix domain socket, whose file mode is the proof: no challenge there. */
+    /** Set when the CLI talks over the Unix domain socket. */
     private final UnixHttpClient unix;
+    /** The user holding the socket, once it proved that it is the daemon holding the admin token. */
+    private UserPrincipal provenPeer;
 
     /** The socket the CLI uses when TOKENKEEPER_LISTEN is not unix: but a daemon made one here anyway. */
     static final String DEFAULT_SOCKET = "tokenkeeper.sock";
@@ -112,8 +117,9 @@ final class ApiClient {
     Optional<String> text(String path) {
         if (unix != null) {
             try {
-                var response = unix.send("GET", path, Map.of("Authorization",
-                        "Bearer " + AdminToken.read(config.adminTokenFile())), null);
+                String token = AdminToken.read(config.adminTokenFile());
+                proveSocket(token);
+                var response = unix.send("GET", path, Map.of("Authorization", "Bearer " + token), null, this::provenPeerOnly);
                 return response.status() == 200 ? Optional.of(response.body()) : Optional.empty();
             } catch (IOException e) {
                 return Optional.empty();
@@ -140,14 +146,16 @@ final class ApiClient {
     }
 
     private Answer overSocket(String method, String path, String body) {
+        String token = AdminToken.read(config.adminTokenFile());
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Accept", "application/json");
-        headers.put("Authorization", "Bearer " + AdminToken.read(config.adminTokenFile()));
+        headers.put("Authorization", "Bearer " + token);
         if (body != null) {
             headers.put("Content-Type", "application/json");
         }
         try {
-            var response = unix.send(method, path, headers, body);
+            proveSocket(token);
+            var response = unix.send(method, path, headers, body, this::provenPeerOnly);
             String text = response.body();
             return new Answer(response.status(), text.isBlank() ? NullNode.getInstance() : Json.MAPPER.readTree(text));
         } catch (ConnectException e) {
@@ -190,6 +198,66 @@ final class ApiClient {
                     + " or the daemon uses another admin token file (TOKENKEEPER_ADMIN_TOKEN_FILE)");
         }
         serverProved = true;
+    }
+
+    /**
+     * The socket's challenge: a folder others may write lets another user bind the socket's path
+     * while the daemon is stopped (the daemon refuses such a folder, but the CLI cannot know which
+     * folder the daemon saw). The answer is bound to the uid the daemon runs as, and the kernel says
+     * which uid holds the socket ({@code SO_PEERCRED}): both must agree, so neither a squatter nor a
+     * squatter relaying the challenge to the daemon elsewhere gets the token, and every later
+     * request goes out only to that same uid.
+     */
+    private void proveSocket(String token) throws IOException {
+        if (provenPeer != null) {
+            return;
+        }
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String nonce = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        UserPrincipal[] peer = new UserPrincipal[1];
+        var answer = unix.send("GET", AdminToken.CHALLENGE_PATH + "?nonce=" + nonce, Map.of("Accept", "application/json"),
+                null, principal -> peer[0] = principal.user());
+        int uid = -1;
+        String proof = "";
+        if (answer.status() == 200) {
+            try {
+                JsonNode json = Json.MAPPER.readTree(answer.body());
+                uid = json.path("uid").asInt(-1);
+                proof = json.path("uidProof").asText("");
+            } catch (IOException notJson) {
+                proof = "";
+            }
+        }
+        if (uid < 0 || !MessageDigest.isEqual(proof.getBytes(StandardCharsets.US_ASCII),
+                AdminToken.expectedProof(token, AdminToken.boundToUid(nonce, uid)).getBytes(StandardCharsets.US_ASCII))) {
+            throw new IllegalStateException("the service at " + baseUrl + " (a socket held by user " + peer[0].getName()
+                    + ") did not prove that it holds the admin token (HTTP " + answer.status() + "), so the token was not"
+                    + " sent: another user may have bound the socket's path while the daemon was stopped (is its folder"
+                    + " writable by others? `ls -ld " + unix.socket().toAbsolutePath().getParent() + "`), or the daemon"
+                    + " uses another admin token file (TOKENKEEPER_ADMIN_TOKEN_FILE)");
+        }
+        UserPrincipal daemonUser;
+        try {
+            daemonUser = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(Integer.toString(uid));
+        } catch (IOException unknown) {
+            daemonUser = null;
+        }
+        if (!peer[0].equals(daemonUser)) {
+            throw new IllegalStateException("the socket " + unix.socket() + " is held by user " + peer[0].getName()
+                    + ", but the daemon that proved it holds the admin token runs as uid " + uid + ": a program of"
+                    + " another user passes the challenge on to the daemon, so the token was not sent; remove "
+                    + unix.socket() + " and restart the daemon, with the socket in a folder only its user can write");
+        }
+        provenPeer = peer[0];
+    }
+
+    private void provenPeerOnly(UnixDomainPrincipal peer) {
+        if (!peer.user().equals(provenPeer)) {
+            throw new IllegalStateException("the socket " + unix.socket() + " changed hands: it is now held by user "
+                    + peer.user().getName() + ", not by the daemon's user " + provenPeer.getName()
+                    + ", so the token was not sent");
+        }
     }
 
     private Answer send(HttpRequest.Builder request) {

@@ -228,7 +228,14 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
     }
 
     private Plugins checkPlugins(DaemonConfig config) {
-        Plugins plugins = PluginLoader.load(config.pluginDirectory());
+        Plugins plugins;
+        try {
+            plugins = PluginLoader.load(config.pluginDirectory());
+        } catch (ConfigurationException refused) {
+            fail("plugins", refused.getMessage());
+            // The remaining checks go on with the bundled providers and stores only.
+            return PluginLoader.load(Optional.empty());
+        }
         ok("plugins", plugins.providers().size() + " provider(s) " + plugins.providers().keySet() + ", "
                 + plugins.stores().size() + " store(s) " + plugins.stores().keySet()
                 + config.pluginDirectory().map(dir -> " (plugins folder " + dir + ")").orElse(""));

@@ -7,13 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The modes of the folders the daemon trusts, checked at start. Whoever can write the state folder
- * can swap the key or the admin token; whoever can write the plugins folder runs code as the daemon.
+ * can swap the key or the admin token. (The plugins folder has its own check, made wherever
+ * plugins are loaded: PluginFolderCheck.)
  */
 public final class FolderModes {
 
@@ -29,25 +28,6 @@ public final class FolderModes {
      */
     public static void checkState(Path state) {
         refuseSharedWrite(state, "state folder", "it holds the keys and the admin token");
-    }
-
-    /**
-     * @param plugins the plugins folder, if one is configured
-     * @throws ConfigurationException when it, or a jar in it, may be written by its group or others
-     */
-    public static void checkPlugins(Optional<Path> plugins) {
-        if (plugins.isEmpty() || !Files.isDirectory(plugins.get())) {
-            return;
-        }
-        String why = "a jar placed there runs as the daemon";
-        refuseSharedWrite(plugins.get(), "plugins folder", why);
-        try (Stream<Path> files = Files.list(plugins.get())) {
-            for (Path jar : files.filter(f -> f.getFileName().toString().endsWith(".jar")).toList()) {
-                refuseSharedWrite(jar, "plugin jar", why);
-            }
-        } catch (IOException e) {
-            throw new ConfigurationException("cannot list the plugins folder " + plugins.get() + ": " + e.getMessage());
-        }
     }
 
     /**

@@ -173,6 +173,20 @@ public final class AdminToken {
         return hmac(sha256(token), nonce);
     }
 
+    /**
+     * The challenge as the daemon answers it on the Unix socket: bound to the uid it runs as, so that
+     * the CLI can hold the proof against the uid the kernel reports for the socket's other end
+     * ({@code SO_PEERCRED}) and a program relaying the challenge to the daemon is found out. Nonces
+     * are base64url, so no plain nonce can be this text.
+     *
+     * @param nonce the client's random challenge
+     * @param uid   the daemon's effective uid
+     * @return the text to prove
+     */
+    public static String boundToUid(String nonce, int uid) {
+        return nonce + ".uid=" + uid;
+    }
+
     private static String hmac(byte[] key, String nonce) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

@@ -5,6 +5,7 @@ import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.daemon.access.ConsumerDirectory;
 import dev.tokenkeeper.daemon.config.ListenAddress;
+import dev.tokenkeeper.daemon.folders.ServiceUser;
 import dev.tokenkeeper.daemon.console.ConsoleRoutes;
 import dev.tokenkeeper.daemon.notify.Notifications;
 import dev.tokenkeeper.daemon.plugin.Plugins;
@@ -28,6 +29,7 @@ import org.tinylog.Logger;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -180,7 +182,13 @@ public final class ControlApi implements AutoCloseable {
         routes.get(AdminToken.CHALLENGE_PATH, ctx -> {
             String nonce = Optional.ofNullable(ctx.queryParam("nonce")).filter(n -> n.matches("[A-Za-z0-9_-]{22,128}"))
                     .orElseThrow(() -> new ApiException(400, "bad_request", "nonce must be 22 to 128 base64url characters"));
-            json(ctx, Map.of("proof", adminToken.proof(nonce)));
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("proof", adminToken.proof(nonce));
+            ServiceUser.uid().ifPresent(uid -> {
+                answer.put("uid", uid);
+                answer.put("uidProof", adminToken.proof(AdminToken.boundToUid(nonce, uid)));
+            });
+            json(ctx, answer);
         });
         routes.get("/metrics", ctx -> {
             if (!access.metricsPublic()) {

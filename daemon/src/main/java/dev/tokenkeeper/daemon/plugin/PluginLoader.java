@@ -9,7 +9,6 @@ import java.lang.module.FindException;
 import java.lang.module.ModuleFinder;
 import java.lang.module.ModuleReference;
 import java.lang.module.ResolutionException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,7 +22,6 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Finds providers and stores: the bundled ones in the boot layer, and those of each jar in the
@@ -38,6 +36,9 @@ public final class PluginLoader {
     /**
      * @param pluginDirectory the plugins folder, if any
      * @return everything found
+     * @throws dev.tokenkeeper.daemon.config.ConfigurationException when the plugins folder, a folder above it
+     *         or a jar in it could be changed by a user other than root and this process's own
+     *         ({@link PluginFolderCheck}); then no jar of it is opened
      */
     public static Plugins load(Optional<Path> pluginDirectory) {
         Map<String, Discovered<TokenProvider>> providers = new HashMap<>();
@@ -66,11 +67,11 @@ public final class PluginLoader {
     }
 
     private static List<Path> jars(Optional<Path> folder, List<PluginProblem> problems) {
-        if (folder.isEmpty() || !Files.isDirectory(folder.get())) {
+        if (folder.isEmpty()) {
             return List.of();
         }
-        try (Stream<Path> files = Files.list(folder.get())) {
-            return files.filter(path -> path.getFileName().toString().endsWith(".jar")).sorted().collect(Collectors.toList());
+        try {
+            return PluginFolderCheck.jars(folder.get());
         } catch (IOException e) {
             problems.add(new PluginProblem(folder.get().toString(), "cannot list the plugins folder: " + e.getMessage()));
             return List.of();

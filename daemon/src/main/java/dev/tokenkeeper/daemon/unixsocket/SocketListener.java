@@ -1,6 +1,7 @@
 package dev.tokenkeeper.daemon.unixsocket;
 
 import dev.tokenkeeper.daemon.config.ConfigurationException;
+import dev.tokenkeeper.daemon.folders.TrustedFolders;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -21,8 +22,9 @@ import java.util.Set;
 
 /**
  * The control API on a Unix domain socket ({@code TOKENKEEPER_LISTEN=unix:<path>}): only users the
- * file's mode lets in can connect, so no other local user can squat the address while the daemon
- * restarts, and the CLI needs no challenge there. The file is mode 0660 (owner and the daemon's
+ * file's mode lets in can connect. The folder must be changeable by nobody but root and the daemon's
+ * user, or another user could bind the path while the daemon is stopped; the CLI still has the
+ * daemon prove itself there (see ApiClient). The file is mode 0660 (owner and the daemon's
  * group, e.g. {@code tokenkeeper}), a stale file from a crashed run is replaced, and it is removed at
  * shutdown.
  */
@@ -35,10 +37,12 @@ public final class SocketListener {
     }
 
     /**
-     * Makes the socket's folder (0750 when created here) and removes a stale socket file.
+     * Makes the socket's folder (0750 when created here), checks that no user but root and the
+     * daemon's own can change it ({@link TrustedFolders}), and removes a stale socket file.
      *
      * @param socket the socket file
-     * @throws ConfigurationException when another process still answers on it or the path is not a socket
+     * @throws ConfigurationException when the folder may be changed by others, another process still
+     *                                answers on the socket or the path is not a socket
      */
     public static void prepare(Path socket) {
         try {
@@ -46,6 +50,10 @@ public final class SocketListener {
             if (!Files.isDirectory(parent)) {
                 Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
             }
+            TrustedFolders.folderProblem(parent, "socket folder", "whoever can change it can put a socket of their own at "
+                    + socket + " while the daemon is stopped, to which the CLI would talk").ifPresent(problem -> {
+                        throw new ConfigurationException("TOKENKEEPER_LISTEN=unix:" + socket + ": " + problem);
+                    });
             if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
                 if (!Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
                     throw new ConfigurationException("TOKENKEEPER_LISTEN=unix:" + socket + " names a file that is not a socket;"

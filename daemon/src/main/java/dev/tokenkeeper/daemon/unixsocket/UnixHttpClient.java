@@ -1,5 +1,8 @@
 package dev.tokenkeeper.daemon.unixsocket;
 
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -21,6 +24,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * A minimal HTTP/1.1 client over a Unix domain socket, which the JDK's HttpClient cannot use: one
@@ -74,6 +78,20 @@ public final class UnixHttpClient {
      * @throws IOException               when the answer cannot be read
      */
     public Response send(String method, String target, Map<String, String> headers, String body) throws IOException {
+        return send(method, target, headers, body, peer -> { });
+    }
+
+    /**
+     * Like {@link #send(String, String, Map, String)}, with the process at the other end shown to
+     * {@code peerCheck} before a byte is written.
+     *
+     * @param peerCheck gets the user and group the kernel reports for the process that bound the
+     *                  socket ({@code SO_PEERCRED}); throws to refuse, and then nothing is sent
+     * @return the answer
+     * @throws IOException as the other form
+     */
+    public Response send(String method, String target, Map<String, String> headers, String body,
+                         Consumer<UnixDomainPrincipal> peerCheck) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n")
@@ -103,6 +121,7 @@ public final class UnixHttpClient {
                 throw new IOException("cannot connect to " + socket + ": " + e.getMessage()
                         + " (is this user in the socket's group, e.g. tokenkeeper?)", e);
             }
+            peerCheck.accept(channel.getOption(ExtendedSocketOptions.SO_PEERCRED));
             channel.configureBlocking(false);
             SelectionKey key = channel.register(selector, SelectionKey.OP_WRITE);
             while (out.hasRemaining()) {
