@@ -70,8 +70,9 @@ public final class AdminToken {
             }
             if (estimatedBits(token) < MIN_BITS) {
                 throw new ConfigurationException("admin token file " + file + " holds a weak token (about "
-                        + estimatedBits(token) + " bits; at least " + MIN_BITS + " are needed): delete the file to have"
-                        + " a new one generated, or write a random one, e.g. `openssl rand -base64 32 > " + file + "`");
+                        + estimatedBits(token) + " bits; at least " + MIN_BITS + " are needed, and repeats, sequences,"
+                        + " keyboard walks and common words count for little): delete the file to have a new one"
+                        + " generated, or write a random one, e.g. `openssl rand -base64 32 > " + file + "`");
             }
             return token;
         } catch (IOException e) {
@@ -88,10 +89,15 @@ public final class AdminToken {
         return MessageDigest.isEqual(digest, sha256(presented));
     }
 
-    private static void create(Path file) {
+    /** @return a new random token: 32 bytes in base64url */
+    static String generate() {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
-        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    private static void create(Path file) {
+        String token = generate();
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Path temp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -127,27 +133,9 @@ public final class AdminToken {
         }
     }
 
-    /**
-     * An upper bound of the token's strength: its length times the bits per character of the
-     * character classes it uses, limited by how many different characters it has (a long run of
-     * one letter is not strong).
-     */
+    /** The strength estimate: repeats, runs, keyboard walks and well-known words count for little (see {@link TokenStrength}). */
     static int estimatedBits(String token) {
-        boolean lower = false;
-        boolean upper = false;
-        boolean digit = false;
-        boolean other = false;
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            lower |= c >= 'a' && c <= 'z';
-            upper |= c >= 'A' && c <= 'Z';
-            digit |= c >= '0' && c <= '9';
-            other |= !Character.isLetterOrDigit(c);
-        }
-        int pool = (lower ? 26 : 0) + (upper ? 26 : 0) + (digit ? 10 : 0) + (other ? 32 : 0);
-        long distinct = token.chars().distinct().count();
-        double perChar = Math.log(Math.max(2, Math.min(pool, distinct * 2))) / Math.log(2);
-        return (int) Math.floor(token.length() * perChar);
+        return TokenStrength.estimatedBits(token);
     }
 
     /** The route where the daemon proves it holds the admin token before a client sends it. */

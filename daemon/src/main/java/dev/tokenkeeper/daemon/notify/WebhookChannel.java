@@ -2,6 +2,7 @@ package dev.tokenkeeper.daemon.notify;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenkeeper.api.PlainHttp;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -54,7 +55,8 @@ public final class WebhookChannel implements Channel {
      * @param name    a stable name, e.g. {@code webhook-1}
      * @param url     the URL as configured (a {@code ntfy+} prefix picks the ntfy format)
      * @param timeout the longest a delivery may take
-     * @throws IllegalArgumentException when the URL is not http(s) (the message does not quote it)
+     * @throws IllegalArgumentException when the URL is not https, or http to this machine's loopback
+     *                                  (the message shows it redacted only)
      */
     public WebhookChannel(String name, String url, Duration timeout) {
         this.name = name;
@@ -70,6 +72,13 @@ public final class WebhookChannel implements Channel {
         if (!scheme.equals("http") && !scheme.equals("https") || parsed.getHost() == null) {
             throw new IllegalArgumentException("TOKENKEEPER_NOTIFY_URL entry " + name
                     + " must be an http:// or https:// URL with a host");
+        }
+        if (!PlainHttp.allowed(parsed)) {
+            // The body names credentials and hosts, and a user and password in the URL go as Basic
+            // authentication: the same rule as for upstream URLs.
+            throw new IllegalArgumentException("TOKENKEEPER_NOTIFY_URL entry " + name + " (" + RedactedUrl.of(parsed)
+                    + ") uses http:// to a host other than this machine: its credentials and events would travel in"
+                    + " clear text; use https:// (http:// is accepted only for localhost, 127.0.0.1 and [::1])");
         }
         this.authorization = Optional.ofNullable(parsed.getUserInfo()).map(userInfo -> "Basic "
                 + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8)));

@@ -15,10 +15,8 @@ import org.tinylog.Logger;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -42,6 +40,11 @@ import java.util.function.Supplier;
  * committed import or refresh and at start, mode 0600 (0640 with a group). It is told only about
  * committed credentials, so it never holds a token that could still be rolled back. A deleted
  * credential's files are removed.
+ * <p>
+ * The folder must belong to the daemon's user and be writable by no one else (consumers only
+ * read; the group, when set, reads): whoever could write it could plant a link that sends the
+ * tokens, or a deletion, elsewhere, or swap the files consumers read. Every write and delete acts
+ * on the opened folders and refuses a link ({@link SinkFolder}).
  */
 public final class FileSink implements RefreshListener {
 
@@ -51,6 +54,7 @@ public final class FileSink implements RefreshListener {
     private final Optional<GroupPrincipal> group;
     private final Function<StoredCredential, Optional<LiveCredential>> opener;
     private final Clock clock;
+    private final EffectiveUser user = EffectiveUser.current();
     private final Set<PosixFilePermission> fileMode;
     private final Set<PosixFilePermission> folderMode;
     private final Map<CredentialId, StoredCredential> written = new HashMap<>();
@@ -78,7 +82,8 @@ public final class FileSink implements RefreshListener {
      * @param opener   opens a committed credential
      * @param clock    the time
      * @return the sink, when a folder is configured
-     * @throws ConfigurationException when the folder cannot be created or the group does not exist
+     * @throws ConfigurationException when the folder cannot be created, belongs to another user or is
+     *                                writable by others (or a folder above it is), or the group does not exist
      */
     public static Optional<FileSink> fromSettings(Settings settings, Function<StoredCredential, Optional<LiveCredential>> opener,
                                                   Clock clock) {
@@ -99,8 +104,10 @@ public final class FileSink implements RefreshListener {
                     + " is not a group on this machine: create it or unset TOKENKEEPER_SINK_GROUP");
         }
         FileSink sink = new FileSink(directory, group, opener, clock);
-        try {
-            sink.folder(directory);
+        try (SinkFolder root = sink.root()) {
+            Logger.debug("file sink in {}", root.path());
+        } catch (RefusedPathException e) {
+            throw new ConfigurationException("TOKENKEEPER_SINK_DIR=" + directory + " is refused: " + e.getMessage());
         } catch (IOException e) {
             throw new ConfigurationException("TOKENKEEPER_SINK_DIR=" + directory + " cannot be created ("
                     + e.getClass().getSimpleName() + "): create it, writable by the daemon's user");
@@ -209,6 +216,8 @@ public final class FileSink implements RefreshListener {
         try {
             write(live.get());
             written.put(credential.id(), credential);
+        } catch (RefusedPathException e) {
+            Logger.warn("file sink: the token of {} is not written: {}", credential.id(), e.getMessage());
         } catch (IOException | RuntimeException e) {
             Logger.error("file sink: could not write the token of {} under {} ({}: {}); consumers keep the previous file",
                     credential.id(), directory, e.getClass().getSimpleName(), safeMessage(e));
@@ -219,13 +228,20 @@ public final class FileSink implements RefreshListener {
     public synchronized void removed(CredentialId id) {
         written.remove(id);
         deleted.put(id, clock.instant());
-        Path folder = directory.resolve(id.provider());
-        try {
-            boolean token = AtomicFile.delete(folder.resolve(id.account() + ".token"));
-            boolean json = AtomicFile.delete(folder.resolve(id.account() + ".json"));
-            if (token || json) {
-                Logger.info("file sink: removed the files of {}", id);
+        try (SinkFolder root = root()) {
+            Optional<SinkFolder> folder = root.folder(id.provider(), false, folderMode, group, user);
+            if (folder.isEmpty()) {
+                return;
             }
+            try (SinkFolder found = folder.get()) {
+                boolean token = found.delete(id.account() + ".token");
+                boolean json = found.delete(id.account() + ".json");
+                if (token || json) {
+                    Logger.info("file sink: removed the files of {}", id);
+                }
+            }
+        } catch (RefusedPathException e) {
+            Logger.warn("file sink: the files of {} are not removed: {}", id, e.getMessage());
         } catch (IOException e) {
             Logger.error("file sink: could not remove the files of {} ({})", id, e.getClass().getSimpleName());
         }
@@ -233,8 +249,6 @@ public final class FileSink implements RefreshListener {
 
     private void write(LiveCredential live) throws IOException {
         CredentialId id = live.stored().id();
-        Path folder = directory.resolve(id.provider());
-        folder(folder);
         ObjectNode json = JSON.createObjectNode();
         json.put("credential", id.toString());
         json.put("provider", id.provider());
@@ -246,22 +260,17 @@ public final class FileSink implements RefreshListener {
         json.put("refreshExpiresAt", live.stored().refreshExpiresAt().map(Instant::toString).orElse(null));
         json.put("version", live.stored().version());
         json.put("writtenAt", clock.instant().toString());
-        AtomicFile.write(folder.resolve(id.account() + ".json"),
-                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json), fileMode, group);
-        AtomicFile.write(folder.resolve(id.account() + ".token"),
-                live.presentation().token().getBytes(StandardCharsets.UTF_8), fileMode, group);
+        try (SinkFolder root = root();
+             SinkFolder folder = root.folder(id.provider(), true, folderMode, group, user).orElseThrow()) {
+            folder.replace(id.account() + ".json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json), fileMode, group);
+            folder.replace(id.account() + ".token", live.presentation().token().getBytes(StandardCharsets.UTF_8), fileMode, group);
+        }
         Logger.debug("file sink: wrote {} (version {})", id, live.stored().version());
     }
 
-    private void folder(Path folder) throws IOException {
-        if (Files.isDirectory(folder)) {
-            return;
-        }
-        Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(folderMode));
-        Files.setPosixFilePermissions(folder, folderMode);
-        if (group.isPresent()) {
-            Files.getFileAttributeView(folder, PosixFileAttributeView.class).setGroup(group.get());
-        }
+    /** Opened for each write: a folder replaced or changed since the start is checked again. */
+    private SinkFolder root() throws IOException {
+        return SinkFolder.openRoot(directory, folderMode, group, user);
     }
 
     /** File-system messages name paths only; still, cut them short. */

@@ -133,4 +133,24 @@ class WebhookChannelTest {
         assertInstanceOf(Delivery.Retry.class, down);
         assertFalse(down.detail().contains("SECRET"), down.detail());
     }
+
+    @Test
+    void plainHttpGoesOnlyToThisMachineAndTheRefusalShowsTheUrlRedacted() {
+        for (String remote : List.of("http://:tk_SECRETACCESS@ntfy.example.com/alerts", "ntfy+http://ntfy.example.com/SECRETTOPIC",
+                "http://hooks.example.com/services/SECRETPATH?key=SECRETQUERY", "HTTP://10.0.0.7:8080/SECRETPATH",
+                "http://127.0.0.1.example.com/SECRETPATH", "http://[::2]/SECRETPATH")) {
+            IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new WebhookChannel("webhook-2", remote, Duration.ofSeconds(1)), remote);
+            assertTrue(refused.getMessage().contains("TOKENKEEPER_NOTIFY_URL entry webhook-2")
+                    && refused.getMessage().contains("use https://"), refused.getMessage());
+            assertFalse(refused.getMessage().contains("SECRET"), refused.getMessage());
+        }
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new WebhookChannel("webhook-1", "http://:tk_SECRETACCESS@ntfy.example.com/alerts", Duration.ofSeconds(1)))
+                .getMessage().contains("(http://ntfy.example.com/***)"));
+        for (String allowed : List.of(base + "/hook", "http://localhost:9/hook", "http://[::1]:9/hook", "http://127.0.0.2/hook",
+                "https://ntfy.example.com/alerts", "ntfy+https://push.example.com/alerts", "https://hooks.slack.com/services/T/B/X")) {
+            new WebhookChannel("webhook-1", allowed, Duration.ofSeconds(1));
+        }
+    }
 }

@@ -7,21 +7,29 @@ import dev.tokenkeeper.api.Presentation;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.daemon.config.ConfigurationException;
+import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class FileSinkTest {
 
@@ -98,5 +106,119 @@ class FileSinkTest {
         assertEquals("tok-3", Files.readString(token));
         store.set(java.util.List.of());
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !Files.exists(token));
+    }
+
+    private FileSink sink(Path sinkDir) {
+        return new FileSink(sinkDir, Optional.empty(), stored -> Optional.of(new LiveCredential(stored,
+                new SecretMaterial(Map.of("access_token", "tok-" + stored.version())),
+                new Presentation("tok-" + stored.version(), Map.of()))), Clock.systemUTC());
+    }
+
+    private static Optional<FileSink> fromSettings(Path sinkDir) {
+        return FileSink.fromSettings(Settings.of(Map.of("TOKENKEEPER_SINK_DIR", sinkDir.toString()), Map.of()),
+                stored -> Optional.empty(), Clock.systemUTC());
+    }
+
+    private static List<String> contents(Path folder) throws Exception {
+        try (Stream<Path> files = Files.walk(folder)) {
+            return files.map(path -> {
+                try {
+                    return folder.relativize(path) + (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
+                            ? "=" + Files.readString(path) : "");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).sorted().toList();
+        }
+    }
+
+    @Test
+    void aRootOthersCanWriteIsRefusedWithWhatToRun() throws Exception {
+        for (String mode : List.of("rwxrwxrwx", "rwxrwx---", "rwx-w----")) {
+            Path sinkDir = Files.createDirectory(folder.resolve("sink-" + mode.replace('-', '_')));
+            Files.setPosixFilePermissions(sinkDir, PosixFilePermissions.fromString(mode));
+            ConfigurationException refused = assertThrows(ConfigurationException.class, () -> fromSettings(sinkDir));
+            assertTrue(refused.getMessage().contains("TOKENKEEPER_SINK_DIR=" + sinkDir)
+                    && refused.getMessage().contains("writable by no one else")
+                    && refused.getMessage().contains("chmod 0700 " + sinkDir), refused.getMessage());
+            assertEquals(mode, PosixFilePermissions.toString(Files.getPosixFilePermissions(sinkDir)), "left as it was");
+        }
+        // The review's 1777, sticky or not: the mode is named as chmod writes it.
+        Path sticky = Files.createDirectory(folder.resolve("sticky"));
+        assertEquals(0, new ProcessBuilder("chmod", "1777", sticky.toString()).start().waitFor());
+        ConfigurationException refused = assertThrows(ConfigurationException.class, () -> fromSettings(sticky));
+        assertTrue(refused.getMessage().contains("mode 1777"), refused.getMessage());
+
+        // A folder above the root that others can write (without the sticky bit) could swap the root.
+        Path open = Files.createDirectory(folder.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path below = open.resolve("sink");
+        ConfigurationException above = assertThrows(ConfigurationException.class, () -> fromSettings(below));
+        assertTrue(above.getMessage().contains(open + ", above the sink folder"), above.getMessage());
+
+        Path fine = folder.resolve("fine/sink");
+        assertTrue(fromSettings(fine).isPresent());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fine)));
+    }
+
+    @Test
+    void aRootOrProviderFolderOwnedByAnotherUserIsRefused() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to give a folder to another user");
+        UserPrincipal nobody = folder.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("65534");
+        Path sinkDir = Files.createDirectory(folder.resolve("sink"));
+        Files.setOwner(sinkDir, nobody);
+        ConfigurationException refused = assertThrows(ConfigurationException.class, () -> fromSettings(sinkDir));
+        assertTrue(refused.getMessage().contains("owned by ") && refused.getMessage().contains("chown root " + sinkDir),
+                refused.getMessage());
+
+        Files.setOwner(sinkDir, folder.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root"));
+        Path provider = Files.createDirectory(sinkDir.resolve("gazelle"));
+        Files.setOwner(provider, nobody);
+        FileSink sink = sink(sinkDir);
+        sink.changed(stored(1, CredentialStatus.ACTIVE, (byte) 1), Optional.empty());
+        assertEquals(List.of("", "gazelle"), contents(sinkDir), "nothing written in a folder another user owns");
+    }
+
+    @Test
+    void aLinkInPlaceOfTheProviderFolderIsRefusedAndNothingItPointsToIsWrittenOrRemoved() throws Exception {
+        Path elsewhere = Files.createDirectory(folder.resolve("elsewhere"));
+        Files.writeString(elsewhere.resolve("shop.token"), "precious");
+        Files.writeString(elsewhere.resolve("shop.json"), "{}");
+        Path sinkDir = Files.createDirectory(folder.resolve("sink"));
+        Files.createSymbolicLink(sinkDir.resolve("gazelle"), elsewhere);
+        List<String> before = contents(elsewhere);
+
+        FileSink sink = sink(sinkDir);
+        sink.changed(stored(1, CredentialStatus.ACTIVE, (byte) 1), Optional.empty());
+        assertEquals(before, contents(elsewhere), "written through the link");
+        sink.removed(new CredentialId("gazelle", "shop"));
+        assertEquals(before, contents(elsewhere), "removed through the link");
+        assertTrue(Files.isSymbolicLink(sinkDir.resolve("gazelle")));
+    }
+
+    @Test
+    void aLinkInPlaceOfATokenFileIsRefusedAndNeitherReplacedNorFollowed() throws Exception {
+        Path elsewhere = Files.createDirectory(folder.resolve("elsewhere"));
+        Path precious = Files.writeString(elsewhere.resolve("precious"), "precious");
+        Path sinkDir = Files.createDirectory(folder.resolve("sink"));
+        Path provider = Files.createDirectory(sinkDir.resolve("gazelle"));
+        Files.createSymbolicLink(provider.resolve("shop.token"), precious);
+
+        FileSink sink = sink(sinkDir);
+        sink.changed(stored(1, CredentialStatus.ACTIVE, (byte) 1), Optional.empty());
+        assertEquals("precious", Files.readString(precious));
+        assertTrue(Files.isSymbolicLink(provider.resolve("shop.token")));
+        sink.removed(new CredentialId("gazelle", "shop"));
+        assertEquals("precious", Files.readString(precious));
+        assertTrue(Files.isSymbolicLink(provider.resolve("shop.token")), "the link is left for a human to look at");
+        try (Stream<Path> files = Files.list(provider)) {
+            assertTrue(files.noneMatch(path -> path.getFileName().toString().contains(".tmp-")), "no temporary file left");
+        }
+
+        // Once the link is gone, the files are written again.
+        Files.delete(provider.resolve("shop.token"));
+        sink.changed(stored(2, CredentialStatus.ACTIVE, (byte) 2, Instant.now().plusSeconds(1)), Optional.empty());
+        assertEquals("tok-2", Files.readString(provider.resolve("shop.token")));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(provider)));
     }
 }
