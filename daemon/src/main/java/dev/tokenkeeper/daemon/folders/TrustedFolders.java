@@ -40,11 +40,37 @@ public final class TrustedFolders {
      * @return what is wrong with it or a folder or link on its path and what to do, or empty when none
      */
     public static Optional<String> folderProblem(Path folder, String what, String why) {
+        Optional<String> above = pathProblem(folder, what, why);
+        if (above.isPresent()) {
+            return above;
+        }
+        Path absolute = folder.toAbsolutePath();
+        try {
+            Path real = absolute.toRealPath();
+            return problem(real, Node.of(real), false, what + " " + folder + (real.equals(absolute) ? "" : " (" + real + ")"),
+                    why);
+        } catch (IOException e) {
+            return Optional.of("cannot check the " + what + " " + folder + ": " + e + ": fix its path or its modes");
+        } catch (UnsupportedOperationException notPosix) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Checks only the folders and links on the way to a folder, not the folder itself (whose owner a
+     * caller may hold to a stricter rule, as the file sink does).
+     *
+     * @param folder an existing folder
+     * @param what   what it is, e.g. "sink folder"
+     * @param why    why it matters
+     * @return what is wrong with a folder or link on its path and what to do, or empty when none
+     */
+    public static Optional<String> pathProblem(Path folder, String what, String why) {
         Path absolute = folder.toAbsolutePath();
         Set<Path> checked = new HashSet<>();
         try {
             Path real = absolute.toRealPath();
-            // The folder itself gets the stricter rule below.
+            // The folder itself is not a folder above.
             checked.add(real);
             for (Path prefix : prefixes(absolute)) {
                 Node node = Node.of(prefix);
@@ -64,8 +90,7 @@ public final class TrustedFolders {
                     }
                 }
             }
-            return problem(real, Node.of(real), false, what + " " + folder + (real.equals(absolute) ? "" : " (" + real + ")"),
-                    why);
+            return Optional.empty();
         } catch (IOException e) {
             return Optional.of("cannot check the " + what + " " + folder + ": " + e + ": fix its path or its modes");
         } catch (UnsupportedOperationException notPosix) {

@@ -1,13 +1,11 @@
 package dev.tokenkeeper.daemon.sink;
 
+import dev.tokenkeeper.daemon.folders.ServiceUser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
-import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * The user this process acts as on files: the effective uid, which owns what the process creates.
@@ -23,19 +21,13 @@ record EffectiveUser(UserPrincipal principal, String name, int uid) {
         UserPrincipalLookupService users = FileSystems.getDefault().getUserPrincipalLookupService();
         String name = System.getProperty("user.name");
         try {
-            // Linux: "Uid: real effective saved filesystem". user.name is the real uid's name.
-            List<String> status = Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8);
-            for (String line : status) {
-                if (line.startsWith("Uid:")) {
-                    int uid = Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
-                    UserPrincipal byUid = users.lookupPrincipalByName(Integer.toString(uid));
-                    return new EffectiveUser(byUid, sameUser(users, name, byUid) ? name : Integer.toString(uid), uid);
-                }
+            OptionalInt uid = ServiceUser.uid();
+            if (uid.isPresent()) {
+                UserPrincipal byUid = users.lookupPrincipalByName(Integer.toString(uid.getAsInt()));
+                return new EffectiveUser(byUid, sameUser(users, name, byUid) ? name : Integer.toString(uid.getAsInt()),
+                        uid.getAsInt());
             }
-        } catch (IOException | RuntimeException notLinux) {
             // Other systems: the real user's name, the same user for a daemon.
-        }
-        try {
             return new EffectiveUser(users.lookupPrincipalByName(name), name, -1);
         } catch (IOException e) {
             throw new IllegalStateException("cannot look up this process's user " + name, e);

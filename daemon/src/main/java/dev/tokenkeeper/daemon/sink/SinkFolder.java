@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.sink;
 
+import dev.tokenkeeper.daemon.folders.TrustedFolders;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -39,7 +40,6 @@ final class SinkFolder implements Closeable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
-    private static final int STICKY = 01000;
 
     private final SecureDirectoryStream<Path> stream;
     private final Path path;
@@ -70,8 +70,10 @@ final class SinkFolder implements Closeable {
             }
         }
         Path real = root.toRealPath();
-        for (Path above = real.getParent(); above != null; above = above.getParent()) {
-            checkAbove(above, real, user);
+        Optional<String> above = TrustedFolders.pathProblem(real, "sink folder",
+                "whoever can change it can swap the sink folder and the files consumers read");
+        if (above.isPresent()) {
+            throw new RefusedPathException(above.get());
         }
         DirectoryStream<Path> opened = Files.newDirectoryStream(real);
         if (!(opened instanceof SecureDirectoryStream<Path> secure)) {
@@ -238,23 +240,6 @@ final class SinkFolder implements Closeable {
                     + "mode " + modeText + ": the sink folders must belong to the daemon's user " + user.display()
                     + " and be writable by no one else, or another user could plant links or swap the files consumers"
                     + " read; run `chown " + user.name() + " " + path + " && " + chmod + "`");
-        }
-    }
-
-    /** A folder above the root: root's or the daemon user's, and writable by others only with the sticky bit. */
-    private static void checkAbove(Path above, Path root, EffectiveUser user) throws IOException {
-        PosixFileAttributes attributes = Files.readAttributes(above, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        UserPrincipal owner = attributes.owner();
-        boolean trusted = user.owns(owner) || owner.equals(above.getFileSystem().getUserPrincipalLookupService()
-                .lookupPrincipalByName("0"));
-        Set<PosixFilePermission> mode = attributes.permissions();
-        boolean othersWrite = mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE);
-        if (!trusted || othersWrite && (unixMode(above) & STICKY) == 0) {
-            throw new RefusedPathException(above + ", above the sink folder " + root + ", is "
-                    + (trusted ? "" : "owned by " + owner.getName() + ", ") + "mode " + ownModeText(above)
-                    + ": whoever can change it can swap the sink folder; put TOKENKEEPER_SINK_DIR under folders that"
-                    + " belong to root or " + user.display() + " and that no one else can write (or with the sticky bit,"
-                    + " like /tmp)");
         }
     }
 
