@@ -30,6 +30,13 @@ public final class MutableClock extends Clock {
         return now.updateAndGet(instant -> instant.plus(step));
     }
 
+    /**
+     * @param instant what the clock shows from now on
+     */
+    public void setTo(Instant instant) {
+        now.set(instant);
+    }
+
     @Override
     public Instant instant() {
         return now.get();

@@ -1,15 +1,13 @@
 package dev.tokenkeeper.daemon.console;
 
+import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.SecretInput;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -21,29 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The console's small parts: escaping, the secret form detection, times, sessions and pending authorizations. */
 class ConsolePartsTest {
 
-    /** A clock the test moves. */
-    private static final class StepClock extends Clock {
-        private Instant now = Instant.parse("2026-11-25T12:00:00Z");
-
-        void advance(Duration step) {
-            now = now.plus(step);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
 
     @Test
     void everyTextAndAttributeIsEscaped() {
@@ -75,7 +50,7 @@ class ConsolePartsTest {
 
     @Test
     void sessionsEndWhenIdleOrTooOldAndAreBounded() {
-        StepClock clock = new StepClock();
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
         ConsoleSessions sessions = new ConsoleSessions(clock);
         ConsoleSessions.Session s = sessions.create();
         assertTrue(s.csrfMatches(s.csrf()));
@@ -108,7 +83,7 @@ class ConsolePartsTest {
         // RFC 7636, appendix B.
         assertEquals("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
                 PendingAuthorizations.challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
-        StepClock clock = new StepClock();
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
         PendingAuthorizations pending = new PendingAuthorizations(clock);
         URI redirect = URI.create("http://127.0.0.1:8787/ui/oauth/callback");
         PendingAuthorizations.Started started = pending.start(new CredentialId("gazelle", "web"), redirect);
@@ -126,7 +101,7 @@ class ConsolePartsTest {
 
     @Test
     void theOverviewListIsReadAtMostOncePerSecondAndAfterEveryForm() {
-        StepClock clock = new StepClock();
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
         int[] reads = {0};
         CredentialSnapshot snapshot = new CredentialSnapshot(() -> {
             reads[0]++;

@@ -1,13 +1,11 @@
 package dev.tokenkeeper.daemon.refresh;
 
+import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.api.CredentialId;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -30,7 +27,7 @@ class ReportLimitTest {
     private static final CredentialId A = CredentialId.parse("gazelle:a");
     private static final CredentialId B = CredentialId.parse("gazelle:b");
 
-    private final HandClock clock = new HandClock(Instant.parse("2030-01-01T00:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
     private final ReportLimit limit = new ReportLimit(clock, Duration.ofMinutes(1));
 
     @Test
@@ -121,34 +118,4 @@ class ReportLimitTest {
         assertEquals(59, new TooManyReportsException("x", Duration.ofSeconds(59)).retryAfterSeconds());
     }
 
-    private static final class HandClock extends Clock {
-        private final AtomicReference<Instant> now;
-
-        HandClock(Instant start) {
-            this.now = new AtomicReference<>(start);
-        }
-
-        void advance(Duration step) {
-            now.updateAndGet(instant -> instant.plus(step));
-        }
-
-        void setTo(Instant instant) {
-            now.set(instant);
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("UTC only");
-        }
-    }
 }
