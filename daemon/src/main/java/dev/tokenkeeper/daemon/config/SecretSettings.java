@@ -25,8 +25,11 @@ import java.util.Set;
  *   <li>{@code X} itself (the environment);</li>
  *   <li>{@code X_FILE}: a file holding the value, readable by its owner only; setting both
  *       {@code X} and {@code X_FILE} is an error;</li>
- *   <li>{@code $CREDENTIALS_DIRECTORY/x} (the name in lower case): a systemd credential, which the
- *       packaged unit loads from the root-only folder {@code /etc/tokenkeeper/credentials}.</li>
+ *   <li>{@code $CREDENTIALS_DIRECTORY/secret_x} ({@code x} the name in lower case): a systemd
+ *       credential. The packaged unit loads every file of the root-only folder
+ *       {@code /etc/tokenkeeper/credentials} with {@code LoadCredential=secret:<folder>}, and systemd
+ *       names each {@code secret_<file name>}: the file {@code credentials/gazelle_client_secret}
+ *       becomes credential {@code secret_gazelle_client_secret}.</li>
  * </ol>
  * The master key keeps rules of its own (a file may hold 32 raw bytes; its credential is
  * {@code master-key}), so {@code TOKENKEEPER_MASTER_KEY} is a secret without this rule.
@@ -49,6 +52,8 @@ public final class SecretSettings {
 
     /** Where systemd puts a unit's credentials. */
     public static final String CREDENTIALS_DIRECTORY = "CREDENTIALS_DIRECTORY";
+    /** What systemd puts before a file's name when a unit loads a folder as {@code LoadCredential=secret:<folder>}. */
+    public static final String CREDENTIAL_PREFIX = "secret_";
     /** The suffix of a setting that names the file holding a secret. */
     public static final String FILE_SUFFIX = "_FILE";
     /** Files larger than this certainly hold no setting. */
@@ -67,10 +72,19 @@ public final class SecretSettings {
 
     /**
      * @param name a secret setting, such as {@code GAZELLE_CLIENT_SECRET}
-     * @return the name of its systemd credential, such as {@code gazelle_client_secret}
+     * @return the name of its file in a credentials folder, such as {@code gazelle_client_secret}
+     */
+    public static String fileName(String name) {
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * @param name a secret setting, such as {@code GAZELLE_CLIENT_SECRET}
+     * @return the name of its systemd credential, such as {@code secret_gazelle_client_secret}: what
+     *         {@code LoadCredential=secret:<folder>} makes of the folder's file {@link #fileName}
      */
     public static String credentialName(String name) {
-        return name.toLowerCase(Locale.ROOT);
+        return CREDENTIAL_PREFIX + fileName(name);
     }
 
     /** @return whether {@code name} is read through {@code X_FILE} and the credentials folder */

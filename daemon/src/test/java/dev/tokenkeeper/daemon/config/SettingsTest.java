@@ -119,7 +119,7 @@ class SettingsTest {
     void theSystemdCredentialIsTheDefaultAndTheSettingOrItsFileWin(@TempDir Path dir) throws IOException {
         Path credentials = Files.createDirectories(dir.resolve("credentials"));
         // systemd makes credentials 0400 or 0440 for the unit's group, inside a folder only the unit enters.
-        secretFile(credentials.resolve("gazelle_client_secret"), "from-the-credential\n", "r--r-----");
+        secretFile(credentials.resolve("secret_gazelle_client_secret"), "from-the-credential\n", "r--r-----");
         Settings fromCredential = Settings.of(Map.of("CREDENTIALS_DIRECTORY", credentials.toString()), Map.of());
         assertEquals(Optional.of("from-the-credential"), fromCredential.get("GAZELLE_CLIENT_SECRET"));
         assertEquals(Optional.empty(), fromCredential.get("SUPABASE_SERVICE_ROLE_KEY"), "no credential, no value");
@@ -129,10 +129,10 @@ class SettingsTest {
         assertEquals(Optional.of("from-the-file"), Settings.of(Map.of("CREDENTIALS_DIRECTORY", credentials.toString(),
                 "GAZELLE_CLIENT_SECRET_FILE", file.toString()), Map.of()).get("GAZELLE_CLIENT_SECRET"));
 
-        Files.setPosixFilePermissions(credentials.resolve("gazelle_client_secret"), PosixFilePermissions.fromString("r--r--r--"));
+        Files.setPosixFilePermissions(credentials.resolve("secret_gazelle_client_secret"), PosixFilePermissions.fromString("r--r--r--"));
         ConfigurationException open = assertThrows(ConfigurationException.class, () -> Settings.of(Map.of(
                 "CREDENTIALS_DIRECTORY", credentials.toString()), Map.of()).get("GAZELLE_CLIENT_SECRET"));
-        assertTrue(open.getMessage().contains("systemd credential " + credentials.resolve("gazelle_client_secret")
+        assertTrue(open.getMessage().contains("systemd credential " + credentials.resolve("secret_gazelle_client_secret")
                 + " (GAZELLE_CLIENT_SECRET) is open to others"), open.getMessage());
     }
 
@@ -145,7 +145,8 @@ class SettingsTest {
         // TOKENKEEPER_MASTER_KEY_FILE may hold 32 raw bytes: the key loader reads it, not this rule.
         assertEquals(Optional.empty(), settings.get("TOKENKEEPER_MASTER_KEY"));
         assertTrue(SecretSettings.isSecret("TOKENKEEPER_MASTER_KEY"));
-        assertEquals("gazelle_client_secret", SecretSettings.credentialName("GAZELLE_CLIENT_SECRET"));
+        assertEquals("secret_gazelle_client_secret", SecretSettings.credentialName("GAZELLE_CLIENT_SECRET"));
+        assertEquals("gazelle_client_secret", SecretSettings.fileName("GAZELLE_CLIENT_SECRET"));
     }
 
     @Test
