@@ -80,6 +80,22 @@ public record InstalledService(Path environmentFile, Path adminToken, Path state
     }
 
     /**
+     * Why a user outside group {@code tokenkeeper} gets no further: the service's settings and
+     * admin token are in a folder only root and the group may read.
+     *
+     * @param user this user's name, for the command to give
+     * @return what to do, when the service is installed and this user cannot read its folder
+     */
+    public Optional<String> outsiderHint(String user) {
+        Path folder = environmentFile.getParent();
+        if (folder == null || !Files.isDirectory(folder) || Files.isReadable(folder)) {
+            return Optional.empty();
+        }
+        return Optional.of("the installed service (" + folder + ") is used by root and the members of group tokenkeeper"
+                + " only: ask an administrator for `sudo adduser " + user + " tokenkeeper`, then log in again");
+    }
+
+    /**
      * Reads a systemd {@code EnvironmentFile=}: {@code NAME=value} lines, {@code #} and {@code ;}
      * comments, values optionally in single or double quotes.
      *
