@@ -22,8 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The .deb under a real systemd: a minimal Debian booted in systemd-nspawn, the package installed
- * with apt, then everything an operator does with it (issue 15's "Must show"). Needs root, mmdebstrap
- * and systemd-container; runs with {@code -Psystemd} (failsafe, after the package phase).
+ * with apt, then everything an operator does with it (issue 15's "Must show"), and who may reach
+ * what (issue 22): a secret as a credential, group tokenkeeper on the socket, no secret the group
+ * can read. Needs root, mmdebstrap and systemd-container; runs with {@code -Psystemd} (failsafe,
+ * after the package phase).
  */
 @Tag("systemd")
 class SystemdPackageIT {
