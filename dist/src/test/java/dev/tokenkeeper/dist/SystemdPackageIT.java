@@ -22,8 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The .deb under a real systemd: a minimal Debian booted in systemd-nspawn, the package installed
- * with apt, then everything an operator does with it (issue 15's "Must show"). Needs root, mmdebstrap
- * and systemd-container; runs with {@code -Psystemd} (failsafe, after the package phase).
+ * with apt, then everything an operator does with it (issue 15's "Must show"), and who may reach
+ * what (issue 22): a secret as a credential, group tokenkeeper on the socket, no secret the group
+ * can read. Needs root, mmdebstrap and systemd-container; runs with {@code -Psystemd} (failsafe,
+ * after the package phase).
  */
 @Tag("systemd")
 class SystemdPackageIT {
@@ -68,6 +70,9 @@ class SystemdPackageIT {
             StringBuilder env = new StringBuilder("TOKENKEEPER_LISTEN=127.0.0.1:" + port + "\n");
             Map<String, String> settings = new java.util.TreeMap<>(DaemonProcess.fastRefreshSettings());
             settings.putAll(gazelle.settings());
+            // The client secret is not a setting of the group-readable file: it is a credential (issue 22, finding 6).
+            String clientSecret = settings.remove("GAZELLE_CLIENT_SECRET");
+            Files.writeString(share.resolve("gazelle_client_secret"), clientSecret + "\n");
             settings.forEach((name, value) -> env.append(name).append('=').append(value).append('\n'));
             Files.writeString(share.resolve("tokenkeeper.env"), env);
 
@@ -79,7 +84,9 @@ class SystemdPackageIT {
                 // (upstream imitation on the host's loopback, a free port) are in place before the
                 // install, as a configuration-managed host would have them: apt keeps them (confold).
                 ok(box, "echo \"127.0.1.1 $(hostname)\" >> /etc/hosts"
-                        + " && install -d -m 0750 /etc/tokenkeeper && install -m 0640 /mnt/e2e/tokenkeeper.env /etc/tokenkeeper/");
+                        + " && install -d -m 0750 /etc/tokenkeeper && install -m 0640 /mnt/e2e/tokenkeeper.env /etc/tokenkeeper/"
+                        + " && install -d -m 0700 /etc/tokenkeeper/credentials"
+                        + " && install -m 0600 /mnt/e2e/gazelle_client_secret /etc/tokenkeeper/credentials/");
 
                 // 1. install: active, /healthz answers at once (Type=notify: READY=1 only once it would).
                 String install = ok(box, "apt-get install -y -q -o Dpkg::Options::=--force-confold /mnt/e2e/tokenkeeper.deb"
@@ -95,10 +102,14 @@ class SystemdPackageIT {
                 ok(box, "useradd -m -G tokenkeeper alice && runuser -u alice -- tokenkeeper status");
                 NspawnContainer.Result stranger = box.sh("useradd -m bob && runuser -u bob -- tokenkeeper status");
                 assertNotEquals(0, stranger.exit(), "a user outside group tokenkeeper must not get in: " + stranger.output());
+                assertTrue(stranger.output().contains("`sudo adduser bob tokenkeeper`"), stranger.output());
 
                 // 3. an import from inside refreshes against the upstream imitation on the host.
                 ok(box, "tokenkeeper import gazelle --token-json /mnt/e2e/token.json");
-                await("refresh through the imitation").atMost(Duration.ofSeconds(30)).until(() -> gazelle.refreshRequestCount() >= 1);
+                // The imitation answers invalid_client to a wrong or missing client secret: a refresh that
+                // succeeds shows the secret reached the daemon as the credential secret_gazelle_client_secret.
+                await("refresh through the imitation").atMost(Duration.ofSeconds(30))
+                        .until(() -> gazelle.refreshesPerChain().getOrDefault("default", 0) >= 1);
                 await("status ok after refreshes").atMost(Duration.ofSeconds(30)).until(() ->
                         box.sh("tokenkeeper status --json").output().contains("\"status\" : \"active\""));
 
@@ -112,6 +123,9 @@ class SystemdPackageIT {
                 String doctor = box.sh("tokenkeeper doctor").output();
                 assertTrue(doctor.contains("ok   service: tokenkeeper.service is active"), doctor);
                 assertTrue(doctor.contains("ok   key credential: /etc/tokenkeeper/master-key is 0600 root, 32 bytes"), doctor);
+                assertTrue(doctor.contains("ok   secrets folder: /etc/tokenkeeper/credentials is 0700 root, 1 secret(s)"), doctor);
+                assertTrue(doctor.contains("ok   environment file: /etc/tokenkeeper/tokenkeeper.env holds no secret"), doctor);
+                assertFalse(doctor.contains(clientSecret), "doctor printed the client secret");
 
                 // 6. stop ends with Result=success; restart keeps the credentials.
                 ok(box, "systemctl stop tokenkeeper");
@@ -139,6 +153,39 @@ class SystemdPackageIT {
                 double level = Double.parseDouble(exposure.group(1));
                 assertTrue(level <= 1.5, "exposure " + level);
 
+                // 8b. The Unix socket for group tokenkeeper, as INSTALL.md documents it (a drop-in), and no
+                // secret the group can read.
+                long socketStarted = System.nanoTime();
+                ok(box, "mkdir -p /etc/systemd/system/tokenkeeper.service.d"
+                        + " && printf '[Service]\\nGroup=tokenkeeper\\nRuntimeDirectoryMode=0750\\n'"
+                        + " > /etc/systemd/system/tokenkeeper.service.d/socket.conf"
+                        + " && sed -i 's#^TOKENKEEPER_LISTEN=.*#TOKENKEEPER_LISTEN=unix:/run/tokenkeeper/tokenkeeper.sock#'"
+                        + " /etc/tokenkeeper/tokenkeeper.env"
+                        + " && systemctl daemon-reload && systemctl restart tokenkeeper && systemctl is-active tokenkeeper");
+                assertFalse(box.sh("curl -sf " + api + "/healthz").ok(), "the TCP port still answers");
+                String member = ok(box, "runuser -u alice -- tokenkeeper status");
+                assertTrue(member.contains("gazelle:default"), member);
+                ok(box, "runuser -u alice -- curl -sf --unix-socket /run/tokenkeeper/tokenkeeper.sock http://localhost/healthz");
+                NspawnContainer.Result outsider = box.sh("runuser -u bob -- tokenkeeper status");
+                assertNotEquals(0, outsider.exit(), "a user outside group tokenkeeper must not get in: " + outsider.output());
+                assertTrue(outsider.output().contains("`sudo adduser bob tokenkeeper`"), outsider.output());
+                assertFalse(box.sh("runuser -u bob -- curl -sf --unix-socket /run/tokenkeeper/tokenkeeper.sock http://localhost/healthz").ok());
+                String unreadable = ok(box, "for f in /etc/tokenkeeper/master-key /etc/tokenkeeper/credentials/gazelle_client_secret"
+                        + " $(find /var/lib/private/tokenkeeper /run/credentials/tokenkeeper.service /run/tokenkeeper -type f); do"
+                        + " if runuser -u alice -- cat \"$f\" > /dev/null 2>&1; then echo \"READABLE $f\"; else echo \"refused $f\"; fi; done"
+                        + "; runuser -u alice -- ls /etc/tokenkeeper/credentials > /dev/null 2>&1 && echo 'READABLE the credentials folder'"
+                        + "; runuser -u alice -- ls /var/lib/tokenkeeper/ > /dev/null 2>&1 && echo 'READABLE the state folder'; true");
+                assertFalse(unreadable.contains("READABLE"), unreadable);
+                for (String file : List.of("/etc/tokenkeeper/master-key", "/etc/tokenkeeper/credentials/gazelle_client_secret",
+                        "/var/lib/private/tokenkeeper/tokenkeeper.db", "/run/credentials/tokenkeeper.service/master-key",
+                        "/run/credentials/tokenkeeper.service/secret_gazelle_client_secret")) {
+                    assertTrue(unreadable.contains("refused " + file + "\n"), "not checked: " + file + "\n" + unreadable);
+                }
+                // What the group does read, besides the admin token, holds no secret (doctor checked the
+                // settings against the list of secret settings above).
+                assertFalse(ok(box, "runuser -u alice -- cat /etc/tokenkeeper/tokenkeeper.env").contains(clientSecret));
+                long socketSeconds = (System.nanoTime() - socketStarted) / 1_000_000_000;
+
                 // Secrets never reach the journal.
                 String journal = ok(box, "journalctl -u tokenkeeper -o cat --no-pager");
                 for (String secret : gazelle.allIssuedSecrets()) {
@@ -153,13 +200,14 @@ class SystemdPackageIT {
                 ok(box, "tokenkeeper token --min-validity 0 gazelle:default > /dev/null");
                 ok(box, "apt-get purge -y -q tokenkeeper");
                 ok(box, "test ! -e /var/lib/private/tokenkeeper && test ! -e /var/lib/tokenkeeper && test ! -e /etc/tokenkeeper/master-key"
-                        + " && test ! -e /etc/tokenkeeper/admin-token && test ! -e /lib/systemd/system/tokenkeeper.service");
+                        + " && test ! -e /etc/tokenkeeper/admin-token && test ! -e /etc/tokenkeeper/credentials"
+                        + " && test ! -e /lib/systemd/system/tokenkeeper.service");
 
                 long end = System.nanoTime();
                 System.out.printf("systemd test: lintian %d s, rootfs %d s, copy+boot %d s, install %d s, in the container %d s,"
-                                + " watchdog restart %d s after SIGSTOP, exposure %.1f%n",
+                                + " watchdog restart %d s after SIGSTOP, socket and group checks %d s, exposure %.1f%n",
                         lintianSeconds, rootfsBuild / 1_000_000_000, (booted - rootReady) / 1_000_000_000,
-                        (installed - booted) / 1_000_000_000, (end - booted) / 1_000_000_000, watchdogSeconds, level);
+                        (installed - booted) / 1_000_000_000, (end - booted) / 1_000_000_000, watchdogSeconds, socketSeconds, level);
             }
         }
         long whole = System.nanoTime() - started - rootfsBuild;

@@ -9,6 +9,7 @@ import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
 import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.config.DaemonPluginContext;
+import dev.tokenkeeper.daemon.config.InstalledService;
 import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
 import dev.tokenkeeper.daemon.crypto.LoadedKey;
@@ -105,6 +106,8 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         List<StoredCredential> credentials = stateExists ? checkStore(config, plugins, key) : List.of();
         checkUpstreams(config, plugins, credentials);
         checkNotifications(settings);
+        EnvironmentFileCheck.check(InstalledService.DEBIAN.environmentFile())
+                .ifPresent(result -> line(result.status(), result.check(), result.detail()));
         checkDaemon(config);
         if (ServiceChecks.apply()) {
             ServiceChecks.run().forEach(result -> {

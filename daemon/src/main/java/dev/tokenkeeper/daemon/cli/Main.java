@@ -1,6 +1,7 @@
 package dev.tokenkeeper.daemon.cli;
 
 import dev.tokenkeeper.daemon.config.ConfigurationException;
+import dev.tokenkeeper.daemon.config.InstalledService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,6 +33,10 @@ public final class Main implements Runnable {
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
             cl.getErr().println("tokenkeeper: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (e instanceof ConfigurationException) {
+                InstalledService.DEBIAN.outsiderHint(System.getProperty("user.name"))
+                        .ifPresent(hint -> cl.getErr().println("tokenkeeper: " + hint));
+            }
             if (e instanceof DaemonNotRunningException) {
                 return NOT_RUNNING;
             }

@@ -5,6 +5,7 @@ import dev.tokenkeeper.daemon.config.InstalledService;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The checks {@code tokenkeeper doctor} adds when run as root on a host where the package
- * installed the unit: unit active, key credential, state folder, journal.
+ * installed the unit: unit active, key credential, secrets folder, state folder, journal.
  */
 final class ServiceChecks {
 
@@ -30,6 +31,7 @@ final class ServiceChecks {
 
     static final Path UNIT = Path.of("/lib/systemd/system/tokenkeeper.service");
     static final Path MASTER_KEY = Path.of("/etc/tokenkeeper/master-key");
+    static final Path CREDENTIALS = InstalledService.DEBIAN.environmentFile().resolveSibling(InstalledService.CREDENTIALS_FOLDER);
     static final Path PRIVATE_STATE = Path.of("/var/lib/private/tokenkeeper");
     private static final long COMMAND_SECONDS = 10;
 
@@ -49,6 +51,7 @@ final class ServiceChecks {
                 : new Result("FAIL", "service", "tokenkeeper.service is " + (active.isEmpty() ? "unknown" : active)
                         + ": see `systemctl status tokenkeeper` and `journalctl -u tokenkeeper -e`"));
         results.add(masterKey());
+        results.add(credentialsFolder());
         Path state = InstalledService.DEBIAN.stateDirectory();
         if (Files.isDirectory(PRIVATE_STATE)) {
             results.add(new Result("ok", "service state", state + " (" + PRIVATE_STATE + ") exists"));
@@ -79,6 +82,27 @@ final class ServiceChecks {
             return new Result("ok", "key credential", MASTER_KEY + " is 0600 root, " + attributes.size() + " bytes");
         } catch (IOException e) {
             return new Result("FAIL", "key credential", "cannot read " + MASTER_KEY + ": " + e.getMessage());
+        }
+    }
+
+    /** The folder the unit loads secrets from ({@code LoadCredential=secret:...}): root's alone, or the secrets are not. */
+    private static Result credentialsFolder() {
+        if (!Files.isDirectory(CREDENTIALS, LinkOption.NOFOLLOW_LINKS)) {
+            return new Result("FAIL", "secrets folder", CREDENTIALS + " is missing, so the unit's LoadCredential= fails:"
+                    + " install -d -m 0700 " + CREDENTIALS);
+        }
+        try {
+            PosixFileAttributes attributes = Files.readAttributes(CREDENTIALS, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            String mode = PosixFilePermissions.toString(attributes.permissions());
+            if (!mode.endsWith("------") || !"root".equals(attributes.owner().getName())) {
+                return new Result("FAIL", "secrets folder", CREDENTIALS + " must be 0700 root (is " + mode + " "
+                        + attributes.owner().getName() + "): chown root: " + CREDENTIALS + " && chmod 700 " + CREDENTIALS);
+            }
+            try (var files = Files.list(CREDENTIALS)) {
+                return new Result("ok", "secrets folder", CREDENTIALS + " is 0700 root, " + files.count() + " secret(s)");
+            }
+        } catch (IOException e) {
+            return new Result("FAIL", "secrets folder", "cannot read " + CREDENTIALS + ": " + e.getMessage());
         }
     }
 

@@ -22,6 +22,9 @@ import java.util.Optional;
  */
 public record InstalledService(Path environmentFile, Path adminToken, Path stateDirectory) {
 
+    /** The root-only folder next to the environment file whose files the unit passes as credentials {@code secret_<file>}. */
+    public static final String CREDENTIALS_FOLDER = "credentials";
+
     /** The Debian package's layout. */
     public static final InstalledService DEBIAN = new InstalledService(Path.of("/etc/tokenkeeper/tokenkeeper.env"),
             Path.of("/etc/tokenkeeper/admin-token"), Path.of("/var/lib/tokenkeeper"));
@@ -54,6 +57,16 @@ public record InstalledService(Path environmentFile, Path adminToken, Path state
             if (settings.get("TOKENKEEPER_MASTER_KEY_FILE").isEmpty() && Files.isReadable(key)) {
                 found.put("TOKENKEEPER_MASTER_KEY_FILE", key.toString());
             }
+            // The secrets the unit loads from the root-only credentials folder, for root's doctor and import.
+            Path credentials = environmentFile.resolveSibling(CREDENTIALS_FOLDER);
+            for (String name : SecretSettings.NAMES) {
+                Path file = credentials.resolve(SecretSettings.fileName(name));
+                boolean given = merged.containsKey(name) || merged.containsKey(name + SecretSettings.FILE_SUFFIX)
+                        || overrides.containsKey(name);
+                if (SecretSettings.hasFileForms(name) && !given && Files.isReadable(file)) {
+                    found.put(name + SecretSettings.FILE_SUFFIX, file.toString());
+                }
+            }
         }
         if (settings.get("TOKENKEEPER_ADMIN_TOKEN_FILE").isEmpty() && !Files.exists(ownState.resolve("admin-token"))) {
             for (Path candidate : List.of(adminToken, stateDirectory.resolve("admin-token"))) {
@@ -64,6 +77,22 @@ public record InstalledService(Path environmentFile, Path adminToken, Path state
             }
         }
         return found.isEmpty() ? settings : Settings.of(settings.asMap(), found);
+    }
+
+    /**
+     * Why a user outside group {@code tokenkeeper} gets no further: the service's settings and
+     * admin token are in a folder only root and the group may read.
+     *
+     * @param user this user's name, for the command to give
+     * @return what to do, when the service is installed and this user cannot read its folder
+     */
+    public Optional<String> outsiderHint(String user) {
+        Path folder = environmentFile.getParent();
+        if (folder == null || !Files.isDirectory(folder) || Files.isReadable(folder)) {
+            return Optional.empty();
+        }
+        return Optional.of("the installed service (" + folder + ") is used by root and the members of group tokenkeeper"
+                + " only: ask an administrator for `sudo adduser " + user + " tokenkeeper`, then log in again");
     }
 
     /**

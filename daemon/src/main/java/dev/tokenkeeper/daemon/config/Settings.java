@@ -4,14 +4,17 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every setting by its environment-variable name: the process environment, with command-line
- * flags laid over it. Blank values count as unset.
+ * flags laid over it. Blank values count as unset. A secret ({@link SecretSettings}) may instead
+ * come from {@code X_FILE} or the systemd credential {@code x}, read on first use.
  */
 public final class Settings {
 
     private final Map<String, String> values;
+    private final Map<String, Optional<String>> secrets = new ConcurrentHashMap<>();
 
     private Settings(Map<String, String> values) {
         this.values = Map.copyOf(values);
@@ -44,9 +47,13 @@ public final class Settings {
 
     /**
      * @param name the variable name
-     * @return its trimmed value, if set and not blank
+     * @return its trimmed value, if set and not blank; for a secret, else its file's or credential's
+     * @throws ConfigurationException when a secret's sources conflict or its file cannot be used
      */
     public Optional<String> get(String name) {
+        if (SecretSettings.hasFileForms(name)) {
+            return secrets.computeIfAbsent(name, secret -> SecretSettings.resolve(secret, values));
+        }
         String value = values.get(name);
         return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
     }
@@ -81,7 +88,7 @@ public final class Settings {
             case "false", "0", "no", "off":
                 return false;
             default:
-                throw new ConfigurationException(name + "='" + raw.get() + "' is not a boolean: use true or false");
+                throw new ConfigurationException(name + "='" + shown(name, raw.get()) + "' is not a boolean: use true or false");
         }
     }
 
@@ -102,13 +109,18 @@ public final class Settings {
         try {
             double value = Double.parseDouble(raw.get());
             if (value < min || value > max || Double.isNaN(value)) {
-                throw new ConfigurationException(name + "=" + raw.get() + " is out of range: use a number from "
+                throw new ConfigurationException(name + "=" + shown(name, raw.get()) + " is out of range: use a number from "
                         + min + " to " + max);
             }
             return value;
         } catch (NumberFormatException e) {
-            throw new ConfigurationException(name + "='" + raw.get() + "' is not a number");
+            throw new ConfigurationException(name + "='" + shown(name, raw.get()) + "' is not a number");
         }
+    }
+
+    /** @return the value as a message may show it: a secret's never */
+    private static String shown(String name, String value) {
+        return SecretSettings.isSecret(name) ? "[redacted]" : value;
     }
 
     /** @return a view of every setting, for handing to plugins */

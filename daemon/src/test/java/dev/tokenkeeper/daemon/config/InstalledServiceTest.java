@@ -72,4 +72,22 @@ class InstalledServiceTest {
                 "TOKENKEEPER_STATE_DIR", temp.resolve("s").toString()), Map.of()));
         assertEquals(credentials.resolve("admin-token"), config.adminTokenFile());
     }
+
+    @Test
+    void rootsClientReadsTheSecretsTheUnitLoadsFromTheCredentialsFolder() throws Exception {
+        InstalledService service = service();
+        Path folder = Files.createDirectories(temp.resolve("etc/credentials"));
+        Path secret = folder.resolve("gazelle_client_secret");
+        Files.writeString(secret, "from-the-folder\n");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Map<String, String> noState = Map.of("XDG_STATE_HOME", temp.resolve("nobody").toString());
+        Settings settings = service.clientSettings(noState, Map.of());
+        assertEquals(secret.toString(), settings.get("GAZELLE_CLIENT_SECRET_FILE").orElseThrow());
+        assertEquals("from-the-folder", settings.get("GAZELLE_CLIENT_SECRET").orElseThrow());
+        assertTrue(settings.get("SUPABASE_SERVICE_ROLE_KEY").isEmpty());
+        // A value the user gives wins, and is not made a conflict with the folder's file.
+        Map<String, String> given = new java.util.HashMap<>(noState);
+        given.put("GAZELLE_CLIENT_SECRET", "given");
+        assertEquals("given", service.clientSettings(given, Map.of()).get("GAZELLE_CLIENT_SECRET").orElseThrow());
+    }
 }
