@@ -19,8 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The README stays a two-minute read that leads to every page of {@code docs/}, and no link in the
- * documentation points at a file or a heading that is not there.
+ * The README stays a two-minute read that leads to every page of {@code docs/}, no link in the
+ * documentation points at a file or a heading that is not there, and the SDK carries the provider
+ * guide its example points at.
  */
 class DocsLinksTest {
 
@@ -80,6 +81,15 @@ class DocsLinksTest {
         }
         assertTrue(checked >= 20, "the links are found: " + checked);
         assertTrue(broken.isEmpty(), "broken links: " + broken);
+    }
+
+    @Test
+    void theSdkShipsTheProviderGuideTheExamplePointsAt() throws IOException {
+        Path shipped = DaemonProcess.distribution().resolve("sdk/WRITING-A-PROVIDER.md");
+        assertTrue(Files.isRegularFile(shipped), "the guide in the distribution: " + shipped);
+        assertEquals(Files.readString(ROOT.resolve("docs/writing-a-provider.md")), Files.readString(shipped));
+        assertTrue(Files.readString(ROOT.resolve("examples/provider-example/README.md")).contains("`WRITING-A-PROVIDER.md`"),
+                "the example's README names the guide as the SDK ships it");
     }
 
     private static List<String> links(String markdown) {
