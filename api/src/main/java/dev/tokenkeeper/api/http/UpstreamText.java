@@ -1,4 +1,4 @@
-package dev.tokenkeeper.api;
+package dev.tokenkeeper.api.http;
 
 import java.util.Collection;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.tokenkeeper.api;
+package dev.tokenkeeper.api.http;
 
 import org.junit.jupiter.api.Test;
 
