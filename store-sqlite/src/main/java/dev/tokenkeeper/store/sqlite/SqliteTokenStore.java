@@ -9,11 +9,11 @@ import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.store.jdbc.Tables;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
-import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,7 +47,8 @@ public final class SqliteTokenStore implements TokenStore {
     private static final String TMPDIR_PROPERTY = "org.sqlite.tmpdir";
 
     /** Everything that exists only between {@link #open} and {@link #close}. */
-    private record Opened(Path file, Jdbi jdbi, ConnectionPool pool, SqliteErrors errors, Clock clock, GroupCommit writes) {
+    private record Opened(Path file, Jdbi jdbi, ConnectionPool pool, SqliteErrors errors, Clock clock, GroupCommit writes,
+                          Tables tables) {
     }
 
     /** How long a statement waits for a lock held by another connection or daemon process. */
@@ -107,7 +108,7 @@ public final class SqliteTokenStore implements TokenStore {
             switchToWal(jdbi, file);
             Schema.migrate(jdbi, file);
             opened = new Opened(file, jdbi, pool, errors, context.clock(), new GroupCommit(jdbi, errors, file.getFileName().toString(),
-                    busyTimeout.multipliedBy(3)));
+                    busyTimeout.multipliedBy(3)), new Tables(new SqliteDialect(file)));
         } catch (JdbiException e) {
             pool.close();
             throw errors.translate("open the database", e);
@@ -146,19 +147,12 @@ public final class SqliteTokenStore implements TokenStore {
     @Override
     public Optional<StoredCredential> get(CredentialId id) {
         Objects.requireNonNull(id, "id");
-        return call("read credential " + id, (open, handle) -> handle
-                .createQuery("SELECT " + CredentialRows.COLUMNS + " FROM credentials WHERE id = :id")
-                .bind("id", id.toString())
-                .map(credentialMapper(open))
-                .findOne());
+        return call("read credential " + id, (open, handle) -> open.tables().get(handle, id));
     }
 
     @Override
     public List<StoredCredential> list() {
-        return call("list credentials", (open, handle) -> handle
-                .createQuery("SELECT " + CredentialRows.COLUMNS + " FROM credentials ORDER BY id")
-                .map(credentialMapper(open))
-                .list());
+        return call("list credentials", (open, handle) -> open.tables().list(handle));
     }
 
     /**
@@ -168,10 +162,7 @@ public final class SqliteTokenStore implements TokenStore {
     @Override
     public boolean insert(StoredCredential credential) {
         Objects.requireNonNull(credential, "credential");
-        return write("insert credential " + credential.id(), (open, handle) -> CredentialRows.bind(handle
-                .createUpdate("INSERT INTO credentials (" + CredentialRows.COLUMNS + ") VALUES ("
-                        + CredentialRows.VALUES + ") ON CONFLICT (id) DO NOTHING"), credential)
-                .execute() == 1);
+        return write("insert credential " + credential.id(), (open, handle) -> open.tables().insert(handle, credential));
     }
 
     /**
@@ -183,16 +174,9 @@ public final class SqliteTokenStore implements TokenStore {
      */
     @Override
     public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
-        Objects.requireNonNull(updated, "updated");
-        if (updated.version() != expectedVersion + 1) {
-            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
-                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
-        }
-        return write("update credential " + updated.id(), (open, handle) -> CredentialRows.bind(handle
-                .createUpdate("UPDATE credentials SET " + CredentialRows.ASSIGNMENTS
-                        + " WHERE id = :id AND version = :expected_version"), updated)
-                .bind("expected_version", expectedVersion)
-                .execute() == 1);
+        Tables.checkVersions(updated, expectedVersion);
+        return write("update credential " + updated.id(), (open, handle) ->
+                open.tables().compareAndSet(handle, updated, expectedVersion));
     }
 
     /**
@@ -201,30 +185,16 @@ public final class SqliteTokenStore implements TokenStore {
      */
     @Override
     public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
-        Objects.requireNonNull(updated, "updated");
+        Tables.checkVersions(updated, expectedVersion);
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(owner, "owner");
-        if (updated.version() != expectedVersion + 1) {
-            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
-                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
-        }
         // Runs inside the group commit's transaction, in its own savepoint: all three or none.
         return write("commit the refresh of credential " + updated.id(), (open, tx) -> {
-            boolean written = CredentialRows.bind(tx
-                    .createUpdate("UPDATE credentials SET " + CredentialRows.ASSIGNMENTS
-                            + " WHERE id = :id AND version = :expected_version"), updated)
-                    .bind("expected_version", expectedVersion)
-                    .execute() == 1;
-            if (!written) {
+            if (!open.tables().compareAndSet(tx, updated, expectedVersion)) {
                 return false;
             }
-            HistoryRows.bind(tx.createUpdate("INSERT INTO refresh_history (" + HistoryRows.COLUMNS + ") VALUES ("
-                    + HistoryRows.VALUES + ")"), event).execute();
-            tx.createUpdate("UPDATE credentials SET lease_owner = NULL, lease_until = NULL"
-                            + " WHERE id = :id AND lease_owner = :owner")
-                    .bind("id", updated.id().toString())
-                    .bind("owner", owner)
-                    .execute();
+            open.tables().appendHistory(tx, event);
+            open.tables().releaseLease(tx, updated.id(), owner);
             return true;
         });
     }
@@ -238,10 +208,7 @@ public final class SqliteTokenStore implements TokenStore {
     @Override
     public boolean delete(CredentialId id) {
         Objects.requireNonNull(id, "id");
-        return write("delete credential " + id, (open, handle) -> handle
-                .createUpdate("DELETE FROM credentials WHERE id = :id")
-                .bind("id", id.toString())
-                .execute() == 1);
+        return write("delete credential " + id, (open, handle) -> open.tables().delete(handle, id));
     }
 
     /**
@@ -273,21 +240,19 @@ public final class SqliteTokenStore implements TokenStore {
     public void releaseLease(CredentialId id, String owner) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(owner, "owner");
-        write("release the lease of credential " + id, (open, handle) -> handle
-                .createUpdate("UPDATE credentials SET lease_owner = NULL, lease_until = NULL"
-                        + " WHERE id = :id AND lease_owner = :owner")
-                .bind("id", id.toString())
-                .bind("owner", owner)
-                .execute());
+        write("release the lease of credential " + id, (open, handle) -> {
+            open.tables().releaseLease(handle, id, owner);
+            return null;
+        });
     }
 
     @Override
     public void appendHistory(RefreshEvent event) {
         Objects.requireNonNull(event, "event");
-        write("append history of credential " + event.id(), (open, handle) -> HistoryRows.bind(handle
-                .createUpdate("INSERT INTO refresh_history (" + HistoryRows.COLUMNS + ") VALUES ("
-                        + HistoryRows.VALUES + ")"), event)
-                .execute());
+        write("append history of credential " + event.id(), (open, handle) -> {
+            open.tables().appendHistory(handle, event);
+            return null;
+        });
     }
 
     /**
@@ -309,15 +274,7 @@ public final class SqliteTokenStore implements TokenStore {
             state();
             return List.of();
         }
-        return call("read history of credential " + id, (open, handle) -> handle
-                .createQuery("SELECT " + HistoryRows.COLUMNS + " FROM (SELECT seq, " + HistoryRows.COLUMNS
-                        + " FROM refresh_history WHERE credential_id = :id AND at >= :since"
-                        + " ORDER BY at DESC, seq DESC LIMIT :limit) ORDER BY at, seq")
-                .bind("id", id.toString())
-                .bind("since", since.toEpochMilli())
-                .bind("limit", limit)
-                .map(historyMapper(open))
-                .list());
+        return call("read history of credential " + id, (open, handle) -> open.tables().history(handle, id, since, limit));
     }
 
     /**
@@ -327,15 +284,7 @@ public final class SqliteTokenStore implements TokenStore {
     @Override
     public boolean insertConsumer(Consumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
-        return write("insert consumer " + consumer.name(), (open, handle) -> handle
-                .createUpdate("INSERT INTO consumers (name, token_hash, credentials, created_at, mac)"
-                        + " VALUES (:name, :hash, :credentials, :created, :mac) ON CONFLICT DO NOTHING")
-                .bind("name", consumer.name())
-                .bind("hash", consumer.tokenHash())
-                .bind("credentials", ConsumerColumns.credentials(consumer))
-                .bind("created", consumer.createdAt().toEpochMilli())
-                .bind("mac", consumer.mac().orElse(null))
-                .execute() == 1);
+        return write("insert consumer " + consumer.name(), (open, handle) -> open.tables().insertConsumer(handle, consumer));
     }
 
     @Override
@@ -343,39 +292,25 @@ public final class SqliteTokenStore implements TokenStore {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(tokenHash, "tokenHash");
         Objects.requireNonNull(mac, "mac");
-        return write("authenticate consumer " + name, (open, handle) -> handle
-                .createUpdate("UPDATE consumers SET mac = :mac WHERE name = :name AND token_hash = :hash")
-                .bind("mac", mac)
-                .bind("name", name)
-                .bind("hash", tokenHash)
-                .execute() == 1);
+        return write("authenticate consumer " + name, (open, handle) ->
+                open.tables().setConsumerMac(handle, name, tokenHash, mac));
     }
 
     @Override
     public Optional<Consumer> consumerByTokenHash(String tokenHash) {
         Objects.requireNonNull(tokenHash, "tokenHash");
-        return call("find a consumer", (open, handle) -> handle
-                .createQuery("SELECT " + ConsumerColumns.COLUMNS + " FROM consumers WHERE token_hash = :hash")
-                .bind("hash", tokenHash)
-                .map((rows, context) -> ConsumerColumns.read(rows))
-                .findOne());
+        return call("find a consumer", (open, handle) -> open.tables().consumerByTokenHash(handle, tokenHash));
     }
 
     @Override
     public List<Consumer> consumers() {
-        return call("list consumers", (open, handle) -> handle
-                .createQuery("SELECT " + ConsumerColumns.COLUMNS + " FROM consumers ORDER BY name")
-                .map((rows, context) -> ConsumerColumns.read(rows))
-                .list());
+        return call("list consumers", (open, handle) -> open.tables().consumers(handle));
     }
 
     @Override
     public boolean deleteConsumer(String name) {
         Objects.requireNonNull(name, "name");
-        return write("delete consumer " + name, (open, handle) -> handle
-                .createUpdate("DELETE FROM consumers WHERE name = :name")
-                .bind("name", name)
-                .execute() == 1);
+        return write("delete consumer " + name, (open, handle) -> open.tables().deleteConsumer(handle, name));
     }
 
     /** Closes the idle connections; later calls throw {@link StoreException}. Safe to call twice. */
@@ -488,30 +423,5 @@ public final class SqliteTokenStore implements TokenStore {
             throw new IllegalStateException("sqlite store used before open()");
         }
         return current;
-    }
-
-    private static RowMapper<StoredCredential> credentialMapper(Opened open) {
-        return (rows, context) -> {
-            try {
-                return CredentialRows.read(rows);
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw unreadable(open, "credential", e);
-            }
-        };
-    }
-
-    private static RowMapper<RefreshEvent> historyMapper(Opened open) {
-        return (rows, context) -> {
-            try {
-                return HistoryRows.read(rows);
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw unreadable(open, "history", e);
-            }
-        };
-    }
-
-    private static StoreException unreadable(Opened open, String what, RuntimeException e) {
-        return new StoreException("sqlite: " + open.file() + " holds a " + what + " row this tokenkeeper cannot read ("
-                + e.getMessage() + "): was it written by a newer version or edited by hand?", e);
     }
 }
