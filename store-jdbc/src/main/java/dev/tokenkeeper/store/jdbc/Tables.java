@@ -45,19 +45,6 @@ public final class Tables {
     }
 
     /**
-     * @param updated         the new state
-     * @param expectedVersion the version the caller read
-     * @throws IllegalArgumentException unless the new version is {@code expectedVersion + 1}
-     */
-    public static void checkVersions(StoredCredential updated, long expectedVersion) {
-        Objects.requireNonNull(updated, "updated");
-        if (updated.version() != expectedVersion + 1) {
-            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
-                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
-        }
-    }
-
-    /**
      * @param handle a handle
      * @param id     the credential
      * @return the credential, or empty when there is none
@@ -94,7 +81,7 @@ public final class Tables {
      * One {@code UPDATE ... WHERE id = ? AND version = ?}; the lease columns are left as they are.
      *
      * @param handle          a handle
-     * @param updated         the new state, checked by {@link #checkVersions}
+     * @param updated         the new state; its version must be {@code expectedVersion + 1}
      * @param expectedVersion the version the caller read
      * @return true when written
      */

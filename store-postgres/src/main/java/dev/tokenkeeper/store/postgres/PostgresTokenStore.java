@@ -3,15 +3,14 @@ package dev.tokenkeeper.store.postgres;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tokenkeeper.api.ChangeListener;
-import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.PurgeResult;
-import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.store.jdbc.JdbcTokenStore;
 import dev.tokenkeeper.store.jdbc.Tables;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -19,7 +18,6 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -50,7 +48,7 @@ import java.util.function.Function;
  * <p>Pool: HikariCP with at most {@value #MOST_CONNECTIONS} connections (one kept idle) plus the
  * listening connection. Thread-safe.
  */
-public final class PostgresTokenStore implements TokenStore {
+public final class PostgresTokenStore extends JdbcTokenStore {
 
     static final int MOST_CONNECTIONS = 4;
     /** The longest wait for a pooled connection. */
@@ -198,66 +196,6 @@ public final class PostgresTokenStore implements TokenStore {
         return true;
     }
 
-    @Override
-    public Optional<StoredCredential> get(CredentialId id) {
-        Objects.requireNonNull(id, "id");
-        return call("read credential " + id, (open, handle) -> open.tables().get(handle, id));
-    }
-
-    @Override
-    public List<StoredCredential> list() {
-        return call("list credentials", (open, handle) -> open.tables().list(handle));
-    }
-
-    /**
-     * @param credential the credential, normally with version 1
-     * @return false when a credential with that id already exists (nothing is written)
-     */
-    @Override
-    public boolean insert(StoredCredential credential) {
-        Objects.requireNonNull(credential, "credential");
-        return call("insert credential " + credential.id(), (open, handle) -> handle.inTransaction(tx -> {
-            boolean inserted = open.tables().insert(tx, credential);
-            if (inserted) {
-                writeSettingsRow(tx, credential);
-            }
-            return inserted;
-        }));
-    }
-
-    /**
-     * One {@code UPDATE ... WHERE id = ? AND version = ?}; the lease columns are left as they are.
-     */
-    @Override
-    public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
-        Tables.checkVersions(updated, expectedVersion);
-        return call("update credential " + updated.id(), (open, handle) -> handle.inTransaction(tx -> {
-            boolean written = open.tables().compareAndSet(tx, updated, expectedVersion);
-            if (written) {
-                writeSettingsRow(tx, updated);
-            }
-            return written;
-        }));
-    }
-
-    /** Compare-and-set, history append and lease release in one transaction. */
-    @Override
-    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
-        Tables.checkVersions(updated, expectedVersion);
-        Objects.requireNonNull(event, "event");
-        Objects.requireNonNull(owner, "owner");
-        return call("commit the refresh of credential " + updated.id(), (open, handle) -> handle.inTransaction(tx -> {
-            if (!open.tables().compareAndSet(tx, updated, expectedVersion)) {
-                tx.rollback();
-                return false;
-            }
-            writeSettingsRow(tx, updated);
-            open.tables().appendHistory(tx, event);
-            open.tables().releaseLease(tx, updated.id(), owner);
-            return true;
-        }));
-    }
-
     /**
      * Writes the legacy settings rows into {@code public.system_settings} ({@code key} text primary
      * key, {@code value} jsonb), created if missing, in the same transaction as every write of a
@@ -280,20 +218,6 @@ public final class PostgresTokenStore implements TokenStore {
         });
         settingsRows = rows;
         return true;
-    }
-
-    private void writeSettingsRow(Handle tx, StoredCredential credential) {
-        settingsRows.apply(credential).ifPresent(row -> tx.createUpdate("INSERT INTO public.system_settings (key, value)"
-                        + " VALUES (:key, CAST(:value AS jsonb)) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
-                .bind("key", row.key())
-                .bind("value", row.json())
-                .execute());
-    }
-
-    @Override
-    public boolean delete(CredentialId id) {
-        Objects.requireNonNull(id, "id");
-        return call("delete credential " + id, (open, handle) -> open.tables().delete(handle, id));
     }
 
     /**
@@ -320,74 +244,6 @@ public final class PostgresTokenStore implements TokenStore {
                     .bind("id", id.toString())
                     .execute() == 1;
         });
-    }
-
-    @Override
-    public void releaseLease(CredentialId id, String owner) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(owner, "owner");
-        call("release the lease of credential " + id, (open, handle) -> {
-            open.tables().releaseLease(handle, id, owner);
-            return null;
-        });
-    }
-
-    @Override
-    public void appendHistory(RefreshEvent event) {
-        Objects.requireNonNull(event, "event");
-        call("append history of credential " + event.id(), (open, handle) -> {
-            open.tables().appendHistory(handle, event);
-            return null;
-        });
-    }
-
-    @Override
-    public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(since, "since");
-        if (limit < 0) {
-            throw new IllegalArgumentException("history limit must not be negative: " + limit);
-        }
-        state();
-        if (limit == 0) {
-            return List.of();
-        }
-        return call("read history of credential " + id, (open, handle) -> open.tables().history(handle, id, since, limit));
-    }
-
-    /** Inserts into {@code consumers}; its trigger announces the change to every daemon. */
-    @Override
-    public boolean insertConsumer(Consumer consumer) {
-        Objects.requireNonNull(consumer, "consumer");
-        return call("insert consumer " + consumer.name(), (open, handle) -> open.tables().insertConsumer(handle, consumer));
-    }
-
-    /** Updates the tag of one row; the table's trigger announces it like an insert. */
-    @Override
-    public boolean setConsumerMac(String name, String tokenHash, String mac) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(tokenHash, "tokenHash");
-        Objects.requireNonNull(mac, "mac");
-        return call("authenticate consumer " + name, (open, handle) ->
-                open.tables().setConsumerMac(handle, name, tokenHash, mac));
-    }
-
-    @Override
-    public Optional<Consumer> consumerByTokenHash(String tokenHash) {
-        Objects.requireNonNull(tokenHash, "tokenHash");
-        return call("find a consumer", (open, handle) -> open.tables().consumerByTokenHash(handle, tokenHash));
-    }
-
-    @Override
-    public List<Consumer> consumers() {
-        return call("list consumers", (open, handle) -> open.tables().consumers(handle));
-    }
-
-    /** Deletes from {@code consumers}; its trigger announces the revocation to every daemon. */
-    @Override
-    public boolean deleteConsumer(String name) {
-        Objects.requireNonNull(name, "name");
-        return call("delete consumer " + name, (open, handle) -> open.tables().deleteConsumer(handle, name));
     }
 
     /** Stops listening and closes the pool; later calls throw {@link StoreException}. Safe to call twice. */
@@ -454,6 +310,27 @@ public final class PostgresTokenStore implements TokenStore {
             throw new IllegalStateException("postgres store used before open()");
         }
         return current;
+    }
+
+    /** One transaction on a pooled connection; its commit announces the changed rows. */
+    @Override
+    protected <R> R write(String action, Work<R> work) {
+        return call(action, (open, handle) -> handle.inTransaction(tx -> work.run(open.tables(), tx)));
+    }
+
+    @Override
+    protected <R> R read(String action, Work<R> work) {
+        return call(action, (open, handle) -> work.run(open.tables(), handle));
+    }
+
+    /** Writes the credential's legacy settings row, if {@link #keepSettingsRows} names one. */
+    @Override
+    protected void credentialWritten(Handle tx, StoredCredential credential) {
+        settingsRows.apply(credential).ifPresent(row -> tx.createUpdate("INSERT INTO public.system_settings (key, value)"
+                        + " VALUES (:key, CAST(:value AS jsonb)) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+                .bind("key", row.key())
+                .bind("value", row.json())
+                .execute());
     }
 
     private <T> T call(String action, Call<T> call) {

@@ -1,14 +1,12 @@
 package dev.tokenkeeper.store.sqlite;
 
-import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.PurgeResult;
-import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
-import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.store.jdbc.JdbcTokenStore;
 import dev.tokenkeeper.store.jdbc.Tables;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -22,9 +20,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -41,7 +37,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Thread-safe: each call borrows its own connection from a small pool.
  */
-public final class SqliteTokenStore implements TokenStore {
+public final class SqliteTokenStore extends JdbcTokenStore {
 
     private static final int IDLE_CONNECTIONS = 4;
     private static final String TMPDIR_PROPERTY = "org.sqlite.tmpdir";
@@ -144,73 +140,6 @@ public final class SqliteTokenStore implements TokenStore {
         }
     }
 
-    @Override
-    public Optional<StoredCredential> get(CredentialId id) {
-        Objects.requireNonNull(id, "id");
-        return call("read credential " + id, (open, handle) -> open.tables().get(handle, id));
-    }
-
-    @Override
-    public List<StoredCredential> list() {
-        return call("list credentials", (open, handle) -> open.tables().list(handle));
-    }
-
-    /**
-     * @param credential the credential, normally with version 1
-     * @return false when a credential with that id already exists (nothing is written)
-     */
-    @Override
-    public boolean insert(StoredCredential credential) {
-        Objects.requireNonNull(credential, "credential");
-        return write("insert credential " + credential.id(), (open, handle) -> open.tables().insert(handle, credential));
-    }
-
-    /**
-     * One {@code UPDATE ... WHERE id = ? AND version = ?}; the lease columns are left as they are.
-     *
-     * @param updated         the new state; its version must be {@code expectedVersion + 1}
-     * @param expectedVersion the version the caller read
-     * @return true when written; false when the stored version differs or the credential is gone
-     */
-    @Override
-    public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
-        Tables.checkVersions(updated, expectedVersion);
-        return write("update credential " + updated.id(), (open, handle) ->
-                open.tables().compareAndSet(handle, updated, expectedVersion));
-    }
-
-    /**
-     * Compare-and-set, history append and lease release in one transaction: one disk flush per
-     * refresh instead of three (and, under load, one flush for many refreshes).
-     */
-    @Override
-    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
-        Tables.checkVersions(updated, expectedVersion);
-        Objects.requireNonNull(event, "event");
-        Objects.requireNonNull(owner, "owner");
-        // Runs inside the group commit's transaction, in its own savepoint: all three or none.
-        return write("commit the refresh of credential " + updated.id(), (open, tx) -> {
-            if (!open.tables().compareAndSet(tx, updated, expectedVersion)) {
-                return false;
-            }
-            open.tables().appendHistory(tx, event);
-            open.tables().releaseLease(tx, updated.id(), owner);
-            return true;
-        });
-    }
-
-    /**
-     * Deletes the credential row; its history stays.
-     *
-     * @param id the credential
-     * @return false when there was none
-     */
-    @Override
-    public boolean delete(CredentialId id) {
-        Objects.requireNonNull(id, "id");
-        return write("delete credential " + id, (open, handle) -> open.tables().delete(handle, id));
-    }
-
     /**
      * One conditional {@code UPDATE}: taken when nobody holds the lease, it ran out by the context
      * clock, or {@code owner} holds it already (then {@code until} replaces its end).
@@ -225,7 +154,7 @@ public final class SqliteTokenStore implements TokenStore {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(until, "until");
-        return write("lease credential " + id, (open, handle) -> handle
+        return submit("lease credential " + id, (open, handle) -> handle
                 .createUpdate("UPDATE credentials SET lease_owner = :owner, lease_until = :until"
                         + " WHERE id = :id AND (lease_owner IS NULL OR lease_until IS NULL"
                         + " OR lease_until <= :now OR lease_owner = :owner)")
@@ -234,83 +163,6 @@ public final class SqliteTokenStore implements TokenStore {
                 .bind("until", until.toEpochMilli())
                 .bind("now", open.clock().millis())
                 .execute() == 1);
-    }
-
-    @Override
-    public void releaseLease(CredentialId id, String owner) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(owner, "owner");
-        write("release the lease of credential " + id, (open, handle) -> {
-            open.tables().releaseLease(handle, id, owner);
-            return null;
-        });
-    }
-
-    @Override
-    public void appendHistory(RefreshEvent event) {
-        Objects.requireNonNull(event, "event");
-        write("append history of credential " + event.id(), (open, handle) -> {
-            open.tables().appendHistory(handle, event);
-            return null;
-        });
-    }
-
-    /**
-     * @param id    the credential
-     * @param since the earliest time to include
-     * @param limit the most events to return; 0 gives an empty list
-     * @return the newest {@code limit} events at or after {@code since}, oldest first (events with
-     *         the same time in the order they were appended)
-     * @throws IllegalArgumentException when {@code limit} is negative
-     */
-    @Override
-    public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(since, "since");
-        if (limit < 0) {
-            throw new IllegalArgumentException("history limit must not be negative: " + limit);
-        }
-        if (limit == 0) {
-            state();
-            return List.of();
-        }
-        return call("read history of credential " + id, (open, handle) -> open.tables().history(handle, id, since, limit));
-    }
-
-    /**
-     * @param consumer the consumer (its token's hash only)
-     * @return false when the name is taken
-     */
-    @Override
-    public boolean insertConsumer(Consumer consumer) {
-        Objects.requireNonNull(consumer, "consumer");
-        return write("insert consumer " + consumer.name(), (open, handle) -> open.tables().insertConsumer(handle, consumer));
-    }
-
-    @Override
-    public boolean setConsumerMac(String name, String tokenHash, String mac) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(tokenHash, "tokenHash");
-        Objects.requireNonNull(mac, "mac");
-        return write("authenticate consumer " + name, (open, handle) ->
-                open.tables().setConsumerMac(handle, name, tokenHash, mac));
-    }
-
-    @Override
-    public Optional<Consumer> consumerByTokenHash(String tokenHash) {
-        Objects.requireNonNull(tokenHash, "tokenHash");
-        return call("find a consumer", (open, handle) -> open.tables().consumerByTokenHash(handle, tokenHash));
-    }
-
-    @Override
-    public List<Consumer> consumers() {
-        return call("list consumers", (open, handle) -> open.tables().consumers(handle));
-    }
-
-    @Override
-    public boolean deleteConsumer(String name) {
-        Objects.requireNonNull(name, "name");
-        return write("delete consumer " + name, (open, handle) -> open.tables().deleteConsumer(handle, name));
     }
 
     /** Closes the idle connections; later calls throw {@link StoreException}. Safe to call twice. */
@@ -343,9 +195,20 @@ public final class SqliteTokenStore implements TokenStore {
      * instead of threads colliding on SQLite's write lock, whose busy handler backs off in sleeps of
      * up to 100 ms. Other processes still meet SQLite's own lock and busy timeout.
      */
-    private <R> R write(String action, Operation<R> operation) {
+    private <R> R submit(String action, Operation<R> operation) {
         Opened open = state();
         return open.writes().submit(action, handle -> operation.run(open, handle));
+    }
+
+    /** Runs inside the group commit's transaction, in its own savepoint. */
+    @Override
+    protected <R> R write(String action, Work<R> work) {
+        return submit(action, (open, handle) -> work.run(open.tables(), handle));
+    }
+
+    @Override
+    protected <R> R read(String action, Work<R> work) {
+        return call(action, (open, handle) -> work.run(open.tables(), handle));
     }
 
     /** How often the checkpoint is tried when a write lands in the log between it and the size check. */
