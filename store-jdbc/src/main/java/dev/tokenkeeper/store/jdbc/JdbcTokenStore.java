@@ -51,13 +51,23 @@ public abstract class JdbcTokenStore implements TokenStore {
 
     /**
      * @param action what the work does, for messages
-     * @param work   the statements, all committed together or none
+     * @param work   one statement
      * @param <R>    the result
      * @return what the work returned, once it is durable
      * @throws dev.tokenkeeper.api.StoreException when the store is closed or the database fails
      * @throws IllegalStateException before {@link #open}
      */
     protected abstract <R> R write(String action, Work<R> work);
+
+    /**
+     * @param action what the work does, for messages
+     * @param work   the statements, all committed together or none
+     * @param <R>    the result
+     * @return what the work returned, once it is durable
+     * @throws dev.tokenkeeper.api.StoreException when the store is closed or the database fails
+     * @throws IllegalStateException before {@link #open}
+     */
+    protected abstract <R> R transaction(String action, Work<R> work);
 
     /**
      * Runs in the transaction of every write that changed a credential's row (insert,
@@ -87,7 +97,7 @@ public abstract class JdbcTokenStore implements TokenStore {
     @Override
     public boolean insert(StoredCredential credential) {
         Objects.requireNonNull(credential, "credential");
-        return write("insert credential " + credential.id(), (tables, tx) -> {
+        return transaction("insert credential " + credential.id(), (tables, tx) -> {
             boolean inserted = tables.insert(tx, credential);
             if (inserted) {
                 credentialWritten(tx, credential);
@@ -106,7 +116,7 @@ public abstract class JdbcTokenStore implements TokenStore {
     @Override
     public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
         checkVersions(updated, expectedVersion);
-        return write("update credential " + updated.id(), (tables, tx) -> {
+        return transaction("update credential " + updated.id(), (tables, tx) -> {
             boolean written = tables.compareAndSet(tx, updated, expectedVersion);
             if (written) {
                 credentialWritten(tx, updated);
@@ -121,7 +131,7 @@ public abstract class JdbcTokenStore implements TokenStore {
         checkVersions(updated, expectedVersion);
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(owner, "owner");
-        return write("commit the refresh of credential " + updated.id(), (tables, tx) -> {
+        return transaction("commit the refresh of credential " + updated.id(), (tables, tx) -> {
             if (!tables.compareAndSet(tx, updated, expectedVersion)) {
                 return false;
             }

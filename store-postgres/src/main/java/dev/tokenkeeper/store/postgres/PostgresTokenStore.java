@@ -312,9 +312,15 @@ public final class PostgresTokenStore extends JdbcTokenStore {
         return current;
     }
 
-    /** One transaction on a pooled connection; its commit announces the changed rows. */
+    /** One statement on a pooled connection, committed on its own. */
     @Override
     protected <R> R write(String action, Work<R> work) {
+        return call(action, (open, handle) -> work.run(open.tables(), handle));
+    }
+
+    /** One transaction on a pooled connection; its commit announces the changed rows. */
+    @Override
+    protected <R> R transaction(String action, Work<R> work) {
         return call(action, (open, handle) -> handle.inTransaction(tx -> work.run(open.tables(), tx)));
     }
 

@@ -206,6 +206,12 @@ public final class SqliteTokenStore extends JdbcTokenStore {
         return submit(action, (open, handle) -> work.run(open.tables(), handle));
     }
 
+    /** Runs inside the group commit's transaction, in its own savepoint: all or none. */
+    @Override
+    protected <R> R transaction(String action, Work<R> work) {
+        return write(action, work);
+    }
+
     @Override
     protected <R> R read(String action, Work<R> work) {
         return call(action, (open, handle) -> work.run(open.tables(), handle));
