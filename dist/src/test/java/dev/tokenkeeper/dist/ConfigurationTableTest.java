@@ -30,7 +30,7 @@ class ConfigurationTableTest {
     private static final Set<String> NOT_SETTINGS = Set.of("CSRF_TOKEN", "TOKENKEEPER_EVENT", "TOKENKEEPER_CREDENTIAL",
             "LC_ALL");
     private static final List<String> MODULES = List.of("api", "daemon", "provider-gazelle", "provider-vinted",
-            "store-sqlite", "store-supabase", "store-postgres");
+            "store-jdbc", "store-sqlite", "store-supabase", "store-postgres");
 
     @Test
     void everyVariableTheCodeReadsIsInTheConfigurationTable() throws IOException {

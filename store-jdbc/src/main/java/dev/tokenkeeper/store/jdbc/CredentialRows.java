@@ -1,4 +1,4 @@
-package dev.tokenkeeper.store.sqlite;
+package dev.tokenkeeper.store.jdbc;
 
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
@@ -8,33 +8,39 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Optional;
+import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * Maps {@link StoredCredential} to rows of {@code credentials} and back. Instants are epoch
- * milliseconds; an empty {@code Optional} is {@code NULL}.
+ * milliseconds; an empty {@code Optional} is {@code NULL}. The lease columns are the stores' own.
  */
-final class CredentialRows {
+public final class CredentialRows implements RowMapper<StoredCredential> {
 
-    /** The columns a credential is read from, in the order of the {@code credentials} table. */
-    static final String COLUMNS = "id, provider, account, status, sealed_secret, issued_at, access_expires_at,"
+    /** The columns a credential is read from and inserted into: every column but the lease. */
+    public static final String COLUMNS = "id, provider, account, status, sealed_secret, issued_at, access_expires_at,"
             + " refresh_expires_at, version, last_refresh_at, last_error, updated_at";
 
     /** The named parameters {@link #bind} sets, matching {@link #COLUMNS}. */
-    static final String VALUES = ":id, :provider, :account, :status, :sealed_secret, :issued_at, :access_expires_at,"
-            + " :refresh_expires_at, :version, :last_refresh_at, :last_error, :updated_at";
+    public static final String VALUES = ":id, :provider, :account, :status, :sealed_secret, :issued_at,"
+            + " :access_expires_at, :refresh_expires_at, :version, :last_refresh_at, :last_error, :updated_at";
 
     /**
      * The assignments of a compare-and-set: every parameter of {@link #VALUES} but the key, and
      * never the lease columns. (provider and account follow from the key; they are set so that
      * every bound parameter is used, which jdbi checks.)
      */
-    static final String ASSIGNMENTS = "provider = :provider, account = :account, status = :status, sealed_secret = :sealed_secret, issued_at = :issued_at,"
-            + " access_expires_at = :access_expires_at, refresh_expires_at = :refresh_expires_at,"
-            + " version = :version, last_refresh_at = :last_refresh_at, last_error = :last_error,"
-            + " updated_at = :updated_at";
+    public static final String ASSIGNMENTS = "provider = :provider, account = :account, status = :status,"
+            + " sealed_secret = :sealed_secret, issued_at = :issued_at, access_expires_at = :access_expires_at,"
+            + " refresh_expires_at = :refresh_expires_at, version = :version, last_refresh_at = :last_refresh_at,"
+            + " last_error = :last_error, updated_at = :updated_at";
 
-    private CredentialRows() {
+    private final Dialect dialect;
+
+    /** @param dialect what an unreadable row becomes */
+    public CredentialRows(Dialect dialect) {
+        this.dialect = dialect;
     }
 
     /**
@@ -45,7 +51,7 @@ final class CredentialRows {
      * @param <S>        the statement type
      * @return the statement
      */
-    static <S extends SqlStatement<S>> S bind(S statement, StoredCredential credential) {
+    public static <S extends SqlStatement<S>> S bind(S statement, StoredCredential credential) {
         return statement
                 .bind("id", credential.id().toString())
                 .bind("provider", credential.id().provider())
@@ -64,26 +70,28 @@ final class CredentialRows {
     /**
      * Reads the current row, selected with {@link #COLUMNS}.
      *
-     * @param rows the result set, on a row
-     * @return the credential
      * @throws SQLException when a column cannot be read
-     * @throws IllegalArgumentException when a stored value is not valid (unknown status, bad id)
      */
-    static StoredCredential read(ResultSet rows) throws SQLException {
-        return new StoredCredential(
-                new CredentialId(rows.getString("provider"), rows.getString("account")),
-                CredentialStatus.fromWireName(rows.getString("status")),
-                SealedSecret.of(rows.getBytes("sealed_secret")),
-                Instant.ofEpochMilli(rows.getLong("issued_at")),
-                instant(rows, "access_expires_at"),
-                instant(rows, "refresh_expires_at"),
-                rows.getLong("version"),
-                instant(rows, "last_refresh_at"),
-                Optional.ofNullable(rows.getString("last_error")),
-                Instant.ofEpochMilli(rows.getLong("updated_at")));
+    @Override
+    public StoredCredential map(ResultSet rows, StatementContext context) throws SQLException {
+        try {
+            return new StoredCredential(
+                    new CredentialId(rows.getString("provider"), rows.getString("account")),
+                    CredentialStatus.fromWireName(rows.getString("status")),
+                    SealedSecret.of(rows.getBytes("sealed_secret")),
+                    Instant.ofEpochMilli(rows.getLong("issued_at")),
+                    instant(rows, "access_expires_at"),
+                    instant(rows, "refresh_expires_at"),
+                    rows.getLong("version"),
+                    instant(rows, "last_refresh_at"),
+                    Optional.ofNullable(rows.getString("last_error")),
+                    Instant.ofEpochMilli(rows.getLong("updated_at")));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw dialect.unreadable("credential", e);
+        }
     }
 
-    static Long millis(Optional<Instant> instant) {
+    private static Long millis(Optional<Instant> instant) {
         return instant.map(Instant::toEpochMilli).orElse(null);
     }
 
