@@ -5,7 +5,7 @@
 # Extra arguments go to Maven, e.g. -Dmaven.repo.local=/some/repo. MVN picks the Maven command.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
-version=${project.version}
+version=${tokenkeeper.api.version}
 if [ -z "$MVN" ]; then MVN=mvn; fi
 goal=org.apache.maven.plugins:maven-install-plugin:3.2.0:install-file
 "$MVN" -B -ntp -q "$goal" -Dfile="$here/api/api-$version.jar" -DpomFile="$here/api/api-$version.pom" \

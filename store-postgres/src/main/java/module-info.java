@@ -4,6 +4,7 @@
  */
 module dev.tokenkeeper.store.postgres {
     requires dev.tokenkeeper.api;
+    requires dev.tokenkeeper.store.jdbc;
     requires java.sql;
     requires org.jdbi.v3.core;
     requires org.postgresql.jdbc;

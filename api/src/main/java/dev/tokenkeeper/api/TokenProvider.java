@@ -145,4 +145,35 @@ public interface TokenProvider {
     default Set<String> importForms() {
         return Set.of();
     }
+
+    /**
+     * Routes that clients written before tokenkeeper call for this provider's credentials, which the
+     * daemon serves as aliases of its own (same bearer check, same consumer rules). Read once, after
+     * {@link #configure}.
+     *
+     * @return the routes; none (the default) for a provider without such clients
+     */
+    default List<LegacyRoute> legacyRoutes() {
+        return List.of();
+    }
+
+    /**
+     * A setting whose value the daemon imports at start as {@code <id>:default} when that credential
+     * does not exist yet. Read once, after {@link #configure}.
+     *
+     * @return the setting and how its value is imported; empty (the default) for none
+     */
+    default Optional<SettingImport> settingImport() {
+        return Optional.empty();
+    }
+
+    /**
+     * The {@code system_settings} row older clients read this provider's token from, kept in step
+     * with one credential when its setting asks for it. Read once, after {@link #configure}.
+     *
+     * @return the row's setting, key and value; empty (the default) for none
+     */
+    default Optional<LegacyRow> legacyRow() {
+        return Optional.empty();
+    }
 }

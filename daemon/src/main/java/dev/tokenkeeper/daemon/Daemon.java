@@ -1,9 +1,6 @@
 package dev.tokenkeeper.daemon;
 
-import dev.tokenkeeper.api.CredentialId;
-import dev.tokenkeeper.api.InvalidSecretException;
 import dev.tokenkeeper.api.PluginContext;
-import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.daemon.access.ConsumerDirectory;
@@ -24,13 +21,16 @@ import dev.tokenkeeper.daemon.http.AccessPolicy;
 import dev.tokenkeeper.daemon.http.AdminToken;
 import dev.tokenkeeper.daemon.http.BoundAddress;
 import dev.tokenkeeper.daemon.http.ControlApi;
-import dev.tokenkeeper.daemon.legacy.GazelleSettingsRow;
+import dev.tokenkeeper.daemon.legacy.SettingImports;
 import dev.tokenkeeper.daemon.legacy.SettingsRowInStore;
+import dev.tokenkeeper.daemon.legacy.SettingsRowWriter;
+import dev.tokenkeeper.daemon.legacy.WantedRow;
 import dev.tokenkeeper.daemon.metrics.RefreshMetrics;
 import dev.tokenkeeper.daemon.notify.Notifications;
 import dev.tokenkeeper.daemon.plugin.Discovered;
 import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
+import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.daemon.recovery.CrashRecovery;
 import dev.tokenkeeper.daemon.refresh.Backoff;
 import dev.tokenkeeper.daemon.refresh.ConsumerPatience;
@@ -58,6 +58,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 
@@ -148,7 +149,7 @@ public final class Daemon implements AutoCloseable {
             CredentialService credentials = new CredentialService(store, sealer, pipeline, cache, clock);
             credentials.answerConsumersWithin(ConsumerPatience.from(config.settings()));
             credentials.limitReports(ReportLimit.from(config.settings(), clock));
-            importSessionFromEnvironment(config, plugins, credentials);
+            SettingImports.run(config.settings(), plugins, credentials);
             RefreshScheduler scheduler = new RefreshScheduler(pipeline, store::list,
                     (int) config.settings().number("TOKENKEEPER_REFRESH_THREADS", null, 4, 1, 64),
                     config.checkInterval(), config.autoRefreshEnabled(),
@@ -163,23 +164,25 @@ public final class Daemon implements AutoCloseable {
             RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
             refreshMetrics.startAtZero(plugins.providers().keySet());
             pipeline.addListener(refreshMetrics);
-            Notifications notifications = Notifications.start(config.settings(), state, metrics, store::list, clock);
+            Notifications notifications = Notifications.start(config.settings(), state, metrics, store::list, clock,
+                    provider -> Renewal.forms(plugins, provider));
             pipeline.addListener(notifications);
             FileSink.attach(config.settings(), pipeline, store::list, clock);
-            boolean rowInStore = SettingsRowInStore.install(config.settings(), store, stored -> {
+            List<WantedRow> legacyRows = WantedRow.from(config.settings(), plugins);
+            boolean rowInStore = SettingsRowInStore.install(legacyRows, store, stored -> {
                 try {
                     return Optional.of(sealer.open(stored.id(), stored.secret()));
                 } catch (UnsealException e) {
                     return Optional.empty();
                 }
             });
-            if (!rowInStore) GazelleSettingsRow.fromSettings(config.settings(), stored -> {
+            if (!rowInStore) legacyRows.forEach(row -> pipeline.addListener(SettingsRowWriter.start(row, config.settings(), stored -> {
                 try {
                     return Optional.of(pipeline.open(stored).secret());
                 } catch (UnsealException e) {
                     return Optional.empty();
                 }
-            }).ifPresent(pipeline::addListener);
+            })));
             ControlApi api = new ControlApi(credentials, scheduler, plugins, adminToken, metrics, config.listen(),
                     credentials.keyRotation(config.settings()::get, state), notifications,
                     AccessPolicy.from(config.settings(), config.listen()), consumers,
@@ -227,24 +230,6 @@ public final class Daemon implements AutoCloseable {
     /** @return the credential operations, for in-process callers */
     public CredentialService credentials() {
         return credentials;
-    }
-
-    private static void importSessionFromEnvironment(DaemonConfig config, Plugins plugins, CredentialService credentials) {
-        config.settings().get("VINTED_SESSION").ifPresent(session -> {
-            CredentialId id = CredentialId.defaultFor("vinted");
-            if (plugins.provider("vinted").isEmpty()) {
-                Logger.warn("VINTED_SESSION is set but the vinted provider is not installed");
-                return;
-            }
-            if (credentials.list().stream().anyMatch(c -> c.id().equals(id))) {
-                return;
-            }
-            try {
-                credentials.importSecret(id, new SecretInput.CookieHeader(session));
-            } catch (InvalidSecretException e) {
-                Logger.error("VINTED_SESSION could not be imported: {}", e.getMessage());
-            }
-        });
     }
 
     private static String owner() {

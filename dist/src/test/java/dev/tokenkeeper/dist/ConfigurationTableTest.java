@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every environment variable the shipped code reads is in README.md's configuration table: the
+ * Every environment variable the shipped code reads is in the configuration table of docs/reference.md: the
  * main sources of every module but bench are scanned for variable-shaped string literals (what
  * {@code getenv}, {@code Settings.get} and {@code PluginContext.setting} are called with).
  */
@@ -30,10 +30,10 @@ class ConfigurationTableTest {
     private static final Set<String> NOT_SETTINGS = Set.of("CSRF_TOKEN", "TOKENKEEPER_EVENT", "TOKENKEEPER_CREDENTIAL",
             "LC_ALL");
     private static final List<String> MODULES = List.of("api", "daemon", "provider-gazelle", "provider-vinted",
-            "store-sqlite", "store-supabase", "store-postgres");
+            "store-jdbc", "store-sqlite", "store-supabase", "store-postgres");
 
     @Test
-    void everyVariableTheCodeReadsIsInTheReadmeTable() throws IOException {
+    void everyVariableTheCodeReadsIsInTheConfigurationTable() throws IOException {
         Path root = Path.of("..").toAbsolutePath().normalize();
         Set<String> read = new TreeSet<>();
         for (String module : MODULES) {
@@ -50,11 +50,11 @@ class ConfigurationTableTest {
         read.removeAll(NOT_SETTINGS);
         assertTrue(read.contains("TOKENKEEPER_MIN_REFRESH_INTERVAL_SECONDS"), "the scan finds settings: " + read);
 
-        String readme = Files.readString(root.resolve("README.md"));
-        int start = readme.indexOf("\n## Configuration");
-        assertTrue(start >= 0, "README has a Configuration section");
-        int end = readme.indexOf("\n## ", start + 1);
-        String table = readme.substring(start, end < 0 ? readme.length() : end).lines()
+        String reference = Files.readString(root.resolve("docs/reference.md"));
+        int start = reference.indexOf("\n## Configuration");
+        assertTrue(start >= 0, "docs/reference.md has a Configuration section");
+        int end = reference.indexOf("\n## ", start + 1);
+        String table = reference.substring(start, end < 0 ? reference.length() : end).lines()
                 .filter(line -> line.startsWith("|")).collect(Collectors.joining("\n"));
         Set<String> missing = new TreeSet<>();
         for (String variable : read) {
@@ -62,6 +62,6 @@ class ConfigurationTableTest {
                 missing.add(variable);
             }
         }
-        assertTrue(missing.isEmpty(), "read by the code but missing from README's configuration table: " + missing);
+        assertTrue(missing.isEmpty(), "read by the code but missing from the configuration table of docs/reference.md: " + missing);
     }
 }

@@ -318,7 +318,7 @@ class PluginJarTest {
 
     /** Compiles the echo provider against the api jar only and packages it as a module jar. */
     private void buildEchoPlugin(Path jar) throws IOException {
-        Path apiJar = DaemonProcess.distribution().resolve("lib/api-0.1.0-SNAPSHOT.jar");
+        Path apiJar = DaemonProcess.distribution().resolve("lib/api-0.2.0-SNAPSHOT.jar");
         assertTrue(Files.isRegularFile(apiJar), "api jar at " + apiJar);
         Path src = temp.resolve("echo-src");
         Path pkg = Files.createDirectories(src.resolve("com/example/echo"));

@@ -116,10 +116,11 @@ class PostgresDaemonsTest {
         }
         DaemonProcess b = daemon("b", env);
 
-        // Imported through A after B started: B plans it from A's notification, not from its sweep.
+        // Imported through A after B started: B plans it from A's notification, not from its sweep
+        // (every 30 min here), so 10 s tells the two apart; 1 s was missed on a loaded 2-core machine.
         long before = System.nanoTime();
         importThrough(a, "c" + (CREDENTIALS - 1));
-        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                 .until(() -> planned(b, "gazelle:c" + (CREDENTIALS - 1)));
         long plannedAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
 
@@ -265,7 +266,7 @@ class PostgresDaemonsTest {
         }
         // B follows A's changes again after its notification connection came back.
         importThrough(a, "after-restart");
-        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
                 .until(() -> planned(b, "gazelle:after-restart"));
         // While the server is down, a daemon asked for a credential another daemon refreshes meanwhile
         // may have nothing valid to give: a clear 503. Anything else, or a 503 after recovery, is a failure.

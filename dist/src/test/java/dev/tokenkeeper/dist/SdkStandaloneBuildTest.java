@@ -91,16 +91,16 @@ class SdkStandaloneBuildTest {
         List<String> install = new ArrayList<>(List.of("sh", sdk.resolve("install.sh").toString()));
         install.addAll(maven);
         run(install, sdk, Map.of("MVN", mvnw.toString()));
-        Path installed = repository.resolve("dev/tokenkeeper/api/0.1.0-SNAPSHOT/api-0.1.0-SNAPSHOT.jar");
-        assertArrayEquals(Files.readAllBytes(sdk.resolve("api/api-0.1.0-SNAPSHOT.jar")), Files.readAllBytes(installed),
+        Path installed = repository.resolve("dev/tokenkeeper/api/0.2.0-SNAPSHOT/api-0.2.0-SNAPSHOT.jar");
+        assertArrayEquals(Files.readAllBytes(sdk.resolve("api/api-0.2.0-SNAPSHOT.jar")), Files.readAllBytes(installed),
                 "the api in the fresh repository is sdk's");
-        assertTrue(Files.exists(repository.resolve("dev/tokenkeeper/api/0.1.0-SNAPSHOT/api-0.1.0-SNAPSHOT-tests.jar")));
-        assertTrue(Files.exists(repository.resolve("dev/tokenkeeper/api/0.1.0-SNAPSHOT/api-0.1.0-SNAPSHOT-sources.jar")));
+        assertTrue(Files.exists(repository.resolve("dev/tokenkeeper/api/0.2.0-SNAPSHOT/api-0.2.0-SNAPSHOT-tests.jar")));
+        assertTrue(Files.exists(repository.resolve("dev/tokenkeeper/api/0.2.0-SNAPSHOT/api-0.2.0-SNAPSHOT-sources.jar")));
 
         List<String> build = new ArrayList<>(List.of(mvnw.toString(), "-B", "-ntp", "package"));
         build.addAll(maven);
         String buildLog = run(build, project, Map.of());
-        assertTrue(buildLog.contains("Tests run: 3, Failures: 0, Errors: 0"), "the contract kit ran:\n" + tail(buildLog));
+        assertTrue(buildLog.contains("Tests run: 5, Failures: 0, Errors: 0"), "the contract kit ran:\n" + tail(buildLog));
         Path jar = project.resolve("target/provider-example-1.0.0.jar");
         assertTrue(Files.isRegularFile(jar), "the plugin jar:\n" + tail(buildLog));
 

@@ -177,6 +177,49 @@ class VintedEndToEndTest {
     }
 
     @Test
+    void theLegacyAliasRoutesKeepTheConsumerRules() throws Exception {
+        vinted = FakeVinted.builder().burstLimit(10_000, Duration.ofMinutes(5)).start();
+        DaemonProcess daemon = daemon(Map.of("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false"));
+        for (String account : List.of("default", "shop")) {
+            String body = DaemonProcess.JSON.createObjectNode().put("cookie", vinted.newSession()).put("account", account).toString();
+            DaemonProcess.Response auth = daemon.call("POST", "/api/v1/vinted/auth", body);
+            assertEquals(201, auth.status(), auth.body());
+        }
+        String reader = consumer(daemon, "market-app", "vinted:default");
+        String other = consumer(daemon, "shop-app", "vinted:shop");
+
+        DaemonProcess.Response own = daemon.callAs(reader, "GET", "/api/v1/market-analysis/token", null);
+        assertEquals(200, own.status(), own.body());
+        assertTrue(vinted.isAccessTokenValid(own.json().get("token").asText()));
+        assertTrue(own.json().get("cookie").asText().contains("access_token_web="));
+        DaemonProcess.Response shop = daemon.callAs(other, "GET", "/api/v1/market-analysis/token?account=shop", null);
+        assertEquals(200, shop.status(), shop.body());
+
+        DaemonProcess.Response notItsOwn = daemon.callAs(other, "GET", "/api/v1/market-analysis/token", null);
+        assertEquals(403, notItsOwn.status(), notItsOwn.body());
+        assertTrue(notItsOwn.json().path("message").asText().contains("not for vinted:default"), notItsOwn.body());
+        String[][] adminOnly = {
+                {"GET", "/api/v1/vinted/scheduler", null},
+                {"POST", "/api/v1/vinted/scheduler", "{\"action\":\"stop\"}"},
+                {"POST", "/api/v1/vinted/auth", DaemonProcess.JSON.createObjectNode().put("cookie", vinted.newSession()).toString()}};
+        for (String[] call : adminOnly) {
+            DaemonProcess.Response refused = daemon.callAs(reader, call[0], call[1], call[2]);
+            assertEquals(403, refused.status(), call[0] + " " + call[1] + ": " + refused.body());
+            assertTrue(refused.json().path("message").asText().contains("/api/v1/market-analysis/token"),
+                    "the 403 names the legacy token route a consumer may read: " + refused.body());
+        }
+        assertTrue(daemon.call("GET", "/api/v1/scheduler", null).json().get("autoRefreshEnabled").isBoolean());
+        assertEquals(2, daemon.call("GET", "/api/v1/credentials", null).json().size(), "nothing was imported by a consumer");
+    }
+
+    private static String consumer(DaemonProcess daemon, String name, String credential) throws Exception {
+        DaemonProcess.Response added = daemon.cli("consumer", "add", name, "--credential", credential, "--json");
+        assertEquals(0, added.status(), added.body());
+        return DaemonProcess.JSON.readTree(added.body().lines().filter(l -> l.startsWith("{")).findFirst()
+                .orElseThrow(() -> new AssertionError("no JSON in: " + added.body()))).path("token").asText();
+    }
+
+    @Test
     void malformedImportsGetOneLineErrorsAndLeaveTheStoreUnchanged() throws Exception {
         vinted = FakeVinted.builder().burstLimit(10_000, Duration.ofMinutes(5)).start();
         DaemonProcess daemon = daemon(Map.of("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false"));

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * scheduler re-plans it. Announcements are coalesced and handled on one thread of its own, so the
  * store's notification thread never waits for a store read; a read that fails is tried again.
  * It re-plans only: it never publishes to the pipeline's listeners, so what other daemons did is
- * not counted or written again (metrics, the legacy Gazelle row) by this one.
+ * not counted or written again (metrics, a legacy settings row) by this one.
  */
 public final class ChangeFollower implements ChangeListener, AutoCloseable {
 

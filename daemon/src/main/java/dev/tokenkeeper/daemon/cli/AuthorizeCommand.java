@@ -24,7 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code tokenkeeper authorize gazelle}: the OAuth 2 authorization-code flow with a loopback
+ * {@code tokenkeeper authorize <provider>}: the OAuth 2 authorization-code flow with a loopback
  * redirect. Prints the authorize URL, waits on {@code http://127.0.0.1:<port>/callback} for the
  * browser, checks {@code state}, and has the daemon exchange the code and store the credential.
  */
@@ -33,7 +33,7 @@ final class AuthorizeCommand extends Subcommand implements Callable<Integer> {
 
     private static final Pattern DURATION = Pattern.compile("(\\d{1,7})([smh]?)");
 
-    @Parameters(index = "0", description = "provider id, e.g. gazelle")
+    @Parameters(index = "0", description = "provider id (one with an authorization flow, see `tokenkeeper providers`)")
     String provider;
 
     @Option(names = "--account", defaultValue = "default", description = "account name (default: ${DEFAULT-VALUE})")

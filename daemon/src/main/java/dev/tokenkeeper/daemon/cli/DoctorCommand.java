@@ -92,7 +92,7 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
                 + config.listen().display());
         if (!config.listen().isLoopback() && TlsSettings.from(settings).isEmpty()) {
             warn("tls", "the API listens on " + config.listen().host() + " without TLS: bearer tokens cross the network"
-                    + " in clear; set TOKENKEEPER_TLS_CERT_FILE and TOKENKEEPER_TLS_KEY_FILE (see README, Consumers on other hosts)");
+                    + " in clear; set TOKENKEEPER_TLS_CERT_FILE and TOKENKEEPER_TLS_KEY_FILE (see docs/consumers.md, Consumers on other hosts)");
         }
         Path state = config.stateDirectory();
         boolean stateExists = checkStateFolder(state);

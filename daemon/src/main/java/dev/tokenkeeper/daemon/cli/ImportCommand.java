@@ -2,6 +2,7 @@ package dev.tokenkeeper.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code tokenkeeper import}: hands a user's secret to the running daemon. */
-@Command(name = "import", description = "Import a credential: a Vinted cookie string or file, a Gazelle token JSON.",
+@Command(name = "import", description = "Import a credential: a cookie string or file, or a token JSON, as the provider takes.",
         footerHeading = "%nImport forms (flag -> what the provider receives):%n",
         footer = {"  --cookie                  SecretInput.CookieHeader   (API field \"cookie\")",
                 "  --cookie-file             SecretInput.CookieFile     (API field \"cookieFile\")",
@@ -32,7 +33,7 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
     /** Larger inputs are certainly not a cookie string or a token. */
     private static final long MAX_INPUT_BYTES = 200 * 1024;
 
-    @Parameters(index = "0", description = "provider id, e.g. gazelle or vinted")
+    @Parameters(index = "0", description = "provider id (see `tokenkeeper providers`)")
     String provider;
 
     @Option(names = "--account", defaultValue = "default", description = "account name (default: ${DEFAULT-VALUE})")
@@ -53,7 +54,7 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
         String tokenJson;
 
         @Option(names = "--from-supabase-settings",
-                description = "the token existing deployments keep in Supabase (system_settings, key gazelle_oauth_token); "
+                description = "the token existing deployments keep in Supabase (the provider's system_settings row); "
                         + "needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY")
         boolean fromSupabaseSettings;
     }
@@ -79,7 +80,8 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
         } else if (source.tokenJson != null) {
             body = Map.of("tokenJson", read(source.tokenJson));
         } else {
-            body = Map.of("tokenJson", LegacySettingsReader.read(common.settings()));
+            body = Map.of("tokenJson", LegacySettingsReader.read(common.settings(),
+                    PluginLoader.load(common.config().pluginDirectory()), provider));
         }
         ApiClient.Answer answer = daemon().put("/api/v1/credentials/" + id, body);
         answer.orFail("import failed");

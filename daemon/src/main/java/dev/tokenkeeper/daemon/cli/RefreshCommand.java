@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 @Command(name = "refresh", description = "Refresh a credential now (if it needs it, or always with --force).")
 final class RefreshCommand extends Subcommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "credential id, e.g. gazelle:default")
+    @Parameters(index = "0", description = "credential id, <provider>:<account>, e.g. <provider>:default")
     String id;
 
     @Option(names = "--force", description = "refresh even if the token is far from expiry")

@@ -34,7 +34,7 @@ final class ReportCommand extends Subcommand implements Callable<Integer> {
         }
         out.printf("since %s%n", time(report.path("since")));
         if (report.path("credentials").isEmpty()) {
-            out.println("no credentials yet: import one with `tokenkeeper import gazelle --token-json FILE`");
+            out.println("no credentials yet: import one with `tokenkeeper import <provider> --token-json FILE` (see `tokenkeeper import --help`)");
             return 0;
         }
         String format = "%-28s %-22s %9s %8s %9s %8s %-20s %s%n";

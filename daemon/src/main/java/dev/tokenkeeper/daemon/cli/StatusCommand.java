@@ -24,7 +24,7 @@ final class StatusCommand extends Subcommand implements Callable<Integer> {
             return 0;
         }
         if (answer.body().isEmpty()) {
-            out.println("no credentials yet: import one with `tokenkeeper import gazelle --token-json FILE`");
+            out.println("no credentials yet: import one with `tokenkeeper import <provider> --token-json FILE` (see `tokenkeeper import --help`)");
             return 0;
         }
         String format = "%-28s %-22s %-21s %-21s %-21s %s%n";

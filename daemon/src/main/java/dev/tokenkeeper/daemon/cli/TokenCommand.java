@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 @Command(name = "token", description = "Print a currently valid token (refreshing first if needed).")
 final class TokenCommand extends Subcommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "credential id, e.g. gazelle:default")
+    @Parameters(index = "0", description = "credential id, <provider>:<account>, e.g. <provider>:default")
     String id;
 
     @Option(names = "--min-validity", defaultValue = "60", description = "seconds the token must still be valid (default: ${DEFAULT-VALUE})")

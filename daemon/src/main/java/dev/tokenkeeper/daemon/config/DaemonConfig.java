@@ -44,13 +44,13 @@ public record DaemonConfig(Settings settings,
         Path adminToken = settings.get("TOKENKEEPER_ADMIN_TOKEN_FILE").map(Path::of)
                 .or(() -> InstalledService.credentialAdminToken(settings))
                 .orElse(state.resolve("admin-token"));
-        double minutes = settings.number("TOKENKEEPER_CHECK_INTERVAL_MINUTES", "VINTED_TOKEN_REFRESH_INTERVAL_MINUTES",
+        double minutes = settings.number("TOKENKEEPER_CHECK_INTERVAL_MINUTES", OriginalSettings.CHECK_INTERVAL_MINUTES,
                 30, 0.05, 7 * 24 * 60);
         return new DaemonConfig(settings, state, listen,
                 settings.bool("TOKENKEEPER_ALLOW_REMOTE", null, false),
                 settings.get("TOKENKEEPER_STORE").orElse("sqlite"),
                 plugins, adminToken,
-                settings.bool("TOKENKEEPER_AUTO_REFRESH_ENABLED", "VINTED_AUTO_REFRESH_ENABLED", true),
+                settings.bool("TOKENKEEPER_AUTO_REFRESH_ENABLED", OriginalSettings.AUTO_REFRESH_ENABLED, true),
                 Duration.ofMillis(Math.round(minutes * 60_000)),
                 RefreshPolicy.from(settings));
     }

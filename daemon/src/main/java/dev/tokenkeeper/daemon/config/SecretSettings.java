@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The settings that hold secrets, and where each may come from. This is the one list: the
@@ -28,8 +30,8 @@ import java.util.Set;
  *   <li>{@code $CREDENTIALS_DIRECTORY/secret_x} ({@code x} the name in lower case): a systemd
  *       credential. The packaged unit loads every file of the root-only folder
  *       {@code /etc/tokenkeeper/credentials} with {@code LoadCredential=secret:<folder>}, and systemd
- *       names each {@code secret_<file name>}: the file {@code credentials/gazelle_client_secret}
- *       becomes credential {@code secret_gazelle_client_secret}.</li>
+ *       names each {@code secret_<file name>}: the file {@code credentials/supabase_service_role_key}
+ *       becomes credential {@code secret_supabase_service_role_key}.</li>
  * </ol>
  * The master key keeps rules of its own (a file may hold 32 raw bytes; its credential is
  * {@code master-key}), so {@code TOKENKEEPER_MASTER_KEY} is a secret without this rule.
@@ -40,15 +42,12 @@ public final class SecretSettings {
     static final String MASTER_KEY = "TOKENKEEPER_MASTER_KEY";
 
     /** Every setting whose value is a secret. */
-    public static final Set<String> NAMES = Set.of(
+    public static final Set<String> NAMES = Stream.concat(Stream.of(
             MASTER_KEY,
-            "VINTED_CREDENTIALS_SECRET",
             "SUPABASE_SERVICE_ROLE_KEY",
-            "GAZELLE_CLIENT_SECRET",
-            "VINTED_SESSION",
             "TOKENKEEPER_NOTIFY_URL",
             // May carry the database password; TOKENKEEPER_POSTGRES_PASSWORD_FILE is the store's own file form.
-            "TOKENKEEPER_POSTGRES_URL");
+            "TOKENKEEPER_POSTGRES_URL"), OriginalSettings.SECRETS.stream()).collect(Collectors.toUnmodifiableSet());
 
     /** Where systemd puts a unit's credentials. */
     public static final String CREDENTIALS_DIRECTORY = "CREDENTIALS_DIRECTORY";
@@ -71,16 +70,16 @@ public final class SecretSettings {
     }
 
     /**
-     * @param name a secret setting, such as {@code GAZELLE_CLIENT_SECRET}
-     * @return the name of its file in a credentials folder, such as {@code gazelle_client_secret}
+     * @param name a secret setting, such as {@code SUPABASE_SERVICE_ROLE_KEY}
+     * @return the name of its file in a credentials folder, such as {@code supabase_service_role_key}
      */
     public static String fileName(String name) {
         return name.toLowerCase(Locale.ROOT);
     }
 
     /**
-     * @param name a secret setting, such as {@code GAZELLE_CLIENT_SECRET}
-     * @return the name of its systemd credential, such as {@code secret_gazelle_client_secret}: what
+     * @param name a secret setting, such as {@code SUPABASE_SERVICE_ROLE_KEY}
+     * @return the name of its systemd credential, such as {@code secret_supabase_service_role_key}: what
      *         {@code LoadCredential=secret:<folder>} makes of the folder's file {@link #fileName}
      */
     public static String credentialName(String name) {

@@ -59,7 +59,7 @@ public final class Settings {
     }
 
     /**
-     * Reads a setting that has an older alias (for example {@code VINTED_AUTO_REFRESH_ENABLED} for
+     * Reads a setting that has an older alias (for example {@link OriginalSettings#AUTO_REFRESH_ENABLED} for
      * {@code TOKENKEEPER_AUTO_REFRESH_ENABLED}); the primary name wins.
      *
      * @param name  the primary name

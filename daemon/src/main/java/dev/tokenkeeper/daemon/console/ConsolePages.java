@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.console;
 
+import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoredCredential;
@@ -8,6 +9,7 @@ import dev.tokenkeeper.daemon.schedule.SchedulerState;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The console's pages as HTML. Only ids, statuses, times and the stored one-line errors (which never
@@ -89,13 +91,19 @@ final class ConsolePages {
             html.raw("</td><td data-label=\"Refresh token expires\">");
             time(html, c.refreshExpiresAt(), now, "unknown");
             html.raw("</td><td data-label=\"Last error\" class=\"last-error\">").text(c.lastError().orElse("none"))
-                    .raw("</td><td data-label=\"What to do\" class=\"todo\">").text(whatToDo(c)).raw("</td></tr>");
+                    .raw("</td><td data-label=\"What to do\" class=\"todo\">").text(whatToDo(row)).raw("</td></tr>");
         }
         return html.raw("</tbody></table>").toString();
     }
 
-    /** A credential with its next planned refresh. */
-    record Row(StoredCredential credential, Optional<Instant> nextRefresh) {
+    /**
+     * A credential with its next planned refresh and the import forms of its provider.
+     *
+     * @param credential  the credential
+     * @param nextRefresh its next planned refresh
+     * @param importForms what its provider takes ({@link Renewal})
+     */
+    record Row(StoredCredential credential, Optional<Instant> nextRefresh, Set<String> importForms) {
     }
 
     static String credential(ConsoleSessions.Session session, Row row, List<HistoryChart.Mark> marks,
@@ -119,7 +127,7 @@ final class ConsolePages {
         html.raw("</dd><dt>Last refresh</dt><dd>");
         time(html, c.lastRefreshAt(), now, "never");
         html.raw("</dd><dt>Last error</dt><dd class=\"last-error\">").text(c.lastError().orElse("none"))
-                .raw("</dd><dt>What to do</dt><dd class=\"todo\">").text(whatToDo(c))
+                .raw("</dd><dt>What to do</dt><dd class=\"todo\">").text(whatToDo(row))
                 .raw("</dd><dt>Version</dt><dd>").text(c.version()).raw("</dd></dl>");
         html.raw("<div class=\"actions\"><form method=\"post\"").attr("action", "/ui/credentials/" + c.id() + "/refresh").raw(">");
         csrf(html, session);
@@ -194,8 +202,8 @@ final class ConsolePages {
         state.error().ifPresent(e -> html.raw("<p class=\"error\" role=\"alert\" id=\"secret-error\">").text(e)
                 .raw("</p><p class=\"help\">The secret was not kept: paste it again.</p>"));
         html.raw("<p class=\"help\" id=\"secret-help\">Paste one of: the <code>Cookie</code> header copied from a logged-in"
-                        + " browser (Vinted), a browser cookie export (JSON or <code>cookies.txt</code>), or a token JSON"
-                        + " such as <code>{\"access_token\": …, \"refresh_token\": …}</code> (Gazelle). It is checked with"
+                        + " browser, a browser cookie export (JSON or <code>cookies.txt</code>), or a token JSON"
+                        + " such as <code>{\"access_token\": …, \"refresh_token\": …}</code>, as the provider takes. It is checked with"
                         + " the provider, stored encrypted, and never shown again.</p>")
                 .raw("<button type=\"submit\" id=\"import\">Import</button></form>");
         if (!authorize.isEmpty()) {
@@ -237,16 +245,13 @@ final class ConsolePages {
         return foot(html);
     }
 
-    static String whatToDo(StoredCredential c) {
+    static String whatToDo(Row row) {
+        StoredCredential c = row.credential();
         return switch (c.status()) {
             case ACTIVE -> "Nothing: it is refreshed before it expires.";
             case EXPIRED -> "tokenkeeper refreshes it on the next attempt; press Refresh now, or import it again if that fails.";
             case ERROR -> "Nothing yet: tokenkeeper retries with backoff. If it lasts, check the network and the upstream.";
-            case REQUIRES_CONFIGURATION -> switch (c.id().provider()) {
-                case "vinted" -> "Log in to Vinted in a browser, copy the Cookie header and import it again.";
-                case "gazelle" -> "Authorize Gazelle again, or import a fresh token JSON.";
-                default -> "Import a fresh secret for it.";
-            };
+            case REQUIRES_CONFIGURATION -> Renewal.advice(title(c.id().provider()), row.importForms());
         };
     }
 

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.console;
 
+import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.InvalidSecretException;
 import dev.tokenkeeper.api.RefreshEvent;
@@ -190,7 +191,7 @@ public final class ConsoleRoutes {
     }
 
     private ConsolePages.Row row(StoredCredential c) {
-        return new ConsolePages.Row(c, scheduler.nextFireTime(c.id()));
+        return new ConsolePages.Row(c, scheduler.nextFireTime(c.id()), Renewal.forms(plugins, c.id().provider()));
     }
 
     private void schedulerAction(Context ctx, ConsoleSessions.Session session) {

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.crypto;
 
+import dev.tokenkeeper.daemon.config.OriginalSettings;
 import dev.tokenkeeper.daemon.crypto.KeyFiles.Exposure;
 
 import java.io.IOException;
@@ -58,7 +59,7 @@ public final class MasterKeyLoader {
     /** Setting: the master key itself, hex or Base64. */
     public static final String MASTER_KEY = "TOKENKEEPER_MASTER_KEY";
     /** Setting: passphrase stretched into the master key. */
-    public static final String PASSPHRASE = "VINTED_CREDENTIALS_SECRET";
+    public static final String PASSPHRASE = OriginalSettings.PASSPHRASE;
     /** Setting: Base64 salt for the passphrase KDF. */
     public static final String KDF_SALT = "TOKENKEEPER_KDF_SALT";
     /** Generated key file name in the state folder. */

@@ -12,6 +12,8 @@ import org.tinylog.Logger;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.regex.Pattern;
@@ -32,7 +34,6 @@ final class BearerAuth {
 
     private static final Pattern CONSUMER_TOKEN_ROUTE = Pattern.compile("/api/v1/credentials/[^/]+/token/?");
     private static final Pattern CONSUMER_REJECTED_ROUTE = Pattern.compile("/api/v1/credentials/[^/]+/rejected/?");
-    private static final String LEGACY_TOKEN_ROUTE = "/api/v1/market-analysis/token";
 
     private static final Caller.Admin ADMIN = new Caller.Admin();
 
@@ -42,8 +43,17 @@ final class BearerAuth {
     private final Counter failures;
     private final Map<String, Counter> reads = new ConcurrentHashMap<>();
     private final Semaphore waiting = new Semaphore(MOST_WAITING_FAILURES);
+    /** The providers' legacy token routes, which consumers may GET too. */
+    private final Set<String> legacyTokenRoutes;
 
-    BearerAuth(AdminToken adminToken, ConsumerDirectory consumers, MeterRegistry metrics) {
+    /**
+     * @param adminToken        the admin token
+     * @param consumers         the consumers, or null when this daemon has none
+     * @param metrics           where failures and reads are counted
+     * @param legacyTokenRoutes the providers' legacy token routes, which consumers may GET too
+     */
+    BearerAuth(AdminToken adminToken, ConsumerDirectory consumers, MeterRegistry metrics, Set<String> legacyTokenRoutes) {
+        this.legacyTokenRoutes = Set.copyOf(legacyTokenRoutes);
         this.adminToken = adminToken;
         this.consumers = consumers;
         this.metrics = metrics;
@@ -81,16 +91,17 @@ final class BearerAuth {
         if (!allowedToConsumers(ctx)) {
             throw new ApiException(403, "forbidden", "consumer " + caller.name() + " may only GET"
                     + " /api/v1/credentials/{id}/token and POST /api/v1/credentials/{id}/rejected for "
-                    + caller.consumer().credentials() + " (and GET " + LEGACY_TOKEN_ROUTE
-                    + " for a vinted credential among them); everything else needs the admin token");
+                    + caller.consumer().credentials() + (legacyTokenRoutes.isEmpty() ? "" : " (and GET "
+                    + String.join(", ", new TreeSet<>(legacyTokenRoutes)) + " for a credential among them)")
+                    + "; everything else needs the admin token");
         }
         ctx.attribute(Caller.ATTRIBUTE, caller);
     }
 
-    private static boolean allowedToConsumers(Context ctx) {
+    private boolean allowedToConsumers(Context ctx) {
         String path = ctx.path();
         return switch (ctx.method().name()) {
-            case "GET" -> CONSUMER_TOKEN_ROUTE.matcher(path).matches() || LEGACY_TOKEN_ROUTE.equals(path);
+            case "GET" -> CONSUMER_TOKEN_ROUTE.matcher(path).matches() || legacyTokenRoutes.contains(path);
             case "POST" -> CONSUMER_REJECTED_ROUTE.matcher(path).matches();
             default -> false;
         };

@@ -1,6 +1,7 @@
 package dev.tokenkeeper.daemon.http;
 
 import dev.tokenkeeper.api.InvalidSecretException;
+import dev.tokenkeeper.api.LegacyRoute;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.daemon.access.ConsumerDirectory;
@@ -40,7 +41,7 @@ import static dev.tokenkeeper.daemon.http.Requests.json;
 
 /**
  * The control API: health, metrics, scheduler, providers, credentials and their tokens, plus the
- * routes existing Vinted deployments already call. Every {@code /api/} route needs the admin bearer
+ * routes older clients of a provider still call (its legacy routes). Every {@code /api/} route needs the admin bearer
  * token. Errors are {@code {"error": code, "message": text}}, never a stack trace.
  */
 public final class ControlApi implements AutoCloseable {
@@ -59,6 +60,7 @@ public final class ControlApi implements AutoCloseable {
     private final Javalin app;
     private final BearerAuth bearerAuth;
     private final Path socket;
+    private final Map<String, List<LegacyRoute>> legacyRoutes;
     /** Connections the kernel queues before the server accepts them (the listen backlog). */
     private static final int ACCEPT_QUEUE = 1024;
 
@@ -108,7 +110,8 @@ public final class ControlApi implements AutoCloseable {
                       Notifications notifications, AccessPolicy access,
                       ConsumerDirectory consumers,
                       TlsConnector tls) {
-        this.bearerAuth = new BearerAuth(adminToken, consumers, metrics);
+        this.legacyRoutes = LegacyRoutes.of(plugins);
+        this.bearerAuth = new BearerAuth(adminToken, consumers, metrics, LegacyRoutes.tokenPaths(legacyRoutes));
         this.notifications = notifications;
         this.access = access;
         this.keyRotation = keyRotation;
@@ -197,8 +200,10 @@ public final class ControlApi implements AutoCloseable {
             ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
         });
 
-        for (RouteGroup group : List.of(new SchedulerRoutes(scheduler), new ProviderRoutes(plugins), credentialRoutes,
-                new VintedRoutes(credentials, credentialRoutes), new ReportRoutes(credentials), new KeyRoutes(keyRotation),
+        SchedulerRoutes schedulerRoutes = new SchedulerRoutes(scheduler);
+        for (RouteGroup group : List.of(schedulerRoutes, new ProviderRoutes(plugins), credentialRoutes,
+                new LegacyRoutes(legacyRoutes, credentials, credentialRoutes, schedulerRoutes),
+                new ReportRoutes(credentials), new KeyRoutes(keyRotation),
                 new NotifyRoutes(notifications), new ConsumerRoutes(bearerAuth.consumers()))) {
             group.register(routes);
         }

@@ -15,8 +15,8 @@ import static dev.tokenkeeper.daemon.http.Requests.printable;
 import static dev.tokenkeeper.daemon.http.Requests.text;
 
 /**
- * {@code GET|POST /api/v1/scheduler}, and the same under {@code /api/v1/vinted/scheduler} for existing
- * Vinted deployments: {@code {"isActive","autoRefreshEnabled","intervalMinutes"}}.
+ * {@code GET|POST /api/v1/scheduler}, and the same under the aliases providers keep for their older
+ * clients ({@link LegacyRoutes}): {@code {"isActive","autoRefreshEnabled","intervalMinutes"}}.
  */
 final class SchedulerRoutes implements RouteGroup {
 
@@ -28,10 +28,16 @@ final class SchedulerRoutes implements RouteGroup {
 
     @Override
     public void register(RoutesConfig routes) {
-        for (String path : new String[] {"/api/v1/scheduler", "/api/v1/vinted/scheduler"}) {
-            routes.get(path, ctx -> json(ctx, scheduler.state()));
-            routes.post(path, this::schedulerAction);
-        }
+        register(routes, "/api/v1/scheduler");
+    }
+
+    /**
+     * @param routes where to add the routes
+     * @param path   where they answer
+     */
+    void register(RoutesConfig routes, String path) {
+        routes.get(path, ctx -> json(ctx, scheduler.state()));
+        routes.post(path, this::schedulerAction);
     }
 
     private void schedulerAction(Context ctx) {

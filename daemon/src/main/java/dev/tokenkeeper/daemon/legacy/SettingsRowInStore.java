@@ -1,21 +1,19 @@
 package dev.tokenkeeper.daemon.legacy;
 
-import dev.tokenkeeper.api.CredentialId;
-import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
-import dev.tokenkeeper.daemon.config.Settings;
 import org.tinylog.Logger;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The legacy Gazelle row written by the store itself, in the same transaction as each commit of
- * the credential, for stores that can ({@link TokenStore#keepSettingsRows}: the PostgreSQL store).
- * Other stores leave it to {@link GazelleSettingsRow}, which writes it through PostgREST after the
+ * The legacy rows written by the store itself, in the same transaction as each commit of their
+ * credential, for stores that can ({@link TokenStore#keepSettingsRows}: the PostgreSQL store).
+ * Other stores leave them to {@link SettingsRowWriter}, which writes them through PostgREST after the
  * commit.
  */
 public final class SettingsRowInStore {
@@ -24,28 +22,23 @@ public final class SettingsRowInStore {
     }
 
     /**
-     * @param settings the daemon's settings ({@code TOKENKEEPER_SUPABASE_LEGACY_GAZELLE})
-     * @param store    the store
-     * @param opener   opens a credential's secret (without touching the store or the token cache)
-     * @return true when the store writes the row, or none is wanted; false when the daemon must write it
+     * @param wanted the rows asked for
+     * @param store  the store
+     * @param opener opens a credential's secret (without touching the store or the token cache)
+     * @return true when the store writes the rows, or none is wanted; false when the daemon must write them
      */
-    public static boolean install(Settings settings, TokenStore store,
+    public static boolean install(List<WantedRow> wanted, TokenStore store,
                                   Function<StoredCredential, Optional<SecretMaterial>> opener) {
-        Optional<CredentialId> wanted = GazelleSettingsRow.wanted(settings);
         if (wanted.isEmpty()) {
             return true;
         }
-        CredentialId id = wanted.get();
-        boolean kept = store.keepSettingsRows(credential -> {
-            if (!credential.id().equals(id) || credential.status() != CredentialStatus.ACTIVE) {
-                return Optional.empty();
-            }
-            return opener.apply(credential).map(secret -> new SettingsRow(GazelleSettingsRow.KEY,
-                    GazelleSettingsRow.legacyValue(credential, secret).toString()));
-        });
+        boolean kept = store.keepSettingsRows(credential -> wanted.stream()
+                .flatMap(row -> row.of(credential, opener).stream())
+                .findFirst()
+                .map(SettingsRow.class::cast));
         if (kept) {
-            Logger.info("the {} store keeps the system_settings row '{}' in step with {}, in the same transaction",
-                    store.id(), GazelleSettingsRow.KEY, id);
+            wanted.forEach(row -> Logger.info("the {} store keeps the system_settings row '{}' in step with {},"
+                    + " in the same transaction", store.id(), row.row().key(), row.id()));
         }
         return kept;
     }

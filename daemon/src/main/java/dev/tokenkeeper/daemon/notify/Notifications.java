@@ -15,6 +15,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -51,13 +53,14 @@ public final class Notifications implements RefreshListener, AutoCloseable {
     private final ScheduledExecutorService ticker;
 
     private Notifications(List<Channel> channels, NotifySettings settings, String host, Path stateDirectory,
-                          MeterRegistry metrics, Supplier<List<StoredCredential>> credentials, Clock clock) {
+                          MeterRegistry metrics, Supplier<List<StoredCredential>> credentials, Clock clock,
+                          Function<String, Set<String>> importForms) {
         this.channels = channels;
         this.credentials = credentials;
         this.clock = clock;
         this.stateFile = new NotifyStateFile(stateDirectory.resolve("notifications.json"));
         NotifyStateFile.Contents contents = channels.isEmpty() ? new NotifyStateFile.Contents(Map.of(), List.of()) : stateFile.read();
-        this.tracker = new SituationTracker(settings.thresholds(), host, contents.memories());
+        this.tracker = new SituationTracker(settings.thresholds(), host, contents.memories(), importForms);
         this.queue = new DeliveryQueue(metrics, settings.retryBase(), settings.maxAttempts(), settings.queueCapacity(),
                 this::settled);
         if (channels.isEmpty()) {
@@ -88,15 +91,17 @@ public final class Notifications implements RefreshListener, AutoCloseable {
      * @param metrics        where the counter lives
      * @param credentials    every stored credential (read at start and periodically)
      * @param clock          the time
+     * @param importForms    the import forms of each provider, for the command that renews a credential
      * @return the notifications; without a channel configured they do nothing
      * @throws ConfigurationException when a URL is wrong (the message never quotes it)
      */
     public static Notifications start(Settings settings, Path stateDirectory, MeterRegistry metrics,
-                                      Supplier<List<StoredCredential>> credentials, Clock clock) {
+                                      Supplier<List<StoredCredential>> credentials, Clock clock,
+                                      Function<String, Set<String>> importForms) {
         NotifySettings notify = NotifySettings.from(settings);
         List<Channel> channels = channels(notify);
         Notifications notifications = new Notifications(channels, notify, hostName(), stateDirectory, metrics, credentials,
-                clock);
+                clock, importForms);
         if (!channels.isEmpty()) {
             Logger.info("notifications go to {}", channels.stream().map(Channel::describe).toList());
             notifications.checkAll();

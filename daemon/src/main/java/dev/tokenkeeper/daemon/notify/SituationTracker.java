@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.notify;
 
+import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.StoredCredential;
@@ -10,7 +11,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Decides when a credential's situation changed enough to tell a human: one event per change,
@@ -51,6 +54,7 @@ public final class SituationTracker {
     private final Thresholds thresholds;
     private final String host;
     private final Map<CredentialId, Memory> memories = new HashMap<>();
+    private final Function<String, Set<String>> importForms;
     private boolean dirty;
 
     /**
@@ -59,6 +63,18 @@ public final class SituationTracker {
      * @param remembered the persisted memory
      */
     public SituationTracker(Thresholds thresholds, String host, Map<CredentialId, Memory> remembered) {
+        this(thresholds, host, remembered, provider -> Set.of());
+    }
+
+    /**
+     * @param thresholds  when to speak up
+     * @param host        the daemon's host name, for the events
+     * @param remembered  the persisted memory
+     * @param importForms the import forms of each provider, for the command that renews a credential
+     */
+    public SituationTracker(Thresholds thresholds, String host, Map<CredentialId, Memory> remembered,
+                            Function<String, Set<String>> importForms) {
+        this.importForms = importForms;
         this.thresholds = thresholds;
         this.host = host;
         this.memories.putAll(remembered);
@@ -205,16 +221,12 @@ public final class SituationTracker {
     }
 
     /** The exact command that gives the credential a new secret. */
-    static String command(StoredCredential credential) {
+    private String command(StoredCredential credential) {
         CredentialId id = credential.id();
         if (credential.status() == CredentialStatus.ERROR) {
             return "tokenkeeper doctor";
         }
-        return switch (id.provider()) {
-            case "gazelle" -> "tokenkeeper authorize gazelle --account " + id.account();
-            case "vinted" -> "tokenkeeper import vinted --account " + id.account() + " --cookie-file <cookies exported from the browser>";
-            default -> "tokenkeeper import " + id.provider() + " --account " + id.account() + " --token-json <file>";
-        };
+        return Renewal.command(id, importForms.apply(id.provider()));
     }
 
     private static String human(Duration duration) {

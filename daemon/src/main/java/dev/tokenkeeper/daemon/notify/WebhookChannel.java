@@ -2,7 +2,7 @@ package dev.tokenkeeper.daemon.notify;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tokenkeeper.api.PlainHttp;
+import dev.tokenkeeper.api.http.PlainHttp;
 
 import java.io.IOException;
 import java.net.ConnectException;

@@ -10,8 +10,8 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * Keeps the planned refreshes of one provider's accounts apart (an upstream such as Vinted walls a
- * burst of refreshes): each plan is moved to the nearest time at least the provider's spacing away
+ * Keeps the planned refreshes of one provider's accounts apart (some upstreams wall a burst of
+ * refreshes): each plan is moved to the nearest time at least the provider's spacing away
  * from the others, earlier rather than later (a refresh a little early is harmless, a late one eats
  * the room left for retries), and later only when there is no room between now and it.
  * Thread-safe.

@@ -2,7 +2,7 @@ package dev.tokenkeeper.daemon.scrub;
 
 import dev.tokenkeeper.api.RefreshResult;
 import dev.tokenkeeper.api.SecretMaterial;
-import dev.tokenkeeper.api.UpstreamText;
+import dev.tokenkeeper.api.http.UpstreamText;
 
 import java.util.Collection;
 

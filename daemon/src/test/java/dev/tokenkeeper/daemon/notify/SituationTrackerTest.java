@@ -24,7 +24,9 @@ class SituationTrackerTest {
     private static final SituationTracker.Thresholds THRESHOLDS = new SituationTracker.Thresholds(
             Duration.ofMinutes(30), Duration.ofDays(7), Duration.ofDays(1));
 
-    private final SituationTracker tracker = new SituationTracker(THRESHOLDS, "box", Map.of());
+    /** A provider with a browser authorization, as Gazelle's: its credentials are renewed with {@code authorize}. */
+    private final SituationTracker tracker = new SituationTracker(THRESHOLDS, "box", Map.of(),
+            provider -> java.util.Set.of("token-json", "authorization-code"));
     private long version;
 
     private StoredCredential credential(CredentialStatus status, Optional<String> error, Instant lastRefresh,

@@ -15,6 +15,9 @@ import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.api.ValidationResult;
+import dev.tokenkeeper.api.http.CappedBody;
+import dev.tokenkeeper.api.http.PlainHttp;
+import dev.tokenkeeper.api.http.RetryAfter;
 
 import java.io.IOException;
 import java.net.URI;
@@ -33,6 +36,9 @@ import java.util.Optional;
  * {@code {"access_token", "refresh_token", "expires_in"}} and spends the refresh token;
  * {@code GET DEMO_API_URL} with {@code Authorization: Bearer} answers 200 or 401.
  * Imports take {@code --token-json '{"access_token": ..., "refresh_token": ..., "expires_in": ...}'}.
+ * Its HTTP goes through the api's kit ({@code dev.tokenkeeper.api.http}): answers read under one
+ * deadline with a size cap ({@link CappedBody}), {@code Retry-After} read by the daemon's one rule
+ * ({@link RetryAfter}), and {@code http://} allowed to this machine only ({@link PlainHttp}).
  */
 public final class DemoProvider implements TokenProvider {
 
@@ -43,6 +49,8 @@ public final class DemoProvider implements TokenProvider {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** A token answer is a few hundred bytes; anything past this is not read. */
+    private static final int BODY_LIMIT = 64 * 1024;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT)
             .version(HttpClient.Version.HTTP_1_1).build();
@@ -62,9 +70,19 @@ public final class DemoProvider implements TokenProvider {
 
     @Override
     public void configure(PluginContext context) {
-        tokenUrl = URI.create(context.setting(TOKEN_URL, tokenUrl.toString()).strip());
-        apiUrl = URI.create(context.setting(API_URL, apiUrl.toString()).strip());
+        tokenUrl = url(context, TOKEN_URL, tokenUrl);
+        apiUrl = url(context, API_URL, apiUrl);
         clock = context.clock();
+    }
+
+    private static URI url(PluginContext context, String setting, URI fallback) {
+        URI uri = URI.create(context.setting(setting, fallback.toString()).strip());
+        if (!PlainHttp.allowed(uri)) {
+            // The URL carries tokens: clear text only to this machine (a local imitation, a sidecar).
+            throw new IllegalArgumentException(setting + " must be an https:// URL (http:// only to localhost), not "
+                    + uri.getScheme() + "://" + uri.getHost());
+        }
+        return uri;
     }
 
     @Override
@@ -98,16 +116,16 @@ public final class DemoProvider implements TokenProvider {
             return new ValidationResult.Rejected("no access token");
         }
         try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(apiUrl).timeout(TIMEOUT)
-                    .header("Authorization", "Bearer " + access.get()).GET().build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<CappedBody> response = CappedBody.send(http, HttpRequest.newBuilder(apiUrl).timeout(TIMEOUT)
+                    .header("Authorization", "Bearer " + access.get()).GET().build(), BODY_LIMIT, TIMEOUT);
             if (response.statusCode() == 200) {
                 return new ValidationResult.Accepted();
             }
             if (response.statusCode() == 401) {
                 return new ValidationResult.Rejected("demo answered 401");
             }
-            return new ValidationResult.Inconclusive(FailureKind.BAD_RESPONSE, "demo answered " + response.statusCode(),
-                    Optional.empty());
+            return new ValidationResult.Inconclusive(kind(response.statusCode()), "demo answered " + response.statusCode(),
+                    RetryAfter.of(response.headers(), clock.instant()));
         } catch (IOException | IllegalArgumentException e) {
             return new ValidationResult.Inconclusive(FailureKind.NETWORK, "demo unreachable (" + e.getClass().getSimpleName()
                     + ")", Optional.empty());
@@ -125,17 +143,23 @@ public final class DemoProvider implements TokenProvider {
         }
         try {
             String body = JSON.writeValueAsString(Map.of("refresh_token", refresh.get()));
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(tokenUrl).timeout(TIMEOUT)
+            HttpResponse<CappedBody> response = CappedBody.send(http, HttpRequest.newBuilder(tokenUrl).timeout(TIMEOUT)
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), BODY_LIMIT, TIMEOUT);
             if (response.statusCode() == 400 || response.statusCode() == 401) {
                 return new RefreshResult.PermanentFailure("demo refused the refresh token (HTTP " + response.statusCode()
                         + "): import the credential again");
             }
             if (response.statusCode() != 200) {
-                return RefreshResult.TransientFailure.of(FailureKind.BAD_RESPONSE, "demo answered " + response.statusCode());
+                // The refresh token was not spent: try again when the upstream says (at most a day away).
+                return new RefreshResult.TransientFailure(kind(response.statusCode()), "demo answered "
+                        + response.statusCode(), RetryAfter.of(response.headers(), clock.instant()));
             }
-            JsonNode token = JSON.readTree(response.body());
+            if (response.body().truncated()) {
+                return RefreshResult.TransientFailure.of(FailureKind.BAD_RESPONSE, "demo answered more than "
+                        + BODY_LIMIT + " bytes");
+            }
+            JsonNode token = JSON.readTree(response.body().bytes());
             String access = token.path("access_token").asText("");
             String next = token.path("refresh_token").asText("");
             if (access.isBlank() || next.isBlank()) {
@@ -166,6 +190,13 @@ public final class DemoProvider implements TokenProvider {
     @Override
     public List<UpstreamEndpoint> upstreams() {
         return List.of(new UpstreamEndpoint(TOKEN_URL, tokenUrl), new UpstreamEndpoint(API_URL, apiUrl));
+    }
+
+    private static FailureKind kind(int status) {
+        if (status == 429) {
+            return FailureKind.RATE_LIMITED;
+        }
+        return status >= 500 ? FailureKind.SERVER_ERROR : FailureKind.BAD_RESPONSE;
     }
 
     private IssuedSecret issued(String access, String refresh, long expiresIn) {

@@ -28,6 +28,7 @@ public final class FakeDemo implements AutoCloseable {
     private final Set<String> validAccess = ConcurrentHashMap.newKeySet();
     private final Set<String> spent = new HashSet<>();
     private final long expiresIn;
+    private volatile String retryAfter;
 
     private FakeDemo(long expiresIn) throws IOException {
         this.expiresIn = expiresIn;
@@ -64,8 +65,23 @@ public final class FakeDemo implements AutoCloseable {
         return "{\"access_token\":\"" + access + "\",\"refresh_token\":\"" + refresh + "\",\"expires_in\":" + expiresIn + "}";
     }
 
+    /**
+     * Makes every token request answer 429 from now on, as an upstream that rate-limits does.
+     *
+     * @param retryAfter the {@code Retry-After} value to send (seconds or an HTTP date)
+     */
+    public void rateLimit(String retryAfter) {
+        this.retryAfter = retryAfter;
+    }
+
     private void token(HttpExchange exchange) throws IOException {
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        String limited = retryAfter;
+        if (limited != null) {
+            exchange.getResponseHeaders().add("Retry-After", limited);
+            answer(exchange, 429, "{\"error\":\"slow_down\"}");
+            return;
+        }
         Matcher m = REFRESH.matcher(body);
         String old = m.find() ? m.group(1) : "";
         String oldAccess;

@@ -2,6 +2,7 @@ package dev.tokenkeeper.provider.gazelle;
 
 import dev.tokenkeeper.api.ImportedSecret;
 import dev.tokenkeeper.api.InvalidSecretException;
+import dev.tokenkeeper.api.LegacyRow;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.Presentation;
 import dev.tokenkeeper.api.RefreshResult;
@@ -13,6 +14,7 @@ import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.provider.gazelle.config.GazelleSettings;
 import dev.tokenkeeper.provider.gazelle.graphql.ApiProbe;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamClient;
+import dev.tokenkeeper.provider.gazelle.legacy.SettingsRowShape;
 import dev.tokenkeeper.provider.gazelle.oauth.TokenEndpoint;
 import dev.tokenkeeper.provider.gazelle.secret.GazelleSecret;
 import dev.tokenkeeper.provider.gazelle.secret.TokenJsonImport;
@@ -163,6 +165,12 @@ public final class GazelleProvider implements TokenProvider {
         String withoutFragment = base.getRawFragment() == null ? base.toString()
                 : base.toString().substring(0, base.toString().indexOf('#'));
         return Optional.of(URI.create(withoutFragment + (base.getRawQuery() == null ? "?" : "&") + query));
+    }
+
+    /** The {@code system_settings} row {@code gazelle_oauth_token} existing deployments read. */
+    @Override
+    public Optional<LegacyRow> legacyRow() {
+        return Optional.of(SettingsRowShape.ROW);
     }
 
     /** A token JSON, or an authorization code from {@code tokenkeeper authorize}. */

@@ -3,15 +3,18 @@ package dev.tokenkeeper.provider.vinted;
 import dev.tokenkeeper.api.FailureKind;
 import dev.tokenkeeper.api.ImportedSecret;
 import dev.tokenkeeper.api.InvalidSecretException;
+import dev.tokenkeeper.api.LegacyRoute;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.Presentation;
 import dev.tokenkeeper.api.RefreshResult;
 import dev.tokenkeeper.api.RefreshTiming;
 import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.SecretMaterial;
+import dev.tokenkeeper.api.SettingImport;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.api.ValidationResult;
+import dev.tokenkeeper.provider.vinted.legacy.LegacyApi;
 import dev.tokenkeeper.provider.vinted.session.SessionCookies;
 import dev.tokenkeeper.provider.vinted.session.SessionImport;
 import dev.tokenkeeper.provider.vinted.upstream.RequestBudget;
@@ -131,6 +134,18 @@ public final class VintedProvider implements TokenProvider {
     @Override
     public Set<String> importForms() {
         return Set.of("cookie", "cookie-file");
+    }
+
+    /** The routes existing Vinted deployments call. */
+    @Override
+    public List<LegacyRoute> legacyRoutes() {
+        return LegacyApi.ROUTES;
+    }
+
+    /** {@code VINTED_SESSION}, a Cookie header. */
+    @Override
+    public Optional<SettingImport> settingImport() {
+        return Optional.of(LegacyApi.SESSION);
     }
 
     /** The country site, from {@code VINTED_BASE_URL}. */

@@ -3,28 +3,21 @@ package dev.tokenkeeper.store.postgres;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tokenkeeper.api.ChangeListener;
-import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.PurgeResult;
-import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.store.jdbc.JdbcTokenStore;
+import dev.tokenkeeper.store.jdbc.Tables;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Update;
 import org.postgresql.ds.PGSimpleDataSource;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -55,7 +48,7 @@ import java.util.function.Function;
  * <p>Pool: HikariCP with at most {@value #MOST_CONNECTIONS} connections (one kept idle) plus the
  * listening connection. Thread-safe.
  */
-public final class PostgresTokenStore implements TokenStore {
+public final class PostgresTokenStore extends JdbcTokenStore {
 
     static final int MOST_CONNECTIONS = 4;
     /** The longest wait for a pooled connection. */
@@ -68,7 +61,7 @@ public final class PostgresTokenStore implements TokenStore {
 
     /** Everything that exists only between {@link #open} and {@link #close}. */
     private record Opened(PostgresSettings settings, HikariDataSource pool, PGSimpleDataSource direct, Jdbi jdbi,
-                          PostgresErrors errors, Clock clock) {
+                          PostgresErrors errors, Clock clock, Tables tables) {
     }
 
     @FunctionalInterface
@@ -134,7 +127,8 @@ public final class PostgresTokenStore implements TokenStore {
             Jdbi jdbi = Jdbi.create(pool);
             Schema.migrate(jdbi, settings.schema());
             Schema.checkRights(jdbi, settings.schema());
-            opened = new Opened(settings, pool, direct, jdbi, errors, context.clock());
+            opened = new Opened(settings, pool, direct, jdbi, errors, context.clock(),
+                    new Tables(new PostgresDialect(settings.schema())));
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -202,81 +196,6 @@ public final class PostgresTokenStore implements TokenStore {
         return true;
     }
 
-    @Override
-    public Optional<StoredCredential> get(CredentialId id) {
-        Objects.requireNonNull(id, "id");
-        return call("read credential " + id, (open, handle) -> handle
-                .createQuery("SELECT " + CredentialRows.COLUMNS + " FROM " + table(open) + " WHERE id = :id")
-                .bind("id", id.toString())
-                .map((row, ctx) -> CredentialRows.read(row))
-                .findOne());
-    }
-
-    @Override
-    public List<StoredCredential> list() {
-        return call("list credentials", (open, handle) -> handle
-                .createQuery("SELECT " + CredentialRows.COLUMNS + " FROM " + table(open) + " ORDER BY id COLLATE \"C\"")
-                .map((row, ctx) -> CredentialRows.read(row))
-                .list());
-    }
-
-    /**
-     * @param credential the credential, normally with version 1
-     * @return false when a credential with that id already exists (nothing is written)
-     */
-    @Override
-    public boolean insert(StoredCredential credential) {
-        Objects.requireNonNull(credential, "credential");
-        return call("insert credential " + credential.id(), (open, handle) -> handle.inTransaction(tx -> {
-            boolean inserted = CredentialRows.bind(tx
-                    .createUpdate("INSERT INTO " + table(open) + " (" + CredentialRows.COLUMNS + ") VALUES ("
-                            + CredentialRows.VALUES + ") ON CONFLICT (id) DO NOTHING"), credential)
-                    .execute() == 1;
-            if (inserted) {
-                writeSettingsRow(tx, credential);
-            }
-            return inserted;
-        }));
-    }
-
-    /**
-     * One {@code UPDATE ... WHERE id = ? AND version = ?}; the lease columns are left as they are.
-     */
-    @Override
-    public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
-        checkVersions(updated, expectedVersion);
-        return call("update credential " + updated.id(), (open, handle) -> handle.inTransaction(tx -> {
-            boolean written = casUpdate(open, tx, updated, expectedVersion).execute() == 1;
-            if (written) {
-                writeSettingsRow(tx, updated);
-            }
-            return written;
-        }));
-    }
-
-    /** Compare-and-set, history append and lease release in one transaction. */
-    @Override
-    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
-        checkVersions(updated, expectedVersion);
-        Objects.requireNonNull(event, "event");
-        Objects.requireNonNull(owner, "owner");
-        return call("commit the refresh of credential " + updated.id(), (open, handle) -> handle.inTransaction(tx -> {
-            if (casUpdate(open, tx, updated, expectedVersion).execute() != 1) {
-                tx.rollback();
-                return false;
-            }
-            writeSettingsRow(tx, updated);
-            HistoryRows.bind(tx.createUpdate("INSERT INTO " + history(open) + " (" + HistoryRows.COLUMNS
-                    + ") VALUES (" + HistoryRows.VALUES + ")"), event).execute();
-            tx.createUpdate("UPDATE " + table(open) + " SET lease_owner = NULL, lease_until = NULL"
-                            + " WHERE id = :id AND lease_owner = :owner")
-                    .bind("id", updated.id().toString())
-                    .bind("owner", owner)
-                    .execute();
-            return true;
-        }));
-    }
-
     /**
      * Writes the legacy settings rows into {@code public.system_settings} ({@code key} text primary
      * key, {@code value} jsonb), created if missing, in the same transaction as every write of a
@@ -301,37 +220,6 @@ public final class PostgresTokenStore implements TokenStore {
         return true;
     }
 
-    private void writeSettingsRow(Handle tx, StoredCredential credential) {
-        settingsRows.apply(credential).ifPresent(row -> tx.createUpdate("INSERT INTO public.system_settings (key, value)"
-                        + " VALUES (:key, CAST(:value AS jsonb)) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
-                .bind("key", row.key())
-                .bind("value", row.json())
-                .execute());
-    }
-
-    private static Update casUpdate(Opened open, Handle handle, StoredCredential updated, long expectedVersion) {
-        return CredentialRows.bind(handle.createUpdate("UPDATE " + table(open) + " SET " + CredentialRows.ASSIGNMENTS
-                        + " WHERE id = :id AND version = :expected_version"), updated)
-                .bind("expected_version", expectedVersion);
-    }
-
-    private static void checkVersions(StoredCredential updated, long expectedVersion) {
-        Objects.requireNonNull(updated, "updated");
-        if (updated.version() != expectedVersion + 1) {
-            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
-                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
-        }
-    }
-
-    @Override
-    public boolean delete(CredentialId id) {
-        Objects.requireNonNull(id, "id");
-        return call("delete credential " + id, (open, handle) -> handle
-                .createUpdate("DELETE FROM " + table(open) + " WHERE id = :id")
-                .bind("id", id.toString())
-                .execute() == 1);
-    }
-
     /**
      * One conditional {@code UPDATE}: taken when nobody holds the lease, it ended by the server's
      * {@code now()}, or {@code owner} holds it already (then its end moves).
@@ -345,7 +233,7 @@ public final class PostgresTokenStore implements TokenStore {
             long clockNow = open.clock().millis();
             long shift = clockNow - System.currentTimeMillis();
             long leaseMillis = until.toEpochMilli() - clockNow;
-            return handle.createUpdate("UPDATE " + table(open) + " SET lease_owner = :owner,"
+            return handle.createUpdate("UPDATE " + open.tables().credentials() + " SET lease_owner = :owner,"
                             + " lease_until = now() + make_interval(secs => (:shift + :lease)::float8 / 1000)"
                             + " WHERE id = :id AND (lease_owner IS NULL OR lease_until IS NULL OR lease_owner = :owner"
                             + " OR lease_until <= now() + make_interval(secs => (:shift + :grace)::float8 / 1000))")
@@ -356,119 +244,6 @@ public final class PostgresTokenStore implements TokenStore {
                     .bind("id", id.toString())
                     .execute() == 1;
         });
-    }
-
-    @Override
-    public void releaseLease(CredentialId id, String owner) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(owner, "owner");
-        call("release the lease of credential " + id, (open, handle) -> handle
-                .createUpdate("UPDATE " + table(open) + " SET lease_owner = NULL, lease_until = NULL"
-                        + " WHERE id = :id AND lease_owner = :owner")
-                .bind("id", id.toString())
-                .bind("owner", owner)
-                .execute());
-    }
-
-    @Override
-    public void appendHistory(RefreshEvent event) {
-        Objects.requireNonNull(event, "event");
-        call("append history of credential " + event.id(), (open, handle) -> HistoryRows.bind(handle
-                .createUpdate("INSERT INTO " + history(open) + " (" + HistoryRows.COLUMNS + ") VALUES ("
-                        + HistoryRows.VALUES + ")"), event).execute());
-    }
-
-    @Override
-    public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(since, "since");
-        if (limit < 0) {
-            throw new IllegalArgumentException("history limit must not be negative: " + limit);
-        }
-        state();
-        if (limit == 0) {
-            return List.of();
-        }
-        List<RefreshEvent> events = new ArrayList<>(call("read history of credential " + id, (open, handle) -> handle
-                .createQuery("SELECT " + HistoryRows.COLUMNS + " FROM " + history(open)
-                        + " WHERE credential_id = :id AND at >= :since ORDER BY at DESC, id DESC LIMIT :limit")
-                .bind("id", id.toString())
-                .bind("since", since.toEpochMilli())
-                .bind("limit", limit)
-                .map((row, ctx) -> HistoryRows.read(row))
-                .list()));
-        Collections.reverse(events);
-        return events;
-    }
-
-    /** Inserts into {@code consumers}; its trigger announces the change to every daemon. */
-    @Override
-    public boolean insertConsumer(Consumer consumer) {
-        Objects.requireNonNull(consumer, "consumer");
-        return call("insert consumer " + consumer.name(), (open, handle) -> handle
-                .createUpdate("INSERT INTO " + consumers(open) + " (name, token_hash, credentials, created_at, mac)"
-                        + " VALUES (:name, :hash, :credentials, :created, :mac) ON CONFLICT DO NOTHING")
-                .bind("name", consumer.name())
-                .bind("hash", consumer.tokenHash())
-                .bindArray("credentials", String.class, consumer.credentials().stream().map(CredentialId::toString).toList())
-                .bind("created", consumer.createdAt().toEpochMilli())
-                .bind("mac", consumer.mac().orElse(null))
-                .execute() == 1);
-    }
-
-    /** Updates the tag of one row; the table's trigger announces it like an insert. */
-    @Override
-    public boolean setConsumerMac(String name, String tokenHash, String mac) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(tokenHash, "tokenHash");
-        Objects.requireNonNull(mac, "mac");
-        return call("authenticate consumer " + name, (open, handle) -> handle
-                .createUpdate("UPDATE " + consumers(open) + " SET mac = :mac WHERE name = :name AND token_hash = :hash")
-                .bind("mac", mac)
-                .bind("name", name)
-                .bind("hash", tokenHash)
-                .execute() == 1);
-    }
-
-    @Override
-    public Optional<Consumer> consumerByTokenHash(String tokenHash) {
-        Objects.requireNonNull(tokenHash, "tokenHash");
-        return call("find a consumer", (open, handle) -> handle
-                .createQuery("SELECT name, token_hash, credentials, created_at, mac FROM " + consumers(open)
-                        + " WHERE token_hash = :hash")
-                .bind("hash", tokenHash)
-                .map((row, ctx) -> consumer(row))
-                .findOne());
-    }
-
-    @Override
-    public List<Consumer> consumers() {
-        return call("list consumers", (open, handle) -> handle
-                .createQuery("SELECT name, token_hash, credentials, created_at, mac FROM " + consumers(open)
-                        + " ORDER BY name COLLATE \"C\"")
-                .map((row, ctx) -> consumer(row))
-                .list());
-    }
-
-    /** Deletes from {@code consumers}; its trigger announces the revocation to every daemon. */
-    @Override
-    public boolean deleteConsumer(String name) {
-        Objects.requireNonNull(name, "name");
-        return call("delete consumer " + name, (open, handle) -> handle
-                .createUpdate("DELETE FROM " + consumers(open) + " WHERE name = :name")
-                .bind("name", name)
-                .execute() == 1);
-    }
-
-    private static Consumer consumer(ResultSet row) throws SQLException {
-        String[] ids = (String[]) row.getArray("credentials").getArray();
-        return new Consumer(row.getString("name"), row.getString("token_hash"),
-                Arrays.stream(ids).map(CredentialId::parse).toList(),
-                Instant.ofEpochMilli(row.getLong("created_at")), Optional.ofNullable(row.getString("mac")));
-    }
-
-    private static String consumers(Opened open) {
-        return open.settings().schema() + ".consumers";
     }
 
     /** Stops listening and closes the pool; later calls throw {@link StoreException}. Safe to call twice. */
@@ -507,7 +282,7 @@ public final class PostgresTokenStore implements TokenStore {
      */
     @Override
     public PurgeResult purgeOverwritten() {
-        String table = table(state());
+        String table = state().tables().credentials();
         boolean mayVacuum = call("check who may vacuum " + table, (open, handle) -> handle.createQuery(
                         "SELECT r.rolsuper OR pg_has_role(current_user, c.relowner, 'USAGE')"
                                 + " OR pg_has_role(current_user, d.datdba, 'USAGE')"
@@ -537,6 +312,33 @@ public final class PostgresTokenStore implements TokenStore {
         return current;
     }
 
+    /** One statement on a pooled connection, committed on its own. */
+    @Override
+    protected <R> R write(String action, Work<R> work) {
+        return call(action, (open, handle) -> work.run(open.tables(), handle));
+    }
+
+    /** One transaction on a pooled connection; its commit announces the changed rows. */
+    @Override
+    protected <R> R transaction(String action, Work<R> work) {
+        return call(action, (open, handle) -> handle.inTransaction(tx -> work.run(open.tables(), tx)));
+    }
+
+    @Override
+    protected <R> R read(String action, Work<R> work) {
+        return call(action, (open, handle) -> work.run(open.tables(), handle));
+    }
+
+    /** Writes the credential's legacy settings row, if {@link #keepSettingsRows} names one. */
+    @Override
+    protected void credentialWritten(Handle tx, StoredCredential credential) {
+        settingsRows.apply(credential).ifPresent(row -> tx.createUpdate("INSERT INTO public.system_settings (key, value)"
+                        + " VALUES (:key, CAST(:value AS jsonb)) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+                .bind("key", row.key())
+                .bind("value", row.json())
+                .execute());
+    }
+
     private <T> T call(String action, Call<T> call) {
         Opened open = state();
         try {
@@ -544,13 +346,5 @@ public final class PostgresTokenStore implements TokenStore {
         } catch (RuntimeException e) {
             throw open.errors().translate(action, e);
         }
-    }
-
-    private static String table(Opened open) {
-        return open.settings().schema() + ".credentials";
-    }
-
-    private static String history(Opened open) {
-        return open.settings().schema() + ".refresh_history";
     }
 }

@@ -1,6 +1,8 @@
 package dev.tokenkeeper.store.postgres;
 
 import dev.tokenkeeper.api.StoreException;
+import dev.tokenkeeper.store.jdbc.Migration;
+import dev.tokenkeeper.store.jdbc.MigrationRunner;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -41,22 +43,43 @@ final class Schema {
      * @throws StoreException when the tables are newer than this code
      */
     static int migrate(Jdbi jdbi, String schema) {
-        return jdbi.inTransaction(handle -> {
-            handle.execute("SELECT pg_advisory_xact_lock(?)", lockKey(schema));
-            int found = version(handle, schema).orElse(0);
-            if (found > CURRENT) {
-                throw new StoreException("postgres: schema " + schema + " is at version " + found + ", newer than this"
-                        + " tokenkeeper knows (" + CURRENT + "): upgrade tokenkeeper, or use another "
+        List<Migration> steps = new ArrayList<>();
+        for (int version = 1; version <= CURRENT; version++) {
+            String resource = MIGRATIONS.get(version - 1);
+            steps.add(new Migration(version, resource, List.of(script(resource, schema))));
+        }
+        return MigrationRunner.migrate(jdbi, steps, new MigrationRunner.Ledger() {
+            @Override
+            public int version(Handle handle) {
+                return Schema.version(handle, schema).orElse(0);
+            }
+
+            @Override
+            public void lock(Handle handle) {
+                handle.execute("SELECT pg_advisory_xact_lock(?)", lockKey(schema));
+            }
+
+            @Override
+            public void prepare(Handle handle) {
+                execute(handle, "CREATE SCHEMA IF NOT EXISTS " + schema + ";\n" + versionTable(schema));
+            }
+
+            @Override
+            public void apply(Handle handle, String script) {
+                execute(handle, script);
+            }
+
+            @Override
+            public void record(Handle handle, int version) {
+                handle.execute("INSERT INTO " + schema + ".schema_version (version) VALUES (?)", version);
+            }
+
+            @Override
+            public StoreException newerThanThisCode(int found, int current) {
+                return new StoreException("postgres: schema " + schema + " is at version " + found + ", newer than"
+                        + " this tokenkeeper knows (" + current + "): upgrade tokenkeeper, or use another "
                         + PostgresSettings.SCHEMA);
             }
-            if (found < CURRENT) {
-                execute(handle, "CREATE SCHEMA IF NOT EXISTS " + schema + ";\n" + versionTable(schema));
-                for (int version = found + 1; version <= CURRENT; version++) {
-                    execute(handle, script(MIGRATIONS.get(version - 1), schema));
-                    handle.execute("INSERT INTO " + schema + ".schema_version (version) VALUES (?)", version);
-                }
-            }
-            return found;
         });
     }
 
@@ -100,8 +123,12 @@ final class Schema {
      * @return the tables' version, or empty when there is no version table
      */
     static Optional<Integer> version(Handle handle, String schema) {
-        boolean exists = handle.createQuery("SELECT to_regclass(:table) IS NOT NULL")
-                .bind("table", schema + ".schema_version").mapTo(Boolean.class).one();
+        // A query of the catalog, not to_regclass: that looks in the session's cache, which may
+        // still hold "no such table" from a read before the migration lock was granted.
+        boolean exists = handle.createQuery("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c"
+                        + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                        + " WHERE n.nspname = :schema AND c.relname = 'schema_version')")
+                .bind("schema", schema).mapTo(Boolean.class).one();
         if (!exists) {
             return Optional.empty();
         }

@@ -1,6 +1,8 @@
 package dev.tokenkeeper.store.sqlite;
 
 import dev.tokenkeeper.api.StoreException;
+import dev.tokenkeeper.store.jdbc.Migration;
+import dev.tokenkeeper.store.jdbc.MigrationRunner;
 import java.nio.file.Path;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
@@ -8,8 +10,9 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * The store's tables and how to get an existing database to them. The version lives in
- * {@code PRAGMA user_version}; each {@link Migration} runs in its own write transaction, which also
- * re-reads the version, so two daemons starting at once on a new file do not both apply a step.
+ * {@code PRAGMA user_version}; {@link MigrationRunner} applies the missing steps in one write
+ * transaction (SQLite's write lock, taken at {@code BEGIN}), which re-reads the version, so two
+ * daemons starting at once on a new file do not both apply a step.
  */
 final class Schema {
 
@@ -70,25 +73,23 @@ final class Schema {
      * @throws org.jdbi.v3.core.JdbiException when SQLite fails; the caller translates it
      */
     static void migrate(Jdbi jdbi, Path file) {
-        int found = jdbi.withHandle(Schema::userVersion);
-        refuseNewer(found, file);
-        for (Migration migration : MIGRATIONS) {
-            if (migration.version() <= found) {
-                continue;
+        MigrationRunner.migrate(jdbi, MIGRATIONS, new MigrationRunner.Ledger() {
+            @Override
+            public int version(Handle handle) {
+                return userVersion(handle);
             }
-            jdbi.useTransaction(handle -> {
-                int now = userVersion(handle);
-                refuseNewer(now, file);
-                if (now >= migration.version()) {
-                    return; // another process applied it meanwhile
-                }
-                for (String statement : migration.statements()) {
-                    handle.execute(statement);
-                }
-                // Part of the same transaction: the step and its version commit together.
-                handle.execute("PRAGMA user_version = " + migration.version());
-            });
-        }
+
+            @Override
+            public void record(Handle handle, int version) {
+                handle.execute("PRAGMA user_version = " + version);
+            }
+
+            @Override
+            public StoreException newerThanThisCode(int found, int current) {
+                return new StoreException("sqlite: " + file + ": database schema version " + found
+                        + " is newer than this tokenkeeper (" + current + "): upgrade tokenkeeper");
+            }
+        });
     }
 
     /**
@@ -97,12 +98,5 @@ final class Schema {
      */
     static int userVersion(Handle handle) {
         return handle.createQuery("PRAGMA user_version").mapTo(Integer.class).one();
-    }
-
-    private static void refuseNewer(int found, Path file) {
-        if (found > CURRENT_VERSION) {
-            throw new StoreException("sqlite: " + file + ": database schema version " + found
-                    + " is newer than this tokenkeeper (" + CURRENT_VERSION + "): upgrade tokenkeeper");
-        }
     }
 }

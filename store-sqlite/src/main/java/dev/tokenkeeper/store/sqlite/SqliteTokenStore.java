@@ -1,19 +1,17 @@
 package dev.tokenkeeper.store.sqlite;
 
-import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.PurgeResult;
-import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
-import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.store.jdbc.JdbcTokenStore;
+import dev.tokenkeeper.store.jdbc.Tables;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
-import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,9 +20,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -41,13 +37,14 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Thread-safe: each call borrows its own connection from a small pool.
  */
-public final class SqliteTokenStore implements TokenStore {
+public final class SqliteTokenStore extends JdbcTokenStore {
 
     private static final int IDLE_CONNECTIONS = 4;
     private static final String TMPDIR_PROPERTY = "org.sqlite.tmpdir";
 
     /** Everything that exists only between {@link #open} and {@link #close}. */
-    private record Opened(Path file, Jdbi jdbi, ConnectionPool pool, SqliteErrors errors, Clock clock, GroupCommit writes) {
+    private record Opened(Path file, Jdbi jdbi, ConnectionPool pool, SqliteErrors errors, Clock clock, GroupCommit writes,
+                          Tables tables) {
     }
 
     /** How long a statement waits for a lock held by another connection or daemon process. */
@@ -107,7 +104,7 @@ public final class SqliteTokenStore implements TokenStore {
             switchToWal(jdbi, file);
             Schema.migrate(jdbi, file);
             opened = new Opened(file, jdbi, pool, errors, context.clock(), new GroupCommit(jdbi, errors, file.getFileName().toString(),
-                    busyTimeout.multipliedBy(3)));
+                    busyTimeout.multipliedBy(3)), new Tables(new SqliteDialect(file)));
         } catch (JdbiException e) {
             pool.close();
             throw errors.translate("open the database", e);
@@ -143,107 +140,6 @@ public final class SqliteTokenStore implements TokenStore {
         }
     }
 
-    @Override
-    public Optional<StoredCredential> get(CredentialId id) {
-        Objects.requireNonNull(id, "id");
-        return call("read credential " + id, (open, handle) -> handle
-                .createQuery("SELECT " + CredentialRows.COLUMNS + " FROM credentials WHERE id = :id")
-                .bind("id", id.toString())
-                .map(credentialMapper(open))
-                .findOne());
-    }
-
-    @Override
-    public List<StoredCredential> list() {
-        return call("list credentials", (open, handle) -> handle
-                .createQuery("SELECT " + CredentialRows.COLUMNS + " FROM credentials ORDER BY id")
-                .map(credentialMapper(open))
-                .list());
-    }
-
-    /**
-     * @param credential the credential, normally with version 1
-     * @return false when a credential with that id already exists (nothing is written)
-     */
-    @Override
-    public boolean insert(StoredCredential credential) {
-        Objects.requireNonNull(credential, "credential");
-        return write("insert credential " + credential.id(), (open, handle) -> CredentialRows.bind(handle
-                .createUpdate("INSERT INTO credentials (" + CredentialRows.COLUMNS + ") VALUES ("
-                        + CredentialRows.VALUES + ") ON CONFLICT (id) DO NOTHING"), credential)
-                .execute() == 1);
-    }
-
-    /**
-     * One {@code UPDATE ... WHERE id = ? AND version = ?}; the lease columns are left as they are.
-     *
-     * @param updated         the new state; its version must be {@code expectedVersion + 1}
-     * @param expectedVersion the version the caller read
-     * @return true when written; false when the stored version differs or the credential is gone
-     */
-    @Override
-    public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
-        Objects.requireNonNull(updated, "updated");
-        if (updated.version() != expectedVersion + 1) {
-            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
-                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
-        }
-        return write("update credential " + updated.id(), (open, handle) -> CredentialRows.bind(handle
-                .createUpdate("UPDATE credentials SET " + CredentialRows.ASSIGNMENTS
-                        + " WHERE id = :id AND version = :expected_version"), updated)
-                .bind("expected_version", expectedVersion)
-                .execute() == 1);
-    }
-
-    /**
-     * Compare-and-set, history append and lease release in one transaction: one disk flush per
-     * refresh instead of three (and, under load, one flush for many refreshes).
-     */
-    @Override
-    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
-        Objects.requireNonNull(updated, "updated");
-        Objects.requireNonNull(event, "event");
-        Objects.requireNonNull(owner, "owner");
-        if (updated.version() != expectedVersion + 1) {
-            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
-                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
-        }
-        // Runs inside the group commit's transaction, in its own savepoint: all three or none.
-        return write("commit the refresh of credential " + updated.id(), (open, tx) -> {
-            boolean written = CredentialRows.bind(tx
-                    .createUpdate("UPDATE credentials SET " + CredentialRows.ASSIGNMENTS
-                            + " WHERE id = :id AND version = :expected_version"), updated)
-                    .bind("expected_version", expectedVersion)
-                    .execute() == 1;
-            if (!written) {
-                return false;
-            }
-            HistoryRows.bind(tx.createUpdate("INSERT INTO refresh_history (" + HistoryRows.COLUMNS + ") VALUES ("
-                    + HistoryRows.VALUES + ")"), event).execute();
-            tx.createUpdate("UPDATE credentials SET lease_owner = NULL, lease_until = NULL"
-                            + " WHERE id = :id AND lease_owner = :owner")
-                    .bind("id", updated.id().toString())
-                    .bind("owner", owner)
-                    .execute();
-            return true;
-        });
-    }
-
-    /**
-     * Deletes the credential row; its history stays.
-     *
-     * @param id the credential
-     * @return false when there was none
-     */
-    @Override
-    public boolean delete(CredentialId id) {
-        Objects.requireNonNull(id, "id");
-        return write("delete credential " + id, (open, handle) -> handle
-                .createUpdate("DELETE FROM credentials WHERE id = :id")
-                .bind("id", id.toString())
-                .execute() == 1);
-    }
-
     /**
      * One conditional {@code UPDATE}: taken when nobody holds the lease, it ran out by the context
      * clock, or {@code owner} holds it already (then {@code until} replaces its end).
@@ -258,7 +154,7 @@ public final class SqliteTokenStore implements TokenStore {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(until, "until");
-        return write("lease credential " + id, (open, handle) -> handle
+        return submit("lease credential " + id, (open, handle) -> handle
                 .createUpdate("UPDATE credentials SET lease_owner = :owner, lease_until = :until"
                         + " WHERE id = :id AND (lease_owner IS NULL OR lease_until IS NULL"
                         + " OR lease_until <= :now OR lease_owner = :owner)")
@@ -266,115 +162,6 @@ public final class SqliteTokenStore implements TokenStore {
                 .bind("owner", owner)
                 .bind("until", until.toEpochMilli())
                 .bind("now", open.clock().millis())
-                .execute() == 1);
-    }
-
-    @Override
-    public void releaseLease(CredentialId id, String owner) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(owner, "owner");
-        write("release the lease of credential " + id, (open, handle) -> handle
-                .createUpdate("UPDATE credentials SET lease_owner = NULL, lease_until = NULL"
-                        + " WHERE id = :id AND lease_owner = :owner")
-                .bind("id", id.toString())
-                .bind("owner", owner)
-                .execute());
-    }
-
-    @Override
-    public void appendHistory(RefreshEvent event) {
-        Objects.requireNonNull(event, "event");
-        write("append history of credential " + event.id(), (open, handle) -> HistoryRows.bind(handle
-                .createUpdate("INSERT INTO refresh_history (" + HistoryRows.COLUMNS + ") VALUES ("
-                        + HistoryRows.VALUES + ")"), event)
-                .execute());
-    }
-
-    /**
-     * @param id    the credential
-     * @param since the earliest time to include
-     * @param limit the most events to return; 0 gives an empty list
-     * @return the newest {@code limit} events at or after {@code since}, oldest first (events with
-     *         the same time in the order they were appended)
-     * @throws IllegalArgumentException when {@code limit} is negative
-     */
-    @Override
-    public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(since, "since");
-        if (limit < 0) {
-            throw new IllegalArgumentException("history limit must not be negative: " + limit);
-        }
-        if (limit == 0) {
-            state();
-            return List.of();
-        }
-        return call("read history of credential " + id, (open, handle) -> handle
-                .createQuery("SELECT " + HistoryRows.COLUMNS + " FROM (SELECT seq, " + HistoryRows.COLUMNS
-                        + " FROM refresh_history WHERE credential_id = :id AND at >= :since"
-                        + " ORDER BY at DESC, seq DESC LIMIT :limit) ORDER BY at, seq")
-                .bind("id", id.toString())
-                .bind("since", since.toEpochMilli())
-                .bind("limit", limit)
-                .map(historyMapper(open))
-                .list());
-    }
-
-    /**
-     * @param consumer the consumer (its token's hash only)
-     * @return false when the name is taken
-     */
-    @Override
-    public boolean insertConsumer(Consumer consumer) {
-        Objects.requireNonNull(consumer, "consumer");
-        return write("insert consumer " + consumer.name(), (open, handle) -> handle
-                .createUpdate("INSERT INTO consumers (name, token_hash, credentials, created_at, mac)"
-                        + " VALUES (:name, :hash, :credentials, :created, :mac) ON CONFLICT DO NOTHING")
-                .bind("name", consumer.name())
-                .bind("hash", consumer.tokenHash())
-                .bind("credentials", ConsumerColumns.credentials(consumer))
-                .bind("created", consumer.createdAt().toEpochMilli())
-                .bind("mac", consumer.mac().orElse(null))
-                .execute() == 1);
-    }
-
-    @Override
-    public boolean setConsumerMac(String name, String tokenHash, String mac) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(tokenHash, "tokenHash");
-        Objects.requireNonNull(mac, "mac");
-        return write("authenticate consumer " + name, (open, handle) -> handle
-                .createUpdate("UPDATE consumers SET mac = :mac WHERE name = :name AND token_hash = :hash")
-                .bind("mac", mac)
-                .bind("name", name)
-                .bind("hash", tokenHash)
-                .execute() == 1);
-    }
-
-    @Override
-    public Optional<Consumer> consumerByTokenHash(String tokenHash) {
-        Objects.requireNonNull(tokenHash, "tokenHash");
-        return call("find a consumer", (open, handle) -> handle
-                .createQuery("SELECT " + ConsumerColumns.COLUMNS + " FROM consumers WHERE token_hash = :hash")
-                .bind("hash", tokenHash)
-                .map((rows, context) -> ConsumerColumns.read(rows))
-                .findOne());
-    }
-
-    @Override
-    public List<Consumer> consumers() {
-        return call("list consumers", (open, handle) -> handle
-                .createQuery("SELECT " + ConsumerColumns.COLUMNS + " FROM consumers ORDER BY name")
-                .map((rows, context) -> ConsumerColumns.read(rows))
-                .list());
-    }
-
-    @Override
-    public boolean deleteConsumer(String name) {
-        Objects.requireNonNull(name, "name");
-        return write("delete consumer " + name, (open, handle) -> handle
-                .createUpdate("DELETE FROM consumers WHERE name = :name")
-                .bind("name", name)
                 .execute() == 1);
     }
 
@@ -408,9 +195,26 @@ public final class SqliteTokenStore implements TokenStore {
      * instead of threads colliding on SQLite's write lock, whose busy handler backs off in sleeps of
      * up to 100 ms. Other processes still meet SQLite's own lock and busy timeout.
      */
-    private <R> R write(String action, Operation<R> operation) {
+    private <R> R submit(String action, Operation<R> operation) {
         Opened open = state();
         return open.writes().submit(action, handle -> operation.run(open, handle));
+    }
+
+    /** Runs inside the group commit's transaction, in its own savepoint. */
+    @Override
+    protected <R> R write(String action, Work<R> work) {
+        return submit(action, (open, handle) -> work.run(open.tables(), handle));
+    }
+
+    /** Runs inside the group commit's transaction, in its own savepoint: all or none. */
+    @Override
+    protected <R> R transaction(String action, Work<R> work) {
+        return write(action, work);
+    }
+
+    @Override
+    protected <R> R read(String action, Work<R> work) {
+        return call(action, (open, handle) -> work.run(open.tables(), handle));
     }
 
     /** How often the checkpoint is tried when a write lands in the log between it and the size check. */
@@ -488,30 +292,5 @@ public final class SqliteTokenStore implements TokenStore {
             throw new IllegalStateException("sqlite store used before open()");
         }
         return current;
-    }
-
-    private static RowMapper<StoredCredential> credentialMapper(Opened open) {
-        return (rows, context) -> {
-            try {
-                return CredentialRows.read(rows);
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw unreadable(open, "credential", e);
-            }
-        };
-    }
-
-    private static RowMapper<RefreshEvent> historyMapper(Opened open) {
-        return (rows, context) -> {
-            try {
-                return HistoryRows.read(rows);
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw unreadable(open, "history", e);
-            }
-        };
-    }
-
-    private static StoreException unreadable(Opened open, String what, RuntimeException e) {
-        return new StoreException("sqlite: " + open.file() + " holds a " + what + " row this tokenkeeper cannot read ("
-                + e.getMessage() + "): was it written by a newer version or edited by hand?", e);
     }
 }

@@ -2,6 +2,8 @@ package dev.tokenkeeper.store.supabase;
 
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
+import dev.tokenkeeper.api.http.CappedBody;
+import dev.tokenkeeper.api.http.DeadlineExceededException;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -15,10 +17,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 /**
@@ -31,7 +29,7 @@ import javax.net.ssl.SSLException;
 final class PostgrestClient {
 
     /** The largest answer read; larger ones are refused. */
-    static final int MAX_BODY_BYTES = 1 << 20;
+    static final int MAX_BODY_BYTES = CappedBody.ONE_MIB;
 
     private final SupabaseSettings settings;
     private final HttpClient http;
@@ -71,32 +69,23 @@ final class PostgrestClient {
             request.header("Content-Type", "application/json");
         }
         prefer.ifPresent(value -> request.header("Prefer", value));
-        CompletableFuture<HttpResponse<CappedBody>> exchange =
-                http.sendAsync(request.build(), CappedBody.handler(MAX_BODY_BYTES));
         try {
             // The request timeout covers the headers only; this deadline also covers a body that stalls.
-            HttpResponse<CappedBody> response = exchange.get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            HttpResponse<CappedBody> response = CappedBody.send(http, request.build(), MAX_BODY_BYTES, settings.timeout());
             if (response.body().truncated()) {
                 throw new StoreException("supabase: the answer to " + action + " is larger than "
                         + (MAX_BODY_BYTES >> 20) + " MiB: check that " + SupabaseSettings.URL
                         + " points at your Supabase project");
             }
             return new PostgrestResponse(response.statusCode(), response.body().bytes());
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
+        } catch (DeadlineExceededException e) {
             throw new StoreUnavailableException("supabase: cannot reach " + SupabaseSettings.URL + " "
                     + settings.printableUrl() + " to " + action + " (no answer within " + settings.timeout().toSeconds()
                     + " s, " + SupabaseSettings.TIMEOUT + "; the answer stalled): check " + SupabaseSettings.URL
                     + ", the network and any proxy in between; tokenkeeper retries", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw unreachable(action, io);
-            }
-            throw new StoreUnavailableException("supabase: the request to " + action + " failed ("
-                    + (cause == null ? "unknown error" : cause.getClass().getSimpleName()) + "); tokenkeeper retries", e);
+        } catch (IOException e) {
+            throw unreachable(action, e);
         } catch (InterruptedException e) {
-            exchange.cancel(true);
             Thread.currentThread().interrupt();
             throw new StoreUnavailableException("supabase: interrupted while waiting to " + action
                     + ": the daemon is shutting down", e);

@@ -1,6 +1,6 @@
 package dev.tokenkeeper.store.supabase;
 
-import dev.tokenkeeper.api.PlainHttp;
+import dev.tokenkeeper.api.http.PlainHttp;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.StoreException;
 import java.net.URI;

@@ -1,6 +1,6 @@
 package dev.tokenkeeper.provider.gazelle.config;
 
-import dev.tokenkeeper.api.PlainHttp;
+import dev.tokenkeeper.api.http.PlainHttp;
 import dev.tokenkeeper.api.PluginContext;
 
 import java.net.URI;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.api.FailureKind;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.ValidationResult;
+import dev.tokenkeeper.api.http.RetryAfter;
 import dev.tokenkeeper.provider.gazelle.config.GazelleSettings;
-import dev.tokenkeeper.provider.gazelle.http.RetryAfter;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamClient;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamResponse;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamUnreachableException;
@@ -85,7 +85,7 @@ public final class ApiProbe {
         if (status == 401) {
             return new ValidationResult.Rejected(what + ": the access token is expired or revoked");
         }
-        Optional<Duration> retryAfter = RetryAfter.of(response, clock.instant());
+        Optional<Duration> retryAfter = RetryAfter.of(response.headers(), clock.instant());
         if (status == 403) {
             return new ValidationResult.Inconclusive(FailureKind.BLOCKED, what
                     + " (access denied or anti-bot block)", retryAfter);

@@ -1,5 +1,8 @@
 package dev.tokenkeeper.provider.gazelle.http;
 
+import dev.tokenkeeper.api.http.CappedBody;
+import dev.tokenkeeper.api.http.DeadlineExceededException;
+
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -12,10 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Sends POST requests to Gazelle with one JDK {@link HttpClient}: a deadline on the whole exchange
@@ -23,6 +22,9 @@ import java.util.concurrent.TimeoutException;
  * {@link UpstreamUnreachableException} with a safe message.
  */
 public final class UpstreamClient {
+
+    /** The most bytes read of any Gazelle answer: 1 MiB. */
+    public static final int BODY_LIMIT = CappedBody.ONE_MIB;
 
     private static final String USER_AGENT = "tokenkeeper-gazelle/0.1 (+java.net.http)";
 
@@ -60,22 +62,18 @@ public final class UpstreamClient {
                 .header("User-Agent", USER_AGENT)
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         headers.forEach(request::header);
-        CompletableFuture<HttpResponse<CappedBody>> exchange =
-                client.sendAsync(request.build(), CappedBody.handler(CappedBody.LIMIT));
         String host = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
         try {
             // The request timeout only covers the headers; this deadline also covers a body that trickles.
-            HttpResponse<CappedBody> response = exchange.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            HttpResponse<CappedBody> response = CappedBody.send(client, request.build(), BODY_LIMIT, timeout);
             return new UpstreamResponse(response.statusCode(), response.headers(), response.body());
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
+        } catch (DeadlineExceededException e) {
             throw timedOut(host);
         } catch (InterruptedException e) {
-            exchange.cancel(true);
             Thread.currentThread().interrupt();
             throw new UpstreamUnreachableException("call to " + host + " was interrupted (the daemon is stopping)");
-        } catch (ExecutionException e) {
-            throw describe(host, e.getCause());
+        } catch (IOException e) {
+            throw describe(host, e);
         }
     }
 

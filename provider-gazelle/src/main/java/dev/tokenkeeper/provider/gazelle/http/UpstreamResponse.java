@@ -1,5 +1,7 @@
 package dev.tokenkeeper.provider.gazelle.http;
 
+import dev.tokenkeeper.api.http.CappedBody;
+
 import java.net.http.HttpHeaders;
 import java.util.Objects;
 import java.util.Optional;
@@ -9,7 +11,7 @@ import java.util.Optional;
  *
  * @param status  the HTTP status
  * @param headers the response headers
- * @param body    the body, at most {@link CappedBody#LIMIT} bytes
+ * @param body    the body, at most {@link UpstreamClient#BODY_LIMIT} bytes
  */
 public record UpstreamResponse(int status, HttpHeaders headers, CappedBody body) {
 

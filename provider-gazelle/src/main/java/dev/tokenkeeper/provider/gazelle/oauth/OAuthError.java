@@ -1,8 +1,8 @@
 package dev.tokenkeeper.provider.gazelle.oauth;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tokenkeeper.provider.gazelle.http.CappedBody;
-import dev.tokenkeeper.api.UpstreamText;
+import dev.tokenkeeper.api.http.CappedBody;
+import dev.tokenkeeper.api.http.UpstreamText;
 import dev.tokenkeeper.provider.gazelle.json.Json;
 
 import java.util.Collection;

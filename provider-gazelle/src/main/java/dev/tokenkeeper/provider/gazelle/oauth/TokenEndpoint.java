@@ -8,8 +8,8 @@ import dev.tokenkeeper.api.RefreshResult;
 import dev.tokenkeeper.api.RefreshResult.PermanentFailure;
 import dev.tokenkeeper.api.RefreshResult.TransientFailure;
 import dev.tokenkeeper.api.SecretMaterial;
+import dev.tokenkeeper.api.http.RetryAfter;
 import dev.tokenkeeper.provider.gazelle.config.GazelleSettings;
-import dev.tokenkeeper.provider.gazelle.http.RetryAfter;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamClient;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamResponse;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamUnreachableException;
@@ -97,7 +97,7 @@ public final class TokenEndpoint {
             return rejected(response, sentSecrets(form));
         }
         String what = "Gazelle token endpoint answered HTTP " + status;
-        Optional<Duration> retryAfter = RetryAfter.of(response, clock.instant());
+        Optional<Duration> retryAfter = RetryAfter.of(response.headers(), clock.instant());
         if (status == 403) {
             return new TransientFailure(FailureKind.BLOCKED, what + " (access denied or anti-bot block); "
                     + "the refresh token was not spent", retryAfter);

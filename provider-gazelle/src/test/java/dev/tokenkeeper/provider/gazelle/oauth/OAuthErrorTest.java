@@ -3,7 +3,7 @@ package dev.tokenkeeper.provider.gazelle.oauth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.tokenkeeper.provider.gazelle.http.CappedBody;
+import dev.tokenkeeper.api.http.CappedBody;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;

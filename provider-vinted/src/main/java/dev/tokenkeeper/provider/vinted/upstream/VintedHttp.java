@@ -1,28 +1,20 @@
 package dev.tokenkeeper.provider.vinted.upstream;
 
+import dev.tokenkeeper.api.http.CappedBody;
+import dev.tokenkeeper.api.http.RetryAfter;
 import dev.tokenkeeper.provider.vinted.session.SessionCookies;
 import dev.tokenkeeper.provider.vinted.session.SetCookie;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Sends browser-like requests to the Vinted site with a session's cookies. Cookies are handled by
@@ -32,7 +24,7 @@ import java.util.concurrent.TimeoutException;
 public final class VintedHttp {
 
     /** Bodies are read up to this many bytes; the rest is dropped. */
-    public static final int BODY_LIMIT = 1 << 20;
+    public static final int BODY_LIMIT = CappedBody.ONE_MIB;
 
     private final VintedSettings settings;
     private final Clock clock;
@@ -111,24 +103,13 @@ public final class VintedHttp {
     }
 
     private UpstreamAnswer send(HttpRequest request) throws IOException {
-        CompletableFuture<HttpResponse<byte[]>> pending =
-                client.sendAsync(request, info -> new CappedBody(BODY_LIMIT));
-        HttpResponse<byte[]> response;
+        HttpResponse<CappedBody> response;
         try {
             // The request timeout covers the headers only; this bounds the body too.
-            response = pending.get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            pending.cancel(true);
-            throw new HttpTimeoutException("no complete answer within " + settings.timeout().toSeconds() + " s");
+            response = CappedBody.send(client, request, BODY_LIMIT, settings.timeout());
         } catch (InterruptedException e) {
-            pending.cancel(true);
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for vinted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException("request to vinted failed: " + e.getCause().getClass().getSimpleName());
         }
         Instant now = clock.instant();
         List<SetCookie> cookies = response.headers().allValues("set-cookie").stream()
@@ -137,62 +118,9 @@ public final class VintedHttp {
                 .toList();
         return new UpstreamAnswer(response.statusCode(), cookies,
                 response.headers().firstValue("content-type").orElse(""),
-                response.headers().firstValue("retry-after").flatMap(value -> RetryAfter.parse(value, now)),
-                new String(response.body(), StandardCharsets.UTF_8),
+                RetryAfter.of(response.headers(), now),
+                response.body().text(),
                 now,
                 response.headers().firstValue("location").orElse(""));
-    }
-
-    /** Collects a body up to a limit, then stops reading. */
-    private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
-
-        private final int limit;
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private Flow.Subscription subscription;
-
-        CappedBody(int limit) {
-            this.limit = limit;
-        }
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            this.subscription = subscription;
-            subscription.request(1);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> buffers) {
-            if (result.isDone()) {
-                return;
-            }
-            for (ByteBuffer buffer : buffers) {
-                int take = Math.min(buffer.remaining(), limit - bytes.size());
-                byte[] chunk = new byte[take];
-                buffer.get(chunk);
-                bytes.write(chunk, 0, take);
-                if (bytes.size() >= limit) {
-                    subscription.cancel();
-                    result.complete(bytes.toByteArray());
-                    return;
-                }
-            }
-            subscription.request(1);
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            result.completeExceptionally(error);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(bytes.toByteArray());
-        }
     }
 }

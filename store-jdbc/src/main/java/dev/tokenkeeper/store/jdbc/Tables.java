@@ -1,0 +1,206 @@
+package dev.tokenkeeper.store.jdbc;
+
+import dev.tokenkeeper.api.Consumer;
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.StoredCredential;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Update;
+
+/**
+ * The statements both SQL stores run on their three tables, each on a handle the store lends (in
+ * its transaction, if it has one open). Every coordination step is one conditional statement.
+ * Translating failures is the store's job.
+ */
+public final class Tables {
+
+    private final Dialect dialect;
+    private final String credentials;
+    private final String history;
+    private final String consumers;
+    private final CredentialRows credentialRows;
+    private final HistoryRows historyRows;
+    private final ConsumerRows consumerRows;
+
+    /** @param dialect the store's differences */
+    public Tables(Dialect dialect) {
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
+        this.credentials = dialect.table("credentials");
+        this.history = dialect.table("refresh_history");
+        this.consumers = dialect.table("consumers");
+        this.credentialRows = new CredentialRows(dialect);
+        this.historyRows = new HistoryRows(dialect);
+        this.consumerRows = new ConsumerRows(dialect);
+    }
+
+    /** @return the credentials table as statements name it */
+    public String credentials() {
+        return credentials;
+    }
+
+    /**
+     * @param handle a handle
+     * @param id     the credential
+     * @return the credential, or empty when there is none
+     */
+    public Optional<StoredCredential> get(Handle handle, CredentialId id) {
+        return handle.createQuery("SELECT " + CredentialRows.COLUMNS + " FROM " + credentials + " WHERE id = :id")
+                .bind("id", id.toString())
+                .map(credentialRows)
+                .findOne();
+    }
+
+    /**
+     * @param handle a handle
+     * @return every credential, by id
+     */
+    public List<StoredCredential> list(Handle handle) {
+        return handle.createQuery("SELECT " + CredentialRows.COLUMNS + " FROM " + credentials
+                        + " ORDER BY " + dialect.byteOrder("id"))
+                .map(credentialRows)
+                .list();
+    }
+
+    /**
+     * @param handle     a handle
+     * @param credential the credential
+     * @return false when a credential with that id already exists (nothing is written)
+     */
+    public boolean insert(Handle handle, StoredCredential credential) {
+        return CredentialRows.bind(handle.createUpdate("INSERT INTO " + credentials + " (" + CredentialRows.COLUMNS
+                + ") VALUES (" + CredentialRows.VALUES + ") ON CONFLICT (id) DO NOTHING"), credential).execute() == 1;
+    }
+
+    /**
+     * One {@code UPDATE ... WHERE id = ? AND version = ?}; the lease columns are left as they are.
+     *
+     * @param handle          a handle
+     * @param updated         the new state; its version must be {@code expectedVersion + 1}
+     * @param expectedVersion the version the caller read
+     * @return true when written
+     */
+    public boolean compareAndSet(Handle handle, StoredCredential updated, long expectedVersion) {
+        Update update = CredentialRows.bind(handle.createUpdate("UPDATE " + credentials + " SET "
+                + CredentialRows.ASSIGNMENTS + " WHERE id = :id AND version = :expected_version"), updated);
+        return update.bind("expected_version", expectedVersion).execute() == 1;
+    }
+
+    /**
+     * @param handle a handle
+     * @param id     the credential; its history stays
+     * @return false when there was none
+     */
+    public boolean delete(Handle handle, CredentialId id) {
+        return handle.createUpdate("DELETE FROM " + credentials + " WHERE id = :id")
+                .bind("id", id.toString())
+                .execute() == 1;
+    }
+
+    /**
+     * @param handle a handle
+     * @param id     the credential
+     * @param owner  the lease is released only when this owner holds it
+     */
+    public void releaseLease(Handle handle, CredentialId id, String owner) {
+        handle.createUpdate("UPDATE " + credentials + " SET lease_owner = NULL, lease_until = NULL"
+                        + " WHERE id = :id AND lease_owner = :owner")
+                .bind("id", id.toString())
+                .bind("owner", owner)
+                .execute();
+    }
+
+    /**
+     * @param handle a handle
+     * @param event  the event to append
+     */
+    public void appendHistory(Handle handle, RefreshEvent event) {
+        HistoryRows.bind(handle.createUpdate("INSERT INTO " + history + " (" + HistoryRows.COLUMNS + ") VALUES ("
+                + HistoryRows.VALUES + ")"), event).execute();
+    }
+
+    /**
+     * @param handle a handle
+     * @param id     the credential
+     * @param since  the earliest time to include
+     * @param limit  the most events to return, more than 0
+     * @return the newest {@code limit} events at or after {@code since}, oldest first (events with
+     *         the same time in the order they were appended)
+     */
+    public List<RefreshEvent> history(Handle handle, CredentialId id, Instant since, int limit) {
+        List<RefreshEvent> newestFirst = new ArrayList<>(handle.createQuery("SELECT " + HistoryRows.COLUMNS
+                        + " FROM " + history + " WHERE credential_id = :id AND at >= :since ORDER BY at DESC, "
+                        + dialect.historySequence() + " DESC LIMIT :limit")
+                .bind("id", id.toString())
+                .bind("since", since.toEpochMilli())
+                .bind("limit", limit)
+                .map(historyRows)
+                .list());
+        Collections.reverse(newestFirst);
+        return newestFirst;
+    }
+
+    /**
+     * @param handle   a handle
+     * @param consumer the consumer
+     * @return false when the name (or the token's hash) is taken
+     */
+    public boolean insertConsumer(Handle handle, Consumer consumer) {
+        return consumerRows.bind(handle.createUpdate("INSERT INTO " + consumers + " (" + ConsumerRows.COLUMNS
+                + ") VALUES (" + ConsumerRows.VALUES + ") ON CONFLICT DO NOTHING"), consumer).execute() == 1;
+    }
+
+    /**
+     * @param handle    a handle
+     * @param name      the consumer
+     * @param tokenHash the hash the tag was made for; another row is left alone
+     * @param mac       the tag
+     * @return false when no such row
+     */
+    public boolean setConsumerMac(Handle handle, String name, String tokenHash, String mac) {
+        return handle.createUpdate("UPDATE " + consumers + " SET mac = :mac WHERE name = :name AND token_hash = :hash")
+                .bind("mac", mac)
+                .bind("name", name)
+                .bind("hash", tokenHash)
+                .execute() == 1;
+    }
+
+    /**
+     * @param handle    a handle
+     * @param tokenHash the hash of a presented token
+     * @return the consumer with that hash, or empty
+     */
+    public Optional<Consumer> consumerByTokenHash(Handle handle, String tokenHash) {
+        return handle.createQuery("SELECT " + ConsumerRows.COLUMNS + " FROM " + consumers + " WHERE token_hash = :hash")
+                .bind("hash", tokenHash)
+                .map(consumerRows)
+                .findOne();
+    }
+
+    /**
+     * @param handle a handle
+     * @return every consumer, by name
+     */
+    public List<Consumer> consumers(Handle handle) {
+        return handle.createQuery("SELECT " + ConsumerRows.COLUMNS + " FROM " + consumers
+                        + " ORDER BY " + dialect.byteOrder("name"))
+                .map(consumerRows)
+                .list();
+    }
+
+    /**
+     * @param handle a handle
+     * @param name   the consumer
+     * @return false when there was none
+     */
+    public boolean deleteConsumer(Handle handle, String name) {
+        return handle.createUpdate("DELETE FROM " + consumers + " WHERE name = :name")
+                .bind("name", name)
+                .execute() == 1;
+    }
+}
