@@ -34,6 +34,7 @@ class LibContentsTest {
             Map.entry("store-sqlite", "the default store"),
             Map.entry("store-postgres", "TOKENKEEPER_STORE=postgres"),
             Map.entry("store-supabase", "TOKENKEEPER_STORE=supabase"),
+            Map.entry("store-jdbc", "the jdbi code the SQLite and PostgreSQL stores share"),
             // HTTP: control API, console, Unix socket, TLS
             Map.entry("javalin", "the HTTP API and the web console"),
             Map.entry("kotlin-stdlib", "Javalin is partly Kotlin: its module requires kotlin.stdlib, loaded at every start"),
@@ -65,7 +66,7 @@ class LibContentsTest {
             // scheduling, storage
             Map.entry("quartz", "the refresh scheduler"),
             Map.entry("jdbi3-core", "SQL of the SQLite and PostgreSQL stores"),
-            Map.entry("geantyref", "required by jdbi and the two JDBC stores"),
+            Map.entry("geantyref", "required by jdbi and the JDBC stores"),
             Map.entry("sqlite-jdbc", "the SQLite driver (with its native library)"),
             Map.entry("postgresql", "the PostgreSQL driver (store-postgres)"),
             Map.entry("HikariCP", "store-postgres's connection pool"),
