@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -26,7 +27,8 @@ import java.util.stream.Stream;
  * Runs every tokenkeeper benchmark and prints one table. System properties: {@code n} (credentials
  * for measurements 1 and 4, default 10,000), {@code runs} (measured runs per figure, default 3),
  * {@code threads} (pipeline workers, default 8), {@code only} (e.g. {@code 1,3}),
- * {@code tokenkeeper.dist} (the assembled distribution, default {@code dist/target/tokenkeeper}).
+ * {@code tokenkeeper.dist} (the assembled distribution, default {@code dist/target/tokenkeeper}),
+ * {@code tokenkeeper.beforeDist} (an earlier distribution that measurement 3 starts too, in the same run).
  */
 public final class BenchMain {
 
@@ -69,7 +71,9 @@ public final class BenchMain {
             if (only.contains("3") && haveDist) {
                 section("3. start-up time and resident memory");
                 Path jar = Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                StartupSize.run(table, work, distribution, jar, Integer.getInteger("stored", 100_000), runs);
+                Optional<Path> before = Optional.ofNullable(System.getProperty("tokenkeeper.beforeDist"))
+                        .map(d -> Path.of(d).toAbsolutePath());
+                StartupSize.run(table, work, distribution, before, jar, Integer.getInteger("stored", 100_000), runs);
             }
             if (only.contains("8") && haveDist) {
                 section("8. token reads: consumer token vs admin token, real daemon, 64 connections");

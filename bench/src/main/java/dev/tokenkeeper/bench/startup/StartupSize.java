@@ -4,16 +4,23 @@ import dev.tokenkeeper.bench.report.ResultTable;
 import dev.tokenkeeper.bench.report.Samples;
 import dev.tokenkeeper.bench.upstream.InstantUpstream;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Measurement 3: process start to {@code /healthz} 200 and VmRSS right after, for the real daemon
  * ({@code bin/tokenkeeper run}, the launcher's default JVM flags) with 0 and with many stored
- * credentials, against a bare JVM with the same flags serving only {@code /healthz}.
+ * credentials, against a bare JVM with the same flags serving only {@code /healthz}; optionally an
+ * earlier distribution too, in the same run (what a change to {@code lib/} did to start-up and memory).
  */
 public final class StartupSize {
 
@@ -31,23 +38,26 @@ public final class StartupSize {
      * @param table        where the figures go
      * @param work         scratch folder
      * @param distribution the assembled distribution
+     * @param before       an earlier distribution (e.g. a copy of an older build) measured in the same run,
+     *                     alternating with {@code distribution}, or empty
      * @param benchJar     this jar (for the baseline)
      * @param many         the larger credential count
      * @param runs         starts of each kind
      * @throws Exception when a process fails
      */
-    public static void run(ResultTable table, Path work, Path distribution, Path benchJar, int many, int runs)
-            throws Exception {
+    public static void run(ResultTable table, Path work, Path distribution, Optional<Path> before, Path benchJar,
+            int many, int runs) throws Exception {
         DaemonState empty = DaemonState.prepare(work.resolve("start-0"), 0);
         long fill = System.nanoTime();
         DaemonState full = DaemonState.prepare(work.resolve("start-" + many), many);
         System.out.printf("    [3] pre-filled %,d sealed credentials in %.1f s%n", many, (System.nanoTime() - fill) / 1e9);
+        List<Path> subjects = new ArrayList<>();
+        before.ifPresent(subjects::add);
+        subjects.add(distribution);
         List<Double> bareMs = new ArrayList<>();
         List<Double> bareRss = new ArrayList<>();
-        List<Double> emptyMs = new ArrayList<>();
-        List<Double> emptyRss = new ArrayList<>();
-        List<Double> fullMs = new ArrayList<>();
-        List<Double> fullRss = new ArrayList<>();
+        Map<Path, Figures> figures = new LinkedHashMap<>();
+        subjects.forEach(d -> figures.put(d, new Figures()));
         try (InstantUpstream upstream = InstantUpstream.start(2, Duration.ZERO, 3600)) {
             for (int r = 0; r < runs; r++) {
                 List<String> bare = new ArrayList<>();
@@ -59,28 +69,60 @@ public final class StartupSize {
                     bareMs.add(p.started().startMillis());
                     bareRss.add(p.started().rssKb() / 1024.0);
                 }
-                for (DaemonState state : List.of(empty, full)) {
-                    port = DaemonLauncher.freePort();
-                    try (DaemonLauncher p = DaemonLauncher.start(DaemonState.runCommand(distribution),
-                            state.environment(port, upstream.tokenUrl()), port,
-                            work.resolve(state.folder().getFileName() + ".log"))) {
-                        (state == empty ? emptyMs : fullMs).add(p.started().startMillis());
-                        (state == empty ? emptyRss : fullRss).add(p.started().rssKb() / 1024.0);
-                    }
+                // Which distribution goes first alternates, so neither always meets a cold page cache.
+                List<Path> order = new ArrayList<>(subjects);
+                if (r % 2 == 1) {
+                    Collections.reverse(order);
                 }
-                System.out.printf("    [3] run %d: bare %.0f ms %.0f MB; daemon(0) %.0f ms %.0f MB; daemon(%,d) %.0f ms %.0f MB%n",
-                        r + 1, bareMs.get(r), bareRss.get(r), emptyMs.get(r), emptyRss.get(r), many, fullMs.get(r),
-                        fullRss.get(r));
+                for (Path subject : order) {
+                    Figures f = figures.get(subject);
+                    for (DaemonState state : List.of(empty, full)) {
+                        port = DaemonLauncher.freePort();
+                        try (DaemonLauncher p = DaemonLauncher.start(DaemonState.runCommand(subject),
+                                state.environment(port, upstream.tokenUrl()), port,
+                                work.resolve(state.folder().getFileName() + ".log"))) {
+                            (state == empty ? f.emptyMs : f.fullMs).add(p.started().startMillis());
+                            (state == empty ? f.emptyRss : f.fullRss).add(p.started().rssKb() / 1024.0);
+                        }
+                    }
+                    System.out.printf("    [3] run %d, %s: bare %.0f ms %.0f MB; daemon(0) %.0f ms %.0f MB;"
+                                    + " daemon(%,d) %.0f ms %.0f MB%n", r + 1, subject, bareMs.get(r), bareRss.get(r),
+                            f.emptyMs.get(r), f.emptyRss.get(r), many, f.fullMs.get(r), f.fullRss.get(r));
+                }
             }
         }
         double bm = Samples.median(bareMs);
         double br = Samples.median(bareRss);
         String flags = String.join(" ", LAUNCHER_FLAGS);
-        row(table, "start to /healthz 200, 0 credentials (" + flags + ")", Samples.median(emptyMs), bm, "ms", 1000);
-        row(table, "start to /healthz 200, " + String.format("%,d", many) + " credentials", Samples.median(fullMs), bm, "ms",
-                1500);
-        row(table, "RSS after start, 0 credentials", Samples.median(emptyRss), br, "MB", 128);
-        row(table, "RSS after start, " + String.format("%,d", many) + " credentials", Samples.median(fullRss), br, "MB", 320);
+        for (Path subject : subjects) {
+            Figures f = figures.get(subject);
+            String lib = before.isEmpty() ? "" : ", " + (subject.equals(distribution) ? "" : "before: ") + libSummary(subject);
+            row(table, "start to /healthz 200, 0 credentials (" + flags + ")" + lib, Samples.median(f.emptyMs), bm, "ms",
+                    1000);
+            row(table, "start to /healthz 200, " + String.format("%,d", many) + " credentials" + lib,
+                    Samples.median(f.fullMs), bm, "ms", 1500);
+            row(table, "RSS after start, 0 credentials" + lib, Samples.median(f.emptyRss), br, "MB", 128);
+            row(table, "RSS after start, " + String.format("%,d", many) + " credentials" + lib,
+                    Samples.median(f.fullRss), br, "MB", 320);
+        }
+    }
+
+    /** @return "lib/ N jars, X MB" of a distribution (jars only, not the AppCDS archive) */
+    static String libSummary(Path distribution) throws IOException {
+        try (Stream<Path> files = Files.list(distribution.resolve("lib"))) {
+            List<Path> jars = files.filter(p -> p.getFileName().toString().endsWith(".jar")).toList();
+            long bytes = 0;
+            for (Path jar : jars) {
+                bytes += Files.size(jar);
+            }
+            return String.format("lib/ %d jars, %.1f MB", jars.size(), bytes / 1e6);
+        }
+    }
+
+    private record Figures(List<Double> emptyMs, List<Double> emptyRss, List<Double> fullMs, List<Double> fullRss) {
+        Figures() {
+            this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        }
     }
 
     private static void row(ResultTable table, String figure, double value, double baseline, String unit, double goal) {
