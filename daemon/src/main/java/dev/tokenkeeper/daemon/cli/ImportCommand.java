@@ -83,13 +83,12 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
             body = Map.of("tokenJson", LegacySettingsReader.read(common.settings(),
                     PluginLoader.load(common.config().pluginDirectory()), provider));
         }
-        ApiClient.Answer answer = daemon().put("/api/v1/credentials/" + id, body);
-        answer.orFail("import failed");
-        JsonNode credential = answer.body().path("credential");
+        JsonNode answer = daemon().put("/api/v1/credentials/" + id, body).orFail("import failed").body();
+        JsonNode credential = answer.path("credential");
         out().printf("imported %s (%s), access token valid until %s, next refresh at %s%n",
                 credential.path("id").asText(), credential.path("status").asText(),
                 credential.path("accessExpiresAt").asText("unknown"), credential.path("nextRefreshAt").asText("unknown"));
-        for (JsonNode warning : answer.body().path("warnings")) {
+        for (JsonNode warning : answer.path("warnings")) {
             err().println("warning: " + warning.asText());
         }
         return 0;

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,11 +22,11 @@ final class RefreshCommand extends Subcommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CredentialId credential = CredentialId.parse(id);
-        ApiClient.Answer answer = daemon()
-                .post("/api/v1/credentials/" + credential + "/refresh" + (force ? "?force=true" : ""), Map.of());
-        answer.orFail("");
-        String outcome = answer.body().path("outcome").asText();
-        String detail = answer.body().path("detail").asText("");
+        JsonNode answer = daemon()
+                .post("/api/v1/credentials/" + credential + "/refresh" + (force ? "?force=true" : ""), Map.of())
+                .orFail("").body();
+        String outcome = answer.path("outcome").asText();
+        String detail = answer.path("detail").asText("");
         out().println(credential + ": " + outcome + (detail.isEmpty() ? "" : " (" + detail + ")"));
         return outcome.equals("refreshed") || outcome.equals("skipped") ? 0 : 1;
     }

@@ -31,11 +31,10 @@ final class RekeyCommand extends Subcommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ApiClient.Answer answer = daemon()
+        JsonNode outcome = daemon()
                 .post("/api/v1/rekey" + (resealOnly ? "?resealOnly=true" : finish ? "?finish=true" : keepOld ? "?keepOld=true" : ""),
-                        Map.of());
-        answer.orFail("rekey refused");
-        JsonNode outcome = answer.body();
+                        Map.of())
+                .orFail("rekey refused").body();
         PrintWriter out = out();
         if (json) {
             out.println(outcome.toPrettyString());

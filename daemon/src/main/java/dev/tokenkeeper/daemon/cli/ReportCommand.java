@@ -23,11 +23,9 @@ final class ReportCommand extends Subcommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ApiClient.Answer answer = daemon()
-                .get("/api/v1/report?since=" + URLEncoder.encode(since, StandardCharsets.UTF_8));
-        answer.orFail("");
+        JsonNode report = daemon()
+                .get("/api/v1/report?since=" + URLEncoder.encode(since, StandardCharsets.UTF_8)).orFail("").body();
         PrintWriter out = out();
-        JsonNode report = answer.body();
         if (json) {
             out.println(report.toPrettyString());
             return 0;

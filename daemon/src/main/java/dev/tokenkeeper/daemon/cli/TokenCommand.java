@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,19 +27,18 @@ final class TokenCommand extends Subcommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CredentialId credential = CredentialId.parse(id);
-        ApiClient.Answer answer = daemon()
-                .get("/api/v1/credentials/" + credential + "/token?minValidity=" + minValidity);
-        answer.orFail("");
-        if (answer.body().hasNonNull("warning")) {
-            err().println("warning: " + answer.body().path("warning").asText());
+        JsonNode answer = daemon()
+                .get("/api/v1/credentials/" + credential + "/token?minValidity=" + minValidity).orFail("").body();
+        if (answer.hasNonNull("warning")) {
+            err().println("warning: " + answer.path("warning").asText());
         }
         var out = out();
         if (json) {
-            out.println(answer.body().toPrettyString());
+            out.println(answer.toPrettyString());
         } else if (header) {
-            answer.body().path("headers").fields().forEachRemaining(e -> out.println(e.getKey() + ": " + e.getValue().asText()));
+            answer.path("headers").fields().forEachRemaining(e -> out.println(e.getKey() + ": " + e.getValue().asText()));
         } else {
-            out.println(answer.body().path("token").asText());
+            out.println(answer.path("token").asText());
         }
         return 0;
     }

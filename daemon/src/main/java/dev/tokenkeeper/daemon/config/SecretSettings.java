@@ -150,15 +150,13 @@ public final class SecretSettings {
     }
 
     private static void checkPermissions(Path path, String what, boolean ownerOnly) {
-        Set<PosixFilePermission> permissions;
-        try {
-            permissions = Files.getPosixFilePermissions(path);
-        } catch (UnsupportedOperationException e) {
+        Optional<Set<PosixFilePermission>> mode = PosixMode.of(path, e -> new ConfigurationException(
+                "cannot read the permissions of " + what + " (" + e.getClass().getSimpleName()
+                        + "): check that the daemon's user may access it"));
+        if (mode.isEmpty()) {
             return;
-        } catch (IOException e) {
-            throw new ConfigurationException("cannot read the permissions of " + what + " ("
-                    + e.getClass().getSimpleName() + "): check that the daemon's user may access it");
         }
+        Set<PosixFilePermission> permissions = mode.get();
         boolean others = permissions.contains(PosixFilePermission.OTHERS_READ)
                 || permissions.contains(PosixFilePermission.OTHERS_WRITE);
         boolean group = permissions.contains(PosixFilePermission.GROUP_READ)

@@ -84,12 +84,10 @@ final class ConsolePages {
                     .raw("<th scope=\"row\" data-label=\"Credential\"><a").attr("href", "/ui/credentials/" + id)
                     .raw(">").text(id).raw("</a></th><td data-label=\"Status\">");
             status(html, c.status());
-            html.raw("</td><td data-label=\"Access token expires\">");
-            time(html, c.accessExpiresAt(), now, "unknown");
-            html.raw("</td><td data-label=\"Next refresh\">");
-            time(html, row.nextRefresh(), now, "not planned");
-            html.raw("</td><td data-label=\"Refresh token expires\">");
-            time(html, c.refreshExpiresAt(), now, "unknown");
+            for (Moment moment : row.moments()) {
+                html.raw("</td><td").attr("data-label", moment.label()).raw(">");
+                time(html, moment.at(), now, moment.whenUnknown());
+            }
             html.raw("</td><td data-label=\"Last error\" class=\"last-error\">").text(c.lastError().orElse("none"))
                     .raw("</td><td data-label=\"What to do\" class=\"todo\">").text(whatToDo(row)).raw("</td></tr>");
         }
@@ -104,6 +102,21 @@ final class ConsolePages {
      * @param importForms what its provider takes ({@link Renewal})
      */
     record Row(StoredCredential credential, Optional<Instant> nextRefresh, Set<String> importForms) {
+
+        /** @return the times the table and the credential's page both show, in this order */
+        List<Moment> moments() {
+            return List.of(new Moment("Access token expires", credential.accessExpiresAt(), "unknown"),
+                    new Moment("Next refresh", nextRefresh, "not planned"),
+                    new Moment("Refresh token expires", credential.refreshExpiresAt(), "unknown"));
+        }
+    }
+
+    /**
+     * @param label       what the time is, a column or a term
+     * @param at          the time, if there is one
+     * @param whenUnknown what to show when there is none
+     */
+    record Moment(String label, Optional<Instant> at, String whenUnknown) {
     }
 
     static String credential(ConsoleSessions.Session session, Row row, List<HistoryChart.Mark> marks,
@@ -117,13 +130,11 @@ final class ConsolePages {
         flash(html, flash);
         html.raw("<dl class=\"facts\"><dt>Status</dt><dd>");
         status(html, c.status());
-        html.raw("</dd><dt>Provider</dt><dd>").text(c.id().provider()).raw("</dd><dt>Account</dt><dd>").text(c.id().account())
-                .raw("</dd><dt>Access token expires</dt><dd>");
-        time(html, c.accessExpiresAt(), now, "unknown");
-        html.raw("</dd><dt>Next refresh</dt><dd>");
-        time(html, row.nextRefresh(), now, "not planned");
-        html.raw("</dd><dt>Refresh token expires</dt><dd>");
-        time(html, c.refreshExpiresAt(), now, "unknown");
+        html.raw("</dd><dt>Provider</dt><dd>").text(c.id().provider()).raw("</dd><dt>Account</dt><dd>").text(c.id().account());
+        for (Moment moment : row.moments()) {
+            html.raw("</dd><dt>").text(moment.label()).raw("</dt><dd>");
+            time(html, moment.at(), now, moment.whenUnknown());
+        }
         html.raw("</dd><dt>Last refresh</dt><dd>");
         time(html, c.lastRefreshAt(), now, "never");
         html.raw("</dd><dt>Last error</dt><dd class=\"last-error\">").text(c.lastError().orElse("none"))

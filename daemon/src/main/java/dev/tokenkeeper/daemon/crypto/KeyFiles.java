@@ -1,5 +1,7 @@
 package dev.tokenkeeper.daemon.crypto;
 
+import dev.tokenkeeper.daemon.config.PosixMode;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -110,15 +112,13 @@ final class KeyFiles {
      * permissions.
      */
     static void checkPermissions(Path file, String what, Exposure exposure) throws KeyConfigurationException {
-        Set<PosixFilePermission> permissions;
-        try {
-            permissions = Files.getPosixFilePermissions(file);
-        } catch (UnsupportedOperationException e) {
+        Optional<Set<PosixFilePermission>> mode = PosixMode.of(file, e -> new KeyConfigurationException(
+                "cannot read the permissions of " + what + " " + file + " (" + e.getClass().getSimpleName()
+                        + "): check that the daemon's user may access it", e));
+        if (mode.isEmpty()) {
             return;
-        } catch (IOException e) {
-            throw new KeyConfigurationException("cannot read the permissions of " + what + " " + file
-                    + " (" + e.getClass().getSimpleName() + "): check that the daemon's user may access it", e);
         }
+        Set<PosixFilePermission> permissions = mode.get();
         boolean othersRead = permissions.contains(PosixFilePermission.OTHERS_READ);
         boolean othersWrite = permissions.contains(PosixFilePermission.OTHERS_WRITE);
         boolean groupRead = exposure == Exposure.GROUP_OR_OTHERS && permissions.contains(PosixFilePermission.GROUP_READ);

@@ -1,12 +1,14 @@
 package dev.tokenkeeper.daemon.folders;
 
 import dev.tokenkeeper.daemon.config.ConfigurationException;
+import dev.tokenkeeper.daemon.config.PosixMode;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -50,17 +52,11 @@ public final class FolderModes {
     }
 
     private static void refuseSharedWrite(Path path, String what, String why) {
-        Set<PosixFilePermission> mode;
-        try {
-            mode = Files.getPosixFilePermissions(path);
-        } catch (UnsupportedOperationException notPosix) {
-            return;
-        } catch (IOException e) {
-            throw new ConfigurationException("cannot read the mode of the " + what + " " + path + ": " + e.getMessage());
-        }
-        if (mode.stream().anyMatch(SHARED_WRITE::contains)) {
+        Optional<Set<PosixFilePermission>> mode = PosixMode.of(path, e -> new ConfigurationException(
+                "cannot read the mode of the " + what + " " + path + ": " + e.getMessage()));
+        if (mode.isPresent() && mode.get().stream().anyMatch(SHARED_WRITE::contains)) {
             throw new ConfigurationException(what + " " + path + " may be written by its group or others (mode "
-                    + PosixFilePermissions.toString(mode) + ") and " + why + ": run `chmod go-w " + path + "`");
+                    + PosixFilePermissions.toString(mode.get()) + ") and " + why + ": run `chmod go-w " + path + "`");
         }
     }
 }

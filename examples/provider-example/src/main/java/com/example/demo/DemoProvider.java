@@ -116,8 +116,8 @@ public final class DemoProvider implements TokenProvider {
             return new ValidationResult.Rejected("no access token");
         }
         try {
-            HttpResponse<CappedBody> response = CappedBody.send(http, HttpRequest.newBuilder(apiUrl).timeout(TIMEOUT)
-                    .header("Authorization", "Bearer " + access.get()).GET().build(), BODY_LIMIT, TIMEOUT);
+            HttpResponse<CappedBody> response = send(HttpRequest.newBuilder(apiUrl)
+                    .header("Authorization", "Bearer " + access.get()).GET());
             if (response.statusCode() == 200) {
                 return new ValidationResult.Accepted();
             }
@@ -143,9 +143,8 @@ public final class DemoProvider implements TokenProvider {
         }
         try {
             String body = JSON.writeValueAsString(Map.of("refresh_token", refresh.get()));
-            HttpResponse<CappedBody> response = CappedBody.send(http, HttpRequest.newBuilder(tokenUrl).timeout(TIMEOUT)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), BODY_LIMIT, TIMEOUT);
+            HttpResponse<CappedBody> response = send(HttpRequest.newBuilder(tokenUrl)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
             if (response.statusCode() == 400 || response.statusCode() == 401) {
                 return new RefreshResult.PermanentFailure("demo refused the refresh token (HTTP " + response.statusCode()
                         + "): import the credential again");
@@ -190,6 +189,11 @@ public final class DemoProvider implements TokenProvider {
     @Override
     public List<UpstreamEndpoint> upstreams() {
         return List.of(new UpstreamEndpoint(TOKEN_URL, tokenUrl), new UpstreamEndpoint(API_URL, apiUrl));
+    }
+
+    /** One deadline for the whole exchange, and at most {@link #BODY_LIMIT} bytes of the answer read. */
+    private HttpResponse<CappedBody> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return CappedBody.send(http, request.timeout(TIMEOUT).build(), BODY_LIMIT, TIMEOUT);
     }
 
     private static FailureKind kind(int status) {

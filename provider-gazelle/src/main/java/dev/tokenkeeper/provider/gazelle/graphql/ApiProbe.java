@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.api.FailureKind;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.ValidationResult;
-import dev.tokenkeeper.api.http.RetryAfter;
 import dev.tokenkeeper.provider.gazelle.config.GazelleSettings;
+import dev.tokenkeeper.provider.gazelle.http.FailedAnswer;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamClient;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamResponse;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamUnreachableException;
@@ -14,7 +14,6 @@ import dev.tokenkeeper.provider.gazelle.json.Json;
 import dev.tokenkeeper.provider.gazelle.secret.GazelleSecret;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -85,19 +84,8 @@ public final class ApiProbe {
         if (status == 401) {
             return new ValidationResult.Rejected(what + ": the access token is expired or revoked");
         }
-        Optional<Duration> retryAfter = RetryAfter.of(response.headers(), clock.instant());
-        if (status == 403) {
-            return new ValidationResult.Inconclusive(FailureKind.BLOCKED, what
-                    + " (access denied or anti-bot block)", retryAfter);
-        }
-        if (status == 429) {
-            return new ValidationResult.Inconclusive(FailureKind.RATE_LIMITED, what + " (too many requests)", retryAfter);
-        }
-        if (status >= 500) {
-            return new ValidationResult.Inconclusive(FailureKind.SERVER_ERROR, what + " (server error)", retryAfter);
-        }
-        return new ValidationResult.Inconclusive(FailureKind.BAD_RESPONSE, what + " (unexpected); check "
-                + GazelleSettings.API_URL, retryAfter);
+        FailedAnswer failed = FailedAnswer.of("Gazelle API", response, GazelleSettings.API_URL, clock.instant());
+        return new ValidationResult.Inconclusive(failed.kind(), failed.reason(), failed.retryAfter());
     }
 
     private static boolean unauthenticated(JsonNode errors) {

@@ -8,8 +8,8 @@ import dev.tokenkeeper.api.RefreshResult;
 import dev.tokenkeeper.api.RefreshResult.PermanentFailure;
 import dev.tokenkeeper.api.RefreshResult.TransientFailure;
 import dev.tokenkeeper.api.SecretMaterial;
-import dev.tokenkeeper.api.http.RetryAfter;
 import dev.tokenkeeper.provider.gazelle.config.GazelleSettings;
+import dev.tokenkeeper.provider.gazelle.http.FailedAnswer;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamClient;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamResponse;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamUnreachableException;
@@ -19,7 +19,6 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,21 +95,11 @@ public final class TokenEndpoint {
         if (status == 400 || status == 401) {
             return rejected(response, sentSecrets(form));
         }
-        String what = "Gazelle token endpoint answered HTTP " + status;
-        Optional<Duration> retryAfter = RetryAfter.of(response.headers(), clock.instant());
-        if (status == 403) {
-            return new TransientFailure(FailureKind.BLOCKED, what + " (access denied or anti-bot block); "
-                    + "the refresh token was not spent", retryAfter);
-        }
-        if (status == 429) {
-            return new TransientFailure(FailureKind.RATE_LIMITED, what + " (too many requests)"
-                    + retryAfter.map(wait -> "; retry after " + wait.toSeconds() + " s").orElse(""), retryAfter);
-        }
-        if (status >= 500) {
-            return new TransientFailure(FailureKind.SERVER_ERROR, what + " (server error)", retryAfter);
-        }
-        return new TransientFailure(FailureKind.BAD_RESPONSE, what + " (unexpected); check "
-                + GazelleSettings.TOKEN_URL, retryAfter);
+        FailedAnswer failed = FailedAnswer.of("Gazelle token endpoint", response, GazelleSettings.TOKEN_URL,
+                clock.instant());
+        // None of these answers spent the refresh token; after an anti-bot block the operator is told so.
+        return new TransientFailure(failed.kind(), failed.kind() == FailureKind.BLOCKED
+                ? failed.reason() + "; the refresh token was not spent" : failed.reason(), failed.retryAfter());
     }
 
     private PermanentFailure rejected(UpstreamResponse response, List<String> sent) {

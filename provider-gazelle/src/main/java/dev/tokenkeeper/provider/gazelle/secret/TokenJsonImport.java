@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Reads the token JSON that existing deployments keep in Supabase: either the object
@@ -139,14 +140,8 @@ public final class TokenJsonImport {
 
     /** A string property; missing or null is empty, another type is an error. */
     private static Optional<String> optionalText(ObjectNode token, String name) throws InvalidSecretException {
-        JsonNode node = token.get(name);
-        if (node == null || node.isNull()) {
-            return Optional.empty();
-        }
-        if (!node.isTextual()) {
-            throw new InvalidSecretException(name + " in the token JSON must be a string, found " + Json.kind(node));
-        }
-        return Optional.of(node.asText().strip()).filter(text -> !text.isEmpty());
+        return property(token, name, JsonNode::isTextual, "a string")
+                .map(node -> node.asText().strip()).filter(text -> !text.isEmpty());
     }
 
     /** A non-negative number of seconds; missing or null is empty, another type is an error. */
@@ -179,13 +174,19 @@ public final class TokenJsonImport {
     }
 
     private static Optional<Double> number(ObjectNode token, String name) throws InvalidSecretException {
+        return property(token, name, JsonNode::isNumber, "a number").map(JsonNode::asDouble);
+    }
+
+    /** A property of the given type; missing or null is empty, another type is an error. */
+    private static Optional<JsonNode> property(ObjectNode token, String name, Predicate<JsonNode> typed, String type)
+            throws InvalidSecretException {
         JsonNode node = token.get(name);
         if (node == null || node.isNull()) {
             return Optional.empty();
         }
-        if (!node.isNumber()) {
-            throw new InvalidSecretException(name + " in the token JSON must be a number, found " + Json.kind(node));
+        if (!typed.test(node)) {
+            throw new InvalidSecretException(name + " in the token JSON must be " + type + ", found " + Json.kind(node));
         }
-        return Optional.of(node.asDouble());
+        return Optional.of(node);
     }
 }
