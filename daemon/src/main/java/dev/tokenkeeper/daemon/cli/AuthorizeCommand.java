@@ -4,6 +4,7 @@ import dev.tokenkeeper.daemon.oauth.Pkce;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -36,8 +37,8 @@ final class AuthorizeCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", description = "provider id (one with an authorization flow, see `tokenkeeper providers`)")
     String provider;
 
-    @Option(names = "--account", defaultValue = "default", description = "account name (default: ${DEFAULT-VALUE})")
-    String account;
+    @Mixin
+    AccountOption account;
 
     @Option(names = "--port", defaultValue = "0", description = "loopback port for the redirect; 0 picks a free one"
             + " (register http://127.0.0.1:<port>/callback at the provider)")
@@ -52,7 +53,7 @@ final class AuthorizeCommand extends Subcommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        CredentialId id = new CredentialId(provider, account);
+        CredentialId id = new CredentialId(provider, account.name());
         Duration wait = duration(timeout);
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("--port must be from 0 to 65535");

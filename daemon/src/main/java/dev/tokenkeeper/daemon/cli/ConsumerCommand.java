@@ -3,6 +3,7 @@ package dev.tokenkeeper.daemon.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.daemon.http.Json;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -39,8 +40,8 @@ final class ConsumerCommand implements Runnable {
                 description = "a credential it may read, provider:account (repeat for several)")
         List<String> credentials;
 
-        @Option(names = "--json", description = "print {\"name\",\"token\",\"credentials\"} as JSON")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() throws Exception {
@@ -48,7 +49,7 @@ final class ConsumerCommand implements Runnable {
             body.put("name", name);
             body.put("credentials", credentials);
             JsonNode created = daemon().post("/api/v1/consumers", body).orFail("consumer add failed").body();
-            if (json) {
+            if (json.on()) {
                 out().println(Json.MAPPER.writeValueAsString(created));
             } else {
                 out().println(created.path("token").asText());
@@ -64,13 +65,13 @@ final class ConsumerCommand implements Runnable {
     @Command(name = "list", description = "List consumers: their credentials, last token read and read count (this daemon's).")
     static final class ListConsumers extends Subcommand implements Callable<Integer> {
 
-        @Option(names = "--json", description = "print the API's JSON")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() throws Exception {
             JsonNode list = daemon().get("/api/v1/consumers").orFail("consumer list failed").body();
-            if (json) {
+            if (json.on()) {
                 out().println(Json.MAPPER.writeValueAsString(list));
                 return 0;
             }

@@ -5,6 +5,7 @@ import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -36,8 +37,8 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", description = "provider id (see `tokenkeeper providers`)")
     String provider;
 
-    @Option(names = "--account", defaultValue = "default", description = "account name (default: ${DEFAULT-VALUE})")
-    String account;
+    @Mixin
+    AccountOption account;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
@@ -71,7 +72,7 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        CredentialId id = new CredentialId(provider, account);
+        CredentialId id = new CredentialId(provider, account.name());
         Map<String, Object> body;
         if (source.cookie != null) {
             body = Map.of("cookie", source.cookie.equals("-") ? read("-").strip() : source.cookie);

@@ -3,8 +3,8 @@ package dev.tokenkeeper.daemon.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -13,15 +13,15 @@ import java.util.concurrent.Callable;
 @Command(name = "refresh", description = "Refresh a credential now (if it needs it, or always with --force).")
 final class RefreshCommand extends Subcommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "credential id, <provider>:<account>, e.g. <provider>:default")
-    String id;
+    @Mixin
+    CredentialArgument id;
 
     @Option(names = "--force", description = "refresh even if the token is far from expiry")
     boolean force;
 
     @Override
     public Integer call() {
-        CredentialId credential = CredentialId.parse(id);
+        CredentialId credential = id.credential();
         JsonNode answer = daemon()
                 .post("/api/v1/credentials/" + credential + "/refresh" + (force ? "?force=true" : ""), Map.of())
                 .orFail("").body();

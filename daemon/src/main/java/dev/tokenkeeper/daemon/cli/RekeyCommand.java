@@ -2,6 +2,7 @@ package dev.tokenkeeper.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -26,8 +27,8 @@ final class RekeyCommand extends Subcommand implements Callable<Integer> {
     @Option(names = "--finish", description = "re-seal what is left on an old key, then destroy the old keys")
     boolean finish;
 
-    @Option(names = "--json", description = "print JSON")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
@@ -36,7 +37,7 @@ final class RekeyCommand extends Subcommand implements Callable<Integer> {
                         Map.of())
                 .orFail("rekey refused").body();
         PrintWriter out = out();
-        if (json) {
+        if (json.on()) {
             out.println(outcome.toPrettyString());
         } else {
             String how = outcome.path("rotated").asBoolean() ? "new master key " : outcome.path("resumed").asBoolean()
@@ -64,7 +65,7 @@ final class RekeyCommand extends Subcommand implements Callable<Integer> {
                         + " ciphertexts is not confirmed: " + summary);
                 return 1;
             }
-            if (!json) {
+            if (!json.on()) {
                 out.println(("out-of-reach".equals(purge.path("result").asText()) ? "note: " : "purged: ") + summary);
             }
         }

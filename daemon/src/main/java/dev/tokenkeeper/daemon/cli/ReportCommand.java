@@ -2,6 +2,7 @@ package dev.tokenkeeper.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -18,15 +19,15 @@ final class ReportCommand extends Subcommand implements Callable<Integer> {
             description = "window: 7d, 12h, 30m, 2w, or an ISO-8601 instant (default: ${DEFAULT-VALUE})")
     String since;
 
-    @Option(names = "--json", description = "print JSON")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
         JsonNode report = daemon()
                 .get("/api/v1/report?since=" + URLEncoder.encode(since, StandardCharsets.UTF_8)).orFail("").body();
         PrintWriter out = out();
-        if (json) {
+        if (json.on()) {
             out.println(report.toPrettyString());
             return 0;
         }

@@ -2,7 +2,7 @@ package dev.tokenkeeper.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -11,15 +11,15 @@ import java.util.concurrent.Callable;
 @Command(name = "status", description = "Show every credential's status and expiries.")
 final class StatusCommand extends Subcommand implements Callable<Integer> {
 
-    @Option(names = "--json", description = "print JSON")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
         ApiClient.Answer answer = daemon().get("/api/v1/credentials");
         PrintWriter out = out();
         answer.orFail("");
-        if (json) {
+        if (json.on()) {
             out.println(answer.body().toPrettyString());
             return 0;
         }

@@ -3,8 +3,8 @@ package dev.tokenkeeper.daemon.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.util.concurrent.Callable;
 
@@ -12,8 +12,8 @@ import java.util.concurrent.Callable;
 @Command(name = "token", description = "Print a currently valid token (refreshing first if needed).")
 final class TokenCommand extends Subcommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "credential id, <provider>:<account>, e.g. <provider>:default")
-    String id;
+    @Mixin
+    CredentialArgument id;
 
     @Option(names = "--min-validity", defaultValue = "60", description = "seconds the token must still be valid (default: ${DEFAULT-VALUE})")
     int minValidity;
@@ -21,19 +21,19 @@ final class TokenCommand extends Subcommand implements Callable<Integer> {
     @Option(names = "--header", description = "print the HTTP headers to send instead of the bare token")
     boolean header;
 
-    @Option(names = "--json", description = "print the whole answer as JSON")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
-        CredentialId credential = CredentialId.parse(id);
+        CredentialId credential = id.credential();
         JsonNode answer = daemon()
                 .get("/api/v1/credentials/" + credential + "/token?minValidity=" + minValidity).orFail("").body();
         if (answer.hasNonNull("warning")) {
             err().println("warning: " + answer.path("warning").asText());
         }
         var out = out();
-        if (json) {
+        if (json.on()) {
             out.println(answer.toPrettyString());
         } else if (header) {
             answer.path("headers").fields().forEachRemaining(e -> out.println(e.getKey() + ": " + e.getValue().asText()));

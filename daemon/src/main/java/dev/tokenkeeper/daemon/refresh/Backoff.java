@@ -12,20 +12,11 @@ import java.util.random.RandomGenerator;
  * (half fixed, half random, so delays still visibly grow), shortened so that a retry comes before
  * the current token expires, and never shorter than what the upstream asked for with
  * {@code Retry-After}.
+ *
+ * @param policy base, cap and minimum interval
+ * @param random source of jitter
  */
-public final class Backoff {
-
-    private final RefreshPolicy policy;
-    private final RandomGenerator random;
-
-    /**
-     * @param policy base, cap and minimum interval
-     * @param random source of jitter
-     */
-    public Backoff(RefreshPolicy policy, RandomGenerator random) {
-        this.policy = policy;
-        this.random = random;
-    }
+public record Backoff(RefreshPolicy policy, RandomGenerator random) {
 
     /**
      * @param failures      consecutive failures so far, at least 1

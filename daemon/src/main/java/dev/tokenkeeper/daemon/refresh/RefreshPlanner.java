@@ -16,20 +16,11 @@ import java.util.random.RandomGenerator;
  * the provider's failure policy needs ({@link #failureRoom}: the first attempt and its retries, each
  * after a failure pause, all before expiry), and never more than half the lifetime (so a short-lived
  * token is not refreshed in a tight loop).
+ *
+ * @param policy margins and jitter
+ * @param random source of jitter
  */
-public final class RefreshPlanner {
-
-    private final RefreshPolicy policy;
-    private final RandomGenerator random;
-
-    /**
-     * @param policy margins and jitter
-     * @param random source of jitter
-     */
-    public RefreshPlanner(RefreshPolicy policy, RandomGenerator random) {
-        this.policy = policy;
-        this.random = random;
-    }
+public record RefreshPlanner(RefreshPolicy policy, RandomGenerator random) {
 
     /**
      * @param credential the credential

@@ -4,15 +4,13 @@ import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobExecutionContext;
 
-/** Quartz's tick: hands every credential whose time has come to the refresh workers. */
+/**
+ * Quartz's tick: hands every credential whose time has come to the refresh workers.
+ *
+ * @param dispatch the hand-over to the workers
+ */
 @DisallowConcurrentExecution
-public final class DispatchJob implements Job {
-
-    private final Runnable dispatch;
-
-    DispatchJob(Runnable dispatch) {
-        this.dispatch = dispatch;
-    }
+public record DispatchJob(Runnable dispatch) implements Job {
 
     @Override
     public void execute(JobExecutionContext context) {

@@ -6,7 +6,6 @@ import dev.tokenkeeper.api.PluginContext;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -50,14 +49,8 @@ public record GazelleSettings(URI tokenUrl,
 
     private static final Duration MAX_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
-    /** Rejects nulls and a timeout that is not positive. */
+    /** Rejects a timeout that is not positive ({@link #from} never passes a null). */
     public GazelleSettings {
-        Objects.requireNonNull(tokenUrl, "tokenUrl");
-        Objects.requireNonNull(authorizeUrl, "authorizeUrl");
-        Objects.requireNonNull(apiUrl, "apiUrl");
-        Objects.requireNonNull(clientId, "clientId");
-        Objects.requireNonNull(clientSecret, "clientSecret");
-        Objects.requireNonNull(requestTimeout, "requestTimeout");
         if (requestTimeout.isZero() || requestTimeout.isNegative()) {
             throw new IllegalArgumentException(TIMEOUT + " must be a positive number of seconds");
         }

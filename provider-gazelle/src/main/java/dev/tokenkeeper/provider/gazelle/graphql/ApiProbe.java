@@ -17,7 +17,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -25,8 +24,12 @@ import java.util.Optional;
  *
  * <p>GraphQL reports most errors with HTTP 200 and an {@code errors} array; such an answer still
  * means the token was accepted, unless an error says the caller is not authenticated.
+ *
+ * @param settings the API URL
+ * @param http     the provider's HTTP client
+ * @param clock    the clock that turns a {@code Retry-After} date into a wait
  */
-public final class ApiProbe {
+public record ApiProbe(GazelleSettings settings, UpstreamClient http, Clock clock) {
 
     private static final String QUERY = "{\"query\":\"{ __typename }\"}";
     private static final List<String> UNAUTHENTICATED_CODES =
@@ -34,21 +37,6 @@ public final class ApiProbe {
     private static final List<String> UNAUTHENTICATED_WORDS = List.of("unauthenticated", "not authenticated",
             "unauthorized", "invalid token", "invalid access token", "token expired", "token has expired",
             "expired token");
-
-    private final GazelleSettings settings;
-    private final UpstreamClient http;
-    private final Clock clock;
-
-    /**
-     * @param settings the API URL
-     * @param http     the provider's HTTP client
-     * @param clock    the clock that turns a {@code Retry-After} date into a wait
-     */
-    public ApiProbe(GazelleSettings settings, UpstreamClient http, Clock clock) {
-        this.settings = Objects.requireNonNull(settings, "settings");
-        this.http = Objects.requireNonNull(http, "http");
-        this.clock = Objects.requireNonNull(clock, "clock");
-    }
 
     /**
      * @param secret the current secret material

@@ -23,15 +23,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
  * Talks to Gazelle's OAuth token endpoint (Doorkeeper): the refresh-token grant and the
  * authorization-code grant, both with form-encoded bodies.
+ *
+ * @param settings the endpoint URL and client credentials
+ * @param http     the provider's HTTP client
+ * @param clock    the clock that stamps answers
  */
-public final class TokenEndpoint {
+public record TokenEndpoint(GazelleSettings settings, UpstreamClient http, Clock clock) {
 
     /** The reason given when Gazelle rejects the refresh token. */
     public static final String INVALID_GRANT_REASON = "refresh token rejected (invalid_grant): authorize again with "
@@ -40,21 +43,6 @@ public final class TokenEndpoint {
     private static final String FORM = "application/x-www-form-urlencoded";
     private static final Map<String, String> ACCEPT_JSON = Map.of("Accept", "application/json");
     private static final String CLIENT_SETTINGS = GazelleSettings.CLIENT_ID + " and " + GazelleSettings.CLIENT_SECRET;
-
-    private final GazelleSettings settings;
-    private final UpstreamClient http;
-    private final Clock clock;
-
-    /**
-     * @param settings the endpoint URL and client credentials
-     * @param http     the provider's HTTP client
-     * @param clock    the clock that stamps answers
-     */
-    public TokenEndpoint(GazelleSettings settings, UpstreamClient http, Clock clock) {
-        this.settings = Objects.requireNonNull(settings, "settings");
-        this.http = Objects.requireNonNull(http, "http");
-        this.clock = Objects.requireNonNull(clock, "clock");
-    }
 
     /**
      * Spends the current refresh token for new tokens.

@@ -1,6 +1,5 @@
 package dev.tokenkeeper.provider.vinted.session;
 
-import java.util.Objects;
 
 /**
  * One cookie as read from a user's import, before the provider picks the Vinted session out of it.
@@ -11,13 +10,6 @@ import java.util.Objects;
  *               say (a {@code Cookie:} header)
  */
 public record RawCookie(String name, String value, String domain) {
-
-    /** Rejects nulls. */
-    public RawCookie {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(value, "value");
-        Objects.requireNonNull(domain, "domain");
-    }
 
     /** @return name and domain only, never the value */
     @Override

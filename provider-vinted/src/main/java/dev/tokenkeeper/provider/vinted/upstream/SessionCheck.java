@@ -8,31 +8,19 @@ import java.io.IOException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
-/** Asks Vinted whether a session's access token is accepted: {@code GET /api/v2/users/current}. */
-public final class SessionCheck {
+/** Asks Vinted whether a session's access token is accepted: {@code GET /api/v2/users/current}. *
+ * @param http           the HTTP side
+ * @param gate           pause and request budget
+ * @param blockedBackoff the least wait after an anti-bot 403
+ */
+public record SessionCheck(VintedHttp http, UpstreamGate gate, Duration blockedBackoff) {
 
     /** The authenticated call used as a check. */
     public static final String CURRENT_USER_PATH = "/api/v2/users/current";
 
     private static final String REQUEST = "GET " + CURRENT_USER_PATH;
-
-    private final VintedHttp http;
-    private final UpstreamGate gate;
-    private final Duration blockedBackoff;
-
-    /**
-     * @param http           the HTTP side
-     * @param gate           pause and request budget
-     * @param blockedBackoff the least wait after an anti-bot 403
-     */
-    public SessionCheck(VintedHttp http, UpstreamGate gate, Duration blockedBackoff) {
-        this.http = Objects.requireNonNull(http, "http");
-        this.gate = Objects.requireNonNull(gate, "gate");
-        this.blockedBackoff = Objects.requireNonNull(blockedBackoff, "blockedBackoff");
-    }
 
     /**
      * @param secret the session

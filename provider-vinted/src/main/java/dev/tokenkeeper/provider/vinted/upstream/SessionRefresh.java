@@ -9,7 +9,6 @@ import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -21,8 +20,13 @@ import java.util.Optional;
  * calls the refresh endpoint without a page around it, Vinted may require the token, and the page
  * renews the anti-bot cookies that keep the refresh call itself from being walled. A refresh is thus
  * two requests, always (four when the CSRF token was refused once and is fetched again).
+ *
+ * @param http           the HTTP side
+ * @param gate           pause and request budget
+ * @param blockedBackoff the least wait after an anti-bot 403
+ * @param clock          the clock
  */
-public final class SessionRefresh {
+public record SessionRefresh(VintedHttp http, UpstreamGate gate, Duration blockedBackoff, Clock clock) {
 
     /** The refresh endpoint. */
     public static final String REFRESH_PATH = "/web/api/auth/refresh";
@@ -34,24 +38,6 @@ public final class SessionRefresh {
     private static final String POST_REFRESH = "POST " + REFRESH_PATH;
     private static final String GET_HOME = "GET " + HOME_PATH;
     private static final String REIMPORT = "import fresh cookies with `tokenkeeper import vinted --cookie ...`";
-
-    private final VintedHttp http;
-    private final UpstreamGate gate;
-    private final Duration blockedBackoff;
-    private final Clock clock;
-
-    /**
-     * @param http           the HTTP side
-     * @param gate           pause and request budget
-     * @param blockedBackoff the least wait after an anti-bot 403
-     * @param clock          the clock
-     */
-    public SessionRefresh(VintedHttp http, UpstreamGate gate, Duration blockedBackoff, Clock clock) {
-        this.http = Objects.requireNonNull(http, "http");
-        this.gate = Objects.requireNonNull(gate, "gate");
-        this.blockedBackoff = Objects.requireNonNull(blockedBackoff, "blockedBackoff");
-        this.clock = Objects.requireNonNull(clock, "clock");
-    }
 
     /**
      * @param secret the current session

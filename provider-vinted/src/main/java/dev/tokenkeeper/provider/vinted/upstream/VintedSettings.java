@@ -7,7 +7,6 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * How to reach Vinted and how politely: read once from the daemon's settings.
@@ -59,14 +58,8 @@ public record VintedSettings(URI baseUrl,
             Map.entry("pt", "pt-PT,pt;q=0.9"), Map.entry("lt", "lt-LT,lt;q=0.9"),
             Map.entry("cz", "cs-CZ,cs;q=0.9"), Map.entry("uk", "en-GB,en;q=0.9"));
 
-    /** Checks ranges. */
+    /** Checks the request budget ({@link #from} never passes a null). */
     public VintedSettings {
-        Objects.requireNonNull(baseUrl, "baseUrl");
-        Objects.requireNonNull(timeout, "timeout");
-        Objects.requireNonNull(userAgent, "userAgent");
-        Objects.requireNonNull(acceptLanguage, "acceptLanguage");
-        Objects.requireNonNull(blockedBackoff, "blockedBackoff");
-        Objects.requireNonNull(refreshSpacing, "refreshSpacing");
         if (maxRequestsPer5Min < 2) {
             // A refresh needs two requests (home page for the CSRF token, then the refresh itself).
             throw new IllegalArgumentException(MAX_REQUESTS_PER_5_MIN + " must be at least 2, got " + maxRequestsPer5Min);
