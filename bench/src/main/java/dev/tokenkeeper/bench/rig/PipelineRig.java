@@ -16,6 +16,7 @@ import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.RefreshPlanner;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
+import dev.tokenkeeper.daemon.schedule.Scheduling;
 import dev.tokenkeeper.daemon.spool.SpooledStore;
 import dev.tokenkeeper.provider.gazelle.GazelleProvider;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -103,10 +104,10 @@ public final class PipelineRig implements AutoCloseable {
         CredentialService credentials = new CredentialService(store, sealer, pipeline, cache, clock);
         RefreshScheduler scheduler = null;
         if (withScheduler) {
-            scheduler = new RefreshScheduler(pipeline, store::list,
+            scheduler = new RefreshScheduler(pipeline, store::list, new Scheduling(
                     (int) settings.number("TOKENKEEPER_REFRESH_THREADS", null, 4, 1, 64),
                     Duration.ofMinutes(30), settings.bool("TOKENKEEPER_AUTO_REFRESH_ENABLED", null, true),
-                    Duration.ofMillis((long) settings.number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
+                    Duration.ofMillis((long) settings.number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000))),
                     clock);
             scheduler.start();
         }

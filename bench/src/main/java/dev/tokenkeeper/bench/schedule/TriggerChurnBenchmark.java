@@ -13,6 +13,7 @@ import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.RefreshPlanner;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
+import dev.tokenkeeper.daemon.schedule.Scheduling;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -74,8 +75,8 @@ public class TriggerChurnBenchmark {
         RefreshPipeline pipeline = new RefreshPipeline(store, sealer, id -> Optional.empty(),
                 new RefreshPlanner(policy, random), new Backoff(policy, random), policy, Clock.systemUTC(), "jmh",
                 new TokenCache());
-        scheduler = new RefreshScheduler(pipeline, List::of, 4, Duration.ofMinutes(30), false, Duration.ofMillis(200),
-                Clock.systemUTC());
+        scheduler = new RefreshScheduler(pipeline, List::of, new Scheduling(4, Duration.ofMinutes(30), false,
+                Duration.ofMillis(200)), Clock.systemUTC());
         scheduler.start();
         Instant now = Instant.now();
         for (int i = 0; i < n; i++) {
