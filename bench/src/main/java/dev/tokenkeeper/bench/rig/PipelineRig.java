@@ -9,11 +9,9 @@ import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.metrics.RefreshMetrics;
-import dev.tokenkeeper.daemon.refresh.Backoff;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.ProviderGate;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
-import dev.tokenkeeper.daemon.refresh.RefreshPlanner;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import dev.tokenkeeper.daemon.schedule.Scheduling;
@@ -96,7 +94,7 @@ public final class PipelineRig implements AutoCloseable {
         TokenCache cache = new TokenCache();
         RefreshPipeline pipeline = new RefreshPipeline(store, sealer,
                 id -> GazelleProvider.ID.equals(id) ? Optional.<TokenProvider>of(gazelle) : Optional.empty(),
-                new RefreshPlanner(policy, random), new Backoff(policy, random), policy, clock,
+                policy, random, clock,
                 "bench/" + ProcessHandle.current().pid(), cache);
         pipeline.limitUpstreamCalls(new ProviderGate(
                 (int) settings.number("TOKENKEEPER_PROVIDER_CONCURRENCY", null, 8, 1, 1024),

@@ -8,9 +8,7 @@ import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
-import dev.tokenkeeper.daemon.refresh.Backoff;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
-import dev.tokenkeeper.daemon.refresh.RefreshPlanner;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import dev.tokenkeeper.daemon.schedule.Scheduling;
@@ -73,7 +71,7 @@ public class TriggerChurnBenchmark {
         RefreshPolicy policy = RefreshPolicy.from(Settings.of(Map.of(), Map.of()));
         SecureRandom random = new SecureRandom();
         RefreshPipeline pipeline = new RefreshPipeline(store, sealer, id -> Optional.empty(),
-                new RefreshPlanner(policy, random), new Backoff(policy, random), policy, Clock.systemUTC(), "jmh",
+                policy, random, Clock.systemUTC(), "jmh",
                 new TokenCache());
         scheduler = new RefreshScheduler(pipeline, List::of, new Scheduling(4, Duration.ofMinutes(30), false,
                 Duration.ofMillis(200)), Clock.systemUTC());

@@ -36,13 +36,11 @@ import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.daemon.recovery.CrashRecovery;
-import dev.tokenkeeper.daemon.refresh.Backoff;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import dev.tokenkeeper.daemon.refresh.ProviderGate;
 import dev.tokenkeeper.daemon.refresh.RefreshIntents;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
-import dev.tokenkeeper.daemon.refresh.RefreshPlanner;
 import dev.tokenkeeper.daemon.refresh.ReportLimit;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
@@ -124,11 +122,9 @@ public final class Assembly implements AutoCloseable {
         AdminToken adminToken = AdminToken.loadOrCreate(config.adminTokenFile());
         this.store = new SpooledStore(storeFound.plugin(), state.resolve("spool"), settings.spoolRetry().toSeconds());
         this.sealer = new SecretSealer(key.keyring());
-        SecureRandom random = new SecureRandom();
         TokenCache cache = new TokenCache();
-        this.pipeline = new RefreshPipeline(store, sealer, plugins::provider,
-                new RefreshPlanner(config.refreshPolicy(), random),
-                new Backoff(config.refreshPolicy(), random), config.refreshPolicy(), clock, owner(), cache);
+        this.pipeline = new RefreshPipeline(store, sealer, plugins::provider, config.refreshPolicy(), new SecureRandom(),
+                clock, owner(), cache);
         pipeline.limitUpstreamCalls(new ProviderGate(settings.providerConcurrency(), settings.providerRatePerSecond()));
         RefreshIntents intents = RefreshIntents.in(state.resolve("inflight"));
         pipeline.recordIntents(intents);
