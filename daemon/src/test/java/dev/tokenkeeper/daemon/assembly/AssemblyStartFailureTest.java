@@ -35,8 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Must-show 1: for every part N, an assembly whose N-th part fails to start leaves nothing of the
- * parts started before it: no thread, the port free, the open files as before, the store closed,
- * no bound-address file. A start followed by a close leaves the same.
+ * parts started before it: no thread, the open files (sockets among them) as before, the store
+ * closed, no bound-address file. A start followed by a close leaves the same, and the port it
+ * listened on can be bound again. The API listens on port 0 (no fixed port, as in every test).
  */
 class AssemblyStartFailureTest {
 
@@ -47,12 +48,9 @@ class AssemblyStartFailureTest {
     @TempDir
     static Path folder;
 
-    private static int port;
-
     /** Loads every class and JVM-wide facility once, so what stays after it is the parts' own. */
     @BeforeAll
     static void warmUp() throws Exception {
-        port = freePort();
         try (Assembly warm = assembly(folder.resolve("warm-up"), sqlite())) {
             warm.start();
         }
@@ -86,13 +84,17 @@ class AssemblyStartFailureTest {
         Path state = folder.resolve("runs");
         TokenStore store = sqlite();
         Assembly assembly = assembly(state, store).start();
-        assertEquals(port, assembly.port());
+        int port = assembly.port();
+        assertTrue(port > 0, "listening");
         assertTrue(Files.exists(state.resolve(BoundAddress.FILE)), "the bound-address file while running");
         assertEquals(assembly.partNames(), assembly.startedParts());
         assertFalse(Baseline.now().threads().equals(before.threads()), "the parts run threads of their own");
         assembly.close();
         assertEquals(List.of(), assembly.startedParts());
         assertNothingLeft(before, state, store, true, "none");
+        try (ServerSocket again = new ServerSocket()) {
+            again.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        }
     }
 
     private static void assertNothingLeft(Baseline before, Path state, TokenStore store, boolean storeOpened,
@@ -100,10 +102,7 @@ class AssemblyStartFailureTest {
         String context = "after " + failing + " failed to start: ";
         Baseline after = Baseline.settled(before, Duration.ofSeconds(15));
         assertEquals(Set.of(), after.newThreadsSince(before), context + "threads left by the started parts");
-        assertEquals(before.openFiles(), after.openFiles(), context + "open file descriptors");
-        try (ServerSocket again = new ServerSocket()) {
-            again.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        }
+        assertEquals(before.openFiles(), after.openFiles(), context + "open file descriptors (files and sockets)");
         assertFalse(Files.exists(state.resolve(BoundAddress.FILE)), context + "the bound-address file");
         if (storeOpened) {
             assertTrue(store.toString().contains("closed"), context + "the store reports " + store);
@@ -121,7 +120,7 @@ class AssemblyStartFailureTest {
     private static Assembly assembly(Path state, TokenStore store) {
         Settings settings = Settings.of(Map.of(
                 "TOKENKEEPER_STATE_DIR", state.toString(),
-                "TOKENKEEPER_LISTEN", "127.0.0.1:" + port,
+                "TOKENKEEPER_LISTEN", "127.0.0.1:0",
                 "TOKENKEEPER_SINK_DIR", state.resolve("sink").toString(),
                 "TOKENKEEPER_NOTIFY_URL", "http://127.0.0.1:9/hook",
                 "TOKENKEEPER_SCHEDULER_TICK_MILLIS", "50"), Map.of());
@@ -131,12 +130,6 @@ class AssemblyStartFailureTest {
     private static TokenStore sqlite() {
         return ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
                 .filter(store -> store.id().equals("sqlite")).findFirst().orElseThrow();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     /**
