@@ -249,11 +249,27 @@ public final class FileSink implements RefreshListener, AutoCloseable {
         return message.length() > 200 ? message.substring(0, 200) + "..." : message;
     }
 
-    /** Stops catching up; a write under way finishes. */
+    /**
+     * Stops catching up. A catch-up under way finishes (up to 10 s): interrupted, it would leave its
+     * temporary file behind.
+     */
     @Override
-    public synchronized void close() {
-        if (sync != null) {
-            sync.shutdownNow();
+    public void close() {
+        ScheduledExecutorService running;
+        synchronized (this) {
+            running = sync;
+        }
+        if (running == null) {
+            return;
+        }
+        running.shutdown();
+        try {
+            if (!running.awaitTermination(10, TimeUnit.SECONDS)) {
+                Logger.warn("file sink: a catch-up still running after 10 s; stopping anyway");
+                running.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
