@@ -9,13 +9,12 @@ import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.metrics.RefreshMetrics;
-import dev.tokenkeeper.daemon.refresh.Backoff;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.ProviderGate;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
-import dev.tokenkeeper.daemon.refresh.RefreshPlanner;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
+import dev.tokenkeeper.daemon.schedule.Scheduling;
 import dev.tokenkeeper.daemon.spool.SpooledStore;
 import dev.tokenkeeper.provider.gazelle.GazelleProvider;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -95,7 +94,7 @@ public final class PipelineRig implements AutoCloseable {
         TokenCache cache = new TokenCache();
         RefreshPipeline pipeline = new RefreshPipeline(store, sealer,
                 id -> GazelleProvider.ID.equals(id) ? Optional.<TokenProvider>of(gazelle) : Optional.empty(),
-                new RefreshPlanner(policy, random), new Backoff(policy, random), policy, clock,
+                policy, random, clock,
                 "bench/" + ProcessHandle.current().pid(), cache);
         pipeline.limitUpstreamCalls(new ProviderGate(
                 (int) settings.number("TOKENKEEPER_PROVIDER_CONCURRENCY", null, 8, 1, 1024),
@@ -103,11 +102,12 @@ public final class PipelineRig implements AutoCloseable {
         CredentialService credentials = new CredentialService(store, sealer, pipeline, cache, clock);
         RefreshScheduler scheduler = null;
         if (withScheduler) {
-            scheduler = new RefreshScheduler(pipeline, store::list,
+            scheduler = new RefreshScheduler(pipeline, store::list, new Scheduling(
                     (int) settings.number("TOKENKEEPER_REFRESH_THREADS", null, 4, 1, 64),
                     Duration.ofMinutes(30), settings.bool("TOKENKEEPER_AUTO_REFRESH_ENABLED", null, true),
-                    Duration.ofMillis((long) settings.number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
+                    Duration.ofMillis((long) settings.number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000))),
                     clock);
+            scheduler.start();
         }
         pipeline.addListener(new RefreshMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), store::list, clock));
         return new PipelineRig(store, sealer, pipeline, credentials, scheduler);

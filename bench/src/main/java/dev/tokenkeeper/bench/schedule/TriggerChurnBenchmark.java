@@ -8,11 +8,10 @@ import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
-import dev.tokenkeeper.daemon.refresh.Backoff;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
-import dev.tokenkeeper.daemon.refresh.RefreshPlanner;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
+import dev.tokenkeeper.daemon.schedule.Scheduling;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -72,10 +71,11 @@ public class TriggerChurnBenchmark {
         RefreshPolicy policy = RefreshPolicy.from(Settings.of(Map.of(), Map.of()));
         SecureRandom random = new SecureRandom();
         RefreshPipeline pipeline = new RefreshPipeline(store, sealer, id -> Optional.empty(),
-                new RefreshPlanner(policy, random), new Backoff(policy, random), policy, Clock.systemUTC(), "jmh",
+                policy, random, Clock.systemUTC(), "jmh",
                 new TokenCache());
-        scheduler = new RefreshScheduler(pipeline, List::of, 4, Duration.ofMinutes(30), false, Duration.ofMillis(200),
-                Clock.systemUTC());
+        scheduler = new RefreshScheduler(pipeline, List::of, new Scheduling(4, Duration.ofMinutes(30), false,
+                Duration.ofMillis(200)), Clock.systemUTC());
+        scheduler.start();
         Instant now = Instant.now();
         for (int i = 0; i < n; i++) {
             scheduler.plan(Credentials.gazelle(i, sealer, now, now.plus(Duration.ofDays(30))));

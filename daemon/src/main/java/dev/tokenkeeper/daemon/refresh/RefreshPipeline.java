@@ -38,6 +38,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 
 /**
  * The refresh pipeline: {@code lease -> decrypt -> provider.refresh -> encrypt -> compare-and-set ->
@@ -80,22 +81,20 @@ public final class RefreshPipeline {
      * @param store     where credentials live
      * @param sealer    encryption at rest
      * @param providers provider by id
-     * @param planner   when a credential is due
-     * @param backoff   retry delays
-     * @param policy    lease length and minimum interval
+     * @param policy    margins, jitter, retry delays, lease length and minimum interval
+     * @param random    the jitter's randomness (planning and retry delays draw from it)
      * @param clock     the time
      * @param owner     this daemon's lease owner name
      * @param cache     the opened credentials
      */
     public RefreshPipeline(TokenStore store, SecretSealer sealer, Function<String, Optional<TokenProvider>> providers,
-                           RefreshPlanner planner, Backoff backoff, RefreshPolicy policy, Clock clock, String owner,
-                           TokenCache cache) {
+                           RefreshPolicy policy, RandomGenerator random, Clock clock, String owner, TokenCache cache) {
         this.store = store;
         this.sealer = sealer;
         this.providers = providers;
-        this.planner = planner;
-        this.backoff = backoff;
         this.policy = policy;
+        this.planner = new RefreshPlanner(policy, random);
+        this.backoff = new Backoff(policy, random);
         this.clock = clock;
         this.owner = owner;
         this.cache = cache;

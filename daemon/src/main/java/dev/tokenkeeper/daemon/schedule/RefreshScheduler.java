@@ -49,9 +49,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private static final JobKey SWEEP_JOB = JobKey.jobKey("sweep", "sweep");
     private static final TriggerKey SWEEP_TRIGGER = TriggerKey.triggerKey("sweep", "sweep");
 
-    private final Scheduler quartz;
     private final RefreshPipeline pipeline;
-    private final boolean autoRefreshEnabled;
+    private final Supplier<List<StoredCredential>> credentials;
+    private final Scheduling scheduling;
     private final Clock clock;
     private final DueQueue plan = new DueQueue();
     private final Set<CredentialId> running = ConcurrentHashMap.newKeySet();
@@ -63,31 +63,39 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     /** When Quartz last ran the dispatch tick: the scheduler's own heartbeat (systemd watchdog). */
     private volatile long lastTickNanos = System.nanoTime();
 
-    private final int plannedAtStart;
+    private volatile Scheduler quartz;
+    private int plannedAtStart;
 
     /**
-     * @param pipeline           the refresh pipeline
-     * @param credentials        reads every stored credential
-     * @param threads            refreshes running at once
-     * @param interval           the validation sweep interval
-     * @param autoRefreshEnabled whether to start active
-     * @param tick               how often Quartz looks for due credentials
-     * @param clock              the time
-     * @throws SchedulerException when Quartz cannot start
+     * Builds the scheduler; nothing runs until {@link #start()}.
+     *
+     * @param pipeline    the refresh pipeline
+     * @param credentials reads every stored credential
+     * @param scheduling  threads, sweep interval, whether to start active, tick
+     * @param clock       the time
      */
-    public RefreshScheduler(RefreshPipeline pipeline, Supplier<List<StoredCredential>> credentials, int threads,
-                            Duration interval, boolean autoRefreshEnabled, Duration tick, Clock clock)
-            throws SchedulerException {
+    public RefreshScheduler(RefreshPipeline pipeline, Supplier<List<StoredCredential>> credentials, Scheduling scheduling,
+                            Clock clock) {
         this.pipeline = pipeline;
-        this.interval = interval;
-        this.autoRefreshEnabled = autoRefreshEnabled;
+        this.credentials = credentials;
+        this.scheduling = scheduling;
+        this.interval = scheduling.interval();
         this.clock = clock;
-        this.workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                runnable -> {
+        this.workers = new ThreadPoolExecutor(scheduling.threads(), scheduling.threads(), 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, "refresh-worker");
                     thread.setDaemon(true);
                     return thread;
                 });
+    }
+
+    /**
+     * Starts Quartz, plans every stored credential and listens to the pipeline; paused at once when
+     * automatic refresh is disabled.
+     *
+     * @throws SchedulerException when Quartz cannot start
+     */
+    public synchronized void start() throws SchedulerException {
         Properties properties = new Properties();
         properties.setProperty("org.quartz.scheduler.instanceName", "tokenkeeper");
         properties.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
@@ -103,7 +111,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         quartz.scheduleJob(TriggerBuilder.newTrigger().withIdentity(DISPATCH_TRIGGER).forJob(DISPATCH_JOB)
                 .startNow()
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule()
-                        .withIntervalInMilliseconds(Math.max(10, tick.toMillis())).repeatForever()
+                        .withIntervalInMilliseconds(Math.max(10, scheduling.tick().toMillis())).repeatForever()
                         .withMisfireHandlingInstructionNextWithRemainingCount())
                 .build());
         scheduleSweep();
@@ -117,15 +125,15 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         // (an expired import) leaves the queue as soon as it is dispatched.
         this.plannedAtStart = planned;
         quartz.start();
-        if (!autoRefreshEnabled) {
+        if (!scheduling.autoRefreshEnabled()) {
             quartz.standby();
         }
-        this.active = autoRefreshEnabled;
+        this.active = scheduling.autoRefreshEnabled();
     }
 
     /** @return the state existing callers read */
     public SchedulerState state() {
-        return new SchedulerState(active, autoRefreshEnabled, interval.toMillis() / 60_000.0);
+        return new SchedulerState(active, scheduling.autoRefreshEnabled(), interval.toMillis() / 60_000.0);
     }
 
     /**
@@ -133,7 +141,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      *
      * @return the new state
      */
-    public synchronized SchedulerState start() {
+    public synchronized SchedulerState resume() {
         try {
             quartz.start();
             active = true;
@@ -149,7 +157,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      *
      * @return the new state
      */
-    public synchronized SchedulerState stop() {
+    public synchronized SchedulerState pause() {
         try {
             quartz.standby();
             active = false;
@@ -167,12 +175,12 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      * @return the new state
      */
     public synchronized SchedulerState restart(Optional<Duration> newInterval) {
-        stop();
+        pause();
         newInterval.ifPresent(value -> {
             interval = value;
             scheduleSweep();
         });
-        return start();
+        return resume();
     }
 
     @Override
@@ -220,7 +228,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         return plan.get(id).map(DueQueue.Due::at);
     }
 
-    /** @return how many credentials were planned when the scheduler was built, for the start-up line */
+    /** @return how many credentials were planned when the scheduler started, for the start-up line */
     public int plannedAtStart() {
         return plannedAtStart;
     }
@@ -291,7 +299,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     @Override
     public void close() {
         try {
-            quartz.shutdown(true);
+            if (quartz != null) {
+                quartz.shutdown(true);
+            }
         } catch (SchedulerException e) {
             Logger.warn("scheduler shutdown: {}", e.getMessage());
         }
