@@ -8,9 +8,9 @@ import dev.tokenkeeper.bench.report.ResultTable;
 import dev.tokenkeeper.bench.rig.BenchLogging;
 import dev.tokenkeeper.bench.schedule.SchedulingPrecision;
 import dev.tokenkeeper.bench.startup.StartupSize;
+import dev.tokenkeeper.bench.stores.PostgresCluster;
 import dev.tokenkeeper.bench.stores.PostgresVersusSqlite;
 import dev.tokenkeeper.bench.storm.RefreshStorm;
-import dev.tokenkeeper.store.postgres.PostgresServer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +31,9 @@ import java.util.stream.Stream;
  * {@code tokenkeeper.beforeDist} (an earlier distribution that measurement 3 starts too, in the same run).
  */
 public final class BenchMain {
+
+    /** How to run the bench: its module from the module path {@code bench/target/lib} the build fills. */
+    public static final String COMMAND = "-p bench/target/lib --add-modules ALL-MODULE-PATH -m dev.tokenkeeper.bench";
 
     private BenchMain() {
     }
@@ -91,7 +94,7 @@ public final class BenchMain {
             }
             if (only.contains("6")) {
                 section("6. refresh pipeline on PostgreSQL next to SQLite");
-                if (Files.isExecutable(PostgresServer.DEFAULT_BIN.resolve("initdb"))) {
+                if (PostgresCluster.installed()) {
                     PostgresVersusSqlite.run(table, work, n, threads, runs);
                 } else {
                     System.out.println("skipping 6: PostgreSQL 15 is not installed (apt-get install -y postgresql)");
@@ -104,8 +107,8 @@ public final class BenchMain {
             }
         } finally {
             System.out.println();
-            System.out.printf("finished in %.0f s; reproduce with: java -Dn=%d -Druns=%d -jar bench/target/benchmarks.jar%n%n",
-                    (System.nanoTime() - started) / 1e9, n, runs);
+            System.out.printf("finished in %.0f s; reproduce with: java -Dn=%d -Druns=%d %s%n%n",
+                    (System.nanoTime() - started) / 1e9, n, runs, COMMAND);
             System.out.println(table.markdown());
             deleteQuietly(work);
         }

@@ -1,19 +1,12 @@
 package dev.tokenkeeper.bench.consumers;
 
 import dev.tokenkeeper.bench.load.LoadDriver;
+import dev.tokenkeeper.bench.load.Phases;
 import dev.tokenkeeper.bench.report.ResultTable;
-import dev.tokenkeeper.bench.report.Samples;
-import dev.tokenkeeper.bench.startup.DaemonLauncher;
-import dev.tokenkeeper.bench.startup.DaemonState;
-import dev.tokenkeeper.bench.upstream.InstantUpstream;
+import dev.tokenkeeper.bench.rig.RealDaemon;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -37,67 +30,42 @@ public final class ConsumerReads {
      */
     public static void run(ResultTable table, Path work, Path distribution, int connections, int seconds, int runs)
             throws Exception {
-        DaemonState state = DaemonState.prepare(work.resolve("consumer-reads"), 0);
-        int port = DaemonLauncher.freePort();
-        try (InstantUpstream upstream = InstantUpstream.start(2, Duration.ZERO, 3600);
-             DaemonLauncher daemon = DaemonLauncher.start(DaemonState.runCommand(distribution),
-                     state.environment(port, upstream.tokenUrl()), port, work.resolve("consumer-reads.log"))) {
-            String admin = state.adminToken();
-            long now = System.currentTimeMillis() / 1000;
-            send(port, admin, "PUT", "/api/v1/credentials/gazelle:default",
-                    "{\"tokenJson\":{\"access_token\":\"at-read\",\"refresh_token\":\"rt-read\",\"token_type\":\"Bearer\","
-                            + "\"expires_in\":86400,\"created_at\":" + now + "}}");
-            String created = send(port, admin, "POST", "/api/v1/consumers",
+        try (RealDaemon daemon = RealDaemon.start(work, "consumer-reads", distribution, 0)) {
+            daemon.importGazelle();
+            String created = daemon.send("POST", "/api/v1/consumers",
                     "{\"name\":\"bench\",\"credentials\":[\"gazelle:default\"]}");
             String consumer = created.replaceAll("(?s).*\"token\"\\s*:\\s*\"([^\"]+)\".*", "$1");
-            String tokenPath = "/api/v1/credentials/gazelle:default/token";
-            List<String> adminAuth = List.of("Authorization: Bearer " + admin);
+            int port = daemon.port();
+            List<String> adminAuth = List.of("Authorization: Bearer " + daemon.adminToken());
             List<String> consumerAuth = List.of("Authorization: Bearer " + consumer);
-            LoadDriver.run(port, tokenPath, adminAuth, connections, Duration.ofSeconds(2));
-            LoadDriver.run(port, tokenPath, consumerAuth, connections, Duration.ofSeconds(2));
-            List<Double> adminRates = new ArrayList<>();
-            List<Double> consumerRates = new ArrayList<>();
-            List<Double> adminP99 = new ArrayList<>();
-            List<Double> consumerP99 = new ArrayList<>();
-            long errors = 0;
+            LoadDriver.run(port, RealDaemon.TOKEN_PATH, adminAuth, connections, Duration.ofSeconds(2));
+            LoadDriver.run(port, RealDaemon.TOKEN_PATH, consumerAuth, connections, Duration.ofSeconds(2));
+            Phases admins = new Phases();
+            Phases consumers = new Phases();
             for (int r = 0; r < runs; r++) {
                 // Alternating which goes first, so a warming or cooling machine favours neither.
                 LoadDriver.Result a;
                 LoadDriver.Result c;
                 if (r % 2 == 0) {
-                    a = LoadDriver.run(port, tokenPath, adminAuth, connections, Duration.ofSeconds(seconds));
-                    c = LoadDriver.run(port, tokenPath, consumerAuth, connections, Duration.ofSeconds(seconds));
+                    a = admins.add(LoadDriver.run(port, RealDaemon.TOKEN_PATH, adminAuth, connections, Duration.ofSeconds(seconds)));
+                    c = consumers.add(LoadDriver.run(port, RealDaemon.TOKEN_PATH, consumerAuth, connections,
+                            Duration.ofSeconds(seconds)));
                 } else {
-                    c = LoadDriver.run(port, tokenPath, consumerAuth, connections, Duration.ofSeconds(seconds));
-                    a = LoadDriver.run(port, tokenPath, adminAuth, connections, Duration.ofSeconds(seconds));
+                    c = consumers.add(LoadDriver.run(port, RealDaemon.TOKEN_PATH, consumerAuth, connections,
+                            Duration.ofSeconds(seconds)));
+                    a = admins.add(LoadDriver.run(port, RealDaemon.TOKEN_PATH, adminAuth, connections, Duration.ofSeconds(seconds)));
                 }
-                errors += a.errors() + c.errors();
-                adminRates.add(a.perSecond());
-                consumerRates.add(c.perSecond());
-                adminP99.add(a.millis(0.99));
-                consumerP99.add(c.millis(0.99));
                 System.out.printf("    [8] run %d: admin %.0f/s p99 %.2f ms; consumer %.0f/s p99 %.2f ms%n",
                         r + 1, a.perSecond(), a.millis(0.99), c.perSecond(), c.millis(0.99));
             }
-            double ratio = Samples.median(consumerRates) / Samples.median(adminRates);
+            long errors = admins.errors() + consumers.errors();
+            double ratio = consumers.rate() / admins.rate();
             String suffix = errors > 0 ? ", " + errors + " errors" : "";
             table.add(new ResultTable.Row("8", "token reads with a consumer token, " + connections + " connections" + suffix,
-                    ResultTable.fmt(Samples.median(consumerRates)) + " req/s (p99 "
-                            + ResultTable.fmt(Samples.median(consumerP99)) + " ms)",
-                    "admin token " + ResultTable.fmt(Samples.median(adminRates)) + " req/s (p99 "
-                            + ResultTable.fmt(Samples.median(adminP99)) + " ms)",
+                    ResultTable.fmt(consumers.rate()) + " req/s (p99 " + ResultTable.fmt(consumers.millis(0.99)) + " ms)",
+                    "admin token " + ResultTable.fmt(admins.rate()) + " req/s (p99 " + ResultTable.fmt(admins.millis(0.99))
+                            + " ms)",
                     ResultTable.fmt(ratio), ResultTable.goal(ratio >= 0.95, "≥ 0.95 (scope check < 5%)")));
         }
-    }
-
-    private static String send(int port, String admin, String method, String path, String body) throws Exception {
-        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        if (answer.statusCode() / 100 != 2) {
-            throw new IllegalStateException(method + " " + path + " answered " + answer.statusCode());
-        }
-        return answer.body();
     }
 }

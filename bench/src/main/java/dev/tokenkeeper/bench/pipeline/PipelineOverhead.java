@@ -2,18 +2,14 @@ package dev.tokenkeeper.bench.pipeline;
 
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.bench.report.ResultTable;
-import dev.tokenkeeper.bench.report.Samples;
 import dev.tokenkeeper.bench.rig.Credentials;
+import dev.tokenkeeper.bench.rig.Installed;
 import dev.tokenkeeper.bench.rig.PipelineRig;
 import dev.tokenkeeper.bench.upstream.InstantUpstream;
-import dev.tokenkeeper.daemon.config.DaemonPluginContext;
 import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
-import dev.tokenkeeper.daemon.refresh.RefreshReport;
-import dev.tokenkeeper.daemon.refresh.RefreshTrigger;
-import dev.tokenkeeper.store.sqlite.SqliteTokenStore;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,17 +18,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -64,61 +57,31 @@ public final class PipelineOverhead {
             Settings settings = PipelineRig.settings(state, upstream.tokenUrl(), Map.of(
                     "TOKENKEEPER_SQLITE_SYNCHRONOUS", synchronous,
                     "TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(concurrency)));
-            prefill(settings, state, key, n);
-            try (PipelineRig rig = PipelineRig.open(settings, state, new SqliteTokenStore(), key, true)) {
+            SecretSealer sealer = new SecretSealer(Keyring.of(key));
+            Instant now = Instant.now();
+            Credentials.prefillSqlite(state, n, i -> Credentials.gazelle(i, sealer, now, now.plus(Duration.ofHours(1))));
+            try (PipelineRig rig = PipelineRig.open(settings, state, Installed.store("sqlite"), key, true)) {
                 List<CredentialId> ids = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     ids.add(Credentials.id(i));
                 }
                 HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                         .followRedirects(HttpClient.Redirect.NEVER).build();
-                AtomicInteger notRefreshed = new AtomicInteger();
-                IntConsumer viaPipeline = i -> {
-                    RefreshReport report = rig.pipeline().refresh(ids.get(i), new RefreshTrigger.Forced());
-                    if (!(report instanceof RefreshReport.Refreshed)) {
-                        notRefreshed.incrementAndGet();
-                    }
-                };
+                ForcedRefreshes viaPipeline = new ForcedRefreshes(rig.pipeline(), ids);
                 IntConsumer bare = i -> bareCall(client, upstream.tokenUrl(), i);
-                int warm = Math.min(n, 2000);
-                Workers.perSecond(warm, concurrency, viaPipeline);
-                Workers.perSecond(warm, concurrency, bare);
-                notRefreshed.set(0);
-                List<Double> piped = new ArrayList<>();
-                List<Double> bared = new ArrayList<>();
-                for (int r = 0; r < runs; r++) {
-                    piped.add(Workers.perSecond(n, concurrency, viaPipeline));
-                    bared.add(Workers.perSecond(n, concurrency, bare));
-                    System.out.printf("    [1 %s] run %d: pipeline %.0f/s, bare loop %.0f/s%n", synchronous, r + 1,
-                            piped.get(r), bared.get(r));
-                }
-                double pipelineRate = Samples.median(piped);
-                double bareRate = Samples.median(bared);
+                Alternation rates = Alternation.measure(n, concurrency, runs, viaPipeline, bare, viaPipeline::resetCount,
+                        "    [1 " + synchronous + "] run %d: pipeline %.0f/s, bare loop %.0f/s%n");
+                double pipelineRate = rates.firstMedian();
+                double bareRate = rates.secondMedian();
                 String fs = Files.getFileStore(state).type();
                 table.add(new ResultTable.Row("1", "refresh pipeline, SQLite synchronous=" + synchronous + " (" + fs
-                        + "), " + n + " credentials, " + concurrency + " threads" + (notRefreshed.get() > 0
-                        ? ", " + notRefreshed.get() + " NOT refreshed" : ""),
+                        + "), " + n + " credentials, " + concurrency + " threads" + viaPipeline.missedNote(),
                         ResultTable.fmt(pipelineRate) + " refreshes/s",
                         "bare HTTP loop " + ResultTable.fmt(bareRate) + " calls/s",
                         ResultTable.fmt(pipelineRate / bareRate),
                         ResultTable.goal(pipelineRate / bareRate >= 0.5 && pipelineRate >= 2000, "≥ 0.5 and ≥ 2,000/s")));
                 return pipelineRate;
             }
-        }
-    }
-
-    private static void prefill(Settings settings, Path state, MasterKey key, int n) {
-        // Filled at NORMAL (no fsync per row) to keep set-up short; the measured rig reopens the file as configured.
-        Map<String, String> fast = new HashMap<>(settings.asMap());
-        fast.put("TOKENKEEPER_SQLITE_SYNCHRONOUS", "NORMAL");
-        SqliteTokenStore store = new SqliteTokenStore();
-        store.open(new DaemonPluginContext(Settings.of(fast, Map.of()), state, Clock.systemUTC()));
-        try {
-            SecretSealer sealer = new SecretSealer(Keyring.of(key));
-            Instant now = Instant.now();
-            Credentials.insert(store, n, i -> Credentials.gazelle(i, sealer, now, now.plus(Duration.ofHours(1))));
-        } finally {
-            store.close();
         }
     }
 

@@ -17,7 +17,6 @@ import dev.tokenkeeper.daemon.refresh.RefreshPlanner;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import dev.tokenkeeper.daemon.spool.SpooledStore;
-import dev.tokenkeeper.provider.gazelle.GazelleProvider;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -33,7 +32,7 @@ import java.util.Optional;
 /**
  * The daemon's refresh machinery assembled in this process exactly as {@code Daemon.start} assembles
  * it (spooled store, sealer, planner, backoff, provider gate, credential service, metrics listener
- * and optionally the Quartz scheduler), with a real {@link GazelleProvider} pointed at a local
+ * and optionally the Quartz scheduler), with a real Gazelle provider pointed at a local
  * upstream. Only the control API and plugin discovery are left out.
  */
 public final class PipelineRig implements AutoCloseable {
@@ -84,7 +83,7 @@ public final class PipelineRig implements AutoCloseable {
             throws Exception {
         Clock clock = Clock.systemUTC();
         DaemonPluginContext context = new DaemonPluginContext(settings, state, clock);
-        GazelleProvider gazelle = new GazelleProvider();
+        TokenProvider gazelle = Installed.provider("gazelle");
         gazelle.configure(context);
         TokenStore store = new SpooledStore(backing, state.resolve("spool"),
                 (long) settings.number("TOKENKEEPER_SPOOL_RETRY_SECONDS", null, 5, 1, 3600));
@@ -94,7 +93,7 @@ public final class PipelineRig implements AutoCloseable {
         RefreshPolicy policy = RefreshPolicy.from(settings);
         TokenCache cache = new TokenCache();
         RefreshPipeline pipeline = new RefreshPipeline(store, sealer,
-                id -> GazelleProvider.ID.equals(id) ? Optional.<TokenProvider>of(gazelle) : Optional.empty(),
+                id -> gazelle.id().equals(id) ? Optional.<TokenProvider>of(gazelle) : Optional.empty(),
                 new RefreshPlanner(policy, random), new Backoff(policy, random), policy, clock,
                 "bench/" + ProcessHandle.current().pid(), cache);
         pipeline.limitUpstreamCalls(new ProviderGate(

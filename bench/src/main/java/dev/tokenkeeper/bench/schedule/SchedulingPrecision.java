@@ -115,6 +115,8 @@ public final class SchedulingPrecision {
     public static void churn(ResultTable table) throws Exception {
         Collection<RunResult> results = new Runner(new OptionsBuilder()
                 .include(TriggerChurnBenchmark.class.getName())
+                // JMH's fork names only the class path; the bench runs on the module path.
+                .jvmArgsPrepend("--module-path", System.getProperty("jdk.module.path"), "--add-modules", "ALL-MODULE-PATH")
                 .verbosity(VerboseMode.SILENT)
                 .shouldFailOnError(true)
                 .build()).run();

@@ -7,17 +7,15 @@ import dev.tokenkeeper.bench.report.Samples;
 import dev.tokenkeeper.bench.rig.Credentials;
 import dev.tokenkeeper.bench.rig.PipelineRig;
 import dev.tokenkeeper.bench.upstream.InstantUpstream;
-import dev.tokenkeeper.daemon.config.DaemonPluginContext;
 import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
-import dev.tokenkeeper.store.sqlite.SqliteTokenStore;
+import dev.tokenkeeper.bench.rig.Installed;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -60,12 +58,8 @@ public final class RefreshStorm {
             // Due times: start + 0..10 s; each expires 40 s after it is due.
             Instant start = Instant.now().plusSeconds(8);
             Map<CredentialId, Instant> expiry = new HashMap<>();
-            Map<String, String> fast = new HashMap<>(settings.asMap());
-            fast.put("TOKENKEEPER_SQLITE_SYNCHRONOUS", "NORMAL");
-            SqliteTokenStore prefill = new SqliteTokenStore();
-            prefill.open(new DaemonPluginContext(Settings.of(fast, Map.of()), state, Clock.systemUTC()));
             SecretSealer sealer = new SecretSealer(Keyring.of(key));
-            Credentials.insert(prefill, n + 1, i -> {
+            Credentials.prefillSqlite(state, n + 1, i -> {
                 if (i == n) {
                     // The credential the readers read: long-lived, never part of the storm.
                     Instant now = Instant.now();
@@ -76,8 +70,7 @@ public final class RefreshStorm {
                 expiry.put(Credentials.id(i), expires);
                 return Credentials.gazelle(i, sealer, due.minusSeconds(120), expires);
             });
-            prefill.close();
-            try (PipelineRig rig = PipelineRig.open(settings, state, new SqliteTokenStore(), key, true)) {
+            try (PipelineRig rig = PipelineRig.open(settings, state, Installed.store("sqlite"), key, true)) {
                 CredentialId reader = Credentials.id(n);
                 long[] idle = read(rig, reader, Duration.ofSeconds(3), null);
                 AtomicBoolean stormOver = new AtomicBoolean();
