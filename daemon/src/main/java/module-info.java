@@ -30,15 +30,16 @@ module dev.tokenkeeper.daemon {
 
     provides org.tinylog.writers.Writer with dev.tokenkeeper.daemon.log.JournalWriter;
 
-    // Quartz instantiates job classes reflectively.
-    exports dev.tokenkeeper.daemon.schedule to org.quartz, dev.tokenkeeper.bench;
-    // The benchmarks build their rigs from the daemon's own parts.
+    // The benchmarks build their rigs from the daemon's own assembly.
+    exports dev.tokenkeeper.daemon.assembly to dev.tokenkeeper.bench;
     exports dev.tokenkeeper.daemon.config to dev.tokenkeeper.bench;
     exports dev.tokenkeeper.daemon.crypto to dev.tokenkeeper.bench;
     exports dev.tokenkeeper.daemon.metrics to dev.tokenkeeper.bench;
     exports dev.tokenkeeper.daemon.plugin to dev.tokenkeeper.bench;
     exports dev.tokenkeeper.daemon.refresh to dev.tokenkeeper.bench;
     exports dev.tokenkeeper.daemon.spool to dev.tokenkeeper.bench;
+    // Quartz instantiates job classes reflectively.
+    exports dev.tokenkeeper.daemon.schedule to org.quartz, dev.tokenkeeper.bench;
     // tinylog instantiates its writer reflectively.
     exports dev.tokenkeeper.daemon.log to org.tinylog.api, org.tinylog.impl;
     opens dev.tokenkeeper.daemon.log to org.tinylog.api, org.tinylog.impl;

@@ -107,6 +107,7 @@ public final class PipelineRig implements AutoCloseable {
                     Duration.ofMinutes(30), settings.bool("TOKENKEEPER_AUTO_REFRESH_ENABLED", null, true),
                     Duration.ofMillis((long) settings.number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
                     clock);
+            scheduler.start();
         }
         pipeline.addListener(new RefreshMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), store::list, clock));
         return new PipelineRig(store, sealer, pipeline, credentials, scheduler);

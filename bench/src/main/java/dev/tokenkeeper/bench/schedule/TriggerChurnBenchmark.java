@@ -76,6 +76,7 @@ public class TriggerChurnBenchmark {
                 new TokenCache());
         scheduler = new RefreshScheduler(pipeline, List::of, 4, Duration.ofMinutes(30), false, Duration.ofMillis(200),
                 Clock.systemUTC());
+        scheduler.start();
         Instant now = Instant.now();
         for (int i = 0; i < n; i++) {
             scheduler.plan(Credentials.gazelle(i, sealer, now, now.plus(Duration.ofDays(30))));

@@ -8,6 +8,7 @@ import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.daemon.http.AdminToken;
+import dev.tokenkeeper.daemon.http.RouteGroup;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.CredentialNotFoundException;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
@@ -33,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * a page per credential, import and the OAuth authorization flow. Server-rendered HTML from the
  * control API's own listener; two small static files; no inline script or style.
  */
-public final class ConsoleRoutes {
+public final class ConsoleRoutes implements RouteGroup {
 
     static final String COOKIE = "tokenkeeper_session";
     /** A wrong token costs this long, so guessing is slow; every wrong token gets the same answer. */
@@ -74,7 +75,7 @@ public final class ConsoleRoutes {
         this.js = Responses.resource("console.js");
     }
 
-    /** @param routes where to add the console's routes */
+    @Override
     public void register(RoutesConfig routes) {
         routes.get("/", ctx -> ctx.redirect("/ui/", HttpStatus.FOUND));
         routes.get("/ui/static/console.css", ctx -> Responses.asset(ctx, "text/css; charset=utf-8", css));
@@ -197,8 +198,8 @@ public final class ConsoleRoutes {
     private void schedulerAction(Context ctx, ConsoleSessions.Session session) {
         String action = Optional.ofNullable(ctx.formParam("action")).orElse("");
         switch (action) {
-            case "start" -> scheduler.start();
-            case "stop" -> scheduler.stop();
+            case "start" -> scheduler.resume();
+            case "stop" -> scheduler.pause();
             default -> throw new IllegalArgumentException("unknown scheduler action: use start or stop");
         }
         sessions.flash(session, "The scheduler is " + (scheduler.state().isActive() ? "running." : "stopped."));

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * only its token routes), or nobody (401, counted and slowed down). The presented bearer is never
  * logged nor echoed.
  */
-final class BearerAuth {
+public final class BearerAuth {
 
     /** The request attribute holding this, for {@link Caller#recordRead}. */
     static final String ATTRIBUTE = "tokenkeeper.auth";

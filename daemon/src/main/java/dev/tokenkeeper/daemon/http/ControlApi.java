@@ -1,27 +1,17 @@
 package dev.tokenkeeper.daemon.http;
 
 import dev.tokenkeeper.api.InvalidSecretException;
-import dev.tokenkeeper.api.LegacyRoute;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
-import dev.tokenkeeper.daemon.access.ConsumerDirectory;
 import dev.tokenkeeper.daemon.config.ListenAddress;
 import dev.tokenkeeper.daemon.folders.ServiceUser;
-import dev.tokenkeeper.daemon.console.ConsoleRoutes;
-import dev.tokenkeeper.daemon.notify.Notifications;
-import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.CredentialNotFoundException;
-import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.NoValidTokenException;
-import dev.tokenkeeper.daemon.rekey.KeyRotation;
-import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
-import dev.tokenkeeper.daemon.tls.TlsConnector;
 import dev.tokenkeeper.daemon.unixsocket.SocketListener;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -29,12 +19,9 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.tinylog.Logger;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 import static dev.tokenkeeper.daemon.http.Requests.error;
 import static dev.tokenkeeper.daemon.http.Requests.json;
@@ -49,94 +36,43 @@ public final class ControlApi implements AutoCloseable {
     /** Largest request body accepted; cookie strings and token JSON are far smaller. */
     static final long MAX_BODY_BYTES = 256 * 1024;
 
-    private final CredentialService credentials;
-    private final RefreshScheduler scheduler;
-    private final Plugins plugins;
-    private final AdminToken adminToken;
-    private final PrometheusMeterRegistry metrics;
-    private final AccessPolicy access;
-    private final KeyRotation keyRotation;
-    private final Notifications notifications;
-    private final Javalin app;
-    private final BearerAuth bearerAuth;
+    private final ApiRoutes routes;
+    private final ControlApiSettings settings;
     private final Path socket;
-    private final Map<String, List<LegacyRoute>> legacyRoutes;
+    private Javalin app;
     /** Connections the kernel queues before the server accepts them (the listen backlog). */
     private static final int ACCEPT_QUEUE = 1024;
 
     /**
-     * @param credentials the credential operations
-     * @param scheduler   the refresh scheduler
-     * @param plugins     providers and stores found
-     * @param adminToken  the bearer token
-     * @param metrics     the metrics registry
-     * @param listen      where to listen
+     * Builds the API; nothing listens until {@link #start()}.
+     *
+     * @param routes   what it serves
+     * @param settings where and how it listens
      */
-    public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
-                      PrometheusMeterRegistry metrics, ListenAddress listen) {
-        this(credentials, scheduler, plugins, adminToken, metrics, listen, null);
+    public ControlApi(ApiRoutes routes, ControlApiSettings settings) {
+        this.routes = routes;
+        this.settings = settings;
+        this.socket = settings.listen().unixSocket().orElse(null);
     }
 
-    /**
-     * @param credentials the credential operations
-     * @param scheduler   the refresh scheduler
-     * @param plugins     providers and stores found
-     * @param adminToken  the bearer token
-     * @param metrics     the metrics registry
-     * @param listen      where to listen
-     * @param keyRotation what {@code POST /api/v1/rekey} runs; null answers that route with 503
-     */
-    public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
-                      PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation) {
-        this(credentials, scheduler, plugins, adminToken, metrics, listen, keyRotation, null,
-                AccessPolicy.of(listen, Set.of(), false), null, null);
-    }
-
-    /**
-     * @param credentials   the credential operations
-     * @param scheduler     the refresh scheduler
-     * @param plugins       providers and stores found
-     * @param adminToken    the bearer token
-     * @param metrics       the metrics registry
-     * @param listen        where to listen
-     * @param keyRotation   what {@code POST /api/v1/rekey} runs; null answers that route with 503
-     * @param notifications what {@code /api/v1/notify/*} use; null answers those routes with 503
-     * @param access        the Host check and whether {@code /metrics} is public
-     * @param consumers     the consumers and their tokens; null accepts the admin token only
-     * @param tls           HTTPS only with this certificate; null for plain HTTP
-     */
-    public ControlApi(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins, AdminToken adminToken,
-                      PrometheusMeterRegistry metrics, ListenAddress listen, KeyRotation keyRotation,
-                      Notifications notifications, AccessPolicy access,
-                      ConsumerDirectory consumers,
-                      TlsConnector tls) {
-        this.legacyRoutes = LegacyRoutes.of(plugins);
-        this.bearerAuth = new BearerAuth(adminToken, consumers, metrics, LegacyRoutes.tokenPaths(legacyRoutes));
-        this.notifications = notifications;
-        this.access = access;
-        this.keyRotation = keyRotation;
-        this.credentials = credentials;
-        this.scheduler = scheduler;
-        this.plugins = plugins;
-        this.adminToken = adminToken;
-        this.metrics = metrics;
-        this.socket = listen.unixSocket().orElse(null);
+    /** Binds the address and starts answering. */
+    public synchronized void start() {
+        ListenAddress listen = settings.listen();
         if (socket != null) {
             SocketListener.prepare(socket);
         }
-        this.app = socket != null ? Javalin.create(config -> {
-                    configure(config);
-                    config.jetty.addConnector((server, http) ->
-                            SocketListener.connector(server, http, socket));
-                }).start()
-                : tls == null ? Javalin.create(config -> {
-                    configure(config);
-                    config.jetty.addConnector((server, http) -> plainConnector(server, http, listen));
-                }).start()
-                : Javalin.create(config -> {
-                    configure(config);
-                    config.jetty.addConnector((server, http) -> tls.connector(server, http, listen.host(), listen.port()));
-                }).start();
+        app = Javalin.create(config -> {
+            configure(config);
+            config.jetty.addConnector((server, http) -> socket != null ? SocketListener.connector(server, http, socket)
+                    : settings.tls().map(tls -> tls.connector(server, http, listen.host(), listen.port()))
+                    .orElseGet(() -> plainConnector(server, http, listen)));
+        });
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            app.stop();
+            throw e;
+        }
         if (socket != null) {
             SocketListener.restrict(socket);
         }
@@ -160,7 +96,7 @@ public final class ControlApi implements AutoCloseable {
 
     /** @return the port actually bound (0 on a Unix domain socket) */
     public int port() {
-        return socket != null ? 0 : app.port();
+        return socket != null || app == null ? 0 : app.port();
     }
 
     private void configure(JavalinConfig config) {
@@ -172,12 +108,12 @@ public final class ControlApi implements AutoCloseable {
         // spelling of an Authorization header instead of the bytes the client sent.
         config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheCaseSensitive(true));
         var routes = config.routes;
-        CredentialRoutes credentialRoutes = new CredentialRoutes(credentials, scheduler, plugins);
+        AdminToken adminToken = this.routes.adminToken();
         // Read every request body (capped by maxRequestSize) before answering: a server that answers
         // and closes with body bytes still unread makes the kernel reset the connection, and the reset
         // can destroy the answer before the client has read it ("header parser received no bytes").
         routes.before(ctx -> ctx.bodyAsBytes());
-        routes.before(ctx -> access.refuseHost(ctx.header("Host")).ifPresent(why -> {
+        routes.before(ctx -> settings.access().refuseHost(ctx.header("Host")).ifPresent(why -> {
             throw new ApiException(421, "wrong_host", why);
         }));
         routes.before("/api/*", this::authorize);
@@ -194,20 +130,12 @@ public final class ControlApi implements AutoCloseable {
             json(ctx, answer);
         });
         routes.get("/metrics", ctx -> {
-            if (!access.metricsPublic()) {
+            if (!settings.access().metricsPublic()) {
                 authorize(ctx);
             }
-            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(this.routes.metrics().scrape());
         });
-
-        SchedulerRoutes schedulerRoutes = new SchedulerRoutes(scheduler);
-        for (RouteGroup group : List.of(schedulerRoutes, new ProviderRoutes(plugins), credentialRoutes,
-                new LegacyRoutes(legacyRoutes, credentials, credentialRoutes, schedulerRoutes),
-                new ReportRoutes(credentials), new KeyRoutes(keyRotation),
-                new NotifyRoutes(notifications), new ConsumerRoutes(bearerAuth.consumers()))) {
-            group.register(routes);
-        }
-        new ConsoleRoutes(credentials, scheduler, plugins, adminToken, Clock.systemUTC()).register(routes);
+        this.routes.groups().forEach(group -> group.register(routes));
 
         routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
         routes.exception(CredentialNotFoundException.class, (e, ctx) -> error(ctx, 404, "not_found", e.getMessage()));
@@ -238,11 +166,14 @@ public final class ControlApi implements AutoCloseable {
     }
 
     private void authorize(Context ctx) {
-        bearerAuth.authorize(ctx);
+        routes.auth().authorize(ctx);
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (app == null) {
+            return;
+        }
         app.stop();
         if (socket != null) {
             SocketListener.remove(socket);

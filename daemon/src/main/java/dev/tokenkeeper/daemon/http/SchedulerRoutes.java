@@ -54,8 +54,8 @@ final class SchedulerRoutes implements RouteGroup {
         }
         SchedulerState state;
         switch (action) {
-            case "start" -> state = interval.isPresent() ? scheduler.restart(interval) : scheduler.start();
-            case "stop" -> state = scheduler.stop();
+            case "start" -> state = interval.isPresent() ? scheduler.restart(interval) : scheduler.resume();
+            case "stop" -> state = scheduler.pause();
             case "restart" -> state = scheduler.restart(interval);
             default -> throw new ApiException(400, "bad_request", "unknown action '" + printable(action)
                     + "': use start, stop or restart");

@@ -38,7 +38,8 @@ public final class SettingsRowWriter implements RefreshListener, AutoCloseable {
     private final URI endpoint;
     private final String serviceKey;
     private final Function<StoredCredential, Optional<SecretMaterial>> opener;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** Built at start: a JDK client starts its selector thread as soon as it is built. */
+    private volatile HttpClient http;
     private final AtomicReference<StoredCredential> pending = new AtomicReference<>();
     private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "legacy-row");
@@ -52,17 +53,16 @@ public final class SettingsRowWriter implements RefreshListener, AutoCloseable {
         this.endpoint = endpoint;
         this.serviceKey = serviceKey;
         this.opener = opener;
-        writer.scheduleWithFixedDelay(this::writePending, 30, 30, TimeUnit.SECONDS);
     }
 
     /**
      * @param wanted   the row asked for
      * @param settings the daemon's settings ({@code SUPABASE_URL}, {@code SUPABASE_SERVICE_ROLE_KEY})
      * @param opener   opens a credential's secret
-     * @return the row keeper
+     * @return the row keeper, writing nothing until {@link #start()}
      * @throws ConfigurationException when Supabase is not configured
      */
-    public static SettingsRowWriter start(WantedRow wanted, Settings settings,
+    public static SettingsRowWriter of(WantedRow wanted, Settings settings,
                                           Function<StoredCredential, Optional<SecretMaterial>> opener) {
         String setting = wanted.row().setting();
         String url = settings.get("SUPABASE_URL").orElseThrow(() -> new ConfigurationException(
@@ -70,8 +70,14 @@ public final class SettingsRowWriter implements RefreshListener, AutoCloseable {
         String key = settings.get("SUPABASE_SERVICE_ROLE_KEY").orElseThrow(() -> new ConfigurationException(
                 setting + " needs SUPABASE_SERVICE_ROLE_KEY"));
         URI endpoint = URI.create(url.replaceAll("/+$", "") + "/rest/v1/system_settings?on_conflict=key");
-        Logger.info("keeping Supabase system_settings row '{}' in step with {}", wanted.row().key(), wanted.id());
         return new SettingsRowWriter(wanted, endpoint, key, opener);
+    }
+
+    /** Starts the writer's thread, which also retries a failed write every 30 s. */
+    public void start() {
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        Logger.info("keeping Supabase system_settings row '{}' in step with {}", wanted.row().key(), wanted.id());
+        writer.scheduleWithFixedDelay(this::writePending, 30, 30, TimeUnit.SECONDS);
     }
 
     @Override

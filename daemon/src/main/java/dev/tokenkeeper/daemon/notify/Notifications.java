@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +51,8 @@ public final class Notifications implements RefreshListener, AutoCloseable {
     private final Supplier<List<StoredCredential>> credentials;
     private final Clock clock;
     private final List<NotifyStateFile.Owed> owed = new ArrayList<>();
-    private final ScheduledExecutorService ticker;
+    private final Duration checkEvery;
+    private ScheduledExecutorService ticker;
 
     private Notifications(List<Channel> channels, NotifySettings settings, String host, Path stateDirectory,
                           MeterRegistry metrics, Supplier<List<StoredCredential>> credentials, Clock clock,
@@ -58,34 +60,16 @@ public final class Notifications implements RefreshListener, AutoCloseable {
         this.channels = channels;
         this.credentials = credentials;
         this.clock = clock;
+        this.checkEvery = settings.checkEvery();
         this.stateFile = new NotifyStateFile(stateDirectory.resolve("notifications.json"));
-        NotifyStateFile.Contents contents = channels.isEmpty() ? new NotifyStateFile.Contents(Map.of(), List.of()) : stateFile.read();
-        this.tracker = new SituationTracker(settings.thresholds(), host, contents.memories(), importForms);
+        this.tracker = new SituationTracker(settings.thresholds(), host, Map.of(), importForms);
         this.queue = new DeliveryQueue(metrics, settings.retryBase(), settings.maxAttempts(), settings.queueCapacity(),
                 this::settled);
-        if (channels.isEmpty()) {
-            ticker = null;
-            return;
-        }
-        for (NotifyStateFile.Owed entry : contents.owed()) {
-            channels.stream().filter(channel -> channel.name().equals(entry.channel())).findFirst().ifPresent(channel -> {
-                Logger.info("resuming the delivery of {} to {}", entry.event(), channel.describe());
-                synchronized (this) {
-                    owed.add(entry);
-                }
-                queue.submit(channel, entry.event());
-            });
-        }
-        ticker = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "notify-check");
-            thread.setDaemon(true);
-            return thread;
-        });
-        long every = settings.checkEvery().toMillis();
-        ticker.scheduleWithFixedDelay(this::checkAll, every, every, TimeUnit.MILLISECONDS);
     }
 
     /**
+     * Builds the notifications; nothing is read or sent until {@link #start()}.
+     *
      * @param settings       the daemon's settings
      * @param stateDirectory where the memory lives
      * @param metrics        where the counter lives
@@ -95,18 +79,40 @@ public final class Notifications implements RefreshListener, AutoCloseable {
      * @return the notifications; without a channel configured they do nothing
      * @throws ConfigurationException when a URL is wrong (the message never quotes it)
      */
-    public static Notifications start(Settings settings, Path stateDirectory, MeterRegistry metrics,
-                                      Supplier<List<StoredCredential>> credentials, Clock clock,
-                                      Function<String, Set<String>> importForms) {
+    public static Notifications of(Settings settings, Path stateDirectory, MeterRegistry metrics,
+                                   Supplier<List<StoredCredential>> credentials, Clock clock,
+                                   Function<String, Set<String>> importForms) {
         NotifySettings notify = NotifySettings.from(settings);
-        List<Channel> channels = channels(notify);
-        Notifications notifications = new Notifications(channels, notify, hostName(), stateDirectory, metrics, credentials,
-                clock, importForms);
-        if (!channels.isEmpty()) {
-            Logger.info("notifications go to {}", channels.stream().map(Channel::describe).toList());
-            notifications.checkAll();
+        return new Notifications(channels(notify), notify, hostName(), stateDirectory, metrics, credentials, clock,
+                importForms);
+    }
+
+    /**
+     * Reads the memory, resumes the deliveries a previous run still owed, checks every credential
+     * now and then every {@code checkEvery}. Without a channel it does nothing.
+     */
+    public synchronized void start() {
+        if (channels.isEmpty()) {
+            return;
         }
-        return notifications;
+        NotifyStateFile.Contents contents = stateFile.read();
+        tracker.remember(contents.memories());
+        for (NotifyStateFile.Owed entry : contents.owed()) {
+            channels.stream().filter(channel -> channel.name().equals(entry.channel())).findFirst().ifPresent(channel -> {
+                Logger.info("resuming the delivery of {} to {}", entry.event(), channel.describe());
+                owed.add(entry);
+                queue.submit(channel, entry.event());
+            });
+        }
+        ticker = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "notify-check");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = checkEvery.toMillis();
+        ticker.scheduleWithFixedDelay(this::checkAll, every, every, TimeUnit.MILLISECONDS);
+        Logger.info("notifications go to {}", describeChannels());
+        checkAll();
     }
 
     /**
@@ -213,7 +219,7 @@ public final class Notifications implements RefreshListener, AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (ticker != null) {
             ticker.shutdownNow();
         }

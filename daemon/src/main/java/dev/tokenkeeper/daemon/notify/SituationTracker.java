@@ -80,6 +80,11 @@ public final class SituationTracker {
         this.memories.putAll(remembered);
     }
 
+    /** @param remembered what a previous run remembered, read from the state file at start */
+    synchronized void remember(Map<CredentialId, Memory> remembered) {
+        memories.putAll(remembered);
+    }
+
     /**
      * Looks at a credential as committed (after every change, and periodically).
      *

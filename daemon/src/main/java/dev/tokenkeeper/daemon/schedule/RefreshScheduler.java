@@ -49,9 +49,10 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private static final JobKey SWEEP_JOB = JobKey.jobKey("sweep", "sweep");
     private static final TriggerKey SWEEP_TRIGGER = TriggerKey.triggerKey("sweep", "sweep");
 
-    private final Scheduler quartz;
     private final RefreshPipeline pipeline;
+    private final Supplier<List<StoredCredential>> credentials;
     private final boolean autoRefreshEnabled;
+    private final Duration tick;
     private final Clock clock;
     private final DueQueue plan = new DueQueue();
     private final Set<CredentialId> running = ConcurrentHashMap.newKeySet();
@@ -63,9 +64,12 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     /** When Quartz last ran the dispatch tick: the scheduler's own heartbeat (systemd watchdog). */
     private volatile long lastTickNanos = System.nanoTime();
 
-    private final int plannedAtStart;
+    private volatile Scheduler quartz;
+    private int plannedAtStart;
 
     /**
+     * Builds the scheduler; nothing runs until {@link #start()}.
+     *
      * @param pipeline           the refresh pipeline
      * @param credentials        reads every stored credential
      * @param threads            refreshes running at once
@@ -73,14 +77,14 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      * @param autoRefreshEnabled whether to start active
      * @param tick               how often Quartz looks for due credentials
      * @param clock              the time
-     * @throws SchedulerException when Quartz cannot start
      */
     public RefreshScheduler(RefreshPipeline pipeline, Supplier<List<StoredCredential>> credentials, int threads,
-                            Duration interval, boolean autoRefreshEnabled, Duration tick, Clock clock)
-            throws SchedulerException {
+                            Duration interval, boolean autoRefreshEnabled, Duration tick, Clock clock) {
         this.pipeline = pipeline;
+        this.credentials = credentials;
         this.interval = interval;
         this.autoRefreshEnabled = autoRefreshEnabled;
+        this.tick = tick;
         this.clock = clock;
         this.workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 runnable -> {
@@ -88,6 +92,15 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
                     thread.setDaemon(true);
                     return thread;
                 });
+    }
+
+    /**
+     * Starts Quartz, plans every stored credential and listens to the pipeline; paused at once when
+     * automatic refresh is disabled.
+     *
+     * @throws SchedulerException when Quartz cannot start
+     */
+    public synchronized void start() throws SchedulerException {
         Properties properties = new Properties();
         properties.setProperty("org.quartz.scheduler.instanceName", "tokenkeeper");
         properties.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
@@ -133,7 +146,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      *
      * @return the new state
      */
-    public synchronized SchedulerState start() {
+    public synchronized SchedulerState resume() {
         try {
             quartz.start();
             active = true;
@@ -149,7 +162,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      *
      * @return the new state
      */
-    public synchronized SchedulerState stop() {
+    public synchronized SchedulerState pause() {
         try {
             quartz.standby();
             active = false;
@@ -167,12 +180,12 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      * @return the new state
      */
     public synchronized SchedulerState restart(Optional<Duration> newInterval) {
-        stop();
+        pause();
         newInterval.ifPresent(value -> {
             interval = value;
             scheduleSweep();
         });
-        return start();
+        return resume();
     }
 
     @Override
@@ -220,7 +233,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         return plan.get(id).map(DueQueue.Due::at);
     }
 
-    /** @return how many credentials were planned when the scheduler was built, for the start-up line */
+    /** @return how many credentials were planned when the scheduler started, for the start-up line */
     public int plannedAtStart() {
         return plannedAtStart;
     }
@@ -291,7 +304,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     @Override
     public void close() {
         try {
-            quartz.shutdown(true);
+            if (quartz != null) {
+                quartz.shutdown(true);
+            }
         } catch (SchedulerException e) {
             Logger.warn("scheduler shutdown: {}", e.getMessage());
         }

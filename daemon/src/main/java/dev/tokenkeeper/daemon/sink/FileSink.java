@@ -7,10 +7,8 @@ import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
 import dev.tokenkeeper.daemon.config.Settings;
-import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import dev.tokenkeeper.daemon.refresh.RefreshListener;
-import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import org.tinylog.Logger;
 
 import java.io.IOException;
@@ -46,7 +44,7 @@ import java.util.function.Supplier;
  * tokens, or a deletion, elsewhere, or swap the files consumers read. Every write and delete acts
  * on the opened folders and refuses a link ({@link SinkFolder}).
  */
-public final class FileSink implements RefreshListener {
+public final class FileSink implements RefreshListener, AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -60,6 +58,7 @@ public final class FileSink implements RefreshListener {
     private final Map<CredentialId, StoredCredential> written = new HashMap<>();
     /** When each credential was deleted: a list read before the delete must not bring its files back. */
     private final Map<CredentialId, Instant> deleted = new HashMap<>();
+    private ScheduledExecutorService sync;
 
     /**
      * @param directory the sink folder
@@ -115,35 +114,6 @@ public final class FileSink implements RefreshListener {
         return Optional.of(sink);
     }
 
-    /**
-     * Sets up the sink when {@code TOKENKEEPER_SINK_DIR} is set: told about every committed change,
-     * writes every credential now, and catches up every {@code TOKENKEEPER_SINK_SYNC_SECONDS}.
-     *
-     * @param settings    the daemon's settings
-     * @param pipeline    the refresh pipeline (listeners, and opening committed credentials)
-     * @param credentials reads every stored credential
-     * @param clock       the time
-     * @return the sink, if configured
-     * @throws ConfigurationException when a sink setting is wrong
-     */
-    public static Optional<FileSink> attach(Settings settings, RefreshPipeline pipeline,
-                                            Supplier<List<StoredCredential>> credentials, Clock clock) {
-        Optional<FileSink> sink = fromSettings(settings, stored -> {
-            try {
-                return Optional.of(pipeline.open(stored));
-            } catch (UnsealException e) {
-                return Optional.empty();
-            }
-        }, clock);
-        sink.ifPresent(found -> {
-            pipeline.addListener(found);
-            found.writeAll(credentials.get());
-            found.syncEvery(credentials, Duration.ofMillis(Math.round(
-                    settings.number("TOKENKEEPER_SINK_SYNC_SECONDS", null, 60, 0.1, 86_400) * 1000)));
-        });
-        return sink;
-    }
-
     /** @return the sink folder */
     public Path directory() {
         return directory;
@@ -160,13 +130,13 @@ public final class FileSink implements RefreshListener {
 
     /**
      * Catches up, every {@code every}, with what this daemon was not told about: refreshes and
-     * deletes committed by another daemon sharing the store. A daemon thread; it ends with the process.
+     * deletes committed by another daemon sharing the store, on a thread of its own that {@link #close()} stops.
      *
      * @param credentials reads every stored credential
      * @param every       how often ({@code TOKENKEEPER_SINK_SYNC_SECONDS}, 60 s)
      */
-    public void syncEvery(Supplier<List<StoredCredential>> credentials, Duration every) {
-        ScheduledExecutorService sync = Executors.newSingleThreadScheduledExecutor(task -> {
+    public synchronized void syncEvery(Supplier<List<StoredCredential>> credentials, Duration every) {
+        sync = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "file-sink-sync");
             thread.setDaemon(true);
             return thread;
@@ -277,5 +247,13 @@ public final class FileSink implements RefreshListener {
     private static String safeMessage(Exception e) {
         String message = String.valueOf(e.getMessage());
         return message.length() > 200 ? message.substring(0, 200) + "..." : message;
+    }
+
+    /** Stops catching up; a write under way finishes. */
+    @Override
+    public synchronized void close() {
+        if (sync != null) {
+            sync.shutdownNow();
+        }
     }
 }
