@@ -34,10 +34,8 @@ module dev.tokenkeeper.daemon {
     exports dev.tokenkeeper.daemon.assembly to dev.tokenkeeper.bench;
     exports dev.tokenkeeper.daemon.config to dev.tokenkeeper.bench;
     exports dev.tokenkeeper.daemon.crypto to dev.tokenkeeper.bench;
-    exports dev.tokenkeeper.daemon.metrics to dev.tokenkeeper.bench;
     exports dev.tokenkeeper.daemon.plugin to dev.tokenkeeper.bench;
     exports dev.tokenkeeper.daemon.refresh to dev.tokenkeeper.bench;
-    exports dev.tokenkeeper.daemon.spool to dev.tokenkeeper.bench;
     // Quartz instantiates job classes reflectively.
     exports dev.tokenkeeper.daemon.schedule to org.quartz, dev.tokenkeeper.bench;
     // tinylog instantiates its writer reflectively.

@@ -1,7 +1,6 @@
 package dev.tokenkeeper.bench;
 
 import dev.tokenkeeper.bench.console.ConsoleCost;
-import dev.tokenkeeper.bench.consumers.ConsumerReads;
 import dev.tokenkeeper.bench.pipeline.PipelineOverhead;
 import dev.tokenkeeper.bench.reads.TokenReads;
 import dev.tokenkeeper.bench.report.ResultTable;
@@ -67,9 +66,10 @@ public final class BenchMain {
                 System.out.println("skipping 2, 3 and 7: no distribution at " + distribution
                         + "; build it with ./mvnw -q package -DskipTests (or pass -Dtokenkeeper.dist=DIR)");
             }
+            TokenReads reads = new TokenReads(table, work, distribution, 64, Integer.getInteger("seconds", 4), runs);
             if (only.contains("2") && haveDist) {
                 section("2. token reads vs /healthz, real daemon, 64 connections");
-                TokenReads.run(table, work, distribution, 64, Integer.getInteger("seconds", 4), runs);
+                reads.versusHealth();
             }
             if (only.contains("3") && haveDist) {
                 section("3. start-up time and resident memory");
@@ -80,8 +80,7 @@ public final class BenchMain {
             }
             if (only.contains("8") && haveDist) {
                 section("8. token reads: consumer token vs admin token, real daemon, 64 connections");
-                ConsumerReads.run(table, work, distribution, 64,
-                        Integer.getInteger("seconds", 4), runs);
+                reads.consumerVersusAdmin();
             }
             if (only.contains("7") && haveDist) {
                 section("7. web console: RSS before/after every page, /ui/ latency vs /healthz");

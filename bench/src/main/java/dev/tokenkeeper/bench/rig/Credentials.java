@@ -83,13 +83,14 @@ public final class Credentials {
      * @param state the state folder
      * @param count how many
      * @param make  the row of each index
+     * @return the ids, in index order
      */
-    public static void prefillSqlite(Path state, int count, IntFunction<StoredCredential> make) {
+    public static List<CredentialId> prefillSqlite(Path state, int count, IntFunction<StoredCredential> make) {
         TokenStore store = Installed.store("sqlite");
         store.open(new DaemonPluginContext(Settings.of(Map.of("TOKENKEEPER_STATE_DIR", state.toString(),
                 "TOKENKEEPER_SQLITE_SYNCHRONOUS", "NORMAL"), Map.of()), state, Clock.systemUTC()));
         try {
-            insert(store, count, make);
+            return insert(store, count, make);
         } finally {
             store.close();
         }

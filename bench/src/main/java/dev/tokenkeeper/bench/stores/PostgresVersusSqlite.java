@@ -1,32 +1,25 @@
 package dev.tokenkeeper.bench.stores;
 
 import dev.tokenkeeper.api.CredentialId;
-import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.bench.pipeline.Alternation;
 import dev.tokenkeeper.bench.pipeline.ForcedRefreshes;
 import dev.tokenkeeper.bench.report.ResultTable;
 import dev.tokenkeeper.bench.rig.Credentials;
-import dev.tokenkeeper.bench.rig.Installed;
-import dev.tokenkeeper.bench.rig.PipelineRig;
+import dev.tokenkeeper.bench.rig.InProcessDaemon;
 import dev.tokenkeeper.bench.upstream.InstantUpstream;
-import dev.tokenkeeper.daemon.config.Settings;
-import dev.tokenkeeper.daemon.crypto.Keyring;
-import dev.tokenkeeper.daemon.crypto.MasterKey;
-import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.daemon.assembly.Assembly;
+import dev.tokenkeeper.daemon.assembly.Inputs;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Measurement 6: refreshes per second through the real pipeline (lease, decrypt, upstream call,
- * encrypt, durable commit, history, release) on a local PostgreSQL 15 with its durability settings
+ * Measurement 6: refreshes per second through the pipeline of the daemon's own assembly, built in
+ * process (lease, decrypt, upstream call, encrypt, durable commit, history, release) on a local PostgreSQL 15 with its durability settings
  * (fsync on, synchronous_commit on), next to the same pipeline on SQLite ({@code synchronous=FULL},
  * the default) in the same run, alternating runs. Both stores flush every commit to disk.
  */
@@ -44,27 +37,21 @@ public final class PostgresVersusSqlite {
      * @throws Exception when a rig fails
      */
     public static void run(ResultTable table, Path work, int n, int concurrency, int runs) throws Exception {
-        MasterKey key = MasterKey.generate(new SecureRandom());
-        SecretSealer sealer = new SecretSealer(Keyring.of(key));
         try (PostgresCluster postgres = PostgresCluster.start();
              InstantUpstream upstream = InstantUpstream.start(concurrency + 2, Duration.ZERO, 3600)) {
-            Path sqliteState = Files.createDirectories(work.resolve("stores-sqlite"));
-            Path postgresState = Files.createDirectories(work.resolve("stores-postgres"));
-            Map<String, String> common = new HashMap<>();
-            common.put("TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(concurrency));
-            Map<String, String> sqliteExtra = new HashMap<>(common);
-            sqliteExtra.put("TOKENKEEPER_SQLITE_SYNCHRONOUS", "FULL");
-            Map<String, String> postgresExtra = new HashMap<>(common);
-            postgresExtra.putAll(postgres.settings("bench"));
-            Settings sqliteSettings = PipelineRig.settings(sqliteState, upstream.tokenUrl(), sqliteExtra);
-            Settings postgresSettings = PipelineRig.settings(postgresState, upstream.tokenUrl(), postgresExtra);
-            try (PipelineRig sqlite = PipelineRig.open(sqliteSettings, sqliteState, Installed.store("sqlite"), key, false);
-                 PipelineRig pg = PipelineRig.open(postgresSettings, postgresState, Installed.store("postgres"), key, false)) {
+            Map<String, String> sqliteSettings = Map.of("TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(concurrency),
+                    "TOKENKEEPER_SQLITE_SYNCHRONOUS", "FULL");
+            Map<String, String> postgresSettings = new HashMap<>(postgres.settings("bench"));
+            postgresSettings.put("TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(concurrency));
+            postgresSettings.put("TOKENKEEPER_STORE", "postgres");
+            try (Assembly sqlite = InProcessDaemon.build(work.resolve("stores-sqlite"), upstream.tokenUrl(), sqliteSettings,
+                    Inputs.found()).start();
+                 Assembly pg = InProcessDaemon.build(work.resolve("stores-postgres"), upstream.tokenUrl(), postgresSettings,
+                         Inputs.found()).start()) {
                 Instant now = Instant.now();
-                List<CredentialId> ids = new ArrayList<>();
-                for (TokenStore store : List.of(sqlite.store(), pg.store())) {
-                    ids = Credentials.insert(store, n, i -> Credentials.gazelle(i, sealer, now, now.plus(Duration.ofHours(1))));
-                }
+                List<CredentialId> ids = Credentials.insert(sqlite.store(), n,
+                        i -> Credentials.gazelle(i, sqlite.sealer(), now, now.plus(Duration.ofHours(1))));
+                Credentials.insert(pg.store(), n, i -> Credentials.gazelle(i, pg.sealer(), now, now.plus(Duration.ofHours(1))));
                 ForcedRefreshes onSqlite = new ForcedRefreshes(sqlite.pipeline(), ids);
                 ForcedRefreshes onPostgres = new ForcedRefreshes(pg.pipeline(), ids);
                 Alternation rates = Alternation.measure(n, concurrency, runs, onPostgres, onSqlite, () -> {
