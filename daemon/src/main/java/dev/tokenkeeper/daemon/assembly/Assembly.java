@@ -135,8 +135,7 @@ public final class Assembly implements AutoCloseable {
         this.credentials = new CredentialService(store, sealer, pipeline, cache, clock);
         credentials.answerConsumersWithin(settings.consumerPatience());
         credentials.limitReports(ReportLimit.from(config.settings(), clock));
-        this.scheduler = new RefreshScheduler(pipeline, store::list, settings.refreshThreads(), config.checkInterval(),
-                config.autoRefreshEnabled(), settings.schedulerTick(), clock);
+        this.scheduler = new RefreshScheduler(pipeline, store::list, settings.scheduling(), clock);
         ConsumerDirectory consumers = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
                 new ConsumerRowUpgrade(state), clock, settings.authFailureDelay());
         ChangeFollower follower = new ChangeFollower(store, pipeline, scheduler).onConsumersChanged(consumers::reread);

@@ -4,6 +4,7 @@ import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.http.AccessPolicy;
 import dev.tokenkeeper.daemon.refresh.ConsumerPatience;
+import dev.tokenkeeper.daemon.schedule.Scheduling;
 import dev.tokenkeeper.daemon.tls.TlsSettings;
 
 import java.time.Duration;
@@ -15,16 +16,15 @@ import java.util.Optional;
  * @param spoolRetry            {@code TOKENKEEPER_SPOOL_RETRY_SECONDS}: how often the spool tries the store again
  * @param providerConcurrency   {@code TOKENKEEPER_PROVIDER_CONCURRENCY}: upstream calls at once
  * @param providerRatePerSecond {@code TOKENKEEPER_PROVIDER_RATE_PER_SECOND}: upstream calls a second, 0 for no limit
- * @param refreshThreads        {@code TOKENKEEPER_REFRESH_THREADS}: scheduled refreshes at once
- * @param schedulerTick         {@code TOKENKEEPER_SCHEDULER_TICK_MILLIS}: how often the scheduler looks for due credentials
+ * @param scheduling            the scheduler's threads, sweep interval, start state and tick
  * @param authFailureDelay      {@code TOKENKEEPER_AUTH_FAILURE_DELAY_MILLIS}: what a wrong bearer token costs
  * @param sinkSync              {@code TOKENKEEPER_SINK_SYNC_SECONDS}: how often the file sink catches up
  * @param consumerPatience      how long a consumer's token read waits for a refresh
  * @param tls                   the control API's certificate, if any
  * @param access                the control API's Host check and whether {@code /metrics} is public
  */
-record PartSettings(Duration spoolRetry, int providerConcurrency, double providerRatePerSecond, int refreshThreads,
-                    Duration schedulerTick, Duration authFailureDelay, Duration sinkSync, Duration consumerPatience,
+record PartSettings(Duration spoolRetry, int providerConcurrency, double providerRatePerSecond, Scheduling scheduling,
+                    Duration authFailureDelay, Duration sinkSync, Duration consumerPatience,
                     Optional<TlsSettings> tls, AccessPolicy access) {
 
     /**
@@ -38,8 +38,9 @@ record PartSettings(Duration spoolRetry, int providerConcurrency, double provide
                 Duration.ofSeconds((long) settings.number("TOKENKEEPER_SPOOL_RETRY_SECONDS", null, 5, 1, 3600)),
                 (int) settings.number("TOKENKEEPER_PROVIDER_CONCURRENCY", null, 8, 1, 1024),
                 settings.number("TOKENKEEPER_PROVIDER_RATE_PER_SECOND", null, 0, 0, 100_000),
-                (int) settings.number("TOKENKEEPER_REFRESH_THREADS", null, 4, 1, 64),
-                Duration.ofMillis((long) settings.number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000)),
+                new Scheduling((int) settings.number("TOKENKEEPER_REFRESH_THREADS", null, 4, 1, 64),
+                        config.checkInterval(), config.autoRefreshEnabled(),
+                        Duration.ofMillis((long) settings.number("TOKENKEEPER_SCHEDULER_TICK_MILLIS", null, 200, 10, 60_000))),
                 Duration.ofMillis((long) settings.number("TOKENKEEPER_AUTH_FAILURE_DELAY_MILLIS", null, 200, 0, 10_000)),
                 Duration.ofMillis(Math.round(settings.number("TOKENKEEPER_SINK_SYNC_SECONDS", null, 60, 0.1, 86_400) * 1000)),
                 ConsumerPatience.from(settings),

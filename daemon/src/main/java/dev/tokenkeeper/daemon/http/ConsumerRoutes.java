@@ -15,8 +15,12 @@ import static dev.tokenkeeper.daemon.http.Requests.body;
 import static dev.tokenkeeper.daemon.http.Requests.json;
 import static dev.tokenkeeper.daemon.http.Requests.text;
 
-/** {@code /api/v1/consumers}: create (the token is answered once), list, revoke. Admin token only. */
-final class ConsumerRoutes implements RouteGroup {
+/**
+ * {@code /api/v1/consumers}: create (the token is answered once), list, revoke. Admin token only.
+ *
+ * @param consumers the consumers and their tokens
+ */
+record ConsumerRoutes(ConsumerDirectory consumers) implements RouteGroup {
 
     /** The answer to a creation, the only place the token ever appears. */
     record Created(String name, String token, List<String> credentials) {
@@ -28,12 +32,6 @@ final class ConsumerRoutes implements RouteGroup {
 
     /** One consumer in the list. */
     record Listed(String name, List<String> credentials, Instant createdAt, Instant lastRead, long reads) {
-    }
-
-    private final ConsumerDirectory consumers;
-
-    ConsumerRoutes(ConsumerDirectory consumers) {
-        this.consumers = consumers;
     }
 
     @Override

@@ -29,18 +29,14 @@ import static dev.tokenkeeper.daemon.http.Requests.json;
 import static dev.tokenkeeper.daemon.http.Requests.minValidity;
 import static dev.tokenkeeper.daemon.http.Requests.text;
 
-/** {@code /api/v1/credentials}: list, read, import, delete, refresh, hand out tokens, take 401 reports, history. */
-final class CredentialRoutes implements RouteGroup {
-
-    private final CredentialService credentials;
-    private final RefreshScheduler scheduler;
-    private final Plugins plugins;
-
-    CredentialRoutes(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins) {
-        this.credentials = credentials;
-        this.scheduler = scheduler;
-        this.plugins = plugins;
-    }
+/**
+ * {@code /api/v1/credentials}: list, read, import, delete, refresh, hand out tokens, take 401 reports, history.
+ *
+ * @param credentials the credential operations
+ * @param scheduler   the refresh scheduler (each credential's next refresh)
+ * @param plugins     the providers found (what an import may name)
+ */
+record CredentialRoutes(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins) implements RouteGroup {
 
     @Override
     public void register(RoutesConfig routes) {

@@ -9,15 +9,12 @@ import java.util.List;
 
 import static dev.tokenkeeper.daemon.http.Requests.json;
 
-/** {@code POST /api/v1/rekey}: a new master key and every credential re-sealed with it. */
-final class KeyRoutes implements RouteGroup {
-
-    private final KeyRotation keyRotation;
-
-    /** @param keyRotation what the route runs; null answers it with 503 */
-    KeyRoutes(KeyRotation keyRotation) {
-        this.keyRotation = keyRotation;
-    }
+/**
+ * {@code POST /api/v1/rekey}: a new master key and every credential re-sealed with it.
+ *
+ * @param keyRotation what the route runs; null answers it with 503
+ */
+record KeyRoutes(KeyRotation keyRotation) implements RouteGroup {
 
     @Override
     public void register(RoutesConfig routes) {

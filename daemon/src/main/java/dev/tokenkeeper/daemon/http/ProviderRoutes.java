@@ -17,14 +17,12 @@ import java.util.Optional;
 import static dev.tokenkeeper.daemon.http.Requests.json;
 import static dev.tokenkeeper.daemon.http.Requests.printable;
 
-/** {@code GET /api/v1/providers} and a provider's OAuth authorization URL. */
-final class ProviderRoutes implements RouteGroup {
-
-    private final Plugins plugins;
-
-    ProviderRoutes(Plugins plugins) {
-        this.plugins = plugins;
-    }
+/**
+ * {@code GET /api/v1/providers} and a provider's OAuth authorization URL.
+ *
+ * @param plugins the providers found
+ */
+record ProviderRoutes(Plugins plugins) implements RouteGroup {
 
     @Override
     public void register(RoutesConfig routes) {

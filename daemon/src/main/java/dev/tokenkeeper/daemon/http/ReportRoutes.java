@@ -18,14 +18,12 @@ import java.util.regex.Pattern;
 import static dev.tokenkeeper.daemon.http.Requests.json;
 import static dev.tokenkeeper.daemon.http.Requests.printable;
 
-/** {@code GET /api/v1/report}: per credential, refreshes, failures and success rate over a window. */
-final class ReportRoutes implements RouteGroup {
-
-    private final CredentialService credentials;
-
-    ReportRoutes(CredentialService credentials) {
-        this.credentials = credentials;
-    }
+/**
+ * {@code GET /api/v1/report}: per credential, refreshes, failures and success rate over a window.
+ *
+ * @param credentials the credential operations
+ */
+record ReportRoutes(CredentialService credentials) implements RouteGroup {
 
     @Override
     public void register(RoutesConfig routes) {

@@ -17,14 +17,10 @@ import static dev.tokenkeeper.daemon.http.Requests.text;
 /**
  * {@code GET|POST /api/v1/scheduler}, and the same under the aliases providers keep for their older
  * clients ({@link LegacyRoutes}): {@code {"isActive","autoRefreshEnabled","intervalMinutes"}}.
+ *
+ * @param scheduler the refresh scheduler
  */
-final class SchedulerRoutes implements RouteGroup {
-
-    private final RefreshScheduler scheduler;
-
-    SchedulerRoutes(RefreshScheduler scheduler) {
-        this.scheduler = scheduler;
-    }
+record SchedulerRoutes(RefreshScheduler scheduler) implements RouteGroup {
 
     @Override
     public void register(RoutesConfig routes) {

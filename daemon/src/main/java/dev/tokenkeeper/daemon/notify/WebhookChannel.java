@@ -48,7 +48,8 @@ public final class WebhookChannel implements Channel {
     private final URI uri;
     private final Format format;
     private final Duration timeout;
-    private final HttpClient http;
+    /** Built at the first delivery: a JDK client starts its selector thread as soon as it is built. */
+    private HttpClient http;
     private final Optional<String> authorization;
 
     /**
@@ -94,8 +95,6 @@ public final class WebhookChannel implements Channel {
                     + " is an ntfy URL without a topic: write https://<server>/<topic>");
         }
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** @return the body format */
@@ -165,7 +164,7 @@ public final class WebhookChannel implements Channel {
         authorization.ifPresent(value -> builder.header("Authorization", value));
         HttpRequest request = builder.build();
         try {
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = client().send(request, HttpResponse.BodyHandlers.discarding());
             int status = response.statusCode();
             if (status >= 200 && status < 300) {
                 return new Delivery.Delivered("HTTP " + status);
@@ -191,5 +190,13 @@ public final class WebhookChannel implements Channel {
     @Override
     public String toString() {
         return describe();
+    }
+
+    private synchronized HttpClient client() {
+        if (http == null) {
+            http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+                    .followRedirects(HttpClient.Redirect.NEVER).build();
+        }
+        return http;
     }
 }

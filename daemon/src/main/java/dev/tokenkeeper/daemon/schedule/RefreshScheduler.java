@@ -53,8 +53,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
     private final RefreshPipeline pipeline;
     private final Supplier<List<StoredCredential>> credentials;
-    private final boolean autoRefreshEnabled;
-    private final Duration tick;
+    private final Scheduling scheduling;
     private final Clock clock;
     private final DueQueue plan = new DueQueue();
     private final Set<CredentialId> running = ConcurrentHashMap.newKeySet();
@@ -72,24 +71,20 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     /**
      * Builds the scheduler; nothing runs until {@link #start()}.
      *
-     * @param pipeline           the refresh pipeline
-     * @param credentials        reads every stored credential
-     * @param threads            refreshes running at once
-     * @param interval           the validation sweep interval
-     * @param autoRefreshEnabled whether to start active
-     * @param tick               how often Quartz looks for due credentials
-     * @param clock              the time
+     * @param pipeline    the refresh pipeline
+     * @param credentials reads every stored credential
+     * @param scheduling  threads, sweep interval, whether to start active, tick
+     * @param clock       the time
      */
-    public RefreshScheduler(RefreshPipeline pipeline, Supplier<List<StoredCredential>> credentials, int threads,
-                            Duration interval, boolean autoRefreshEnabled, Duration tick, Clock clock) {
+    public RefreshScheduler(RefreshPipeline pipeline, Supplier<List<StoredCredential>> credentials, Scheduling scheduling,
+                            Clock clock) {
         this.pipeline = pipeline;
         this.credentials = credentials;
-        this.interval = interval;
-        this.autoRefreshEnabled = autoRefreshEnabled;
-        this.tick = tick;
+        this.scheduling = scheduling;
+        this.interval = scheduling.interval();
         this.clock = clock;
-        this.workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                runnable -> {
+        this.workers = new ThreadPoolExecutor(scheduling.threads(), scheduling.threads(), 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, "refresh-worker");
                     thread.setDaemon(true);
                     return thread;
@@ -120,7 +115,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         quartz.scheduleJob(TriggerBuilder.newTrigger().withIdentity(DISPATCH_TRIGGER).forJob(DISPATCH_JOB)
                 .startNow()
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule()
-                        .withIntervalInMilliseconds(Math.max(10, tick.toMillis())).repeatForever()
+                        .withIntervalInMilliseconds(Math.max(10, scheduling.tick().toMillis())).repeatForever()
                         .withMisfireHandlingInstructionNextWithRemainingCount())
                 .build());
         scheduleSweep();
@@ -134,15 +129,15 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         // (an expired import) leaves the queue as soon as it is dispatched.
         this.plannedAtStart = planned;
         quartz.start();
-        if (!autoRefreshEnabled) {
+        if (!scheduling.autoRefreshEnabled()) {
             quartz.standby();
         }
-        this.active = autoRefreshEnabled;
+        this.active = scheduling.autoRefreshEnabled();
     }
 
     /** @return the state existing callers read */
     public SchedulerState state() {
-        return new SchedulerState(active, autoRefreshEnabled, interval.toMillis() / 60_000.0);
+        return new SchedulerState(active, scheduling.autoRefreshEnabled(), interval.toMillis() / 60_000.0);
     }
 
     /**

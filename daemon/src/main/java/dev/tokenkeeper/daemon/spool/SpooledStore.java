@@ -64,6 +64,7 @@ public final class SpooledStore implements TokenStore {
     });
     private volatile boolean reportedDown;
     private final OutageLeases outageLeases;
+    private final long retrySeconds;
     /** Credentials this outage leaves to another daemon, each logged once. */
     private final Set<CredentialId> leftToOthers = ConcurrentHashMap.newKeySet();
 
@@ -76,10 +77,10 @@ public final class SpooledStore implements TokenStore {
         this.remote = remote;
         this.files = new SpoolFiles(spoolDirectory);
         this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2));
+        this.retrySeconds = retrySeconds;
         for (SpoolEntry entry : files.readAll()) {
             spool.put(entry.updated().id(), entry);
         }
-        drainer.scheduleWithFixedDelay(this::drainQuietly, retrySeconds, retrySeconds, TimeUnit.SECONDS);
     }
 
     @Override
@@ -100,6 +101,7 @@ public final class SpooledStore implements TokenStore {
     @Override
     public void open(PluginContext context) {
         remote.open(context);
+        drainer.scheduleWithFixedDelay(this::drainQuietly, retrySeconds, retrySeconds, TimeUnit.SECONDS);
         if (!spool.isEmpty()) {
             Logger.warn("{} change(s) from before the last stop were not yet in the store: pushing them now", spool.size());
             drainQuietly();
