@@ -1,16 +1,15 @@
 package dev.tokenkeeper.bench;
 
 import dev.tokenkeeper.bench.console.ConsoleCost;
-import dev.tokenkeeper.bench.consumers.ConsumerReads;
 import dev.tokenkeeper.bench.pipeline.PipelineOverhead;
 import dev.tokenkeeper.bench.reads.TokenReads;
 import dev.tokenkeeper.bench.report.ResultTable;
 import dev.tokenkeeper.bench.rig.BenchLogging;
 import dev.tokenkeeper.bench.schedule.SchedulingPrecision;
 import dev.tokenkeeper.bench.startup.StartupSize;
+import dev.tokenkeeper.bench.stores.PostgresCluster;
 import dev.tokenkeeper.bench.stores.PostgresVersusSqlite;
 import dev.tokenkeeper.bench.storm.RefreshStorm;
-import dev.tokenkeeper.store.postgres.PostgresServer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +30,9 @@ import java.util.stream.Stream;
  * {@code tokenkeeper.beforeDist} (an earlier distribution that measurement 3 starts too, in the same run).
  */
 public final class BenchMain {
+
+    /** How to run the bench: its module from the module path {@code bench/target/lib} the build fills. */
+    public static final String COMMAND = "-p bench/target/lib --add-modules ALL-MODULE-PATH -m dev.tokenkeeper.bench";
 
     private BenchMain() {
     }
@@ -64,9 +66,10 @@ public final class BenchMain {
                 System.out.println("skipping 2, 3 and 7: no distribution at " + distribution
                         + "; build it with ./mvnw -q package -DskipTests (or pass -Dtokenkeeper.dist=DIR)");
             }
+            TokenReads reads = new TokenReads(table, work, distribution, 64, Integer.getInteger("seconds", 4), runs);
             if (only.contains("2") && haveDist) {
                 section("2. token reads vs /healthz, real daemon, 64 connections");
-                TokenReads.run(table, work, distribution, 64, Integer.getInteger("seconds", 4), runs);
+                reads.versusHealth();
             }
             if (only.contains("3") && haveDist) {
                 section("3. start-up time and resident memory");
@@ -77,8 +80,7 @@ public final class BenchMain {
             }
             if (only.contains("8") && haveDist) {
                 section("8. token reads: consumer token vs admin token, real daemon, 64 connections");
-                ConsumerReads.run(table, work, distribution, 64,
-                        Integer.getInteger("seconds", 4), runs);
+                reads.consumerVersusAdmin();
             }
             if (only.contains("7") && haveDist) {
                 section("7. web console: RSS before/after every page, /ui/ latency vs /healthz");
@@ -91,7 +93,7 @@ public final class BenchMain {
             }
             if (only.contains("6")) {
                 section("6. refresh pipeline on PostgreSQL next to SQLite");
-                if (Files.isExecutable(PostgresServer.DEFAULT_BIN.resolve("initdb"))) {
+                if (PostgresCluster.installed()) {
                     PostgresVersusSqlite.run(table, work, n, threads, runs);
                 } else {
                     System.out.println("skipping 6: PostgreSQL 15 is not installed (apt-get install -y postgresql)");
@@ -104,8 +106,8 @@ public final class BenchMain {
             }
         } finally {
             System.out.println();
-            System.out.printf("finished in %.0f s; reproduce with: java -Dn=%d -Druns=%d -jar bench/target/benchmarks.jar%n%n",
-                    (System.nanoTime() - started) / 1e9, n, runs);
+            System.out.printf("finished in %.0f s; reproduce with: java -Dn=%d -Druns=%d %s%n%n",
+                    (System.nanoTime() - started) / 1e9, n, runs, COMMAND);
             System.out.println(table.markdown());
             deleteQuietly(work);
         }

@@ -3,11 +3,9 @@ package dev.tokenkeeper.bench.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.bench.load.LoadDriver;
+import dev.tokenkeeper.bench.load.Phases;
 import dev.tokenkeeper.bench.report.ResultTable;
-import dev.tokenkeeper.bench.report.Samples;
-import dev.tokenkeeper.bench.startup.DaemonLauncher;
-import dev.tokenkeeper.bench.startup.DaemonState;
-import dev.tokenkeeper.bench.upstream.InstantUpstream;
+import dev.tokenkeeper.bench.rig.RealDaemon;
 
 import java.net.URI;
 import java.net.URLEncoder;
@@ -45,17 +43,13 @@ public final class ConsoleCost {
      */
     public static void run(ResultTable table, Path work, Path distribution, int credentials, int connections, int seconds,
                            int runs) throws Exception {
-        DaemonState state = DaemonState.prepare(work.resolve("console"), credentials);
-        int port = DaemonLauncher.freePort();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
-        String base = "http://127.0.0.1:" + port;
-        try (InstantUpstream upstream = InstantUpstream.start(2, Duration.ZERO, 3600);
-             DaemonLauncher daemon = DaemonLauncher.start(DaemonState.runCommand(distribution),
-                     state.environment(port, upstream.tokenUrl()), port, work.resolve("console.log"))) {
-            String admin = state.adminToken();
-            JsonNode list = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/credentials"))
-                    .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString()).body());
+        try (RealDaemon daemon = RealDaemon.start(work, "console", distribution, credentials)) {
+            int port = daemon.port();
+            String base = "http://127.0.0.1:" + port;
+            String admin = daemon.adminToken();
+            JsonNode list = JSON.readTree(daemon.send("GET", "/api/v1/credentials", null));
             Thread.sleep(SETTLE.toMillis()); // measuring an idle process: let start-up work finish
             long before = daemon.rssKb();
 
@@ -92,31 +86,22 @@ public final class ConsoleCost {
             List<String> session = List.of("Cookie: " + cookie);
             LoadDriver.run(port, "/healthz", List.of(), connections, Duration.ofSeconds(2));
             LoadDriver.run(port, "/ui/", session, connections, Duration.ofSeconds(2));
-            List<Double> healthP50 = new ArrayList<>();
-            List<Double> healthP99 = new ArrayList<>();
-            List<Double> uiP50 = new ArrayList<>();
-            List<Double> uiP99 = new ArrayList<>();
-            List<Double> uiRate = new ArrayList<>();
-            long errors = 0;
+            Phases health = new Phases();
+            Phases ui = new Phases();
             for (int r = 0; r < runs; r++) {
-                LoadDriver.Result h = LoadDriver.run(port, "/healthz", List.of(), connections, Duration.ofSeconds(seconds));
-                LoadDriver.Result u = LoadDriver.run(port, "/ui/", session, connections, Duration.ofSeconds(seconds));
-                errors += h.errors() + u.errors();
-                healthP50.add(h.millis(0.5));
-                healthP99.add(h.millis(0.99));
-                uiP50.add(u.millis(0.5));
-                uiP99.add(u.millis(0.99));
-                uiRate.add(u.perSecond());
+                LoadDriver.Result h = health.add(LoadDriver.run(port, "/healthz", List.of(), connections,
+                        Duration.ofSeconds(seconds)));
+                LoadDriver.Result u = ui.add(LoadDriver.run(port, "/ui/", session, connections, Duration.ofSeconds(seconds)));
                 System.out.printf("    [6] run %d: /healthz %.0f/s p50 %.2f ms p99 %.2f ms; /ui/ %.0f/s p50 %.2f ms p99 %.2f ms%n",
                         r + 1, h.perSecond(), h.millis(0.5), h.millis(0.99), u.perSecond(), u.millis(0.5), u.millis(0.99));
             }
-            double ratio = Samples.median(uiP99) / Samples.median(healthP99);
+            long errors = health.errors() + ui.errors();
+            double ratio = ui.millis(0.99) / health.millis(0.99);
             table.add(new ResultTable.Row("7", "GET /ui/ (overview, " + list.size() + " credentials) p50 / p99, "
                             + connections + " connections" + (errors > 0 ? ", " + errors + " errors" : ""),
-                    ResultTable.fmt(Samples.median(uiP50)) + " / " + ResultTable.fmt(Samples.median(uiP99)) + " ms ("
-                            + ResultTable.fmt(Samples.median(uiRate)) + " req/s)",
-                    "/healthz " + ResultTable.fmt(Samples.median(healthP50)) + " / " + ResultTable.fmt(Samples.median(healthP99))
-                            + " ms", ResultTable.fmt(ratio) + " (p99)", ResultTable.goal(ratio <= 2, "p99 within 2× /healthz")));
+                    ResultTable.fmt(ui.millis(0.5)) + " / " + ResultTable.fmt(ui.millis(0.99)) + " ms ("
+                            + ResultTable.fmt(ui.rate()) + " req/s)",
+                    "/healthz " + ResultTable.fmt(health.millis(0.5)) + " / " + ResultTable.fmt(health.millis(0.99)) + " ms", ResultTable.fmt(ratio) + " (p99)", ResultTable.goal(ratio <= 2, "p99 within 2× /healthz")));
         }
     }
 }

@@ -5,8 +5,12 @@ import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.daemon.config.DaemonPluginContext;
+import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,5 +73,26 @@ public final class Credentials {
             ids.add(credential.id());
         }
         return ids;
+    }
+
+    /**
+     * Inserts {@code count} credentials into the SQLite file of a state folder and closes it. Filled
+     * at synchronous=NORMAL (no flush per row) to keep set-up short; whoever measures reopens the
+     * file as configured.
+     *
+     * @param state the state folder
+     * @param count how many
+     * @param make  the row of each index
+     * @return the ids, in index order
+     */
+    public static List<CredentialId> prefillSqlite(Path state, int count, IntFunction<StoredCredential> make) {
+        TokenStore store = Installed.store("sqlite");
+        store.open(new DaemonPluginContext(Settings.of(Map.of("TOKENKEEPER_STATE_DIR", state.toString(),
+                "TOKENKEEPER_SQLITE_SYNCHRONOUS", "NORMAL"), Map.of()), state, Clock.systemUTC()));
+        try {
+            return insert(store, count, make);
+        } finally {
+            store.close();
+        }
     }
 }

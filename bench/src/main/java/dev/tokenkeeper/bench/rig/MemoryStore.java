@@ -29,11 +29,6 @@ public final class MemoryStore implements TokenStore {
     }
 
     @Override
-    public String description() {
-        return "in-memory (benchmark only)";
-    }
-
-    @Override
     public void open(PluginContext context) {
     }
 

@@ -2,16 +2,12 @@ package dev.tokenkeeper.bench.schedule;
 
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.bench.rig.Credentials;
+import dev.tokenkeeper.bench.rig.InProcessDaemon;
 import dev.tokenkeeper.bench.rig.MemoryStore;
-import dev.tokenkeeper.daemon.config.RefreshPolicy;
-import dev.tokenkeeper.daemon.config.Settings;
-import dev.tokenkeeper.daemon.crypto.Keyring;
-import dev.tokenkeeper.daemon.crypto.MasterKey;
+import dev.tokenkeeper.daemon.assembly.Assembly;
+import dev.tokenkeeper.daemon.assembly.Inputs;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
-import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
-import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
-import dev.tokenkeeper.daemon.schedule.Scheduling;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -26,20 +22,22 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.security.SecureRandom;
-import java.time.Clock;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
+import java.util.Comparator;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Measurement 5b: what it costs {@link RefreshScheduler} to put one credential on the schedule and
  * take it off again ({@code addRemove}), and to move one credential's trigger ({@code replan}, what
  * every committed refresh does), with {@code n} other credentials scheduled. {@code n = 0} is the
- * baseline.
+ * baseline. The scheduler is the one the daemon's own assembly builds, automatic refresh off.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,6 +51,8 @@ public class TriggerChurnBenchmark {
     @Param({"0", "1000", "10000", "100000"})
     public int n;
 
+    private Path folder;
+    private Assembly daemon;
     private RefreshScheduler scheduler;
     private StoredCredential extra;
     private StoredCredential moving;
@@ -60,22 +60,21 @@ public class TriggerChurnBenchmark {
     private boolean flip;
 
     /**
-     * Schedules {@code n} credentials (in standby: nothing fires).
+     * Starts the daemon's parts on an empty in-memory store and schedules {@code n} credentials
+     * (automatic refresh off: nothing fires).
      *
-     * @throws Exception when Quartz cannot start
+     * @throws IOException when the state folder cannot be written
      */
     @Setup(Level.Trial)
-    public void schedule() throws Exception {
+    public void schedule() throws IOException {
+        folder = Files.createTempDirectory("tokenkeeper-churn");
         MemoryStore store = new MemoryStore();
-        SecretSealer sealer = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
-        RefreshPolicy policy = RefreshPolicy.from(Settings.of(Map.of(), Map.of()));
-        SecureRandom random = new SecureRandom();
-        RefreshPipeline pipeline = new RefreshPipeline(store, sealer, id -> Optional.empty(),
-                policy, random, Clock.systemUTC(), "jmh",
-                new TokenCache());
-        scheduler = new RefreshScheduler(pipeline, List::of, new Scheduling(4, Duration.ofMinutes(30), false,
-                Duration.ofMillis(200)), Clock.systemUTC());
-        scheduler.start();
+        // Nothing is refreshed: the provider's upstream is never called.
+        daemon = InProcessDaemon.build(folder.resolve("state"), URI.create("http://127.0.0.1:9/token"),
+                Map.of("TOKENKEEPER_STORE", store.id(), "TOKENKEEPER_AUTO_REFRESH_ENABLED", "false"),
+                Inputs.found().store(store)).start();
+        scheduler = daemon.scheduler();
+        SecretSealer sealer = daemon.sealer();
         Instant now = Instant.now();
         for (int i = 0; i < n; i++) {
             scheduler.plan(Credentials.gazelle(i, sealer, now, now.plus(Duration.ofDays(30))));
@@ -100,9 +99,16 @@ public class TriggerChurnBenchmark {
         scheduler.plan(flip ? movingLater : moving);
     }
 
-    /** Stops Quartz. */
+    /**
+     * Stops the daemon's parts and deletes its folder.
+     *
+     * @throws IOException when the folder cannot be listed
+     */
     @TearDown(Level.Trial)
-    public void stop() {
-        scheduler.close();
+    public void stop() throws IOException {
+        daemon.close();
+        try (Stream<Path> files = Files.walk(folder)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
     }
 }

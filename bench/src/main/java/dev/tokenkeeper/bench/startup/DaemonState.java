@@ -1,12 +1,9 @@
 package dev.tokenkeeper.bench.startup;
 
 import dev.tokenkeeper.bench.rig.Credentials;
-import dev.tokenkeeper.daemon.config.DaemonPluginContext;
-import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
-import dev.tokenkeeper.store.sqlite.SqliteTokenStore;
 
 import java.io.IOException;
 import java.net.URI;
@@ -14,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -46,17 +42,9 @@ public record DaemonState(Path folder, Path keyFile) {
         Files.write(keyFile, raw);
         Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
         if (count > 0) {
-            Map<String, String> env = Map.of("TOKENKEEPER_STATE_DIR", folder.toString(),
-                    "TOKENKEEPER_SQLITE_SYNCHRONOUS", "NORMAL");
-            SqliteTokenStore store = new SqliteTokenStore();
-            store.open(new DaemonPluginContext(Settings.of(env, Map.of()), folder, Clock.systemUTC()));
-            try {
-                SecretSealer sealer = new SecretSealer(Keyring.of(key));
-                Instant now = Instant.now();
-                Credentials.insert(store, count, i -> Credentials.gazelle(i, sealer, now, now.plus(Duration.ofDays(30))));
-            } finally {
-                store.close();
-            }
+            SecretSealer sealer = new SecretSealer(Keyring.of(key));
+            Instant now = Instant.now();
+            Credentials.prefillSqlite(folder, count, i -> Credentials.gazelle(i, sealer, now, now.plus(Duration.ofDays(30))));
         }
         return new DaemonState(folder, keyFile);
     }

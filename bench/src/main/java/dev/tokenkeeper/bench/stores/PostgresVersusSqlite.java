@@ -1,38 +1,25 @@
 package dev.tokenkeeper.bench.stores;
 
 import dev.tokenkeeper.api.CredentialId;
-import dev.tokenkeeper.api.TokenStore;
-import dev.tokenkeeper.bench.pipeline.Workers;
+import dev.tokenkeeper.bench.pipeline.Alternation;
+import dev.tokenkeeper.bench.pipeline.ForcedRefreshes;
 import dev.tokenkeeper.bench.report.ResultTable;
-import dev.tokenkeeper.bench.report.Samples;
 import dev.tokenkeeper.bench.rig.Credentials;
-import dev.tokenkeeper.bench.rig.PipelineRig;
+import dev.tokenkeeper.bench.rig.InProcessDaemon;
 import dev.tokenkeeper.bench.upstream.InstantUpstream;
-import dev.tokenkeeper.daemon.config.Settings;
-import dev.tokenkeeper.daemon.crypto.Keyring;
-import dev.tokenkeeper.daemon.crypto.MasterKey;
-import dev.tokenkeeper.daemon.crypto.SecretSealer;
-import dev.tokenkeeper.daemon.refresh.RefreshReport;
-import dev.tokenkeeper.daemon.refresh.RefreshTrigger;
-import dev.tokenkeeper.store.postgres.PostgresTokenStore;
-import dev.tokenkeeper.store.postgres.PostgresServer;
-import dev.tokenkeeper.store.sqlite.SqliteTokenStore;
+import dev.tokenkeeper.daemon.assembly.Assembly;
+import dev.tokenkeeper.daemon.assembly.Inputs;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntConsumer;
 
 /**
- * Measurement 6: refreshes per second through the real pipeline (lease, decrypt, upstream call,
- * encrypt, durable commit, history, release) on a local PostgreSQL 15 with its durability settings
+ * Measurement 6: refreshes per second through the pipeline of the daemon's own assembly, built in
+ * process (lease, decrypt, upstream call, encrypt, durable commit, history, release) on a local PostgreSQL 15 with its durability settings
  * (fsync on, synchronous_commit on), next to the same pipeline on SQLite ({@code synchronous=FULL},
  * the default) in the same run, alternating runs. Both stores flush every commit to disk.
  */
@@ -50,59 +37,35 @@ public final class PostgresVersusSqlite {
      * @throws Exception when a rig fails
      */
     public static void run(ResultTable table, Path work, int n, int concurrency, int runs) throws Exception {
-        MasterKey key = MasterKey.generate(new SecureRandom());
-        SecretSealer sealer = new SecretSealer(Keyring.of(key));
-        try (PostgresServer postgres = new PostgresServer().durable().start();
+        try (PostgresCluster postgres = PostgresCluster.start();
              InstantUpstream upstream = InstantUpstream.start(concurrency + 2, Duration.ZERO, 3600)) {
-            Path sqliteState = Files.createDirectories(work.resolve("stores-sqlite"));
-            Path postgresState = Files.createDirectories(work.resolve("stores-postgres"));
-            Map<String, String> common = new HashMap<>();
-            common.put("TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(concurrency));
-            Map<String, String> sqliteExtra = new HashMap<>(common);
-            sqliteExtra.put("TOKENKEEPER_SQLITE_SYNCHRONOUS", "FULL");
-            Map<String, String> postgresExtra = new HashMap<>(common);
-            postgresExtra.putAll(postgres.settings("bench"));
-            Settings sqliteSettings = PipelineRig.settings(sqliteState, upstream.tokenUrl(), sqliteExtra);
-            Settings postgresSettings = PipelineRig.settings(postgresState, upstream.tokenUrl(), postgresExtra);
-            try (PipelineRig sqlite = PipelineRig.open(sqliteSettings, sqliteState, new SqliteTokenStore(), key, false);
-                 PipelineRig pg = PipelineRig.open(postgresSettings, postgresState, new PostgresTokenStore(), key, false)) {
+            Map<String, String> sqliteSettings = Map.of("TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(concurrency),
+                    "TOKENKEEPER_SQLITE_SYNCHRONOUS", "FULL");
+            Map<String, String> postgresSettings = new HashMap<>(postgres.settings("bench"));
+            postgresSettings.put("TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(concurrency));
+            postgresSettings.put("TOKENKEEPER_STORE", "postgres");
+            try (Assembly sqlite = InProcessDaemon.build(work.resolve("stores-sqlite"), upstream.tokenUrl(), sqliteSettings,
+                    Inputs.found()).start();
+                 Assembly pg = InProcessDaemon.build(work.resolve("stores-postgres"), upstream.tokenUrl(), postgresSettings,
+                         Inputs.found()).start()) {
                 Instant now = Instant.now();
-                List<CredentialId> ids = new ArrayList<>();
-                for (TokenStore store : List.of(sqlite.store(), pg.store())) {
-                    ids = Credentials.insert(store, n, i -> Credentials.gazelle(i, sealer, now, now.plus(Duration.ofHours(1))));
-                }
-                AtomicInteger notRefreshed = new AtomicInteger();
-                List<CredentialId> all = ids;
-                IntConsumer onSqlite = i -> refresh(sqlite, all.get(i), notRefreshed);
-                IntConsumer onPostgres = i -> refresh(pg, all.get(i), notRefreshed);
-                int warm = Math.min(n, 2000);
-                Workers.perSecond(warm, concurrency, onPostgres);
-                Workers.perSecond(warm, concurrency, onSqlite);
-                notRefreshed.set(0);
-                List<Double> pgRates = new ArrayList<>();
-                List<Double> sqliteRates = new ArrayList<>();
-                for (int r = 0; r < runs; r++) {
-                    pgRates.add(Workers.perSecond(n, concurrency, onPostgres));
-                    sqliteRates.add(Workers.perSecond(n, concurrency, onSqlite));
-                    System.out.printf("    [6] run %d: PostgreSQL %.0f/s, SQLite FULL %.0f/s%n", r + 1,
-                            pgRates.get(r), sqliteRates.get(r));
-                }
-                double pgRate = Samples.median(pgRates);
-                double sqliteRate = Samples.median(sqliteRates);
+                List<CredentialId> ids = Credentials.insert(sqlite.store(), n,
+                        i -> Credentials.gazelle(i, sqlite.sealer(), now, now.plus(Duration.ofHours(1))));
+                Credentials.insert(pg.store(), n, i -> Credentials.gazelle(i, pg.sealer(), now, now.plus(Duration.ofHours(1))));
+                ForcedRefreshes onSqlite = new ForcedRefreshes(sqlite.pipeline(), ids);
+                ForcedRefreshes onPostgres = new ForcedRefreshes(pg.pipeline(), ids);
+                Alternation rates = Alternation.measure(n, concurrency, runs, onPostgres, onSqlite, () -> {
+                    onPostgres.resetCount();
+                    onSqlite.resetCount();
+                }, "    [6] run %d: PostgreSQL %.0f/s, SQLite FULL %.0f/s%n");
+                double pgRate = rates.firstMedian();
+                double sqliteRate = rates.secondMedian();
                 table.add(new ResultTable.Row("6", "refresh pipeline, PostgreSQL 15 on 127.0.0.1 (fsync on), " + n
-                        + " credentials, " + concurrency + " threads" + (notRefreshed.get() > 0
-                        ? ", " + notRefreshed.get() + " NOT refreshed" : ""),
+                        + " credentials, " + concurrency + " threads" + onPostgres.missedNote() + onSqlite.missedNote(),
                         ResultTable.fmt(pgRate) + " refreshes/s",
                         "SQLite synchronous=FULL " + ResultTable.fmt(sqliteRate) + " refreshes/s",
                         ResultTable.fmt(pgRate / sqliteRate), "shown for choosing a store; no goal"));
             }
-        }
-    }
-
-    private static void refresh(PipelineRig rig, CredentialId id, AtomicInteger notRefreshed) {
-        RefreshReport report = rig.pipeline().refresh(id, new RefreshTrigger.Forced());
-        if (!(report instanceof RefreshReport.Refreshed)) {
-            notRefreshed.incrementAndGet();
         }
     }
 }

@@ -5,19 +5,14 @@ import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.bench.report.ResultTable;
 import dev.tokenkeeper.bench.report.Samples;
 import dev.tokenkeeper.bench.rig.Credentials;
-import dev.tokenkeeper.bench.rig.PipelineRig;
+import dev.tokenkeeper.bench.rig.InProcessDaemon;
 import dev.tokenkeeper.bench.upstream.InstantUpstream;
-import dev.tokenkeeper.daemon.config.DaemonPluginContext;
-import dev.tokenkeeper.daemon.config.Settings;
-import dev.tokenkeeper.daemon.crypto.Keyring;
-import dev.tokenkeeper.daemon.crypto.MasterKey;
+import dev.tokenkeeper.daemon.assembly.Assembly;
+import dev.tokenkeeper.daemon.assembly.Inputs;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
-import dev.tokenkeeper.store.sqlite.SqliteTokenStore;
+import dev.tokenkeeper.daemon.refresh.CredentialService;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -48,24 +43,19 @@ public final class RefreshStorm {
      * @throws Exception when the rig fails
      */
     public static void run(ResultTable table, Path work, int n, int rate, Duration delay) throws Exception {
-        Path state = Files.createDirectories(work.resolve("storm"));
-        MasterKey key = MasterKey.generate(new SecureRandom());
-        try (InstantUpstream upstream = InstantUpstream.start(32, delay, 3600)) {
-            Settings settings = PipelineRig.settings(state, upstream.tokenUrl(), Map.of(
-                    "TOKENKEEPER_PROVIDER_CONCURRENCY", "8",
-                    "TOKENKEEPER_PROVIDER_RATE_PER_SECOND", Integer.toString(rate),
-                    "TOKENKEEPER_REFRESH_THREADS", "16",
-                    "TOKENKEEPER_REFRESH_MARGIN_SECONDS", "40",
-                    "TOKENKEEPER_REFRESH_JITTER_SECONDS", "1"));
+        Path state = work.resolve("storm");
+        try (InstantUpstream upstream = InstantUpstream.start(32, delay, 3600);
+             Assembly daemon = InProcessDaemon.build(state, upstream.tokenUrl(), Map.of(
+                     "TOKENKEEPER_PROVIDER_CONCURRENCY", "8",
+                     "TOKENKEEPER_PROVIDER_RATE_PER_SECOND", Integer.toString(rate),
+                     "TOKENKEEPER_REFRESH_THREADS", "16",
+                     "TOKENKEEPER_REFRESH_MARGIN_SECONDS", "40",
+                     "TOKENKEEPER_REFRESH_JITTER_SECONDS", "1"), Inputs.found())) {
             // Due times: start + 0..10 s; each expires 40 s after it is due.
             Instant start = Instant.now().plusSeconds(8);
             Map<CredentialId, Instant> expiry = new HashMap<>();
-            Map<String, String> fast = new HashMap<>(settings.asMap());
-            fast.put("TOKENKEEPER_SQLITE_SYNCHRONOUS", "NORMAL");
-            SqliteTokenStore prefill = new SqliteTokenStore();
-            prefill.open(new DaemonPluginContext(Settings.of(fast, Map.of()), state, Clock.systemUTC()));
-            SecretSealer sealer = new SecretSealer(Keyring.of(key));
-            Credentials.insert(prefill, n + 1, i -> {
+            SecretSealer sealer = daemon.sealer();
+            Credentials.prefillSqlite(state, n + 1, i -> {
                 if (i == n) {
                     // The credential the readers read: long-lived, never part of the storm.
                     Instant now = Instant.now();
@@ -76,59 +66,57 @@ public final class RefreshStorm {
                 expiry.put(Credentials.id(i), expires);
                 return Credentials.gazelle(i, sealer, due.minusSeconds(120), expires);
             });
-            prefill.close();
-            try (PipelineRig rig = PipelineRig.open(settings, state, new SqliteTokenStore(), key, true)) {
-                CredentialId reader = Credentials.id(n);
-                long[] idle = read(rig, reader, Duration.ofSeconds(3), null);
-                AtomicBoolean stormOver = new AtomicBoolean();
-                long[][] during = new long[1][];
-                Thread readers = new Thread(() -> during[0] = read(rig, reader, Duration.ofSeconds(120), stormOver));
-                readers.start();
-                Instant lastExpiry = expiry.values().stream().max(Instant::compareTo).orElseThrow();
-                while (upstream.refreshesByKey().size() < n && Instant.now().isBefore(lastExpiry.plusSeconds(5))) {
-                    Thread.sleep(100);
-                }
-                long stormSeconds = Duration.between(start, Instant.now()).toSeconds();
-                stormOver.set(true);
-                readers.join();
-                int refreshed = 0;
-                int late = 0;
-                int twice = 0;
-                for (int i = 0; i < n; i++) {
-                    Integer count = upstream.refreshesByKey().containsKey(Credentials.refreshKey(i))
-                            ? upstream.refreshesByKey().get(Credentials.refreshKey(i)).get() : 0;
-                    if (count > 1) {
-                        twice++;
-                    }
-                    StoredCredential now = rig.store().get(Credentials.id(i)).orElseThrow();
-                    if (now.version() > 1) {
-                        refreshed++;
-                        if (now.lastRefreshAt().orElseThrow().isAfter(expiry.get(Credentials.id(i)))) {
-                            late++;
-                        }
-                    }
-                }
-                double idleP99 = Samples.percentile(idle, 0.99) / 1e6;
-                double stormP99 = Samples.percentile(during[0], 0.99) / 1e6;
-                System.out.printf("    [4] storm: %d/%d refreshed in ~%d s, %d after expiry, %d twice, peak concurrency %d, "
-                                + "peak %d calls/s; token read p99 idle %.3f ms, storm %.3f ms%n", refreshed, n, stormSeconds,
-                        late, twice, upstream.peakConcurrency(), upstream.peakPerSecond(), idleP99, stormP99);
-                boolean ok = refreshed == n && late == 0 && twice == 0 && upstream.peakConcurrency() <= 8;
-                table.add(new ResultTable.Row("4", String.format("storm: %,d due within 10 s, limit 8 / %d per s, upstream %d ms",
-                                n, rate, delay.toMillis()),
-                        String.format("%,d refreshed, %d late, %d twice; peak %d in flight, %d calls/s", refreshed, late, twice,
-                                upstream.peakConcurrency(), upstream.peakPerSecond()),
-                        "limit 8 in flight, " + rate + "/s", ResultTable.fmt(upstream.peakConcurrency() / 8.0) + " (in flight)",
-                        ResultTable.goal(ok, "all once, before expiry, ≤ 8")));
-                table.add(new ResultTable.Row("4", "token read p99 during the storm (in-process CredentialService.token)",
-                        ResultTable.fmt(stormP99) + " ms", "same reads before the storm " + ResultTable.fmt(idleP99) + " ms",
-                        ResultTable.fmt(stormP99 / idleP99), ResultTable.goal(stormP99 < 5, "p99 < 5 ms")));
+            daemon.start();
+            CredentialId reader = Credentials.id(n);
+            long[] idle = read(daemon.credentials(), reader, Duration.ofSeconds(3), null);
+            AtomicBoolean stormOver = new AtomicBoolean();
+            long[][] during = new long[1][];
+            Thread readers = new Thread(() -> during[0] = read(daemon.credentials(), reader, Duration.ofSeconds(120), stormOver));
+            readers.start();
+            Instant lastExpiry = expiry.values().stream().max(Instant::compareTo).orElseThrow();
+            while (upstream.refreshesByKey().size() < n && Instant.now().isBefore(lastExpiry.plusSeconds(5))) {
+                Thread.sleep(100);
             }
+            long stormSeconds = Duration.between(start, Instant.now()).toSeconds();
+            stormOver.set(true);
+            readers.join();
+            int refreshed = 0;
+            int late = 0;
+            int twice = 0;
+            for (int i = 0; i < n; i++) {
+                Integer count = upstream.refreshesByKey().containsKey(Credentials.refreshKey(i))
+                        ? upstream.refreshesByKey().get(Credentials.refreshKey(i)).get() : 0;
+                if (count > 1) {
+                    twice++;
+                }
+                StoredCredential now = daemon.store().get(Credentials.id(i)).orElseThrow();
+                if (now.version() > 1) {
+                    refreshed++;
+                    if (now.lastRefreshAt().orElseThrow().isAfter(expiry.get(Credentials.id(i)))) {
+                        late++;
+                    }
+                }
+            }
+            double idleP99 = Samples.percentile(idle, 0.99) / 1e6;
+            double stormP99 = Samples.percentile(during[0], 0.99) / 1e6;
+            System.out.printf("    [4] storm: %d/%d refreshed in ~%d s, %d after expiry, %d twice, peak concurrency %d, "
+                            + "peak %d calls/s; token read p99 idle %.3f ms, storm %.3f ms%n", refreshed, n, stormSeconds,
+                    late, twice, upstream.peakConcurrency(), upstream.peakPerSecond(), idleP99, stormP99);
+            boolean ok = refreshed == n && late == 0 && twice == 0 && upstream.peakConcurrency() <= 8;
+            table.add(new ResultTable.Row("4", String.format("storm: %,d due within 10 s, limit 8 / %d per s, upstream %d ms",
+                            n, rate, delay.toMillis()),
+                    String.format("%,d refreshed, %d late, %d twice; peak %d in flight, %d calls/s", refreshed, late, twice,
+                            upstream.peakConcurrency(), upstream.peakPerSecond()),
+                    "limit 8 in flight, " + rate + "/s", ResultTable.fmt(upstream.peakConcurrency() / 8.0) + " (in flight)",
+                    ResultTable.goal(ok, "all once, before expiry, ≤ 8")));
+            table.add(new ResultTable.Row("4", "token read p99 during the storm (in-process CredentialService.token)",
+                    ResultTable.fmt(stormP99) + " ms", "same reads before the storm " + ResultTable.fmt(idleP99) + " ms",
+                    ResultTable.fmt(stormP99 / idleP99), ResultTable.goal(stormP99 < 5, "p99 < 5 ms")));
         }
     }
 
     /** Two reader threads reading one token as fast as they can, 1 ms apart, until the time or the flag. */
-    private static long[] read(PipelineRig rig, CredentialId id, Duration duration, AtomicBoolean stop) {
+    private static long[] read(CredentialService credentials, CredentialId id, Duration duration, AtomicBoolean stop) {
         long end = System.nanoTime() + duration.toNanos();
         long[][] perThread = new long[2][];
         int[] counts = new int[2];
@@ -140,7 +128,7 @@ public final class RefreshStorm {
                 int k = 0;
                 while (System.nanoTime() < end && (stop == null || !stop.get())) {
                     long t0 = System.nanoTime();
-                    rig.credentials().token(id, Duration.ofSeconds(60));
+                    credentials.token(id, Duration.ofSeconds(60));
                     if (k == lat.length) {
                         lat = Arrays.copyOf(lat, k * 2);
                     }

@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -44,6 +45,7 @@ import java.util.function.Supplier;
  */
 public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final JobKey DISPATCH_JOB = JobKey.jobKey("dispatch", "refresh");
     private static final TriggerKey DISPATCH_TRIGGER = TriggerKey.triggerKey("dispatch", "refresh");
     private static final JobKey SWEEP_JOB = JobKey.jobKey("sweep", "sweep");
@@ -97,7 +99,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      */
     public synchronized void start() throws SchedulerException {
         Properties properties = new Properties();
-        properties.setProperty("org.quartz.scheduler.instanceName", "tokenkeeper");
+        // Quartz keeps one scheduler per name in a JVM: two daemons in one process (the bench's
+        // measurement 6) must not share one.
+        properties.setProperty("org.quartz.scheduler.instanceName", "tokenkeeper-" + INSTANCES.incrementAndGet());
         properties.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         properties.setProperty("org.quartz.threadPool.threadCount", "2");
         properties.setProperty("org.quartz.threadPool.threadNamePrefix", "schedule");
