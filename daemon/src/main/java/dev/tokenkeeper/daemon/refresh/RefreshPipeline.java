@@ -54,6 +54,7 @@ public final class RefreshPipeline {
     /** How soon a refresh that could not get a lease from an unreachable store is tried again. */
     private static final Duration LEASE_UNAVAILABLE_RETRY = Duration.ofSeconds(2);
     private final TokenStore store;
+    private final RefreshLeases leases;
     private final SecretSealer sealer;
     private final Function<String, Optional<TokenProvider>> providers;
     private final RefreshPlanner planner;
@@ -91,6 +92,7 @@ public final class RefreshPipeline {
                            RefreshPlanner planner, Backoff backoff, RefreshPolicy policy, Clock clock, String owner,
                            TokenCache cache) {
         this.store = store;
+        this.leases = new RefreshLeases(store);
         this.sealer = sealer;
         this.providers = providers;
         this.planner = planner;
@@ -130,7 +132,7 @@ public final class RefreshPipeline {
         executor.execute(() -> {
             try {
                 try {
-                    store.releaseLease(intent.id(), intent.owner());
+                    leases.release(intent.id(), intent.owner());
                 } catch (RuntimeException e) {
                     Logger.warn("could not give back the previous run's lease of {} ({}); it runs out by itself",
                             intent.id(), e.getMessage());
@@ -413,7 +415,7 @@ public final class RefreshPipeline {
         Instant giveUp = clock.instant().plus(policy.lease());
         while (true) {
             try {
-                if (store.tryLease(id, owner, clock.instant().plus(policy.lease()))) {
+                if (leases.tryLease(id, owner, clock.instant().plus(policy.lease()))) {
                     break;
                 }
             } catch (StoreUnavailableException e) {
@@ -478,7 +480,7 @@ public final class RefreshPipeline {
         } finally {
             try {
                 if (!leaseReleased) {
-                    store.releaseLease(id, owner);
+                    leases.release(id, owner);
                 }
             } catch (RuntimeException e) {
                 Logger.warn("could not release the refresh lease of {} ({}); it runs out by itself", id, e.getMessage());
@@ -556,7 +558,7 @@ public final class RefreshPipeline {
                 issued.accessExpiresAt(), issued.refreshExpiresAt(), before.version() + 1, Optional.of(now),
                 Optional.empty(), now);
         RefreshEvent event = new RefreshEvent(after.id(), now, RefreshOutcome.REFRESHED, "", took, after.version());
-        if (!store.commitRefresh(after, before.version(), event, owner)) {
+        if (!leases.commitRefresh(after, before.version(), event, owner)) {
             // Our lease ran out and someone else wrote. Keep what is committed: it may already be in use.
             StoredCredential current = stored(before.id());
             Logger.error("refresh of {} could not be committed: version {} was replaced by {} while the upstream "

@@ -5,6 +5,9 @@ import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Consumers;
+import dev.tokenkeeper.api.store.Leases;
+import dev.tokenkeeper.api.store.StoreCapability;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -12,12 +15,12 @@ import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
 /**
- * The credentials, history and consumers of a SQL store, on the {@link Tables} of its
- * {@link Dialect}. A store says how it lends a handle for a read and for a write (a transaction of
- * its own, which it commits durably before it returns), and keeps leases, the change feed,
- * purging and its connections.
+ * The credentials, history, consumers and lease release of a SQL store, on the {@link Tables} of
+ * its {@link Dialect}. A store says how it lends a handle for a read and for a write (a transaction
+ * of its own, which it commits durably before it returns), how it takes a lease, and keeps the
+ * change feed, purging and its connections. It offers every {@link StoreCapability} it implements.
  */
-public abstract class JdbcTokenStore implements TokenStore {
+public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers {
 
     /**
      * Statements on a lent handle.
@@ -77,6 +80,12 @@ public abstract class JdbcTokenStore implements TokenStore {
      * @param credential the credential as written
      */
     protected void credentialWritten(Handle tx, StoredCredential credential) {
+    }
+
+    /** @return this store, when it implements {@code type} (a subclass may implement more) */
+    @Override
+    public final <C extends StoreCapability> Optional<C> capability(Class<C> type) {
+        return StoreCapability.offeredBy(type, this);
     }
 
     @Override

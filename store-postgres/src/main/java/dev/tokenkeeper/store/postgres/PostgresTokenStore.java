@@ -10,6 +10,10 @@ import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.ChangeFeed;
+import dev.tokenkeeper.api.store.Purge;
+import dev.tokenkeeper.api.store.SettingsRows;
+import dev.tokenkeeper.api.store.SetupScript;
 import dev.tokenkeeper.store.jdbc.JdbcTokenStore;
 import dev.tokenkeeper.store.jdbc.Tables;
 import org.jdbi.v3.core.Handle;
@@ -48,7 +52,7 @@ import java.util.function.Function;
  * <p>Pool: HikariCP with at most {@value #MOST_CONNECTIONS} connections (one kept idle) plus the
  * listening connection. Thread-safe.
  */
-public final class PostgresTokenStore extends JdbcTokenStore {
+public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFeed, SettingsRows, Purge, SetupScript {
 
     static final int MOST_CONNECTIONS = 4;
     /** The longest wait for a pooled connection. */
@@ -99,8 +103,8 @@ public final class PostgresTokenStore extends JdbcTokenStore {
      *         {@link #open} read it, even if it then failed; the default before)
      */
     @Override
-    public Optional<String> setupSql() {
-        return Optional.of(Schema.setupSql(schema));
+    public String setupSql() {
+        return Schema.setupSql(schema);
     }
 
     /**
@@ -180,10 +184,9 @@ public final class PostgresTokenStore extends JdbcTokenStore {
      * dev.tokenkeeper.api.StoreChange.Everything} after a reconnection.
      *
      * @param listener told about changes, on the store's listening thread
-     * @return true
      */
     @Override
-    public synchronized boolean watch(ChangeListener listener) {
+    public synchronized void watch(ChangeListener listener) {
         Objects.requireNonNull(listener, "listener");
         Opened open = state();
         if (watcher != null) {
@@ -193,7 +196,6 @@ public final class PostgresTokenStore extends JdbcTokenStore {
                 open.settings().timeout());
         watcher = started;
         started.start();
-        return true;
     }
 
     /**
@@ -202,10 +204,9 @@ public final class PostgresTokenStore extends JdbcTokenStore {
      * credential the function names.
      *
      * @param rows for a credential about to be written, its row, or empty
-     * @return true
      */
     @Override
-    public synchronized boolean keepSettingsRows(Function<StoredCredential, Optional<SettingsRow>> rows) {
+    public synchronized void keepSettingsRows(Function<StoredCredential, Optional<SettingsRow>> rows) {
         Objects.requireNonNull(rows, "rows");
         call("prepare public.system_settings", (open, handle) -> {
             boolean exists = handle.createQuery("SELECT to_regclass('public.system_settings') IS NOT NULL")
@@ -217,7 +218,6 @@ public final class PostgresTokenStore extends JdbcTokenStore {
             return null;
         });
         settingsRows = rows;
-        return true;
     }
 
     /**

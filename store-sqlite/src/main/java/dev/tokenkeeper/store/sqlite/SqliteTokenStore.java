@@ -6,6 +6,7 @@ import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.store.jdbc.JdbcTokenStore;
 import dev.tokenkeeper.store.jdbc.Tables;
 import org.jdbi.v3.core.Handle;
@@ -37,7 +38,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Thread-safe: each call borrows its own connection from a small pool.
  */
-public final class SqliteTokenStore extends JdbcTokenStore {
+public final class SqliteTokenStore extends JdbcTokenStore implements Purge {
 
     private static final int IDLE_CONNECTIONS = 4;
     private static final String TMPDIR_PROPERTY = "org.sqlite.tmpdir";
