@@ -97,10 +97,7 @@ final class InMemoryTokenStore implements TokenStore, Leases, Consumers, Purge {
 
     @Override
     public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
-        if (updated.version() != expectedVersion + 1) {
-            throw new IllegalArgumentException("version " + updated.version() + " does not follow "
-                    + expectedVersion + ": pass the version that was read");
-        }
+        updated.checkFollows(expectedVersion);
         synchronized (backing) {
             checkOpen();
             StoredCredential current = backing.credentials.get(updated.id().toString());

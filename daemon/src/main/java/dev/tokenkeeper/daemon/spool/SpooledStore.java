@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Wraps the configured store so that the daemon keeps working while it is unreachable: reads fall
@@ -206,14 +207,24 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
 
     @Override
     public boolean insert(StoredCredential credential) {
-        outageLeases.writing(credential.id());
-        boolean inserted = remote.insert(credential);
-        if (inserted) {
-            wroteHere(credential);
+        return writeRemote(credential, () -> remote.insert(credential));
+    }
+
+    /**
+     * One write of {@code row} to the store, with what the outage leases must know of it.
+     *
+     * @param write the store's write
+     * @return whether the store wrote it
+     */
+    private boolean writeRemote(StoredCredential row, BooleanSupplier write) {
+        outageLeases.writing(row.id());
+        boolean written = write.getAsBoolean();
+        if (written) {
+            wroteHere(row);
         } else {
-            outageLeases.notWritten(credential.id());
+            outageLeases.notWritten(row.id());
         }
-        return inserted;
+        return written;
     }
 
     @Override
@@ -231,13 +242,7 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
                 return true;
             }
             try {
-                outageLeases.writing(id);
-                boolean written = remote.compareAndSet(updated, expectedVersion);
-                if (written) {
-                    wroteHere(updated);
-                } else {
-                    outageLeases.notWritten(id);
-                }
+                boolean written = writeRemote(updated, () -> remote.compareAndSet(updated, expectedVersion));
                 storeAnswered();
                 return written;
             } catch (StoreUnavailableException e) {
@@ -261,13 +266,8 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
         synchronized (lockFor(id)) {
             if (!spool.containsKey(id)) {
                 try {
-                    outageLeases.writing(id);
-                    boolean written = remoteLeases().commitRefresh(updated, expectedVersion, event, owner);
-                    if (written) {
-                        wroteHere(updated);
-                    } else {
-                        outageLeases.notWritten(id);
-                    }
+                    boolean written = writeRemote(updated,
+                            () -> remoteLeases().commitRefresh(updated, expectedVersion, event, owner));
                     storeAnswered();
                     return written;
                 } catch (StoreUnavailableException e) {

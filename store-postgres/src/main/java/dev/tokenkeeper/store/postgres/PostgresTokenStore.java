@@ -15,6 +15,7 @@ import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.api.store.SettingsRows;
 import dev.tokenkeeper.api.store.SetupScript;
 import dev.tokenkeeper.store.jdbc.JdbcTokenStore;
+import dev.tokenkeeper.store.jdbc.OpenedState;
 import dev.tokenkeeper.store.jdbc.Tables;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -77,10 +78,9 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
     private volatile String schema = Optional.ofNullable(System.getenv(PostgresSettings.SCHEMA))
             .map(String::trim).filter(name -> name.matches("[a-z_][a-z0-9_]{0,39}"))
             .orElse(PostgresSettings.DEFAULT_SCHEMA);
-    private volatile Opened opened;
+    private final OpenedState<Opened> state = new OpenedState<>("postgres");
     private volatile ChangeWatcher watcher;
     private volatile Function<StoredCredential, Optional<SettingsRow>> settingsRows = credential -> Optional.empty();
-    private volatile boolean closed;
 
     /** Creates a store that does nothing until {@link #open}; {@link java.util.ServiceLoader} calls this. */
     public PostgresTokenStore() {
@@ -118,9 +118,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
     @Override
     public synchronized void open(PluginContext context) {
         Objects.requireNonNull(context, "context");
-        if (opened != null || closed) {
-            throw new IllegalStateException("postgres store: open() may be called only once");
-        }
+        state.checkNew();
         schema = PostgresSettings.schema(context);
         PostgresSettings settings = PostgresSettings.from(context);
         PostgresErrors errors = new PostgresErrors(settings);
@@ -131,8 +129,8 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
             Jdbi jdbi = Jdbi.create(pool);
             Schema.migrate(jdbi, settings.schema());
             Schema.checkRights(jdbi, settings.schema());
-            opened = new Opened(settings, pool, direct, jdbi, errors, context.clock(),
-                    new Tables(new PostgresDialect(settings.schema())));
+            state.opened(new Opened(settings, pool, direct, jdbi, errors, context.clock(),
+                    new Tables(new PostgresDialect(settings.schema()))));
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -188,7 +186,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
     @Override
     public synchronized void watch(ChangeListener listener) {
         Objects.requireNonNull(listener, "listener");
-        Opened open = state();
+        Opened open = state.get();
         if (watcher != null) {
             throw new IllegalStateException("postgres store: watch() may be called only once");
         }
@@ -249,25 +247,19 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
     /** Stops listening and closes the pool; later calls throw {@link StoreException}. Safe to call twice. */
     @Override
     public synchronized void close() {
-        closed = true;
         ChangeWatcher listening = watcher;
         watcher = null;
         if (listening != null) {
             listening.close();
         }
-        Opened open = opened;
-        opened = null;
-        if (open != null) {
-            open.pool().close();
-        }
+        state.close().ifPresent(open -> open.pool().close());
     }
 
     /** @return the URL without credentials and the schema, for logs */
     @Override
     public String toString() {
-        Opened current = opened;
-        return "PostgresTokenStore[" + (current == null ? (closed ? "closed" : "not open")
-                : current.settings().printableUrl() + ", schema " + current.settings().schema()) + "]";
+        return "PostgresTokenStore[" + state.describe(current -> current.settings().printableUrl() + ", schema "
+                + current.settings().schema()) + "]";
     }
 
     /**
@@ -282,7 +274,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
      */
     @Override
     public PurgeResult purgeOverwritten() {
-        String table = state().tables().credentials();
+        String table = state.get().tables().credentials();
         boolean mayVacuum = call("check who may vacuum " + table, (open, handle) -> handle.createQuery(
                         "SELECT r.rolsuper OR pg_has_role(current_user, c.relowner, 'USAGE')"
                                 + " OR pg_has_role(current_user, d.datdba, 'USAGE')"
@@ -299,17 +291,6 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         // Outside any transaction: VACUUM cannot run inside one (the pool's connections autocommit).
         call("vacuum " + table, (open, handle) -> handle.execute("VACUUM FULL " + table));
         return new PurgeResult.Purged("postgres: " + table + " rewritten with VACUUM FULL", serverKeeps);
-    }
-
-    private Opened state() {
-        Opened current = opened;
-        if (current == null) {
-            if (closed) {
-                throw new StoreException("postgres: the store is closed: this is a bug in tokenkeeper's shutdown order");
-            }
-            throw new IllegalStateException("postgres store used before open()");
-        }
-        return current;
     }
 
     /** One statement on a pooled connection, committed on its own. */
@@ -340,7 +321,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
     }
 
     private <T> T call(String action, Call<T> call) {
-        Opened open = state();
+        Opened open = state.get();
         try {
             return open.jdbi().withHandle(handle -> call.run(open, handle));
         } catch (RuntimeException e) {

@@ -253,16 +253,24 @@ public final class SupabaseTokenStore implements TokenStore, Leases, Consumers, 
     public boolean insert(StoredCredential credential) {
         Objects.requireNonNull(credential, "credential");
         Opened open = state();
-        String action = "insert credential " + credential.id();
-        PostgrestResponse response = open.client().send("POST", credentials(open),
-                Optional.of(bytes(CredentialRows.row(credential))), Optional.of(RETURN_NOTHING), action);
+        return insertRow(open, "insert credential " + credential.id(), credentials(open), CredentialRows.row(credential));
+    }
+
+    /**
+     * One {@code POST} of a row whose key may be taken.
+     *
+     * @return false when the primary key or a unique column refused it (PostgREST's 409, code 23505)
+     */
+    private static boolean insertRow(Opened open, String action, PostgrestQuery table, JsonNode row) {
+        PostgrestResponse response = open.client().send("POST", table, Optional.of(bytes(row)),
+                Optional.of(RETURN_NOTHING), action);
         if (response.successful()) {
             return true;
         }
         if (response.status() == 409 && PostgrestError.parse(JSON, response.body()).is("23505")) {
             return false;
         }
-        throw open.errors().translate(action, open.settings().credentialsTable(), response);
+        throw open.errors().translate(action, table.table(), response);
     }
 
     /**
@@ -274,11 +282,7 @@ public final class SupabaseTokenStore implements TokenStore, Leases, Consumers, 
      */
     @Override
     public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
-        Objects.requireNonNull(updated, "updated");
-        if (updated.version() != expectedVersion + 1) {
-            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
-                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
-        }
+        Objects.requireNonNull(updated, "updated").checkFollows(expectedVersion);
         Opened open = state();
         return !rows(open, "update credential " + updated.id(), "PATCH", credentials(open)
                         .where("id", "eq", updated.id()).where("version", "eq", expectedVersion).select("id"),
@@ -451,7 +455,6 @@ public final class SupabaseTokenStore implements TokenStore, Leases, Consumers, 
     public boolean insertConsumer(Consumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
         Opened open = state();
-        String action = "insert consumer " + consumer.name();
         ObjectNode row = JSON.createObjectNode()
                 .put("name", consumer.name())
                 .put("token_hash", consumer.tokenHash())
@@ -459,15 +462,7 @@ public final class SupabaseTokenStore implements TokenStore, Leases, Consumers, 
                         .collect(Collectors.joining(" ")))
                 .put("created_at", consumer.createdAt().toEpochMilli())
                 .put("mac", consumer.mac().orElse(null));
-        PostgrestResponse response = open.client().send("POST", consumersQuery(open),
-                Optional.of(bytes(row)), Optional.of(RETURN_NOTHING), action);
-        if (response.successful()) {
-            return true;
-        }
-        if (response.status() == 409 && PostgrestError.parse(JSON, response.body()).is("23505")) {
-            return false;
-        }
-        throw open.errors().translate(action, open.settings().consumersTable(), response);
+        return insertRow(open, "insert consumer " + consumer.name(), consumersQuery(open), row);
     }
 
     @Override
