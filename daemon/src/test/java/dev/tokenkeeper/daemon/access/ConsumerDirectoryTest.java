@@ -4,6 +4,7 @@ import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.store.Consumers;
+import dev.tokenkeeper.api.store.StoreCapability;
 import dev.tokenkeeper.daemon.config.DaemonPluginContext;
 import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.crypto.ConsumerRowMac;
@@ -60,7 +61,8 @@ class ConsumerDirectoryTest {
                 new Class<?>[] {TokenStore.class, Consumers.class}, (proxy, method, args) -> {
                     if (method.getName().equals("capability")) {
                         // A look-up, not a store call: the consumer rows are this counting proxy.
-                        return args[0] == Consumers.class ? Optional.of(proxy) : sqlite.capability((Class) args[0]);
+                        return args[0] == Consumers.class ? Optional.of(proxy)
+                                : sqlite.capability(((Class<?>) args[0]).asSubclass(StoreCapability.class));
                     }
                     calls.computeIfAbsent(method.getName(), name -> new AtomicInteger()).incrementAndGet();
                     try {
