@@ -4,12 +4,13 @@
  * {@link dev.tokenkeeper.store.jdbc.Dialect}; nothing here is a store of its own.
  */
 module dev.tokenkeeper.store.jdbc {
-    requires dev.tokenkeeper.api;
+    requires transitive dev.tokenkeeper.api;
     requires transitive java.sql;
     requires transitive org.jdbi.v3.core;
-    // jdbi is an automatic module: its own dependencies are not resolved for it, so name them here.
-    requires io.leangen.geantyref;
-    requires org.slf4j;
+    // jdbi is an automatic module: its own dependencies are not resolved for it, so name them here
+    // (Jdbi.create needs geantyref; Jdbi and Handle log through slf4j), for every store on this code.
+    requires transitive io.leangen.geantyref;
+    requires transitive org.slf4j;
 
     exports dev.tokenkeeper.store.jdbc to dev.tokenkeeper.store.sqlite, dev.tokenkeeper.store.postgres;
 }

@@ -3,15 +3,10 @@
  * several daemons sharing their credentials, with changes announced through {@code LISTEN/NOTIFY}.
  */
 module dev.tokenkeeper.store.postgres {
-    requires dev.tokenkeeper.api;
+    // The shared SQL code brings the SPI, java.sql and jdbi (with the modules jdbi needs).
     requires dev.tokenkeeper.store.jdbc;
-    requires java.sql;
-    requires org.jdbi.v3.core;
     requires org.postgresql.jdbc;
     requires com.zaxxer.hikari;
-    // jdbi is an automatic module: its own dependencies are not resolved for it, so name them here.
-    requires io.leangen.geantyref;
-    requires org.slf4j;
 
     provides dev.tokenkeeper.api.TokenStore with dev.tokenkeeper.store.postgres.PostgresTokenStore;
 }

@@ -3,15 +3,9 @@
  * several daemon processes may share, accessed through jdbi.
  */
 module dev.tokenkeeper.store.sqlite {
-    requires dev.tokenkeeper.api;
+    // The shared SQL code brings the SPI, java.sql and jdbi (with the modules jdbi needs).
     requires dev.tokenkeeper.store.jdbc;
-    requires java.sql;
-    requires org.jdbi.v3.core;
     requires org.xerial.sqlitejdbc;
-    // jdbi is an automatic module: its own dependencies are not resolved for it, so name them here
-    // (Jdbi.create needs geantyref; Jdbi and Handle log through slf4j).
-    requires io.leangen.geantyref;
-    requires org.slf4j;
 
     provides dev.tokenkeeper.api.TokenStore with dev.tokenkeeper.store.sqlite.SqliteTokenStore;
 }

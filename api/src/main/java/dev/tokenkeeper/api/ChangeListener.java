@@ -1,7 +1,7 @@
 package dev.tokenkeeper.api;
 
 /**
- * Receives a {@link TokenStore}'s change announcements (see {@link TokenStore#watch}). Called on a
+ * Receives a store's change announcements (see {@link dev.tokenkeeper.api.store.ChangeFeed#watch}). Called on a
  * thread of the store's; an implementation returns quickly (it hands the work to a thread of its
  * own) and never throws.
  */

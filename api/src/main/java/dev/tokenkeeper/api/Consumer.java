@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * A program that reads tokens with a bearer token of its own, scoped to some credentials (see
- * {@link TokenStore#insertConsumer}). Only the SHA-256 hash of its token is kept, never the token.
+ * {@link dev.tokenkeeper.api.store.Consumers#insertConsumer}). Only the SHA-256 hash of its token is kept, never the token.
  *
  * <p>The row is authenticated by the daemon with a key the store does not hold ({@code mac}): a
  * store keeps and returns the tag as it got it and never interprets it. A row without a valid tag

@@ -9,7 +9,7 @@ import java.util.function.BiFunction;
  * The daemon keeps it in step with one credential when the setting {@link #setting()} asks for it:
  * {@code true} for {@code <provider>:default}, {@code <provider>:<account>} for another account,
  * {@code false} or unset for none. The store writes the row in the commit's transaction when it
- * can ({@link TokenStore#keepSettingsRows}); otherwise the daemon writes it after each commit.
+ * can ({@link dev.tokenkeeper.api.store.SettingsRows#keepSettingsRows}); otherwise the daemon writes it after each commit.
  *
  * @param setting the setting that asks for the row
  * @param key     the row's key

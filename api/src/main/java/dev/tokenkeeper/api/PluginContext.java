@@ -33,4 +33,20 @@ public interface PluginContext {
 
     /** @return the clock to read "now" from; tests may move it */
     Clock clock();
+
+    /**
+     * A setting's value as an error message may quote it: cut after 32 characters, and with
+     * control characters shown as {@code ?}, so that a value cannot forge log lines. Never pass a
+     * secret.
+     *
+     * @param value the value read
+     * @return the value to quote
+     */
+    static String printable(String value) {
+        String cut = value.length() > 32 ? value.substring(0, 32) + "..." : value;
+        return cut.codePoints()
+                .map(c -> Character.isISOControl(c) ? '?' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString();
+    }
 }

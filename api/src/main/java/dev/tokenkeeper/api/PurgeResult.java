@@ -3,7 +3,7 @@ package dev.tokenkeeper.api;
 import java.util.Objects;
 
 /**
- * What {@link TokenStore#purgeOverwritten()} did with the overwritten rows (old ciphertexts) in the
+ * What {@link dev.tokenkeeper.api.store.Purge#purgeOverwritten()} did with the overwritten rows (old ciphertexts) in the
  * store's files, so that a rekey destroys the old key only once the purge is confirmed. Every text
  * is one line for the operator, without any secret.
  */

@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * A row of a key-value settings table that some deployments read next to the store, such as the
  * legacy {@code system_settings} row {@code gazelle_oauth_token} older clients take their token
- * from; see {@link TokenStore#keepSettingsRows}. Its value may hold a secret in clear (that is
+ * from; see {@link dev.tokenkeeper.api.store.SettingsRows#keepSettingsRows}. Its value may hold a secret in clear (that is
  * what those clients read), so {@link #toString()} shows the key only.
  *
  * @param key  the row's key

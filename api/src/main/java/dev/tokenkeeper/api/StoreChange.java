@@ -34,7 +34,7 @@ public sealed interface StoreChange {
     }
 
     /**
-     * Consumers were added or removed (see {@link TokenStore#insertConsumer}): a daemon that caches
+     * Consumers were added or removed (see {@link dev.tokenkeeper.api.store.Consumers#insertConsumer}): a daemon that caches
      * them reads them again, so that a revoked consumer token stops working at once everywhere.
      */
     record Consumers() implements StoreChange {

@@ -56,4 +56,20 @@ public record StoredCredential(CredentialId id,
         return new StoredCredential(id, status, secret, issuedAt, accessExpiresAt, refreshExpiresAt,
                 version + 1, lastRefreshAt, lastError, now);
     }
+
+    /**
+     * Checks that this state may replace {@code expectedVersion} in a
+     * {@linkplain TokenStore#compareAndSet compare-and-set}, as every store must before it writes.
+     *
+     * @param expectedVersion the version the writer read
+     * @return this
+     * @throws IllegalArgumentException unless this version is {@code expectedVersion + 1}
+     */
+    public StoredCredential checkFollows(long expectedVersion) {
+        if (version != expectedVersion + 1) {
+            throw new IllegalArgumentException("compare-and-set of " + id + ": new version " + version
+                    + " must be the expected version " + expectedVersion + " plus one");
+        }
+        return this;
+    }
 }

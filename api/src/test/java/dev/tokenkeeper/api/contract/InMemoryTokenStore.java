@@ -7,6 +7,10 @@ import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Consumers;
+import dev.tokenkeeper.api.store.Leases;
+import dev.tokenkeeper.api.store.Purge;
+import dev.tokenkeeper.api.store.StoreCapability;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +26,7 @@ import java.util.TreeMap;
  * store authors and the kit's own check that its tests can pass. Stores built on one {@link Backing}
  * share it, as daemons share a database; one lock on the backing makes every call atomic.
  */
-final class InMemoryTokenStore implements TokenStore {
+final class InMemoryTokenStore implements TokenStore, Leases, Consumers, Purge {
 
     /** What several stores share: credentials by id text (the list order), leases and history. */
     static final class Backing {
@@ -46,6 +50,12 @@ final class InMemoryTokenStore implements TokenStore {
     @Override
     public String id() {
         return "memory";
+    }
+
+    /** Offers leases, consumers and a purge: what it implements itself. */
+    @Override
+    public <C extends StoreCapability> Optional<C> capability(Class<C> type) {
+        return StoreCapability.offeredBy(type, this);
     }
 
     @Override
@@ -87,10 +97,7 @@ final class InMemoryTokenStore implements TokenStore {
 
     @Override
     public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
-        if (updated.version() != expectedVersion + 1) {
-            throw new IllegalArgumentException("version " + updated.version() + " does not follow "
-                    + expectedVersion + ": pass the version that was read");
-        }
+        updated.checkFollows(expectedVersion);
         synchronized (backing) {
             checkOpen();
             StoredCredential current = backing.credentials.get(updated.id().toString());
@@ -132,6 +139,19 @@ final class InMemoryTokenStore implements TokenStore {
         synchronized (backing) {
             checkOpen();
             backing.leases.computeIfPresent(id.toString(), (key, lease) -> lease.owner().equals(owner) ? null : lease);
+        }
+    }
+
+    /** The three steps under the backing's lock: all or none. */
+    @Override
+    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
+        synchronized (backing) {
+            if (!compareAndSet(updated, expectedVersion)) {
+                return false;
+            }
+            appendHistory(event);
+            releaseLease(updated.id(), owner);
+            return true;
         }
     }
 

@@ -17,6 +17,11 @@ import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Consumers;
+import dev.tokenkeeper.api.store.Leases;
+import dev.tokenkeeper.api.store.Purge;
+import dev.tokenkeeper.api.store.StoreCapability;
+import org.junit.jupiter.api.Assumptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -116,6 +121,36 @@ public abstract class TokenStoreContract {
         return opening;
     }
 
+    /**
+     * @param store a store of the test
+     * @return its leases; the test is skipped (not failed) when the store offers none
+     */
+    protected static Leases leases(TokenStore store) {
+        return offered(store, Leases.class);
+    }
+
+    /**
+     * @param store a store of the test
+     * @return its consumers; the test is skipped when the store keeps none
+     */
+    protected static Consumers consumers(TokenStore store) {
+        return offered(store, Consumers.class);
+    }
+
+    /**
+     * @param store a store of the test
+     * @return its purge; the test is skipped when the store offers none
+     */
+    protected static Purge purge(TokenStore store) {
+        return offered(store, Purge.class);
+    }
+
+    private static <C extends StoreCapability> C offered(TokenStore store, Class<C> type) {
+        Optional<C> capability = store.capability(type);
+        Assumptions.assumeTrue(capability.isPresent(), "the " + store.id() + " store offers no " + type.getSimpleName());
+        return capability.get();
+    }
+
     @Test
     void keepsConsumersByNameAndFindsThemByTokenHash() {
         TokenStore first = store();
@@ -124,18 +159,18 @@ public abstract class TokenStoreContract {
         Consumer a = new Consumer("analysis", hashA, List.of(ID), java.time.Instant.ofEpochSecond(1_700_000_000L));
         Consumer b = new Consumer("backup-job", hashB,
                 List.of(ID, CredentialId.parse("vinted:shop")), java.time.Instant.ofEpochSecond(1_700_000_100L));
-        assertTrue(first.insertConsumer(b));
-        assertTrue(first.insertConsumer(a));
-        assertFalse(first.insertConsumer(new Consumer("analysis", "b".repeat(64), List.of(ID),
+        assertTrue(consumers(first).insertConsumer(b));
+        assertTrue(consumers(first).insertConsumer(a));
+        assertFalse(consumers(first).insertConsumer(new Consumer("analysis", "b".repeat(64), List.of(ID),
                 java.time.Instant.ofEpochSecond(1_700_000_200L))), "a taken name is refused");
-        assertEquals(List.of(a, b), first.consumers(), "every field kept, in name order");
+        assertEquals(List.of(a, b), consumers(first).consumers(), "every field kept, in name order");
         TokenStore second = daemon(clock());
-        assertEquals(Optional.of(b), second.consumerByTokenHash(hashB), "another daemon on the store sees it");
-        assertEquals(Optional.empty(), second.consumerByTokenHash("c".repeat(64)));
-        assertTrue(second.deleteConsumer("backup-job"));
-        assertFalse(second.deleteConsumer("backup-job"));
-        assertEquals(Optional.empty(), first.consumerByTokenHash(hashB), "revoked for every daemon");
-        assertEquals(List.of(a), first.consumers());
+        assertEquals(Optional.of(b), consumers(second).consumerByTokenHash(hashB), "another daemon on the store sees it");
+        assertEquals(Optional.empty(), consumers(second).consumerByTokenHash("c".repeat(64)));
+        assertTrue(consumers(second).deleteConsumer("backup-job"));
+        assertFalse(consumers(second).deleteConsumer("backup-job"));
+        assertEquals(Optional.empty(), consumers(first).consumerByTokenHash(hashB), "revoked for every daemon");
+        assertEquals(List.of(a), consumers(first).consumers());
     }
 
     @Test
@@ -147,16 +182,16 @@ public abstract class TokenStoreContract {
                 java.time.Instant.ofEpochMilli(1_700_000_000_123L)).withMac(tag);
         Consumer untagged = new Consumer("untagged", "d".repeat(64), List.of(ID),
                 java.time.Instant.ofEpochMilli(1_700_000_000_456L));
-        assertTrue(store.insertConsumer(tagged));
-        assertTrue(store.insertConsumer(untagged));
-        assertEquals(List.of(tagged, untagged), store.consumers(), "the tag and the missing tag kept");
-        assertEquals(Optional.of(tagged), store.consumerByTokenHash(hash));
+        assertTrue(consumers(store).insertConsumer(tagged));
+        assertTrue(consumers(store).insertConsumer(untagged));
+        assertEquals(List.of(tagged, untagged), consumers(store).consumers(), "the tag and the missing tag kept");
+        assertEquals(Optional.of(tagged), consumers(store).consumerByTokenHash(hash));
 
         String longest = "x".repeat(Consumer.MOST_MAC_LENGTH);
-        assertTrue(store.setConsumerMac("untagged", "d".repeat(64), longest));
-        assertFalse(store.setConsumerMac("untagged", "e".repeat(64), tag), "another token hash: nothing written");
-        assertFalse(store.setConsumerMac("nobody", "d".repeat(64), tag));
-        assertEquals(List.of(tagged, untagged.withMac(longest)), daemon(clock()).consumers(),
+        assertTrue(consumers(store).setConsumerMac("untagged", "d".repeat(64), longest));
+        assertFalse(consumers(store).setConsumerMac("untagged", "e".repeat(64), tag), "another token hash: nothing written");
+        assertFalse(consumers(store).setConsumerMac("nobody", "d".repeat(64), tag));
+        assertEquals(List.of(tagged, untagged.withMac(longest)), consumers(daemon(clock())).consumers(),
                 "only the tag changed, for every daemon");
     }
 
@@ -263,9 +298,8 @@ public abstract class TokenStoreContract {
         StoredCredential v3 = Credentials.next(v2, "third");
         assertTrue(store.compareAndSet(v3, 2));
 
-        PurgeResult purged = store.purgeOverwritten();
-        assertTrue(purged.allowsDestroyingOldKeys(), "a store says what its purge did (the default, for stores"
-                + " that do not, keeps a rekey's old key): " + purged.summary());
+        PurgeResult purged = purge(store).purgeOverwritten();
+        assertTrue(purged.allowsDestroyingOldKeys(), "a store that offers a purge says what it did: " + purged.summary());
         assertFalse(purged.summary().isBlank());
         assertEquals(Optional.of(v3), store.get(v1.id()), "the live row survives the purge");
         assertEquals(Optional.of(v3), daemon(clock()).get(v1.id()), "also for another daemon on the store");
@@ -289,13 +323,13 @@ public abstract class TokenStoreContract {
         TokenStore store = store();
         StoredCredential v1 = Credentials.minimal("gazelle:default", (byte) 1);
         store.insert(v1);
-        assertTrue(store.tryLease(v1.id(), "daemon-a", T0.plusSeconds(60)));
+        assertTrue(leases(store).tryLease(v1.id(), "daemon-a", T0.plusSeconds(60)));
 
         assertTrue(store.compareAndSet(Credentials.next(v1, "refreshed"), 1));
 
-        assertFalse(store.tryLease(v1.id(), "daemon-b", T0.plusSeconds(60)), "the lease survived the update");
-        store.releaseLease(v1.id(), "daemon-a");
-        assertTrue(store.tryLease(v1.id(), "daemon-b", T0.plusSeconds(60)));
+        assertFalse(leases(store).tryLease(v1.id(), "daemon-b", T0.plusSeconds(60)), "the lease survived the update");
+        leases(store).releaseLease(v1.id(), "daemon-a");
+        assertTrue(leases(store).tryLease(v1.id(), "daemon-b", T0.plusSeconds(60)));
     }
 
     @Test
@@ -303,19 +337,19 @@ public abstract class TokenStoreContract {
         TokenStore store = store();
         StoredCredential first = Credentials.minimal("gazelle:a", (byte) 1);
         assertTrue(store.insert(first));
-        assertTrue(store.tryLease(first.id(), "me", T0.plusSeconds(60)));
+        assertTrue(leases(store).tryLease(first.id(), "me", T0.plusSeconds(60)));
         StoredCredential second = Credentials.next(first, "two");
         RefreshEvent event = new RefreshEvent(first.id(), T0, RefreshOutcome.REFRESHED, "", Duration.ofMillis(5), 2);
-        assertTrue(store.commitRefresh(second, 1, event, "me"));
+        assertTrue(leases(store).commitRefresh(second, 1, event, "me"));
         assertEquals(Optional.of(second), store.get(first.id()));
         assertEquals(List.of(event), store.history(first.id(), Instant.EPOCH, 10));
-        assertTrue(store.tryLease(first.id(), "someone-else", T0.plusSeconds(60)), "the lease was given back");
+        assertTrue(leases(store).tryLease(first.id(), "someone-else", T0.plusSeconds(60)), "the lease was given back");
 
         StoredCredential stale = Credentials.next(first, "stale");
-        assertFalse(store.commitRefresh(stale, 1, event, "me"), "a stale version loses");
+        assertFalse(leases(store).commitRefresh(stale, 1, event, "me"), "a stale version loses");
         assertEquals(Optional.of(second), store.get(first.id()), "and writes nothing");
         assertEquals(1, store.history(first.id(), Instant.EPOCH, 10).size(), "nor history");
-        assertFalse(store.tryLease(first.id(), "me", T0.plusSeconds(60)), "nor releases someone else's lease");
+        assertFalse(leases(store).tryLease(first.id(), "me", T0.plusSeconds(60)), "nor releases someone else's lease");
     }
 
     @Test
@@ -425,31 +459,31 @@ public abstract class TokenStoreContract {
         a.insert(Credentials.minimal(ID.toString(), (byte) 1));
         Instant inOneMinute = T0.plusSeconds(60);
 
-        assertTrue(a.tryLease(ID, "daemon-a", inOneMinute));
-        assertFalse(b.tryLease(ID, "daemon-b", T0.plusSeconds(3600)), "held by daemon-a");
-        assertFalse(a.tryLease(ID, "daemon-b", T0.plusSeconds(3600)), "same answer from either instance");
+        assertTrue(leases(a).tryLease(ID, "daemon-a", inOneMinute));
+        assertFalse(leases(b).tryLease(ID, "daemon-b", T0.plusSeconds(3600)), "held by daemon-a");
+        assertFalse(leases(a).tryLease(ID, "daemon-b", T0.plusSeconds(3600)), "same answer from either instance");
 
         // The owner may take it again, which moves its end.
-        assertTrue(a.tryLease(ID, "daemon-a", T0.plusSeconds(120)));
+        assertTrue(leases(a).tryLease(ID, "daemon-a", T0.plusSeconds(120)));
         clock.advance(Duration.ofSeconds(90));
-        assertFalse(b.tryLease(ID, "daemon-b", T0.plusSeconds(3600)), "extended to 120 s, not run out at 60 s");
+        assertFalse(leases(b).tryLease(ID, "daemon-b", T0.plusSeconds(3600)), "extended to 120 s, not run out at 60 s");
 
         // Release by someone else does nothing.
-        b.releaseLease(ID, "daemon-b");
-        assertFalse(b.tryLease(ID, "daemon-b", T0.plusSeconds(3600)));
+        leases(b).releaseLease(ID, "daemon-b");
+        assertFalse(leases(b).tryLease(ID, "daemon-b", T0.plusSeconds(3600)));
 
         // Once run out, the other daemon gets it and the first one no longer holds it.
         clock.advance(Duration.ofSeconds(30));
-        assertTrue(b.tryLease(ID, "daemon-b", T0.plusSeconds(300)));
-        assertFalse(a.tryLease(ID, "daemon-a", T0.plusSeconds(300)));
+        assertTrue(leases(b).tryLease(ID, "daemon-b", T0.plusSeconds(300)));
+        assertFalse(leases(a).tryLease(ID, "daemon-a", T0.plusSeconds(300)));
 
         // A stale release by the old owner does not free daemon-b's lease.
-        a.releaseLease(ID, "daemon-a");
-        assertFalse(a.tryLease(ID, "daemon-a", T0.plusSeconds(300)));
-        b.releaseLease(ID, "daemon-b");
-        assertTrue(a.tryLease(ID, "daemon-a", T0.plusSeconds(300)));
+        leases(a).releaseLease(ID, "daemon-a");
+        assertFalse(leases(a).tryLease(ID, "daemon-a", T0.plusSeconds(300)));
+        leases(b).releaseLease(ID, "daemon-b");
+        assertTrue(leases(a).tryLease(ID, "daemon-a", T0.plusSeconds(300)));
 
-        assertFalse(a.tryLease(CredentialId.parse("gazelle:absent"), "daemon-a", T0.plusSeconds(300)),
+        assertFalse(leases(a).tryLease(CredentialId.parse("gazelle:absent"), "daemon-a", T0.plusSeconds(300)),
                 "no lease on a missing credential");
     }
 
@@ -470,13 +504,13 @@ public abstract class TokenStoreContract {
             workers.add(pool.submit(() -> {
                 start.await();
                 for (int attempt = 0; attempt < 25; attempt++) {
-                    if (daemon.tryLease(ID, owner, Instant.now().plusSeconds(600))) {
+                    if (leases(daemon).tryLease(ID, owner, Instant.now().plusSeconds(600))) {
                         int now = holders.incrementAndGet();
                         mostHolders.accumulateAndGet(now, Math::max);
                         acquired.incrementAndGet();
                         Thread.yield();
                         holders.decrementAndGet(); // before the release, or the next holder could overlap
-                        daemon.releaseLease(ID, owner);
+                        leases(daemon).releaseLease(ID, owner);
                     }
                 }
                 return null;
@@ -491,6 +525,6 @@ public abstract class TokenStoreContract {
         assertTrue(acquired.get() > 0, "someone got the lease");
         // Which daemon wins is up to the scheduler (the sequential test above shows both can);
         // what must hold is exclusivity. Everyone released: a newcomer gets it right away.
-        assertTrue(b.tryLease(ID, "newcomer", Instant.now().plusSeconds(60)));
+        assertTrue(leases(b).tryLease(ID, "newcomer", Instant.now().plusSeconds(60)));
     }
 }

@@ -6,6 +6,9 @@ import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Leases;
+import dev.tokenkeeper.api.store.Purge;
+import dev.tokenkeeper.api.store.StoreCapability;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * A store in a hash map, for the scheduling measurement only: it takes the store's cost out so that
  * what is left is Quartz, the pipeline's own work and the upstream call.
  */
-public final class MemoryStore implements TokenStore {
+public final class MemoryStore implements TokenStore, Leases, Purge {
 
     private final Map<CredentialId, StoredCredential> rows = new ConcurrentHashMap<>();
     private final Map<CredentialId, String> leases = new ConcurrentHashMap<>();
@@ -26,6 +29,12 @@ public final class MemoryStore implements TokenStore {
     @Override
     public String id() {
         return "memory";
+    }
+
+    /** Offers leases and a purge, like the real stores, so that the pipeline does the same work. */
+    @Override
+    public <C extends StoreCapability> Optional<C> capability(Class<C> type) {
+        return StoreCapability.offeredBy(type, this);
     }
 
     @Override
@@ -79,6 +88,16 @@ public final class MemoryStore implements TokenStore {
     @Override
     public void releaseLease(CredentialId id, String owner) {
         leases.remove(id, owner);
+    }
+
+    @Override
+    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
+        if (!compareAndSet(updated, expectedVersion)) {
+            return false;
+        }
+        appendHistory(event);
+        releaseLease(updated.id(), owner);
+        return true;
     }
 
     @Override

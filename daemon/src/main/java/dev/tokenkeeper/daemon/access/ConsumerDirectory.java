@@ -2,7 +2,10 @@ package dev.tokenkeeper.daemon.access;
 
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.ChangeFeed;
+import dev.tokenkeeper.api.store.Consumers;
 import dev.tokenkeeper.daemon.crypto.ConsumerRowMac;
 import org.tinylog.Logger;
 
@@ -91,7 +94,7 @@ public final class ConsumerDirectory implements AutoCloseable {
      * Reads the consumers (a store that is down is tried again every {@link #RETRY}) and starts the
      * periodic re-read.
      *
-     * @param storeAnnounces whether the store announces changes of consumers ({@link TokenStore#watch})
+     * @param storeAnnounces whether the store announces changes of consumers ({@link ChangeFeed})
      * @return this
      */
     public ConsumerDirectory start(boolean storeAnnounces) {
@@ -131,7 +134,8 @@ public final class ConsumerDirectory implements AutoCloseable {
         // Stores keep milliseconds; the tag covers the created-at as they return it.
         Consumer consumer = macs.sign(new Consumer(Consumer.checkName(name), ConsumerTokens.hash(token),
                 credentials.stream().distinct().toList(), clock.instant().truncatedTo(ChronoUnit.MILLIS)));
-        if (!store.insertConsumer(consumer)) {
+        if (!rows().orElseThrow(() -> new StoreException("the " + store.id() + " store keeps no consumers: use a"
+                + " store that does (sqlite, postgres, supabase) to add one")).insertConsumer(consumer)) {
             throw new NameTakenException(name);
         }
         synchronized (this) {
@@ -145,7 +149,7 @@ public final class ConsumerDirectory implements AutoCloseable {
 
     /** @return every consumer whose row is authenticated, with this daemon's read figures */
     public List<Listed> list() {
-        return store.consumers().stream().filter(c -> macs.check(c).valid())
+        return rows().map(Consumers::consumers).orElse(List.of()).stream().filter(c -> macs.check(c).valid())
                 .map(c -> new Listed(c.name(), c.credentials(), c.createdAt(),
                         ledger.lastRead(c.name()).orElse(null), ledger.reads(c.name()))).toList();
     }
@@ -157,7 +161,7 @@ public final class ConsumerDirectory implements AutoCloseable {
      * @return false when there was none
      */
     public boolean revoke(String name) {
-        boolean deleted = store.deleteConsumer(name);
+        boolean deleted = rows().map(rows -> rows.deleteConsumer(name)).orElse(false);
         synchronized (this) {
             Map<String, Consumer> next = new HashMap<>(byHash);
             next.values().removeIf(consumer -> consumer.name().equals(name));
@@ -235,17 +239,23 @@ public final class ConsumerDirectory implements AutoCloseable {
         }
     }
 
+    /** @return the store's consumer rows; a store without them has no consumers (and refuses new ones) */
+    private Optional<Consumers> rows() {
+        return store.capability(Consumers.class);
+    }
+
     private void read() {
         long changesBefore;
         synchronized (this) {
             changesBefore = changesHere;
         }
-        if (upgrade.pending()) {
-            upgrade.run(store, macs);
+        Optional<Consumers> rows = rows();
+        if (upgrade.pending() && rows.isPresent()) {
+            upgrade.run(rows.get(), macs);
         }
         Map<String, Consumer> verified = new HashMap<>();
         Set<String> ignoredNow = new HashSet<>();
-        for (Consumer row : store.consumers()) {
+        for (Consumer row : rows.map(Consumers::consumers).orElse(List.of())) {
             ConsumerRowMac.Verdict verdict = macs.check(row);
             if (verdict.valid()) {
                 verified.put(row.tokenHash(), row);

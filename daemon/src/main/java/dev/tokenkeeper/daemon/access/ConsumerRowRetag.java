@@ -2,9 +2,12 @@ package dev.tokenkeeper.daemon.access;
 
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Consumers;
 import dev.tokenkeeper.daemon.crypto.ConsumerRowMac;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import org.tinylog.Logger;
+
+import java.util.Optional;
 
 /**
  * The rekey's step for consumer rows: a row tagged with a retired key (valid while that key is
@@ -18,17 +21,21 @@ public final class ConsumerRowRetag {
     }
 
     /**
-     * @param store  the store
+     * @param store  the store (one that keeps no consumers has nothing to tag)
      * @param sealer the daemon's live sealer, whose keyring holds the current and the retired keys
      * @return how many rows were tagged again
      * @throws dev.tokenkeeper.api.StoreException when the store fails (the rekey then keeps the old key)
      */
     public static int toCurrentKey(TokenStore store, SecretSealer sealer) {
+        Optional<Consumers> rows = store.capability(Consumers.class);
+        if (rows.isEmpty()) {
+            return 0;
+        }
         ConsumerRowMac macs = new ConsumerRowMac(sealer::keyring);
         int retagged = 0;
-        for (Consumer row : store.consumers()) {
+        for (Consumer row : rows.get().consumers()) {
             if (macs.check(row) == ConsumerRowMac.Verdict.RETIRED_KEY
-                    && store.setConsumerMac(row.name(), row.tokenHash(), macs.sign(row).mac().orElseThrow())) {
+                    && rows.get().setConsumerMac(row.name(), row.tokenHash(), macs.sign(row).mac().orElseThrow())) {
                 retagged++;
             }
         }

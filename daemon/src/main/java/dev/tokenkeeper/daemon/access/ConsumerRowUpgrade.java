@@ -1,7 +1,7 @@
 package dev.tokenkeeper.daemon.access;
 
 import dev.tokenkeeper.api.Consumer;
-import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Consumers;
 import dev.tokenkeeper.daemon.crypto.ConsumerRowMac;
 import org.tinylog.Logger;
 
@@ -85,11 +85,11 @@ public final class ConsumerRowUpgrade {
     /**
      * Tags the untagged rows this installation had before tags, once.
      *
-     * @param store the store
+     * @param store the store's consumer rows
      * @param macs  the daemon's row authenticator
      * @throws dev.tokenkeeper.api.StoreException when the store fails; the upgrade then runs again later
      */
-    public synchronized void run(TokenStore store, ConsumerRowMac macs) {
+    public synchronized void run(Consumers store, ConsumerRowMac macs) {
         List<String> plan = lines();
         if (plan.equals(List.of(DONE))) {
             return;

@@ -5,6 +5,7 @@ import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.StoreChange;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.ChangeFeed;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Follows the store's change announcements ({@link TokenStore#watch}): a credential another daemon
+ * Follows the store's change announcements ({@link dev.tokenkeeper.api.store.ChangeFeed}, when the store offers one): a credential another daemon
  * imported, refreshed or deleted is read again, its opened secret replaces the cached one, and the
  * scheduler re-plans it. Announcements are coalesced and handled on one thread of its own, so the
  * store's notification thread never waits for a store read; a read that fails is tried again.
@@ -74,11 +75,15 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
      * @return true when the store announces changes; false when only the validation sweep will see them
      */
     public boolean start() {
-        boolean watching = store.watch(this);
-        if (watching) {
-            Logger.info("following the store's change announcements: other daemons' changes are planned at once");
+        Optional<ChangeFeed> feed = store.capability(ChangeFeed.class);
+        if (feed.isEmpty()) {
+            Logger.info("the {} store announces no changes: other daemons' changes are seen at the validation sweep",
+                    store.id());
+            return false;
         }
-        return watching;
+        feed.get().watch(this);
+        Logger.info("following the store's change announcements: other daemons' changes are planned at once");
+        return true;
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.SetupScript;
 import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
 import dev.tokenkeeper.daemon.config.DaemonConfig;
@@ -150,7 +151,7 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
             throw new ConfigurationException("no store '" + printSql + "' is installed: installed are "
                     + PluginLoader.load(config.pluginDirectory()).stores().keySet());
         }
-        store.plugin().setupSql().ifPresentOrElse(out::println, () -> out.println("-- the " + printSql
+        store.plugin().capability(SetupScript.class).map(SetupScript::setupSql).ifPresentOrElse(out::println, () -> out.println("-- the " + printSql
                 + " store creates and migrates its own schema: there is no SQL to run"));
         return 0;
     }

@@ -4,6 +4,7 @@ import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.SettingsRows;
 import org.tinylog.Logger;
 
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.function.Function;
 
 /**
  * The legacy rows written by the store itself, in the same transaction as each commit of their
- * credential, for stores that can ({@link TokenStore#keepSettingsRows}: the PostgreSQL store).
+ * credential, for stores that can ({@link dev.tokenkeeper.api.store.SettingsRows}: the PostgreSQL store).
  * Other stores leave them to {@link SettingsRowWriter}, which writes them through PostgREST after the
  * commit.
  */
@@ -32,14 +33,16 @@ public final class SettingsRowInStore {
         if (wanted.isEmpty()) {
             return true;
         }
-        boolean kept = store.keepSettingsRows(credential -> wanted.stream()
+        Optional<SettingsRows> rows = store.capability(SettingsRows.class);
+        if (rows.isEmpty()) {
+            return false;
+        }
+        rows.get().keepSettingsRows(credential -> wanted.stream()
                 .flatMap(row -> row.of(credential, opener).stream())
                 .findFirst()
                 .map(SettingsRow.class::cast));
-        if (kept) {
-            wanted.forEach(row -> Logger.info("the {} store keeps the system_settings row '{}' in step with {},"
-                    + " in the same transaction", store.id(), row.row().key(), row.id()));
-        }
-        return kept;
+        wanted.forEach(row -> Logger.info("the {} store keeps the system_settings row '{}' in step with {},"
+                + " in the same transaction", store.id(), row.row().key(), row.id()));
+        return true;
     }
 }

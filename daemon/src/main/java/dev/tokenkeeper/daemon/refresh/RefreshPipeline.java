@@ -55,6 +55,7 @@ public final class RefreshPipeline {
     /** How soon a refresh that could not get a lease from an unreachable store is tried again. */
     private static final Duration LEASE_UNAVAILABLE_RETRY = Duration.ofSeconds(2);
     private final TokenStore store;
+    private final RefreshLeases leases;
     private final SecretSealer sealer;
     private final Function<String, Optional<TokenProvider>> providers;
     private final RefreshPlanner planner;
@@ -90,6 +91,7 @@ public final class RefreshPipeline {
     public RefreshPipeline(TokenStore store, SecretSealer sealer, Function<String, Optional<TokenProvider>> providers,
                            RefreshPolicy policy, RandomGenerator random, Clock clock, String owner, TokenCache cache) {
         this.store = store;
+        this.leases = new RefreshLeases(store);
         this.sealer = sealer;
         this.providers = providers;
         this.policy = policy;
@@ -129,7 +131,7 @@ public final class RefreshPipeline {
         executor.execute(() -> {
             try {
                 try {
-                    store.releaseLease(intent.id(), intent.owner());
+                    leases.release(intent.id(), intent.owner());
                 } catch (RuntimeException e) {
                     Logger.warn("could not give back the previous run's lease of {} ({}); it runs out by itself",
                             intent.id(), e.getMessage());
@@ -412,7 +414,7 @@ public final class RefreshPipeline {
         Instant giveUp = clock.instant().plus(policy.lease());
         while (true) {
             try {
-                if (store.tryLease(id, owner, clock.instant().plus(policy.lease()))) {
+                if (leases.tryLease(id, owner, clock.instant().plus(policy.lease()))) {
                     break;
                 }
             } catch (StoreUnavailableException e) {
@@ -477,7 +479,7 @@ public final class RefreshPipeline {
         } finally {
             try {
                 if (!leaseReleased) {
-                    store.releaseLease(id, owner);
+                    leases.release(id, owner);
                 }
             } catch (RuntimeException e) {
                 Logger.warn("could not release the refresh lease of {} ({}); it runs out by itself", id, e.getMessage());
@@ -555,7 +557,7 @@ public final class RefreshPipeline {
                 issued.accessExpiresAt(), issued.refreshExpiresAt(), before.version() + 1, Optional.of(now),
                 Optional.empty(), now);
         RefreshEvent event = new RefreshEvent(after.id(), now, RefreshOutcome.REFRESHED, "", took, after.version());
-        if (!store.commitRefresh(after, before.version(), event, owner)) {
+        if (!leases.commitRefresh(after, before.version(), event, owner)) {
             // Our lease ran out and someone else wrote. Keep what is committed: it may already be in use.
             StoredCredential current = stored(before.id());
             Logger.error("refresh of {} could not be committed: version {} was replaced by {} while the upstream "

@@ -2,6 +2,7 @@ package dev.tokenkeeper.daemon.rekey;
 
 import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.daemon.crypto.MasterKeyLoader;
 import org.tinylog.Logger;
 
@@ -9,12 +10,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * Confirms that no ciphertext of the keys a rekey is about to destroy is left behind: the store
- * purges its overwritten rows and says so ({@link TokenStore#purgeOverwritten()}), then every file
+ * purges its overwritten rows and says so ({@link dev.tokenkeeper.api.store.Purge}), then every file
  * under the state folder (the SQLite database and its {@code -wal}, the spool, in-flight notes,
  * anything else) is searched for secrets sealed with those keys. A key is destroyed only when both
  * agree; otherwise it is kept, so that the purge can be run again.
@@ -42,9 +44,15 @@ final class OldKeyPurge {
      *         {@link PurgeResult.Failed} otherwise, saying where and what to run
      */
     PurgeResult run(List<String> oldKeyIds) {
+        Optional<Purge> purge = store.capability(Purge.class);
+        if (purge.isEmpty()) {
+            return new PurgeResult.Failed("the " + store.id() + " store offers no purge of overwritten rows, so"
+                    + " nobody confirmed that old ciphertexts left its files", "use a store plugin that offers one"
+                    + " (sqlite, postgres and supabase do), then " + RUN_AGAIN);
+        }
         PurgeResult purged;
         try {
-            purged = Objects.requireNonNull(store.purgeOverwritten(), "purgeOverwritten() returned null");
+            purged = Objects.requireNonNull(purge.get().purgeOverwritten(), "purgeOverwritten() returned null");
         } catch (RuntimeException e) {
             return new PurgeResult.Failed("the " + store.id() + " store could not purge overwritten rows ("
                     + e.getMessage() + ")", RUN_AGAIN);

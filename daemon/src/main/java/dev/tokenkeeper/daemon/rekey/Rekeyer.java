@@ -7,6 +7,7 @@ import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
+import dev.tokenkeeper.daemon.refresh.RefreshLeases;
 import org.tinylog.Logger;
 
 import java.security.SecureRandom;
@@ -41,6 +42,7 @@ public final class Rekeyer {
     private static final int HALT_AFTER = haltAfter();
 
     private final TokenStore store;
+    private final RefreshLeases leases;
     private final SecretSealer sealer;
     private final Clock clock;
     private final String owner;
@@ -84,6 +86,7 @@ public final class Rekeyer {
      */
     public Rekeyer(TokenStore store, SecretSealer sealer, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
+        this.leases = new RefreshLeases(store);
         this.sealer = Objects.requireNonNull(sealer, "sealer");
         this.clock = Objects.requireNonNull(clock, "clock");
         byte[] nonce = new byte[4];
@@ -174,7 +177,7 @@ public final class Rekeyer {
             return new Outcome(Kind.FAILED, id + " kept changing while it was re-sealed: run rekey again");
         } finally {
             try {
-                store.releaseLease(id, owner);
+                leases.release(id, owner);
             } catch (RuntimeException e) {
                 Logger.warn("could not release the lease of {} after re-sealing ({}); it runs out by itself", id,
                         e.getMessage());
@@ -186,7 +189,7 @@ public final class Rekeyer {
     private boolean lease(CredentialId id) {
         Instant deadline = clock.instant().plus(BUSY_WAIT);
         while (true) {
-            if (store.tryLease(id, owner, clock.instant().plus(LEASE))) {
+            if (leases.tryLease(id, owner, clock.instant().plus(LEASE))) {
                 return true;
             }
             if (!clock.instant().isBefore(deadline)) {

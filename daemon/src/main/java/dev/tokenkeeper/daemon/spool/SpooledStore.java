@@ -1,17 +1,19 @@
 package dev.tokenkeeper.daemon.spool;
 
 import dev.tokenkeeper.api.ChangeListener;
-import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.RefreshEvent;
-import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoreChange;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.ChangeFeed;
+import dev.tokenkeeper.api.store.Leases;
+import dev.tokenkeeper.api.store.Purge;
+import dev.tokenkeeper.api.store.StoreCapability;
 import org.tinylog.Logger;
 
 import java.io.IOException;
@@ -30,7 +32,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.BooleanSupplier;
 
 /**
  * Wraps the configured store so that the daemon keeps working while it is unreachable: reads fall
@@ -47,8 +49,13 @@ import java.util.function.Function;
  * anyone refreshes with the token that spool replaced.
  * When the spool drains onto a row changed meanwhile, {@link SpoolConflict} keeps the newest
  * successfully issued secret and the conflict is logged.
+ *
+ * <p>It offers what the configured store offers (see {@link #capability}): leases, the change feed
+ * and the purge through its own code above, every other capability as the store's own object.
+ * Consumers, for one, are not spooled: adding one needs the store up, and a revocation that did not
+ * reach the store must not look done.
  */
-public final class SpooledStore implements TokenStore {
+public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge {
 
     private final TokenStore remote;
     private final SpoolFiles files;
@@ -93,9 +100,27 @@ public final class SpooledStore implements TokenStore {
         return remote.description();
     }
 
+    /**
+     * Hands out the configured store's capability: leases, the change feed and the purge through
+     * this spool (which must see them), any other one as the store's own object, so that nothing
+     * the store guarantees is lost on the way.
+     *
+     * @return empty exactly when the configured store does not offer {@code type}
+     */
     @Override
-    public Optional<String> setupSql() {
-        return remote.setupSql();
+    public <C extends StoreCapability> Optional<C> capability(Class<C> type) {
+        Optional<C> offered = remote.capability(type);
+        return offered.isPresent() && type.isInstance(this) ? Optional.of(type.cast(this)) : offered;
+    }
+
+    /** @return the configured store's leases; only asked for when {@link #capability} offered them */
+    private Leases remoteLeases() {
+        return offeredByRemote(Leases.class);
+    }
+
+    private <C extends StoreCapability> C offeredByRemote(Class<C> type) {
+        return remote.capability(type).orElseThrow(() -> new IllegalStateException("the " + remote.id()
+                + " store offers no " + type.getSimpleName() + ": ask capability() before using it"));
     }
 
     @Override
@@ -109,8 +134,8 @@ public final class SpooledStore implements TokenStore {
     }
 
     @Override
-    public boolean watch(ChangeListener listener) {
-        return remote.watch(change -> {
+    public void watch(ChangeListener listener) {
+        offeredByRemote(ChangeFeed.class).watch(change -> {
             if (change instanceof StoreChange.Credentials changed) {
                 changed.ids().forEach(outageLeases::announced);
             } else {
@@ -120,12 +145,6 @@ public final class SpooledStore implements TokenStore {
         });
     }
 
-    @Override
-    public boolean keepSettingsRows(
-            Function<StoredCredential, Optional<SettingsRow>> rows) {
-        return remote.keepSettingsRows(rows);
-    }
-
     /**
      * Purges the store, and removes from the spool folder the temporary files a crash mid-write can
      * leave (they may hold an older sealed secret and are never read). Spooled entries themselves are
@@ -133,7 +152,7 @@ public final class SpooledStore implements TokenStore {
      */
     @Override
     public PurgeResult purgeOverwritten() {
-        PurgeResult remotePurge = remote.purgeOverwritten();
+        PurgeResult remotePurge = offeredByRemote(Purge.class).purgeOverwritten();
         try {
             int removed = files.removeTemporaries();
             if (removed > 0) {
@@ -190,14 +209,24 @@ public final class SpooledStore implements TokenStore {
 
     @Override
     public boolean insert(StoredCredential credential) {
-        outageLeases.writing(credential.id());
-        boolean inserted = remote.insert(credential);
-        if (inserted) {
-            wroteHere(credential);
+        return writeRemote(credential, () -> remote.insert(credential));
+    }
+
+    /**
+     * One write of {@code row} to the store, with what the outage leases must know of it.
+     *
+     * @param write the store's write
+     * @return whether the store wrote it
+     */
+    private boolean writeRemote(StoredCredential row, BooleanSupplier write) {
+        outageLeases.writing(row.id());
+        boolean written = write.getAsBoolean();
+        if (written) {
+            wroteHere(row);
         } else {
-            outageLeases.notWritten(credential.id());
+            outageLeases.notWritten(row.id());
         }
-        return inserted;
+        return written;
     }
 
     @Override
@@ -215,13 +244,7 @@ public final class SpooledStore implements TokenStore {
                 return true;
             }
             try {
-                outageLeases.writing(id);
-                boolean written = remote.compareAndSet(updated, expectedVersion);
-                if (written) {
-                    wroteHere(updated);
-                } else {
-                    outageLeases.notWritten(id);
-                }
+                boolean written = writeRemote(updated, () -> remote.compareAndSet(updated, expectedVersion));
                 storeAnswered();
                 return written;
             } catch (StoreUnavailableException e) {
@@ -245,13 +268,8 @@ public final class SpooledStore implements TokenStore {
         synchronized (lockFor(id)) {
             if (!spool.containsKey(id)) {
                 try {
-                    outageLeases.writing(id);
-                    boolean written = remote.commitRefresh(updated, expectedVersion, event, owner);
-                    if (written) {
-                        wroteHere(updated);
-                    } else {
-                        outageLeases.notWritten(id);
-                    }
+                    boolean written = writeRemote(updated,
+                            () -> remoteLeases().commitRefresh(updated, expectedVersion, event, owner));
                     storeAnswered();
                     return written;
                 } catch (StoreUnavailableException e) {
@@ -279,38 +297,11 @@ public final class SpooledStore implements TokenStore {
         return deleted;
     }
 
-    /** Consumers are not spooled: adding one needs the store up (a 503 otherwise). */
-    @Override
-    public boolean insertConsumer(Consumer consumer) {
-        return remote.insertConsumer(consumer);
-    }
-
-    @Override
-    public Optional<Consumer> consumerByTokenHash(String tokenHash) {
-        return remote.consumerByTokenHash(tokenHash);
-    }
-
-    @Override
-    public List<Consumer> consumers() {
-        return remote.consumers();
-    }
-
-    @Override
-    public boolean setConsumerMac(String name, String tokenHash, String mac) {
-        return remote.setConsumerMac(name, tokenHash, mac);
-    }
-
-    /** Not spooled either: a revocation that did not reach the store must not look done. */
-    @Override
-    public boolean deleteConsumer(String name) {
-        return remote.deleteConsumer(name);
-    }
-
     @Override
     public boolean tryLease(CredentialId id, String owner, Instant until) {
         boolean leased;
         try {
-            leased = remote.tryLease(id, owner, until);
+            leased = remoteLeases().tryLease(id, owner, until);
             storeAnswered();
         } catch (StoreUnavailableException e) {
             // No one can coordinate through a store that is down: the daemon that wrote the credential
@@ -342,7 +333,7 @@ public final class SpooledStore implements TokenStore {
         }
         if (refusal.isPresent()) {
             try {
-                remote.releaseLease(id, owner);
+                remoteLeases().releaseLease(id, owner);
             } catch (StoreUnavailableException e) {
                 storeDown(e); // The lease runs out by itself.
             }
@@ -370,7 +361,7 @@ public final class SpooledStore implements TokenStore {
     @Override
     public void releaseLease(CredentialId id, String owner) {
         try {
-            remote.releaseLease(id, owner);
+            remoteLeases().releaseLease(id, owner);
         } catch (StoreUnavailableException e) {
             storeDown(e);
         }
@@ -452,7 +443,7 @@ public final class SpooledStore implements TokenStore {
         forget(id);
         String leaseOwner = leasesToRelease.remove(id);
         if (leaseOwner != null) {
-            remote.releaseLease(id, leaseOwner);
+            remoteLeases().releaseLease(id, leaseOwner);
         }
         if (current.version() == entry.expectedVersion()) {
             Logger.info("spooled change of {} is now in the store (version {})", id, at);

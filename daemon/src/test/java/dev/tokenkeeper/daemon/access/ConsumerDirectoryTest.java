@@ -3,6 +3,8 @@ package dev.tokenkeeper.daemon.access;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Consumers;
+import dev.tokenkeeper.api.store.StoreCapability;
 import dev.tokenkeeper.daemon.config.DaemonPluginContext;
 import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.crypto.ConsumerRowMac;
@@ -25,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,6 +47,7 @@ class ConsumerDirectoryTest {
 
     private TokenStore sqlite;
     private TokenStore store;
+    private Consumers rows;
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final SecretSealer sealer = new SecretSealer(Keyring.of(MasterKey.generate(RANDOM)));
     private final List<ConsumerDirectory> opened = new ArrayList<>();
@@ -53,8 +57,13 @@ class ConsumerDirectoryTest {
         sqlite = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
                 .filter(s -> s.id().equals("sqlite")).findFirst().orElseThrow();
         sqlite.open(new DaemonPluginContext(Settings.of(Map.of(), Map.of()), state, Clock.systemUTC()));
-        store = (TokenStore) Proxy.newProxyInstance(TokenStore.class.getClassLoader(), new Class<?>[] {TokenStore.class},
-                (proxy, method, args) -> {
+        store = (TokenStore) Proxy.newProxyInstance(TokenStore.class.getClassLoader(),
+                new Class<?>[] {TokenStore.class, Consumers.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("capability")) {
+                        // A look-up, not a store call: the consumer rows are this counting proxy.
+                        return args[0] == Consumers.class ? Optional.of(proxy)
+                                : sqlite.capability(((Class<?>) args[0]).asSubclass(StoreCapability.class));
+                    }
                     calls.computeIfAbsent(method.getName(), name -> new AtomicInteger()).incrementAndGet();
                     try {
                         return method.invoke(sqlite, args);
@@ -62,6 +71,7 @@ class ConsumerDirectoryTest {
                         throw e.getCause();
                     }
                 });
+        rows = (Consumers) store;
     }
 
     @AfterEach
@@ -91,11 +101,11 @@ class ConsumerDirectoryTest {
         ConsumerDirectory directory = directory(state);
         String legit = directory.create("legit", BOTH.subList(0, 1));
         String forged = ConsumerTokens.generate();
-        assertTrue(store.insertConsumer(untagged("intruder", forged)));
+        assertTrue(rows.insertConsumer(untagged("intruder", forged)));
         String copied = ConsumerTokens.generate();
-        String legitTag = store.consumers().stream().filter(c -> c.name().equals("legit")).findFirst().orElseThrow()
+        String legitTag = rows.consumers().stream().filter(c -> c.name().equals("legit")).findFirst().orElseThrow()
                 .mac().orElseThrow();
-        assertTrue(store.insertConsumer(untagged("copycat", copied).withMac(legitTag)));
+        assertTrue(rows.insertConsumer(untagged("copycat", copied).withMac(legitTag)));
         await().atMost(Duration.ofSeconds(5)).until(() -> directory.ignoredRows() == 2);
         assertTrue(directory.authenticate(forged).isEmpty());
         assertTrue(directory.authenticate(copied).isEmpty());
@@ -123,14 +133,14 @@ class ConsumerDirectoryTest {
     @Test
     void rowsOfAnEarlierVersionAreTaggedOnceAndAnUntaggedRowAddedLaterIsNot() throws Exception {
         String earlier = ConsumerTokens.generate();
-        assertTrue(store.insertConsumer(untagged("earlier", earlier)));
+        assertTrue(rows.insertConsumer(untagged("earlier", earlier)));
         Files.writeString(state.resolve("a-file-of-an-earlier-version"), "x");
         ConsumerDirectory first = directory(state);
         assertEquals("earlier", first.authenticate(earlier).orElseThrow().name(), "upgraded at start");
         assertTrue(Files.readString(state.resolve(ConsumerRowUpgrade.MARKER)).contains("done"));
 
         String later = ConsumerTokens.generate();
-        assertTrue(store.insertConsumer(untagged("later", later)));
+        assertTrue(rows.insertConsumer(untagged("later", later)));
         ConsumerDirectory restarted = directory(state);
         await().atMost(Duration.ofSeconds(5)).until(() -> restarted.ignoredRows() == 1 && first.ignoredRows() == 1);
         assertTrue(restarted.authenticate(later).isEmpty(), "the upgrade happens once: a later untagged row is forged");
@@ -153,7 +163,7 @@ class ConsumerDirectoryTest {
         assertTrue(ConsumerRowUpgrade.isNewStateFolder(fresh), "empty counts as new");
         ConsumerRowUpgrade.markNothingToUpgrade(fresh);
         String forged = ConsumerTokens.generate();
-        assertTrue(store.insertConsumer(untagged("intruder", forged)));
+        assertTrue(rows.insertConsumer(untagged("intruder", forged)));
         ConsumerDirectory directory = directory(fresh);
         assertTrue(directory.authenticate(forged).isEmpty());
         assertEquals(1, directory.ignoredRows());
@@ -165,7 +175,7 @@ class ConsumerDirectoryTest {
         ConsumerDirectory directory = directory(state);
         String token = directory.create("reader", BOTH);
         String forged = ConsumerTokens.generate();
-        assertTrue(store.insertConsumer(untagged("intruder", forged)));
+        assertTrue(rows.insertConsumer(untagged("intruder", forged)));
         MasterKey next = MasterKey.generate(RANDOM);
         sealer.useKeyring(sealer.keyring().rotateTo(next));
         assertEquals(1, ConsumerRowRetag.toCurrentKey(store, sealer), "the legitimate row only");
@@ -173,7 +183,7 @@ class ConsumerDirectoryTest {
         ConsumerDirectory restarted = directory(state);
         assertTrue(restarted.authenticate(token).isPresent());
         assertTrue(restarted.authenticate(forged).isEmpty(), "a rekey blesses nothing");
-        assertTrue(store.consumers().stream().filter(c -> c.name().equals("reader"))
+        assertTrue(rows.consumers().stream().filter(c -> c.name().equals("reader"))
                 .allMatch(c -> c.mac().orElseThrow().startsWith(next.id() + ":")));
     }
 }

@@ -8,6 +8,8 @@ import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Leases;
+import dev.tokenkeeper.api.store.StoreCapability;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -287,12 +289,19 @@ class SpooledStoreTest {
     }
 
     /** Delegates to a real store, or throws as an unreachable one does. */
-    private static final class Unreachable implements TokenStore {
+    private static final class Unreachable implements TokenStore, Leases {
         private final TokenStore real;
+        private final Leases realLeases;
         volatile boolean down;
 
         Unreachable(TokenStore real) {
             this.real = real;
+            this.realLeases = real.capability(Leases.class).orElseThrow();
+        }
+
+        @Override
+        public <C extends StoreCapability> Optional<C> capability(Class<C> type) {
+            return StoreCapability.offeredBy(type, this);
         }
 
         private void check() {
@@ -308,13 +317,13 @@ class SpooledStoreTest {
         @Override public boolean insert(StoredCredential c) { check(); return real.insert(c); }
         @Override public boolean compareAndSet(StoredCredential u, long e) { check(); return real.compareAndSet(u, e); }
         @Override public boolean delete(CredentialId id) { check(); return real.delete(id); }
-        @Override public boolean tryLease(CredentialId id, String o, Instant u) { check(); return real.tryLease(id, o, u); }
-        @Override public void releaseLease(CredentialId id, String o) { check(); real.releaseLease(id, o); }
+        @Override public boolean tryLease(CredentialId id, String o, Instant u) { check(); return realLeases.tryLease(id, o, u); }
+        @Override public void releaseLease(CredentialId id, String o) { check(); realLeases.releaseLease(id, o); }
         @Override public void appendHistory(RefreshEvent e) { check(); real.appendHistory(e); }
         @Override public List<RefreshEvent> history(CredentialId id, Instant s, int l) { check(); return real.history(id, s, l); }
         @Override public boolean commitRefresh(StoredCredential u, long e, RefreshEvent ev, String o) {
             check();
-            return real.commitRefresh(u, e, ev, o);
+            return realLeases.commitRefresh(u, e, ev, o);
         }
         @Override public void close() { real.close(); }
     }

@@ -7,51 +7,35 @@ import dev.tokenkeeper.api.StoredCredential;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.core.mapper.RowMapper;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.statement.SqlStatement;
-import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * Maps {@link StoredCredential} to rows of {@code credentials} and back. Instants are epoch
  * milliseconds; an empty {@code Optional} is {@code NULL}. The lease columns are the stores' own.
  */
-public final class CredentialRows implements RowMapper<StoredCredential> {
-
-    /** The columns a credential is read from and inserted into: every column but the lease. */
-    public static final String COLUMNS = "id, provider, account, status, sealed_secret, issued_at, access_expires_at,"
-            + " refresh_expires_at, version, last_refresh_at, last_error, updated_at";
-
-    /** The named parameters {@link #bind} sets, matching {@link #COLUMNS}. */
-    public static final String VALUES = ":id, :provider, :account, :status, :sealed_secret, :issued_at,"
-            + " :access_expires_at, :refresh_expires_at, :version, :last_refresh_at, :last_error, :updated_at";
-
-    /**
-     * The assignments of a compare-and-set: every parameter of {@link #VALUES} but the key, and
-     * never the lease columns. (provider and account follow from the key; they are set so that
-     * every bound parameter is used, which jdbi checks.)
-     */
-    public static final String ASSIGNMENTS = "provider = :provider, account = :account, status = :status,"
-            + " sealed_secret = :sealed_secret, issued_at = :issued_at, access_expires_at = :access_expires_at,"
-            + " refresh_expires_at = :refresh_expires_at, version = :version, last_refresh_at = :last_refresh_at,"
-            + " last_error = :last_error, updated_at = :updated_at";
-
-    private final Dialect dialect;
+public final class CredentialRows extends TableRows<StoredCredential> {
 
     /** @param dialect what an unreadable row becomes */
     public CredentialRows(Dialect dialect) {
-        this.dialect = dialect;
+        super("credential", dialect, List.of("id", "provider", "account", "status", "sealed_secret", "issued_at",
+                "access_expires_at", "refresh_expires_at", "version", "last_refresh_at", "last_error", "updated_at"));
     }
 
     /**
-     * Binds every named parameter of {@link #VALUES}.
-     *
-     * @param statement  the statement
-     * @param credential the credential
-     * @param <S>        the statement type
-     * @return the statement
+     * @return the assignments of a compare-and-set: every column but the key, and never the lease
+     *         columns (provider and account follow from the key; they are set so that every bound
+     *         parameter is used, which jdbi checks)
      */
-    public static <S extends SqlStatement<S>> S bind(S statement, StoredCredential credential) {
+    String assignments() {
+        return columns().stream().filter(column -> !column.equals("id")).map(column -> column + " = :" + column)
+                .collect(Collectors.joining(", "));
+    }
+
+    @Override
+    protected <S extends SqlStatement<S>> S bind(S statement, StoredCredential credential) {
         return statement
                 .bind("id", credential.id().toString())
                 .bind("provider", credential.id().provider())
@@ -67,28 +51,19 @@ public final class CredentialRows implements RowMapper<StoredCredential> {
                 .bind("updated_at", credential.updatedAt().toEpochMilli());
     }
 
-    /**
-     * Reads the current row, selected with {@link #COLUMNS}.
-     *
-     * @throws SQLException when a column cannot be read
-     */
     @Override
-    public StoredCredential map(ResultSet rows, StatementContext context) throws SQLException {
-        try {
-            return new StoredCredential(
-                    new CredentialId(rows.getString("provider"), rows.getString("account")),
-                    CredentialStatus.fromWireName(rows.getString("status")),
-                    SealedSecret.of(rows.getBytes("sealed_secret")),
-                    Instant.ofEpochMilli(rows.getLong("issued_at")),
-                    instant(rows, "access_expires_at"),
-                    instant(rows, "refresh_expires_at"),
-                    rows.getLong("version"),
-                    instant(rows, "last_refresh_at"),
-                    Optional.ofNullable(rows.getString("last_error")),
-                    Instant.ofEpochMilli(rows.getLong("updated_at")));
-        } catch (IllegalArgumentException | NullPointerException e) {
-            throw dialect.unreadable("credential", e);
-        }
+    protected StoredCredential read(ResultSet rows) throws SQLException {
+        return new StoredCredential(
+                new CredentialId(rows.getString("provider"), rows.getString("account")),
+                CredentialStatus.fromWireName(rows.getString("status")),
+                SealedSecret.of(rows.getBytes("sealed_secret")),
+                Instant.ofEpochMilli(rows.getLong("issued_at")),
+                instant(rows, "access_expires_at"),
+                instant(rows, "refresh_expires_at"),
+                rows.getLong("version"),
+                instant(rows, "last_refresh_at"),
+                Optional.ofNullable(rows.getString("last_error")),
+                Instant.ofEpochMilli(rows.getLong("updated_at")));
     }
 
     private static Long millis(Optional<Instant> instant) {

@@ -5,6 +5,9 @@ import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Consumers;
+import dev.tokenkeeper.api.store.Leases;
+import dev.tokenkeeper.api.store.StoreCapability;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -12,12 +15,12 @@ import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
 /**
- * The credentials, history and consumers of a SQL store, on the {@link Tables} of its
- * {@link Dialect}. A store says how it lends a handle for a read and for a write (a transaction of
- * its own, which it commits durably before it returns), and keeps leases, the change feed,
- * purging and its connections.
+ * The credentials, history, consumers and lease release of a SQL store, on the {@link Tables} of
+ * its {@link Dialect}. A store says how it lends a handle for a read and for a write (a transaction
+ * of its own, which it commits durably before it returns), how it takes a lease, and keeps the
+ * change feed, purging and its connections. It offers every {@link StoreCapability} it implements.
  */
-public abstract class JdbcTokenStore implements TokenStore {
+public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers {
 
     /**
      * Statements on a lent handle.
@@ -79,6 +82,12 @@ public abstract class JdbcTokenStore implements TokenStore {
     protected void credentialWritten(Handle tx, StoredCredential credential) {
     }
 
+    /** @return this store, when it implements {@code type} (a subclass may implement more) */
+    @Override
+    public final <C extends StoreCapability> Optional<C> capability(Class<C> type) {
+        return StoreCapability.offeredBy(type, this);
+    }
+
     @Override
     public Optional<StoredCredential> get(CredentialId id) {
         Objects.requireNonNull(id, "id");
@@ -97,12 +106,17 @@ public abstract class JdbcTokenStore implements TokenStore {
     @Override
     public boolean insert(StoredCredential credential) {
         Objects.requireNonNull(credential, "credential");
-        return transaction("insert credential " + credential.id(), (tables, tx) -> {
-            boolean inserted = tables.insert(tx, credential);
-            if (inserted) {
+        return writeCredential("insert credential ", credential, (tables, tx) -> tables.insert(tx, credential));
+    }
+
+    /** One write of a credential's row in a transaction, with {@link #credentialWritten} when it was written. */
+    private boolean writeCredential(String action, StoredCredential credential, Work<Boolean> write) {
+        return transaction(action + credential.id(), (tables, tx) -> {
+            boolean written = write.run(tables, tx);
+            if (written) {
                 credentialWritten(tx, credential);
             }
-            return inserted;
+            return written;
         });
     }
 
@@ -115,20 +129,15 @@ public abstract class JdbcTokenStore implements TokenStore {
      */
     @Override
     public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
-        checkVersions(updated, expectedVersion);
-        return transaction("update credential " + updated.id(), (tables, tx) -> {
-            boolean written = tables.compareAndSet(tx, updated, expectedVersion);
-            if (written) {
-                credentialWritten(tx, updated);
-            }
-            return written;
-        });
+        Objects.requireNonNull(updated, "updated").checkFollows(expectedVersion);
+        return writeCredential("update credential ", updated,
+                (tables, tx) -> tables.compareAndSet(tx, updated, expectedVersion));
     }
 
     /** Compare-and-set, history append and lease release in one transaction: all three or none. */
     @Override
     public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
-        checkVersions(updated, expectedVersion);
+        Objects.requireNonNull(updated, "updated").checkFollows(expectedVersion);
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(owner, "owner");
         return transaction("commit the refresh of credential " + updated.id(), (tables, tx) -> {
@@ -224,18 +233,5 @@ public abstract class JdbcTokenStore implements TokenStore {
     public boolean deleteConsumer(String name) {
         Objects.requireNonNull(name, "name");
         return write("delete consumer " + name, (tables, tx) -> tables.deleteConsumer(tx, name));
-    }
-
-    /**
-     * @param updated         the new state
-     * @param expectedVersion the version the caller read
-     * @throws IllegalArgumentException unless the new version is {@code expectedVersion + 1}
-     */
-    private static void checkVersions(StoredCredential updated, long expectedVersion) {
-        Objects.requireNonNull(updated, "updated");
-        if (updated.version() != expectedVersion + 1) {
-            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
-                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
-        }
     }
 }

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -50,10 +51,7 @@ public final class Tables {
      * @return the credential, or empty when there is none
      */
     public Optional<StoredCredential> get(Handle handle, CredentialId id) {
-        return handle.createQuery("SELECT " + CredentialRows.COLUMNS + " FROM " + credentials + " WHERE id = :id")
-                .bind("id", id.toString())
-                .map(credentialRows)
-                .findOne();
+        return credentialRows.select(handle, credentials, "WHERE id = :id", Map.of("id", id.toString())).findOne();
     }
 
     /**
@@ -61,10 +59,7 @@ public final class Tables {
      * @return every credential, by id
      */
     public List<StoredCredential> list(Handle handle) {
-        return handle.createQuery("SELECT " + CredentialRows.COLUMNS + " FROM " + credentials
-                        + " ORDER BY " + dialect.byteOrder("id"))
-                .map(credentialRows)
-                .list();
+        return credentialRows.select(handle, credentials, "ORDER BY " + dialect.byteOrder("id"), Map.of()).list();
     }
 
     /**
@@ -73,8 +68,7 @@ public final class Tables {
      * @return false when a credential with that id already exists (nothing is written)
      */
     public boolean insert(Handle handle, StoredCredential credential) {
-        return CredentialRows.bind(handle.createUpdate("INSERT INTO " + credentials + " (" + CredentialRows.COLUMNS
-                + ") VALUES (" + CredentialRows.VALUES + ") ON CONFLICT (id) DO NOTHING"), credential).execute() == 1;
+        return credentialRows.insert(handle, credentials, credential, " ON CONFLICT (id) DO NOTHING").execute() == 1;
     }
 
     /**
@@ -86,8 +80,8 @@ public final class Tables {
      * @return true when written
      */
     public boolean compareAndSet(Handle handle, StoredCredential updated, long expectedVersion) {
-        Update update = CredentialRows.bind(handle.createUpdate("UPDATE " + credentials + " SET "
-                + CredentialRows.ASSIGNMENTS + " WHERE id = :id AND version = :expected_version"), updated);
+        Update update = credentialRows.bind(handle.createUpdate("UPDATE " + credentials + " SET "
+                + credentialRows.assignments() + " WHERE id = :id AND version = :expected_version"), updated);
         return update.bind("expected_version", expectedVersion).execute() == 1;
     }
 
@@ -120,8 +114,7 @@ public final class Tables {
      * @param event  the event to append
      */
     public void appendHistory(Handle handle, RefreshEvent event) {
-        HistoryRows.bind(handle.createUpdate("INSERT INTO " + history + " (" + HistoryRows.COLUMNS + ") VALUES ("
-                + HistoryRows.VALUES + ")"), event).execute();
+        historyRows.insert(handle, history, event, "").execute();
     }
 
     /**
@@ -133,13 +126,9 @@ public final class Tables {
      *         the same time in the order they were appended)
      */
     public List<RefreshEvent> history(Handle handle, CredentialId id, Instant since, int limit) {
-        List<RefreshEvent> newestFirst = new ArrayList<>(handle.createQuery("SELECT " + HistoryRows.COLUMNS
-                        + " FROM " + history + " WHERE credential_id = :id AND at >= :since ORDER BY at DESC, "
-                        + dialect.historySequence() + " DESC LIMIT :limit")
-                .bind("id", id.toString())
-                .bind("since", since.toEpochMilli())
-                .bind("limit", limit)
-                .map(historyRows)
+        List<RefreshEvent> newestFirst = new ArrayList<>(historyRows.select(handle, history,
+                "WHERE credential_id = :id AND at >= :since ORDER BY at DESC, " + dialect.historySequence()
+                        + " DESC LIMIT :limit", Map.of("id", id.toString(), "since", since.toEpochMilli(), "limit", limit))
                 .list());
         Collections.reverse(newestFirst);
         return newestFirst;
@@ -151,8 +140,7 @@ public final class Tables {
      * @return false when the name (or the token's hash) is taken
      */
     public boolean insertConsumer(Handle handle, Consumer consumer) {
-        return consumerRows.bind(handle.createUpdate("INSERT INTO " + consumers + " (" + ConsumerRows.COLUMNS
-                + ") VALUES (" + ConsumerRows.VALUES + ") ON CONFLICT DO NOTHING"), consumer).execute() == 1;
+        return consumerRows.insert(handle, consumers, consumer, " ON CONFLICT DO NOTHING").execute() == 1;
     }
 
     /**
@@ -176,10 +164,7 @@ public final class Tables {
      * @return the consumer with that hash, or empty
      */
     public Optional<Consumer> consumerByTokenHash(Handle handle, String tokenHash) {
-        return handle.createQuery("SELECT " + ConsumerRows.COLUMNS + " FROM " + consumers + " WHERE token_hash = :hash")
-                .bind("hash", tokenHash)
-                .map(consumerRows)
-                .findOne();
+        return consumerRows.select(handle, consumers, "WHERE token_hash = :hash", Map.of("hash", tokenHash)).findOne();
     }
 
     /**
@@ -187,10 +172,7 @@ public final class Tables {
      * @return every consumer, by name
      */
     public List<Consumer> consumers(Handle handle) {
-        return handle.createQuery("SELECT " + ConsumerRows.COLUMNS + " FROM " + consumers
-                        + " ORDER BY " + dialect.byteOrder("name"))
-                .map(consumerRows)
-                .list();
+        return consumerRows.select(handle, consumers, "ORDER BY " + dialect.byteOrder("name"), Map.of()).list();
     }
 
     /**

@@ -10,7 +10,12 @@ import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.ChangeFeed;
+import dev.tokenkeeper.api.store.Purge;
+import dev.tokenkeeper.api.store.SettingsRows;
+import dev.tokenkeeper.api.store.SetupScript;
 import dev.tokenkeeper.store.jdbc.JdbcTokenStore;
+import dev.tokenkeeper.store.jdbc.OpenedState;
 import dev.tokenkeeper.store.jdbc.Tables;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -48,7 +53,7 @@ import java.util.function.Function;
  * <p>Pool: HikariCP with at most {@value #MOST_CONNECTIONS} connections (one kept idle) plus the
  * listening connection. Thread-safe.
  */
-public final class PostgresTokenStore extends JdbcTokenStore {
+public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFeed, SettingsRows, Purge, SetupScript {
 
     static final int MOST_CONNECTIONS = 4;
     /** The longest wait for a pooled connection. */
@@ -73,10 +78,9 @@ public final class PostgresTokenStore extends JdbcTokenStore {
     private volatile String schema = Optional.ofNullable(System.getenv(PostgresSettings.SCHEMA))
             .map(String::trim).filter(name -> name.matches("[a-z_][a-z0-9_]{0,39}"))
             .orElse(PostgresSettings.DEFAULT_SCHEMA);
-    private volatile Opened opened;
+    private final OpenedState<Opened> state = new OpenedState<>("postgres");
     private volatile ChangeWatcher watcher;
     private volatile Function<StoredCredential, Optional<SettingsRow>> settingsRows = credential -> Optional.empty();
-    private volatile boolean closed;
 
     /** Creates a store that does nothing until {@link #open}; {@link java.util.ServiceLoader} calls this. */
     public PostgresTokenStore() {
@@ -99,8 +103,8 @@ public final class PostgresTokenStore extends JdbcTokenStore {
      *         {@link #open} read it, even if it then failed; the default before)
      */
     @Override
-    public Optional<String> setupSql() {
-        return Optional.of(Schema.setupSql(schema));
+    public String setupSql() {
+        return Schema.setupSql(schema);
     }
 
     /**
@@ -114,9 +118,7 @@ public final class PostgresTokenStore extends JdbcTokenStore {
     @Override
     public synchronized void open(PluginContext context) {
         Objects.requireNonNull(context, "context");
-        if (opened != null || closed) {
-            throw new IllegalStateException("postgres store: open() may be called only once");
-        }
+        state.checkNew();
         schema = PostgresSettings.schema(context);
         PostgresSettings settings = PostgresSettings.from(context);
         PostgresErrors errors = new PostgresErrors(settings);
@@ -127,8 +129,8 @@ public final class PostgresTokenStore extends JdbcTokenStore {
             Jdbi jdbi = Jdbi.create(pool);
             Schema.migrate(jdbi, settings.schema());
             Schema.checkRights(jdbi, settings.schema());
-            opened = new Opened(settings, pool, direct, jdbi, errors, context.clock(),
-                    new Tables(new PostgresDialect(settings.schema())));
+            state.opened(new Opened(settings, pool, direct, jdbi, errors, context.clock(),
+                    new Tables(new PostgresDialect(settings.schema()))));
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -180,12 +182,11 @@ public final class PostgresTokenStore extends JdbcTokenStore {
      * dev.tokenkeeper.api.StoreChange.Everything} after a reconnection.
      *
      * @param listener told about changes, on the store's listening thread
-     * @return true
      */
     @Override
-    public synchronized boolean watch(ChangeListener listener) {
+    public synchronized void watch(ChangeListener listener) {
         Objects.requireNonNull(listener, "listener");
-        Opened open = state();
+        Opened open = state.get();
         if (watcher != null) {
             throw new IllegalStateException("postgres store: watch() may be called only once");
         }
@@ -193,7 +194,6 @@ public final class PostgresTokenStore extends JdbcTokenStore {
                 open.settings().timeout());
         watcher = started;
         started.start();
-        return true;
     }
 
     /**
@@ -202,10 +202,9 @@ public final class PostgresTokenStore extends JdbcTokenStore {
      * credential the function names.
      *
      * @param rows for a credential about to be written, its row, or empty
-     * @return true
      */
     @Override
-    public synchronized boolean keepSettingsRows(Function<StoredCredential, Optional<SettingsRow>> rows) {
+    public synchronized void keepSettingsRows(Function<StoredCredential, Optional<SettingsRow>> rows) {
         Objects.requireNonNull(rows, "rows");
         call("prepare public.system_settings", (open, handle) -> {
             boolean exists = handle.createQuery("SELECT to_regclass('public.system_settings') IS NOT NULL")
@@ -217,7 +216,6 @@ public final class PostgresTokenStore extends JdbcTokenStore {
             return null;
         });
         settingsRows = rows;
-        return true;
     }
 
     /**
@@ -249,25 +247,19 @@ public final class PostgresTokenStore extends JdbcTokenStore {
     /** Stops listening and closes the pool; later calls throw {@link StoreException}. Safe to call twice. */
     @Override
     public synchronized void close() {
-        closed = true;
         ChangeWatcher listening = watcher;
         watcher = null;
         if (listening != null) {
             listening.close();
         }
-        Opened open = opened;
-        opened = null;
-        if (open != null) {
-            open.pool().close();
-        }
+        state.close().ifPresent(open -> open.pool().close());
     }
 
     /** @return the URL without credentials and the schema, for logs */
     @Override
     public String toString() {
-        Opened current = opened;
-        return "PostgresTokenStore[" + (current == null ? (closed ? "closed" : "not open")
-                : current.settings().printableUrl() + ", schema " + current.settings().schema()) + "]";
+        return "PostgresTokenStore[" + state.describe(current -> current.settings().printableUrl() + ", schema "
+                + current.settings().schema()) + "]";
     }
 
     /**
@@ -282,7 +274,7 @@ public final class PostgresTokenStore extends JdbcTokenStore {
      */
     @Override
     public PurgeResult purgeOverwritten() {
-        String table = state().tables().credentials();
+        String table = state.get().tables().credentials();
         boolean mayVacuum = call("check who may vacuum " + table, (open, handle) -> handle.createQuery(
                         "SELECT r.rolsuper OR pg_has_role(current_user, c.relowner, 'USAGE')"
                                 + " OR pg_has_role(current_user, d.datdba, 'USAGE')"
@@ -299,17 +291,6 @@ public final class PostgresTokenStore extends JdbcTokenStore {
         // Outside any transaction: VACUUM cannot run inside one (the pool's connections autocommit).
         call("vacuum " + table, (open, handle) -> handle.execute("VACUUM FULL " + table));
         return new PurgeResult.Purged("postgres: " + table + " rewritten with VACUUM FULL", serverKeeps);
-    }
-
-    private Opened state() {
-        Opened current = opened;
-        if (current == null) {
-            if (closed) {
-                throw new StoreException("postgres: the store is closed: this is a bug in tokenkeeper's shutdown order");
-            }
-            throw new IllegalStateException("postgres store used before open()");
-        }
-        return current;
     }
 
     /** One statement on a pooled connection, committed on its own. */
@@ -340,7 +321,7 @@ public final class PostgresTokenStore extends JdbcTokenStore {
     }
 
     private <T> T call(String action, Call<T> call) {
-        Opened open = state();
+        Opened open = state.get();
         try {
             return open.jdbi().withHandle(handle -> call.run(open, handle));
         } catch (RuntimeException e) {

@@ -71,7 +71,7 @@ class PostgresChangeFeedTest {
         PostgresTokenStore a = open(schema);
         PostgresTokenStore b = open(schema);
         List<StoreChange> seen = new CopyOnWriteArrayList<>();
-        assertTrue(b.watch(seen::add));
+        b.watch(seen::add);
         CredentialId id = CredentialId.parse("gazelle:c1");
 
         assertTrue(a.insert(credential("gazelle:c1", 1)));
@@ -92,7 +92,7 @@ class PostgresChangeFeedTest {
         PostgresTokenStore a = open(schema);
         PostgresTokenStore b = open(schema);
         List<StoreChange> seen = new CopyOnWriteArrayList<>();
-        assertTrue(b.watch(seen::add));
+        b.watch(seen::add);
         assertTrue(a.insertConsumer(new dev.tokenkeeper.api.Consumer("analysis", "d".repeat(64),
                 List.of(CredentialId.parse("gazelle:a")), Instant.ofEpochMilli(1_700_000_000_000L))));
         await().atMost(Duration.ofSeconds(2)).until(() -> seen.contains(new StoreChange.Consumers()));
@@ -184,10 +184,10 @@ class PostgresChangeFeedTest {
         POSTGRES.execute("drop table if exists public.system_settings");
         PostgresTokenStore store = open(schema);
         CredentialId id = CredentialId.parse("gazelle:default");
-        assertTrue(store.keepSettingsRows(credential -> credential.id().equals(id)
+        store.keepSettingsRows(credential -> credential.id().equals(id)
                 ? Optional.of(new dev.tokenkeeper.api.SettingsRow("gazelle_oauth_token",
                         "{\"version\":" + credential.version() + "}"))
-                : Optional.empty()));
+                : Optional.empty());
         assertTrue(store.insert(credential("gazelle:default", 1)));
         assertTrue(store.insert(credential("gazelle:other", 1)));
         assertEquals("{\"version\": 1}", settingsValue());

@@ -40,16 +40,8 @@ record SqliteSettings(Path file, String synchronous) {
         String synchronous = context.setting(SYNCHRONOUS, "FULL").trim().toUpperCase(Locale.ROOT);
         if (!synchronous.equals("FULL") && !synchronous.equals("NORMAL")) {
             throw new StoreException("sqlite: " + SYNCHRONOUS + " must be FULL or NORMAL, not '"
-                    + printable(synchronous) + "': fix or remove the setting");
+                    + PluginContext.printable(synchronous) + "': fix or remove the setting");
         }
         return new SqliteSettings(file.toAbsolutePath().normalize(), synchronous);
-    }
-
-    private static String printable(String text) {
-        String cut = text.length() > 32 ? text.substring(0, 32) + "..." : text;
-        return cut.codePoints()
-                .map(c -> Character.isISOControl(c) ? '?' : c)
-                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
-                .toString();
     }
 }

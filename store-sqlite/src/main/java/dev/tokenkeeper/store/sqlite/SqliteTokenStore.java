@@ -6,7 +6,9 @@ import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.store.jdbc.JdbcTokenStore;
+import dev.tokenkeeper.store.jdbc.OpenedState;
 import dev.tokenkeeper.store.jdbc.Tables;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -37,7 +39,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Thread-safe: each call borrows its own connection from a small pool.
  */
-public final class SqliteTokenStore extends JdbcTokenStore {
+public final class SqliteTokenStore extends JdbcTokenStore implements Purge {
 
     private static final int IDLE_CONNECTIONS = 4;
     private static final String TMPDIR_PROPERTY = "org.sqlite.tmpdir";
@@ -51,8 +53,7 @@ public final class SqliteTokenStore extends JdbcTokenStore {
     static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(10);
 
     private final Duration busyTimeout;
-    private volatile Opened opened;
-    private volatile boolean closed;
+    private final OpenedState<Opened> state = new OpenedState<>("sqlite");
 
     /** Creates a store that does nothing until {@link #open}; {@link java.util.ServiceLoader} calls this. */
     public SqliteTokenStore() {
@@ -87,9 +88,7 @@ public final class SqliteTokenStore extends JdbcTokenStore {
     @Override
     public synchronized void open(PluginContext context) {
         Objects.requireNonNull(context, "context");
-        if (opened != null || closed) {
-            throw new IllegalStateException("sqlite store: open() may be called only once");
-        }
+        state.checkNew();
         SqliteSettings settings = SqliteSettings.from(context);
         if (System.getProperty(TMPDIR_PROPERTY) == null) {
             // Where sqlite-jdbc unpacks its native library; /tmp may be private or noexec under systemd.
@@ -103,8 +102,8 @@ public final class SqliteTokenStore extends JdbcTokenStore {
             Jdbi jdbi = Jdbi.create(pool);
             switchToWal(jdbi, file);
             Schema.migrate(jdbi, file);
-            opened = new Opened(file, jdbi, pool, errors, context.clock(), new GroupCommit(jdbi, errors, file.getFileName().toString(),
-                    busyTimeout.multipliedBy(3)), new Tables(new SqliteDialect(file)));
+            state.opened(new Opened(file, jdbi, pool, errors, context.clock(), new GroupCommit(jdbi, errors, file.getFileName().toString(),
+                    busyTimeout.multipliedBy(3)), new Tables(new SqliteDialect(file))));
         } catch (JdbiException e) {
             pool.close();
             throw errors.translate("open the database", e);
@@ -168,20 +167,16 @@ public final class SqliteTokenStore extends JdbcTokenStore {
     /** Closes the idle connections; later calls throw {@link StoreException}. Safe to call twice. */
     @Override
     public synchronized void close() {
-        closed = true;
-        Opened current = opened;
-        opened = null;
-        if (current != null) {
+        state.close().ifPresent(current -> {
             current.writes().close();
             current.pool().close();
-        }
+        });
     }
 
     /** @return a short description naming the file, for logs */
     @Override
     public String toString() {
-        Opened current = opened;
-        return "SqliteTokenStore[" + (current == null ? (closed ? "closed" : "not open") : current.file()) + "]";
+        return "SqliteTokenStore[" + state.describe(current -> current.file().toString()) + "]";
     }
 
     /** One database operation on a borrowed connection. */
@@ -196,7 +191,7 @@ public final class SqliteTokenStore extends JdbcTokenStore {
      * up to 100 ms. Other processes still meet SQLite's own lock and busy timeout.
      */
     private <R> R submit(String action, Operation<R> operation) {
-        Opened open = state();
+        Opened open = state.get();
         return open.writes().submit(action, handle -> operation.run(open, handle));
     }
 
@@ -232,7 +227,7 @@ public final class SqliteTokenStore extends JdbcTokenStore {
      */
     @Override
     public PurgeResult purgeOverwritten() {
-        Opened open = state();
+        Opened open = state.get();
         Path wal = open.file().resolveSibling(open.file().getFileName() + "-wal");
         // Outside any transaction: neither VACUUM nor a checkpoint can run inside one.
         call("vacuum the database", (o, handle) -> {
@@ -274,23 +269,12 @@ public final class SqliteTokenStore extends JdbcTokenStore {
     }
 
     private <R> R call(String action, Operation<R> operation) {
-        Opened open = state();
+        Opened open = state.get();
         HandleCallback<R, RuntimeException> callback = handle -> operation.run(open, handle);
         try {
             return open.jdbi().withHandle(callback);
         } catch (JdbiException e) {
             throw open.errors().translate(action, e);
         }
-    }
-
-    private Opened state() {
-        Opened current = opened;
-        if (current == null) {
-            if (closed) {
-                throw new StoreException("sqlite: the store is closed: this is a bug in tokenkeeper's shutdown order");
-            }
-            throw new IllegalStateException("sqlite store used before open()");
-        }
-        return current;
     }
 }

@@ -2,6 +2,8 @@ package dev.tokenkeeper.store.supabase;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /** Reads typed column values from a JSON row, naming the column (never the value) when one is wrong. */
 final class Columns {
@@ -24,14 +26,7 @@ final class Columns {
      * @return its value, empty when null
      */
     static Optional<String> optionalText(JsonNode row, String column) {
-        JsonNode value = row.get(column);
-        if (value == null || value.isNull()) {
-            return Optional.empty();
-        }
-        if (!value.isTextual()) {
-            throw new IllegalArgumentException("column " + column + " is not text");
-        }
-        return Optional.of(value.textValue());
+        return optional(row, column, JsonNode::isTextual, "text", JsonNode::textValue);
     }
 
     /**
@@ -49,14 +44,26 @@ final class Columns {
      * @return its value, empty when null
      */
     static Optional<Long> optionalMillis(JsonNode row, String column) {
-        JsonNode value = row.get(column);
-        if (value == null || value.isNull()) {
+        return optional(row, column, value -> value.isIntegralNumber() && value.canConvertToLong(), "a whole number",
+                JsonNode::longValue);
+    }
+
+    /**
+     * @param fits  whether a value not null is of the column's kind
+     * @param kind  the kind, for the message
+     * @param value reads a value that fits
+     * @throws IllegalArgumentException when the value does not fit
+     */
+    private static <T> Optional<T> optional(JsonNode row, String column, Predicate<JsonNode> fits, String kind,
+                                            Function<JsonNode, T> value) {
+        JsonNode found = row.get(column);
+        if (found == null || found.isNull()) {
             return Optional.empty();
         }
-        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-            throw new IllegalArgumentException("column " + column + " is not a whole number");
+        if (!fits.test(found)) {
+            throw new IllegalArgumentException("column " + column + " is not " + kind);
         }
-        return Optional.of(value.longValue());
+        return Optional.of(value.apply(found));
     }
 
     private static IllegalArgumentException missing(String column) {

@@ -61,7 +61,7 @@ record SupabaseSettings(URI projectUrl, String key, String tablePrefix, Duration
         }
         String prefix = context.setting(TABLE_PREFIX, DEFAULT_PREFIX).trim();
         if (!PREFIX.matcher(prefix).matches()) {
-            throw new StoreException("supabase: " + TABLE_PREFIX + " '" + printable(prefix) + "' is not a valid table-name"
+            throw new StoreException("supabase: " + TABLE_PREFIX + " '" + PluginContext.printable(prefix) + "' is not a valid table-name"
                     + " prefix: use lower-case letters, digits and '_', for example " + DEFAULT_PREFIX);
         }
         return new SupabaseSettings(projectUrl(url), key, prefix, timeout(context));
@@ -150,14 +150,6 @@ record SupabaseSettings(URI projectUrl, String key, String tablePrefix, Duration
             // reported below
         }
         throw new StoreException("supabase: " + TIMEOUT + " must be a whole number of seconds between 1 and 3600,"
-                + " not '" + printable(text) + "': fix or remove the setting");
-    }
-
-    private static String printable(String text) {
-        String cut = text.length() > 32 ? text.substring(0, 32) + "..." : text;
-        return cut.codePoints()
-                .map(c -> Character.isISOControl(c) ? '?' : c)
-                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
-                .toString();
+                + " not '" + PluginContext.printable(text) + "': fix or remove the setting");
     }
 }

@@ -16,6 +16,12 @@ import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.ChangeFeed;
+import dev.tokenkeeper.api.store.Consumers;
+import dev.tokenkeeper.api.store.Leases;
+import dev.tokenkeeper.api.store.Purge;
+import dev.tokenkeeper.api.store.SetupScript;
+import dev.tokenkeeper.api.store.StoreCapability;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -51,7 +57,7 @@ import java.util.stream.Collectors;
  *
  * <p>Thread-safe.
  */
-public final class SupabaseTokenStore implements TokenStore {
+public final class SupabaseTokenStore implements TokenStore, Leases, Consumers, ChangeFeed, Purge, SetupScript {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RETURN_IDS = "return=representation";
@@ -105,8 +111,21 @@ public final class SupabaseTokenStore implements TokenStore {
      *         {@link #open} has read the settings (even if it then failed), with the default prefix before
      */
     @Override
-    public Optional<String> setupSql() {
-        return Optional.of(SetupSql.forPrefix(tablePrefix));
+    public String setupSql() {
+        return SetupSql.forPrefix(tablePrefix);
+    }
+
+    /**
+     * Offers what it implements: leases, consumers, a purge (that says the rows are out of its
+     * reach), the setup script, and the change feed unless {@code TOKENKEEPER_SUPABASE_POLL_SECONDS}
+     * is 0 (known once {@link #open} read it).
+     */
+    @Override
+    public <C extends StoreCapability> Optional<C> capability(Class<C> type) {
+        if (type == ChangeFeed.class && pollInterval.isZero()) {
+            return Optional.empty();
+        }
+        return StoreCapability.offeredBy(type, this);
     }
 
     /**
@@ -163,17 +182,15 @@ public final class SupabaseTokenStore implements TokenStore {
      * are not announced), and one for the consumer rows, announced when they changed.
      *
      * @param listener told about changed credentials, on the store's polling thread
-     * @return false when the setting is 0 (polling off)
+     * @throws IllegalStateException when polling is off (the store then offers no change feed)
      */
     @Override
-    public synchronized boolean watch(ChangeListener listener) {
+    public synchronized void watch(ChangeListener listener) {
         Objects.requireNonNull(listener, "listener");
         Opened open = state();
-        if (poller != null) {
-            throw new IllegalStateException("supabase store: watch() may be called only once");
-        }
-        if (pollInterval.isZero()) {
-            return false;
+        if (poller != null || pollInterval.isZero()) {
+            throw new IllegalStateException("supabase store: watch() may be called only once, and only when "
+                    + POLL_SECONDS + " is not 0");
         }
         poller = new ChangePoller(since -> {
             PostgrestQuery query = credentials(open).select("id,version,updated_at").order("updated_at.asc,id.asc")
@@ -185,7 +202,6 @@ public final class SupabaseTokenStore implements TokenStore {
         }, () -> rows(open, "look for changed consumers", "GET", consumersQuery(open).select(CONSUMER_COLUMNS)
                 .order("name.asc"), Optional.empty(), Optional.empty()), listener);
         poller.start(pollInterval);
-        return true;
     }
 
     @Override
@@ -237,16 +253,24 @@ public final class SupabaseTokenStore implements TokenStore {
     public boolean insert(StoredCredential credential) {
         Objects.requireNonNull(credential, "credential");
         Opened open = state();
-        String action = "insert credential " + credential.id();
-        PostgrestResponse response = open.client().send("POST", credentials(open),
-                Optional.of(bytes(CredentialRows.row(credential))), Optional.of(RETURN_NOTHING), action);
+        return insertRow(open, "insert credential " + credential.id(), credentials(open), CredentialRows.row(credential));
+    }
+
+    /**
+     * One {@code POST} of a row whose key may be taken.
+     *
+     * @return false when the primary key or a unique column refused it (PostgREST's 409, code 23505)
+     */
+    private static boolean insertRow(Opened open, String action, PostgrestQuery table, JsonNode row) {
+        PostgrestResponse response = open.client().send("POST", table, Optional.of(bytes(row)),
+                Optional.of(RETURN_NOTHING), action);
         if (response.successful()) {
             return true;
         }
         if (response.status() == 409 && PostgrestError.parse(JSON, response.body()).is("23505")) {
             return false;
         }
-        throw open.errors().translate(action, open.settings().credentialsTable(), response);
+        throw open.errors().translate(action, table.table(), response);
     }
 
     /**
@@ -258,11 +282,7 @@ public final class SupabaseTokenStore implements TokenStore {
      */
     @Override
     public boolean compareAndSet(StoredCredential updated, long expectedVersion) {
-        Objects.requireNonNull(updated, "updated");
-        if (updated.version() != expectedVersion + 1) {
-            throw new IllegalArgumentException("compare-and-set of " + updated.id() + ": new version "
-                    + updated.version() + " must be the expected version " + expectedVersion + " plus one");
-        }
+        Objects.requireNonNull(updated, "updated").checkFollows(expectedVersion);
         Opened open = state();
         return !rows(open, "update credential " + updated.id(), "PATCH", credentials(open)
                         .where("id", "eq", updated.id()).where("version", "eq", expectedVersion).select("id"),
@@ -323,6 +343,27 @@ public final class SupabaseTokenStore implements TokenStore {
         exchange(open, "release the lease of credential " + id, "PATCH",
                 credentials(open).where("id", "eq", id).where("lease_owner", "eq", owner),
                 Optional.of(bytes(free)), Optional.of(RETURN_NOTHING));
+    }
+
+    /**
+     * Three requests, as PostgREST has no transaction across them: the compare-and-set, then the
+     * history append and the lease release, both best effort (the credential is committed; a lease
+     * runs out by itself).
+     */
+    @Override
+    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(owner, "owner");
+        if (!compareAndSet(updated, expectedVersion)) {
+            return false;
+        }
+        try {
+            appendHistory(event);
+            releaseLease(updated.id(), owner);
+        } catch (StoreException bestEffort) {
+            // The credential itself is committed; history and lease are secondary.
+        }
+        return true;
     }
 
     @Override
@@ -414,7 +455,6 @@ public final class SupabaseTokenStore implements TokenStore {
     public boolean insertConsumer(Consumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
         Opened open = state();
-        String action = "insert consumer " + consumer.name();
         ObjectNode row = JSON.createObjectNode()
                 .put("name", consumer.name())
                 .put("token_hash", consumer.tokenHash())
@@ -422,15 +462,7 @@ public final class SupabaseTokenStore implements TokenStore {
                         .collect(Collectors.joining(" ")))
                 .put("created_at", consumer.createdAt().toEpochMilli())
                 .put("mac", consumer.mac().orElse(null));
-        PostgrestResponse response = open.client().send("POST", consumersQuery(open),
-                Optional.of(bytes(row)), Optional.of(RETURN_NOTHING), action);
-        if (response.successful()) {
-            return true;
-        }
-        if (response.status() == 409 && PostgrestError.parse(JSON, response.body()).is("23505")) {
-            return false;
-        }
-        throw open.errors().translate(action, open.settings().consumersTable(), response);
+        return insertRow(open, "insert consumer " + consumer.name(), consumersQuery(open), row);
     }
 
     @Override

@@ -2,12 +2,14 @@ package dev.tokenkeeper.store.supabase;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.StoreChange;
+import dev.tokenkeeper.api.store.ChangeFeed;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.contract.TestContext;
 import java.nio.file.Path;
@@ -53,7 +55,7 @@ class SupabaseChangePollTest {
         b.open(context);
         assertTrue(a.insert(credential("gazelle:old", 1)));
         List<StoreChange> seen = new CopyOnWriteArrayList<>();
-        assertTrue(b.watch(seen::add));
+        b.capability(ChangeFeed.class).orElseThrow().watch(seen::add);
 
         assertTrue(a.insert(credential("gazelle:new", 1)));
         StoreChange imported = new StoreChange.Credentials(Set.of(CredentialId.parse("gazelle:new")));
@@ -69,6 +71,7 @@ class SupabaseChangePollTest {
     @Test
     void zeroTurnsPollingOff() {
         a.open(new TestContext(supabase.settings(), state, Clock.systemUTC()).with("TOKENKEEPER_SUPABASE_POLL_SECONDS", "0"));
-        assertFalse(a.watch(change -> { }));
+        assertTrue(a.capability(ChangeFeed.class).isEmpty(), "no change feed is offered");
+        assertThrows(IllegalStateException.class, () -> a.watch(change -> { }));
     }
 }

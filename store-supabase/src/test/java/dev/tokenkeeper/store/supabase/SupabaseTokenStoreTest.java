@@ -135,7 +135,7 @@ class SupabaseTokenStoreTest {
 
     @Test
     void setupSqlCreatesBothTablesForTheServiceRoleOnly() {
-        String sql = store.setupSql().orElseThrow();
+        String sql = store.setupSql();
         String lower = sql.toLowerCase(java.util.Locale.ROOT);
 
         for (String table : List.of(FakePostgrest.CREDENTIALS, FakePostgrest.HISTORY)) {
@@ -151,7 +151,7 @@ class SupabaseTokenStoreTest {
             assertTrue(lower.matches("(?s).*\\n\\s+" + column + "\\s+(text|bigint|bigserial).*"), column);
         }
         assertTrue(sql.contains("system_settings") && sql.contains("gazelle_oauth_token"), "legacy table explained");
-        assertTrue(new SupabaseTokenStore().setupSql().orElseThrow().equals(sql), "available before open()");
+        assertTrue(new SupabaseTokenStore().setupSql().equals(sql), "available before open()");
     }
 
     @Test
@@ -162,7 +162,7 @@ class SupabaseTokenStoreTest {
 
         StoreException missing = assertThrows(StoreException.class, () -> prefixed.open(context));
         assertTrue(missing.getMessage().contains("table tk_credentials does not exist"), missing.getMessage());
-        String sql = prefixed.setupSql().orElseThrow();
+        String sql = prefixed.setupSql();
         assertTrue(sql.contains("create table if not exists public.tk_credentials ("), "the SQL the message asks for");
         assertTrue(sql.contains("grant usage, select on sequence public.tk_refresh_history_id_seq to service_role"));
         assertFalse(sql.contains("public.tokenkeeper_"), sql);
