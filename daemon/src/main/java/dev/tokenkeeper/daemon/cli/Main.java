@@ -5,14 +5,18 @@ import dev.tokenkeeper.daemon.config.InstalledService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.List;
+
 /** {@code tokenkeeper}: the daemon ({@code run}) and the commands that talk to it. */
 @Command(name = "tokenkeeper", mixinStandardHelpOptions = true, version = "tokenkeeper 0.1.0",
-        description = "Keeps third-party API credentials fresh.",
-        subcommands = {RunCommand.class, StatusCommand.class, ImportCommand.class, RefreshCommand.class,
-                TokenCommand.class, SchedulerCommand.class, ProvidersCommand.class, ReportCommand.class,
-                DoctorCommand.class, RekeyCommand.class, AuthorizeCommand.class, NotifyCommand.class, ConsumerCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "Keeps third-party API credentials fresh.")
 public final class Main implements Runnable {
+
+    /** The subcommands, in the order the usage lists them. */
+    private static final List<Class<?>> VERBS = List.of(RunCommand.class, StatusCommand.class, ImportCommand.class,
+            RefreshCommand.class, TokenCommand.class, SchedulerCommand.class, ProvidersCommand.class,
+            ReportCommand.class, DoctorCommand.class, RekeyCommand.class, AuthorizeCommand.class, NotifyCommand.class,
+            ConsumerCommand.class, CommandLine.HelpCommand.class);
 
     /** Exit code when the daemon is not running. */
     static final int NOT_RUNNING = 3;
@@ -31,6 +35,21 @@ public final class Main implements Runnable {
      */
     static int execute(String... args) {
         CommandLine commandLine = new CommandLine(new Main());
+        // picocli builds the model of every subcommand it is given (reflection over each command's
+        // options and the classes they name): a named verb gets only its own. The usage, `help` and
+        // a mistyped verb (picocli suggests the nearest) still get them all.
+        Class<?> named = null;
+        for (Class<?> verb : VERBS) {
+            if (args.length > 0 && verb != CommandLine.HelpCommand.class
+                    && verb.getAnnotation(Command.class).name().equals(args[0])) {
+                named = verb;
+            }
+        }
+        if (named != null) {
+            commandLine.addSubcommand(named);
+        } else {
+            VERBS.forEach(commandLine::addSubcommand);
+        }
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
             cl.getErr().println("tokenkeeper: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             if (e instanceof ConfigurationException) {
