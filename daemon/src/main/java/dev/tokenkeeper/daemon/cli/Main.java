@@ -45,12 +45,20 @@ public final class Main implements Runnable {
                 named = verb;
             }
         }
-        if (named != null) {
-            commandLine.addSubcommand(named);
-        } else {
-            VERBS.forEach(commandLine::addSubcommand);
+        for (Class<?> verb : named != null ? List.<Class<?>>of(named) : VERBS) {
+            commandLine.addSubcommand(verb);
         }
-        commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
+        commandLine.setExecutionExceptionHandler(new ErrorExit());
+        return commandLine.execute(args);
+    }
+
+    /**
+     * A failed command's one line and exit code. A class, not a lambda: a lambda of a picocli
+     * interface (Java 5 class files) keeps picocli's classes out of the CLI's AppCDS archive.
+     */
+    private static final class ErrorExit implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
             cl.getErr().println("tokenkeeper: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             if (e instanceof ConfigurationException) {
                 InstalledService.DEBIAN.outsiderHint(System.getProperty("user.name"))
@@ -60,8 +68,7 @@ public final class Main implements Runnable {
                 return NOT_RUNNING;
             }
             return e instanceof ConfigurationException ? 2 : 1;
-        });
-        return commandLine.execute(args);
+        }
     }
 
     @Override
