@@ -22,8 +22,10 @@ public final class DaemonLauncher implements AutoCloseable {
     /**
      * @param startMillis process start to first {@code /healthz} 200
      * @param rssKb       VmRSS right after
+     * @param cpuMillis   CPU time (user + system, all threads) it had used by then: unlike the wall
+     *                    time, it hardly grows when other work shares the machine
      */
-    public record Started(double startMillis, long rssKb) {
+    public record Started(double startMillis, long rssKb, double cpuMillis) {
     }
 
     private final Process process;
@@ -62,7 +64,8 @@ public final class DaemonLauncher implements AutoCloseable {
             }
             if (healthy(port)) {
                 double millis = (System.nanoTime() - t0) / 1e6;
-                return new DaemonLauncher(process, port, new Started(millis, rssKb(process.pid())));
+                double cpu = process.info().totalCpuDuration().map(d -> d.toNanos() / 1e6).orElse(Double.NaN);
+                return new DaemonLauncher(process, port, new Started(millis, rssKb(process.pid()), cpu));
             }
             Thread.sleep(5);
         }
