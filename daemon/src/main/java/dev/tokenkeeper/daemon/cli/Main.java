@@ -34,6 +34,14 @@ public final class Main implements Runnable {
      * @return the exit code
      */
     static int execute(String... args) {
+        return commandLine(args).execute(args);
+    }
+
+    /**
+     * @param args the command line (none: the whole tree)
+     * @return the command tree for it: when it starts with a verb, only that verb
+     */
+    static CommandLine commandLine(String... args) {
         CommandLine commandLine = new CommandLine(new Main());
         // picocli builds the model of every subcommand it is given (reflection over each command's
         // options and the classes they name): a named verb gets only its own. The usage, `help` and
@@ -49,7 +57,7 @@ public final class Main implements Runnable {
             commandLine.addSubcommand(verb);
         }
         commandLine.setExecutionExceptionHandler(new ErrorExit());
-        return commandLine.execute(args);
+        return commandLine;
     }
 
     /**
