@@ -33,14 +33,9 @@ final class CommandTimer {
      */
     static Timed run(List<String> command, Map<String, String> environment, Path log)
             throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().remove("JAVA_OPTS");
-        builder.environment().putAll(environment);
-        builder.redirectErrorStream(true);
-        builder.redirectOutput(log.toFile());
         long children = reapedChildrenTicks();
         long t0 = System.nanoTime();
-        Process process = builder.start();
+        Process process = DaemonLauncher.launch(command, environment, log);
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IOException(String.join(" ", command) + " did not end within 60 s");

@@ -49,14 +49,8 @@ public final class DaemonLauncher implements AutoCloseable {
      */
     public static DaemonLauncher start(List<String> command, Map<String, String> environment, int port, Path log)
             throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command);
-        // The launcher's own default flags are what is measured, unless the caller sets JAVA_OPTS.
-        builder.environment().remove("JAVA_OPTS");
-        builder.environment().putAll(environment);
-        builder.redirectErrorStream(true);
-        builder.redirectOutput(log.toFile());
         long t0 = System.nanoTime();
-        Process process = builder.start();
+        Process process = launch(command, environment, log);
         long deadline = t0 + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -71,6 +65,23 @@ public final class DaemonLauncher implements AutoCloseable {
         }
         process.destroyForcibly();
         throw new IOException("no /healthz 200 within 120 s: " + tail(log));
+    }
+
+    /**
+     * @param command     the command line
+     * @param environment extra environment
+     * @param log         where its output (and errors) go
+     * @return the started process
+     * @throws IOException when it cannot start
+     */
+    static Process launch(List<String> command, Map<String, String> environment, Path log) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        // The launcher's own default flags are what is measured, unless the caller sets JAVA_OPTS.
+        builder.environment().remove("JAVA_OPTS");
+        builder.environment().putAll(environment);
+        builder.redirectErrorStream(true);
+        builder.redirectOutput(log.toFile());
+        return builder.start();
     }
 
     /** @return start-up time and memory */
