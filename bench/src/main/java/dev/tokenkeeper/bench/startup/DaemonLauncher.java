@@ -22,8 +22,10 @@ public final class DaemonLauncher implements AutoCloseable {
     /**
      * @param startMillis process start to first {@code /healthz} 200
      * @param rssKb       VmRSS right after
+     * @param cpuMillis   CPU time (user + system, all threads) it had used by then: unlike the wall
+     *                    time, it hardly grows when other work shares the machine
      */
-    public record Started(double startMillis, long rssKb) {
+    public record Started(double startMillis, long rssKb, double cpuMillis) {
     }
 
     private final Process process;
@@ -47,14 +49,8 @@ public final class DaemonLauncher implements AutoCloseable {
      */
     public static DaemonLauncher start(List<String> command, Map<String, String> environment, int port, Path log)
             throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command);
-        // The launcher's own default flags are what is measured, unless the caller sets JAVA_OPTS.
-        builder.environment().remove("JAVA_OPTS");
-        builder.environment().putAll(environment);
-        builder.redirectErrorStream(true);
-        builder.redirectOutput(log.toFile());
         long t0 = System.nanoTime();
-        Process process = builder.start();
+        Process process = launch(command, environment, log);
         long deadline = t0 + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -62,12 +58,30 @@ public final class DaemonLauncher implements AutoCloseable {
             }
             if (healthy(port)) {
                 double millis = (System.nanoTime() - t0) / 1e6;
-                return new DaemonLauncher(process, port, new Started(millis, rssKb(process.pid())));
+                double cpu = process.info().totalCpuDuration().map(d -> d.toNanos() / 1e6).orElse(Double.NaN);
+                return new DaemonLauncher(process, port, new Started(millis, rssKb(process.pid()), cpu));
             }
             Thread.sleep(5);
         }
         process.destroyForcibly();
         throw new IOException("no /healthz 200 within 120 s: " + tail(log));
+    }
+
+    /**
+     * @param command     the command line
+     * @param environment extra environment
+     * @param log         where its output (and errors) go
+     * @return the started process
+     * @throws IOException when it cannot start
+     */
+    static Process launch(List<String> command, Map<String, String> environment, Path log) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        // The launcher's own default flags are what is measured, unless the caller sets JAVA_OPTS.
+        builder.environment().remove("JAVA_OPTS");
+        builder.environment().putAll(environment);
+        builder.redirectErrorStream(true);
+        builder.redirectOutput(log.toFile());
+        return builder.start();
     }
 
     /** @return start-up time and memory */

@@ -70,7 +70,16 @@ public record DaemonState(Path folder, Path keyFile) {
      * @return {@code bin/tokenkeeper run}
      */
     public static List<String> runCommand(Path distribution) {
-        return List.of(distribution.resolve("bin/tokenkeeper").toString(), "run");
+        return command(distribution, "run");
+    }
+
+    /**
+     * @param distribution the assembled distribution folder
+     * @param verb         a CLI verb or flag
+     * @return {@code bin/tokenkeeper VERB}
+     */
+    public static List<String> command(Path distribution, String verb) {
+        return List.of(distribution.resolve("bin/tokenkeeper").toString(), verb);
     }
 
     /** @return the admin token the daemon generated */

@@ -9,6 +9,8 @@ import dev.tokenkeeper.daemon.tls.TlsClient;
 import dev.tokenkeeper.daemon.unixsocket.UnixHttpClient;
 import jdk.net.UnixDomainPrincipal;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -23,6 +25,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
@@ -91,9 +94,22 @@ final class ApiClient {
                 .orElse(null);
         Optional<Path> trusted = TlsClient.trusted(config.settings());
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
-        this.http = trusted.map(file -> TlsClient.trusting(builder, file)).orElse(builder).build();
+        this.http = trusted.map(file -> TlsClient.trusting(builder, file)).orElseGet(() -> plainHttp(builder)).build();
         this.baseUrl = unix != null ? "unix:" + unix.socket()
                 : trusted.isPresent() ? config.listen().baseUrl().replaceFirst("^http:", "https:") : config.listen().baseUrl();
+    }
+
+    /**
+     * Without a trusted certificate the client only speaks plain http:// (and follows no redirect),
+     * so it gets a TLS context that is never initialized: the JDK's default one would load and parse
+     * every CA certificate of the JDK at each command. An https:// request would fail, not go out.
+     */
+    private static HttpClient.Builder plainHttp(HttpClient.Builder builder) {
+        try {
+            return builder.sslContext(SSLContext.getInstance("TLS")).sslParameters(new SSLParameters());
+        } catch (NoSuchAlgorithmException e) {
+            return builder;
+        }
     }
 
     Answer get(String path) {

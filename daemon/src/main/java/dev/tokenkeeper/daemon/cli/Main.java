@@ -5,14 +5,18 @@ import dev.tokenkeeper.daemon.config.InstalledService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.List;
+
 /** {@code tokenkeeper}: the daemon ({@code run}) and the commands that talk to it. */
 @Command(name = "tokenkeeper", mixinStandardHelpOptions = true, version = "tokenkeeper 0.1.0",
-        description = "Keeps third-party API credentials fresh.",
-        subcommands = {RunCommand.class, StatusCommand.class, ImportCommand.class, RefreshCommand.class,
-                TokenCommand.class, SchedulerCommand.class, ProvidersCommand.class, ReportCommand.class,
-                DoctorCommand.class, RekeyCommand.class, AuthorizeCommand.class, NotifyCommand.class, ConsumerCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "Keeps third-party API credentials fresh.")
 public final class Main implements Runnable {
+
+    /** The subcommands, in the order the usage lists them. */
+    private static final List<Class<?>> VERBS = List.of(RunCommand.class, StatusCommand.class, ImportCommand.class,
+            RefreshCommand.class, TokenCommand.class, SchedulerCommand.class, ProvidersCommand.class,
+            ReportCommand.class, DoctorCommand.class, RekeyCommand.class, AuthorizeCommand.class, NotifyCommand.class,
+            ConsumerCommand.class, CommandLine.HelpCommand.class);
 
     /** Exit code when the daemon is not running. */
     static final int NOT_RUNNING = 3;
@@ -30,8 +34,39 @@ public final class Main implements Runnable {
      * @return the exit code
      */
     static int execute(String... args) {
+        return commandLine(args).execute(args);
+    }
+
+    /**
+     * @param args the command line (none: the whole tree)
+     * @return the command tree for it: when it starts with a verb, only that verb
+     */
+    static CommandLine commandLine(String... args) {
         CommandLine commandLine = new CommandLine(new Main());
-        commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
+        // picocli builds the model of every subcommand it is given (reflection over each command's
+        // options and the classes they name): a named verb gets only its own. The usage, `help` and
+        // a mistyped verb (picocli suggests the nearest) still get them all.
+        Class<?> named = null;
+        for (Class<?> verb : VERBS) {
+            if (args.length > 0 && verb != CommandLine.HelpCommand.class
+                    && verb.getAnnotation(Command.class).name().equals(args[0])) {
+                named = verb;
+            }
+        }
+        for (Class<?> verb : named != null ? List.<Class<?>>of(named) : VERBS) {
+            commandLine.addSubcommand(verb);
+        }
+        commandLine.setExecutionExceptionHandler(new ErrorExit());
+        return commandLine;
+    }
+
+    /**
+     * A failed command's one line and exit code. A class, not a lambda: a lambda of a picocli
+     * interface (Java 5 class files) keeps picocli's classes out of the CLI's AppCDS archive.
+     */
+    private static final class ErrorExit implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
             cl.getErr().println("tokenkeeper: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             if (e instanceof ConfigurationException) {
                 InstalledService.DEBIAN.outsiderHint(System.getProperty("user.name"))
@@ -41,8 +76,7 @@ public final class Main implements Runnable {
                 return NOT_RUNNING;
             }
             return e instanceof ConfigurationException ? 2 : 1;
-        });
-        return commandLine.execute(args);
+        }
     }
 
     @Override

@@ -18,7 +18,7 @@ class HelpEverywhereTest {
     @Test
     void everySubcommandAnswersHelpWithItsUsageAndExitZero() {
         List<List<String>> paths = new ArrayList<>();
-        walk(new CommandLine(new Main()), new ArrayList<>(), paths);
+        walk(Main.commandLine(), new ArrayList<>(), paths);
         assertTrue(paths.size() >= 12, "the tree has the root and every subcommand: " + paths);
         for (List<String> path : paths) {
             for (String flag : List.of("--help", "-h")) {
@@ -26,7 +26,7 @@ class HelpEverywhereTest {
                 args.add(flag);
                 StringWriter out = new StringWriter();
                 StringWriter err = new StringWriter();
-                CommandLine commandLine = new CommandLine(new Main());
+                CommandLine commandLine = Main.commandLine();
                 commandLine.setOut(new PrintWriter(out));
                 commandLine.setErr(new PrintWriter(err));
                 int status = commandLine.execute(args.toArray(String[]::new));
@@ -43,13 +43,25 @@ class HelpEverywhereTest {
     @Test
     void importHelpNamesEveryProvidersFormsAndTheSecretInputBehindEachFlag() {
         StringWriter out = new StringWriter();
-        CommandLine commandLine = new CommandLine(new Main());
+        CommandLine commandLine = Main.commandLine();
         commandLine.setOut(new PrintWriter(out));
         assertEquals(0, commandLine.execute("import", "--help"));
         String help = out.toString();
         for (String expected : List.of("SecretInput.CookieHeader", "SecretInput.CookieFile", "SecretInput.TokenJson",
                 "SecretInput.AuthorizationCode", "Forms each installed provider takes")) {
             assertTrue(help.contains(expected), expected + " in:\n" + help);
+        }
+    }
+
+    @Test
+    void aVerbGetsOnlyItsOwnCommandAndAnythingElseTheWholeTree() {
+        assertEquals(List.of("status"), List.copyOf(Main.commandLine("status", "--json").getSubcommands().keySet()));
+        assertEquals(List.of("consumer"), List.copyOf(Main.commandLine("consumer", "list").getSubcommands().keySet()));
+        List<String> all = List.copyOf(Main.commandLine().getSubcommands().keySet());
+        assertEquals(List.of("run", "status", "import", "refresh", "token", "scheduler", "providers", "report", "doctor",
+                "rekey", "authorize", "notify", "consumer", "help"), all);
+        for (String[] args : List.of(new String[] {"help", "status"}, new String[] {"--help"}, new String[] {"stats"})) {
+            assertEquals(all, List.copyOf(Main.commandLine(args).getSubcommands().keySet()), List.of(args).toString());
         }
     }
 
