@@ -25,4 +25,22 @@ public record RefreshEvent(CredentialId id, Instant at, RefreshOutcome outcome, 
         Objects.requireNonNull(detail, "detail");
         Objects.requireNonNull(duration, "duration");
     }
+
+    /**
+     * The one argument rule of {@link TokenStore#history(CredentialId, Instant, int)}, for stores to
+     * apply before they read.
+     *
+     * @param id    the credential
+     * @param since the earliest time to include
+     * @param limit the most events to return
+     * @throws NullPointerException     when {@code id} or {@code since} is null
+     * @throws IllegalArgumentException when {@code limit} is negative
+     */
+    public static void checkHistoryQuery(CredentialId id, Instant since, int limit) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(since, "since");
+        if (limit < 0) {
+            throw new IllegalArgumentException("history limit must not be negative: " + limit);
+        }
+    }
 }

@@ -192,11 +192,7 @@ public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers {
      */
     @Override
     public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(since, "since");
-        if (limit < 0) {
-            throw new IllegalArgumentException("history limit must not be negative: " + limit);
-        }
+        RefreshEvent.checkHistoryQuery(id, since, limit);
         return read("read history of credential " + id, (tables, handle) -> tables.history(handle, id, since, limit));
     }
 

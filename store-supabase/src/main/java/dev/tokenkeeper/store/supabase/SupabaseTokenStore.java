@@ -387,11 +387,7 @@ public final class SupabaseTokenStore implements TokenStore, Leases, Consumers, 
      */
     @Override
     public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(since, "since");
-        if (limit < 0) {
-            throw new IllegalArgumentException("history limit must not be negative: " + limit);
-        }
+        RefreshEvent.checkHistoryQuery(id, since, limit);
         Opened open = state();
         if (limit == 0) {
             return List.of();
