@@ -28,6 +28,8 @@ class LayeringTest {
             "config", "log", "oauth", "scrub", "systemd",
             // files, keys and sockets
             "folders", "crypto", "tls", "unixsocket", "spool", "plugin",
+            // the store's refresh leases, or what a store without them gets
+            "leases",
             // consumers, keys, the refresh pipeline
             "access", "rekey", "refresh",
             // what listens to the pipeline or drives it

@@ -18,6 +18,7 @@ import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
+import dev.tokenkeeper.daemon.leases.RefreshLeases;
 import dev.tokenkeeper.daemon.scrub.FailureText;
 import org.tinylog.Logger;
 

@@ -7,7 +7,7 @@ import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
-import dev.tokenkeeper.daemon.refresh.RefreshLeases;
+import dev.tokenkeeper.daemon.leases.RefreshLeases;
 import org.tinylog.Logger;
 
 import java.security.SecureRandom;

@@ -1,4 +1,4 @@
-package dev.tokenkeeper.daemon.refresh;
+package dev.tokenkeeper.daemon.leases;
 
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.RefreshEvent;
