@@ -283,12 +283,13 @@ public final class Assembly implements AutoCloseable {
      */
     @Override
     public void close() {
+        // Said here, not in stopRefreshing: a start that fails half-way prints its one error line only.
+        Logger.info("shutting down: letting running refreshes finish");
         started.close();
         Logger.info("stopped");
     }
 
     private void stopRefreshing() {
-        Logger.info("shutting down: letting running refreshes finish");
         scheduler.close();
         if (!pipeline.closeAndAwaitIdle(REFRESH_DRAIN)) {
             Logger.warn("a refresh was still running after 30 s; stopping anyway");
