@@ -103,7 +103,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      */
     public synchronized void start() throws SchedulerException {
         if (byHand) {
-            handSweep = new ValidationSweep(pipeline, credentials, this::plan);
+            handSweep = new ValidationSweep(pipeline, credentials, this::replanUnlessRetrying);
             nextSweep = clock.instant().plus(interval);
             planAll();
             this.active = scheduling.autoRefreshEnabled();
@@ -119,7 +119,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         properties.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         properties.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
         this.quartz = new StdSchedulerFactory(properties).getScheduler();
-        ValidationSweep sweep = new ValidationSweep(pipeline, credentials, this::plan);
+        ValidationSweep sweep = new ValidationSweep(pipeline, credentials, this::replanUnlessRetrying);
         quartz.setJobFactory(new PipelineJobFactory(this::dispatchDue, sweep));
         quartz.addJob(JobBuilder.newJob(DispatchJob.class).withIdentity(DISPATCH_JOB).storeDurably().build(), true);
         quartz.addJob(JobBuilder.newJob(SweepJob.class).withIdentity(SWEEP_JOB).storeDurably().build(), true);
@@ -306,6 +306,18 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
             advanced.remove(credential.id());
         }
         plan.put(credential.id(), at, false);
+    }
+
+    /**
+     * The sweep's re-plan. A credential waiting for its retry keeps that time: planned afresh it
+     * would be due at once, run into the provider's failure pause and spend a retry on nothing (at
+     * a provider that pauses 15 minutes after an anti-bot answer, a sweep every few minutes falls into
+     * every pause).
+     */
+    private void replanUnlessRetrying(StoredCredential credential) {
+        if (plan.get(credential.id()).filter(DueQueue.Due::retry).isEmpty()) {
+            plan(credential);
+        }
     }
 
     /**
