@@ -98,6 +98,15 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
     }
 
     /**
+     * @param more settings, as the daemon's environment would hold them (such as an imitation's)
+     * @return this
+     */
+    public TokenkeeperExtension settings(Map<String, String> more) {
+        settings.putAll(more);
+        return this;
+    }
+
+    /**
      * @param time the clock every part reads (share it with the imitations)
      * @return this
      */
