@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.tinylog.configuration.Configuration;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,6 +67,7 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
     private Assembly assembly;
     private boolean perClass;
     private HttpClient http;
+    private int logFrom;
 
     private TokenkeeperExtension() {
     }
@@ -172,6 +174,10 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
         environment.put("TOKENKEEPER_LISTEN", "127.0.0.1:0");
         environment.putAll(settings);
         Logging.configure(environment);
+        if (!Configuration.isFrozen()) {
+            Configuration.set("writer", CapturedLog.class.getName());
+        }
+        logFrom = CapturedLog.size();
         Inputs inputs = Inputs.given().clock(clock).store(store.get()).tickByHand();
         for (TokenProvider provider : providers) {
             inputs = inputs.provider(provider);
@@ -276,6 +282,14 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * @return what the daemon logged since it started (the lines of other daemons this JVM ran at the
+     *         same time are among them): look for secrets here
+     */
+    public String log() {
+        return String.join("\n", CapturedLog.since(logFrom));
     }
 
     /** @return the state folder */

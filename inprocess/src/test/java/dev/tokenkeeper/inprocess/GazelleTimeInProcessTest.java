@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -43,6 +44,10 @@ class GazelleTimeInProcessTest {
 
     @AfterEach
     void closeImitations() {
+        String log = daemon.log();
+        for (String secret : gazelle.allIssuedSecrets()) {
+            assertFalse(log.contains(secret), "the daemon's log holds a secret");
+        }
         inbox.close();
         gazelle.close();
     }

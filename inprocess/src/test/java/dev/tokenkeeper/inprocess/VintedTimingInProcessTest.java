@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -106,6 +107,11 @@ class VintedTimingInProcessTest {
         assertTrue(vinted.blockedCount() >= CYCLES * 2 * blockedTries, "the anti-bot answers did happen: "
                 + vinted.blockedCount());
         assertEquals(0, vinted.reuseCount(), "no refresh token was presented twice");
+        String log = daemon.log();
+        assertTrue(log.contains("refreshed vinted:s0"), "the daemon's log is captured");
+        for (String secret : vinted.allIssuedSecrets()) {
+            assertFalse(log.contains(secret), "the daemon's log holds a secret");
+        }
         assertTrue(closest >= 1000, "refreshes of the two sessions are spread apart, never one burst: " + closest + " ms: "
                 + vinted.requests().stream().filter(r -> r.endpoint() == FakeEndpoint.REFRESH)
                 .map(r -> r.at() + " " + r.cookies()).toList());
