@@ -90,6 +90,7 @@ public final class Assembly implements AutoCloseable {
     private final CredentialService credentials;
     private final RefreshScheduler scheduler;
     private final PrometheusMeterRegistry metrics;
+    private final Notifications notifications;
     private final ControlApi api;
     private final List<Part> parts;
     private final StartedParts started = new StartedParts(this::stopRefreshing);
@@ -132,13 +133,16 @@ public final class Assembly implements AutoCloseable {
         credentials.answerConsumersWithin(settings.consumerPatience());
         credentials.limitReports(ReportLimit.from(config.settings(), clock));
         this.scheduler = new RefreshScheduler(pipeline, store::list, settings.scheduling(), clock);
+        if (inputs.ticksByHand()) {
+            scheduler.tickByHand();
+        }
         ConsumerDirectory consumers = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
                 new ConsumerRowUpgrade(state), clock, settings.authFailureDelay());
         ChangeFollower follower = new ChangeFollower(store, pipeline, scheduler).onConsumersChanged(consumers::reread);
         AtomicBoolean storeAnnounces = new AtomicBoolean();
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
-        Notifications notifications = Notifications.of(config.settings(), state, metrics, store::list, clock,
+        this.notifications = Notifications.of(config.settings(), state, metrics, store::list, clock,
                 provider -> Renewal.forms(plugins, provider));
         Optional<FileSink> sink = FileSink.fromSettings(config.settings(), this::openLive, clock);
         List<WantedRow> legacyRows = WantedRow.from(config.settings(), plugins);
@@ -238,6 +242,18 @@ public final class Assembly implements AutoCloseable {
      */
     public boolean healthy(Duration bound) {
         return scheduler.alive(bound);
+    }
+
+    /**
+     * Runs what is due at the clock's time now (for inputs built with {@link Inputs#tickByHand()}):
+     * the planned refreshes and retries (handed to the refresh workers), the validation sweep when
+     * its interval has passed, and the notification check.
+     *
+     * @throws IllegalStateException when the scheduler ticks on its own
+     */
+    public void tick() {
+        scheduler.tick();
+        notifications.checkAll();
     }
 
     /** @return the credential operations */

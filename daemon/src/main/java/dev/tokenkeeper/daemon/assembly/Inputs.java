@@ -17,14 +17,28 @@ import java.util.Objects;
  * @param providers   providers given as objects; they replace found ones of the same id
  * @param stores      stores given as objects; they replace found ones of the same id
  * @param findPlugins whether to look for providers and stores on the module path and in the plugins folder
+ * @param ticksByHand whether the scheduler waits for {@link Assembly#tick()} instead of ticking on its own
  */
-public record Inputs(Clock clock, List<TokenProvider> providers, List<TokenStore> stores, boolean findPlugins) {
+public record Inputs(Clock clock, List<TokenProvider> providers, List<TokenStore> stores, boolean findPlugins,
+                     boolean ticksByHand) {
 
     /** Copies the lists. */
     public Inputs {
         Objects.requireNonNull(clock, "clock");
         providers = List.copyOf(providers);
         stores = List.copyOf(stores);
+    }
+
+    /**
+     * Inputs whose scheduler ticks on its own.
+     *
+     * @param clock       the time every part reads
+     * @param providers   providers given as objects
+     * @param stores      stores given as objects
+     * @param findPlugins whether to look for providers and stores
+     */
+    public Inputs(Clock clock, List<TokenProvider> providers, List<TokenStore> stores, boolean findPlugins) {
+        this(clock, providers, stores, findPlugins, false);
     }
 
     /** @return what the daemon runs with: the system clock and the plugins it finds */
@@ -42,7 +56,15 @@ public record Inputs(Clock clock, List<TokenProvider> providers, List<TokenStore
      * @return these inputs with that clock
      */
     public Inputs clock(Clock time) {
-        return new Inputs(time, providers, stores, findPlugins);
+        return new Inputs(time, providers, stores, findPlugins, ticksByHand);
+    }
+
+    /**
+     * @return these inputs with a scheduler that runs only when {@link Assembly#tick()} is called:
+     *         with a clock the caller moves, what is due runs when the caller says, not on a timer
+     */
+    public Inputs tickByHand() {
+        return new Inputs(clock, providers, stores, findPlugins, true);
     }
 
     /**
@@ -52,7 +74,7 @@ public record Inputs(Clock clock, List<TokenProvider> providers, List<TokenStore
     public Inputs provider(TokenProvider provider) {
         List<TokenProvider> more = new ArrayList<>(providers);
         more.add(provider);
-        return new Inputs(clock, more, stores, findPlugins);
+        return new Inputs(clock, more, stores, findPlugins, ticksByHand);
     }
 
     /**
@@ -62,6 +84,6 @@ public record Inputs(Clock clock, List<TokenProvider> providers, List<TokenStore
     public Inputs store(TokenStore store) {
         List<TokenStore> more = new ArrayList<>(stores);
         more.add(store);
-        return new Inputs(clock, providers, more, findPlugins);
+        return new Inputs(clock, providers, more, findPlugins, ticksByHand);
     }
 }

@@ -65,7 +65,7 @@ record CredentialRoutes(CredentialService credentials, RefreshScheduler schedule
             Duration minValidity = Duration.ofSeconds(minValidity(ctx));
             LiveCredential live = credentials.token(id, minValidity);
             Caller.recordRead(ctx, live);
-            json(ctx, ShortValidity.view(tokenView(live), minValidity, Instant.now()));
+            json(ctx, ShortValidity.view(tokenView(live), minValidity, credentials.clock().instant()));
         });
         routes.post("/api/v1/credentials/{id}/rejected", ctx -> {
             CredentialId id = id(ctx);
@@ -101,7 +101,7 @@ record CredentialRoutes(CredentialService credentials, RefreshScheduler schedule
                     + plugins.providers().keySet());
         }
         CredentialService.Imported imported = ExpiredImport.refreshIfExpired(credentials,
-                credentials.importSecret(id, input), Instant.now());
+                credentials.importSecret(id, input), credentials.clock().instant());
         ctx.status(imported.replaced() ? 200 : 201);
         json(ctx, new Views.ImportView(Views.CredentialView.of(imported.credential(),
                 scheduler.nextFireTime(id).orElse(null)), imported.warnings(), imported.replaced()));

@@ -60,7 +60,7 @@ record ReportRoutes(CredentialService credentials) implements RouteGroup {
     private static final int REPORT_EVENT_LIMIT = 100_000;
 
     private ReportView report(String sinceText) {
-        Instant until = Instant.now();
+        Instant until = credentials.clock().instant();
         Instant since = since(sinceText == null || sinceText.isBlank() ? "7d" : sinceText.strip(), until);
         List<CredentialReport> lines = new ArrayList<>();
         for (StoredCredential credential : credentials.list()) {

@@ -119,6 +119,11 @@ public final class CredentialService {
         throw new IllegalStateException("credential " + id + " kept changing while it was imported: try again");
     }
 
+    /** @return the time the credentials are judged by (the assembly's clock) */
+    public Clock clock() {
+        return clock;
+    }
+
     /** @return every credential's row, in id order (no secrets) */
     public List<StoredCredential> list() {
         return store.list();

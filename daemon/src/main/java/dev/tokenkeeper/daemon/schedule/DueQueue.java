@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -80,6 +81,15 @@ final class DueQueue {
             }
         }
         return due;
+    }
+
+    /** @return when the earliest planned attempt is due, if any is planned */
+    Optional<Instant> earliest() {
+        try {
+            return Optional.of(byTime.first().at());
+        } catch (NoSuchElementException empty) {
+            return Optional.empty();
+        }
     }
 
     /** @return how many credentials are planned */

@@ -67,6 +67,10 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
     private volatile Scheduler quartz;
     private int plannedAtStart;
+    /** Set by {@link #tickByHand()}: no Quartz; {@link #tick()} dispatches and sweeps on the clock's time. */
+    private boolean byHand;
+    private ValidationSweep handSweep;
+    private volatile Instant nextSweep;
 
     /**
      * Builds the scheduler; nothing runs until {@link #start()}.
@@ -98,6 +102,13 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      * @throws SchedulerException when Quartz cannot start
      */
     public synchronized void start() throws SchedulerException {
+        if (byHand) {
+            handSweep = new ValidationSweep(pipeline, credentials, this::replanUnlessRetrying);
+            nextSweep = clock.instant().plus(interval);
+            planAll();
+            this.active = scheduling.autoRefreshEnabled();
+            return;
+        }
         Properties properties = new Properties();
         // Quartz keeps one scheduler per name in a JVM: two daemons in one process (the bench's
         // measurement 6) must not share one.
@@ -108,7 +119,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         properties.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         properties.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
         this.quartz = new StdSchedulerFactory(properties).getScheduler();
-        ValidationSweep sweep = new ValidationSweep(pipeline, credentials, this::plan);
+        ValidationSweep sweep = new ValidationSweep(pipeline, credentials, this::replanUnlessRetrying);
         quartz.setJobFactory(new PipelineJobFactory(this::dispatchDue, sweep));
         quartz.addJob(JobBuilder.newJob(DispatchJob.class).withIdentity(DISPATCH_JOB).storeDurably().build(), true);
         quartz.addJob(JobBuilder.newJob(SweepJob.class).withIdentity(SWEEP_JOB).storeDurably().build(), true);
@@ -119,6 +130,15 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
                         .withMisfireHandlingInstructionNextWithRemainingCount())
                 .build());
         scheduleSweep();
+        planAll();
+        quartz.start();
+        if (!scheduling.autoRefreshEnabled()) {
+            quartz.standby();
+        }
+        this.active = scheduling.autoRefreshEnabled();
+    }
+
+    private void planAll() {
         pipeline.addListener(this);
         int planned = 0;
         for (StoredCredential credential : credentials.get()) {
@@ -128,11 +148,71 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         // Counted here, after planning and before the dispatcher runs: a credential due at once
         // (an expired import) leaves the queue as soon as it is dispatched.
         this.plannedAtStart = planned;
-        quartz.start();
-        if (!scheduling.autoRefreshEnabled()) {
-            quartz.standby();
+    }
+
+    /**
+     * Before {@link #start()}: no Quartz and no tick of its own; whoever holds the clock calls
+     * {@link #tick()} (an in-process test on a clock it moves by hand).
+     */
+    public synchronized void tickByHand() {
+        if (quartz != null || handSweep != null) {
+            throw new IllegalStateException("tickByHand() comes before start()");
         }
-        this.active = scheduling.autoRefreshEnabled();
+        byHand = true;
+    }
+
+    /**
+     * One tick by hand, what Quartz runs every {@code TOKENKEEPER_SCHEDULER_TICK_MILLIS} otherwise:
+     * hands the credentials due at the clock's time to the refresh workers, and runs the validation
+     * sweep when its interval has passed on the clock. Nothing while scheduling is stopped.
+     */
+    public void tick() {
+        if (!byHand) {
+            throw new IllegalStateException("the scheduler ticks on Quartz; tickByHand() before start() to tick it by hand");
+        }
+        if (!active) {
+            return;
+        }
+        dispatchDue();
+        Instant now = clock.instant();
+        if (!now.isBefore(nextSweep)) {
+            nextSweep = now.plus(interval);
+            handSweep.run();
+        }
+    }
+
+    /**
+     * @return when the next planned refresh, or (ticked by hand) the next sweep, is due; nothing
+     *         while scheduling is stopped
+     */
+    public Optional<Instant> nextDue() {
+        if (!active) {
+            return Optional.empty();
+        }
+        Optional<Instant> refresh = plan.earliest();
+        Instant sweep = nextSweep;
+        if (!byHand || sweep == null) {
+            return refresh;
+        }
+        return Optional.of(refresh.filter(at -> at.isBefore(sweep)).orElse(sweep));
+    }
+
+    /**
+     * Waits (bounded) until no dispatched refresh is queued or running.
+     *
+     * @param bound how long to wait at most
+     * @return true when idle, false when the bound passed first
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public boolean awaitIdle(Duration bound) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (!running.isEmpty() || !workers.getQueue().isEmpty() || workers.getActiveCount() > 0) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+        return true;
     }
 
     /** @return the state existing callers read */
@@ -147,7 +227,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      */
     public synchronized SchedulerState resume() {
         try {
-            quartz.start();
+            if (quartz != null) {
+                quartz.start();
+            }
             active = true;
             Logger.info("scheduler started (validation every {} min)", state().intervalMinutes());
         } catch (SchedulerException e) {
@@ -163,7 +245,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      */
     public synchronized SchedulerState pause() {
         try {
-            quartz.standby();
+            if (quartz != null) {
+                quartz.standby();
+            }
             active = false;
             Logger.info("scheduler stopped: tokens are still served and refreshed on demand");
         } catch (SchedulerException e) {
@@ -225,6 +309,18 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     }
 
     /**
+     * The sweep's re-plan. A credential waiting for its retry keeps that time: planned afresh it
+     * would be due at once, run into the provider's failure pause and spend a retry on nothing (at
+     * a provider that pauses 15 minutes after an anti-bot answer, a sweep every few minutes falls into
+     * every pause).
+     */
+    private void replanUnlessRetrying(StoredCredential credential) {
+        if (plan.get(credential.id()).filter(DueQueue.Due::retry).isEmpty()) {
+            plan(credential);
+        }
+    }
+
+    /**
      * @param id a credential
      * @return when it is planned to be refreshed next, if it is
      */
@@ -279,6 +375,10 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     }
 
     private void scheduleSweep() {
+        if (byHand) {
+            nextSweep = clock.instant().plus(interval);
+            return;
+        }
         Trigger trigger = TriggerBuilder.newTrigger()
                 .withIdentity(SWEEP_TRIGGER)
                 .forJob(SWEEP_JOB)

@@ -17,6 +17,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -114,6 +115,8 @@ public final class FakeGazelle implements AutoCloseable {
     private final String clientSecret = "client-secret-" + randomToken();
 
     private final Object lock = new Object();
+    /** Where "now" comes from: the system clock, or the clock a test shares with the code under test. */
+    private volatile Clock clock = Clock.systemUTC();
     // Everything below is guarded by lock.
     private Duration accessLifetime = DEFAULT_ACCESS_LIFETIME;
     private boolean rotation = true;
@@ -223,6 +226,16 @@ public final class FakeGazelle implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- behaviour
+
+    /**
+     * @param time where "now" comes from from now on (token lifetimes, codes, the request log), such
+     *             as a clock a test moves and shares with the daemon
+     * @return this server
+     */
+    public FakeGazelle clock(Clock time) {
+        this.clock = Objects.requireNonNull(time, "clock");
+        return this;
+    }
 
     /**
      * Sets the lifetime of access tokens issued from now on ({@code expires_in}).
@@ -411,7 +424,7 @@ public final class FakeGazelle implements AutoCloseable {
     private String issueAuthorizationCode(String account, URI redirectUri, Optional<String> codeChallenge) {
         synchronized (lock) {
             String code = randomToken();
-            codes.put(code, new PendingCode(account, redirectUri.toString(), Instant.now().plus(CODE_LIFETIME), codeChallenge));
+            codes.put(code, new PendingCode(account, redirectUri.toString(), clock.instant().plus(CODE_LIFETIME), codeChallenge));
             issuedSecrets.add(code);
             return code;
         }
@@ -532,7 +545,7 @@ public final class FakeGazelle implements AutoCloseable {
     public boolean isAccessTokenValid(String accessToken) {
         synchronized (lock) {
             Chain chain = chainByAccessToken.get(accessToken);
-            return chain != null && Instant.now().isBefore(chain.accessExpiresAt());
+            return chain != null && clock.instant().isBefore(chain.accessExpiresAt());
         }
     }
 
@@ -814,7 +827,7 @@ public final class FakeGazelle implements AutoCloseable {
         Fault fault;
         synchronized (lock) {
             fault = tokenFaults.take();
-            tokenRequests.add(new TokenRequest(Instant.now(), grantType, orEmpty(contentType),
+            tokenRequests.add(new TokenRequest(clock.instant(), grantType, orEmpty(contentType),
                     orEmpty(exchange.getRequestHeaders().getFirst("Accept")), fault));
         }
         if (fault instanceof Fault.Slow slow && !pause(slow.delay())) {
@@ -1043,19 +1056,19 @@ public final class FakeGazelle implements AutoCloseable {
                 Instant spent = spentAt.get(refreshToken);
                 if (spent != null) {
                     reusedTokenSpentTimes.add(spent);
-                    reusedTokenPresentedTimes.add(Instant.now());
+                    reusedTokenPresentedTimes.add(clock.instant());
                 }
             }
             return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
         }
-        if (chain.refreshExpiresAt != null && !Instant.now().isBefore(chain.refreshExpiresAt)) {
+        if (chain.refreshExpiresAt != null && !clock.instant().isBefore(chain.refreshExpiresAt)) {
             return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
         }
         if (grace) {
             // Doorkeeper: a second, separate pair; the first pair (never used) stays alive too.
             graceRefreshCount++;
             chain.accessToken = issue();
-            chain.accessIssuedAt = Instant.now();
+            chain.accessIssuedAt = clock.instant();
             chain.accessLifetime = accessLifetime;
             chain.accessRevoked = false;
             chain.accessUsed = false;
@@ -1069,7 +1082,7 @@ public final class FakeGazelle implements AutoCloseable {
             chainByAccessToken.remove(chain.accessToken);
         }
         chain.accessToken = issue();
-        chain.accessIssuedAt = Instant.now();
+        chain.accessIssuedAt = clock.instant();
         chain.accessLifetime = accessLifetime;
         chain.accessRevoked = false;
         chain.accessUsed = false;
@@ -1078,7 +1091,7 @@ public final class FakeGazelle implements AutoCloseable {
         if (rotated) {
             chainByRefreshToken.remove(chain.refreshToken);
             spentRefreshTokens.add(chain.refreshToken);
-            spentAt.put(chain.refreshToken, Instant.now());
+            spentAt.put(chain.refreshToken, clock.instant());
             if (doorkeeper) {
                 if (chain.previousRefreshToken != null) {
                     chainByPreviousRefreshToken.remove(chain.previousRefreshToken);
@@ -1088,7 +1101,7 @@ public final class FakeGazelle implements AutoCloseable {
             }
             chain.refreshToken = issue();
             chainByRefreshToken.put(chain.refreshToken, chain);
-            chain.refreshExpiresAt = refreshLifetime == null ? null : Instant.now().plus(refreshLifetime);
+            chain.refreshExpiresAt = refreshLifetime == null ? null : clock.instant().plus(refreshLifetime);
         }
         chain.refreshes++;
         return Answer.tokens(chain, rotated);
@@ -1097,7 +1110,7 @@ public final class FakeGazelle implements AutoCloseable {
     /** Called with the lock held. */
     private Answer codeGrant(String code, String redirectUri, String codeVerifier) {
         PendingCode pending = code == null ? null : codes.remove(code);
-        if (pending == null || Instant.now().isAfter(pending.expiresAt())
+        if (pending == null || clock.instant().isAfter(pending.expiresAt())
                 || !pending.redirectUri().equals(redirectUri)) {
             return Answer.error(400, "invalid_grant", INVALID_GRANT_DESCRIPTION);
         }
@@ -1123,9 +1136,9 @@ public final class FakeGazelle implements AutoCloseable {
         Chain chain = new Chain();
         chain.accessToken = issue();
         chain.refreshToken = issue();
-        chain.accessIssuedAt = Instant.now();
+        chain.accessIssuedAt = clock.instant();
         chain.accessLifetime = accessLifetime;
-        chain.refreshExpiresAt = refreshLifetime == null ? null : Instant.now().plus(refreshLifetime);
+        chain.refreshExpiresAt = refreshLifetime == null ? null : clock.instant().plus(refreshLifetime);
         chains.put(account, chain);
         chainByAccessToken.put(chain.accessToken, chain);
         chainByRefreshToken.put(chain.refreshToken, chain);

@@ -754,7 +754,7 @@ public final class FakeVinted implements AutoCloseable {
             Instant spent = replacedAt.get(presented);
             if (spent != null) {
                 reusedTokenSpentTimes.add(spent);
-                reusedTokenPresentedTimes.add(Instant.now());
+                reusedTokenPresentedTimes.add(clock.instant());
             }
             return json(401, INVALID_TOKEN_BODY);
         }
@@ -765,7 +765,7 @@ public final class FakeVinted implements AutoCloseable {
         refreshCount++;
         String access = mint(session, "access", accessLifetime);
         String refresh = mint(session, "refresh", refreshLifetime);
-        replacedAt.put(session.currentRefresh, Instant.now());
+        replacedAt.put(session.currentRefresh, clock.instant());
         session.currentRefresh = refresh;
         List<String> setCookies = new ArrayList<>();
         setCookies.add(setCookie(ACCESS_TOKEN, access, accessLifetime, true));
