@@ -46,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * answers and a 200 without the new token.
  *
  * <p>Each case imports a fresh credential (its own chain at the imitation), arms the fault for the
- * next few refresh requests, forces one refresh and then moves the clock in 200 ms steps, so that the
+ * next few refresh requests, forces one refresh and then moves the clock in 500 ms steps, so that the
  * daemon's own retry schedule runs, until the upstream recovers. It checks that the daemon keeps
  * answering, serves the old token with status {@code active} while the fault lasts, retries a
  * bounded number of times with growing gaps (counted at the imitation, on the clock), honours
@@ -71,8 +71,11 @@ class UpstreamFaultsInProcessTest {
     private static final Duration LONG_LIFETIME = Duration.ofHours(1);
     /** {@code VINTED_BLOCKED_BACKOFF_SECONDS}: how long an anti-bot answer pauses Vinted. */
     private static final Duration VINTED_BLOCKED_PAUSE = Duration.ofSeconds(2);
-    /** How far the clock moves between two looks, as a consumer polling five times a second. */
-    private static final Duration POLL = Duration.ofMillis(200);
+    /**
+     * How far the clock moves between two looks, as a consumer polling twice a second; the clock
+     * stops at every attempt on the way, so the gaps are counted exactly whatever the step.
+     */
+    private static final Duration POLL = Duration.ofMillis(500);
     /** Longer than any retry delay: after it, an attempt that has not come will not come. */
     private static final Duration QUIET = RETRY_MAX.multipliedBy(2);
     /** What the wall clock may add to the socket timeout on a loaded machine. */
@@ -287,7 +290,7 @@ class UpstreamFaultsInProcessTest {
     private static void assertRecovery(Imitation upstream, UpstreamFault fault, String id, String account, String old,
                                        int reusesBefore, int attemptsBefore) throws Exception {
         List<String> problems = new ArrayList<>();
-        // Poll like a consumer, the clock moving 200 ms between looks, until the daemon hands out a new token.
+        // Poll like a consumer, the clock moving 500 ms between looks, until the daemon hands out a new token.
         Instant deadline = CLOCK.instant().plusSeconds(45);
         while (token(id).orElse("(no token: HTTP error)").equals(old)) {
             // The rotation count is read last: it only grows, so a rotation that invalidated the old
