@@ -165,7 +165,9 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
     /** Builds and starts the daemon; the extension's callbacks call it. */
     public void start() {
         try {
-            state = Files.createTempDirectory("tokenkeeper-inprocess");
+            if (state == null) {
+                state = Files.createTempDirectory("tokenkeeper-inprocess");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -306,8 +308,27 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
      * @return the answer
      */
     public HttpResponse<String> call(String method, String path, String body) {
+        return callAs(adminToken(), method, path, body);
+    }
+
+    private static TokenStore sqlite() {
+        return ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
+                .filter(found -> found.id().equals("sqlite")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("store-sqlite is not on the test class path"));
+    }
+
+    /**
+     * Calls the control API with a bearer of the test's choosing (a consumer's token, a wrong one).
+     *
+     * @param bearer the token after {@code Bearer }
+     * @param method the HTTP method
+     * @param path   the path and query
+     * @param body   a JSON body, or null
+     * @return the answer
+     */
+    public HttpResponse<String> callAs(String bearer, String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(baseUri().resolve(path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + adminToken())
+                .header("Authorization", "Bearer " + bearer)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
             request.header("Content-Type", "application/json");
@@ -322,9 +343,21 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
         }
     }
 
-    private static TokenStore sqlite() {
-        return ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(found -> found.id().equals("sqlite")).findFirst()
-                .orElseThrow(() -> new IllegalStateException("store-sqlite is not on the test class path"));
+    /**
+     * Closes the daemon, runs {@code whileStopped} (such as a change to its store behind its back)
+     * and starts it again on the same state folder, so with the same key and admin token, and with
+     * the settings as they are now; {@link #log()} keeps the lines of the run before.
+     *
+     * @param whileStopped what to do while no daemon runs
+     */
+    public void restart(Runnable whileStopped) {
+        int from = logFrom;
+        if (assembly != null) {
+            assembly.close();
+            assembly = null;
+        }
+        whileStopped.run();
+        start();
+        logFrom = from;
     }
 }
