@@ -176,6 +176,11 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
         environment.put("TOKENKEEPER_LISTEN", "127.0.0.1:0");
         environment.putAll(settings);
         Logging.configure(environment);
+        if (System.getProperty("org.sqlite.tmpdir") == null) {
+            // The assembly would point SQLite's native library at this state folder, which stop() deletes:
+            // a later class's SQLite store could not load it.
+            System.setProperty("org.sqlite.tmpdir", System.getProperty("java.io.tmpdir"));
+        }
         if (!Configuration.isFrozen()) {
             Configuration.set("writer", CapturedLog.class.getName());
         }
