@@ -1,5 +1,8 @@
 package dev.tokenkeeper.inprocess;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.contract.MutableClock;
@@ -323,9 +326,9 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
     }
 
     /**
-     * Calls the control API with a bearer of the test's choosing (a consumer's token, a wrong one).
+     * Calls the control API with another bearer token (a consumer's, a wrong one) or none.
      *
-     * @param bearer the token after {@code Bearer }
+     * @param bearer the bearer token, or null to send no {@code Authorization} header
      * @param method the HTTP method
      * @param path   the path and query
      * @param body   a JSON body, or null
@@ -333,8 +336,10 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
      */
     public HttpResponse<String> callAs(String bearer, String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(baseUri().resolve(path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + bearer)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
         if (body != null) {
             request.header("Content-Type", "application/json");
         }
@@ -349,20 +354,40 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
     }
 
     /**
-     * Closes the daemon, runs {@code whileStopped} (such as a change to its store behind its back)
-     * and starts it again on the same state folder, so with the same key and admin token, and with
-     * the settings as they are now; {@link #log()} keeps the lines of the run before.
-     *
-     * @param whileStopped what to do while no daemon runs
+     * Closes the daemon as a clean stop does and builds it again on the same state folder and clock;
+     * {@link #log()} keeps the lines of both runs.
      */
-    public void restart(Runnable whileStopped) {
+    public void restart() {
         int from = logFrom;
-        if (assembly != null) {
-            assembly.close();
-            assembly = null;
-        }
-        whileStopped.run();
+        assembly.close();
+        assembly = null;
         start();
         logFrom = from;
     }
+
+    /**
+     * Adds a consumer as {@code tokenkeeper consumer add} does.
+     *
+     * @param name        the consumer's name
+     * @param credentials the credentials it may read, {@code provider:account}
+     * @return its bearer token
+     */
+    public String addConsumer(String name, String... credentials) {
+        ObjectNode body = CONSUMER_JSON.createObjectNode().put("name", name);
+        ArrayNode readable = body.putArray("credentials");
+        for (String credential : credentials) {
+            readable.add(credential);
+        }
+        HttpResponse<String> added = call("POST", "/api/v1/consumers", body.toString());
+        if (added.statusCode() != 201) {
+            throw new AssertionError("consumer add answered HTTP " + added.statusCode() + ": " + added.body());
+        }
+        try {
+            return CONSUMER_JSON.readTree(added.body()).path("token").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final ObjectMapper CONSUMER_JSON = new ObjectMapper();
 }

@@ -77,7 +77,8 @@ class ConsumersInProcessTest {
     void aConsumerReadsItsOwnTokenOnlyAndIsRevokedWithinASecondAndItsTokenIsNowhere() throws Exception {
         importGazelle(daemon, "a");
         importGazelle(daemon, "b");
-        String token = ConsumerTokens.add(daemon, "market-app", "gazelle:a");
+        String token = daemon.addConsumer("market-app", "gazelle:a");
+        assertTrue(token.startsWith("tkc_") && token.length() > 40, "a long random token");
 
         HttpResponse<String> own = daemon.callAs(token, "GET", PATH_A, null);
         assertEquals(200, own.statusCode(), own.body());
@@ -146,8 +147,8 @@ class ConsumersInProcessTest {
     void thousandsOfRandomAndNearMissBearersAreAllRefusedWithoutA5xx() throws Exception {
         importGazelle(daemon, "a");
         importGazelle(daemon, "b");
-        String tokenA = ConsumerTokens.add(daemon, "reader-a", "gazelle:a");
-        String tokenB = ConsumerTokens.add(daemon, "reader-b", "gazelle:b");
+        String tokenA = daemon.addConsumer("reader-a", "gazelle:a");
+        String tokenB = daemon.addConsumer("reader-b", "gazelle:b");
         String hashA = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest(tokenA.getBytes(StandardCharsets.UTF_8)));
         int attempts = 2_000;
@@ -206,8 +207,10 @@ class ConsumersInProcessTest {
         TokenkeeperExtension a = onPostgres(schema, key);
         TokenkeeperExtension b = onPostgres(schema, key);
         importGazelle(a, "a");
-        String token = ConsumerTokens.add(a, "shared-app", "gazelle:a");
-        assertEquals(200, b.callAs(token, "GET", PATH_A, null).statusCode(), "the other daemon knows the consumer");
+        String token = a.addConsumer("shared-app", "gazelle:a");
+        // The other daemon learns of the consumer on the change feed (LISTEN/NOTIFY, a real connection and thread).
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10)).until(() ->
+                b.callAs(token, "GET", PATH_A, null).statusCode() == 200);
         assertEquals(403, b.callAs(token, "GET", "/api/v1/credentials", null).statusCode());
 
         try (Connection connection = POSTGRES.connect(); Statement statement = connection.createStatement();
@@ -225,7 +228,6 @@ class ConsumersInProcessTest {
         HttpResponse<String> revoked = a.call("DELETE", "/api/v1/consumers/shared-app", null);
         assertTrue(revoked.statusCode() / 100 == 2, revoked.body());
         long afterRevoke = System.nanoTime();
-        // The change feed (LISTEN/NOTIFY) is a real connection and thread: wall time, bounded.
         await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10)).until(() ->
                 b.callAs(token, "GET", PATH_A, null).statusCode() == 401);
         System.out.printf("revoked through daemon a; daemon b refused the token %d ms later%n",

@@ -79,7 +79,7 @@ class ForgedConsumerRowInProcessTest {
         assertReads(daemon, legit, 200, "the legitimate consumer after rekey --keep-old");
         rekey(daemon, "?finish=true");
         assertReads(daemon, legit, 200, "the legitimate consumer after rekey --finish (old key destroyed)");
-        daemon.restart(() -> { });
+        daemon.restart();
         assertReads(daemon, legit, 200, "the legitimate consumer after a restart on the new key alone");
         assertTrue(daemon.log().contains("consumer row(s) tagged again with key"), daemon.log());
     }
@@ -98,7 +98,7 @@ class ForgedConsumerRowInProcessTest {
 
         rekey(daemon, "");
         assertReads(daemon, legit, 200, "the legitimate consumer after rekey");
-        daemon.restart(() -> { });
+        daemon.restart();
         assertReads(daemon, legit, 200, "the legitimate consumer after a restart on the new key alone");
     }
 
@@ -132,7 +132,7 @@ class ForgedConsumerRowInProcessTest {
      */
     private String forgeAndCheck(TokenkeeperExtension daemon, Sql sql, String table, String credentials)
             throws Exception {
-        String legit = ConsumerTokens.add(daemon, "legit-app", "gazelle:a");
+        String legit = daemon.addConsumer("legit-app", "gazelle:a");
         assertReads(daemon, legit, 200, "the consumer made through the API");
 
         String chosen = "tkc_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes());

@@ -66,8 +66,11 @@ class SupabaseTwoDaemonsInProcessTest {
     @BeforeEach
     void startTwoDaemons() {
         Map<String, String> key = SharedMasterKey.in(temp);
+        long started = System.nanoTime();
         a = daemon(key);
         b = daemon(key);
+        System.out.printf("two daemons on the Supabase imitation started in %d ms%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
     @AfterEach
@@ -80,7 +83,9 @@ class SupabaseTwoDaemonsInProcessTest {
                 assertFalse(daemon.log().contains(supabase.serviceKey()), "a daemon's log holds the service key");
             }
         } finally {
+            long stopping = System.nanoTime();
             daemons.forEach(TokenkeeperExtension::stop);
+            System.out.printf("stopped in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping));
             supabase.close();
             gazelle.close();
         }
@@ -89,8 +94,8 @@ class SupabaseTwoDaemonsInProcessTest {
     @Test
     void aCredentialImportedThroughOneDaemonIsPlannedByTheOtherWithinTwoPolls() {
         String body = JSON.createObjectNode().put("tokenJson", gazelle.seedChain("late")).toString();
-        long before = System.nanoTime();
         assertEquals(201, a.call("PUT", "/api/v1/credentials/gazelle:late", body).statusCode());
+        long before = System.nanoTime();
         await().atMost(Duration.ofSeconds(2L * POLL_SECONDS)).pollInterval(Duration.ofMillis(50)).until(() -> {
             HttpResponse<String> shown = b.call("GET", "/api/v1/credentials/gazelle:late", null);
             return shown.statusCode() == 200 && JSON.readTree(shown.body()).hasNonNull("nextRefreshAt");
@@ -106,7 +111,7 @@ class SupabaseTwoDaemonsInProcessTest {
     void tenThousandWrongConsumerTokensCostNoStoreLookUpAndAConsumerAddedElsewhereWorksWithinAPoll() throws Exception {
         String body = JSON.createObjectNode().put("tokenJson", gazelle.seedChain("a")).toString();
         assertEquals(201, a.call("PUT", "/api/v1/credentials/gazelle:a", body).statusCode());
-        String fromA = ConsumerTokens.add(a, "reader-a", "gazelle:a");
+        String fromA = a.addConsumer("reader-a", "gazelle:a");
         assertEquals(200, a.callAs(fromA, "GET", PATH, null).statusCode(), "a consumer works where it was made");
 
         List<String> bearers = new ArrayList<>(BEARERS);
@@ -140,7 +145,7 @@ class SupabaseTwoDaemonsInProcessTest {
                 + " ms, more than the two daemons' polls (" + polls + ")");
         assertTrue(calls <= 2 * polls + 4, calls + " calls in " + floodMillis + " ms");
 
-        String fromB = ConsumerTokens.add(b, "reader-b", "gazelle:a");
+        String fromB = b.addConsumer("reader-b", "gazelle:a");
         long before = System.nanoTime();
         await().atMost(Duration.ofSeconds(2L * POLL_SECONDS + 1)).pollInterval(Duration.ofMillis(50))
                 .until(() -> a.callAs(fromB, "GET", PATH, null).statusCode() == 200);

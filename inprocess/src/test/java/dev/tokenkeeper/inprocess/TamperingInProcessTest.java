@@ -36,8 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Tampering, in the daemon the harness builds on the SQLite store: sealed secrets changed or moved
- * in the SQLite file while the daemon is stopped (then started again on the same state folder and
- * key), and API calls without the right bearer. The refusals to start are in
+ * in the SQLite file behind the daemon's back (which then starts again on the same state folder and
+ * key, so nothing it held in memory hides the change), and API calls without the right bearer. The refusals to start are in
  * {@link StartRefusalsInProcessTest}.
  */
 class TamperingInProcessTest {
@@ -83,7 +83,8 @@ class TamperingInProcessTest {
         byte[] flipped = flipOneCiphertextBit(original);
         assertEquals(SecretSealer.keyIdOf(SealedSecret.of(original)), SecretSealer.keyIdOf(SealedSecret.of(flipped)),
                 "only the ciphertext changed, the header is intact");
-        daemon.restart(() -> writeSealed(a, flipped));
+        writeSealed(a, flipped);
+        daemon.restart();
         // The time a restart takes: the token request's report of the damage is a refresh, which
         // keeps the least interval after the import.
         daemon.advance(PAST_THE_LEAST_INTERVAL);
@@ -115,7 +116,8 @@ class TamperingInProcessTest {
     void aSealedSecretWithOneFlippedBitIsFoundByTheValidationSweepWithoutAnyRequest() {
         String a = importChain("a");
         String b = importChain("b");
-        daemon.restart(() -> writeSealed(a, flipOneCiphertextBit(sealed(a))));
+        writeSealed(a, flipOneCiphertextBit(sealed(a)));
+        daemon.restart();
 
         // The sweep at its default interval (30 min), on the clock; no request touches a meanwhile.
         daemon.advance(Duration.ofMinutes(31));
@@ -134,7 +136,8 @@ class TamperingInProcessTest {
         String a = importChain("a");
         String b = importChain("b");
         String tokenOfA = json(token(a)).get("token").asText();
-        daemon.restart(() -> writeSealed(b, sealed(a)));
+        writeSealed(b, sealed(a));
+        daemon.restart();
 
         int upstreamCalls = gazelle.tokenRequests().size();
         daemon.advance(PAST_THE_LEAST_INTERVAL);
@@ -333,7 +336,7 @@ class TamperingInProcessTest {
         }
     }
 
-    /** Rewrites one row's sealed secret while the daemon is stopped (the WAL is its business, SQLite's). */
+    /** Rewrites one row's sealed secret behind the daemon's back (the WAL is SQLite's business). */
     private void writeSealed(String id, byte[] bytes) {
         try (Connection db = sqliteFile();
              PreparedStatement update = db.prepareStatement("UPDATE credentials SET sealed_secret = ? WHERE id = ?")) {
