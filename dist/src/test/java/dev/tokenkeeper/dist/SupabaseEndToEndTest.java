@@ -1,7 +1,5 @@
 package dev.tokenkeeper.dist;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
 import dev.tokenkeeper.store.supabase.FakePostgrest;
 import org.junit.jupiter.api.AfterEach;
@@ -9,23 +7,20 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The daemon on the Supabase store (through a PostgREST imitation): outages spooled and drained,
- * the legacy {@code system_settings} row kept fresh, and clear start-up errors.
+ * The CLI on the Supabase store (through a PostgREST imitation): {@code import --from-supabase-settings}
+ * (the CLI reads the legacy row itself), and {@code run}'s one line and {@code doctor}'s one FAIL line
+ * for each wrong setting: what the process prints and exits with. What the daemon does on this store
+ * is checked in-process (SupabaseInProcessTest, SupabaseTwoDaemonsInProcessTest).
  */
 class SupabaseEndToEndTest {
 
@@ -65,129 +60,6 @@ class SupabaseEndToEndTest {
         return env;
     }
 
-    private void importChain(String account) throws Exception {
-        String body = DaemonProcess.JSON.createObjectNode().put("tokenJson", gazelle.seedChain(account)).toString();
-        DaemonProcess.Response imported = daemon.call("PUT", "/api/v1/credentials/gazelle:" + account, body);
-        assertEquals(201, imported.status(), imported.body());
-    }
-
-    private long spooled() throws Exception {
-        Path spool = daemon.stateDir().resolve("spool");
-        if (!Files.isDirectory(spool)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(spool)) {
-            return files.filter(p -> p.toString().endsWith(".json")).count();
-        }
-    }
-
-    @Test
-    void anOutageIsSpooledAndDrainedWithoutLosingARefreshToken() throws Exception {
-        gazelle.accessLifetime(Duration.ofSeconds(4));
-        daemon = new DaemonProcess(temp.resolve("state"), env(Map.of()));
-        daemon.start();
-        for (String account : List.of("a", "b", "c")) {
-            importChain(account);
-        }
-        int before = gazelle.refreshRequestCount();
-        supabase.down(true);
-        // Three refresh cycles without the store: tokens keep flowing and land in the spool.
-        long until = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < until) {
-            for (String account : List.of("a", "b", "c")) {
-                java.time.Instant asked = java.time.Instant.now();
-                String token = daemon.call("GET", "/api/v1/credentials/gazelle:" + account + "/token?minValidity=0", null)
-                        .json().get("token").asText();
-                assertTrue(gazelle.isAccessTokenValid(token) || refreshedSince(asked), "served a dead token while the store was down");
-            }
-            Thread.sleep(300);
-        }
-        assertTrue(gazelle.refreshRequestCount() >= before + 6, "kept refreshing while the store was down");
-        assertTrue(spooled() > 0, "new tokens went to the spool");
-
-        supabase.down(false);
-        await().atMost(Duration.ofSeconds(30)).until(() -> spooled() == 0);
-        assertEquals(0, gazelle.reuseCount(), "no refresh token lost or spent twice");
-        // Store and upstream agree: the store's rows decrypt to the tokens the upstream considers current.
-        for (String account : List.of("a", "b", "c")) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> {
-                JsonNode view = daemon.call("GET", "/api/v1/credentials/gazelle:" + account, null).json();
-                long inStore = supabase.rows(FakePostgrest.CREDENTIALS).stream()
-                        .filter(row -> row.get("id").asText().equals("gazelle:" + account))
-                        .mapToLong(row -> row.get("version").asLong()).findFirst().orElse(-1);
-                return view.get("version").asLong() == inStore;
-            });
-        }
-        daemon.stop();
-        DaemonProcess fresh = new DaemonProcess(temp.resolve("other-state"), env(Map.of(
-                "TOKENKEEPER_MASTER_KEY_FILE", daemon.stateDir().resolve("master.key").toString())));
-        fresh.start();
-        try {
-            for (String account : List.of("a", "b", "c")) {
-                java.time.Instant asked = java.time.Instant.now();
-                DaemonProcess.Response answer = fresh.call("GET", "/api/v1/credentials/gazelle:" + account
-                        + "/token?minValidity=0", null);
-                assertEquals(200, answer.status(), account + ": " + answer.body() + "\n" + fresh.output());
-                String token = answer.json().get("token").asText();
-                assertTrue(gazelle.isAccessTokenValid(token) || refreshedSince(asked),
-                        "a second daemon reading only the store gets the upstream's current token for " + account);
-            }
-        } finally {
-            fresh.stop();
-        }
-    }
-
-    /**
-     * @param asked when the token was asked for
-     * @return whether a refresh reached the upstream after a second before {@code asked} (so the token
-     *         served may have been replaced since); anchored at the request, not at the check, which a
-     *         loaded machine may make much later
-     */
-    private boolean refreshedSince(java.time.Instant asked) {
-        List<java.time.Instant> times = gazelle.refreshRequestTimes();
-        return !times.isEmpty() && times.get(times.size() - 1).isAfter(asked.minusSeconds(1));
-    }
-
-    @Test
-    void theLegacySystemSettingsRowFollowsEveryRefresh() throws Exception {
-        daemon = new DaemonProcess(temp.resolve("state"), env(Map.of("TOKENKEEPER_SUPABASE_LEGACY_GAZELLE", "true",
-                "TOKENKEEPER_AUTO_REFRESH_ENABLED", "false", "TOKENKEEPER_MIN_REFRESH_INTERVAL_SECONDS", "0")));
-        daemon.start();
-        importChain("default");
-        for (int i = 0; i < 3; i++) {
-            assertEquals("refreshed", daemon.call("POST", "/api/v1/credentials/gazelle:default/refresh?force=true", null)
-                    .json().get("outcome").asText());
-            String access = gazelle.currentAccessToken("default");
-            await().atMost(Duration.ofSeconds(10)).until(() -> legacyValue()
-                    .map(value -> value.path("access_token").asText().equals(access)).orElse(false));
-            JsonNode value = legacyValue().orElseThrow();
-            Set<String> fields = new java.util.TreeSet<>();
-            value.fieldNames().forEachRemaining(fields::add);
-            assertEquals(Set.of("access_token", "created_at", "expires_in", "refresh_token"), fields, value.toString());
-            assertEquals(gazelle.currentRefreshToken("default"), value.get("refresh_token").asText());
-            assertTrue(value.get("expires_in").isIntegralNumber() && value.get("expires_in").asLong() > 0);
-            assertTrue(value.get("created_at").isIntegralNumber()
-                    && Math.abs(value.get("created_at").asLong() - java.time.Instant.now().getEpochSecond()) < 60,
-                    "created_at in epoch seconds: " + value);
-        }
-    }
-
-    private java.util.Optional<JsonNode> legacyValue() {
-        return supabase.rows(FakePostgrest.SYSTEM_SETTINGS).stream()
-                .filter(row -> row.path("key").asText().equals("gazelle_oauth_token"))
-                .map(row -> row.get("value"))
-                .map(value -> value.isTextual() ? parse(value.asText()) : value)
-                .findFirst();
-    }
-
-    private static JsonNode parse(String text) {
-        try {
-            return DaemonProcess.JSON.readTree(text);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Test
     void importFromTheLegacyRow() throws Exception {
         Map<String, Object> row = new HashMap<>();
@@ -202,6 +74,7 @@ class SupabaseEndToEndTest {
         assertEquals(gazelle.currentAccessToken("legacy"), token);
     }
 
+    /** What `run` and `doctor` print and exit with; the assembly's refusal itself: SupabaseInProcessTest. */
     @Test
     void wrongKeyWrongUrlAndMissingTableEachGiveOneClearLineAtStartUp() throws Exception {
         Map<String, String> wrongKey = env(Map.of("SUPABASE_SERVICE_ROLE_KEY", supabase.anonKey()));

@@ -1,5 +1,8 @@
 package dev.tokenkeeper.inprocess;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.contract.MutableClock;
@@ -165,7 +168,9 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
     /** Builds and starts the daemon; the extension's callbacks call it. */
     public void start() {
         try {
-            state = Files.createTempDirectory("tokenkeeper-inprocess");
+            if (state == null) {
+                state = Files.createTempDirectory("tokenkeeper-inprocess");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -174,6 +179,11 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
         environment.put("TOKENKEEPER_LISTEN", "127.0.0.1:0");
         environment.putAll(settings);
         Logging.configure(environment);
+        if (System.getProperty("org.sqlite.tmpdir") == null) {
+            // The assembly would point SQLite's native library at this state folder, which stop() deletes:
+            // a later class's SQLite store could not load it.
+            System.setProperty("org.sqlite.tmpdir", System.getProperty("java.io.tmpdir"));
+        }
         if (!Configuration.isFrozen()) {
             Configuration.set("writer", CapturedLog.class.getName());
         }
@@ -306,9 +316,30 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
      * @return the answer
      */
     public HttpResponse<String> call(String method, String path, String body) {
+        return callAs(adminToken(), method, path, body);
+    }
+
+    private static TokenStore sqlite() {
+        return ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
+                .filter(found -> found.id().equals("sqlite")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("store-sqlite is not on the test class path"));
+    }
+
+    /**
+     * Calls the control API with another bearer token (a consumer's, a wrong one) or none.
+     *
+     * @param bearer the bearer token, or null to send no {@code Authorization} header
+     * @param method the HTTP method
+     * @param path   the path and query
+     * @param body   a JSON body, or null
+     * @return the answer
+     */
+    public HttpResponse<String> callAs(String bearer, String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(baseUri().resolve(path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + adminToken())
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
         if (body != null) {
             request.header("Content-Type", "application/json");
         }
@@ -322,9 +353,41 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
         }
     }
 
-    private static TokenStore sqlite() {
-        return ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(found -> found.id().equals("sqlite")).findFirst()
-                .orElseThrow(() -> new IllegalStateException("store-sqlite is not on the test class path"));
+    /**
+     * Closes the daemon as a clean stop does and builds it again on the same state folder and clock;
+     * {@link #log()} keeps the lines of both runs.
+     */
+    public void restart() {
+        int from = logFrom;
+        assembly.close();
+        assembly = null;
+        start();
+        logFrom = from;
     }
+
+    /**
+     * Adds a consumer as {@code tokenkeeper consumer add} does.
+     *
+     * @param name        the consumer's name
+     * @param credentials the credentials it may read, {@code provider:account}
+     * @return its bearer token
+     */
+    public String addConsumer(String name, String... credentials) {
+        ObjectNode body = CONSUMER_JSON.createObjectNode().put("name", name);
+        ArrayNode readable = body.putArray("credentials");
+        for (String credential : credentials) {
+            readable.add(credential);
+        }
+        HttpResponse<String> added = call("POST", "/api/v1/consumers", body.toString());
+        if (added.statusCode() != 201) {
+            throw new AssertionError("consumer add answered HTTP " + added.statusCode() + ": " + added.body());
+        }
+        try {
+            return CONSUMER_JSON.readTree(added.body()).path("token").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final ObjectMapper CONSUMER_JSON = new ObjectMapper();
 }
