@@ -165,7 +165,9 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
     /** Builds and starts the daemon; the extension's callbacks call it. */
     public void start() {
         try {
-            state = Files.createTempDirectory("tokenkeeper-inprocess");
+            if (state == null) {
+                state = Files.createTempDirectory("tokenkeeper-inprocess");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -306,9 +308,30 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
      * @return the answer
      */
     public HttpResponse<String> call(String method, String path, String body) {
+        return callAs(adminToken(), method, path, body);
+    }
+
+    private static TokenStore sqlite() {
+        return ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
+                .filter(found -> found.id().equals("sqlite")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("store-sqlite is not on the test class path"));
+    }
+
+    /**
+     * Calls the control API with another bearer token (a consumer's, a wrong one) or none.
+     *
+     * @param bearer the bearer token, or null to send no {@code Authorization} header
+     * @param method the HTTP method
+     * @param path   the path and query
+     * @param body   a JSON body, or null
+     * @return the answer
+     */
+    public HttpResponse<String> callAs(String bearer, String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(baseUri().resolve(path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + adminToken())
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
         if (body != null) {
             request.header("Content-Type", "application/json");
         }
@@ -322,9 +345,15 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
         }
     }
 
-    private static TokenStore sqlite() {
-        return ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(found -> found.id().equals("sqlite")).findFirst()
-                .orElseThrow(() -> new IllegalStateException("store-sqlite is not on the test class path"));
+    /**
+     * Closes the daemon as a clean stop does and builds it again on the same state folder and clock;
+     * {@link #log()} keeps the lines of both runs.
+     */
+    public void restart() {
+        int from = logFrom;
+        assembly.close();
+        assembly = null;
+        start();
+        logFrom = from;
     }
 }
