@@ -1,5 +1,8 @@
 package dev.tokenkeeper.inprocess;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.contract.MutableClock;
@@ -356,4 +359,30 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
         start();
         logFrom = from;
     }
+
+    /**
+     * Adds a consumer as {@code tokenkeeper consumer add} does.
+     *
+     * @param name        the consumer's name
+     * @param credentials the credentials it may read, {@code provider:account}
+     * @return its bearer token
+     */
+    public String addConsumer(String name, String... credentials) {
+        ObjectNode body = CONSUMER_JSON.createObjectNode().put("name", name);
+        ArrayNode readable = body.putArray("credentials");
+        for (String credential : credentials) {
+            readable.add(credential);
+        }
+        HttpResponse<String> added = call("POST", "/api/v1/consumers", body.toString());
+        if (added.statusCode() != 201) {
+            throw new AssertionError("consumer add answered HTTP " + added.statusCode() + ": " + added.body());
+        }
+        try {
+            return CONSUMER_JSON.readTree(added.body()).path("token").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final ObjectMapper CONSUMER_JSON = new ObjectMapper();
 }

@@ -44,9 +44,13 @@ class GazelleTimeInProcessTest {
 
     @AfterEach
     void closeImitations() {
-        String log = daemon.log();
-        for (String secret : gazelle.allIssuedSecrets()) {
-            assertFalse(log.contains(secret), "the daemon's log holds a secret");
+        List<String> texts = new ArrayList<>(inbox.texts());
+        texts.add(daemon.log());
+        for (String text : texts) {
+            for (String secret : gazelle.allIssuedSecrets()) {
+                assertFalse(text.contains(secret), "the daemon's log or a notification holds a secret");
+            }
+            assertFalse(text.contains(inbox.secret()), "the webhook's secret path leaked");
         }
         inbox.close();
         gazelle.close();

@@ -8,64 +8,161 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
-/** A webhook on 127.0.0.1 that keeps every notification's JSON body, for {@code TOKENKEEPER_NOTIFY_URL}. */
+/**
+ * A webhook on 127.0.0.1, for {@code TOKENKEEPER_NOTIFY_URL}, with a secret path like Slack's (which
+ * must never be printed). It keeps every request with the status it answered, and can answer the
+ * next ones with 500. Deliveries are real HTTP calls on the daemon's threads: the waits here are
+ * bounded, in wall time.
+ */
 final class NotificationInbox implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * One request.
+     *
+     * @param at     when it arrived (wall time)
+     * @param path   the path posted to
+     * @param body   the raw body
+     * @param status what was answered
+     */
+    record Request(Instant at, String path, String body, int status) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        boolean delivered() {
+            return status >= 200 && status < 300;
+        }
+
+        String event() {
+            return json().path("event").asText();
+        }
+    }
+
     private final HttpServer server;
-    private final List<JsonNode> received = new ArrayList<>();
+    private final String secret;
+    private final List<Request> received = new ArrayList<>();
+    private int failures;
 
     NotificationInbox() {
+        byte[] random = new byte[12];
+        new SecureRandom().nextBytes(random);
+        secret = "whsecret" + HexFormat.of().formatHex(random);
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        server.createContext("/hook", exchange -> {
-            JsonNode body = JSON.readTree(exchange.getRequestBody());
+        server.createContext("/", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            int status;
             synchronized (received) {
-                received.add(body);
+                status = failures > 0 ? 500 : 200;
+                failures = Math.max(0, failures - 1);
+                received.add(new Request(Instant.now(), exchange.getRequestURI().getPath(), body, status));
                 received.notifyAll();
             }
-            exchange.sendResponseHeaders(200, -1);
+            exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
         server.start();
     }
 
+    /** @return the webhook URL; its path holds the secret */
     String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/services/T000/B000/" + secret;
     }
 
-    /** @return the notifications of that event received so far, in order */
-    List<JsonNode> events(String event) {
+    /** @return the secret part of the URL */
+    String secret() {
+        return secret;
+    }
+
+    /** @param count how many of the next requests get 500 */
+    NotificationInbox failNext(int count) {
         synchronized (received) {
-            return received.stream().filter(body -> body.path("event").asText().equals(event)).toList();
+            failures = count;
         }
+        return this;
+    }
+
+    /** @return every request so far, delivered or not, in order */
+    List<Request> requests() {
+        synchronized (received) {
+            return List.copyOf(received);
+        }
+    }
+
+    /** @return the bodies of the notifications of that event delivered (answered 2xx) so far, in order */
+    List<JsonNode> events(String event) {
+        return requests().stream().filter(Request::delivered).filter(request -> request.event().equals(event))
+                .map(Request::json).toList();
+    }
+
+    /** Waits (bounded) until {@code count} notifications of that event have been delivered. */
+    List<JsonNode> await(String event, int count, Duration patience) throws InterruptedException {
+        awaitUntil(() -> events(event).size() >= count, patience, "expected " + count + " '" + event + "' notifications");
+        return events(event);
+    }
+
+    /** Waits (bounded) until {@code count} requests, delivered or not, have arrived. */
+    List<Request> awaitRequests(int count, Duration patience) throws InterruptedException {
+        awaitUntil(() -> requests().size() >= count, patience, "expected " + count + " requests");
+        return requests();
     }
 
     /**
-     * Waits (bounded, in wall time: a delivery is a real HTTP call) until {@code count} notifications
-     * of that event have arrived.
+     * Watches for {@code quiet}: no request beyond {@code count} may arrive meanwhile (a delivery
+     * raised and sent on the daemon's threads would arrive within it).
      */
-    List<JsonNode> await(String event, int count, Duration patience) throws InterruptedException {
+    void assertStaysAt(int count, Duration quiet) throws InterruptedException {
+        long deadline = System.nanoTime() + quiet.toNanos();
+        synchronized (received) {
+            for (long left = quiet.toNanos(); left > 0 && received.size() <= count; left = deadline - System.nanoTime()) {
+                received.wait(Math.max(1, left / 1_000_000));
+            }
+            if (received.size() != count) {
+                throw new AssertionError("expected " + count + " webhook requests, got " + summary());
+            }
+        }
+    }
+
+    private void awaitUntil(BooleanSupplier done, Duration patience, String expected)
+            throws InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
         synchronized (received) {
-            while (events(event).size() < count) {
+            while (!done.getAsBoolean()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("expected " + count + " '" + event + "' notifications within " + patience
-                            + ", got " + received.stream().map(body -> body.path("event").asText()).toList());
+                    throw new AssertionError(expected + " within " + patience + ", got " + summary());
                 }
                 received.wait(Math.max(1, left / 1_000_000));
             }
-            return events(event);
         }
+    }
+
+    private List<String> summary() {
+        return requests().stream().map(request -> request.status() + " " + request.event() + " "
+                + request.json().path("status").asText()).toList();
+    }
+
+    /** @return every request's path (without the secret) and body, to look for secrets in */
+    List<String> texts() {
+        return requests().stream().map(request -> request.path().replace(secret, "") + request.body()).toList();
     }
 
     @Override

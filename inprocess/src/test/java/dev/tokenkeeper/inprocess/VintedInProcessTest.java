@@ -153,8 +153,8 @@ class VintedInProcessTest {
             texts.add(auth.body());
             assertEquals(201, auth.statusCode(), auth.body());
         }
-        String reader = consumer("market-app", "vinted:default");
-        String other = consumer("shop-app", "vinted:shop");
+        String reader = daemon.addConsumer("market-app", "vinted:default");
+        String other = daemon.addConsumer("shop-app", "vinted:shop");
 
         HttpResponse<String> own = daemon.callAs(reader, "GET", "/api/v1/market-analysis/token", null);
         assertEquals(200, own.statusCode(), own.body());
@@ -234,12 +234,6 @@ class VintedInProcessTest {
         assertEquals(201, imported.statusCode(), imported.body());
     }
 
-    private String consumer(String name, String credential) throws IOException {
-        HttpResponse<String> added = daemon.call("POST", "/api/v1/consumers",
-                JSON.createObjectNode().put("name", name).set("credentials", JSON.createArrayNode().add(credential)).toString());
-        assertEquals(201, added.statusCode(), added.body());
-        return json(added).path("token").asText();
-    }
 
     private JsonNode credential(String id) throws IOException {
         HttpResponse<String> answer = daemon.call("GET", "/api/v1/credentials/" + id, null);
