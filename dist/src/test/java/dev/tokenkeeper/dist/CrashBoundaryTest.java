@@ -4,12 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * before-upstream   secret decrypted, nothing sent  intact
  * after-upstream    upstream rotated, not committed LOST (the only window; needs a re-import)
  * after-commit      new tokens committed            intact
+ * between refreshes kill -9, nothing in flight      intact (both chains refresh on after the restart)
  * </pre>
  */
 class CrashBoundaryTest {
@@ -108,6 +114,96 @@ class CrashBoundaryTest {
         } finally {
             restarted.stop();
         }
+    }
+
+    /**
+     * {@code kill -9} of a daemon keeping two rotating chains of 4 s tokens, then a restart on the same
+     * state: both credentials are there, keep refreshing with no refresh token spent twice, and the
+     * database holds no token in clear. The kill lands between refreshes, never inside one: a kill
+     * between the upstream's answer and the commit is the {@code after-upstream} window above (the
+     * strict imitation then refuses the old token and the credential needs a human, as designed), which
+     * made this test flaky when it killed at any moment. So once two refreshes went through, the
+     * imitation hands out minute-long tokens; when both credentials hold one and every refresh the
+     * imitation answered is committed, nothing is due for half a minute or more, and the kill comes then.
+     */
+    @Test
+    void survivesKill9BetweenRefreshesAndKeepsNoTokenInClearOnDisk() throws Exception {
+        gazelle.accessLifetime(Duration.ofSeconds(4));
+        Map<String, String> env = DaemonProcess.fastRefreshSettings();
+        env.putAll(gazelle.settings());
+        Path state = temp.resolve("state");
+        List<DaemonProcess> daemons = new ArrayList<>();
+        try {
+            DaemonProcess daemon = new DaemonProcess(state, env);
+            daemons.add(daemon);
+            daemon.start();
+            List<String> ids = List.of(importChain(daemon, "a"), importChain(daemon, "b"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> gazelle.refreshRequestCount() >= 2);
+            gazelle.accessLifetime(Duration.ofSeconds(60));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> noRefreshDueSoonNorInFlight(daemon, ids));
+            daemon.kill9();
+            int before = gazelle.refreshRequestCount();
+
+            gazelle.accessLifetime(Duration.ofSeconds(4));
+            DaemonProcess again = new DaemonProcess(state, env);
+            daemons.add(again);
+            again.start();
+            for (String id : ids) {
+                assertEquals("active", again.call("GET", "/api/v1/credentials/" + id, null).json().get("status").asText());
+                // Back to 4 s tokens at once (the minute-long ones would wait); the schedule carries on from there.
+                DaemonProcess.Response forced = again.call("POST", "/api/v1/credentials/" + id + "/refresh?force=true", null);
+                assertEquals("refreshed", forced.json().get("outcome").asText(), forced.body());
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> gazelle.refreshRequestCount() >= before + 4);
+            for (String id : ids) {
+                String token = again.call("GET", "/api/v1/credentials/" + id + "/token?minValidity=1", null).json()
+                        .get("token").asText();
+                assertTrue(gazelle.isAccessTokenValid(token), id + " serves a valid token after the restart");
+            }
+            assertEquals(0, gazelle.reuseCount());
+            again.stop();
+
+            String database = new String(Files.readAllBytes(state.resolve("tokenkeeper.db")), StandardCharsets.ISO_8859_1);
+            for (String secret : gazelle.allIssuedSecrets()) {
+                assertFalse(database.contains(secret), "the database holds a token in clear text");
+            }
+        } finally {
+            for (DaemonProcess daemon : daemons) {
+                daemon.stop();
+            }
+            for (DaemonProcess daemon : daemons) {
+                String output = daemon.output();
+                for (String secret : gazelle.allIssuedSecrets()) {
+                    assertFalse(output.contains(secret), "the daemon's output holds an issued token or the client secret");
+                }
+            }
+        }
+    }
+
+    private String importChain(DaemonProcess daemon, String account) throws Exception {
+        Path file = Files.writeString(temp.resolve("token-" + account + ".json"), gazelle.seedChain(account));
+        DaemonProcess.Response imported = daemon.cli("import", "gazelle", "--account", account, "--token-json", file.toString());
+        assertEquals(0, imported.status(), imported.body());
+        assertTrue(imported.body().contains("imported gazelle:" + account), imported.body());
+        return "gazelle:" + account;
+    }
+
+    /**
+     * @return whether every credential holds a token valid for 30 s more (so none is due for a refresh
+     *         before then) and every refresh the imitation answered is committed (version 1 is the import)
+     */
+    private boolean noRefreshDueSoonNorInFlight(DaemonProcess daemon, List<String> ids) throws Exception {
+        int committed = 0;
+        for (String id : ids) {
+            JsonNode credential = daemon.call("GET", "/api/v1/credentials/" + id, null).json();
+            Instant expires = Instant.parse(credential.get("accessExpiresAt").asText());
+            if (expires.isBefore(Instant.now().plusSeconds(30))) {
+                return false;
+            }
+            committed += credential.get("version").asInt() - 1;
+        }
+        return committed == gazelle.refreshRequestCount();
     }
 
     /**
