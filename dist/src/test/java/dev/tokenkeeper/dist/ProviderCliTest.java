@@ -1,6 +1,7 @@
 package dev.tokenkeeper.dist;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenkeeper.inprocess.NotificationInbox;
 import dev.tokenkeeper.provider.vinted.FakeVinted;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,14 +36,14 @@ class ProviderCliTest {
     static Path temp;
 
     private static FakeVinted vinted;
-    private static WebhookReceiver receiver;
+    private static NotificationInbox receiver;
     private static DaemonProcess daemon;
     private static final List<String> outputs = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
         vinted = FakeVinted.builder().burstLimit(10_000, Duration.ofMinutes(5)).start();
-        receiver = new WebhookReceiver();
+        receiver = new NotificationInbox();
         Map<String, String> env = DaemonProcess.fastRefreshSettings();
         env.put("VINTED_BASE_URL", vinted.baseUrl());
         env.put("VINTED_MAX_REQUESTS_PER_5_MIN", "1000");
@@ -126,7 +127,7 @@ class ProviderCliTest {
         assertTrue(lines[0].startsWith("webhook-1 http://127.0.0.1:") && lines[0].contains(": delivered (HTTP 200)"), lines[0]);
         assertTrue(lines[1].startsWith("webhook-2 http://127.0.0.1:1/***") && lines[1].contains("NOT delivered"), lines[1]);
         assertTrue(lines[2].startsWith("command cat ...") && lines[2].contains(": delivered (exit 0)"), lines[2]);
-        assertEquals(1, receiver.delivered("test").size(), "the test event reached the webhook");
+        assertEquals(1, receiver.events("test").size(), "the test event reached the webhook");
 
         DaemonProcess.Response doctor = cli(null, "doctor");
         assertTrue(doctor.body().contains("webhook-1 http://127.0.0.1:") && doctor.body().contains("/***"), doctor.body());

@@ -23,7 +23,7 @@ import java.util.function.BooleanSupplier;
  * next ones with 500. Deliveries are real HTTP calls on the daemon's threads: the waits here are
  * bounded, in wall time.
  */
-final class NotificationInbox implements AutoCloseable {
+public final class NotificationInbox implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,8 +35,9 @@ final class NotificationInbox implements AutoCloseable {
      * @param body   the raw body
      * @param status what was answered
      */
-    record Request(Instant at, String path, String body, int status) {
-        JsonNode json() {
+    public record Request(Instant at, String path, String body, int status) {
+        /** @return the body as JSON */
+        public JsonNode json() {
             try {
                 return JSON.readTree(body);
             } catch (IOException e) {
@@ -44,11 +45,13 @@ final class NotificationInbox implements AutoCloseable {
             }
         }
 
-        boolean delivered() {
+        /** @return whether it was answered 2xx */
+        public boolean delivered() {
             return status >= 200 && status < 300;
         }
 
-        String event() {
+        /** @return the notification's event */
+        public String event() {
             return json().path("event").asText();
         }
     }
@@ -58,7 +61,8 @@ final class NotificationInbox implements AutoCloseable {
     private final List<Request> received = new ArrayList<>();
     private int failures;
 
-    NotificationInbox() {
+    /** Starts the webhook on a free port of 127.0.0.1; close it when done. */
+    public NotificationInbox() {
         byte[] random = new byte[12];
         new SecureRandom().nextBytes(random);
         secret = "whsecret" + HexFormat.of().formatHex(random);
@@ -83,17 +87,20 @@ final class NotificationInbox implements AutoCloseable {
     }
 
     /** @return the webhook URL; its path holds the secret */
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/services/T000/B000/" + secret;
     }
 
-    /** @return the secret part of the URL */
-    String secret() {
+    /** @return the secret part of the URL, which must never be printed */
+    public String secret() {
         return secret;
     }
 
-    /** @param count how many of the next requests get 500 */
-    NotificationInbox failNext(int count) {
+    /**
+     * @param count how many of the next requests get 500
+     * @return this
+     */
+    public NotificationInbox failNext(int count) {
         synchronized (received) {
             failures = count;
         }
@@ -101,26 +108,42 @@ final class NotificationInbox implements AutoCloseable {
     }
 
     /** @return every request so far, delivered or not, in order */
-    List<Request> requests() {
+    public List<Request> requests() {
         synchronized (received) {
             return List.copyOf(received);
         }
     }
 
-    /** @return the bodies of the notifications of that event delivered (answered 2xx) so far, in order */
-    List<JsonNode> events(String event) {
+    /**
+     * @param event the event, such as {@code expiring}
+     * @return the bodies of the notifications of that event delivered (answered 2xx) so far, in order
+     */
+    public List<JsonNode> events(String event) {
         return requests().stream().filter(Request::delivered).filter(request -> request.event().equals(event))
                 .map(Request::json).toList();
     }
 
-    /** Waits (bounded) until {@code count} notifications of that event have been delivered. */
-    List<JsonNode> await(String event, int count, Duration patience) throws InterruptedException {
+    /**
+     * Waits (bounded) until {@code count} notifications of that event have been delivered.
+     *
+     * @param event    the event, such as {@code requires_configuration}
+     * @param count    how many
+     * @param patience the longest wait
+     * @return their bodies
+     */
+    public List<JsonNode> await(String event, int count, Duration patience) throws InterruptedException {
         awaitUntil(() -> events(event).size() >= count, patience, "expected " + count + " '" + event + "' notifications");
         return events(event);
     }
 
-    /** Waits (bounded) until {@code count} requests, delivered or not, have arrived. */
-    List<Request> awaitRequests(int count, Duration patience) throws InterruptedException {
+    /**
+     * Waits (bounded) until {@code count} requests, delivered or not, have arrived.
+     *
+     * @param count    how many
+     * @param patience the longest wait
+     * @return every request so far
+     */
+    public List<Request> awaitRequests(int count, Duration patience) throws InterruptedException {
         awaitUntil(() -> requests().size() >= count, patience, "expected " + count + " requests");
         return requests();
     }
@@ -128,8 +151,11 @@ final class NotificationInbox implements AutoCloseable {
     /**
      * Watches for {@code quiet}: no request beyond {@code count} may arrive meanwhile (a delivery
      * raised and sent on the daemon's threads would arrive within it).
+     *
+     * @param count how many requests there are and must stay
+     * @param quiet how long to watch
      */
-    void assertStaysAt(int count, Duration quiet) throws InterruptedException {
+    public void assertStaysAt(int count, Duration quiet) throws InterruptedException {
         long deadline = System.nanoTime() + quiet.toNanos();
         synchronized (received) {
             for (long left = quiet.toNanos(); left > 0 && received.size() <= count; left = deadline - System.nanoTime()) {
@@ -161,7 +187,7 @@ final class NotificationInbox implements AutoCloseable {
     }
 
     /** @return every request's path (without the secret) and body, to look for secrets in */
-    List<String> texts() {
+    public List<String> texts() {
         return requests().stream().map(request -> request.path().replace(secret, "") + request.body()).toList();
     }
 
