@@ -131,6 +131,8 @@ class CrashBoundaryTest {
         gazelle.accessLifetime(Duration.ofSeconds(4));
         Map<String, String> env = DaemonProcess.fastRefreshSettings();
         env.putAll(gazelle.settings());
+        // A slow answer on a loaded machine must still arrive: a timed-out rotation would spend the chain.
+        env.put("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "20");
         Path state = temp.resolve("state");
         List<DaemonProcess> daemons = new ArrayList<>();
         try {
