@@ -1,10 +1,9 @@
 package dev.tokenkeeper.dist;
 
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +16,6 @@ import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,36 +26,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FileSinkEndToEndTest {
 
-    @TempDir
-    Path temp;
+    @RegisterExtension
+    final Fleet fleet = new Fleet();
 
     private FakeGazelle gazelle;
-    private DaemonProcess daemon;
 
     @BeforeEach
     void start() {
-        gazelle = FakeGazelle.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        try {
-            if (daemon != null) {
-                daemon.stop();
-                String output = daemon.output();
-                for (String secret : gazelle.allIssuedSecrets()) {
-                    assertFalse(output.contains(secret), "daemon output contains an issued token");
-                }
-                assertFalse(output.contains(gazelle.clientSecret()));
-            }
-        } finally {
-            gazelle.close();
-        }
+        gazelle = fleet.upstream(FakeGazelle.start());
     }
 
     @Test
     void aSinkAnotherUserCanChangeIsRefusedAndTheLinkTheyPlantedIsNeverFollowed() throws Exception {
         LocalUser intruder = LocalUser.require("tk-sink-intruder");
+        Path temp = fleet.temp();
         Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
         // A folder only root may touch, with a file in it.
         Path vault = Files.createDirectory(temp.resolve("root-only"));
@@ -75,14 +57,14 @@ class FileSinkEndToEndTest {
         Map<String, String> run = new java.util.HashMap<>(env);
         run.put("TOKENKEEPER_STATE_DIR", temp.resolve("state").toString());
         run.put("TOKENKEEPER_LISTEN", "127.0.0.1:0");
-        DaemonProcess.Response open = CliProcess.run(run, "run");
+        DaemonProcess.Response open = fleet.cli(run, "run");
         assertNotEquals(0, open.status(), "started with a sink of mode 1777:\n" + open.body());
         assertTrue(open.body().contains("TOKENKEEPER_SINK_DIR=" + sink + " is refused") && open.body().contains("mode 1777")
                 && open.body().contains("chmod 0700 " + sink), open.body());
 
         intruder.chown(sink);
         Files.setPosixFilePermissions(sink, PosixFilePermissions.fromString("rwxr-xr-x"));
-        DaemonProcess.Response theirs = CliProcess.run(run, "run");
+        DaemonProcess.Response theirs = fleet.cli(run, "run");
         assertNotEquals(0, theirs.status(), "started with a sink of another user:\n" + theirs.body());
         assertTrue(theirs.body().contains("owned by tk-sink-intruder") && theirs.body().contains("chown root " + sink),
                 theirs.body());
@@ -90,10 +72,10 @@ class FileSinkEndToEndTest {
         // Fixed as the message says; the link planted before stays.
         assertEquals(0, new ProcessBuilder("chown", "root", sink.toString()).inheritIO().start().waitFor());
         Files.setPosixFilePermissions(sink, PosixFilePermissions.fromString("rwx------"));
-        daemon = new DaemonProcess(temp.resolve("state"), env).start();
+        DaemonProcess daemon = fleet.start(temp.resolve("state"), env);
         Path file = Files.createTempFile(temp, "token", ".json");
         Files.writeString(file, gazelle.seedChain("default"));
-        assertEquals(0, daemon.cli("import", "gazelle", "--token-json", file.toString()).status());
+        assertEquals(0, fleet.cli(daemon, "import", "gazelle", "--token-json", file.toString()).status());
         Files.delete(file);
         await().atMost(Duration.ofSeconds(20)).until(() -> daemon.output().contains("the token of gazelle:default is not written: "
                 + sink.resolve("gazelle") + " is a symbolic link"));

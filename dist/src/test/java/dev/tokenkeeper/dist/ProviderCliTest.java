@@ -3,15 +3,13 @@ package dev.tokenkeeper.dist;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.inprocess.NotificationInbox;
 import dev.tokenkeeper.provider.vinted.FakeVinted;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -26,24 +24,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * webhook URL. What the daemon does behind these verbs is checked in process
  * ({@code VintedInProcessTest}, {@code NotificationsInProcessTest}). The class ends by looking for
  * every cookie value the imitation issued and the webhook URLs' secret paths in the daemon's output
- * and every CLI output.
+ * and every CLI output (the fleet does).
  */
 class ProviderCliTest {
 
     private static final String CLOSED_SECRET = "whsecretclosed";
 
-    @TempDir
-    static Path temp;
+    @RegisterExtension
+    static final Fleet fleet = new Fleet();
 
     private static FakeVinted vinted;
     private static NotificationInbox receiver;
     private static DaemonProcess daemon;
-    private static final List<String> outputs = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        vinted = FakeVinted.builder().burstLimit(10_000, Duration.ofMinutes(5)).start();
-        receiver = new NotificationInbox();
+        vinted = fleet.upstream(FakeVinted.builder().burstLimit(10_000, Duration.ofMinutes(5)).start());
+        receiver = fleet.closeAfter(new NotificationInbox());
+        fleet.secret(receiver.secret());
+        fleet.secret(CLOSED_SECRET);
         Map<String, String> env = DaemonProcess.fastRefreshSettings();
         env.put("VINTED_BASE_URL", vinted.baseUrl());
         env.put("VINTED_MAX_REQUESTS_PER_5_MIN", "1000");
@@ -51,32 +50,12 @@ class ProviderCliTest {
         // The second URL has nobody listening: `notify test` must say why it was not delivered.
         env.put("TOKENKEEPER_NOTIFY_URL", receiver.url() + ",http://127.0.0.1:1/closed/" + CLOSED_SECRET);
         env.put("TOKENKEEPER_NOTIFY_COMMAND", "cat > /dev/null; echo hook ran for $TOKENKEEPER_EVENT");
-        daemon = new DaemonProcess(temp.resolve("state"), env).start();
-    }
-
-    @AfterAll
-    static void stopAndLookForSecrets() throws Exception {
-        try {
-            if (daemon != null) {
-                daemon.stop();
-                outputs.add(daemon.output());
-            }
-            for (String text : outputs) {
-                for (String secret : vinted.allIssuedSecrets()) {
-                    assertFalse(text.contains(secret), "a Vinted cookie value leaked");
-                }
-                assertFalse(text.contains(receiver.secret()), "the webhook URL's secret path leaked");
-                assertFalse(text.contains(CLOSED_SECRET), "the second webhook URL's secret path leaked");
-            }
-        } finally {
-            receiver.close();
-            vinted.close();
-        }
+        daemon = fleet.start(env);
     }
 
     private static DaemonProcess.Response cli(String stdin, String... args) throws Exception {
         DaemonProcess.Response response = daemon.cliWithInput(stdin, args);
-        outputs.add(response.body());
+        fleet.saw("CLI `" + String.join(" ", args) + "` output", response.body());
         return response;
     }
 
@@ -98,14 +77,14 @@ class ProviderCliTest {
         JsonNode before = daemon.call("GET", "/api/v1/credentials/vinted:malformed", null).json();
 
         String noRefresh = session.replaceAll("refresh_token_web=[^;]*;?\\s*", "");
-        Path empty = Files.writeString(temp.resolve("empty.json"), "");
-        Path wrongShape = Files.writeString(temp.resolve("shape.json"), "{\"cookies\": 3}");
+        Path empty = Files.writeString(fleet.temp().resolve("empty.json"), "");
+        Path wrongShape = Files.writeString(fleet.temp().resolve("shape.json"), "{\"cookies\": 3}");
         List<String[]> bad = List.of(
                 new String[] {"--cookie", noRefresh},
                 new String[] {"--cookie", "access_token_web=garbage; refresh_token_web=also.garbage"},
                 new String[] {"--cookie-file", empty.toString()},
                 new String[] {"--cookie-file", wrongShape.toString()},
-                new String[] {"--cookie-file", temp.resolve("missing.json").toString()});
+                new String[] {"--cookie-file", fleet.temp().resolve("missing.json").toString()});
         for (String[] input : bad) {
             DaemonProcess.Response response = cli(null, "import", "vinted", "--account", "malformed", input[0], input[1]);
             assertEquals(1, response.status(), response.body());
