@@ -9,7 +9,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,10 +46,18 @@ class GazelleTimeInProcessTest {
             .grain(Duration.ofMinutes(5));
 
     @AfterEach
-    void closeImitations() {
-        String log = daemon.log();
-        for (String secret : gazelle.allIssuedSecrets()) {
-            assertFalse(log.contains(secret), "the daemon's log holds a secret");
+    void closeImitations() throws IOException {
+        List<String> texts = new ArrayList<>(inbox.texts());
+        texts.add(daemon.log());
+        Path notifications = daemon.stateDirectory().resolve("notifications.json");
+        if (Files.exists(notifications)) {
+            texts.add(Files.readString(notifications));
+        }
+        for (String text : texts) {
+            for (String secret : gazelle.allIssuedSecrets()) {
+                assertFalse(text.contains(secret), "the daemon's log or a notification holds a secret");
+            }
+            assertFalse(text.contains(inbox.secret()), "the webhook's secret path leaked");
         }
         inbox.close();
         gazelle.close();
