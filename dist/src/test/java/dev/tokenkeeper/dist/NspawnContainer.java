@@ -25,7 +25,10 @@ final class NspawnContainer implements AutoCloseable {
 
     static final String SUITE = "bookworm";
     static final List<String> PACKAGES = List.of("systemd", "systemd-sysv", "dbus", "openjdk-17-jre-headless", "curl",
-            "sudo", "ca-certificates");
+            "sudo", "ca-certificates",
+            // The consumer clients' offline install (SystemdPackageIT, step 3b); not npm: its ~400
+            // packages took the root's build past 15 minutes.
+            "python3-venv", "nodejs");
     private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     /** What a command inside printed and how it ended. */

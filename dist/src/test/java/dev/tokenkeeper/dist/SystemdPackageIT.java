@@ -113,6 +113,26 @@ class SystemdPackageIT {
                 await("status ok after refreshes").atMost(Duration.ofSeconds(30)).until(() ->
                         box.sh("tokenkeeper status --json").output().contains("\"status\" : \"active\""));
 
+                // 3b. the consumer clients of the package install offline (no index, no registry) and
+                // fetch that token with a consumer token of their own (issue 27); only its length is printed.
+                ok(box, "tokenkeeper consumer add clients --credential gazelle:default --json"
+                        + " | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"token\"])' > /root/consumer-token"
+                        + " && chmod 600 /root/consumer-token");
+                String clients = ok(box, "export TOKENKEEPER_URL=" + api + " TOKENKEEPER_TOKEN_FILE=/root/consumer-token"
+                        + " && python3 -m venv /tmp/py && /tmp/py/bin/pip install -q --no-index /usr/share/tokenkeeper/clients/python"
+                        + " && /tmp/py/bin/python -c 'from tokenkeeper_client import TokenKeeper;"
+                        + " print(\"python token\", len(TokenKeeper().token(\"gazelle:default\")))'"
+                        // What `npm install <folder>` does, without npm: the package under node_modules,
+                        // found by its name through its package.json's exports.
+                        + " && mkdir -p /tmp/app/node_modules && cp -r /usr/share/tokenkeeper/clients/node"
+                        + " /tmp/app/node_modules/tokenkeeper-client && cd /tmp/app"
+                        + " && node --input-type=module -e 'import { TokenKeeper } from \"tokenkeeper-client\";"
+                        + " console.log(\"node token\", (await new TokenKeeper().token(\"gazelle:default\")).length)'");
+                assertTrue(clients.matches("(?s).*python token [1-9][0-9]*.*node token [1-9][0-9]*.*"), clients);
+                for (String secret : gazelle.allIssuedSecrets()) {
+                    assertFalse(clients.contains(secret), "a client printed a token");
+                }
+
                 // 4. a malformed import is refused and shows among the warnings.
                 NspawnContainer.Result bad = box.sh("tokenkeeper import gazelle --account broken --token-json /mnt/e2e/malformed.json");
                 assertNotEquals(0, bad.exit(), bad.output());
