@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
 import dev.tokenkeeper.provider.vinted.FakeVinted;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.WebDriver;
@@ -21,14 +20,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,68 +45,21 @@ class ConsoleBrowserTest {
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
     private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
 
-    @TempDir
-    Path temp;
+    @RegisterExtension
+    final Fleet fleet = new Fleet();
 
-    private final Map<String, String> pages = new LinkedHashMap<>();
-    private final Set<String> secrets = new HashSet<>();
-    private FakeGazelle gazelle;
-    private FakeVinted vinted;
-    private MockOAuth2Server oauthServer;
     private DaemonProcess daemon;
     private Chromium chromium;
-
-    @AfterEach
-    void stopAndSearchForSecrets() throws Exception {
-        try {
-            if (chromium != null) {
-                chromium.close();
-            }
-            if (daemon != null) {
-                daemon.stop();
-                secrets.add(daemon.adminToken());
-            }
-            if (gazelle != null) {
-                secrets.addAll(gazelle.allIssuedSecrets());
-                secrets.add(gazelle.clientSecret());
-            }
-            if (vinted != null) {
-                secrets.addAll(vinted.allIssuedSecrets());
-            }
-            secrets.removeIf(s -> s == null || s.length() < 8);
-            for (Map.Entry<String, String> page : pages.entrySet()) {
-                for (String secret : secrets) {
-                    assertFalse(page.getValue().contains(secret), "page " + page.getKey() + " shows a secret");
-                }
-            }
-            if (daemon != null) {
-                String output = daemon.output();
-                for (String secret : secrets) {
-                    assertFalse(output.contains(secret), "the daemon log holds a secret");
-                }
-            }
-        } finally {
-            if (gazelle != null) {
-                gazelle.close();
-            }
-            if (vinted != null) {
-                vinted.close();
-            }
-            if (oauthServer != null) {
-                oauthServer.shutdown();
-            }
-        }
-    }
 
     private DaemonProcess startDaemon(Map<String, String> extra) throws Exception {
         Map<String, String> env = DaemonProcess.fastRefreshSettings();
         env.putAll(extra);
-        daemon = new DaemonProcess(temp.resolve("state"), env).start();
+        daemon = fleet.start(fleet.temp().resolve("state"), env);
         return daemon;
     }
 
     private WebDriver browser() throws Exception {
-        chromium = Chromium.start(temp.resolve("chromium"));
+        chromium = fleet.closeAfter(Chromium.start(fleet.temp().resolve("chromium")));
         return chromium.driver();
     }
 
@@ -120,7 +69,7 @@ class ConsoleBrowserTest {
 
     /** Keeps the page for the secret search, and a screenshot of it. */
     private void keep(WebDriver driver, String name) throws Exception {
-        pages.put(name, driver.getPageSource());
+        fleet.saw("page " + name, driver.getPageSource());
         chromium.screenshot(name);
         // No inline script or style was blocked by the Content-Security-Policy, nothing failed to load
         // (a page answered with a deliberate 4xx, like a refused login, logs that status: not a failure).
@@ -140,7 +89,7 @@ class ConsoleBrowserTest {
         assertTrue(session.isHttpOnly(), "the session cookie is HttpOnly");
         assertEquals("Strict", session.getSameSite());
         assertNotNull(session.getExpiry(), "the session cookie expires");
-        secrets.add(session.getValue());
+        fleet.secret(session.getValue());
     }
 
     private String statusOf(WebDriver driver, String id) {
@@ -165,8 +114,8 @@ class ConsoleBrowserTest {
 
     @Test
     void loginOverviewImportRequiresConfigurationReimportAuthorizeRefreshDelete() throws Exception {
-        gazelle = FakeGazelle.start();
-        vinted = FakeVinted.start();
+        FakeGazelle gazelle = fleet.upstream(FakeGazelle.start());
+        FakeVinted vinted = fleet.upstream(FakeVinted.start());
         Map<String, String> env = new LinkedHashMap<>(gazelle.settings());
         env.put("VINTED_BASE_URL", vinted.baseUrl());
         env.put("VINTED_MAX_REQUESTS_PER_5_MIN", "1000");
@@ -311,11 +260,12 @@ class ConsoleBrowserTest {
 
     @Test
     void authorizeAgainstAStandardOAuthServer() throws Exception {
-        oauthServer = new MockOAuth2Server();
+        MockOAuth2Server oauthServer = new MockOAuth2Server();
         oauthServer.start();
+        fleet.closeAfter(oauthServer::shutdown);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("GAZELLE_CLIENT_ID", "tokenkeeper-test");
-        env.put("GAZELLE_CLIENT_SECRET", "not-checked-by-the-mock");
+        env.put("GAZELLE_CLIENT_SECRET", fleet.secret("not-checked-by-the-mock"));
         env.put("GAZELLE_OAUTH_TOKEN_URL", oauthServer.tokenEndpointUrl("gazelle").toString());
         env.put("GAZELLE_OAUTH_AUTHORIZE_URL", oauthServer.authorizationEndpointUrl("gazelle") + "?scope=openid");
         env.put("GAZELLE_API_URL", oauthServer.baseUrl() + "gazelle/userinfo");
@@ -336,11 +286,11 @@ class ConsoleBrowserTest {
         driver.findElement(By.id("continue")).click();
         awaitStatusOnPage(driver, "active");
         String token = daemon.call("GET", "/api/v1/credentials/gazelle:nav/token", null).json().get("token").asText();
-        secrets.add(token);
+        fleet.secret(token);
         driver.findElement(By.id("refresh-now")).click();
         waiting(driver).until(d -> d.findElement(By.id("flash")).getText().equals("gazelle:nav: refreshed"));
         String refreshed = daemon.call("GET", "/api/v1/credentials/gazelle:nav/token", null).json().get("token").asText();
-        secrets.add(refreshed);
+        fleet.secret(refreshed);
         assertFalse(token.equals(refreshed), "refresh now gave a new access token");
         keep(driver, "credential-standard-oauth");
     }
@@ -363,11 +313,11 @@ class ConsoleBrowserTest {
         assertTrue(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Max-Age="),
                 setCookie);
         String session = setCookie.substring(0, setCookie.indexOf(';'));
-        secrets.add(session.substring(session.indexOf('=') + 1));
+        fleet.secret(session.substring(session.indexOf('=') + 1));
 
         HttpResponse<String> overview = get(base + "/ui/", session);
         assertEquals(200, overview.statusCode());
-        pages.put("overview-http", overview.body());
+        fleet.saw("page overview-http", overview.body());
         assertTrue(overview.headers().firstValue("Content-Security-Policy").orElse("").contains("script-src 'self'"));
         assertTrue(overview.headers().firstValue("Content-Security-Policy").orElse("").contains("frame-ancestors 'none'"));
         assertEquals("DENY", overview.headers().firstValue("X-Frame-Options").orElse(""));

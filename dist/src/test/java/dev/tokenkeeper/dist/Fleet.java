@@ -97,17 +97,19 @@ final class Fleet implements BeforeAllCallback, BeforeEachCallback, AfterEachCal
     /**
      * A daemon, not started yet, whose output the fleet searches and which it stops at the end.
      *
-     * @param state       its state folder (kept across its restarts)
+     * @param state       its state folder (kept across its restarts); its parent is made if missing, for
+     *                    the daemon's output goes next to it
      * @param environment extra environment variables
      */
-    synchronized DaemonProcess daemon(Path state, Map<String, String> environment) {
+    synchronized DaemonProcess daemon(Path state, Map<String, String> environment) throws IOException {
+        Files.createDirectories(state.toAbsolutePath().getParent());
         DaemonProcess daemon = new DaemonProcess(state, environment);
         daemons.add(daemon);
         return daemon;
     }
 
     /** A daemon, not started yet, on a state folder of its own in the fleet's folder. */
-    synchronized DaemonProcess daemon(Map<String, String> environment) {
+    synchronized DaemonProcess daemon(Map<String, String> environment) throws IOException {
         return daemon(temp().resolve("daemon-" + (daemons.size() + 1)), environment);
     }
 

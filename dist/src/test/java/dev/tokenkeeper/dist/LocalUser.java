@@ -34,7 +34,7 @@ record LocalUser(String name, int uid, int gid) {
      * @param name a user name, such as {@code tk-intruder}
      * @return the user
      */
-    static LocalUser require(String name) throws IOException, InterruptedException {
+    static synchronized LocalUser require(String name) throws IOException, InterruptedException {
         assumeTrue(isRoot(), "needs root to make a second local user");
         if (run(List.of("id", "-u", name)).exit() != 0) {
             Result made = run(List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name));

@@ -46,11 +46,20 @@ final class PluginJars {
     /** @param modulePath more module jars to compile against (not shipped) */
     static Path build(Path work, Path jar, Map<String, String> sources, Predicate<String> keep, List<Path> modulePath)
             throws IOException {
+        return build(work, jar, sources, keep, modulePath, null);
+    }
+
+    /** @param version the module's version and the jar's {@code Implementation-Version} (null: none) */
+    static Path build(Path work, Path jar, Map<String, String> sources, Predicate<String> keep, List<Path> modulePath,
+                      String version) throws IOException {
         Path src = Files.createDirectories(work.resolve("src"));
         List<String> args = new ArrayList<>(List.of("--release", "17", "--module-path",
                 Stream.concat(Stream.of(apiJar()), modulePath.stream()).map(Path::toString)
                         .collect(Collectors.joining(java.io.File.pathSeparator)),
                 "-d", Files.createDirectories(work.resolve("classes")).toString()));
+        if (version != null) {
+            args.addAll(List.of("--module-version", version));
+        }
         for (Map.Entry<String, String> source : sources.entrySet()) {
             Path file = src.resolve(source.getKey());
             Files.createDirectories(file.getParent());
@@ -66,6 +75,9 @@ final class PluginJars {
         Path classes = work.resolve("classes");
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        if (version != null) {
+            manifest.getMainAttributes().put(Attributes.Name.IMPLEMENTATION_VERSION, version);
+        }
         List<Path> files;
         try (Stream<Path> walk = Files.walk(classes)) {
             files = walk.filter(Files::isRegularFile).sorted().collect(Collectors.toList());

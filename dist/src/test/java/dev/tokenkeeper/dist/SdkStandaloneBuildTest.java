@@ -1,10 +1,9 @@
 package dev.tokenkeeper.dist;
 
 import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -42,8 +41,8 @@ class SdkStandaloneBuildTest {
 
     private static final Pattern REFRESH = Pattern.compile("\"refresh_token\"\\s*:\\s*\"([^\"]+)\"");
 
-    @TempDir
-    Path temp;
+    @RegisterExtension
+    final Fleet fleet = new Fleet();
 
     private HttpServer upstream;
     private final List<String> refreshTokensSeen = new ArrayList<>();
@@ -67,22 +66,26 @@ class SdkStandaloneBuildTest {
             answer(exchange, 200, "{}");
         });
         upstream.start();
-    }
-
-    @AfterEach
-    void stopUpstream() {
-        upstream.stop(0);
+        fleet.closeAfter(() -> upstream.stop(0));
+        fleet.secrets(() -> {
+            List<String> tokens = new ArrayList<>();
+            for (int n = 0; n <= issued.get(); n++) {
+                tokens.add("sdk-access-" + n);
+                tokens.add("sdk-refresh-" + n);
+            }
+            return tokens;
+        });
     }
 
     @Test
     void theExampleBuildsFromSdkAloneAndItsJarRefreshesInTheRealDaemon() throws Exception {
         Path sdk = DaemonProcess.distribution().resolve("sdk");
         assertTrue(Files.isRegularFile(sdk.resolve("install.sh")), "sdk/install.sh in " + sdk);
-        Path project = temp.resolve("provider-example");
+        Path project = fleet.temp().resolve("provider-example");
         copyTree(sdk.resolve("provider-example"), project);
         assertFalse(Files.exists(project.resolve("target")), "the sdk carries sources, not build output");
 
-        Path repository = Files.createDirectories(temp.resolve("m2"));
+        Path repository = Files.createDirectories(fleet.temp().resolve("m2"));
         String cache = System.getProperty("tokenkeeper.m2", Path.of(System.getProperty("user.home"), ".m2",
                 "repository").toString());
         List<String> maven = List.of("-Dmaven.repo.local=" + repository, "-Dmaven.repo.local.tail=" + cache);
@@ -104,7 +107,7 @@ class SdkStandaloneBuildTest {
         Path jar = project.resolve("target/provider-example-1.0.0.jar");
         assertTrue(Files.isRegularFile(jar), "the plugin jar:\n" + tail(buildLog));
 
-        Path plugins = Files.createDirectories(temp.resolve("plugins"));
+        Path plugins = Files.createDirectories(fleet.temp().resolve("plugins"));
         Files.copy(jar, plugins.resolve(jar.getFileName()));
         String base = "http://127.0.0.1:" + upstream.getAddress().getPort();
         Map<String, String> env = new HashMap<>();
@@ -113,44 +116,43 @@ class SdkStandaloneBuildTest {
         env.put("DEMO_API_URL", base + "/api/me");
         env.put("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false");
         env.put("TOKENKEEPER_MIN_REFRESH_INTERVAL_SECONDS", "0");
-        try (DaemonProcess daemon = new DaemonProcess(temp.resolve("state"), env)) {
-            DaemonProcess.Response providers = daemon.cli("providers");
-            assertEquals(0, providers.status(), providers.body());
-            String demo = providers.body().lines().filter(l -> l.contains(" demo ")).findFirst().orElse(null);
-            assertNotNull(demo, providers.body());
-            assertTrue(demo.contains("com.example.demo") && demo.contains("plugin provider-example-1.0.0.jar"), demo);
-            assertFalse(providers.body().contains("skipped"), providers.body());
-            DaemonProcess.Response importHelp = daemon.cli("import", "--help");
-            assertEquals(0, importHelp.status(), importHelp.body());
-            assertTrue(importHelp.body().lines().anyMatch(l -> l.matches("\\s+demo\\s+--token-json")),
-                    "import --help names the plugin's forms:\n" + importHelp.body());
-            assertTrue(importHelp.body().lines().anyMatch(l -> l.matches("\\s+vinted\\s+--cookie, --cookie-file")),
-                    importHelp.body());
+        DaemonProcess daemon = fleet.daemon(fleet.temp().resolve("state"), env);
+        DaemonProcess.Response providers = fleet.cli(daemon, "providers");
+        assertEquals(0, providers.status(), providers.body());
+        String demo = providers.body().lines().filter(l -> l.contains(" demo ")).findFirst().orElse(null);
+        assertNotNull(demo, providers.body());
+        assertTrue(demo.contains("com.example.demo") && demo.contains("plugin provider-example-1.0.0.jar"), demo);
+        assertFalse(providers.body().contains("skipped"), providers.body());
+        DaemonProcess.Response importHelp = fleet.cli(daemon, "import", "--help");
+        assertEquals(0, importHelp.status(), importHelp.body());
+        assertTrue(importHelp.body().lines().anyMatch(l -> l.matches("\\s+demo\\s+--token-json")),
+                "import --help names the plugin's forms:\n" + importHelp.body());
+        assertTrue(importHelp.body().lines().anyMatch(l -> l.matches("\\s+vinted\\s+--cookie, --cookie-file")),
+                importHelp.body());
 
-            daemon.start();
-            DaemonProcess.Response imported = daemon.call("PUT", "/api/v1/credentials/demo:default",
-                    "{\"tokenJson\": {\"access_token\": \"sdk-access-0\", \"refresh_token\": \"sdk-refresh-0\","
-                            + " \"expires_in\": 3600}}");
-            assertEquals(201, imported.status(), imported.body());
-            DaemonProcess.Response refreshed = daemon.call("POST", "/api/v1/credentials/demo:default/refresh?force=true", null);
-            assertEquals(200, refreshed.status(), refreshed.body());
-            synchronized (refreshTokensSeen) {
-                assertEquals(List.of("sdk-refresh-0"), refreshTokensSeen, "one refresh with the imported token");
-            }
-            DaemonProcess.Response token = daemon.call("GET", "/api/v1/credentials/demo:default/token", null);
-            assertEquals("sdk-access-1", token.json().get("token").asText(), token.body());
-
-            DaemonProcess.Response doctor = daemon.cli("doctor");
-            String port = String.valueOf(upstream.getAddress().getPort());
-            for (String setting : List.of("DEMO_TOKEN_URL", "DEMO_API_URL")) {
-                assertTrue(doctor.body().lines().anyMatch(l -> l.startsWith("ok") && l.contains("upstream demo")
-                        && l.contains(port) && l.contains(setting)), setting + " checked:\n" + doctor.body());
-            }
-            assertTrue(doctor.body().lines().anyMatch(l -> l.startsWith("ok") && l.contains("plugins")
-                    && l.contains("demo")), doctor.body());
-            String output = daemon.output();
-            assertFalse(output.contains("sdk-refresh-") || output.contains("sdk-access-"), "no token in the log");
+        daemon.start();
+        DaemonProcess.Response imported = daemon.call("PUT", "/api/v1/credentials/demo:default",
+                "{\"tokenJson\": {\"access_token\": \"sdk-access-0\", \"refresh_token\": \"sdk-refresh-0\","
+                        + " \"expires_in\": 3600}}");
+        assertEquals(201, imported.status(), imported.body());
+        DaemonProcess.Response refreshed = daemon.call("POST", "/api/v1/credentials/demo:default/refresh?force=true", null);
+        assertEquals(200, refreshed.status(), refreshed.body());
+        synchronized (refreshTokensSeen) {
+            assertEquals(List.of("sdk-refresh-0"), refreshTokensSeen, "one refresh with the imported token");
         }
+        DaemonProcess.Response token = daemon.call("GET", "/api/v1/credentials/demo:default/token", null);
+        assertEquals("sdk-access-1", token.json().get("token").asText(), token.body());
+
+        DaemonProcess.Response doctor = fleet.cli(daemon, "doctor");
+        String port = String.valueOf(upstream.getAddress().getPort());
+        for (String setting : List.of("DEMO_TOKEN_URL", "DEMO_API_URL")) {
+            assertTrue(doctor.body().lines().anyMatch(l -> l.startsWith("ok") && l.contains("upstream demo")
+                    && l.contains(port) && l.contains(setting)), setting + " checked:\n" + doctor.body());
+        }
+        assertTrue(doctor.body().lines().anyMatch(l -> l.startsWith("ok") && l.contains("plugins")
+                && l.contains("demo")), doctor.body());
+        String output = daemon.output();
+        assertFalse(output.contains("sdk-refresh-") || output.contains("sdk-access-"), "no token in the log");
     }
 
     @Test
