@@ -32,6 +32,11 @@ class ConsolePartsTest {
         assertInstanceOf(SecretInput.CookieHeader.class, SecretForms.detect("access_token_web=a; refresh_token_web=b"));
         assertEquals("a=b; c=d", ((SecretInput.CookieHeader) SecretForms.detect("Cookie: a=b; c=d")).header());
         assertInstanceOf(SecretInput.TokenJson.class, SecretForms.detect(" {\"access_token\":\"x\",\"refresh_token\":\"y\"}"));
+        assertInstanceOf(SecretInput.TokenJson.class, SecretForms.detect("{\"access_token\":\"x\"}"));
+        for (String pasted : new String[] {"Authorization: Bearer abc.def-ghi_jkl", "Bearer abcdefghijkl", "abcdefghijkl_9-Z"}) {
+            assertEquals(pasted, ((SecretInput.AccessToken) SecretForms.detect(" " + pasted + "\n")).token(), pasted);
+        }
+        assertInstanceOf(SecretInput.CookieHeader.class, SecretForms.detect("session=abc"));
         assertInstanceOf(SecretInput.CookieFile.class, SecretForms.detect("[{\"name\":\"a\",\"value\":\"b\"}]"));
         assertInstanceOf(SecretInput.CookieFile.class, SecretForms.detect("{\"cookies\":[{\"name\":\"a\"}]}"));
         assertInstanceOf(SecretInput.CookieFile.class, SecretForms.detect("# Netscape HTTP Cookie File\n.vinted.fr\tTRUE\t/\tTRUE\t0\ta\tb"));

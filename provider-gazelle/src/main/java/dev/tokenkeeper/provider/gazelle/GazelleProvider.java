@@ -92,6 +92,11 @@ public final class GazelleProvider implements TokenProvider {
         Objects.requireNonNull(input, "input");
         Configured c = configured();
         if (input instanceof SecretInput.TokenJson tokenJson) {
+            String text = tokenJson.json().strip();
+            // A file holding the copied header is what people try first: take it as what it is.
+            if (text.regionMatches(true, 0, "Bearer ", 0, 7) || text.regionMatches(true, 0, "Authorization:", 0, 14)) {
+                return AccessTokenImport.read(text, c.clock().instant());
+            }
             return TokenJsonImport.read(tokenJson.json(), c.clock().instant());
         }
         if (input instanceof SecretInput.AuthorizationCode code) {
