@@ -12,6 +12,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 25 must-show 1, the CLI path: {@code tokenkeeper import gazelle --access-token -} with the
@@ -72,6 +75,31 @@ class AccessTokenImportCliTest {
         assertNotEquals(0, cli("two words\n", "import", "gazelle", "--account", "bad", "--access-token", "-"),
                 "not one token: refused");
         assertEquals(404, daemon.call("GET", "/api/v1/credentials/gazelle:bad", null).statusCode());
+
+        // Issue 25 must-show 4, this path: doctor says which credentials are an access token alone.
+        String doctor = output("doctor", "--state-dir", daemon.stateDirectory().toString());
+        for (String id : new String[] {"gazelle:default", "gazelle:second", "gazelle:third"}) {
+            assertTrue(doctor.contains("credential " + id + ": access token only (no refresh token): served until "),
+                    doctor);
+        }
+        assertTrue(doctor.contains("import again before then: tokenkeeper import gazelle --account second --access-token -"),
+                doctor);
+        for (String secret : gazelle.allIssuedSecrets()) {
+            assertFalse(doctor.contains(secret), "doctor's output holds a secret");
+        }
+    }
+
+    /** Runs a CLI command and returns what it printed on stdout. */
+    private String output(String... args) throws Exception {
+        PrintStream before = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            cli("", args);
+        } finally {
+            System.setOut(before);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
     }
 
     private String access(String account) throws Exception {
