@@ -4,9 +4,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,13 +25,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link CookieCloudCipher} against uploads encrypted by the real {@code crypto-js} npm package (what
- * the extension bundles), run with Node: npm installs {@code crypto-js@4} from the registry into
+ * the extension bundles), run with Node: {@code crypto-js} 4.2.0 comes from the npm registry (pinned, integrity-checked) into
  * {@code target/cookiecloud-js} once per build (not vendored: the registry's package is the thing
  * under comparison, and target/ keeps it out of the repository).
  */
 class CookieCloudCipherTest {
 
     private static final Path JS = Path.of("target", "cookiecloud-js").toAbsolutePath();
+    private static final String CRYPTO_JS = "https://registry.npmjs.org/crypto-js/-/crypto-js-4.2.0.tgz";
+    private static final String CRYPTO_JS_INTEGRITY =
+            "sha512-KALDyEYgpY+Rlob/iriUtjV6d5Eq+Y191A5g4UqLAi8CyGP9N1+FdVbkc1SxKc2r4YAYqG8JzO2KGL+AizD70Q==";
     private static final String UUID = "8Bq3xkN2rYwG4vTt";
     private static final String PASSWORD = "SECRET-PASSWORD-4c1e";
     private static final String DATA = "{\"cookie_data\":{\"vinted\":[{\"name\":\"access_token_web\",\"value\":\"SECRET-A\","
@@ -35,8 +45,21 @@ class CookieCloudCipherTest {
         if (Files.isDirectory(JS.resolve("node_modules/crypto-js"))) {
             return;
         }
-        Files.createDirectories(JS);
-        run(List.of("npm", "install", "--no-audit", "--no-fund", "--prefix", JS.toString(), "crypto-js@4"), 180);
+        // The package as the npm registry publishes it, pinned and checked against the registry's own
+        // integrity value; fetched without npm (Debian's nodejs has none, and npm's ~400 packages are not needed).
+        Path module = Files.createDirectories(JS.resolve("node_modules/crypto-js.download"));
+        HttpResponse<byte[]> tarball = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20))
+                .followRedirects(HttpClient.Redirect.NORMAL).build()
+                .send(HttpRequest.newBuilder(URI.create(CRYPTO_JS)).timeout(Duration.ofSeconds(60)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, tarball.statusCode(), CRYPTO_JS);
+        String integrity = "sha512-" + Base64.getEncoder().encodeToString(
+                MessageDigest.getInstance("SHA-512").digest(tarball.body()));
+        assertEquals(CRYPTO_JS_INTEGRITY, integrity, "the registry's crypto-js tarball is not the one pinned");
+        Path file = JS.resolve("crypto-js.tgz");
+        Files.write(file, tarball.body());
+        run(List.of("tar", "-xzf", file.toString(), "--strip-components=1", "-C", module.toString()), 60);
+        Files.move(module, JS.resolve("node_modules/crypto-js"));
     }
 
     @Test
