@@ -86,6 +86,31 @@ public sealed interface SecretInput {
     }
 
     /**
+     * An access token alone, without a refresh token: the bare token, or an
+     * {@code Authorization: Bearer ...} line (or its value) as copied from a browser's developer tools.
+     * A provider that takes it usually declares the secret {@link Refreshability.UntilExpiry}.
+     *
+     * @param token the text as pasted; the provider takes the token out of it
+     */
+    record AccessToken(String token) implements SecretInput {
+        /** Rejects null. */
+        public AccessToken {
+            Objects.requireNonNull(token, "token");
+        }
+
+        @Override
+        public String form() {
+            return "access-token";
+        }
+
+        /** @return the form only, never the token */
+        @Override
+        public String toString() {
+            return "AccessToken[hidden]";
+        }
+    }
+
+    /**
      * An OAuth 2 authorization code received on a redirect, to be exchanged for tokens.
      *
      * @param code         the code

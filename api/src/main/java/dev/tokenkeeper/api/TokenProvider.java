@@ -69,6 +69,19 @@ public interface TokenProvider {
     RefreshResult refresh(SecretMaterial secret);
 
     /**
+     * Whether this secret can be refreshed at all. The daemon asks before it schedules or runs a
+     * refresh; for {@link Refreshability.UntilExpiry} it never calls {@link #refresh} and serves the
+     * secret until its access token expires ({@link IssuedSecret#accessExpiresAt()}). Must not call
+     * the upstream; called often, so it should only look at the material.
+     *
+     * @param secret the current secret material
+     * @return {@link Refreshability#REFRESHES} (the default) or {@link Refreshability#UNTIL_EXPIRY}
+     */
+    default Refreshability refreshability(SecretMaterial secret) {
+        return Refreshability.REFRESHES;
+    }
+
+    /**
      * Says how a consumer presents the current token.
      *
      * @param secret the current secret material

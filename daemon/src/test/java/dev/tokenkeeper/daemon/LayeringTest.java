@@ -31,7 +31,7 @@ class LayeringTest {
             // the store's refresh leases, or what a store without them gets
             "leases",
             // consumers, keys, the refresh pipeline
-            "access", "rekey", "refresh",
+            "access", "rekey", "refresh", "cookiecloud",
             // what listens to the pipeline or drives it
             "metrics", "recovery", "schedule", "sink", "legacy", "notify", "changes",
             // the control API's server, then the route groups it is handed

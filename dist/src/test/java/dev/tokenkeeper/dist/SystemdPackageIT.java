@@ -65,8 +65,8 @@ class SystemdPackageIT {
             }
             Files.copy(deb, share.resolve("tokenkeeper.deb"));
             Files.writeString(share.resolve("token.json"), gazelle.seedChain("default"));
-            // Valid JSON the provider rejects: no refresh_token.
-            Files.writeString(share.resolve("malformed.json"), "{\"access_token\":\"x\",\"expires_in\":60}");
+            // Valid JSON the provider rejects: an access token that is not a string.
+            Files.writeString(share.resolve("malformed.json"), "{\"access_token\":42,\"expires_in\":60}");
             StringBuilder env = new StringBuilder("TOKENKEEPER_LISTEN=127.0.0.1:" + port + "\n");
             Map<String, String> settings = new java.util.TreeMap<>(DaemonProcess.fastRefreshSettings());
             settings.putAll(gazelle.settings());

@@ -143,7 +143,7 @@ public final class Assembly implements AutoCloseable {
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
         this.notifications = Notifications.of(config.settings(), state, metrics, store::list, clock,
-                provider -> Renewal.forms(plugins, provider));
+                provider -> Renewal.forms(plugins, provider), pipeline::untilExpiry);
         Optional<FileSink> sink = FileSink.fromSettings(config.settings(), this::openLive, clock);
         List<WantedRow> legacyRows = WantedRow.from(config.settings(), plugins);
         List<SettingsRowWriter> rowWriters = new ArrayList<>();

@@ -2,6 +2,8 @@ package dev.tokenkeeper.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.Refreshability;
+import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
@@ -25,6 +27,7 @@ import dev.tokenkeeper.daemon.notify.NotifySettings;
 import dev.tokenkeeper.daemon.plugin.Discovered;
 import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
+import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.daemon.rekey.KeyRotation;
 import dev.tokenkeeper.daemon.tls.TlsClient;
 import dev.tokenkeeper.daemon.tls.TlsSettings;
@@ -45,6 +48,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -278,11 +282,11 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
                 // Closing after a failed read: nothing more to report.
             }
         }
-        checkCredentials(credentials, key);
+        checkCredentials(credentials, key, plugins);
         return credentials;
     }
 
-    private void checkCredentials(List<StoredCredential> credentials, LoadedKey key) {
+    private void checkCredentials(List<StoredCredential> credentials, LoadedKey key, Plugins plugins) {
         if (credentials.isEmpty()) {
             return;
         }
@@ -295,8 +299,9 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         int onOlderKey = 0;
         for (StoredCredential credential : credentials) {
             try {
-                sealer.open(credential.id(), credential.secret());
+                SecretMaterial secret = sealer.open(credential.id(), credential.secret());
                 opened++;
+                checkUntilExpiry(credential, secret, plugins);
                 if (!sealer.isSealedWithCurrentKey(credential.secret())) {
                     onOlderKey++;
                 }
@@ -313,6 +318,27 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
             ok("credentials", opened + " of " + credentials.size() + " decrypt"
                     + (onOlderKey > 0 ? "; " + onOlderKey + " still sealed with a retired key (`tokenkeeper rekey"
                     + " --reseal-only` moves them to the current key)" : ""));
+        }
+    }
+
+    /** Says which credentials are an access token alone (no refresh token), and until when they work. */
+    private void checkUntilExpiry(StoredCredential credential, SecretMaterial secret, Plugins plugins) {
+        Optional<TokenProvider> provider = plugins.provider(credential.id().provider());
+        try {
+            if (provider.isEmpty() || !(provider.get().refreshability(secret) instanceof Refreshability.UntilExpiry)) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            return;
+        }
+        Optional<Instant> end = credential.refreshExpiresAt().or(credential::accessExpiresAt);
+        String detail = "access token only (no refresh token): served until " + end.map(Instant::toString).orElse("the"
+                + " upstream rejects it") + "; import again before then: "
+                + Renewal.untilExpiryCommand(credential.id(), provider.get().importForms());
+        if (end.map(at -> at.isBefore(Clock.systemUTC().instant().plus(Duration.ofDays(7)))).orElse(false)) {
+            warn("credential " + credential.id(), detail);
+        } else {
+            ok("credential " + credential.id(), detail);
         }
     }
 

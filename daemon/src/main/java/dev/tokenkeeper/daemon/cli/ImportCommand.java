@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
         footer = {"  --cookie                  SecretInput.CookieHeader   (API field \"cookie\")",
                 "  --cookie-file             SecretInput.CookieFile     (API field \"cookieFile\")",
                 "  --token-json              SecretInput.TokenJson      (API field \"tokenJson\")",
+                "  --access-token            SecretInput.AccessToken    (API field \"accessToken\")",
                 "  --from-supabase-settings  SecretInput.TokenJson      (read from Supabase)",
                 "  tokenkeeper authorize     SecretInput.AuthorizationCode (\"authorizationCode\")",
                 "",
@@ -54,6 +55,11 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
         @Option(names = "--token-json", description = "a token JSON file; - for stdin")
         String tokenJson;
 
+        @Option(names = "--access-token", description = "an access token without its refresh token: the bare token,"
+                + " `Bearer <token>` or the line `Authorization: Bearer <token>` copied from the browser's developer"
+                + " tools; - for stdin (the usual way), or a file. Served until it expires; import again before then")
+        String accessToken;
+
         @Option(names = "--from-supabase-settings",
                 description = "the token existing deployments keep in Supabase (the provider's system_settings row); "
                         + "needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY")
@@ -80,6 +86,8 @@ final class ImportCommand extends Subcommand implements Callable<Integer> {
             body = Map.of("cookieFile", read(source.cookieFile));
         } else if (source.tokenJson != null) {
             body = Map.of("tokenJson", read(source.tokenJson));
+        } else if (source.accessToken != null) {
+            body = Map.of("accessToken", read(source.accessToken).strip());
         } else {
             body = Map.of("tokenJson", LegacySettingsReader.read(common.settings(),
                     PluginLoader.load(common.config().pluginDirectory()), provider));

@@ -31,7 +31,7 @@ final class StatusCommand extends Subcommand implements Callable<Integer> {
         out.printf(format, "ID", "STATUS", "ACCESS EXPIRES", "REFRESH EXPIRES", "NEXT REFRESH", "LAST ERROR");
         for (JsonNode c : answer.body()) {
             out.printf(format, c.path("id").asText(), c.path("status").asText(), time(c, "accessExpiresAt"),
-                    time(c, "refreshExpiresAt"), time(c, "nextRefreshAt"), c.path("lastError").asText(""));
+                    time(c, "refreshExpiresAt"), time(c, "nextRefreshAt"), c.path("lastError").asText(c.path("note").asText("")));
         }
         return 0;
     }

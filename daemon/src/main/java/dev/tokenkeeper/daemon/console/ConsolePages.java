@@ -100,8 +100,9 @@ final class ConsolePages {
      * @param credential  the credential
      * @param nextRefresh its next planned refresh
      * @param importForms what its provider takes ({@link Renewal})
+     * @param note        what kind of credential it is when that matters (one that cannot refresh)
      */
-    record Row(StoredCredential credential, Optional<Instant> nextRefresh, Set<String> importForms) {
+    record Row(StoredCredential credential, Optional<Instant> nextRefresh, Set<String> importForms, Optional<String> note) {
 
         /** @return the times the table and the credential's page both show, in this order */
         List<Moment> moments() {
@@ -258,6 +259,10 @@ final class ConsolePages {
 
     static String whatToDo(Row row) {
         StoredCredential c = row.credential();
+        if (row.note().isPresent() && c.status() != CredentialStatus.ERROR) {
+            return row.note().get() + ". Paste a new access token in the import box, or run `"
+                    + Renewal.untilExpiryCommand(c.id(), row.importForms()) + "`.";
+        }
         return switch (c.status()) {
             case ACTIVE -> "Nothing: it is refreshed before it expires.";
             case EXPIRED -> "tokenkeeper refreshes it on the next attempt; press Refresh now, or import it again if that fails.";

@@ -192,7 +192,8 @@ public final class ConsoleRoutes implements RouteGroup {
     }
 
     private ConsolePages.Row row(StoredCredential c) {
-        return new ConsolePages.Row(c, scheduler.nextFireTime(c.id()), Renewal.forms(plugins, c.id().provider()));
+        return new ConsolePages.Row(c, scheduler.nextFireTime(c.id()), Renewal.forms(plugins, c.id().provider()),
+                credentials.note(c));
     }
 
     private void schedulerAction(Context ctx, ConsoleSessions.Session session) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.InvalidSecretException;
 import dev.tokenkeeper.api.SecretInput;
+import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.refresh.CredentialNotFoundException;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
@@ -41,10 +42,12 @@ record CredentialRoutes(CredentialService credentials, RefreshScheduler schedule
     @Override
     public void register(RoutesConfig routes) {
         routes.get("/api/v1/credentials", ctx -> json(ctx, credentials.list().stream()
-                .map(c -> Views.CredentialView.of(c, scheduler.nextFireTime(c.id()).orElse(null))).toList()));
+                .map(c -> Views.CredentialView.of(c, scheduler.nextFireTime(c.id()).orElse(null), credentials.note(c)))
+                .toList()));
         routes.get("/api/v1/credentials/{id}", ctx -> {
             CredentialId id = id(ctx);
-            json(ctx, Views.CredentialView.of(credentials.get(id), scheduler.nextFireTime(id).orElse(null)));
+            StoredCredential credential = credentials.get(id);
+            json(ctx, Views.CredentialView.of(credential, scheduler.nextFireTime(id).orElse(null), credentials.note(credential)));
         });
         routes.put("/api/v1/credentials/{id}", ctx -> importCredential(ctx, id(ctx), body(ctx)));
         routes.delete("/api/v1/credentials/{id}", ctx -> {
@@ -104,13 +107,15 @@ record CredentialRoutes(CredentialService credentials, RefreshScheduler schedule
                 credentials.importSecret(id, input), credentials.clock().instant());
         ctx.status(imported.replaced() ? 200 : 201);
         json(ctx, new Views.ImportView(Views.CredentialView.of(imported.credential(),
-                scheduler.nextFireTime(id).orElse(null)), imported.warnings(), imported.replaced()));
+                scheduler.nextFireTime(id).orElse(null), credentials.note(imported.credential())), imported.warnings(),
+                imported.replaced()));
     }
 
     private static SecretInput secretInput(JsonNode body) {
         List<SecretInput> inputs = new ArrayList<>();
         text(body, "cookie").ifPresent(v -> inputs.add(new SecretInput.CookieHeader(v)));
         text(body, "cookieFile").ifPresent(v -> inputs.add(new SecretInput.CookieFile(v)));
+        text(body, "accessToken").ifPresent(v -> inputs.add(new SecretInput.AccessToken(v)));
         if (body.hasNonNull("tokenJson")) {
             JsonNode tokenJson = body.get("tokenJson");
             inputs.add(new SecretInput.TokenJson(tokenJson.isTextual() ? tokenJson.asText() : tokenJson.toString()));
@@ -125,7 +130,7 @@ record CredentialRoutes(CredentialService credentials, RefreshScheduler schedule
                         "authorizationCode needs redirectUri"))), verifier)));
         if (inputs.size() != 1) {
             throw new ApiException(400, "bad_request",
-                    "body must have exactly one of cookie, cookieFile, tokenJson, authorizationCode");
+                    "body must have exactly one of cookie, cookieFile, tokenJson, accessToken, authorizationCode");
         }
         return inputs.get(0);
     }

@@ -1,11 +1,13 @@
 package dev.tokenkeeper.daemon.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoredCredential;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The JSON shapes of the control API. None carries a secret except {@link TokenView}. */
 final class Views {
@@ -13,15 +15,26 @@ final class Views {
     private Views() {
     }
 
-    /** A credential without its secret. */
+    /**
+     * A credential without its secret.
+     *
+     * @param note what kind of credential it is when that matters, e.g. "no refresh token: import again
+     *             before ..."; null (left out) for a credential that refreshes
+     */
     record CredentialView(String id, String provider, String account, String status, long version,
                           Instant issuedAt, Instant accessExpiresAt, Instant refreshExpiresAt,
-                          Instant lastRefreshAt, String lastError, Instant updatedAt, Instant nextRefreshAt) {
+                          Instant lastRefreshAt, String lastError, Instant updatedAt, Instant nextRefreshAt,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) String note) {
 
         static CredentialView of(StoredCredential c, Instant nextRefreshAt) {
+            return of(c, nextRefreshAt, Optional.empty());
+        }
+
+        static CredentialView of(StoredCredential c, Instant nextRefreshAt, Optional<String> note) {
             return new CredentialView(c.id().toString(), c.id().provider(), c.id().account(), c.status().wireName(),
                     c.version(), c.issuedAt(), c.accessExpiresAt().orElse(null), c.refreshExpiresAt().orElse(null),
-                    c.lastRefreshAt().orElse(null), c.lastError().orElse(null), c.updatedAt(), nextRefreshAt);
+                    c.lastRefreshAt().orElse(null), c.lastError().orElse(null), c.updatedAt(), nextRefreshAt,
+                    note.orElse(null));
         }
     }
 

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
@@ -56,13 +57,13 @@ public final class Notifications implements RefreshListener, AutoCloseable {
 
     private Notifications(List<Channel> channels, NotifySettings settings, String host, Path stateDirectory,
                           MeterRegistry metrics, Supplier<List<StoredCredential>> credentials, Clock clock,
-                          Function<String, Set<String>> importForms) {
+                          Function<String, Set<String>> importForms, Predicate<StoredCredential> untilExpiry) {
         this.channels = channels;
         this.credentials = credentials;
         this.clock = clock;
         this.checkEvery = settings.checkEvery();
         this.stateFile = new NotifyStateFile(stateDirectory.resolve("notifications.json"));
-        this.tracker = new SituationTracker(settings.thresholds(), host, Map.of(), importForms);
+        this.tracker = new SituationTracker(settings.thresholds(), host, Map.of(), importForms, untilExpiry);
         this.queue = new DeliveryQueue(metrics, settings.retryBase(), settings.maxAttempts(), settings.queueCapacity(),
                 this::settled);
     }
@@ -82,9 +83,28 @@ public final class Notifications implements RefreshListener, AutoCloseable {
     public static Notifications of(Settings settings, Path stateDirectory, MeterRegistry metrics,
                                    Supplier<List<StoredCredential>> credentials, Clock clock,
                                    Function<String, Set<String>> importForms) {
+        return of(settings, stateDirectory, metrics, credentials, clock, importForms, credential -> false);
+    }
+
+    /**
+     * Builds the notifications; nothing is read or sent until {@link #start()}.
+     *
+     * @param settings       the daemon's settings
+     * @param stateDirectory where the memory lives
+     * @param metrics        where the counter lives
+     * @param credentials    every stored credential (read at start and periodically)
+     * @param clock          the time
+     * @param importForms    the import forms of each provider, for the command that renews a credential
+     * @param untilExpiry    whether a credential's secret cannot refresh (its end is then fixed from the start)
+     * @return the notifications; without a channel configured they do nothing
+     * @throws ConfigurationException when a URL is wrong (the message never quotes it)
+     */
+    public static Notifications of(Settings settings, Path stateDirectory, MeterRegistry metrics,
+                                   Supplier<List<StoredCredential>> credentials, Clock clock,
+                                   Function<String, Set<String>> importForms, Predicate<StoredCredential> untilExpiry) {
         NotifySettings notify = NotifySettings.from(settings);
         return new Notifications(channels(notify), notify, hostName(), stateDirectory, metrics, credentials, clock,
-                importForms);
+                importForms, untilExpiry);
     }
 
     /**

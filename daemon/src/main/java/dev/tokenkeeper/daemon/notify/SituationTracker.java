@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Decides when a credential's situation changed enough to tell a human: one event per change,
@@ -55,6 +56,7 @@ public final class SituationTracker {
     private final String host;
     private final Map<CredentialId, Memory> memories = new HashMap<>();
     private final Function<String, Set<String>> importForms;
+    private final Predicate<StoredCredential> untilExpiry;
     private boolean dirty;
 
     /**
@@ -74,6 +76,19 @@ public final class SituationTracker {
      */
     public SituationTracker(Thresholds thresholds, String host, Map<CredentialId, Memory> remembered,
                             Function<String, Set<String>> importForms) {
+        this(thresholds, host, remembered, importForms, credential -> false);
+    }
+
+    /**
+     * @param thresholds  when to speak up
+     * @param host        the daemon's host name, for the events
+     * @param remembered  the persisted memory
+     * @param importForms the import forms of each provider, for the command that renews a credential
+     * @param untilExpiry whether a credential's secret cannot refresh: its end is fixed from the import on
+     */
+    public SituationTracker(Thresholds thresholds, String host, Map<CredentialId, Memory> remembered,
+                            Function<String, Set<String>> importForms, Predicate<StoredCredential> untilExpiry) {
+        this.untilExpiry = untilExpiry;
         this.importForms = importForms;
         this.thresholds = thresholds;
         this.host = host;
@@ -95,7 +110,10 @@ public final class SituationTracker {
     public synchronized Optional<Notification> observe(StoredCredential credential, Instant now) {
         Memory before = memories.getOrDefault(credential.id(), Memory.NONE);
         Instant lastRefresh = credential.lastRefreshAt().orElse(null);
-        Instant end = credential.refreshExpiresAt().orElse(null);
+        // A secret that cannot refresh ends when its access token does: a fixed end from the import on.
+        boolean cannotRefresh = untilExpiry.test(credential);
+        Instant end = credential.refreshExpiresAt().or(() -> cannotRefresh ? credential.accessExpiresAt() : Optional.empty())
+                .orElse(null);
         boolean fixedEnd = before.fixedEnd();
         int stage = before.expiringStage();
         Instant chainEnd = before.chainEnd();
@@ -121,6 +139,7 @@ public final class SituationTracker {
         Instant failingSince = credential.status() == CredentialStatus.ACTIVE && credential.lastError().isPresent()
                 ? Optional.ofNullable(before.failingSince()).orElse(now) : null;
 
+        boolean fixed = fixedEnd || cannotRefresh;
         EventKind situation = null;
         int newStage = stage;
         boolean healthy = false;
@@ -133,10 +152,10 @@ public final class SituationTracker {
                     if (Duration.between(failingSince, now).compareTo(thresholds.failingAfter()) >= 0) {
                         situation = EventKind.FAILING;
                     }
-                } else if (fixedEnd && left != null && left.compareTo(thresholds.expiringLast()) <= 0) {
+                } else if (fixed && left != null && left.compareTo(thresholds.expiringLast()) <= 0) {
                     situation = EventKind.EXPIRING;
                     newStage = 2;
-                } else if (fixedEnd && left != null && left.compareTo(thresholds.expiringFirst()) <= 0) {
+                } else if (fixed && left != null && left.compareTo(thresholds.expiringFirst()) <= 0) {
                     situation = EventKind.EXPIRING;
                     newStage = Math.max(stage, 1);
                 } else {
@@ -168,7 +187,7 @@ public final class SituationTracker {
             return Optional.empty();
         }
         Instant since = failingSince;
-        return Optional.of(event(raise, credential, now, since));
+        return Optional.of(event(raise, credential, now, since, cannotRefresh));
     }
 
     /** @return true once after the memory changed in a way worth persisting */
@@ -198,23 +217,35 @@ public final class SituationTracker {
                 "tokenkeeper on " + host + ": test notification; this channel works");
     }
 
-    private Notification event(EventKind kind, StoredCredential credential, Instant now, Instant failingSince) {
+    private Notification event(EventKind kind, StoredCredential credential, Instant now, Instant failingSince,
+                               boolean cannotRefresh) {
         CredentialId id = credential.id();
         String reason = credential.lastError().orElse(switch (kind) {
-            case EXPIRING -> "the refresh token cannot be renewed by refreshing";
+            case EXPIRING -> cannotRefresh ? "no refresh token: it cannot be refreshed"
+                    : "the refresh token cannot be renewed by refreshing";
             case RECOVERED -> "active again";
             default -> credential.status().wireName();
         });
         Optional<String> command = kind == EventKind.REQUIRES_CONFIGURATION || kind == EventKind.EXPIRING
-                ? Optional.of(command(credential)) : Optional.empty();
+                || kind == EventKind.EXPIRED && cannotRefresh
+                ? Optional.of(cannotRefresh && credential.status() != CredentialStatus.ERROR
+                        ? Renewal.untilExpiryCommand(id, importForms.apply(id.provider())) : command(credential))
+                : Optional.empty();
         String prefix = "tokenkeeper on " + host + ": " + id;
         String text = switch (kind) {
             case REQUIRES_CONFIGURATION -> prefix + " needs a human: " + reason + ". Run: " + command.get();
-            case EXPIRED -> prefix + ": the access token expired"
+            case EXPIRED -> cannotRefresh
+                    ? prefix + ": the access token expired" + credential.accessExpiresAt().map(at -> " at " + at).orElse("")
+                    + " and it has no refresh token. Run: " + command.get()
+                    : prefix + ": the access token expired"
                     + credential.accessExpiresAt().map(at -> " at " + at).orElse("") + " and refreshing keeps failing: " + reason;
             case FAILING -> prefix + ": refreshes have failed since " + failingSince + " (" + reason + "); the token is still"
                     + " served" + credential.accessExpiresAt().map(at -> ", valid until " + at).orElse("");
-            case EXPIRING -> prefix + ": its refresh token ends at " + credential.refreshExpiresAt().map(Instant::toString)
+            case EXPIRING -> cannotRefresh
+                    ? prefix + ": it has no refresh token and its access token ends at " + credential.refreshExpiresAt()
+                    .map(Instant::toString).orElse("?") + " (in " + human(credential.refreshExpiresAt()
+                    .map(end -> Duration.between(now, end)).orElse(Duration.ZERO)) + "). Before then, run: " + command.get()
+                    : prefix + ": its refresh token ends at " + credential.refreshExpiresAt().map(Instant::toString)
                     .orElse("?") + " (in " + human(credential.refreshExpiresAt().map(end -> Duration.between(now, end))
                     .orElse(Duration.ZERO)) + ") and refreshing cannot renew it. Before then, run: " + command.get();
             case RECOVERED -> prefix + " is active again";

@@ -32,6 +32,19 @@ public final class Renewal {
     }
 
     /**
+     * @param id    a credential whose secret cannot refresh
+     * @param forms the import forms of its provider
+     * @return the exact command that imports a new secret of the same kind: an access token when the
+     *         provider takes one, else {@link #command}
+     */
+    public static String untilExpiryCommand(CredentialId id, Set<String> forms) {
+        if (forms.contains("access-token")) {
+            return "tokenkeeper import " + id.provider() + " --account " + id.account() + " --access-token -";
+        }
+        return command(id, forms);
+    }
+
+    /**
      * @param title the provider's name as shown to people
      * @param forms the import forms of the provider
      * @return one sentence: what to do so that the credential works again

@@ -119,6 +119,19 @@ public final class CredentialService {
         throw new IllegalStateException("credential " + id + " kept changing while it was imported: try again");
     }
 
+    /**
+     * @param credential a credential
+     * @return what it is when that matters to a human: for a secret that cannot refresh, "no refresh
+     *         token: import again before &lt;its end&gt;"; empty for a credential that refreshes
+     */
+    public Optional<String> note(StoredCredential credential) {
+        if (!pipeline.untilExpiry(credential)) {
+            return Optional.empty();
+        }
+        return Optional.of("no refresh token: import again before " + credential.refreshExpiresAt()
+                .or(credential::accessExpiresAt).map(Instant::toString).orElse("the upstream rejects it"));
+    }
+
     /** @return the time the credentials are judged by (the assembly's clock) */
     public Clock clock() {
         return clock;

@@ -7,6 +7,7 @@ import dev.tokenkeeper.api.IssuedSecret;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.RefreshOutcome;
 import dev.tokenkeeper.api.RefreshResult;
+import dev.tokenkeeper.api.Refreshability;
 import dev.tokenkeeper.api.RefreshTiming;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.SecretMaterial;
@@ -19,6 +20,7 @@ import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.daemon.leases.RefreshLeases;
+import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.daemon.scrub.FailureText;
 import org.tinylog.Logger;
 
@@ -379,6 +381,9 @@ public final class RefreshPipeline {
     }
 
     private boolean isDue(StoredCredential credential, Duration advance) {
+        if (untilExpiry(credential)) {
+            return credential.accessExpiresAt().map(end -> !end.isAfter(clock.instant().plus(advance))).orElse(false);
+        }
         return planner.isDue(credential, keepAlive(credential.id()), timing(credential.id()), clock.instant().plus(advance));
     }
 
@@ -396,7 +401,29 @@ public final class RefreshPipeline {
      * @return when the schedule should refresh it
      */
     public Instant plan(StoredCredential credential) {
+        if (untilExpiry(credential)) {
+            // Nothing to refresh: the only thing due is marking it expired when its access token ends.
+            return credential.accessExpiresAt().orElseGet(() -> clock.instant().plus(keepAlive(credential.id())));
+        }
         return planner.plan(credential, keepAlive(credential.id()), timing(credential.id()));
+    }
+
+    /**
+     * @param credential a credential
+     * @return true when its provider says its secret cannot refresh ({@link Refreshability.UntilExpiry}):
+     *         it is served until its access token expires; false when its secret cannot be opened or its
+     *         provider is not installed (the refresh then says what is wrong)
+     */
+    public boolean untilExpiry(StoredCredential credential) {
+        Optional<TokenProvider> provider = providers.apply(credential.id().provider());
+        if (provider.isEmpty()) {
+            return false;
+        }
+        try {
+            return provider.get().refreshability(open(credential).secret()) instanceof Refreshability.UntilExpiry;
+        } catch (UnsealException | RuntimeException e) {
+            return false;
+        }
     }
 
     private Duration keepAlive(CredentialId id) {
@@ -450,6 +477,9 @@ public final class RefreshPipeline {
                 return unreadable(stored, e);
             }
             TokenProvider provider = provider(id);
+            if (provider.refreshability(secret) instanceof Refreshability.UntilExpiry) {
+                return withoutRefresh(stored, trigger, provider);
+            }
             CrashPoint.reached("before-upstream");
             intents.begin(id, owner);
             stages.put(id, "waiting for the upstream " + id.provider() + " to answer");
@@ -620,6 +650,36 @@ public final class RefreshPipeline {
         Logger.error("credential {} needs a human: {}", before.id(), reason);
         publish(after, Optional.empty());
         return new RefreshReport.NeedsHuman(after, reason);
+    }
+
+    /**
+     * A secret that cannot refresh is never sent upstream: it is expired once its access token ends,
+     * needs a human at once when the upstream rejected it, and is otherwise left as it is.
+     */
+    private RefreshReport withoutRefresh(StoredCredential stored, RefreshTrigger trigger, TokenProvider provider) {
+        Instant now = clock.instant();
+        String command = Renewal.untilExpiryCommand(stored.id(), provider.importForms());
+        Optional<Instant> end = stored.accessExpiresAt();
+        if (end.isPresent() && !end.get().isAfter(now)) {
+            String reason = "no refresh token: the access token expired at " + end.get() + "; import a new one: " + command;
+            StoredCredential after = stored;
+            if (stored.status() != CredentialStatus.EXPIRED || !stored.lastError().equals(Optional.of(reason))) {
+                StoredCredential candidate = stored.withStatus(CredentialStatus.EXPIRED, Optional.of(reason), now);
+                after = store.compareAndSet(candidate, stored.version()) ? candidate : stored(stored.id());
+                cache.remove(stored.id());
+                record(new RefreshEvent(stored.id(), now, RefreshOutcome.PERMANENT_FAILURE, reason, Duration.ZERO,
+                        after.version()));
+                Logger.warn("credential {} expired: {}", stored.id(), reason);
+            }
+            publish(after, Optional.empty());
+            return new RefreshReport.NeedsHuman(after, reason);
+        }
+        if (trigger instanceof RefreshTrigger.Rejected) {
+            return needsHuman(stored, "the upstream rejected the access token and there is no refresh token to get "
+                    + "another; import a new one: " + command, Duration.ZERO);
+        }
+        return new RefreshReport.Skipped(stored, "no refresh token: it is served until "
+                + end.map(Instant::toString).orElse("the upstream rejects it") + "; import again before then: " + command);
     }
 
     private RefreshReport unreadable(StoredCredential before, UnsealException e) {

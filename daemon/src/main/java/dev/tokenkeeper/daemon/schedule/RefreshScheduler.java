@@ -293,7 +293,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      * @param credential the credential
      */
     public void plan(StoredCredential credential) {
-        if (credential.status() == CredentialStatus.REQUIRES_CONFIGURATION) {
+        if (credential.status() == CredentialStatus.REQUIRES_CONFIGURATION
+                || credential.status() != CredentialStatus.ACTIVE && pipeline.untilExpiry(credential)) {
             removed(credential.id());
             return;
         }

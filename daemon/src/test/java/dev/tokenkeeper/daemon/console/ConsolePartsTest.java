@@ -2,13 +2,17 @@ package dev.tokenkeeper.daemon.console;
 
 import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.SecretInput;
+import dev.tokenkeeper.api.StoredCredential;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,6 +36,11 @@ class ConsolePartsTest {
         assertInstanceOf(SecretInput.CookieHeader.class, SecretForms.detect("access_token_web=a; refresh_token_web=b"));
         assertEquals("a=b; c=d", ((SecretInput.CookieHeader) SecretForms.detect("Cookie: a=b; c=d")).header());
         assertInstanceOf(SecretInput.TokenJson.class, SecretForms.detect(" {\"access_token\":\"x\",\"refresh_token\":\"y\"}"));
+        assertInstanceOf(SecretInput.TokenJson.class, SecretForms.detect("{\"access_token\":\"x\"}"));
+        for (String pasted : new String[] {"Authorization: Bearer abc.def-ghi_jkl", "Bearer abcdefghijkl", "abcdefghijkl_9-Z"}) {
+            assertEquals(pasted, ((SecretInput.AccessToken) SecretForms.detect(" " + pasted + "\n")).token(), pasted);
+        }
+        assertInstanceOf(SecretInput.CookieHeader.class, SecretForms.detect("session=abc"));
         assertInstanceOf(SecretInput.CookieFile.class, SecretForms.detect("[{\"name\":\"a\",\"value\":\"b\"}]"));
         assertInstanceOf(SecretInput.CookieFile.class, SecretForms.detect("{\"cookies\":[{\"name\":\"a\"}]}"));
         assertInstanceOf(SecretInput.CookieFile.class, SecretForms.detect("# Netscape HTTP Cookie File\n.vinted.fr\tTRUE\t/\tTRUE\t0\ta\tb"));
@@ -116,5 +125,22 @@ class ConsolePartsTest {
         snapshot.invalidate();
         snapshot.get();
         assertEquals(3, reads[0]);
+    }
+
+    /** A credential that cannot refresh says so, and the way to renew it, instead of "nothing to do". */
+    @Test
+    void anAccessTokenAloneSaysWhatToDoBeforeItEnds() {
+        Instant end = Instant.parse("2027-01-04T00:00:00Z");
+        StoredCredential credential = new dev.tokenkeeper.api.StoredCredential(
+                CredentialId.parse("gazelle:default"), CredentialStatus.ACTIVE,
+                SealedSecret.of(new byte[] {1}), end.minusSeconds(30 * 86400), Optional.of(end),
+                Optional.of(end), 1, Optional.empty(), Optional.empty(), end.minusSeconds(30 * 86400));
+        Set<String> forms = Set.of("token-json", "access-token", "authorization-code");
+        assertEquals("no refresh token: import again before " + end + ". Paste a new access token in the import box, or run "
+                        + "`tokenkeeper import gazelle --account default --access-token -`.",
+                ConsolePages.whatToDo(new ConsolePages.Row(credential, Optional.empty(), forms,
+                        Optional.of("no refresh token: import again before " + end))));
+        assertEquals("Nothing: it is refreshed before it expires.", ConsolePages.whatToDo(new ConsolePages.Row(credential,
+                Optional.empty(), forms, Optional.empty())));
     }
 }

@@ -6,6 +6,7 @@ import dev.tokenkeeper.api.LegacyRow;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.Presentation;
 import dev.tokenkeeper.api.RefreshResult;
+import dev.tokenkeeper.api.Refreshability;
 import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.TokenProvider;
@@ -16,6 +17,7 @@ import dev.tokenkeeper.provider.gazelle.graphql.ApiProbe;
 import dev.tokenkeeper.provider.gazelle.http.UpstreamClient;
 import dev.tokenkeeper.provider.gazelle.legacy.SettingsRowShape;
 import dev.tokenkeeper.provider.gazelle.oauth.TokenEndpoint;
+import dev.tokenkeeper.provider.gazelle.secret.AccessTokenImport;
 import dev.tokenkeeper.provider.gazelle.secret.GazelleSecret;
 import dev.tokenkeeper.provider.gazelle.secret.TokenJsonImport;
 
@@ -90,13 +92,33 @@ public final class GazelleProvider implements TokenProvider {
         Objects.requireNonNull(input, "input");
         Configured c = configured();
         if (input instanceof SecretInput.TokenJson tokenJson) {
+            String text = tokenJson.json().strip();
+            // A file holding the copied header is what people try first: take it as what it is.
+            if (text.regionMatches(true, 0, "Bearer ", 0, 7) || text.regionMatches(true, 0, "Authorization:", 0, 14)) {
+                return AccessTokenImport.read(text, c.clock().instant());
+            }
             return TokenJsonImport.read(tokenJson.json(), c.clock().instant());
         }
         if (input instanceof SecretInput.AuthorizationCode code) {
             return c.tokenEndpoint().exchangeCode(code.code(), code.redirectUri(), code.codeVerifier());
         }
+        if (input instanceof SecretInput.AccessToken token) {
+            return AccessTokenImport.read(token.token(), c.clock().instant());
+        }
         throw new InvalidSecretException("gazelle does not take a " + input.form() + ": import the token JSON with "
-                + "`tokenkeeper import gazelle --token-json FILE` or run `tokenkeeper authorize gazelle`");
+                + "`tokenkeeper import gazelle --token-json FILE`, an access token with `" + AccessTokenImport.COMMAND
+                + "` or run `tokenkeeper authorize gazelle`");
+    }
+
+    /**
+     * A secret without a refresh token (an access token copied from the browser) cannot refresh.
+     *
+     * @param secret the current secret material
+     * @return {@link Refreshability#UNTIL_EXPIRY} without a refresh token, else {@link Refreshability#REFRESHES}
+     */
+    @Override
+    public Refreshability refreshability(SecretMaterial secret) {
+        return GazelleSecret.refreshes(secret) ? Refreshability.REFRESHES : Refreshability.UNTIL_EXPIRY;
     }
 
     @Override
@@ -173,10 +195,10 @@ public final class GazelleProvider implements TokenProvider {
         return Optional.of(SettingsRowShape.ROW);
     }
 
-    /** A token JSON, or an authorization code from {@code tokenkeeper authorize}. */
+    /** A token JSON, an access token alone, or an authorization code from {@code tokenkeeper authorize}. */
     @Override
     public Set<String> importForms() {
-        return Set.of("token-json", "authorization-code");
+        return Set.of("token-json", "access-token", "authorization-code");
     }
 
     /** The token endpoint and the GraphQL API, from their settings. */

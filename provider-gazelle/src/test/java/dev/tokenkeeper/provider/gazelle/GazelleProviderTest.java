@@ -14,6 +14,7 @@ import dev.tokenkeeper.api.ImportedSecret;
 import dev.tokenkeeper.api.InvalidSecretException;
 import dev.tokenkeeper.api.Presentation;
 import dev.tokenkeeper.api.RefreshResult.Refreshed;
+import dev.tokenkeeper.api.Refreshability;
 import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.TokenProvider;
@@ -133,6 +134,24 @@ class GazelleProviderTest {
             assertTrue(error.getMessage().contains("--token-json"), error.getMessage());
             assertTrue(error.getMessage().contains("authorize gazelle"), error.getMessage());
         }
+    }
+
+    /** An access token copied from the browser: imported, validated as usual, and declared unable to refresh. */
+    @Test
+    void anAccessTokenAloneIsValidatedAndDeclaredUntilExpiry() throws Exception {
+        String access = new com.fasterxml.jackson.databind.ObjectMapper().readTree(gazelle.seedChain("default"))
+                .path("access_token").asText();
+        ImportedSecret imported = provider.importSecret(new SecretInput.AccessToken("Authorization: Bearer " + access));
+        SecretMaterial secret = imported.issued().secret();
+        assertEquals(Refreshability.UNTIL_EXPIRY, provider.refreshability(secret));
+        assertEquals(Accepted.class, provider.validate(secret).getClass());
+        assertEquals("Bearer " + access, provider.present(secret).headers().get("Authorization"));
+        assertTrue(provider.importForms().contains("access-token"));
+
+        ImportedSecret full = provider.importSecret(new SecretInput.TokenJson(gazelle.seedChain("other")));
+        assertEquals(Refreshability.REFRESHES, provider.refreshability(full.issued().secret()));
+        ImportedSecret jsonAlone = provider.importSecret(new SecretInput.TokenJson("{\"access_token\":\"" + access + "\"}"));
+        assertEquals(Refreshability.UNTIL_EXPIRY, provider.refreshability(jsonAlone.issued().secret()));
     }
 
     @Test

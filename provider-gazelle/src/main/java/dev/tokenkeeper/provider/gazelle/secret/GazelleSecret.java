@@ -38,6 +38,25 @@ public final class GazelleSecret {
     }
 
     /**
+     * An access token without a refresh token (copied from a browser's developer tools).
+     *
+     * @param accessToken the access token
+     * @param tokenType   the token type (normalized here)
+     * @return the secret material, with no {@value #REFRESH_TOKEN} field
+     */
+    public static SecretMaterial accessOnly(String accessToken, String tokenType) {
+        return new SecretMaterial(Map.of(ACCESS_TOKEN, accessToken, TOKEN_TYPE, normalizeTokenType(tokenType)));
+    }
+
+    /**
+     * @param secret the secret material
+     * @return true when it holds a refresh token, so that it can be refreshed
+     */
+    public static boolean refreshes(SecretMaterial secret) {
+        return present(secret, REFRESH_TOKEN).isPresent();
+    }
+
+    /**
      * @param secret the secret material
      * @param name   a field name
      * @return the field's value, if present and not blank

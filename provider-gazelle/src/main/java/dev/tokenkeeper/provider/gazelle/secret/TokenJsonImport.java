@@ -31,8 +31,6 @@ public final class TokenJsonImport {
 
     private static final String EXPECTED = "expected {\"access_token\":...,\"refresh_token\":...,"
             + "\"expires_in\":...,\"created_at\":...} or the system_settings row " + SETTINGS_KEY;
-    private static final String NO_REFRESH_TOKEN = ": without a refresh_token tokenkeeper cannot keep it fresh; "
-            + "authorize again with `tokenkeeper authorize gazelle`";
     /** Epoch seconds beyond this (year 5138) are certainly milliseconds. */
     private static final double LARGEST_EPOCH_SECONDS = 1e11;
 
@@ -52,13 +50,21 @@ public final class TokenJsonImport {
         ObjectNode token = unwrap(parse(json, "the token JSON"), warnings);
 
         String accessToken = requiredText(token, GazelleSecret.ACCESS_TOKEN, "; " + EXPECTED);
-        String refreshToken = requiredText(token, GazelleSecret.REFRESH_TOKEN, NO_REFRESH_TOKEN);
+        if (token.hasNonNull(GazelleSecret.REFRESH_TOKEN) && optionalText(token, GazelleSecret.REFRESH_TOKEN).isEmpty()) {
+            throw new InvalidSecretException(GazelleSecret.REFRESH_TOKEN + " in the token JSON is blank: leave it out to "
+                    + "import the access token alone (served until it expires), or import the complete token JSON");
+        }
+        Optional<String> refreshToken = optionalText(token, GazelleSecret.REFRESH_TOKEN);
         String tokenType = optionalText(token, GazelleSecret.TOKEN_TYPE).orElse(GazelleSecret.DEFAULT_TOKEN_TYPE);
         Optional<Duration> expiresIn = seconds(token, "expires_in");
         Optional<Duration> refreshExpiresIn = seconds(token, "refresh_token_expires_in");
         Optional<Instant> createdAt = createdAt(token);
 
         Instant issuedAt = createdAt.orElse(now);
+        if (refreshToken.isEmpty()) {
+            return AccessTokenImport.withoutRefresh(accessToken, tokenType, issuedAt,
+                    expiresIn.map(issuedAt::plus), now, warnings);
+        }
         Optional<Instant> accessExpiresAt = expiresIn.map(issuedAt::plus);
         if (createdAt.isEmpty() && expiresIn.isPresent()) {
             warnings.add("created_at is missing: assumed the token was issued now, so it may expire earlier "
@@ -71,7 +77,7 @@ public final class TokenJsonImport {
         accessExpiresAt.filter(expiry -> !expiry.isAfter(now)).ifPresent(expiry -> warnings.add(
                 "the access token expired at " + expiry + "; tokenkeeper refreshes it right away"));
 
-        IssuedSecret issued = new IssuedSecret(GazelleSecret.material(accessToken, refreshToken, tokenType),
+        IssuedSecret issued = new IssuedSecret(GazelleSecret.material(accessToken, refreshToken.get(), tokenType),
                 issuedAt, accessExpiresAt, refreshExpiresIn.map(issuedAt::plus));
         return new ImportedSecret(issued, warnings);
     }

@@ -121,13 +121,10 @@ class TokenJsonImportTest {
                         "access_token in the token JSON is blank"),
                 Arguments.of("{\"access_token\":42,\"refresh_token\":\"" + REFRESH + "\"}",
                         "access_token in the token JSON must be a string, found a number"),
-                Arguments.of("{\"access_token\":\"" + ACCESS + "\"}", "the token JSON has no refresh_token: without a "
-                        + "refresh_token tokenkeeper cannot keep it fresh; authorize again with "
-                        + "`tokenkeeper authorize gazelle`"),
-                Arguments.of("{\"access_token\":\"" + ACCESS + "\",\"refresh_token\":null}",
-                        "the token JSON has no refresh_token"),
                 Arguments.of("{\"access_token\":\"" + ACCESS + "\",\"refresh_token\":\"\"}",
-                        "refresh_token in the token JSON is blank: without a refresh_token"),
+                        "refresh_token in the token JSON is blank: leave it out to import the access token alone"),
+                Arguments.of("{\"access_token\":\"" + ACCESS + "\",\"expires_in\":60,\"created_at\":"
+                        + NOW.minusSeconds(61).getEpochSecond() + "}", "the access token expired at "),
                 Arguments.of("{\"access_token\":\"" + ACCESS + "\",\"refresh_token\":{\"v\":\"" + REFRESH + "\"}}",
                         "refresh_token in the token JSON must be a string, found an object"),
                 Arguments.of("{" + ok + ",\"expires_in\":\"7200\"}",
@@ -150,8 +147,31 @@ class TokenJsonImportTest {
                         "the value of the system_settings row holds an array, not an object"),
                 Arguments.of("{\"key\":[1],\"value\":{" + ok + "}}",
                         "the key of the system_settings row is an array, not a string"),
-                Arguments.of("{\"key\":\"gazelle_oauth_token\",\"value\":{\"access_token\":\"" + ACCESS + "\"}}",
-                        "the token JSON has no refresh_token"));
+                Arguments.of("{\"key\":\"gazelle_oauth_token\",\"value\":{\"refresh_token\":\"" + REFRESH + "\"}}",
+                        "the token JSON has no access_token"));
+    }
+
+    /** The originals store refresh_token "only if available": without one, the token is served until it expires. */
+    @Test
+    void anAccessTokenWithoutRefreshTokenEndsWhenItExpires() throws Exception {
+        long createdAt = NOW.minusSeconds(3600).getEpochSecond();
+        for (String json : List.of("{\"access_token\":\"" + ACCESS + "\",\"expires_in\":2592000,\"created_at\":" + createdAt + "}",
+                "{\"access_token\":\"" + ACCESS + "\",\"refresh_token\":null,\"expires_in\":2592000,\"created_at\":"
+                        + createdAt + "}")) {
+            ImportedSecret imported = TokenJsonImport.read(json, NOW);
+            IssuedSecret issued = imported.issued();
+            Instant end = Instant.ofEpochSecond(createdAt + 2592000);
+            assertEquals(ACCESS, issued.secret().require("access_token"));
+            assertEquals(Optional.empty(), issued.secret().field("refresh_token"));
+            assertFalse(GazelleSecret.refreshes(issued.secret()));
+            assertEquals(Optional.of(end), issued.accessExpiresAt());
+            assertEquals(Optional.of(end), issued.refreshExpiresAt(), "the credential ends with its access token");
+            assertTrue(imported.warnings().stream().anyMatch(w -> w.startsWith("no refresh token: tokenkeeper cannot "
+                    + "refresh it and serves it until " + end + "; import again before then")), imported.warnings().toString());
+        }
+        ImportedSecret noExpiry = TokenJsonImport.read("{\"access_token\":\"" + ACCESS + "\"}", NOW);
+        assertEquals(Optional.of(NOW.plus(Duration.ofDays(30))), noExpiry.issued().accessExpiresAt(),
+                "Gazelle's 30 days when the JSON does not say");
     }
 
     @ParameterizedTest
