@@ -273,7 +273,8 @@ public final class RefreshPipeline {
                 // Its caller reports the failure.
             }
         }
-        return inFlight.isEmpty();
+        // A finished refresh leaves the map just after its joiners are answered: done is idle.
+        return inFlight.values().stream().allMatch(CompletableFuture::isDone);
     }
 
     /**

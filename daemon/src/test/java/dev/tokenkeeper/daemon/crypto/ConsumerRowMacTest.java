@@ -87,4 +87,29 @@ class ConsumerRowMacTest {
         assertArrayEquals(ConsumerRowMac.encode(ROW), ConsumerRowMac.encode(new Consumer(ROW.name(), ROW.tokenHash(),
                 List.of(A, B), ROW.createdAt())));
     }
+
+    @Test
+    void theTaggedBytesAreTheDocumentedUnambiguousLayout() throws Exception {
+        Consumer row = new Consumer("r", "ab".repeat(32), List.of(B, A), Instant.ofEpochMilli(258));
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        for (String text : List.of(ConsumerRowMac.LABEL, "r", "ab".repeat(32))) {
+            expected.write(new byte[] {0, 0, 0, (byte) text.length()});
+            expected.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        expected.write(new byte[] {0, 0, 0, 2});
+        for (String id : List.of("gazelle:a", "vinted:b")) {
+            expected.write(new byte[] {0, 0, 0, (byte) id.length()});
+            expected.write(id.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        expected.write(new byte[] {0, 0, 0, 0, 0, 0, 1, 2});
+        assertArrayEquals(expected.toByteArray(), ConsumerRowMac.encode(row));
+    }
+
+    @Test
+    void onlyATagMadeWithAKeyTheDaemonHoldsMayAuthenticate() {
+        assertTrue(ConsumerRowMac.Verdict.CURRENT_KEY.valid());
+        assertTrue(ConsumerRowMac.Verdict.RETIRED_KEY.valid());
+        assertFalse(ConsumerRowMac.Verdict.MISSING.valid());
+        assertFalse(ConsumerRowMac.Verdict.INVALID.valid());
+    }
 }

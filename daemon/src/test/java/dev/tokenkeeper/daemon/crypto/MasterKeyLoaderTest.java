@@ -450,4 +450,34 @@ class MasterKeyLoaderTest {
         assertEquals(generated.keyring(), load().keyring());
         assertFalse(Files.exists(state.resolve("keys")));
     }
+
+    @Test
+    void rotatingIsRefusedForEveryConfiguredSourceAndNamesIt() throws Exception {
+        load();
+        Path credentials = temp.resolve("credentials");
+        env.put(MasterKeyLoader.CREDENTIALS_DIRECTORY, credentials.toString());
+        MasterKeyLoader.rotateGeneratedKey(settings(), state);
+        assertTrue(Files.exists(state.resolve("keys")), "a credentials folder without the key is no configured key");
+        write(credentials.resolve("master-key"), randomKey(), "r--------");
+        Map<String, String> sources = new java.util.LinkedHashMap<>();
+        sources.put(MasterKeyLoader.CREDENTIALS_DIRECTORY, "the systemd credential master-key");
+        sources.put(MasterKeyLoader.MASTER_KEY, MasterKeyLoader.MASTER_KEY);
+        sources.put(MasterKeyLoader.MASTER_KEY_FILE, MasterKeyLoader.MASTER_KEY_FILE);
+        env.clear();
+        for (Map.Entry<String, String> source : sources.entrySet()) {
+            env.put(source.getKey(), source.getKey().equals(MasterKeyLoader.CREDENTIALS_DIRECTORY) ? credentials.toString()
+                    : "00".repeat(32));
+            KeyConfigurationException e = assertThrows(KeyConfigurationException.class,
+                    () -> MasterKeyLoader.rotateGeneratedKey(settings(), state));
+            assertTrue(e.getMessage().startsWith("the master key comes from " + source.getValue() + ", "), e.getMessage());
+            env.clear();
+        }
+    }
+
+    @Test
+    void equalKeysHashAlike() {
+        byte[] bytes = randomKey();
+        assertEquals(MasterKey.of(bytes).hashCode(), MasterKey.of(bytes.clone()).hashCode());
+        assertEquals(MasterKey.of(bytes).id().hashCode(), MasterKey.of(bytes).hashCode());
+    }
 }

@@ -270,4 +270,43 @@ class SecretSealerTest {
         }
         return fail(what + ": opened");
     }
+
+    @Test
+    void aBrokenHeaderIsNamedPreciselyWithTheCredentialOrWithout() {
+        byte[] good = sealer.seal(GAZELLE_A, tokens()).bytes();
+        record Case(int index, int value, String message) {
+        }
+        for (Case broken : List.of(
+                new Case(1, 'X', "it does not start with the tokenkeeper magic 'TK'"),
+                new Case(2, 0x82, "format version 130 is not supported"),
+                new Case(3, 0x89, "key id length 137 is invalid (expected 8)"),
+                new Case(4, 'g', "the key id is not lower-case hex"),
+                new Case(11, 'A', "the key id is not lower-case hex"),
+                new Case(7, '/', "the key id is not lower-case hex"),
+                new Case(8, ':', "the key id is not lower-case hex"),
+                new Case(9, '`', "the key id is not lower-case hex"))) {
+            byte[] bytes = good.clone();
+            bytes[broken.index()] = (byte) broken.value();
+            UnsealException named = assertThrows(UnsealException.class, () -> sealer.open(GAZELLE_A, SealedSecret.of(bytes)));
+            assertTrue(named.getMessage().contains("the secret of gazelle:a") && named.getMessage().contains(broken.message()),
+                    named.getMessage());
+            UnsealException bare = assertThrows(UnsealException.class, () -> SecretSealer.keyIdOf(SealedSecret.of(bytes)));
+            assertTrue(bare.getMessage().contains("sealed secret") && bare.getMessage().contains(broken.message()),
+                    bare.getMessage());
+        }
+    }
+
+    @Test
+    void codecSaysWhichPartOfThePlaintextIsWrong() {
+        // Three fields claimed, room for two at most (each needs two 4-byte lengths).
+        byte[] tooMany = {0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        assertEquals("field count out of range",
+                assertThrows(IllegalArgumentException.class, () -> MaterialCodec.decode(tooMany)).getMessage());
+        byte[] twoEmpty = {0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        assertEquals("duplicate field name",
+                assertThrows(IllegalArgumentException.class, () -> MaterialCodec.decode(twoEmpty)).getMessage());
+        byte[] longer = {0, 0, 0, 1, 0, 0, 0, 9, 'a', 0, 0, 0, 0};
+        assertEquals("field length out of range",
+                assertThrows(IllegalArgumentException.class, () -> MaterialCodec.decode(longer)).getMessage());
+    }
 }

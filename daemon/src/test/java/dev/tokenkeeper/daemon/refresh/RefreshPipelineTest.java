@@ -1,0 +1,569 @@
+package dev.tokenkeeper.daemon.refresh;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.FailureKind;
+import dev.tokenkeeper.api.ImportedSecret;
+import dev.tokenkeeper.api.IssuedSecret;
+import dev.tokenkeeper.api.Presentation;
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.RefreshOutcome;
+import dev.tokenkeeper.api.RefreshResult;
+import dev.tokenkeeper.api.SecretInput;
+import dev.tokenkeeper.api.SecretMaterial;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenProvider;
+import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.ValidationResult;
+import dev.tokenkeeper.api.contract.MutableClock;
+import dev.tokenkeeper.api.contract.TestContext;
+import dev.tokenkeeper.api.store.Leases;
+import dev.tokenkeeper.daemon.config.RefreshPolicy;
+import dev.tokenkeeper.daemon.crypto.Keyring;
+import dev.tokenkeeper.daemon.crypto.MasterKey;
+import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The refresh pipeline over the real SQLite store in a temp folder, with a provider that answers
+ * what each test scripts, on a clock the test moves and a jitter of zero (delays are exact).
+ */
+class RefreshPipelineTest {
+
+    private static final CredentialId ID = CredentialId.parse("acme:shop");
+    /** margin 60 s, jitter 300 s, retries 30 s .. 900 s, minimum interval 5 s, lease 120 s */
+    private static final RefreshPolicy POLICY = new RefreshPolicy(Duration.ofSeconds(60), Duration.ofSeconds(300),
+            Duration.ofSeconds(30), Duration.ofSeconds(900), Duration.ofSeconds(5), Duration.ofSeconds(120));
+
+    @TempDir
+    Path state;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
+    private final SecretSealer sealer = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
+    private final Scripted provider = new Scripted();
+    private final TokenCache cache = new TokenCache();
+    private final List<String> published = new ArrayList<>();
+    private final List<RefreshEvent> recorded = new ArrayList<>();
+    private TokenStore store;
+    private RefreshPipeline pipeline;
+
+    @BeforeEach
+    void open() {
+        store = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
+                .filter(found -> found.id().equals("sqlite")).findFirst().orElseThrow();
+        store.open(TestContext.of(state, clock));
+        pipeline = pipeline(clock);
+    }
+
+    @AfterEach
+    void close() {
+        pipeline.closeAndAwaitIdle(Duration.ofSeconds(5));
+        store.close();
+    }
+
+    private RefreshPipeline pipeline(Clock time) {
+        RefreshPipeline made = new RefreshPipeline(store, sealer,
+                id -> id.equals("acme") ? Optional.of(provider) : Optional.empty(), POLICY, () -> 0L, time, "me", cache);
+        made.addListener(new RefreshListener() {
+            @Override
+            public void changed(StoredCredential credential, Optional<Instant> nextAttempt) {
+                published.add(credential.status() + " v" + credential.version() + nextAttempt.map(at -> " retry " + at).orElse(""));
+            }
+
+            @Override
+            public void recorded(RefreshEvent event) {
+                recorded.add(event);
+            }
+        });
+        return made;
+    }
+
+    /** Imports version 1: issued now, its access token good for an hour. */
+    private StoredCredential imported() {
+        Instant now = clock.instant();
+        StoredCredential credential = new StoredCredential(ID, CredentialStatus.ACTIVE,
+                sealer.seal(ID, secret("at-1", "refresh-one-0123")), now, Optional.of(now.plus(Duration.ofHours(1))), Optional.empty(), 1,
+                Optional.of(now), Optional.empty(), now);
+        assertTrue(store.insert(credential));
+        return credential;
+    }
+
+    private static SecretMaterial secret(String access, String refresh) {
+        return new SecretMaterial(Map.of("access_token", access, "refresh_token", refresh));
+    }
+
+    private RefreshResult.Refreshed issued(String access) {
+        Instant now = clock.instant();
+        return new RefreshResult.Refreshed(new IssuedSecret(secret(access, "rt-" + access), now,
+                Optional.of(now.plus(Duration.ofHours(1))), Optional.empty()));
+    }
+
+    private StoredCredential row() {
+        return store.get(ID).orElseThrow();
+    }
+
+    private boolean leaseIsFree() {
+        Leases leases = store.capability(Leases.class).orElseThrow();
+        boolean free = leases.tryLease(ID, "observer", clock.instant().plusSeconds(60));
+        if (free) {
+            leases.releaseLease(ID, "observer");
+        }
+        return free;
+    }
+
+    @Test
+    void aDueCredentialIsRefreshedCommittedOneVersionUpCachedPublishedAndItsLeaseGivenBack() throws Exception {
+        imported();
+        clock.advance(Duration.ofMinutes(58)); // 2 min before expiry: inside the 6 min margin
+        assertTrue(pipeline.isDue(row()));
+        provider.refreshes.add(() -> issued("at-2"));
+
+        RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
+
+        RefreshReport.Refreshed refreshed = assertInstanceOf(RefreshReport.Refreshed.class, report);
+        StoredCredential after = row();
+        assertEquals(after, refreshed.credential());
+        assertEquals(2, after.version());
+        assertEquals(CredentialStatus.ACTIVE, after.status());
+        assertEquals(Optional.of(clock.instant()), after.lastRefreshAt());
+        assertEquals(Optional.of(clock.instant().plus(Duration.ofHours(1))), after.accessExpiresAt());
+        assertEquals(secret("at-2", "rt-at-2"), sealer.open(ID, after.secret()), "the new material is what was sealed");
+        assertEquals(List.of(secret("at-1", "refresh-one-0123")), provider.refreshedFrom, "the upstream got the committed secret");
+        assertEquals("at-2", cache.get(ID).orElseThrow().presentation().token(), "the cache holds the new token");
+        assertEquals(List.of("ACTIVE v2"), published);
+        assertEquals(RefreshOutcome.REFRESHED, recorded.get(0).outcome());
+        assertEquals(2, recorded.get(0).version());
+        assertEquals(List.of(RefreshOutcome.REFRESHED),
+                store.history(ID, Instant.EPOCH, 10).stream().map(RefreshEvent::outcome).toList());
+        assertTrue(leaseIsFree(), "the commit gave the lease back");
+        assertFalse(pipeline.isDue(after), "a fresh token is not due");
+        // Due at expiry minus 6 minutes (a tenth of the hour), less the 3-minute jitter the zero random never takes.
+        assertEquals(clock.instant().plus(Duration.ofMinutes(54)), pipeline.plan(after));
+    }
+
+    @Test
+    void whatIsNotDueOrStillValidLongEnoughIsSkippedWithoutAnUpstreamCall() {
+        imported();
+        clock.advance(Duration.ofMinutes(10));
+        RefreshReport valid = pipeline.refresh(ID, new RefreshTrigger.OnDemand(Duration.ofMinutes(5)));
+        assertEquals("token valid long enough", assertInstanceOf(RefreshReport.Skipped.class, valid).why());
+        RefreshReport notDue = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
+        assertEquals("not due yet", assertInstanceOf(RefreshReport.Skipped.class, notDue).why());
+        assertEquals(0, provider.calls.get());
+        assertTrue(leaseIsFree(), "a skip holds no lease");
+        // The scheduler may run a refresh ahead of its time: due at 54 min less 2.7 min of jitter room.
+        RefreshReport stillEarly = pipeline.refresh(ID, new RefreshTrigger.Scheduled(Duration.ofMinutes(41)));
+        assertEquals("not due yet", assertInstanceOf(RefreshReport.Skipped.class, stillEarly).why());
+        provider.refreshes.add(() -> issued("at-2"));
+        assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Scheduled(Duration.ofMinutes(42))));
+        assertEquals(1, provider.calls.get());
+    }
+
+    @Test
+    void aTransientFailureKeepsTheTokenPlansABackoffThatGrowsAndMarksAnExpiredToken() {
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshes.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "connection reset"));
+        provider.refreshes.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "connection reset"));
+        provider.refreshes.add(() -> new RefreshResult.TransientFailure(FailureKind.RATE_LIMITED, "slow down",
+                Optional.of(Duration.ofMinutes(20))));
+
+        RefreshReport first = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
+        RefreshReport.RetryLater later = assertInstanceOf(RefreshReport.RetryLater.class, first);
+        // First failure: half the 30 s base (jitter zero), the token still good for 2 minutes.
+        assertEquals(clock.instant().plusSeconds(15), later.nextAttemptAt());
+        assertEquals("network: connection reset", later.reason());
+        StoredCredential kept = row();
+        assertEquals(CredentialStatus.ACTIVE, kept.status());
+        assertEquals(2, kept.version(), "the error is written by a compare-and-set");
+        assertEquals(Optional.of("network: connection reset"), kept.lastError());
+        assertEquals(secret("at-1", "refresh-one-0123"), cache.get(ID).map(LiveCredential::secret).orElseGet(() -> open(kept)));
+        assertEquals(List.of("ACTIVE v2 retry " + later.nextAttemptAt()), published);
+        assertEquals(RefreshOutcome.TRANSIENT_FAILURE, recorded.get(0).outcome());
+        assertTrue(leaseIsFree(), "a failed refresh gives its lease back");
+
+        clock.advance(Duration.ofSeconds(15));
+        RefreshReport second = pipeline.refresh(ID, new RefreshTrigger.Retry());
+        // Second failure: half of 60 s, but at most half of the 105 s the token has left.
+        assertEquals(clock.instant().plusSeconds(30), second.retryAt().orElseThrow());
+
+        clock.advance(Duration.ofMinutes(5)); // past the expiry
+        RefreshReport third = pipeline.refresh(ID, new RefreshTrigger.Retry());
+        assertEquals(clock.instant().plus(Duration.ofMinutes(20)), third.retryAt().orElseThrow(), "the upstream's Retry-After wins");
+        assertEquals(CredentialStatus.EXPIRED, row().status());
+        assertEquals(Optional.of("rate_limited: slow down"), row().lastError());
+        assertEquals(3, store.history(ID, Instant.EPOCH, 10).size());
+    }
+
+    private SecretMaterial open(StoredCredential credential) {
+        try {
+            return sealer.open(ID, credential.secret());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aSuccessAfterFailuresStartsTheBackoffAgain() {
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshes.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        provider.refreshes.add(() -> issued("at-2"));
+        provider.refreshes.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        pipeline.refresh(ID, new RefreshTrigger.Scheduled());
+        clock.advance(Duration.ofSeconds(15));
+        assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Retry()));
+        assertEquals(Optional.empty(), row().lastError(), "a refresh clears the error");
+        clock.advance(Duration.ofMinutes(58));
+        RefreshReport failed = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
+        assertEquals(clock.instant().plusSeconds(15), failed.retryAt().orElseThrow(), "counted from one again");
+    }
+
+    @Test
+    void aPermanentFailureNeedsAHumanAndOnlyAForcedRefreshTriesAgain() {
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshes.add(() -> new RefreshResult.PermanentFailure("invalid_grant"));
+        RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
+        RefreshReport.NeedsHuman human = assertInstanceOf(RefreshReport.NeedsHuman.class, report);
+        assertEquals("invalid_grant", human.reason());
+        assertEquals(CredentialStatus.REQUIRES_CONFIGURATION, row().status());
+        assertEquals(Optional.of("invalid_grant"), row().lastError());
+        assertTrue(cache.get(ID).isEmpty(), "no token of it is served any more");
+        assertEquals(List.of("REQUIRES_CONFIGURATION v2"), published);
+        assertEquals(RefreshOutcome.PERMANENT_FAILURE, recorded.get(0).outcome());
+        assertTrue(leaseIsFree());
+
+        for (RefreshTrigger trigger : List.of(new RefreshTrigger.Scheduled(), new RefreshTrigger.Retry(),
+                new RefreshTrigger.OnDemand(Duration.ofMinutes(1)), new RefreshTrigger.Rejected(1))) {
+            RefreshReport skipped = pipeline.refresh(ID, trigger);
+            assertEquals("needs a new import", assertInstanceOf(RefreshReport.Skipped.class, skipped).why(), trigger.toString());
+        }
+        assertEquals(1, provider.calls.get());
+        provider.refreshes.add(() -> issued("at-2"));
+        assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        assertEquals(CredentialStatus.ACTIVE, row().status());
+    }
+
+    @Test
+    void aRefusalAfterARestartSaysTheTokenRotatedWhileTokenkeeperWasDown() throws Exception {
+        imported();
+        provider.refreshes.add(() -> new RefreshResult.PermanentFailure("invalid_grant"));
+        RefreshIntents intents = RefreshIntents.in(state.resolve("inflight"));
+        pipeline.recordIntents(intents);
+        RefreshReport report = pipeline.resume(new RefreshIntents.Intent(ID, "me-before"), Runnable::run).get(5, TimeUnit.SECONDS);
+        String reason = assertInstanceOf(RefreshReport.NeedsHuman.class, report).reason();
+        assertTrue(reason.startsWith("the upstream refused the refresh token presented again after a restart (invalid_grant)"),
+                reason);
+        assertTrue(reason.endsWith("import the credential again"), reason);
+        assertTrue(intents.pending().isEmpty(), "the note of the refresh is gone once it is decided");
+    }
+
+    @Test
+    void aProviderThatThrowsOrAnswersNothingFailsTransientlyWithoutShowingItsMessage() {
+        imported();
+        provider.refreshes.add(() -> {
+            throw new IllegalStateException("upstream said refresh-one-0123 is bad");
+        });
+        provider.refreshes.add(() -> null);
+        RefreshReport thrown = pipeline.refresh(ID, new RefreshTrigger.Forced());
+        assertEquals("bad_response: provider failed with IllegalStateException",
+                assertInstanceOf(RefreshReport.RetryLater.class, thrown).reason());
+        clock.advance(Duration.ofMinutes(1));
+        RefreshReport nothing = pipeline.refresh(ID, new RefreshTrigger.Forced());
+        assertEquals("bad_response: provider returned nothing", assertInstanceOf(RefreshReport.RetryLater.class, nothing).reason());
+        assertFalse(row().lastError().orElseThrow().contains("refresh-one-0123"));
+    }
+
+    @Test
+    void aSecretTheUpstreamEchoesIsScrubbedFromTheReason() {
+        imported();
+        provider.refreshes.add(() -> new RefreshResult.PermanentFailure("token refresh-one-0123 revoked"));
+        RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Forced());
+        String reason = assertInstanceOf(RefreshReport.NeedsHuman.class, report).reason();
+        assertFalse(reason.contains("refresh-one-0123"), reason);
+        assertFalse(row().lastError().orElseThrow().contains("refresh-one-0123"));
+    }
+
+    @Test
+    void aRejectedTokenIsReplacedOnceAndNotMomentsAfterARefresh() {
+        imported();
+        RefreshReport tooSoon = pipeline.refresh(ID, new RefreshTrigger.Rejected(1));
+        assertEquals("refreshed moments ago", assertInstanceOf(RefreshReport.Skipped.class, tooSoon).why());
+        clock.advance(Duration.ofSeconds(5));
+        provider.refreshes.add(() -> issued("at-2"));
+        assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Rejected(1)));
+        clock.advance(Duration.ofMinutes(1));
+        RefreshReport replaced = pipeline.refresh(ID, new RefreshTrigger.Rejected(1));
+        assertEquals("already replaced", assertInstanceOf(RefreshReport.Skipped.class, replaced).why());
+        assertEquals(1, provider.calls.get());
+    }
+
+    @Test
+    void anOnDemandRefreshRunsWhenLessValidityIsLeftThanAsked() {
+        imported();
+        clock.advance(Duration.ofMinutes(50));
+        provider.refreshes.add(() -> issued("at-2"));
+        assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.OnDemand(Duration.ofMinutes(15))));
+    }
+
+    @Test
+    void callersAtOnceShareOneUpstreamCallAndAnImpatientOneHearsWhichStepIsSlow() throws Exception {
+        imported();
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        provider.refreshes.add(() -> {
+            inside.countDown();
+            awaitQuietly(answer);
+            return issued("at-2");
+        });
+        CompletableFuture<RefreshReport> first = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        RefreshPendingException pending = assertThrows(RefreshPendingException.class,
+                () -> pipeline.refreshWithin(ID, new RefreshTrigger.Forced(), Duration.ofMillis(50)));
+        assertEquals("the refresh of acme:shop is still running after 1 s (waiting for the upstream acme to answer);"
+                + " it goes on in the background: ask again shortly", pending.getMessage());
+        CompletableFuture<RefreshReport> joined = CompletableFuture.supplyAsync(
+                () -> pipeline.refreshWithin(ID, new RefreshTrigger.Forced(), Duration.ofSeconds(10)));
+        answer.countDown();
+        RefreshReport mine = first.get(10, TimeUnit.SECONDS);
+        assertInstanceOf(RefreshReport.Refreshed.class, mine);
+        assertEquals(mine, joined.get(10, TimeUnit.SECONDS), "the joiner got the same report");
+        assertEquals(1, provider.calls.get(), "one upstream call for all of them");
+    }
+
+    @Test
+    void anOnDemandRefreshGoesOnInTheBackgroundAfterTheCallerStopsWaiting() throws Exception {
+        imported();
+        CountDownLatch answer = new CountDownLatch(1);
+        provider.refreshes.add(() -> {
+            awaitQuietly(answer);
+            return issued("at-2");
+        });
+        assertThrows(RefreshPendingException.class,
+                () -> pipeline.refreshWithin(ID, new RefreshTrigger.Forced(), Duration.ofMillis(20)));
+        answer.countDown();
+        assertTrue(pipeline.closeAndAwaitIdle(Duration.ofSeconds(10)), "the refresh finished");
+        assertEquals(2, row().version(), "and committed without a waiting caller");
+        assertThrows(NoValidTokenException.class, () -> pipeline.refresh(ID, new RefreshTrigger.Forced()),
+                "a closing pipeline takes no new refresh");
+        assertThrows(NoValidTokenException.class,
+                () -> pipeline.refreshWithin(ID, new RefreshTrigger.Forced(), Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void closingWaitsForARunningRefreshAndSaysWhenItDidNotEnd() throws Exception {
+        imported();
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        provider.refreshes.add(() -> {
+            inside.countDown();
+            awaitQuietly(answer);
+            return issued("at-2");
+        });
+        CompletableFuture<RefreshReport> running = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        assertFalse(pipeline.closeAndAwaitIdle(Duration.ofMillis(50)), "still running");
+        answer.countDown();
+        assertTrue(pipeline.closeAndAwaitIdle(Duration.ofSeconds(10)));
+        assertInstanceOf(RefreshReport.Refreshed.class, running.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void anotherDaemonsLeaseIsWaitedForBoundedByTheLeaseLength() {
+        imported();
+        Leases leases = store.capability(Leases.class).orElseThrow();
+        assertTrue(leases.tryLease(ID, "other", clock.instant().plus(Duration.ofHours(1))));
+        // Each look at this clock moves it 20 s on, so the 120 s wait ends after a few 100 ms pauses.
+        RefreshPipeline ticking = pipeline(new Ticking(clock, Duration.ofSeconds(20)));
+        RefreshReport report = ticking.refresh(ID, new RefreshTrigger.Forced());
+        assertEquals("another daemon holds the refresh lease", assertInstanceOf(RefreshReport.Skipped.class, report).why());
+        assertEquals(0, provider.calls.get());
+        assertFalse(leaseIsFree(), "the other daemon's lease is untouched");
+        ticking.closeAndAwaitIdle(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aCommitThatLostTheRaceKeepsWhatIsCommitted() throws Exception {
+        StoredCredential first = imported();
+        provider.refreshes.add(() -> {
+            // Meanwhile another writer committed version 2.
+            StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
+                    first.issuedAt(), first.accessExpiresAt(), Optional.empty(), 2, Optional.of(clock.instant()), Optional.empty(),
+                    clock.instant());
+            assertTrue(store.compareAndSet(theirs, 1));
+            return issued("at-mine");
+        });
+        RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Forced());
+        RefreshReport.Skipped skipped = assertInstanceOf(RefreshReport.Skipped.class, report);
+        assertEquals("lost the commit race", skipped.why());
+        assertEquals(2, skipped.credential().version());
+        assertEquals(secret("at-theirs", "rt-t"), sealer.open(ID, row().secret()));
+        assertTrue(leaseIsFree(), "the lease is given back");
+        assertTrue(published.isEmpty(), "nothing of ours was published");
+    }
+
+    @Test
+    void aSecretThatCannotBeOpenedMarksTheCredentialOnce() {
+        Instant now = clock.instant();
+        SecretSealer other = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
+        assertTrue(store.insert(new StoredCredential(ID, CredentialStatus.ACTIVE, other.seal(ID, secret("a", "r")), now,
+                Optional.of(now.plusSeconds(3600)), Optional.empty(), 1, Optional.of(now), Optional.empty(), now)));
+        RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Forced());
+        assertInstanceOf(RefreshReport.NeedsHuman.class, report);
+        assertEquals(CredentialStatus.ERROR, row().status());
+        assertEquals(2, row().version(), "marked by a compare-and-set");
+        pipeline.refresh(ID, new RefreshTrigger.Forced());
+        assertEquals(2, row().version(), "the same error is not written twice");
+        assertEquals(0, provider.calls.get());
+        assertTrue(leaseIsFree());
+    }
+
+    @Test
+    void anUnknownCredentialOrProviderSaysWhatIsMissing() {
+        assertThrows(CredentialNotFoundException.class, () -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        IllegalStateException missing = assertThrows(IllegalStateException.class,
+                () -> pipeline.provider(CredentialId.parse("nosuch:x")));
+        assertTrue(missing.getMessage().contains("provider 'nosuch' is not installed"), missing.getMessage());
+        assertEquals(Duration.ZERO, pipeline.timing(CredentialId.parse("nosuch:x")).failurePause());
+    }
+
+    @Test
+    void validationThroughTheProviderIsInconclusiveWhenItThrowsOrAnswersNothing() throws Exception {
+        StoredCredential credential = imported();
+        LiveCredential live = pipeline.open(credential);
+        assertEquals("at-1", live.presentation().token());
+        assertEquals(live, pipeline.open(credential), "opened once, then cached");
+        provider.validations.add(ValidationResult.Accepted::new);
+        provider.validations.add(() -> null);
+        provider.validations.add(() -> {
+            throw new IllegalStateException("refresh-one-0123");
+        });
+        assertInstanceOf(ValidationResult.Accepted.class, pipeline.validate(live, Duration.ofSeconds(1)));
+        ValidationResult.Inconclusive nothing = assertInstanceOf(ValidationResult.Inconclusive.class,
+                pipeline.validate(live, Duration.ofSeconds(1)));
+        assertEquals("provider returned nothing", nothing.reason());
+        ValidationResult.Inconclusive thrown = assertInstanceOf(ValidationResult.Inconclusive.class,
+                pipeline.validate(live, Duration.ofSeconds(1)));
+        assertEquals("provider failed with IllegalStateException", thrown.reason());
+    }
+
+    @Test
+    void forgettingACredentialDropsItsCachedTokenAndTellsTheListeners() throws Exception {
+        pipeline.open(imported());
+        List<CredentialId> removed = new ArrayList<>();
+        pipeline.addListener(new RefreshListener() {
+            @Override
+            public void changed(StoredCredential credential, Optional<Instant> nextAttempt) {
+            }
+
+            @Override
+            public void removed(CredentialId id) {
+                removed.add(id);
+            }
+        });
+        pipeline.forget(ID);
+        assertTrue(cache.get(ID).isEmpty());
+        assertEquals(List.of(ID), removed);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never let the upstream answer");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A clock that moves on by a step each time it is read. */
+    private static final class Ticking extends Clock {
+        private final MutableClock clock;
+        private final Duration step;
+
+        Ticking(MutableClock clock, Duration step) {
+            this.clock = clock;
+            this.step = step;
+        }
+
+        @Override
+        public Instant instant() {
+            return clock.advance(step);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    /** A provider that answers what the test queued, and counts its refresh calls. */
+    private static final class Scripted implements TokenProvider {
+        final Deque<Supplier<RefreshResult>> refreshes = new ArrayDeque<>();
+        final Deque<Supplier<ValidationResult>> validations = new ArrayDeque<>();
+        final List<SecretMaterial> refreshedFrom = new ArrayList<>();
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public String id() {
+            return "acme";
+        }
+
+        @Override
+        public ImportedSecret importSecret(SecretInput input) {
+            throw new UnsupportedOperationException("not imported here");
+        }
+
+        @Override
+        public ValidationResult validate(SecretMaterial secret) {
+            return validations.remove().get();
+        }
+
+        @Override
+        public synchronized RefreshResult refresh(SecretMaterial secret) {
+            calls.incrementAndGet();
+            refreshedFrom.add(secret);
+            return refreshes.remove().get();
+        }
+
+        @Override
+        public Presentation present(SecretMaterial secret) {
+            return new Presentation(secret.require("access_token"), Map.of("Authorization", "Bearer " + secret.require("access_token")));
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.tokenkeeper.daemon.schedule;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.FailureKind;
+import dev.tokenkeeper.api.ImportedSecret;
+import dev.tokenkeeper.api.IssuedSecret;
+import dev.tokenkeeper.api.Presentation;
+import dev.tokenkeeper.api.RefreshResult;
+import dev.tokenkeeper.api.RefreshTiming;
+import dev.tokenkeeper.api.SecretInput;
+import dev.tokenkeeper.api.SecretMaterial;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.TokenProvider;
+import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.ValidationResult;
+import dev.tokenkeeper.api.contract.MutableClock;
+import dev.tokenkeeper.api.contract.TestContext;
+import dev.tokenkeeper.daemon.config.RefreshPolicy;
+import dev.tokenkeeper.daemon.crypto.Keyring;
+import dev.tokenkeeper.daemon.crypto.MasterKey;
+import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
+import dev.tokenkeeper.daemon.refresh.TokenCache;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The scheduler over the real SQLite store and pipeline, ticked by hand on a clock the test moves
+ * (no jitter, a 6-hour sweep), and once on Quartz where its own ticks are the subject.
+ */
+class RefreshSchedulerTest {
+
+    private static final CredentialId ID = CredentialId.parse("acme:shop");
+    private static final CredentialId OTHER = CredentialId.parse("acme:other");
+    private static final Duration SWEEP = Duration.ofHours(6);
+
+    @TempDir
+    Path state;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
+    private final SecretSealer sealer = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
+    private final Scripted provider = new Scripted();
+    private TokenStore store;
+    private RefreshPipeline pipeline;
+    private RefreshScheduler scheduler;
+
+    @BeforeEach
+    void open() {
+        store = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
+                .filter(found -> found.id().equals("sqlite")).findFirst().orElseThrow();
+        store.open(TestContext.of(state, clock));
+        pipeline = new RefreshPipeline(store, sealer, id -> Optional.of(provider), new RefreshPolicy(Duration.ofSeconds(60),
+                Duration.ZERO, Duration.ofSeconds(30), Duration.ofSeconds(900), Duration.ofSeconds(5), Duration.ofSeconds(120)),
+                () -> 0L, clock, "me", new TokenCache());
+    }
+
+    @AfterEach
+    void close() {
+        if (scheduler != null) {
+            scheduler.close();
+        }
+        pipeline.closeAndAwaitIdle(Duration.ofSeconds(5));
+        store.close();
+    }
+
+    private RefreshScheduler byHand(boolean autoRefresh) throws Exception {
+        scheduler = new RefreshScheduler(pipeline, store::list, new Scheduling(1, SWEEP, autoRefresh, Duration.ofSeconds(1)), clock);
+        scheduler.tickByHand();
+        scheduler.start();
+        return scheduler;
+    }
+
+    /** Imported now, an hour-long token: due at 54 minutes (a tenth of the hour before its expiry). */
+    private StoredCredential imported(CredentialId id) {
+        Instant now = clock.instant();
+        StoredCredential credential = new StoredCredential(id, CredentialStatus.ACTIVE,
+                sealer.seal(id, new SecretMaterial(Map.of("access_token", "first-" + id.account()))), now, Optional.of(now.plus(Duration.ofHours(1))),
+                Optional.empty(), 1, Optional.of(now), Optional.empty(), now);
+        assertTrue(store.insert(credential));
+        return credential;
+    }
+
+    private void tickAt(Duration sinceStart, Instant start) throws InterruptedException {
+        clock.setTo(start.plus(sinceStart));
+        scheduler.tick();
+        assertTrue(scheduler.awaitIdle(Duration.ofSeconds(10)), "the dispatched refreshes finished");
+    }
+
+    @Test
+    void aCredentialIsRefreshedAtItsPlannedTimeNotBeforeAndIsPlannedAgain() throws Exception {
+        Instant start = clock.instant();
+        imported(ID);
+        byHand(true);
+        assertEquals(1, scheduler.plannedAtStart());
+        assertEquals(1, scheduler.planned());
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextFireTime(ID));
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextDue(), "before the sweep");
+
+        tickAt(Duration.ofMinutes(54).minusSeconds(1), start);
+        assertEquals(0, provider.refreshes.get(), "not a second early");
+        tickAt(Duration.ofMinutes(54), start);
+        assertEquals(1, provider.refreshes.get());
+        assertEquals(2, store.get(ID).orElseThrow().version());
+        assertEquals(Optional.of(clock.instant().plus(Duration.ofMinutes(54))), scheduler.nextFireTime(ID), "planned from the new token");
+        assertTrue(scheduler.alive(Duration.ofMinutes(1)), "it ticked just now");
+    }
+
+    @Test
+    void aFailedRefreshIsRetriedAtItsBackoffEvenThoughItWouldNotBeDue() throws Exception {
+        Instant start = clock.instant();
+        imported(ID);
+        byHand(true);
+        provider.answers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        tickAt(Duration.ofMinutes(54), start);
+        Instant retry = start.plus(Duration.ofMinutes(54)).plusSeconds(15);
+        assertEquals(Optional.of(retry), scheduler.nextFireTime(ID), "half of the 30 s base, no jitter");
+        tickAt(Duration.ofMinutes(54).plusSeconds(14), start);
+        assertEquals(1, provider.refreshes.get());
+        tickAt(Duration.ofMinutes(54).plusSeconds(15), start);
+        assertEquals(2, provider.refreshes.get(), "the retry ran");
+        assertEquals(3, store.get(ID).orElseThrow().version(), "refreshed on the retry (after the error's write)");
+    }
+
+    @Test
+    void aRefreshAnotherDaemonMadeMeanwhileIsSkippedAndPlannedFromItsRow() throws Exception {
+        Instant start = clock.instant();
+        StoredCredential first = imported(ID);
+        byHand(true);
+        clock.setTo(start.plus(Duration.ofMinutes(40)));
+        Instant now = clock.instant();
+        assertTrue(store.compareAndSet(new StoredCredential(ID, CredentialStatus.ACTIVE, first.secret(), now,
+                Optional.of(now.plus(Duration.ofHours(1))), Optional.empty(), 2, Optional.of(now), Optional.empty(), now), 1));
+        tickAt(Duration.ofMinutes(54), start);
+        assertEquals(0, provider.refreshes.get(), "not due any more");
+        assertEquals(Optional.of(now.plus(Duration.ofMinutes(54))), scheduler.nextFireTime(ID));
+    }
+
+    @Test
+    void stoppedItRunsNothingAndStartedAgainItRunsWhatIsOverdue() throws Exception {
+        Instant start = clock.instant();
+        imported(ID);
+        byHand(false);
+        assertFalse(scheduler.state().isActive(), "automatic refresh disabled: stopped from the start");
+        assertTrue(scheduler.nextDue().isEmpty(), "nothing is due while stopped");
+        assertTrue(scheduler.alive(Duration.ZERO), "stopped on purpose is not dead");
+        tickAt(Duration.ofHours(2), start);
+        assertEquals(0, provider.refreshes.get());
+
+        SchedulerState resumed = scheduler.resume();
+        assertTrue(resumed.isActive());
+        assertFalse(resumed.autoRefreshEnabled());
+        tickAt(Duration.ofHours(2), start);
+        assertEquals(1, provider.refreshes.get(), "the overdue refresh ran at once");
+
+        assertFalse(scheduler.pause().isActive());
+        SchedulerState restarted = scheduler.restart(Optional.of(Duration.ofMinutes(10)));
+        assertTrue(restarted.isActive());
+        assertEquals(10.0, restarted.intervalMinutes());
+        assertEquals(Optional.of(clock.instant().plus(Duration.ofMinutes(10))), scheduler.nextDue(), "the sweep comes first now");
+    }
+
+    @Test
+    void theSweepRefreshesATokenTheUpstreamRejectsAndLeavesTheOthers() throws Exception {
+        Instant start = clock.instant();
+        imported(ID);
+        imported(OTHER);
+        byHand(true);
+        scheduler.restart(Optional.of(Duration.ofMinutes(20)));
+        provider.verdicts.put("first-shop", new ValidationResult.Rejected("revoked"));
+        provider.verdicts.put("first-other", new ValidationResult.Inconclusive(FailureKind.NETWORK, "reset", Optional.empty()));
+        tickAt(Duration.ofMinutes(19), start);
+        assertEquals(0, provider.validations.get(), "no sweep before its interval");
+        tickAt(Duration.ofMinutes(20), start);
+        assertEquals(2, provider.validations.get(), "each credential asked once");
+        assertEquals(1, provider.refreshes.get(), "only the rejected one refreshed");
+        assertEquals(2, store.get(ID).orElseThrow().version());
+        assertEquals(1, store.get(OTHER).orElseThrow().version());
+        assertEquals(Optional.of(clock.instant().plus(Duration.ofMinutes(54))), scheduler.nextFireTime(ID), "planned from the new token");
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(40))), scheduler.nextDue(), "the next sweep, 20 minutes on");
+    }
+
+    @Test
+    void aCredentialThatNeedsAHumanOrIsDeletedLeavesThePlan() throws Exception {
+        StoredCredential credential = imported(ID);
+        imported(OTHER);
+        byHand(true);
+        scheduler.plan(credential.withStatus(CredentialStatus.REQUIRES_CONFIGURATION, Optional.of("invalid_grant"), clock.instant()));
+        assertTrue(scheduler.nextFireTime(ID).isEmpty());
+        pipeline.forget(OTHER);
+        assertTrue(scheduler.nextFireTime(OTHER).isEmpty());
+        assertEquals(0, scheduler.planned());
+    }
+
+    @Test
+    void tickingByHandIsChosenBeforeTheStartOnly() throws Exception {
+        byHand(true);
+        IllegalStateException late = assertThrows(IllegalStateException.class, scheduler::tickByHand);
+        assertEquals("tickByHand() comes before start()", late.getMessage());
+        RefreshScheduler onQuartz = new RefreshScheduler(pipeline, store::list,
+                new Scheduling(1, SWEEP, true, Duration.ofSeconds(1)), clock);
+        IllegalStateException notByHand = assertThrows(IllegalStateException.class, onQuartz::tick);
+        assertTrue(notByHand.getMessage().startsWith("the scheduler ticks on Quartz"), notByHand.getMessage());
+        onQuartz.close();
+    }
+
+    @Test
+    void onQuartzADueCredentialIsRefreshedByItsOwnTicks() throws Exception {
+        clock.setTo(clock.instant().minus(Duration.ofHours(2)));
+        imported(ID);
+        clock.setTo(clock.instant().plus(Duration.ofHours(2)));
+        scheduler = new RefreshScheduler(pipeline, store::list, new Scheduling(1, SWEEP, true, Duration.ofMillis(20)), clock);
+        scheduler.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> provider.refreshes.get() == 1
+                && store.get(ID).orElseThrow().version() == 2);
+        assertTrue(scheduler.alive(Duration.ofSeconds(10)));
+        assertFalse(scheduler.pause().isActive());
+        SchedulerState restarted = scheduler.restart(Optional.of(Duration.ofMinutes(30)));
+        assertTrue(restarted.isActive());
+        assertEquals(30.0, restarted.intervalMinutes());
+    }
+
+    /** Refreshes to a new hour-long token unless told otherwise; validates as told. */
+    private final class Scripted implements TokenProvider {
+        final AtomicInteger refreshes = new AtomicInteger();
+        final AtomicInteger validations = new AtomicInteger();
+        final ConcurrentLinkedDeque<Supplier<RefreshResult>> answers = new ConcurrentLinkedDeque<>();
+        final Map<String, ValidationResult> verdicts = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public String id() {
+            return "acme";
+        }
+
+        @Override
+        public ImportedSecret importSecret(SecretInput input) {
+            throw new UnsupportedOperationException("not imported here");
+        }
+
+        @Override
+        public ValidationResult validate(SecretMaterial secret) {
+            validations.incrementAndGet();
+            return verdicts.getOrDefault(secret.require("access_token"), new ValidationResult.Accepted());
+        }
+
+        @Override
+        public RefreshResult refresh(SecretMaterial secret) {
+            refreshes.incrementAndGet();
+            Supplier<RefreshResult> answer = answers.poll();
+            if (answer != null) {
+                return answer.get();
+            }
+            Instant now = clock.instant();
+            return new RefreshResult.Refreshed(new IssuedSecret(new SecretMaterial(Map.of("access_token", "next")), now,
+                    Optional.of(now.plus(Duration.ofHours(1))), Optional.empty()));
+        }
+
+        @Override
+        public Presentation present(SecretMaterial secret) {
+            return new Presentation(secret.require("access_token"), Map.of());
+        }
+
+        @Override
+        public RefreshTiming refreshTiming() {
+            return RefreshTiming.DEFAULT;
+        }
+    }
+}
