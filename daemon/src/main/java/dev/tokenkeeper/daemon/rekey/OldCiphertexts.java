@@ -1,13 +1,16 @@
 package dev.tokenkeeper.daemon.rekey;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -119,9 +122,17 @@ final class OldCiphertexts {
         Map<String, Integer> counts = new TreeMap<>();
         byte[] buffer = new byte[CHUNK + longest];
         int kept = 0;
-        try (InputStream in = Files.newInputStream(file)) {
+        if (HeldOpenFiles.isWalIndex(file)) {
+            return List.of();
+        }
+        boolean database = HeldOpenFiles.isDatabaseFile(file);
+        FileChannel channel = database ? HeldOpenFiles.channel(file)
+                : FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        long position = 0;
+        try {
             while (true) {
-                int read = in.readNBytes(buffer, kept, CHUNK);
+                int read = readFully(channel, position, buffer, kept, CHUNK);
+                position += read;
                 int filled = kept + read;
                 for (Pattern pattern : patterns) {
                     // A match ending in the carried-over tail was counted in the previous round.
@@ -143,10 +154,27 @@ final class OldCiphertexts {
                 kept = Math.min(longest - 1, filled);
                 System.arraycopy(buffer, filled - kept, buffer, 0, kept);
             }
+        } finally {
+            if (!database) {
+                channel.close();
+            }
         }
         List<Found> found = new ArrayList<>();
         counts.forEach((keyId, count) -> found.add(new Found(file, keyId, count)));
         return found;
+    }
+
+    /** Positional reads: the held channel of a database file is shared and its position is never moved. */
+    private static int readFully(FileChannel channel, long position, byte[] buffer, int offset, int length)
+            throws IOException {
+        ByteBuffer into = ByteBuffer.wrap(buffer, offset, length);
+        while (into.hasRemaining()) {
+            int read = channel.read(into, position + into.position() - offset);
+            if (read < 0) {
+                break;
+            }
+        }
+        return into.position() - offset;
     }
 
     private static int indexOf(byte[] data, int length, byte[] pattern, int from) {
