@@ -63,9 +63,13 @@ class PostgresDaemonsTest {
 
     private FakeGazelle gazelle;
     private final List<DaemonProcess> daemons = new ArrayList<>();
+    private final List<Load> loads = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
+        for (Load load : loads) {
+            load.stop();
+        }
         for (DaemonProcess daemon : daemons) {
             daemon.stop();
         }
@@ -100,6 +104,13 @@ class PostgresDaemonsTest {
         assertEquals(201, imported.status(), imported.body());
     }
 
+    /** Starts consumers that {@link #stop()} ends even when the test fails first. */
+    private Load load(List<DaemonProcess> daemons, int credentials, int clients) throws Exception {
+        Load load = Load.start(daemons, credentials, gazelle, clients);
+        loads.add(load);
+        return load;
+    }
+
     private static boolean planned(DaemonProcess daemon, String id) throws Exception {
         DaemonProcess.Response shown = daemon.call("GET", "/api/v1/credentials/" + id, null);
         return shown.status() == 200 && !shown.json().path("nextRefreshAt").isNull()
@@ -124,7 +135,7 @@ class PostgresDaemonsTest {
                 .until(() -> planned(b, "gazelle:c" + (CREDENTIALS - 1)));
         long plannedAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
 
-        Load load = Load.start(List.of(a, b), CREDENTIALS, gazelle, 200);
+        Load load = load(List.of(a, b), CREDENTIALS, 200);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() ->
                 gazelle.refreshesPerChain().size() == CREDENTIALS
                         && gazelle.refreshesPerChain().values().stream().allMatch(count -> count >= 3));
@@ -184,7 +195,7 @@ class PostgresDaemonsTest {
             importThrough(a, "c" + i);
         }
         DaemonProcess b = daemon("b", env);
-        Load load = Load.start(List.of(a, b), credentials, gazelle, 50);
+        Load load = load(List.of(a, b), credentials, 50);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
                 gazelle.refreshesPerChain().values().stream().allMatch(count -> count >= 2));
 
@@ -409,6 +420,7 @@ class PostgresDaemonsTest {
         final List<String> errorSamples = new CopyOnWriteArrayList<>();
         private final AtomicBoolean running = new AtomicBoolean(true);
         private ExecutorService clients;
+        private ExecutorService httpThreads;
 
         static Load start(List<DaemonProcess> daemons, int credentials, FakeGazelle gazelle, int clients) throws Exception {
             Load load = new Load();
@@ -416,8 +428,10 @@ class PostgresDaemonsTest {
             for (DaemonProcess daemon : daemons) {
                 tokens.put(daemon, daemon.adminToken());
             }
+            // Both pools are shut down by stop(): their threads are not daemons, and a test leaves none behind.
+            load.httpThreads = Executors.newFixedThreadPool(16);
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(16)).build();
+                    .connectTimeout(Duration.ofSeconds(5)).executor(load.httpThreads).build();
             load.clients = Executors.newFixedThreadPool(clients);
             for (int c = 0; c < clients; c++) {
                 load.clients.submit(() -> {
@@ -466,10 +480,15 @@ class PostgresDaemonsTest {
             return load;
         }
 
+        /** Ends the consumers and the client's threads; a second call does nothing. */
         void stop() throws InterruptedException {
             running.set(false);
             clients.shutdown();
-            assertTrue(clients.awaitTermination(60, TimeUnit.SECONDS), "the clients stopped");
+            try {
+                assertTrue(clients.awaitTermination(60, TimeUnit.SECONDS), "the clients stopped");
+            } finally {
+                httpThreads.shutdownNow();
+            }
         }
     }
 }

@@ -77,80 +77,89 @@ class TwoDaemonsLoadTest {
                 b.start();
                 List<DaemonProcess> daemons = List.of(a, b);
                 Map<DaemonProcess, String> tokens = Map.of(a, a.adminToken(), b, b.adminToken());
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                        .executor(Executors.newFixedThreadPool(16)).build();
-                AtomicLong requests = new AtomicLong();
-                AtomicLong serverErrors = new AtomicLong();
-                List<String> errorSamples = new java.util.concurrent.CopyOnWriteArrayList<>();
-                AtomicLong otherFailures = new AtomicLong();
-                Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+                // Both pools are shut down below: their threads are not daemons, and a test leaves none behind.
+                ExecutorService httpThreads = Executors.newFixedThreadPool(16);
                 ExecutorService clients = Executors.newFixedThreadPool(200);
-                for (int c = 0; c < 200; c++) {
-                    clients.submit(() -> {
-                        ThreadLocalRandom random = ThreadLocalRandom.current();
-                        while (System.nanoTime() < end) {
-                            DaemonProcess daemon = daemons.get(random.nextInt(2));
-                            String id = "gazelle:c" + random.nextInt(credentials);
-                            int op = random.nextInt(100);
-                            try {
-                                HttpRequest.Builder request;
-                                if (op < 70) {
-                                    request = HttpRequest.newBuilder(URI.create(daemon.baseUrl() + "/api/v1/credentials/" + id + "/token")).GET();
-                                } else if (op < 80) {
-                                    request = HttpRequest.newBuilder(URI.create(daemon.baseUrl() + "/api/v1/credentials/" + id)).GET();
-                                } else if (op < 90) {
-                                    request = HttpRequest.newBuilder(URI.create(daemon.baseUrl() + "/api/v1/credentials")).GET();
-                                } else {
-                                    // A consumer reports the token it holds (maybe already replaced) as rejected.
-                                    String current = gazelle.currentAccessToken("c" + id.substring(9));
-                                    // A connection of its own: the client retries only GETs on a pooled connection
-                                    // the daemon closed at that moment.
-                                    request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + "/api/v1/credentials/" + id + "/rejected"))
-                                            .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + current + "\"}"));
-                                }
-                                HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(30))
-                                        .header("Authorization", "Bearer " + tokens.get(daemon)).build(),
-                                        HttpResponse.BodyHandlers.ofString());
-                                requests.incrementAndGet();
-                                statuses.computeIfAbsent(response.statusCode(), s -> new AtomicLong()).incrementAndGet();
-                                if (response.statusCode() >= 500) {
-                                    serverErrors.incrementAndGet();
-                                    if (errorSamples.size() < 5) {
-                                        errorSamples.add(response.statusCode() + " " + response.body());
+                try {
+                    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+                            .executor(httpThreads).build();
+                    AtomicLong requests = new AtomicLong();
+                    AtomicLong serverErrors = new AtomicLong();
+                    List<String> errorSamples = new java.util.concurrent.CopyOnWriteArrayList<>();
+                    AtomicLong otherFailures = new AtomicLong();
+                    Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+                    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+                    for (int c = 0; c < 200; c++) {
+                        clients.submit(() -> {
+                            ThreadLocalRandom random = ThreadLocalRandom.current();
+                            while (System.nanoTime() < end) {
+                                DaemonProcess daemon = daemons.get(random.nextInt(2));
+                                String id = "gazelle:c" + random.nextInt(credentials);
+                                int op = random.nextInt(100);
+                                try {
+                                    HttpRequest.Builder request;
+                                    if (op < 70) {
+                                        request = HttpRequest.newBuilder(URI.create(daemon.baseUrl() + "/api/v1/credentials/" + id + "/token")).GET();
+                                    } else if (op < 80) {
+                                        request = HttpRequest.newBuilder(URI.create(daemon.baseUrl() + "/api/v1/credentials/" + id)).GET();
+                                    } else if (op < 90) {
+                                        request = HttpRequest.newBuilder(URI.create(daemon.baseUrl() + "/api/v1/credentials")).GET();
+                                    } else {
+                                        // A consumer reports the token it holds (maybe already replaced) as rejected.
+                                        String current = gazelle.currentAccessToken("c" + id.substring(9));
+                                        // A connection of its own: the client retries only GETs on a pooled connection
+                                        // the daemon closed at that moment.
+                                        request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + "/api/v1/credentials/" + id + "/rejected"))
+                                                .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + current + "\"}"));
                                     }
+                                    HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(30))
+                                            .header("Authorization", "Bearer " + tokens.get(daemon)).build(),
+                                            HttpResponse.BodyHandlers.ofString());
+                                    requests.incrementAndGet();
+                                    statuses.computeIfAbsent(response.statusCode(), s -> new AtomicLong()).incrementAndGet();
+                                    if (response.statusCode() >= 500) {
+                                        serverErrors.incrementAndGet();
+                                        if (errorSamples.size() < 5) {
+                                            errorSamples.add(response.statusCode() + " " + response.body());
+                                        }
+                                    }
+                                } catch (InterruptedException stopped) {
+                                    return null;
+                                } catch (Exception e) {
+                                    otherFailures.incrementAndGet();
                                 }
-                            } catch (Exception e) {
-                                otherFailures.incrementAndGet();
                             }
-                        }
-                        return null;
-                    });
-                }
-                clients.shutdown();
-                assertTrue(clients.awaitTermination(seconds + 60L, TimeUnit.SECONDS));
-                System.out.printf("two daemons, 200 clients, %d s: %d requests, statuses %s, transport failures %d, "
-                        + "upstream refreshes %d, reuse %d%n", seconds, requests.get(), statuses, otherFailures.get(),
-                        gazelle.refreshRequestCount(), gazelle.reuseCount());
-                assertEquals(0, serverErrors.get(), "5xx answers: " + statuses + " e.g. " + errorSamples);
-                assertEquals(0, otherFailures.get(), "requests that got no answer");
-                assertEquals(0, gazelle.reuseCount(), "a refresh token was spent twice (double refresh)");
-                assertTrue(gazelle.refreshRequestCount() >= credentials * 5, "credentials kept refreshing under load");
-                for (int i = 0; i < credentials; i++) {
-                    JsonNode history = a.call("GET", "/api/v1/credentials/gazelle:c" + i + "/history?limit=10000", null).json();
-                    long previous = -1;
-                    for (JsonNode event : history) {
-                        long version = event.get("version").asLong();
-                        if (event.get("outcome").asText().equals("refreshed")) {
-                            assertEquals(previous + 1, version, "lost update in gazelle:c" + i + ": " + history);
-                        }
-                        previous = version;
+                            return null;
+                        });
                     }
-                }
-                for (DaemonProcess daemon : daemons) {
-                    for (String secret : gazelle.allIssuedSecrets()) {
-                        assertFalse(daemon.output().contains(secret));
+                    clients.shutdown();
+                    assertTrue(clients.awaitTermination(seconds + 60L, TimeUnit.SECONDS));
+                    System.out.printf("two daemons, 200 clients, %d s: %d requests, statuses %s, transport failures %d, "
+                            + "upstream refreshes %d, reuse %d%n", seconds, requests.get(), statuses, otherFailures.get(),
+                            gazelle.refreshRequestCount(), gazelle.reuseCount());
+                    assertEquals(0, serverErrors.get(), "5xx answers: " + statuses + " e.g. " + errorSamples);
+                    assertEquals(0, otherFailures.get(), "requests that got no answer");
+                    assertEquals(0, gazelle.reuseCount(), "a refresh token was spent twice (double refresh)");
+                    assertTrue(gazelle.refreshRequestCount() >= credentials * 5, "credentials kept refreshing under load");
+                    for (int i = 0; i < credentials; i++) {
+                        JsonNode history = a.call("GET", "/api/v1/credentials/gazelle:c" + i + "/history?limit=10000", null).json();
+                        long previous = -1;
+                        for (JsonNode event : history) {
+                            long version = event.get("version").asLong();
+                            if (event.get("outcome").asText().equals("refreshed")) {
+                                assertEquals(previous + 1, version, "lost update in gazelle:c" + i + ": " + history);
+                            }
+                            previous = version;
+                        }
                     }
+                    for (DaemonProcess daemon : daemons) {
+                        for (String secret : gazelle.allIssuedSecrets()) {
+                            assertFalse(daemon.output().contains(secret));
+                        }
+                    }
+                } finally {
+                    clients.shutdownNow();
+                    httpThreads.shutdownNow();
                 }
             }
         }
