@@ -75,6 +75,7 @@ class SystemdPackageIT {
             Files.writeString(share.resolve("gazelle_client_secret"), clientSecret + "\n");
             settings.forEach((name, value) -> env.append(name).append('=').append(value).append('\n'));
             Files.writeString(share.resolve("tokenkeeper.env"), env);
+            Files.write(share.resolve("npm.tgz"), fromNpmRegistry(NPM, NPM_INTEGRITY));
 
             String api = "http://127.0.0.1:" + port;
             try (NspawnContainer box = NspawnContainer.boot(root, work.resolve("root"), List.of(share + ":/mnt/e2e"),
@@ -122,10 +123,12 @@ class SystemdPackageIT {
                         + " && python3 -m venv /tmp/py && /tmp/py/bin/pip install -q --no-index /usr/share/tokenkeeper/clients/python"
                         + " && /tmp/py/bin/python -c 'from tokenkeeper_client import TokenKeeper;"
                         + " print(\"python token\", len(TokenKeeper().token(\"gazelle:default\")))'"
-                        // What `npm install <folder>` does, without npm: the package under node_modules,
-                        // found by its name through its package.json's exports.
-                        + " && mkdir -p /tmp/app/node_modules && cp -r /usr/share/tokenkeeper/clients/node"
-                        + " /tmp/app/node_modules/tokenkeeper-client && cd /tmp/app"
+                        // npm as the registry publishes it (Debian's would add ~400 packages to the root):
+                        // it installs the client's folder with no network.
+                        + " && mkdir /tmp/npm /tmp/app && tar -xzf /mnt/e2e/npm.tgz -C /tmp/npm --strip-components=1"
+                        + " && cd /tmp/app && node /tmp/npm/bin/npm-cli.js init -y >/dev/null"
+                        + " && node /tmp/npm/bin/npm-cli.js install --offline --no-audit --no-fund"
+                        + " /usr/share/tokenkeeper/clients/node"
                         + " && node --input-type=module -e 'import { TokenKeeper } from \"tokenkeeper-client\";"
                         + " console.log(\"node token\", (await new TokenKeeper().token(\"gazelle:default\")).length)'");
                 assertTrue(clients.matches("(?s).*python token [1-9][0-9]*.*node token [1-9][0-9]*.*"), clients);
@@ -233,6 +236,22 @@ class SystemdPackageIT {
         long whole = System.nanoTime() - started - rootfsBuild;
         System.out.printf("systemd test: whole test (lintian, boot, checks, poweroff, clean-up) %d s%n", whole / 1_000_000_000);
         assertTrue(whole < BUDGET.toNanos(), "the systemd test took " + whole / 1_000_000_000 + " s, more than " + BUDGET);
+    }
+
+    /** The npm that installs the Node client in the container: the registry's tarball, pinned. */
+    private static final String NPM = "https://registry.npmjs.org/npm/-/npm-10.8.2.tgz";
+    private static final String NPM_INTEGRITY =
+            "sha512-x/AIjFIKRllrhcb48dqUNAAZl0ig9+qMuN91RpZo3Cb2+zuibfh+KISl6+kVVyktDz230JKc208UkQwwMqyB+w==";
+
+    private static byte[] fromNpmRegistry(String url, String integrity) throws Exception {
+        java.net.http.HttpResponse<byte[]> answer = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(20)).followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build()
+                .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(120)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, answer.statusCode(), url);
+        assertEquals(integrity, "sha512-" + java.util.Base64.getEncoder().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-512").digest(answer.body())), url + " is not the one pinned");
+        return answer.body();
     }
 
     private static String ok(NspawnContainer box, String script) throws Exception {
