@@ -165,7 +165,7 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
     /** Builds and starts the daemon; the extension's callbacks call it. */
     public void start() {
         try {
-            state = Files.createTempDirectory("tokenkeeper-inprocess");
+            state = state != null ? state : Files.createTempDirectory("tokenkeeper-inprocess");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -326,5 +326,15 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
         return ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
                 .filter(found -> found.id().equals("sqlite")).findFirst()
                 .orElseThrow(() -> new IllegalStateException("store-sqlite is not on the test class path"));
+    }
+
+    /**
+     * Closes the daemon and builds it again over the same state folder, with the settings as they
+     * are now (a restart; {@link #log()} then holds the new daemon's lines).
+     */
+    public void restart() {
+        assembly.close();
+        assembly = null;
+        start();
     }
 }
