@@ -1,6 +1,10 @@
-package dev.tokenkeeper.dist;
+package dev.tokenkeeper.inprocess;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
+import dev.tokenkeeper.provider.gazelle.GazelleProvider;
+import dev.tokenkeeper.provider.vinted.FakeVinted;
+import dev.tokenkeeper.provider.vinted.VintedProvider;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -17,52 +21,59 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Generated and mutated requests against every route of a real daemon: never a 500, never a stack
- * trace in a response, and a rejected request changes nothing in the store.
+ * Generated and mutated requests against every route of the daemon in this JVM (its real Jetty on
+ * port 0, with the Gazelle and Vinted providers pointed at their imitations): never a 500, never a
+ * stack trace in a response, and a rejected request changes nothing in the store; oversized, unread,
+ * deeply nested and raw hostile requests, a foreign {@code Host}, a trickled request head and 2,000
+ * idle connections are refused or closed. Auto-refresh is off and the clock is not moved: the time
+ * here is the server's own (the head deadline), on the wall.
  */
-class HostileInputTest {
+class HostileInputInProcessTest {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static FakeGazelle gazelle;
-    private static DaemonProcess daemon;
-    private static Path temp;
+    private static FakeVinted vinted;
+    private static TokenkeeperExtension daemon;
     private static String validTokenJson;
 
     @BeforeContainer
-    static void startDaemon() throws Exception {
+    static void startDaemon() {
         gazelle = FakeGazelle.start();
-        temp = Files.createTempDirectory("hostile");
-        Map<String, String> env = DaemonProcess.fastRefreshSettings();
-        env.putAll(gazelle.settings());
-        env.put("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false");
-        // 1500 tries, most with a wrong bearer: this test is about what is refused, not how slowly.
-        env.put("TOKENKEEPER_AUTH_FAILURE_DELAY_MILLIS", "0");
-        daemon = new DaemonProcess(temp.resolve("state"), env);
+        vinted = FakeVinted.builder().start();
+        // jqwik runs this class, not JUnit Jupiter: the harness is started and stopped by hand.
+        daemon = TokenkeeperExtension.withProvider(new GazelleProvider()).provider(new VintedProvider())
+                .settings(gazelle.settings())
+                .setting("VINTED_BASE_URL", vinted.baseUrl())
+                .setting("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false")
+                // 1500 tries, most with a wrong bearer: this test is about what is refused, not how slowly.
+                .setting("TOKENKEEPER_AUTH_FAILURE_DELAY_MILLIS", "0");
         daemon.start();
         validTokenJson = gazelle.seedChain("default");
-        String body = DaemonProcess.JSON.createObjectNode().put("tokenJson", validTokenJson).toString();
-        assertEquals(201, daemon.call("PUT", "/api/v1/credentials/gazelle:default", body).status());
+        String body = JSON.createObjectNode().put("tokenJson", validTokenJson).toString();
+        assertEquals(201, daemon.call("PUT", "/api/v1/credentials/gazelle:default", body).statusCode());
     }
 
     @AfterContainer
-    static void stopDaemon() throws Exception {
+    static void stopDaemon() {
+        String log = daemon.log();
         daemon.stop();
-        String output = daemon.output();
         gazelle.close();
+        vinted.close();
         for (String secret : gazelle.allIssuedSecrets()) {
-            assertFalse(output.contains(secret), "the daemon logged a token while being fuzzed");
+            assertFalse(log.contains(secret), "the daemon logged a token while being fuzzed");
+        }
+        for (String secret : vinted.allIssuedSecrets()) {
+            assertFalse(log.contains(secret), "the daemon logged a cookie while being fuzzed");
         }
     }
 
@@ -83,7 +94,7 @@ class HostileInputTest {
 
     @Provide
     Arbitrary<String> bodies() {
-        String valid = DaemonProcess.JSON.createObjectNode().put("tokenJson", "{}").toString();
+        String valid = JSON.createObjectNode().put("tokenJson", "{}").toString();
         return Arbitraries.oneOf(
                 Arbitraries.of("", "{}", "[]", "null", "1", "\"x\"", "{\"action\":\"explode\"}",
                         "{\"action\":\"restart\",\"intervalMinutes\":-5}", "{\"action\":\"restart\",\"intervalMinutes\":\"x\"}",
@@ -107,7 +118,7 @@ class HostileInputTest {
         String before = snapshot();
         HttpRequest.Builder request;
         try {
-            request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + path)).timeout(Duration.ofSeconds(30));
+            request = freshConnection(daemon.baseUri().resolve(path)).timeout(Duration.ofSeconds(30));
         } catch (IllegalArgumentException unsendable) {
             return; // Not even a URI the client can send; the raw-socket test covers such bytes.
         }
@@ -154,8 +165,8 @@ class HostileInputTest {
     }
 
     private static String snapshot() throws Exception {
-        DaemonProcess.Response list = daemon.call("GET", "/api/v1/credentials", null);
-        assertEquals(200, list.status());
+        HttpResponse<String> list = daemon.call("GET", "/api/v1/credentials", null);
+        assertEquals(200, list.statusCode());
         // The next refresh time is re-planned with jitter; everything else must be stable.
         return list.body().replaceAll("\"nextRefreshAt\":\"[^\"]*\"", "");
     }
@@ -167,8 +178,8 @@ class HostileInputTest {
         long started = System.nanoTime();
         int status;
         try {
-            HttpResponse<String> response = HTTP.send(DaemonProcess.freshConnection(URI.create(daemon.baseUrl()
-                            + "/api/v1/credentials/gazelle:default"))
+            HttpResponse<String> response = HTTP.send(freshConnection(daemon.baseUri().resolve(
+                            "/api/v1/credentials/gazelle:default"))
                     .header("Authorization", "Bearer " + daemon.adminToken())
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(big)).build(), HttpResponse.BodyHandlers.ofString());
             status = response.statusCode();
@@ -179,7 +190,7 @@ class HostileInputTest {
         long tookMs = (System.nanoTime() - started) / 1_000_000;
         assertEquals(413, status);
         assertTrue(tookMs < 5_000, "refused in " + tookMs + " ms");
-        assertEquals(200, daemon.call("GET", "/api/v1/credentials/gazelle:default", null).status());
+        assertEquals(200, daemon.call("GET", "/api/v1/credentials/gazelle:default", null).statusCode());
     }
 
     /**
@@ -193,7 +204,7 @@ class HostileInputTest {
         List<String> paths = List.of("/metrics", "/healthz", "/nope", "/api/v1/credentials", "/api/v1/scheduler");
         for (int i = 0; i < 400; i++) {
             String body = "x".repeat(40_000 * (1 + i % 6));
-            HttpRequest.Builder request = DaemonProcess.freshConnection(URI.create(daemon.baseUrl() + paths.get(i % paths.size())))
+            HttpRequest.Builder request = freshConnection(daemon.baseUri().resolve(paths.get(i % paths.size())))
                     .timeout(Duration.ofSeconds(30))
                     .method(methods.get(i / paths.size() % methods.size()), HttpRequest.BodyPublishers.ofString(body));
             if (i % 2 == 0) {
@@ -237,20 +248,20 @@ class HostileInputTest {
         for (String route : jsonRoutes) {
             String[] parts = route.split(" ");
             for (String body : deep) {
-                DaemonProcess.Response answer = daemon.call(parts[0], parts[1], body);
-                assertEquals(400, answer.status(), route + " with " + body.substring(0, 20) + "... -> " + answer.body());
+                HttpResponse<String> answer = daemon.call(parts[0], parts[1], body);
+                assertEquals(400, answer.statusCode(), route + " with " + body.substring(0, 20) + "... -> " + answer.body());
                 assertTrue(answer.body().contains("nesting at most"), route + ": " + answer.body());
             }
         }
         // The same depth inside a string: a token JSON and a cookie file, parsed by the providers.
         for (String payload : List.of("[".repeat(depth), "{\"cookies\":" + "[".repeat(depth), "{\"a\":".repeat(depth))) {
-            String cookieFile = DaemonProcess.JSON.createObjectNode().put("cookieFile", payload).toString();
-            DaemonProcess.Response answer = daemon.call("PUT", "/api/v1/credentials/vinted:default", cookieFile);
-            assertEquals(400, answer.status(), "cookie file -> " + answer.body());
+            String cookieFile = JSON.createObjectNode().put("cookieFile", payload).toString();
+            HttpResponse<String> answer = daemon.call("PUT", "/api/v1/credentials/vinted:default", cookieFile);
+            assertEquals(400, answer.statusCode(), "cookie file -> " + answer.body());
             assertTrue(answer.body().contains("nests JSON deeper"), "cookie file: " + answer.body());
-            String tokenJson = DaemonProcess.JSON.createObjectNode().put("tokenJson", payload).toString();
+            String tokenJson = JSON.createObjectNode().put("tokenJson", payload).toString();
             answer = daemon.call("PUT", "/api/v1/credentials/gazelle:default", tokenJson);
-            assertEquals(400, answer.status(), "token JSON -> " + answer.body());
+            assertEquals(400, answer.statusCode(), "token JSON -> " + answer.body());
         }
         assertEquals(before, snapshot(), "a deep document changed the store");
     }
@@ -267,7 +278,7 @@ class HostileInputTest {
         }
         String metrics = raw("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:" + daemon.port() + "\r\nConnection: close\r\n\r\n");
         assertTrue(metrics.startsWith("HTTP/1.1 401"), "metrics without the token: " + metrics.lines().findFirst().orElse(""));
-        assertEquals(200, daemon.call("GET", "/metrics", null).status(), "metrics with the token");
+        assertEquals(200, daemon.call("GET", "/metrics", null).statusCode(), "metrics with the token");
         String health = raw("GET /healthz HTTP/1.1\r\nHost: localhost:" + daemon.port() + "\r\nConnection: close\r\n\r\n");
         assertTrue(health.startsWith("HTTP/1.1 200"), health);
     }
@@ -348,11 +359,11 @@ class HostileInputTest {
             long healthMs = (System.nanoTime() - healthStarted) / 1_000_000;
             // And every idle connection is closed by the daemon, none kept for good.
             org.awaitility.Awaitility.await().atMost(HEAD_DEADLINE.multipliedBy(6)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> sockets.stream().allMatch(HostileInputTest::closedByPeer));
+                    .until(() -> sockets.stream().allMatch(HostileInputInProcessTest::closedByPeer));
             long allClosedMs = (System.nanoTime() - started) / 1_000_000;
             System.out.println(count + " idle connections: " + sockets.size() + " accepted, " + refused.get()
                     + " refused; /healthz answered after " + healthMs + " ms; all closed " + allClosedMs + " ms after the first");
-            assertEquals(200, daemon.call("GET", "/api/v1/credentials/gazelle:default/token", null).status(), "token reads work");
+            assertEquals(200, daemon.call("GET", "/api/v1/credentials/gazelle:default/token", null).statusCode(), "token reads work");
         } finally {
             pool.shutdownNow();
             for (Socket socket : sockets) {
@@ -370,6 +381,11 @@ class HostileInputTest {
         } catch (java.io.IOException reset) {
             return true;
         }
+    }
+
+    /** A request on a connection of its own, closed after the answer (a pooled one may be gone after a refusal). */
+    private static HttpRequest.Builder freshConnection(URI uri) {
+        return HttpRequest.newBuilder(uri).header("Connection", "close");
     }
 
     /** Percent-encodes generated text so it can sit in a path. */
