@@ -555,25 +555,6 @@ class CliEndToEndTest {
         assertTrue(imported.body().contains("warning: the imported access token had expired"), imported.body());
     }
 
-    // ---- rekey on the shared daemon ----
-
-    @Test
-    void rekeyKeepOldKeepsTheRetiredKeyUntilFinish() throws Exception {
-        List<String> ids = importChains(shared, "keep", 2);
-        Path state = shared.stateDir();
-        String oldKey = generatedKeyId(state);
-        DaemonProcess.Response rekey = cli("rekey", "--keep-old");
-        assertEquals(0, rekey.status(), rekey.body());
-        assertTrue(Files.exists(state.resolve("keys/retired-" + oldKey + ".key")), "--keep-old keeps it");
-        DaemonProcess.Response doctor = cli("doctor");
-        assertTrue(doctor.body().contains("rekey --finish"), "doctor warns while a retired key exists: " + doctor.body());
-
-        DaemonProcess.Response finish = cli("rekey", "--finish");
-        assertEquals(0, finish.status(), finish.body());
-        assertFalse(Files.exists(state.resolve("keys/retired-" + oldKey + ".key")), "--finish destroys it");
-        assertAllServeValidTokens(shared, ids);
-        assertFalse(cli("doctor").body().contains("rekey --finish"));
-    }
 
     // ---- refusals at start: no daemon runs ----
 
@@ -728,6 +709,27 @@ class CliEndToEndTest {
         DaemonProcess.Response next = again.call("POST", "/api/v1/credentials/" + id + "/refresh?force=true", null);
         assertEquals("refreshed", next.json().get("outcome").asText(), next.body());
         assertEquals(0, gazelle.reuseCount(), "the chain continues");
+    }
+
+    @Test
+    void rekeyKeepOldKeepsTheRetiredKeyUntilFinish() throws Exception {
+        // A daemon of its own: an on-line rekey of the shared daemon was followed once by SQLITE_IOERR_SHORT_READ
+        // on its store (under investigation); the other tests must not inherit that.
+        DaemonProcess daemon = daemon(Map.of());
+        List<String> ids = importChains(daemon, "keep", 2);
+        Path state = state();
+        String oldKey = generatedKeyId(state);
+        DaemonProcess.Response rekey = cliOf(daemon, "rekey", "--keep-old");
+        assertEquals(0, rekey.status(), rekey.body());
+        assertTrue(Files.exists(state.resolve("keys/retired-" + oldKey + ".key")), "--keep-old keeps it");
+        DaemonProcess.Response doctor = cliOf(daemon, "doctor");
+        assertTrue(doctor.body().contains("rekey --finish"), "doctor warns while a retired key exists: " + doctor.body());
+
+        DaemonProcess.Response finish = cliOf(daemon, "rekey", "--finish");
+        assertEquals(0, finish.status(), finish.body());
+        assertFalse(Files.exists(state.resolve("keys/retired-" + oldKey + ".key")), "--finish destroys it");
+        assertAllServeValidTokens(daemon, ids);
+        assertFalse(cliOf(daemon, "doctor").body().contains("rekey --finish"));
     }
 
     @Test
