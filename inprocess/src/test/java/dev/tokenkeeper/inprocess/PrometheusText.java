@@ -1,4 +1,4 @@
-package dev.tokenkeeper.dist;
+package dev.tokenkeeper.inprocess;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,5 +1,7 @@
-package dev.tokenkeeper.dist;
+package dev.tokenkeeper.inprocess;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.SecretMaterial;
@@ -8,14 +10,16 @@ import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
+import dev.tokenkeeper.provider.gazelle.GazelleProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,46 +43,46 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * After {@code tokenkeeper rekey} no file in the state folder holds a secret the old key opens: not
- * the SQLite database, not its {@code -wal} (which held them after every refresh), not the spool,
- * not anything else. The old key is taken as an attacker would have it (a copy from before the
- * rekey); every sealed header of it is found by the bytes of the sealed format and opened with it.
+ * After a rekey ({@code POST /api/v1/rekey}, what {@code tokenkeeper rekey} calls) no file in the
+ * state folder holds a secret the old key opens: not the SQLite database, not its {@code -wal}
+ * (which held them after every refresh), not the spool, not anything else. The old key is taken as
+ * an attacker would have it (a copy from before the rekey); every sealed header of it is found by
+ * the bytes of the sealed format and opened with it. A purge that cannot be confirmed keeps the old
+ * key; a configured key is not rotated. What the CLI prints and its exit codes are
+ * {@code CliEndToEndTest}'s.
  */
-class RekeyLeavesNoOldCiphertextTest {
+class RekeyPurgeInProcessTest {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int REFRESHES = 4;
 
-    @TempDir
-    Path temp;
+    private final FakeGazelle gazelle = FakeGazelle.start();
 
-    private FakeGazelle gazelle;
-    private final List<DaemonProcess> daemons = new ArrayList<>();
+    @RegisterExtension
+    final TokenkeeperExtension daemon = TokenkeeperExtension.withProvider(new GazelleProvider())
+            .settings(gazelle.settings())
+            .setting("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false")
+            .setting("TOKENKEEPER_MIN_REFRESH_INTERVAL_SECONDS", "0");
+
     private Path state;
 
     @BeforeEach
-    void start() {
-        gazelle = FakeGazelle.start();
-        state = temp.resolve("state");
+    void stateFolder() {
+        state = daemon.stateDirectory();
     }
 
     @AfterEach
-    void stop() throws Exception {
-        try {
-            for (DaemonProcess daemon : daemons) {
-                daemon.stop();
-                for (String secret : gazelle.allIssuedSecrets()) {
-                    assertFalse(daemon.output().contains(secret), "the daemon log holds a token");
-                }
-            }
-        } finally {
-            gazelle.close();
+    void closeImitation() {
+        String log = daemon.log();
+        for (String secret : gazelle.allIssuedSecrets()) {
+            assertFalse(log.contains(secret), "the daemon's log holds a token");
         }
+        gazelle.close();
     }
 
     @Test
     void rekeyLeavesNothingTheOldKeyOpens() throws Exception {
-        DaemonProcess daemon = daemon();
-        List<CredentialId> ids = importAndRefresh(daemon);
+        List<CredentialId> ids = importAndRefresh();
         byte[] oldKey = Files.readAllBytes(state.resolve("master.key"));
         plantSpoolLeftover(oldKey, ids.get(0));
         Map<String, Integer> before = openableWith(oldKey, ids);
@@ -86,97 +90,118 @@ class RekeyLeavesNoOldCiphertextTest {
         assertTrue(before.getOrDefault("tokenkeeper.db-wal", 0) > 0, "the write-ahead log holds old-key secrets: " + before);
         assertTrue(before.keySet().stream().anyMatch(f -> f.startsWith("spool/")), "so does the spool: " + before);
 
-        DaemonProcess.Response rekey = daemon.cli("rekey");
+        JsonNode rekey = rekey("");
 
-        assertEquals(0, rekey.status(), rekey.body());
         assertFalse(Files.exists(state.resolve("keys/retired-" + keyId(oldKey) + ".key")), "the old key is destroyed");
         assertEquals(Map.of(), openableWith(oldKey, ids), "no file under the state folder holds a secret the old key"
                 + " opens");
         assertEquals(Map.of(), headersOf(keyId(oldKey)), "nor a sealed header of the old key");
-        assertTrue(rekey.body().contains("purged: sqlite"), rekey.body());
-        assertAllServeValidTokens(daemon, ids);
+        JsonNode purge = rekey.path("purge");
+        assertTrue(purge.path("oldKeysDestroyed").asBoolean(), rekey.toString());
+        assertFalse("out-of-reach".equals(purge.path("result").asText()), rekey.toString());
+        assertTrue(purge.path("summary").asText().startsWith("sqlite"), "purged: sqlite ... " + rekey);
+        assertAllServeValidTokens(ids);
     }
 
     @Test
     void rekeyKeepOldThenFinishLeavesNothingTheOldKeyOpens() throws Exception {
-        DaemonProcess daemon = daemon();
-        List<CredentialId> ids = importAndRefresh(daemon);
+        List<CredentialId> ids = importAndRefresh();
         byte[] oldKey = Files.readAllBytes(state.resolve("master.key"));
         plantSpoolLeftover(oldKey, ids.get(0));
         Map<String, Integer> before = openableWith(oldKey, ids);
         assertTrue(before.getOrDefault("tokenkeeper.db-wal", 0) > 0, "the write-ahead log holds old-key secrets: " + before);
 
-        DaemonProcess.Response keepOld = daemon.cli("rekey", "--keep-old");
-        assertEquals(0, keepOld.status(), keepOld.body());
+        rekey("?keepOld=true");
         assertTrue(Files.exists(state.resolve("keys/retired-" + keyId(oldKey) + ".key")), "--keep-old keeps it");
         // Refreshes between the two steps are sealed with the new key.
-        assertEquals(0, daemon.cli("refresh", ids.get(1).toString(), "--force").status());
+        HttpResponse<String> refreshed = daemon.call("POST", "/api/v1/credentials/" + ids.get(1) + "/refresh?force=true", "{}");
+        assertEquals(200, refreshed.statusCode(), refreshed.body());
 
-        DaemonProcess.Response finish = daemon.cli("rekey", "--finish");
+        JsonNode finish = rekey("?finish=true");
 
-        assertEquals(0, finish.status(), finish.body());
+        assertTrue(finish.path("purge").path("oldKeysDestroyed").asBoolean(), finish.toString());
         assertFalse(Files.exists(state.resolve("keys/retired-" + keyId(oldKey) + ".key")), "--finish destroys it");
         assertEquals(Map.of(), openableWith(oldKey, ids), "no file under the state folder holds a secret the old key"
                 + " opens");
         assertEquals(Map.of(), headersOf(keyId(oldKey)));
-        assertAllServeValidTokens(daemon, ids);
+        assertAllServeValidTokens(ids);
     }
 
     @Test
     void aPurgeThatCannotBeConfirmedKeepsTheOldKeyAndSaysWhatToRun() throws Exception {
-        DaemonProcess daemon = daemon();
-        List<CredentialId> ids = importAndRefresh(daemon);
+        List<CredentialId> ids = importAndRefresh();
         byte[] oldKey = Files.readAllBytes(state.resolve("master.key"));
         String oldId = keyId(oldKey);
 
-        DaemonProcess.Response refused;
-        // Another program reads the database meanwhile: its snapshot keeps the write-ahead log from being truncated.
+        JsonNode refused;
+        // Another connection reads the database meanwhile: its snapshot keeps the write-ahead log from being truncated.
         try (Connection reader = DriverManager.getConnection("jdbc:sqlite:" + state.resolve("tokenkeeper.db"));
              Statement query = reader.createStatement()) {
             reader.setAutoCommit(false);
             try (ResultSet rows = query.executeQuery("SELECT count(*) FROM credentials")) {
                 assertTrue(rows.next());
             }
-            refused = daemon.cli("rekey");
+            refused = rekey("");
             reader.rollback();
         }
 
-        assertEquals(1, refused.status(), refused.body());
-        assertTrue(refused.body().contains("kept, not destroyed") && refused.body().contains("write-ahead log")
-                && refused.body().contains("rekey --finish"), refused.body());
+        JsonNode purge = refused.path("purge");
+        assertFalse(purge.path("oldKeysDestroyed").asBoolean(), refused.toString());
+        assertTrue(purge.path("summary").asText().contains("write-ahead log")
+                && purge.path("summary").asText().contains("rekey --finish"), refused.toString());
         assertTrue(Files.exists(state.resolve("keys/retired-" + oldId + ".key")), "the old key is kept");
-        assertAllServeValidTokens(daemon, ids);
+        assertAllServeValidTokens(ids);
 
-        DaemonProcess.Response finish = daemon.cli("rekey", "--finish");
-        assertEquals(0, finish.status(), finish.body());
+        JsonNode finish = rekey("?finish=true");
+        assertTrue(finish.path("purge").path("oldKeysDestroyed").asBoolean(), finish.toString());
         assertFalse(Files.exists(state.resolve("keys/retired-" + oldId + ".key")));
         assertEquals(Map.of(), openableWith(oldKey, ids));
     }
 
-    private DaemonProcess daemon() throws Exception {
-        Map<String, String> env = DaemonProcess.fastRefreshSettings();
-        env.putAll(gazelle.settings());
-        env.put("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false");
-        DaemonProcess daemon = new DaemonProcess(state, env);
-        daemons.add(daemon);
-        return daemon.start();
+    @Test
+    void aConfiguredKeyIsRefusedWithInstructions() throws Exception {
+        String key = "7".repeat(64);
+        TokenkeeperExtension configured = TokenkeeperExtension.withProvider(new GazelleProvider())
+                .settings(gazelle.settings()).setting("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false")
+                .setting("TOKENKEEPER_MASTER_KEY", key);
+        configured.start();
+        try {
+            HttpResponse<String> imported = configured.call("PUT", "/api/v1/credentials/gazelle:acct0",
+                    JSON.createObjectNode().put("tokenJson", gazelle.seedChain("acct0")).toString());
+            assertEquals(201, imported.statusCode(), imported.body());
+            HttpResponse<String> refused = configured.call("POST", "/api/v1/rekey", "{}");
+            assertTrue(refused.statusCode() >= 400 && refused.statusCode() < 500, refused.statusCode() + " " + refused.body());
+            assertTrue(refused.body().contains("TOKENKEEPER_MASTER_KEY") && refused.body().contains("--reseal-only"),
+                    refused.body());
+            assertFalse(refused.body().contains(key), "the key is never printed");
+            assertFalse(configured.log().contains(key), "the key is never logged");
+        } finally {
+            configured.stop();
+        }
+    }
+
+    /** @return the rekey's outcome, which must be 200 */
+    private JsonNode rekey(String query) throws Exception {
+        HttpResponse<String> answer = daemon.call("POST", "/api/v1/rekey" + query, "{}");
+        assertEquals(200, answer.statusCode(), answer.body());
+        return JSON.readTree(answer.body());
     }
 
     /** Three credentials, each refreshed a few times: every refresh leaves the replaced secret in the files. */
-    private List<CredentialId> importAndRefresh(DaemonProcess daemon) throws Exception {
+    private List<CredentialId> importAndRefresh() {
         List<CredentialId> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String account = "acct" + i;
-            String body = DaemonProcess.JSON.createObjectNode().put("tokenJson", gazelle.seedChain(account)).toString();
-            DaemonProcess.Response imported = daemon.call("PUT", "/api/v1/credentials/gazelle:" + account, body);
-            assertEquals(201, imported.status(), imported.body());
+            String body = JSON.createObjectNode().put("tokenJson", gazelle.seedChain(account)).toString();
+            HttpResponse<String> imported = daemon.call("PUT", "/api/v1/credentials/gazelle:" + account, body);
+            assertEquals(201, imported.statusCode(), imported.body());
             ids.add(CredentialId.parse("gazelle:" + account));
         }
         for (int round = 0; round < REFRESHES; round++) {
             for (CredentialId id : ids) {
-                DaemonProcess.Response refreshed = daemon.call("POST", "/api/v1/credentials/" + id + "/refresh?force=true",
+                HttpResponse<String> refreshed = daemon.call("POST", "/api/v1/credentials/" + id + "/refresh?force=true",
                         "{}");
-                assertEquals(200, refreshed.status(), refreshed.body());
+                assertEquals(200, refreshed.statusCode(), refreshed.body());
             }
         }
         return ids;
@@ -196,7 +221,7 @@ class RekeyLeavesNoOldCiphertextTest {
         }
         assertEquals(keyId(oldKey), SecretSealer.keyIdOf(SealedSecret.of(sealed)));
         Path spool = Files.createDirectories(state.resolve("spool"));
-        String json = DaemonProcess.JSON.createObjectNode().put("id", id.toString()).put("status", "active")
+        String json = JSON.createObjectNode().put("id", id.toString()).put("status", "active")
                 .put("secret", SealedSecret.of(sealed).toBase64()).put("version", 99).toString();
         Files.writeString(spool.resolve(id.toString().replace(':', '~') + ".json.tmp"), json);
     }
@@ -344,11 +369,12 @@ class RekeyLeavesNoOldCiphertextTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key), 0, 4);
     }
 
-    private void assertAllServeValidTokens(DaemonProcess daemon, List<CredentialId> ids) throws Exception {
+    private void assertAllServeValidTokens(List<CredentialId> ids) throws Exception {
         for (CredentialId id : ids) {
-            DaemonProcess.Response token = daemon.call("GET", "/api/v1/credentials/" + id + "/token", null);
-            assertEquals(200, token.status(), id + ": " + token.body());
-            assertTrue(gazelle.isAccessTokenValid(token.json().get("token").asText()), id + " opens to its real token");
+            HttpResponse<String> token = daemon.call("GET", "/api/v1/credentials/" + id + "/token", null);
+            assertEquals(200, token.statusCode(), id + ": " + token.body());
+            assertTrue(gazelle.isAccessTokenValid(JSON.readTree(token.body()).get("token").asText()),
+                    id + " opens to its real token");
         }
     }
 }
