@@ -1,7 +1,7 @@
 package dev.tokenkeeper.dist;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tokenkeeper.inprocess.NotificationInbox;
+import dev.tokenkeeper.testkit.NotificationInbox;
 import dev.tokenkeeper.provider.vinted.FakeVinted;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
