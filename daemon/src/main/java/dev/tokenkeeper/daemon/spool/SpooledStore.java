@@ -18,6 +18,7 @@ import org.tinylog.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -79,11 +80,12 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
      * @param remote         the configured store
      * @param spoolDirectory where to keep what the store has not taken yet
      * @param retrySeconds   how often to try to push the spool
+     * @param clock          times the grace after an outage (the pushes run on their own timer)
      */
-    public SpooledStore(TokenStore remote, Path spoolDirectory, long retrySeconds) {
+    public SpooledStore(TokenStore remote, Path spoolDirectory, long retrySeconds, Clock clock) {
         this.remote = remote;
         this.files = new SpoolFiles(spoolDirectory);
-        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2));
+        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2), clock);
         this.retrySeconds = retrySeconds;
         for (SpoolEntry entry : files.readAll()) {
             spool.put(entry.updated().id(), entry);

@@ -8,6 +8,7 @@ import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.api.store.StoreCapability;
 import org.junit.jupiter.api.AfterEach;
@@ -36,6 +37,8 @@ class SpooledStoreTest {
     Path state;
 
     private Unreachable remote;
+    /** Times the grace after an outage; the leases in the store run on the wall clock. */
+    private final MutableClock clock = MutableClock.startingNow();
 
     @BeforeEach
     void openSqlite() {
@@ -78,7 +81,7 @@ class SpooledStoreTest {
     @Test
     void changesMadeWhileTheStoreIsDownAreSpooledDurablyAndDrainLater() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600);
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
         assertTrue(store.insert(credential(1, (byte) 1, t0)));
         assertEquals(1, store.get(ID).orElseThrow().version(), "read while up is remembered");
 
@@ -93,7 +96,7 @@ class SpooledStoreTest {
         assertTrue(Files.exists(state.resolve("spool/gazelle~default.json")));
 
         // A crash now: a new process finds the spool on disk.
-        SpooledStore restarted = new SpooledStore(remote, state.resolve("spool"), 3600);
+        SpooledStore restarted = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
         assertEquals(3, restarted.get(ID).orElseThrow().version());
         assertEquals(List.of(ID), restarted.list().stream().map(StoredCredential::id).toList());
 
@@ -110,7 +113,7 @@ class SpooledStoreTest {
     @Test
     void onConflictTheNewerTokensWin() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600);
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
         store.insert(credential(1, (byte) 1, t0));
         store.get(ID);
         remote.down = true;
@@ -127,7 +130,7 @@ class SpooledStoreTest {
     @Test
     void aLeaseTakenBeforeTheStoreWentAwayIsGivenBackWhenItsSpooledCommitArrives() {
         Instant t0 = Instant.now();
-        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600);
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
         store.insert(credential(1, (byte) 1, t0));
         store.get(ID);
         assertTrue(store.tryLease(ID, "daemon-a", t0.plusSeconds(3600)), "lease taken while the store is up");
@@ -227,7 +230,7 @@ class SpooledStoreTest {
 
     /** @return a daemon's spooled view of the shared store */
     private SpooledStore daemon(String name) {
-        return new SpooledStore(remote, state.resolve("spool-" + name), 3600);
+        return new SpooledStore(remote, state.resolve("spool-" + name), 3600, clock);
     }
 
     private static RefreshEvent refreshed(Instant at) {
@@ -241,8 +244,8 @@ class SpooledStoreTest {
     @Test
     void aDaemonAloneKeepsRefreshingThroughAnOutageRowsFromBeforeItsRestartIncluded() {
         Instant t0 = Instant.now();
-        new SpooledStore(remote, state.resolve("spool"), 3600).insert(credential(1, (byte) 1, t0));
-        SpooledStore restarted = new SpooledStore(remote, state.resolve("spool"), 3600);
+        new SpooledStore(remote, state.resolve("spool"), 3600, clock).insert(credential(1, (byte) 1, t0));
+        SpooledStore restarted = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
         restarted.list();
         remote.down = true;
         assertTrue(restarted.tryLease(ID, "me", t0.plusSeconds(60)), "no other daemon ever showed: it is alone");
