@@ -100,13 +100,17 @@ class SpoolFilesTest {
         SpoolFiles files = new SpoolFiles(folder);
         files.write(new SpoolEntry(bare("gazelle:default", 2), 1));
         assertEquals(0, files.removeTemporaries(), "a completed write leaves no temporary file");
-        Files.writeString(folder.resolve("gazelle~default.json.tmp"), "an older sealed secret");
+        // A crash between writing and renaming leaves an older entry in a temporary file.
+        byte[] older = Files.readAllBytes(folder.resolve("gazelle~default.json"));
+        files.write(new SpoolEntry(bare("gazelle:default", 3), 1));
+        Files.write(folder.resolve("gazelle~default.json.tmp"), older);
         Files.writeString(folder.resolve("vinted~shop.json.tmp"), "half of one");
+        assertEquals(List.of(new SpoolEntry(bare("gazelle:default", 3), 1)), files.readAll(), "temporary files are never read");
 
         assertEquals(2, files.removeTemporaries());
 
         assertEquals(List.of("gazelle~default.json"), names(folder));
-        assertEquals(List.of(new SpoolEntry(bare("gazelle:default", 2), 1)), files.readAll());
+        assertEquals(List.of(new SpoolEntry(bare("gazelle:default", 3), 1)), files.readAll());
     }
 
     private static List<String> names(Path folder) throws IOException {

@@ -28,7 +28,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -651,6 +653,114 @@ class SpooledStoreTest {
         assertEquals(SealedSecret.of(new byte[] {4}), a.get(ID).orElseThrow().secret(), "A read B's refresh");
     }
 
+    @Test
+    void theFirstCallThatFailsStartsTheOutageAndTheFirstThatReachesTheStoreAgainStartsTheGrace() {
+        Instant t0 = Instant.now();
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
+        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+        Map<String, Runnable> failingFirst = new LinkedHashMap<>();
+        failingFirst.put("get", () -> a.get(ID));
+        failingFirst.put("appendHistory", () -> a.appendHistory(refreshed(t0)));
+        failingFirst.put("releaseLease", () -> a.releaseLease(ID, "a"));
+        failingFirst.put("compareAndSet", () -> assertFalse(a.compareAndSet(credential(2, (byte) 3, t0), 1)));
+        failingFirst.put("commitRefresh", () -> assertFalse(a.commitRefresh(credential(2, (byte) 3, t0), 1, refreshed(t0), "a")));
+        for (Map.Entry<String, Runnable> call : failingFirst.entrySet()) {
+            remote.down = true;
+            call.getValue().run();
+            remote.down = false;
+            assertThrows(() -> a.tryLease(ID, "a", t0.plusSeconds(60)));
+            clock.advance(Duration.ofSeconds(7202));
+            assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "after the grace that " + call.getKey() + "'s outage began");
+            a.releaseLease(ID, "a");
+        }
+        Map<String, Runnable> answeredFirst = new LinkedHashMap<>();
+        answeredFirst.put("get", () -> a.get(ID));
+        answeredFirst.put("list", a::list);
+        answeredFirst.put("compareAndSet", () -> assertFalse(a.compareAndSet(credential(2, (byte) 3, t0), 1)));
+        answeredFirst.put("commitRefresh", () -> assertFalse(a.commitRefresh(credential(2, (byte) 3, t0), 1, refreshed(t0), "a")));
+        for (Map.Entry<String, Runnable> call : answeredFirst.entrySet()) {
+            remote.down = true;
+            a.get(ID);
+            remote.down = false;
+            call.getValue().run();
+            clock.advance(Duration.ofSeconds(7202));
+            assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "the grace began when " + call.getKey() + " reached the store");
+            a.releaseLease(ID, "a");
+        }
+        assertEquals(0, a.pending(), "the stale writes were refused, not spooled");
+    }
+
+    @Test
+    void aPushThatMeetsAnotherDaemonsWriteIsTriedAgainOnTheNextDrain() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore a = daemon("a");
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        assertTrue(a.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(10)), 1));
+        remote.down = false;
+        // Another daemon writes between the push's read and its compare-and-set.
+        remote.beforeNextWrite = () -> assertTrue(remote.compareAndSet(credential(2, (byte) 9, t0.plusSeconds(20)), 1));
+
+        assertEquals(1, a.drain(), "the push lost the race: still pending");
+        assertEquals(SealedSecret.of(new byte[] {9}), remote.get(ID).orElseThrow().secret());
+        assertEquals(SealedSecret.of(new byte[] {2}), a.get(ID).orElseThrow().secret(), "the spool still serves its own");
+
+        assertEquals(0, a.drain());
+        assertEquals(credential(3, (byte) 9, t0.plusSeconds(20)), remote.get(ID).orElseThrow(),
+                "the other daemon's newer tokens, past the version this daemon handed out");
+        assertEquals(remote.get(ID), a.get(ID));
+    }
+
+    @Test
+    void theDrainsReadOfTheStoreConfirmsWhatWasAnnouncedSoTheDaemonWhoseSecretWonGoesOn() {
+        Instant t0 = Instant.now();
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
+        a.watch(change -> { });
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
+        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+
+        remote.down = true;
+        assertTrue(a.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(10)), 2), "A obtained a new secret");
+        remote.down = false;
+        // B marks the old secret for a human meanwhile: announced to A, which has not read it.
+        StoredCredential marked = credential(2, (byte) 2, t0.plusSeconds(1)).withStatus(CredentialStatus.REQUIRES_CONFIGURATION,
+                Optional.of("invalid_grant"), t0.plusSeconds(11));
+        assertTrue(remote.compareAndSet(marked, 2));
+
+        assertEquals(0, a.drain(), "A's newer secret wins over a status change");
+        assertEquals(SealedSecret.of(new byte[] {3}), remote.get(ID).orElseThrow().secret());
+        remote.down = true;
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "the drain read the announced change: the secret is A's");
+    }
+
+    @Test
+    void historyWrittenWhileTheStoreWasDownReachesItAtTheStop() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        store.appendHistory(refreshed(t0));
+        remote.down = false;
+        assertEquals(0, store.pending(), "no credential change to push, only history");
+
+        store.close();
+
+        Unreachable reopened = new Unreachable(sqlite());
+        reopened.open(context());
+        try {
+            assertEquals(1, reopened.history(ID, Instant.EPOCH, 10).size());
+        } finally {
+            reopened.close();
+        }
+    }
+
     /**
      * Delegates to a real store, or throws as an unreachable one does. Like a store with a change feed,
      * it announces every write made through it to the daemons watching it (the switch cuts the calls,
@@ -661,6 +771,8 @@ class SpooledStoreTest {
         private final Leases realLeases;
         private final List<ChangeListener> watchers = new CopyOnWriteArrayList<>();
         volatile boolean down;
+        /** Runs once, before the next compare-and-set through this link reaches the store. */
+        volatile Runnable beforeNextWrite;
 
         Unreachable(TokenStore real) {
             this.real = real;
@@ -698,7 +810,15 @@ class SpooledStoreTest {
         @Override public Optional<StoredCredential> get(CredentialId id) { check(); return real.get(id); }
         @Override public List<StoredCredential> list() { check(); return real.list(); }
         @Override public boolean insert(StoredCredential c) { check(); return announce(c.id(), real.insert(c)); }
-        @Override public boolean compareAndSet(StoredCredential u, long e) { check(); return announce(u.id(), real.compareAndSet(u, e)); }
+        @Override public boolean compareAndSet(StoredCredential u, long e) {
+            check();
+            Runnable first = beforeNextWrite;
+            beforeNextWrite = null;
+            if (first != null) {
+                first.run();
+            }
+            return announce(u.id(), real.compareAndSet(u, e));
+        }
         @Override public boolean delete(CredentialId id) { check(); return announce(id, real.delete(id)); }
         @Override public boolean tryLease(CredentialId id, String o, Instant u) { check(); return realLeases.tryLease(id, o, u); }
         @Override public void releaseLease(CredentialId id, String o) { check(); realLeases.releaseLease(id, o); }
