@@ -121,7 +121,7 @@ public final class Assembly implements AutoCloseable {
             throw new ConfigurationException(e.getMessage());
         }
         AdminToken adminToken = AdminToken.loadOrCreate(config.adminTokenFile());
-        this.store = new SpooledStore(storeFound.plugin(), state.resolve("spool"), settings.spoolRetry().toSeconds());
+        this.store = new SpooledStore(storeFound.plugin(), state.resolve("spool"), settings.spoolRetry().toSeconds(), clock);
         this.sealer = new SecretSealer(key.keyring());
         TokenCache cache = new TokenCache();
         this.pipeline = new RefreshPipeline(store, sealer, plugins::provider, config.refreshPolicy(), new SecureRandom(),

@@ -4,6 +4,7 @@ import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.StoredCredential;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class OutageLeases {
 
     private final Duration grace;
+    private final Clock clock;
     /** The secrets this daemon obtained during the current (or last) outage, written to its spool. */
     private final Map<CredentialId, SealedSecret> ownSecrets = new ConcurrentHashMap<>();
     /** The last version this daemon wrote, per credential. */
@@ -51,11 +53,16 @@ final class OutageLeases {
     private final AtomicLong tickets = new AtomicLong();
     private volatile boolean anotherDaemonSeen;
     private volatile boolean down;
-    private volatile long backSince = System.nanoTime() - Long.MAX_VALUE / 4;
+    private volatile long backSinceMillis;
     private volatile boolean everDown;
 
-    OutageLeases(Duration grace) {
+    /**
+     * @param grace how long after an outage a credential this daemon does not own is left alone
+     * @param clock when the store came back, and how long ago
+     */
+    OutageLeases(Duration grace, Clock clock) {
         this.grace = grace;
+        this.clock = clock;
     }
 
     /**
@@ -153,7 +160,7 @@ final class OutageLeases {
     void storeBack() {
         if (down) {
             down = false;
-            backSince = System.nanoTime();
+            backSinceMillis = clock.millis();
         }
     }
 
@@ -183,7 +190,7 @@ final class OutageLeases {
 
     /** @return whether the store came back after an outage less than the grace period ago */
     boolean inGrace() {
-        return everDown && !down && System.nanoTime() - backSince < grace.toNanos();
+        return everDown && !down && clock.millis() - backSinceMillis < grace.toMillis();
     }
 
     private boolean owns(Optional<StoredCredential> known) {

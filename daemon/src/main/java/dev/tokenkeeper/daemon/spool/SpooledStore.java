@@ -18,6 +18,7 @@ import org.tinylog.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -79,11 +80,12 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
      * @param remote         the configured store
      * @param spoolDirectory where to keep what the store has not taken yet
      * @param retrySeconds   how often to try to push the spool
+     * @param clock          times the grace after an outage (the pushes run on their own timer)
      */
-    public SpooledStore(TokenStore remote, Path spoolDirectory, long retrySeconds) {
+    public SpooledStore(TokenStore remote, Path spoolDirectory, long retrySeconds, Clock clock) {
         this.remote = remote;
         this.files = new SpoolFiles(spoolDirectory);
-        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2));
+        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2), clock);
         this.retrySeconds = retrySeconds;
         for (SpoolEntry entry : files.readAll()) {
             spool.put(entry.updated().id(), entry);
@@ -219,14 +221,33 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
      * @return whether the store wrote it
      */
     private boolean writeRemote(StoredCredential row, BooleanSupplier write) {
-        outageLeases.writing(row.id());
-        boolean written = write.getAsBoolean();
+        boolean written = announcedWrite(row.id(), write);
         if (written) {
             wroteHere(row);
-        } else {
-            outageLeases.notWritten(row.id());
         }
         return written;
+    }
+
+    /**
+     * One write to the store, whose announcement counts as this daemon's own only when it happened.
+     * A write the store refused or failed (it is down) announces nothing: expecting its notice would
+     * pass off the next notice of another daemon's change as this daemon's.
+     *
+     * @param id    the credential written
+     * @param write the store's write
+     * @return whether the store wrote it
+     */
+    private boolean announcedWrite(CredentialId id, BooleanSupplier write) {
+        outageLeases.writing(id);
+        boolean written = false;
+        try {
+            written = write.getAsBoolean();
+            return written;
+        } finally {
+            if (!written) {
+                outageLeases.notWritten(id);
+            }
+        }
     }
 
     @Override
@@ -427,9 +448,9 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
                 : Math.max(current.version(), wanted.version() + 1);
         long at = current.version();
         while (at < target) {
-            outageLeases.writing(id);
-            if (!remote.compareAndSet(withVersion(winner, at + 1), at)) {
-                outageLeases.notWritten(id);
+            StoredCredential step = withVersion(winner, at + 1);
+            long replaced = at;
+            if (!announcedWrite(id, () -> remote.compareAndSet(step, replaced))) {
                 return; // Someone wrote meanwhile: the next drain looks again.
             }
             at++;

@@ -2,7 +2,10 @@ package dev.tokenkeeper.daemon.access;
 
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.StoreException;
+import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.api.store.Consumers;
 import dev.tokenkeeper.api.store.StoreCapability;
 import dev.tokenkeeper.daemon.config.DaemonPluginContext;
@@ -16,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
@@ -34,6 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The directory against the real SQLite store, with every store call counted. */
@@ -51,6 +57,10 @@ class ConsumerDirectoryTest {
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final SecretSealer sealer = new SecretSealer(Keyring.of(MasterKey.generate(RANDOM)));
     private final List<ConsumerDirectory> opened = new ArrayList<>();
+    /** Created-at and last-read times; the re-reads run on the directory's own timer. */
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00.123456789Z"));
+    /** While set, the store's consumer rows cannot be read. */
+    private volatile boolean rowsUnreadable;
 
     @BeforeEach
     void openStore() {
@@ -65,6 +75,9 @@ class ConsumerDirectoryTest {
                                 : sqlite.capability(((Class<?>) args[0]).asSubclass(StoreCapability.class));
                     }
                     calls.computeIfAbsent(method.getName(), name -> new AtomicInteger()).incrementAndGet();
+                    if (rowsUnreadable && method.getName().equals("consumers")) {
+                        throw new StoreUnavailableException("test: the consumer rows cannot be read", null);
+                    }
                     try {
                         return method.invoke(sqlite, args);
                     } catch (InvocationTargetException e) {
@@ -81,10 +94,14 @@ class ConsumerDirectoryTest {
     }
 
     private ConsumerDirectory directory(Path folder) {
+        return directory(folder, Duration.ofMillis(200));
+    }
+
+    private ConsumerDirectory directory(Path folder, Duration reread) {
         ConsumerDirectory directory = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
-                new ConsumerRowUpgrade(folder), Clock.systemUTC(), Duration.ZERO);
+                new ConsumerRowUpgrade(folder), clock, Duration.ZERO);
         opened.add(directory);
-        return directory.start(Duration.ofMillis(200));
+        return directory.start(reread);
     }
 
     private int storeCalls() {
@@ -185,5 +202,179 @@ class ConsumerDirectoryTest {
         assertTrue(restarted.authenticate(forged).isEmpty(), "a rekey blesses nothing");
         assertTrue(rows.consumers().stream().filter(c -> c.name().equals("reader"))
                 .allMatch(c -> c.mac().orElseThrow().startsWith(next.id() + ":")));
+    }
+
+    @Test
+    void aConsumerIsCreatedOnceByNameAndListedWithWhatItMayReadAndWhatItRead() {
+        ConsumerRowUpgrade.markNothingToUpgrade(state);
+        ConsumerDirectory directory = directory(state, Duration.ofHours(1));
+        CredentialId a = BOTH.get(0);
+        CredentialId b = BOTH.get(1);
+        String token = directory.create("reader", List.of(a, b, a));
+        assertTrue(token.startsWith(ConsumerTokens.PREFIX), "recognisable as a consumer token");
+        Instant created = Instant.parse("2026-01-01T00:00:00.123Z");
+        assertEquals(List.of(new ConsumerDirectory.Listed("reader", BOTH, created, null, 0)), directory.list(),
+                "each credential once; created-at in the store's milliseconds; not read yet");
+        ConsumerDirectory.NameTakenException taken = assertThrows(ConsumerDirectory.NameTakenException.class,
+                () -> directory.create("reader", BOTH));
+        assertEquals("a consumer named reader exists already: revoke it first or choose another name", taken.getMessage());
+        assertEquals(Duration.ZERO, directory.failureDelay());
+
+        assertTrue(directory.recordRead("reader", a, 1), "its first read of version 1");
+        assertFalse(directory.recordRead("reader", a, 1), "the same version again");
+        assertTrue(directory.recordRead("reader", b, 1), "another credential's version 1");
+        assertTrue(directory.recordRead("admin", a, 1), "another reader's first read");
+        Instant lastRead = clock.advance(Duration.ofMinutes(5));
+        assertTrue(directory.recordRead("reader", a, 2), "a new version");
+        assertTrue(directory.recordRead("reader", a, 1), "back to an older version is a change too");
+        assertEquals(List.of(new ConsumerDirectory.Listed("reader", BOTH, created, lastRead, 5)), directory.list());
+
+        assertTrue(directory.revoke("reader"));
+        assertFalse(directory.revoke("reader"), "nothing left to revoke");
+        assertEquals(List.of(), directory.list());
+        assertTrue(directory.authenticate(token).isEmpty());
+    }
+
+    @Test
+    void aStoreThatKeepsNoConsumersRefusesNewOnesAndAuthenticatesNobody() {
+        ConsumerRowUpgrade.markNothingToUpgrade(state);
+        TokenStore coreOnly = (TokenStore) Proxy.newProxyInstance(TokenStore.class.getClassLoader(),
+                new Class<?>[] {TokenStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("capability")) {
+                        return Optional.empty();
+                    }
+                    try {
+                        return method.invoke(sqlite, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        ConsumerDirectory directory = new ConsumerDirectory(coreOnly, new ConsumerRowMac(sealer::keyring),
+                new ConsumerRowUpgrade(state), clock, Duration.ZERO).start(Duration.ofHours(1));
+        opened.add(directory);
+        StoreException refused = assertThrows(StoreException.class, () -> directory.create("reader", BOTH));
+        assertEquals("the sqlite store keeps no consumers: use a store that does (sqlite, postgres, supabase) to add one",
+                refused.getMessage());
+        assertEquals(List.of(), directory.list());
+        assertFalse(directory.revoke("reader"));
+        assertEquals(0, ConsumerRowRetag.toCurrentKey(coreOnly, sealer));
+    }
+
+    @Test
+    void aConsumerMadeOrRevokedOnAnotherDaemonCountsHereAtTheNextRead() {
+        ConsumerRowUpgrade.markNothingToUpgrade(state);
+        ConsumerDirectory here = directory(state, Duration.ofHours(1));
+        ConsumerDirectory elsewhere = directory(state, Duration.ofHours(1));
+        String token = elsewhere.create("reader", BOTH);
+        assertTrue(here.authenticate(token).isEmpty(), "not read here yet");
+        here.reread();
+        await().atMost(Duration.ofSeconds(5)).until(() -> here.authenticate(token).isPresent());
+        assertEquals(List.of("reader"), here.list().stream().map(ConsumerDirectory.Listed::name).toList());
+
+        assertTrue(elsewhere.revoke("reader"));
+        here.reread();
+        await().atMost(Duration.ofSeconds(5)).until(() -> here.authenticate(token).isEmpty());
+    }
+
+    @Test
+    void withoutAChangeFeedTheDirectoryRereadsTheStoreEveryTwoSeconds() {
+        ConsumerRowUpgrade.markNothingToUpgrade(state);
+        assertEquals(Duration.ofSeconds(2), ConsumerDirectory.REREAD_WITHOUT_FEED);
+        assertEquals(Duration.ofMinutes(1), ConsumerDirectory.REREAD_WITH_FEED);
+        ConsumerDirectory here = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
+                new ConsumerRowUpgrade(state), clock, Duration.ZERO).start(false);
+        opened.add(here);
+        String token = directory(state, Duration.ofHours(1)).create("reader", BOTH);
+        // The directory's own timer: wall time, bounded by the interval and a margin for a loaded machine.
+        await().atMost(Duration.ofSeconds(8)).until(() -> here.authenticate(token).isPresent());
+    }
+
+    @Test
+    void whenTheStoreCannotBeReadTheConsumersReadBeforeKeepWorkingAndTheReadIsTriedAgain() {
+        ConsumerRowUpgrade.markNothingToUpgrade(state);
+        ConsumerDirectory here = directory(state, Duration.ofHours(1));
+        String before = here.create("before", BOTH);
+        rowsUnreadable = true;
+        int failedReads = calls.getOrDefault("consumers", new AtomicInteger()).get();
+        here.reread();
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.get("consumers").get() > failedReads);
+        assertTrue(here.authenticate(before).isPresent(), "what was read before still works");
+
+        String after = directory(state, Duration.ofHours(1)).create("after", BOTH);
+        rowsUnreadable = false;
+        // Tried again after ConsumerDirectory.RETRY (5 s) on the directory's timer: wall time, bounded.
+        await().atMost(Duration.ofSeconds(15)).until(() -> here.authenticate(after).isPresent());
+        assertTrue(here.authenticate(before).isPresent());
+    }
+
+    @Test
+    void onlyATokenOfTheConsumerFormIsLookedUp() {
+        ConsumerRowUpgrade.markNothingToUpgrade(state);
+        ConsumerDirectory directory = directory(state, Duration.ofHours(1));
+        String token = directory.create("reader", BOTH);
+        assertTrue(directory.authenticate(token.substring(ConsumerTokens.PREFIX.length())).isEmpty(), "without its prefix");
+        assertTrue(directory.authenticate("tkc_" + "A".repeat(300)).isEmpty());
+        assertTrue(directory.authenticate(token + " ").isEmpty());
+        assertEquals("reader", directory.authenticate(token).orElseThrow().name());
+        directory.close();
+        directory.reread(); // a closed directory reads nothing, and says nothing
+        assertTrue(directory.authenticate(token).isPresent(), "what it read stays until the daemon stops");
+    }
+
+    @Test
+    void anInterruptedUpgradeResumesWithTheRowsItPlannedOnly() throws Exception {
+        String first = ConsumerTokens.generate();
+        String second = ConsumerTokens.generate();
+        assertTrue(rows.insertConsumer(untagged("first", first)));
+        assertTrue(rows.insertConsumer(untagged("second", second)));
+        Path marker = state.resolve(ConsumerRowUpgrade.MARKER);
+        Files.write(marker, List.of("planned", "first " + ConsumerTokens.hash(first), ""));
+        ConsumerRowUpgrade upgrade = new ConsumerRowUpgrade(state);
+        ConsumerRowMac macs = new ConsumerRowMac(sealer::keyring);
+        assertTrue(upgrade.pending());
+
+        upgrade.run(rows, macs);
+
+        assertFalse(upgrade.pending());
+        assertEquals(List.of("done"), Files.readAllLines(marker));
+        assertEquals(Map.of("first", ConsumerRowMac.Verdict.CURRENT_KEY, "second", ConsumerRowMac.Verdict.MISSING),
+                verdicts(macs), "the row added after the plan was written is not blessed");
+        upgrade.run(rows, macs);
+        assertEquals(ConsumerRowMac.Verdict.MISSING, verdicts(macs).get("second"), "done is done");
+    }
+
+    @Test
+    void anUpgradeBlessesNoRowTaggedWithAnotherKey() throws Exception {
+        assertTrue(rows.insertConsumer(untagged("earlier", ConsumerTokens.generate())));
+        Keyring otherKeys = Keyring.of(MasterKey.generate(RANDOM));
+        ConsumerRowMac otherInstallation = new ConsumerRowMac(() -> otherKeys);
+        assertTrue(rows.insertConsumer(otherInstallation.sign(untagged("foreign", ConsumerTokens.generate()))));
+        Files.writeString(state.resolve("a-file-of-an-earlier-version"), "x");
+        assertFalse(ConsumerRowUpgrade.isNewStateFolder(state), "a folder with something in it is not new");
+        ConsumerRowMac macs = new ConsumerRowMac(sealer::keyring);
+
+        new ConsumerRowUpgrade(state).run(rows, macs);
+
+        assertEquals(Map.of("earlier", ConsumerRowMac.Verdict.CURRENT_KEY, "foreign", ConsumerRowMac.Verdict.INVALID),
+                verdicts(macs));
+    }
+
+    @Test
+    void anUpgradeMarkerThatCannotBeWrittenOrReadSaysWhichAndWhatToCheck() throws Exception {
+        Path notAFolder = Files.writeString(state.resolve("not-a-folder"), "x");
+        UncheckedIOException unwritable = assertThrows(UncheckedIOException.class,
+                () -> ConsumerRowUpgrade.markNothingToUpgrade(notAFolder));
+        assertEquals("cannot write " + notAFolder.resolve(ConsumerRowUpgrade.MARKER)
+                + ": check the state folder's permissions", unwritable.getMessage());
+        Path folder = Files.createDirectories(state.resolve("odd").resolve(ConsumerRowUpgrade.MARKER)).getParent();
+        UncheckedIOException unreadable = assertThrows(UncheckedIOException.class, () -> new ConsumerRowUpgrade(folder).pending());
+        assertEquals("cannot read " + folder.resolve(ConsumerRowUpgrade.MARKER) + ": check the state folder's permissions",
+                unreadable.getMessage());
+    }
+
+    private Map<String, ConsumerRowMac.Verdict> verdicts(ConsumerRowMac macs) {
+        Map<String, ConsumerRowMac.Verdict> verdicts = new java.util.TreeMap<>();
+        rows.consumers().forEach(row -> verdicts.put(row.name(), macs.check(row)));
+        return verdicts;
     }
 }

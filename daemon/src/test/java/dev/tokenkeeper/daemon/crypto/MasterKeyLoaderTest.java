@@ -374,6 +374,36 @@ class MasterKeyLoaderTest {
     }
 
     @Test
+    void aSaltSettingNeedsSixteenBytes() throws Exception {
+        env.put(MasterKeyLoader.PASSPHRASE, PASSPHRASE);
+        env.put(MasterKeyLoader.KDF_SALT, Base64.getEncoder().encodeToString(new byte[15]));
+        assertEquals("TOKENKEEPER_KDF_SALT decodes to 15 bytes, fewer than 16: generate a salt with `openssl rand -base64 16`",
+                loadFails().getMessage());
+        env.put(MasterKeyLoader.KDF_SALT, " " + Base64.getEncoder().encodeToString(new byte[16]) + "\n");
+        assertEquals(CHEAP.derive(PASSPHRASE, new byte[16]), load().keyring().current());
+    }
+
+    @Test
+    void aSaltFileOf16To64BytesIsUsedAndAnyOtherLengthIsRefused() throws Exception {
+        env.put(MasterKeyLoader.PASSPHRASE, PASSPHRASE);
+        Path saltFile = state.resolve(MasterKeyLoader.SALT_FILE);
+        for (int length : new int[] {16, 64}) {
+            byte[] salt = new byte[length];
+            RANDOM.nextBytes(salt);
+            write(saltFile, salt, "rw-------");
+            LoadedKey loaded = load();
+            assertEquals(CHEAP.derive(PASSPHRASE, salt), loaded.keyring().current(), length + " bytes");
+            assertFalse(loaded.generated(), "an existing salt file is not new");
+        }
+        for (int length : new int[] {15, 65}) {
+            write(saltFile, new byte[length], "rw-------");
+            assertEquals("KDF salt file " + saltFile + " holds " + length + " bytes, expected 16 to 64: restore it from a"
+                    + " backup (without it the passphrase gives another key), or delete it only if no secret was sealed yet",
+                    loadFails().getMessage());
+        }
+    }
+
+    @Test
     void retiredKeyFilesAreReadable() throws Exception {
         byte[] current = randomKey();
         byte[] older = randomKey();

@@ -1,28 +1,42 @@
 package dev.tokenkeeper.daemon.spool;
 
+import dev.tokenkeeper.api.ChangeListener;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.PluginContext;
+import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.SealedSecret;
+import dev.tokenkeeper.api.StoreChange;
+import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.contract.MutableClock;
+import dev.tokenkeeper.api.store.ChangeFeed;
 import dev.tokenkeeper.api.store.Leases;
+import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.api.store.StoreCapability;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,13 +50,19 @@ class SpooledStoreTest {
     Path state;
 
     private Unreachable remote;
+    /** Times the grace after an outage; the leases in the store run on the wall clock. */
+    private final MutableClock clock = MutableClock.startingNow();
 
     @BeforeEach
     void openSqlite() {
-        TokenStore sqlite = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(store -> store.id().equals("sqlite")).findFirst().orElseThrow();
-        remote = new Unreachable(sqlite);
+        remote = new Unreachable(sqlite());
         remote.open(context());
+    }
+
+    /** @return a new SQLite store, not opened yet (opened on {@link #state}, a second one shares the first one's file) */
+    private static TokenStore sqlite() {
+        return ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
+                .filter(store -> store.id().equals("sqlite")).findFirst().orElseThrow();
     }
 
     @AfterEach
@@ -71,14 +91,18 @@ class SpooledStoreTest {
     }
 
     private static StoredCredential credential(long version, byte secret, Instant issued) {
-        return new StoredCredential(ID, CredentialStatus.ACTIVE, SealedSecret.of(new byte[] {secret}), issued,
+        return credential(ID, version, secret, issued);
+    }
+
+    private static StoredCredential credential(CredentialId id, long version, int secret, Instant issued) {
+        return new StoredCredential(id, CredentialStatus.ACTIVE, SealedSecret.of(new byte[] {(byte) secret}), issued,
                 Optional.of(issued.plusSeconds(60)), Optional.empty(), version, Optional.of(issued), Optional.empty(), issued);
     }
 
     @Test
     void changesMadeWhileTheStoreIsDownAreSpooledDurablyAndDrainLater() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600);
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
         assertTrue(store.insert(credential(1, (byte) 1, t0)));
         assertEquals(1, store.get(ID).orElseThrow().version(), "read while up is remembered");
 
@@ -93,7 +117,7 @@ class SpooledStoreTest {
         assertTrue(Files.exists(state.resolve("spool/gazelle~default.json")));
 
         // A crash now: a new process finds the spool on disk.
-        SpooledStore restarted = new SpooledStore(remote, state.resolve("spool"), 3600);
+        SpooledStore restarted = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
         assertEquals(3, restarted.get(ID).orElseThrow().version());
         assertEquals(List.of(ID), restarted.list().stream().map(StoredCredential::id).toList());
 
@@ -110,7 +134,7 @@ class SpooledStoreTest {
     @Test
     void onConflictTheNewerTokensWin() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600);
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
         store.insert(credential(1, (byte) 1, t0));
         store.get(ID);
         remote.down = true;
@@ -127,7 +151,7 @@ class SpooledStoreTest {
     @Test
     void aLeaseTakenBeforeTheStoreWentAwayIsGivenBackWhenItsSpooledCommitArrives() {
         Instant t0 = Instant.now();
-        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600);
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
         store.insert(credential(1, (byte) 1, t0));
         store.get(ID);
         assertTrue(store.tryLease(ID, "daemon-a", t0.plusSeconds(3600)), "lease taken while the store is up");
@@ -227,7 +251,7 @@ class SpooledStoreTest {
 
     /** @return a daemon's spooled view of the shared store */
     private SpooledStore daemon(String name) {
-        return new SpooledStore(remote, state.resolve("spool-" + name), 3600);
+        return new SpooledStore(remote, state.resolve("spool-" + name), 3600, clock);
     }
 
     private static RefreshEvent refreshed(Instant at) {
@@ -241,8 +265,8 @@ class SpooledStoreTest {
     @Test
     void aDaemonAloneKeepsRefreshingThroughAnOutageRowsFromBeforeItsRestartIncluded() {
         Instant t0 = Instant.now();
-        new SpooledStore(remote, state.resolve("spool"), 3600).insert(credential(1, (byte) 1, t0));
-        SpooledStore restarted = new SpooledStore(remote, state.resolve("spool"), 3600);
+        new SpooledStore(remote, state.resolve("spool"), 3600, clock).insert(credential(1, (byte) 1, t0));
+        SpooledStore restarted = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
         restarted.list();
         remote.down = true;
         assertTrue(restarted.tryLease(ID, "me", t0.plusSeconds(60)), "no other daemon ever showed: it is alone");
@@ -288,11 +312,467 @@ class SpooledStoreTest {
         assertEquals(CredentialStatus.ACTIVE, inStore.status());
     }
 
-    /** Delegates to a real store, or throws as an unreachable one does. */
-    private static final class Unreachable implements TokenStore, Leases {
+    @Test
+    void whileTheStoreIsUpEveryAnswerIsTheStoresOwn() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertEquals("sqlite", store.id());
+        assertEquals(remote.description(), store.description());
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertFalse(store.insert(credential(1, (byte) 9, t0)), "the credential exists");
+        assertFalse(store.compareAndSet(credential(3, (byte) 3, t0), 2), "a stale version loses");
+        assertFalse(store.commitRefresh(credential(3, (byte) 3, t0), 2, refreshed(t0), "a"), "a stale refresh loses");
+        assertEquals(SealedSecret.of(new byte[] {1}), remote.get(ID).orElseThrow().secret());
+        store.appendHistory(refreshed(t0));
+        assertEquals(1, store.history(ID, Instant.EPOCH, 10).size());
+        assertTrue(store.delete(ID));
+        assertFalse(store.delete(ID), "nothing left to delete");
+        assertEquals(Optional.empty(), store.get(ID));
+        assertEquals(0, store.pending());
+    }
+
+    @Test
+    void whileTheStoreIsDownReadsServeTheRowsLastSeenAndNeverOneDeletedMeanwhile() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        CredentialId other = CredentialId.parse("vinted:shop");
+        SpooledStore store = daemon("a");
+        assertTrue(remote.insert(credential(other, 1, 7, t0)), "written by another daemon");
+        assertTrue(remote.insert(credential(1, (byte) 1, t0)));
+        assertEquals(List.of(ID, other), store.list().stream().map(StoredCredential::id).toList(), "in the order of their ids");
+        assertTrue(remote.delete(other), "another daemon deletes it");
+        assertEquals(Optional.empty(), store.get(other));
+
+        remote.down = true;
+        assertEquals(Optional.empty(), store.get(other), "deleted: not served from memory");
+        assertEquals(1, store.get(ID).orElseThrow().version(), "known from the list");
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0), 1));
+        assertEquals(List.of(credential(2, (byte) 2, t0)), store.list(), "the rows last seen, the spooled change on top");
+    }
+
+    @Test
+    void whileTheStoreIsDownAChangeOfAVersionOlderThanTheKnownOneIsRefusedAndTheSpoolStaysAhead() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0), 1));
+
+        remote.down = true;
+        assertFalse(store.compareAndSet(credential(2, (byte) 3, t0), 1), "version 2 is known: 1 is stale");
+        assertEquals(0, store.pending());
+        assertTrue(store.compareAndSet(credential(3, (byte) 3, t0), 2));
+        assertFalse(store.compareAndSet(credential(3, (byte) 4, t0), 2), "the spool is at version 3 now");
+        assertEquals(SealedSecret.of(new byte[] {3}), store.get(ID).orElseThrow().secret());
+
+        remote.down = false;
+        // The spool is ahead of the store: a refresh goes to the spool, not past it into the store.
+        assertTrue(store.commitRefresh(credential(4, (byte) 4, t0), 3, refreshed(t0), "a"));
+        assertEquals(2, remote.get(ID).orElseThrow().version());
+        assertEquals(1, store.pending());
+        assertEquals(0, store.drain());
+        assertEquals(credential(4, (byte) 4, t0), remote.get(ID).orElseThrow());
+        assertEquals(1, remote.history(ID, Instant.EPOCH, 10).size(), "the refresh's history arrives with it");
+    }
+
+    @Test
+    void aChangeNeitherTheStoreNorTheDiskTakesIsNotCommitted() throws IOException {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        Files.writeString(state.resolve("not-a-folder"), "x");
+        SpooledStore store = new SpooledStore(remote, state.resolve("not-a-folder/spool"), 3600, clock);
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        StoreException refused = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+                () -> store.compareAndSet(credential(2, (byte) 2, t0), 1));
+        assertTrue(refused.getMessage().startsWith("store unreachable and the local spool cannot be written"), refused.getMessage());
+        assertTrue(refused.getMessage().endsWith("check free space and permissions of the state folder"), refused.getMessage());
+        assertEquals(0, store.pending());
+        assertEquals(1, store.get(ID).orElseThrow().version(), "still the last row known");
+    }
+
+    @Test
+    void deletingACredentialDeletesItsSpooledChangeToo() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0), 1));
+        remote.down = false;
+        assertTrue(store.delete(ID));
+        assertEquals(0, store.pending());
+        assertFalse(Files.exists(state.resolve("spool-a/gazelle~default.json")));
+        assertEquals(Optional.empty(), store.get(ID));
+        assertEquals(Optional.empty(), daemon("a").get(ID), "a restart brings nothing back");
+    }
+
+    @Test
+    void aSpooledChangeOfACredentialDeletedFromTheStoreMeanwhileIsDropped() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0), 1));
+        remote.down = false;
+        assertTrue(remote.delete(ID), "deleted through another daemon");
+        assertEquals(0, store.drain());
+        assertEquals(Optional.empty(), remote.get(ID), "not brought back");
+        assertEquals(Optional.empty(), store.get(ID));
+        assertFalse(Files.exists(state.resolve("spool-a/gazelle~default.json")));
+    }
+
+    @Test
+    void whenTheStoresTokensAreNewerTheSpooledOnesGoAndTheVersionStepsPastEveryOneHandedOut() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(10)), 1));
+        assertTrue(store.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(20)), 2));
+        remote.down = false;
+        assertTrue(remote.compareAndSet(credential(2, (byte) 9, t0.plusSeconds(60)), 1), "another daemon refreshed later");
+
+        assertEquals(0, store.drain());
+
+        StoredCredential inStore = remote.get(ID).orElseThrow();
+        assertEquals(credential(4, (byte) 9, t0.plusSeconds(60)), inStore,
+                "the other daemon's tokens, at a version past 3 (this daemon served versions 2 and 3 with its own)");
+        assertEquals(inStore, store.get(ID).orElseThrow());
+        assertFalse(Files.exists(state.resolve("spool-a/gazelle~default.json")));
+    }
+
+    @Test
+    void aSpoolLeftByTheLastStopIsPushedWhenTheDaemonOpensTheStore() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore before = daemon("a");
+        assertTrue(before.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        assertTrue(before.compareAndSet(credential(2, (byte) 2, t0), 1));
+        remote.down = false;
+        remote.close(); // the daemon stops with the change in its spool only
+
+        Unreachable reopened = new Unreachable(sqlite());
+        SpooledStore restarted = new SpooledStore(reopened, state.resolve("spool-a"), 3600, clock);
+        try {
+            restarted.open(context());
+            assertEquals(0, restarted.pending());
+            assertEquals(credential(2, (byte) 2, t0), reopened.get(ID).orElseThrow());
+        } finally {
+            restarted.close();
+        }
+    }
+
+    @Test
+    void aStopPushesTheSpoolAndTheHistoryToAStoreThatAnswersAndClosesTheStore() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0), 1));
+        store.appendHistory(refreshed(t0));
+        remote.down = false;
+
+        store.close();
+
+        org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> remote.get(ID), "the store is closed");
+        Unreachable reopened = new Unreachable(sqlite());
+        reopened.open(context());
+        try {
+            assertEquals(credential(2, (byte) 2, t0), reopened.get(ID).orElseThrow());
+            assertEquals(1, reopened.history(ID, Instant.EPOCH, 10).size());
+        } finally {
+            reopened.close();
+        }
+    }
+
+    @Test
+    void theSpoolDrainsByItselfAsSoonAsTheStoreAnswersAgain() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0), 1));
+        remote.down = false;
+        assertEquals(1, store.list().size(), "a call that reaches the store");
+        // The push runs on the spool's own thread: wall time, bounded.
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.pending() == 0);
+        assertEquals(credential(2, (byte) 2, t0), remote.get(ID).orElseThrow());
+    }
+
+    @Test
+    void aPurgeAlsoRemovesTheTemporaryFilesACrashLeftInTheSpoolFolderAndSaysWhenItCannot() throws IOException {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0), 1));
+        remote.down = false;
+        Files.writeString(state.resolve("spool-a/gazelle~default.json.tmp"), "an older sealed secret");
+
+        PurgeResult purged = store.capability(Purge.class).orElseThrow().purgeOverwritten();
+
+        assertFalse(purged instanceof PurgeResult.Failed, purged.summary());
+        assertFalse(Files.exists(state.resolve("spool-a/gazelle~default.json.tmp")));
+        assertEquals(1, store.pending(), "the spooled change itself stays");
+
+        Files.createDirectories(state.resolve("spool-a/stuck.tmp/inside"));
+        PurgeResult failed = store.capability(Purge.class).orElseThrow().purgeOverwritten();
+        org.junit.jupiter.api.Assertions.assertInstanceOf(PurgeResult.Failed.class, failed);
+        assertTrue(failed.summary().contains("could not remove the temporary files of the spool folder"), failed.summary());
+    }
+
+    @Test
+    void aStoreWithoutAChangeFeedHasNoneThroughTheSpoolEither() {
+        TokenStore bare = sqlite();
+        SpooledStore store = new SpooledStore(bare, state.resolve("spool-bare"), 3600, clock);
+        assertEquals(Optional.empty(), store.capability(ChangeFeed.class));
+        IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> store.watch(change -> { }));
+        assertEquals("the sqlite store offers no ChangeFeed: ask capability() before using it", refused.getMessage());
+    }
+
+    @Test
+    void theSpoolPassesTheStoresAnnouncementsOn() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        List<StoreChange> heard = new CopyOnWriteArrayList<>();
+        store.capability(ChangeFeed.class).orElseThrow().watch(heard::add);
+        assertTrue(remote.insert(credential(1, (byte) 1, t0)));
+        remote.gap();
+        assertEquals(List.of(new StoreChange.Credentials(Set.of(ID)), new StoreChange.Everything()), heard);
+    }
+
+    @Test
+    void aChangeAnnouncedBeforeTheOutageAndNotReadSinceIsNobodysDuringIt() {
+        Instant t0 = Instant.now();
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
+        a.watch(change -> { });
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
+        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(3, (byte) 3, t0.plusSeconds(2)), 2, refreshed(t0), "b"), "announced to A");
+
+        remote.down = true;
+        // A, not having read version 3, spools a refresh of version 2: the secret it spent may be spent already.
+        assertTrue(a.compareAndSet(credential(3, (byte) 4, t0.plusSeconds(3)), 2));
+        assertThrows(() -> a.tryLease(ID, "a", t0.plusSeconds(60)));
+    }
+
+    @Test
+    void theAnnouncementsOfADaemonsOwnWritesLeaveItsSecretItsOwn() {
+        Instant t0 = Instant.now();
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
+        a.watch(change -> { });
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
+        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+
+        remote.down = true;
+        assertTrue(a.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(2)), 2), "spooled: A obtained the secret");
+        assertTrue(a.compareAndSet(credential(4, (byte) 4, t0.plusSeconds(3)), 3));
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "A's own: its writes while down announced nothing");
+        remote.down = false;
+        assertEquals(0, a.drain(), "the two steps of A's push are announced to A");
+        remote.down = true;
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "they were A's own writes: still the secret A obtained");
+    }
+
+    @Test
+    void aFailedWriteIsNoWriteOfThisDaemonsWhenTheNextAnnouncementComes() {
+        // Fails without SpooledStore.announcedWrite's finally: the write that threw left a notice due,
+        // and the announcement of another daemon's change counted as this daemon's own.
+        Instant t0 = Instant.now();
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
+        a.watch(change -> { });
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
+        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+
+        remote.down = true;
+        assertTrue(a.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(2)), 2), "A's write fails, and is spooled");
+        remote.down = false;
+        // B writes before A has reached the store again; its announcement reaches A.
+        assertTrue(remote.compareAndSet(credential(3, (byte) 9, t0.plusSeconds(4)), 2));
+        remote.down = true;
+        assertThrows(() -> a.tryLease(ID, "a", t0.plusSeconds(60)));
+    }
+
+    @Test
+    void rightAfterAnOutageACredentialThisDaemonDidNotRefreshWaitsForTheGraceOnTheClock() {
+        Instant t0 = Instant.now();
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
+        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+
+        remote.down = true;
+        assertEquals(1, a.list().size(), "A notices the outage");
+        remote.down = false;
+        StoreUnavailableException refused = org.junit.jupiter.api.Assertions.assertThrows(StoreUnavailableException.class,
+                () -> a.tryLease(ID, "a", t0.plusSeconds(60)));
+        assertTrue(refused.getMessage().startsWith("store sqlite is back: less than 7202 s ago; gazelle:default is left"),
+                refused.getMessage());
+        assertTrue(remote.tryLease(ID, "c", t0.plusSeconds(60)), "A gave the lease back at once");
+        remote.releaseLease(ID, "c");
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)), "B never lost the store: no grace for it");
+        b.releaseLease(ID, "b");
+
+        clock.advance(Duration.ofSeconds(7201));
+        assertThrows(() -> a.tryLease(ID, "a", t0.plusSeconds(60)));
+        clock.advance(Duration.ofSeconds(1));
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "the grace is twice the spool's retry plus 2 s");
+    }
+
+    @Test
+    void inTheGraceADaemonReadsAgainWhatItObtainedDuringTheOutageBeforeRefreshingIt() {
+        Instant t0 = Instant.now();
+        Unreachable linkOfA = new Unreachable(remote);
+        SpooledStore a = new SpooledStore(linkOfA, state.resolve("spool-a"), 3600, clock);
+        SpooledStore b = daemon("b");
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
+        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+
+        linkOfA.down = true; // A alone loses the store
+        assertTrue(a.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(2)), 2), "A obtained the secret");
+        linkOfA.down = false;
+        assertEquals(0, a.drain());
+        // B, which never lost the store, refreshes A's secret; its announcement does not reach A.
+        assertEquals(3, b.get(ID).orElseThrow().version());
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(4, (byte) 4, t0.plusSeconds(3)), 3, refreshed(t0), "b"));
+
+        assertThrows(() -> a.tryLease(ID, "a", t0.plusSeconds(60)));
+        assertEquals(SealedSecret.of(new byte[] {4}), a.get(ID).orElseThrow().secret(), "A read B's refresh");
+    }
+
+    @Test
+    void theFirstCallThatFailsStartsTheOutageAndTheFirstThatReachesTheStoreAgainStartsTheGrace() {
+        Instant t0 = Instant.now();
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
+        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+        Map<String, Runnable> failingFirst = new LinkedHashMap<>();
+        failingFirst.put("get", () -> a.get(ID));
+        failingFirst.put("appendHistory", () -> a.appendHistory(refreshed(t0)));
+        failingFirst.put("releaseLease", () -> a.releaseLease(ID, "a"));
+        failingFirst.put("compareAndSet", () -> assertFalse(a.compareAndSet(credential(2, (byte) 3, t0), 1)));
+        failingFirst.put("commitRefresh", () -> assertFalse(a.commitRefresh(credential(2, (byte) 3, t0), 1, refreshed(t0), "a")));
+        for (Map.Entry<String, Runnable> call : failingFirst.entrySet()) {
+            remote.down = true;
+            call.getValue().run();
+            remote.down = false;
+            assertThrows(() -> a.tryLease(ID, "a", t0.plusSeconds(60)));
+            clock.advance(Duration.ofSeconds(7202));
+            assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "after the grace that " + call.getKey() + "'s outage began");
+            a.releaseLease(ID, "a");
+        }
+        Map<String, Runnable> answeredFirst = new LinkedHashMap<>();
+        answeredFirst.put("get", () -> a.get(ID));
+        answeredFirst.put("list", a::list);
+        answeredFirst.put("compareAndSet", () -> assertFalse(a.compareAndSet(credential(2, (byte) 3, t0), 1)));
+        answeredFirst.put("commitRefresh", () -> assertFalse(a.commitRefresh(credential(2, (byte) 3, t0), 1, refreshed(t0), "a")));
+        for (Map.Entry<String, Runnable> call : answeredFirst.entrySet()) {
+            remote.down = true;
+            a.get(ID);
+            remote.down = false;
+            call.getValue().run();
+            clock.advance(Duration.ofSeconds(7202));
+            assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "the grace began when " + call.getKey() + " reached the store");
+            a.releaseLease(ID, "a");
+        }
+        assertEquals(0, a.pending(), "the stale writes were refused, not spooled");
+    }
+
+    @Test
+    void aPushThatMeetsAnotherDaemonsWriteIsTriedAgainOnTheNextDrain() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore a = daemon("a");
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        assertTrue(a.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(10)), 1));
+        remote.down = false;
+        // Another daemon writes between the push's read and its compare-and-set.
+        remote.beforeNextWrite = () -> assertTrue(remote.compareAndSet(credential(2, (byte) 9, t0.plusSeconds(20)), 1));
+
+        assertEquals(1, a.drain(), "the push lost the race: still pending");
+        assertEquals(SealedSecret.of(new byte[] {9}), remote.get(ID).orElseThrow().secret());
+        assertEquals(SealedSecret.of(new byte[] {2}), a.get(ID).orElseThrow().secret(), "the spool still serves its own");
+
+        assertEquals(0, a.drain());
+        assertEquals(credential(3, (byte) 9, t0.plusSeconds(20)), remote.get(ID).orElseThrow(),
+                "the other daemon's newer tokens, past the version this daemon handed out");
+        assertEquals(remote.get(ID), a.get(ID));
+    }
+
+    @Test
+    void theDrainsReadOfTheStoreConfirmsWhatWasAnnouncedSoTheDaemonWhoseSecretWonGoesOn() {
+        Instant t0 = Instant.now();
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
+        a.watch(change -> { });
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
+        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+
+        remote.down = true;
+        assertTrue(a.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(10)), 2), "A obtained a new secret");
+        remote.down = false;
+        // B marks the old secret for a human meanwhile: announced to A, which has not read it.
+        StoredCredential marked = credential(2, (byte) 2, t0.plusSeconds(1)).withStatus(CredentialStatus.REQUIRES_CONFIGURATION,
+                Optional.of("invalid_grant"), t0.plusSeconds(11));
+        assertTrue(remote.compareAndSet(marked, 2));
+
+        assertEquals(0, a.drain(), "A's newer secret wins over a status change");
+        assertEquals(SealedSecret.of(new byte[] {3}), remote.get(ID).orElseThrow().secret());
+        remote.down = true;
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "the drain read the announced change: the secret is A's");
+    }
+
+    @Test
+    void historyWrittenWhileTheStoreWasDownReachesItAtTheStop() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        store.appendHistory(refreshed(t0));
+        remote.down = false;
+        assertEquals(0, store.pending(), "no credential change to push, only history");
+
+        store.close();
+
+        Unreachable reopened = new Unreachable(sqlite());
+        reopened.open(context());
+        try {
+            assertEquals(1, reopened.history(ID, Instant.EPOCH, 10).size());
+        } finally {
+            reopened.close();
+        }
+    }
+
+    /**
+     * Delegates to a real store, or throws as an unreachable one does. Like a store with a change feed,
+     * it announces every write made through it to the daemons watching it (the switch cuts the calls,
+     * not the feed). Wrapped around another one, it is one daemon's own link to the shared store.
+     */
+    private static final class Unreachable implements TokenStore, Leases, ChangeFeed, Purge {
         private final TokenStore real;
         private final Leases realLeases;
+        private final List<ChangeListener> watchers = new CopyOnWriteArrayList<>();
         volatile boolean down;
+        /** Runs once, before the next compare-and-set through this link reaches the store. */
+        volatile Runnable beforeNextWrite;
 
         Unreachable(TokenStore real) {
             this.real = real;
@@ -310,20 +790,43 @@ class SpooledStoreTest {
             }
         }
 
+        /** @return whether it was written, announced to the watchers when it was */
+        private boolean announce(CredentialId id, boolean written) {
+            if (written) {
+                watchers.forEach(listener -> listener.changed(new StoreChange.Credentials(Set.of(id))));
+            }
+            return written;
+        }
+
+        /** The feed was interrupted: changes may have gone unannounced. */
+        void gap() {
+            watchers.forEach(listener -> listener.changed(new StoreChange.Everything()));
+        }
+
+        @Override public void watch(ChangeListener listener) { watchers.add(listener); }
+        @Override public PurgeResult purgeOverwritten() { check(); return real.capability(Purge.class).orElseThrow().purgeOverwritten(); }
         @Override public String id() { return real.id(); }
         @Override public void open(PluginContext context) { real.open(context); }
         @Override public Optional<StoredCredential> get(CredentialId id) { check(); return real.get(id); }
         @Override public List<StoredCredential> list() { check(); return real.list(); }
-        @Override public boolean insert(StoredCredential c) { check(); return real.insert(c); }
-        @Override public boolean compareAndSet(StoredCredential u, long e) { check(); return real.compareAndSet(u, e); }
-        @Override public boolean delete(CredentialId id) { check(); return real.delete(id); }
+        @Override public boolean insert(StoredCredential c) { check(); return announce(c.id(), real.insert(c)); }
+        @Override public boolean compareAndSet(StoredCredential u, long e) {
+            check();
+            Runnable first = beforeNextWrite;
+            beforeNextWrite = null;
+            if (first != null) {
+                first.run();
+            }
+            return announce(u.id(), real.compareAndSet(u, e));
+        }
+        @Override public boolean delete(CredentialId id) { check(); return announce(id, real.delete(id)); }
         @Override public boolean tryLease(CredentialId id, String o, Instant u) { check(); return realLeases.tryLease(id, o, u); }
         @Override public void releaseLease(CredentialId id, String o) { check(); realLeases.releaseLease(id, o); }
         @Override public void appendHistory(RefreshEvent e) { check(); real.appendHistory(e); }
         @Override public List<RefreshEvent> history(CredentialId id, Instant s, int l) { check(); return real.history(id, s, l); }
         @Override public boolean commitRefresh(StoredCredential u, long e, RefreshEvent ev, String o) {
             check();
-            return realLeases.commitRefresh(u, e, ev, o);
+            return announce(u.id(), realLeases.commitRefresh(u, e, ev, o));
         }
         @Override public void close() { real.close(); }
     }

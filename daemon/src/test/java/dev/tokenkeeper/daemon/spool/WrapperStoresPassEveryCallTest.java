@@ -122,7 +122,7 @@ class WrapperStoresPassEveryCallTest {
         TokenStore sqlite = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
                 .filter(store -> store.id().equals("sqlite")).findFirst().orElseThrow();
         sqlite.open(context());
-        SpooledStore store = new SpooledStore(sqlite, state.resolve("spool"), 3600);
+        SpooledStore store = new SpooledStore(sqlite, state.resolve("spool"), 3600, Clock.systemUTC());
         try {
             assertTrue(store.insert(credential(1)));
             for (int version = 2; version <= 5; version++) {
@@ -227,6 +227,8 @@ class WrapperStoresPassEveryCallTest {
             return (Function<Object, Optional<?>>) value -> Optional.empty();
         } else if (type == PluginContext.class) {
             return context();
+        } else if (type == Clock.class) {
+            return Clock.systemUTC();
         } else if (type == Path.class) {
             return state.resolve("wrapper-" + System.nanoTime());
         }

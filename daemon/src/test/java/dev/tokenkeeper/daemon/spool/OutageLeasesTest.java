@@ -1,0 +1,185 @@
+package dev.tokenkeeper.daemon.spool;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.SealedSecret;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.contract.MutableClock;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The lease decisions a daemon makes alone while the store is down, and in the grace after it,
+ * on a controlled clock. The same rules through the spool over a real store are in {@link SpooledStoreTest}.
+ */
+class OutageLeasesTest {
+
+    private static final CredentialId ID = CredentialId.parse("gazelle:default");
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Duration GRACE = Duration.ofSeconds(4);
+
+    private final MutableClock clock = new MutableClock(T0);
+    private final OutageLeases leases = new OutageLeases(GRACE, clock);
+
+    private static StoredCredential row(long version, int secret) {
+        return new StoredCredential(ID, CredentialStatus.ACTIVE, SealedSecret.of(new byte[] {(byte) secret}), T0,
+                Optional.of(T0.plusSeconds(3600)), Optional.empty(), version, Optional.of(T0), Optional.empty(), T0);
+    }
+
+    private boolean mayRefreshWhileDown(StoredCredential known) {
+        return leases.refusalWhileDown(Optional.of(known)).isEmpty();
+    }
+
+    /** Another daemon's version seen in the store: from now on this daemon is not alone. */
+    private void anotherDaemonWrote(StoredCredential before, StoredCredential after) {
+        leases.seen(before, after, leases.ticket());
+    }
+
+    @Test
+    void aDaemonThatNeverSawAnotherOneOwnsEverythingAlsoRightAfterAnOutage() {
+        StoredCredential row = row(1, 1);
+        leases.wrote(row);
+        leases.seen(row(0, 0), row, leases.ticket());
+        leases.storeDown();
+        assertTrue(mayRefreshWhileDown(row), "its own version seen again is no other daemon's hand");
+        assertTrue(leases.refusalWhileDown(Optional.empty()).isEmpty());
+        leases.storeBack();
+        assertTrue(leases.inGrace());
+        assertEquals(Optional.empty(), leases.refusalJustAfterOutage(Optional.of(row)));
+    }
+
+    @Test
+    void aVersionThisDaemonDidNotWriteOrALeaseItMetShowsAnotherDaemon() {
+        leases.storeDown();
+        leases.seen(row(2, 2), row(2, 2), leases.ticket());
+        leases.seen(null, row(3, 3), leases.ticket());
+        assertTrue(mayRefreshWhileDown(row(3, 3)), "the same version read again, or a first read, shows nobody");
+
+        anotherDaemonWrote(row(3, 3), row(4, 4));
+        String refusal = leases.refusalWhileDown(Optional.of(row(4, 4))).orElseThrow();
+        assertTrue(refusal.startsWith("gazelle:default may be refreshed by another daemon"), refusal);
+        assertTrue(leases.refusalWhileDown(Optional.empty()).orElseThrow().startsWith("the credential may be"));
+
+        OutageLeases met = new OutageLeases(GRACE, clock);
+        met.anotherDaemonLeased();
+        assertTrue(met.refusalWhileDown(Optional.of(row(1, 1))).isPresent());
+    }
+
+    @Test
+    void onlyASecretObtainedDuringThisOutageIsThisDaemons() {
+        anotherDaemonWrote(row(1, 1), row(2, 2));
+        leases.storeDown();
+        assertFalse(mayRefreshWhileDown(row(2, 2)));
+
+        StoredCredential obtained = row(3, 3);
+        leases.spooled(Optional.of(row(2, 2)), obtained);
+        leases.storeDown(); // every failed call reports the outage again: still the same one
+        assertTrue(mayRefreshWhileDown(obtained));
+        assertFalse(mayRefreshWhileDown(row(4, 4)), "a secret this daemon did not obtain");
+
+        leases.storeBack();
+        leases.storeDown();
+        assertFalse(mayRefreshWhileDown(obtained), "in a new outage another daemon may have refreshed it meanwhile");
+    }
+
+    @Test
+    void aStatusChangeSpooledDuringTheOutageObtainsNoSecret() {
+        anotherDaemonWrote(row(1, 1), row(2, 2));
+        leases.storeDown();
+        StoredCredential refused = row(2, 2).withStatus(CredentialStatus.REQUIRES_CONFIGURATION, Optional.of("x"), T0);
+        leases.spooled(Optional.of(row(2, 2)), refused);
+        assertFalse(mayRefreshWhileDown(refused), "the secret is the one from before the outage");
+
+        StoredCredential first = row(1, 7);
+        leases.spooled(Optional.empty(), first);
+        assertTrue(mayRefreshWhileDown(first), "nothing was known before: the spooled secret is this daemon's");
+    }
+
+    @Test
+    void anAnnouncedChangeMakesTheRowDoubtfulUntilAReadStartedAfterIt() {
+        anotherDaemonWrote(row(1, 1), row(2, 2));
+        leases.storeDown();
+        StoredCredential obtained = row(3, 3);
+        leases.spooled(Optional.of(row(2, 2)), obtained);
+        long readBeforeTheNotice = leases.ticket();
+        leases.announced(ID);
+        assertFalse(mayRefreshWhileDown(obtained), "another daemon may have just written it");
+
+        leases.seen(obtained, obtained, readBeforeTheNotice);
+        assertFalse(mayRefreshWhileDown(obtained), "a read begun before the notice cannot have seen that change");
+        leases.seen(obtained, obtained, leases.ticket());
+        assertTrue(mayRefreshWhileDown(obtained));
+    }
+
+    @Test
+    void theAnnouncementsOfThisDaemonsOwnWritesRaiseNoDoubt() {
+        anotherDaemonWrote(row(1, 1), row(2, 2));
+        leases.storeDown();
+        StoredCredential obtained = row(3, 3);
+        leases.spooled(Optional.of(row(2, 2)), obtained);
+
+        leases.writing(ID);
+        leases.writing(ID);
+        leases.writing(ID);
+        leases.notWritten(ID);
+        leases.announced(ID);
+        leases.announced(ID);
+        assertTrue(mayRefreshWhileDown(obtained), "two writes happened, two notices were this daemon's own");
+        leases.announced(ID);
+        assertFalse(mayRefreshWhileDown(obtained), "a third notice is another daemon's");
+    }
+
+    @Test
+    void afterAGapInTheAnnouncementsNoNoticeCountsAsOwn() {
+        anotherDaemonWrote(row(1, 1), row(2, 2));
+        leases.storeDown();
+        StoredCredential obtained = row(3, 3);
+        leases.spooled(Optional.of(row(2, 2)), obtained);
+        leases.writing(ID);
+        leases.notWritten(ID);
+        leases.writing(ID);
+        leases.announcementsMissed();
+        leases.announced(ID);
+        assertFalse(mayRefreshWhileDown(obtained), "the notice may be of a change this daemon never saw");
+    }
+
+    @Test
+    void rightAfterTheOutageACredentialOfAnotherDaemonWaitsForTheGraceOnTheClock() {
+        anotherDaemonWrote(row(1, 1), row(2, 2));
+        assertFalse(leases.inGrace(), "there was no outage");
+        leases.storeDown();
+        assertFalse(leases.inGrace(), "the store is still down");
+        assertTrue(leases.refusalJustAfterOutage(Optional.of(row(2, 2))).isEmpty(), "not after an outage: no grace");
+        clock.advance(Duration.ofMinutes(5));
+        leases.storeBack();
+
+        String refusal = leases.refusalJustAfterOutage(Optional.of(row(2, 2))).orElseThrow();
+        assertTrue(refusal.startsWith("less than 4 s ago; gazelle:default is left to the daemon"), refusal);
+        clock.advance(Duration.ofSeconds(3));
+        leases.storeBack(); // the store answering again does not restart the grace
+        clock.advance(GRACE.minusSeconds(3).minusMillis(1));
+        assertTrue(leases.inGrace());
+        clock.advance(Duration.ofMillis(1));
+        assertFalse(leases.inGrace(), "the grace is over after " + GRACE);
+        assertEquals(Optional.empty(), leases.refusalJustAfterOutage(Optional.of(row(2, 2))));
+    }
+
+    @Test
+    void theDaemonThatObtainedTheSecretDuringTheOutageNeedsNoGrace() {
+        anotherDaemonWrote(row(1, 1), row(2, 2));
+        leases.storeDown();
+        StoredCredential obtained = row(3, 3);
+        leases.spooled(Optional.of(row(2, 2)), obtained);
+        leases.storeBack();
+        assertTrue(leases.inGrace());
+        assertEquals(Optional.empty(), leases.refusalJustAfterOutage(Optional.of(obtained)));
+        assertTrue(leases.refusalJustAfterOutage(Optional.empty()).orElseThrow().contains("the credential is left to"));
+    }
+}
