@@ -5,6 +5,7 @@ import dev.tokenkeeper.api.InvalidSecretException;
 import dev.tokenkeeper.api.IssuedSecret;
 import dev.tokenkeeper.api.Presentation;
 import dev.tokenkeeper.api.RefreshResult;
+import dev.tokenkeeper.api.RefreshTiming;
 import dev.tokenkeeper.api.Refreshability;
 import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.SecretMaterial;
@@ -51,6 +52,9 @@ public final class ScriptedProvider implements TokenProvider {
 
     /** What {@link #refreshability} says of every secret. */
     public volatile Refreshability refreshability = Refreshability.REFRESHES;
+
+    /** What {@link #refreshTiming} says. */
+    public volatile RefreshTiming timing = RefreshTiming.DEFAULT;
 
     private final Clock clock;
 
@@ -108,6 +112,11 @@ public final class ScriptedProvider implements TokenProvider {
         refreshedFrom.add(secret);
         Supplier<RefreshResult> answer = refreshAnswers.poll();
         return answer != null ? answer.get() : issued("next", Duration.ofHours(1));
+    }
+
+    @Override
+    public RefreshTiming refreshTiming() {
+        return timing;
     }
 
     @Override

@@ -4,6 +4,8 @@ import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.FailureKind;
 import dev.tokenkeeper.api.RefreshResult;
+import dev.tokenkeeper.api.Refreshability;
+import dev.tokenkeeper.api.RefreshTiming;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
@@ -15,6 +17,8 @@ import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
+import dev.tokenkeeper.daemon.refresh.RefreshReport;
+import dev.tokenkeeper.daemon.refresh.RefreshTrigger;
 import dev.tokenkeeper.daemon.refresh.ScriptedProvider;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import org.junit.jupiter.api.AfterEach;
@@ -29,10 +33,14 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -229,5 +237,142 @@ class RefreshSchedulerTest {
         SchedulerState restarted = scheduler.restart(Optional.of(Duration.ofMinutes(30)));
         assertTrue(restarted.isActive());
         assertEquals(30.0, restarted.intervalMinutes());
+    }
+
+    @Test
+    void onQuartzStartedStoppedItRefreshesNothingUntilResumedAndNothingAfterAPause() throws Exception {
+        clock.setTo(clock.instant().minus(Duration.ofHours(2)));
+        imported(ID);
+        clock.setTo(clock.instant().plus(Duration.ofHours(2)));
+        scheduler = new RefreshScheduler(pipeline, store::list, new Scheduling(1, SWEEP, false, Duration.ofMillis(20)), clock);
+        scheduler.start();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> provider.refreshCalls.get() == 0);
+
+        scheduler.resume();
+        await().atMost(Duration.ofSeconds(20)).until(() -> provider.refreshCalls.get() == 1
+                && store.get(ID).orElseThrow().version() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.nextDue()
+                .equals(Optional.of(clock.instant().plus(Duration.ofMinutes(54)))));
+
+        scheduler.pause();
+        clock.setTo(clock.instant().plus(Duration.ofHours(2)));
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> provider.refreshCalls.get() == 1);
+    }
+
+    @Test
+    void onQuartzTheSweepRunsOnItsIntervalAlsoAfterARestart() throws Exception {
+        imported(ID);
+        scheduler = new RefreshScheduler(pipeline, store::list, new Scheduling(1, Duration.ofSeconds(1), true,
+                Duration.ofMillis(20)), clock);
+        scheduler.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> provider.validationCalls.get() >= 1);
+        scheduler.restart(Optional.of(Duration.ofSeconds(1)));
+        int before = provider.validationCalls.get();
+        await().atMost(Duration.ofSeconds(20)).until(() -> provider.validationCalls.get() > before);
+        assertEquals(0, provider.refreshCalls.get(), "an accepted token is not refreshed");
+    }
+
+    @Test
+    void refreshesRunOnDaemonWorkerThreadsAndAStillRunningOneIsLookedAtAgainASecondLater() throws Exception {
+        Instant start = clock.instant();
+        imported(ID);
+        byHand(true);
+        AtomicReference<Thread> worker = new AtomicReference<>();
+        CountDownLatch answer = new CountDownLatch(1);
+        provider.refreshAnswers.add(() -> {
+            worker.set(Thread.currentThread());
+            try {
+                assertTrue(answer.await(10, TimeUnit.SECONDS), "the test let the upstream answer");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return provider.issued("next", Duration.ofHours(1));
+        });
+        clock.setTo(start.plus(Duration.ofMinutes(54)));
+        scheduler.tick();
+        assertFalse(scheduler.awaitIdle(Duration.ofMillis(50)), "the refresh waits for the upstream");
+
+        // Planned again while it runs (say an import): due now, it is not run twice at once.
+        StoredCredential expired = store.get(ID).orElseThrow();
+        scheduler.plan(new StoredCredential(ID, CredentialStatus.ACTIVE, expired.secret(), start, Optional.of(start),
+                Optional.empty(), 1, Optional.of(start), Optional.empty(), start));
+        scheduler.tick();
+        assertEquals(Optional.of(clock.instant().plusSeconds(1)), scheduler.nextFireTime(ID));
+        answer.countDown();
+        assertTrue(scheduler.awaitIdle(Duration.ofSeconds(10)));
+        assertEquals(1, provider.refreshCalls.get());
+        assertTrue(worker.get().isDaemon(), "a refresh never keeps the JVM from exiting");
+        assertEquals("refresh-worker", worker.get().getName());
+    }
+
+    @Test
+    void aSchedulerThatHasNotTickedWithinTheBoundIsNotAlive() throws Exception {
+        byHand(true);
+        scheduler.tick();
+        Thread.sleep(5);
+        assertFalse(scheduler.alive(Duration.ofMillis(1)));
+        assertTrue(scheduler.alive(Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void theSweepReplansFromTheRowButKeepsAPlannedRetry() throws Exception {
+        Instant start = clock.instant();
+        StoredCredential other = imported(OTHER);
+        imported(ID);
+        byHand(true);
+        scheduler.restart(Optional.of(Duration.ofMinutes(20)));
+        clock.setTo(start.plus(Duration.ofMinutes(19)));
+        provider.refreshAnswers.add(() -> new RefreshResult.TransientFailure(FailureKind.RATE_LIMITED, "slow down",
+                Optional.of(Duration.ofMinutes(10))));
+        assertInstanceOf(RefreshReport.RetryLater.class, pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        Optional<Instant> retry = scheduler.nextFireTime(ID);
+        assertTrue(retry.orElseThrow().isAfter(start.plus(Duration.ofMinutes(20))), retry.toString());
+        // Another daemon refreshed OTHER: nothing told this one.
+        Instant now = clock.instant();
+        assertTrue(store.compareAndSet(new StoredCredential(OTHER, CredentialStatus.ACTIVE, other.secret(), now,
+                Optional.of(now.plus(Duration.ofHours(1))), Optional.empty(), 2, Optional.of(now), Optional.empty(), now), 1));
+
+        tickAt(Duration.ofMinutes(20), start);
+        assertEquals(2, provider.validationCalls.get(), "the sweep ran");
+        assertEquals(retry, scheduler.nextFireTime(ID), "the retry keeps its time");
+        assertEquals(Optional.of(now.plus(Duration.ofMinutes(54))), scheduler.nextFireTime(OTHER), "planned from its row");
+    }
+
+    @Test
+    void aTokenWithoutRefreshIsPlannedAtItsExpiryWhileActiveAndNotAfter() throws Exception {
+        Instant start = clock.instant();
+        provider.refreshability = Refreshability.UNTIL_EXPIRY;
+        StoredCredential credential = imported(ID);
+        byHand(true);
+        assertEquals(Optional.of(start.plus(Duration.ofHours(1))), scheduler.nextFireTime(ID));
+        scheduler.plan(credential.withStatus(CredentialStatus.EXPIRED, Optional.of("expired"), clock.instant()));
+        assertTrue(scheduler.nextFireTime(ID).isEmpty());
+    }
+
+    @Test
+    void accountsOfASpacedProviderArePlannedApartAndTheEarlierOneRefreshesAheadOfItsTime() throws Exception {
+        Instant start = clock.instant();
+        provider.timing = new RefreshTiming(Duration.ZERO, 2, Duration.ofMinutes(10));
+        imported(OTHER);
+        imported(ID);
+        byHand(true);
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextFireTime(OTHER));
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(44))), scheduler.nextFireTime(ID), "ten minutes apart, earlier");
+        tickAt(Duration.ofMinutes(44), start);
+        assertEquals(1, provider.refreshCalls.get(), "refreshed ten minutes ahead of its time");
+        assertEquals(2, store.get(ID).orElseThrow().version());
+    }
+
+    @Test
+    void aDeletedAccountGivesBackItsSlot() throws Exception {
+        Instant start = clock.instant();
+        provider.timing = new RefreshTiming(Duration.ZERO, 2, Duration.ofMinutes(10));
+        imported(OTHER);
+        StoredCredential credential = imported(ID);
+        byHand(true);
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(44))), scheduler.nextFireTime(ID));
+        pipeline.forget(OTHER);
+        scheduler.plan(credential);
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextFireTime(ID), "the slot at 54 is free again");
     }
 }
