@@ -232,9 +232,27 @@ class CredentialServiceTest {
     void aReportedTokenThatIsNoLongerCurrentGetsTheCurrentOneWithoutAnUpstreamCall() throws Exception {
         imported("at-1");
         imported("at-2");
+        clock.advance(Duration.ofSeconds(10));
         assertEquals("at-2", service.rejected(ID, "at-1").presentation().token());
         assertEquals(0, provider.refreshCalls.get());
         assertEquals(0, provider.validationCalls.get());
+    }
+
+    @Test
+    void aReportAfterAnotherDaemonsRefreshIsAnsweredFromTheStoreNotTheOldCachedToken() throws Exception {
+        StoredCredential first = imported("at-1").credential();
+        clock.advance(Duration.ofMinutes(10));
+        Instant now = clock.instant();
+        assertTrue(store.compareAndSet(new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-2", "rt-2")),
+                now, Optional.of(now.plus(Duration.ofHours(1))), Optional.empty(), 2, Optional.of(now), Optional.empty(), now),
+                first.version()));
+        assertEquals("at-1", cache.get(ID).orElseThrow().presentation().token(), "this daemon's cache is behind");
+
+        LiveCredential current = service.rejected(ID, "at-1");
+
+        assertEquals("at-2", current.presentation().token());
+        assertEquals(2, current.stored().version());
+        assertEquals(0, provider.refreshCalls.get(), "the report was about a token already replaced");
     }
 
     @Test
