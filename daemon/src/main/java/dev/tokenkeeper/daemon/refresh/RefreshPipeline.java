@@ -221,14 +221,26 @@ public final class RefreshPipeline {
     }
 
     private void runInto(CredentialId id, RefreshTrigger trigger, CompletableFuture<RefreshReport> mine) {
+        RefreshReport report;
         try {
-            mine.complete(runOnce(id, trigger));
+            report = runOnce(id, trigger);
         } catch (RuntimeException | Error e) {
+            finished(id, mine);
             mine.completeExceptionally(e);
-        } finally {
-            stages.remove(id);
-            inFlight.remove(id, mine);
+            return;
         }
+        finished(id, mine);
+        mine.complete(report);
+    }
+
+    /**
+     * Out of the map before its result is out: a request made after a caller got the result starts a
+     * refresh of its own, never joins this finished one (a forced refresh right after a skipped one
+     * was answered with the skip).
+     */
+    private void finished(CredentialId id, CompletableFuture<RefreshReport> mine) {
+        stages.remove(id);
+        inFlight.remove(id, mine);
     }
 
     private static RefreshReport await(CompletableFuture<RefreshReport> running, Duration patience) {

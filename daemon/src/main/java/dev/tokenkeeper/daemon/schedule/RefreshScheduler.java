@@ -28,7 +28,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -131,9 +130,10 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
                 .build());
         scheduleSweep();
         planAll();
-        quartz.start();
-        if (!scheduling.autoRefreshEnabled()) {
-            quartz.standby();
+        // Started only when enabled: started and then put on standby, its first dispatch tick could
+        // already have refreshed what is overdue.
+        if (scheduling.autoRefreshEnabled()) {
+            quartz.start();
         }
         this.active = scheduling.autoRefreshEnabled();
     }
@@ -349,6 +349,10 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
     private void dispatchDue() {
         lastTickNanos = System.nanoTime();
+        if (!active) {
+            // Quartz fires a trigger it had already taken when standby() came.
+            return;
+        }
         for (DueQueue.Due due : plan.takeDue(clock.instant())) {
             if (!running.add(due.id())) {
                 // Still refreshing from the last time: look again shortly.
@@ -418,10 +422,5 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** @return the worker pool, for tests */
-    ExecutorService workers() {
-        return workers;
     }
 }

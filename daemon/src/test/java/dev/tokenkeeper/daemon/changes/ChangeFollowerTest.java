@@ -2,16 +2,11 @@ package dev.tokenkeeper.daemon.changes;
 
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
-import dev.tokenkeeper.api.ImportedSecret;
 import dev.tokenkeeper.api.Presentation;
-import dev.tokenkeeper.api.RefreshResult;
-import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.StoreChange;
 import dev.tokenkeeper.api.StoredCredential;
-import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
-import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.api.contract.TestContext;
 import dev.tokenkeeper.daemon.config.RefreshPolicy;
@@ -20,6 +15,7 @@ import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
+import dev.tokenkeeper.daemon.refresh.ScriptedProvider;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import dev.tokenkeeper.daemon.schedule.Scheduling;
@@ -72,7 +68,7 @@ class ChangeFollowerTest {
         store = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
                 .filter(found -> found.id().equals("sqlite")).findFirst().orElseThrow();
         store.open(TestContext.of(state, clock));
-        pipeline = new RefreshPipeline(store, sealer, id -> Optional.of(new Presenting()), new RefreshPolicy(
+        pipeline = new RefreshPipeline(store, sealer, id -> Optional.of(new ScriptedProvider(clock)), new RefreshPolicy(
                 Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(30), Duration.ofSeconds(900), Duration.ofSeconds(1),
                 Duration.ofSeconds(120)), () -> 0L, clock, "me", cache);
         scheduler = new RefreshScheduler(pipeline, store::list, new Scheduling(1, Duration.ofHours(6), true, Duration.ofSeconds(1)),
@@ -178,33 +174,5 @@ class ChangeFollowerTest {
         follower.changed(new StoreChange.Credentials(Set.of(A)));
         follower.changed(new StoreChange.Credentials(Set.of(A)));
         assertTrue(scheduler.nextFireTime(A).isEmpty());
-    }
-
-    /** Presents the access token; the follower never refreshes or validates. */
-    private static final class Presenting implements TokenProvider {
-        @Override
-        public String id() {
-            return "acme";
-        }
-
-        @Override
-        public ImportedSecret importSecret(SecretInput input) {
-            throw new UnsupportedOperationException("not imported here");
-        }
-
-        @Override
-        public ValidationResult validate(SecretMaterial secret) {
-            throw new UnsupportedOperationException("not validated here");
-        }
-
-        @Override
-        public RefreshResult refresh(SecretMaterial secret) {
-            throw new UnsupportedOperationException("not refreshed here");
-        }
-
-        @Override
-        public Presentation present(SecretMaterial secret) {
-            return new Presentation(secret.require("access_token"), Map.of());
-        }
     }
 }

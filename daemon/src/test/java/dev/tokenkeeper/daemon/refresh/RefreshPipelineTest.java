@@ -3,16 +3,11 @@ package dev.tokenkeeper.daemon.refresh;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.FailureKind;
-import dev.tokenkeeper.api.ImportedSecret;
-import dev.tokenkeeper.api.IssuedSecret;
-import dev.tokenkeeper.api.Presentation;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.RefreshOutcome;
 import dev.tokenkeeper.api.RefreshResult;
-import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.StoredCredential;
-import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.api.contract.MutableClock;
@@ -34,19 +29,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 
+import static dev.tokenkeeper.daemon.refresh.ScriptedProvider.secret;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -69,7 +60,7 @@ class RefreshPipelineTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
     private final SecretSealer sealer = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
-    private final Scripted provider = new Scripted();
+    private final ScriptedProvider provider = new ScriptedProvider(clock);
     private final TokenCache cache = new TokenCache();
     private final List<String> published = new ArrayList<>();
     private final List<RefreshEvent> recorded = new ArrayList<>();
@@ -117,14 +108,8 @@ class RefreshPipelineTest {
         return credential;
     }
 
-    private static SecretMaterial secret(String access, String refresh) {
-        return new SecretMaterial(Map.of("access_token", access, "refresh_token", refresh));
-    }
-
     private RefreshResult.Refreshed issued(String access) {
-        Instant now = clock.instant();
-        return new RefreshResult.Refreshed(new IssuedSecret(secret(access, "rt-" + access), now,
-                Optional.of(now.plus(Duration.ofHours(1))), Optional.empty()));
+        return provider.issued(access, Duration.ofHours(1));
     }
 
     private StoredCredential row() {
@@ -145,7 +130,7 @@ class RefreshPipelineTest {
         imported();
         clock.advance(Duration.ofMinutes(58)); // 2 min before expiry: inside the 6 min margin
         assertTrue(pipeline.isDue(row()));
-        provider.refreshes.add(() -> issued("at-2"));
+        provider.refreshAnswers.add(() -> issued("at-2"));
 
         RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
 
@@ -178,23 +163,23 @@ class RefreshPipelineTest {
         assertEquals("token valid long enough", assertInstanceOf(RefreshReport.Skipped.class, valid).why());
         RefreshReport notDue = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
         assertEquals("not due yet", assertInstanceOf(RefreshReport.Skipped.class, notDue).why());
-        assertEquals(0, provider.calls.get());
+        assertEquals(0, provider.refreshCalls.get());
         assertTrue(leaseIsFree(), "a skip holds no lease");
         // The scheduler may run a refresh ahead of its time: due at 54 min less 2.7 min of jitter room.
         RefreshReport stillEarly = pipeline.refresh(ID, new RefreshTrigger.Scheduled(Duration.ofMinutes(41)));
         assertEquals("not due yet", assertInstanceOf(RefreshReport.Skipped.class, stillEarly).why());
-        provider.refreshes.add(() -> issued("at-2"));
+        provider.refreshAnswers.add(() -> issued("at-2"));
         assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Scheduled(Duration.ofMinutes(42))));
-        assertEquals(1, provider.calls.get());
+        assertEquals(1, provider.refreshCalls.get());
     }
 
     @Test
     void aTransientFailureKeepsTheTokenPlansABackoffThatGrowsAndMarksAnExpiredToken() {
         imported();
         clock.advance(Duration.ofMinutes(58));
-        provider.refreshes.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "connection reset"));
-        provider.refreshes.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "connection reset"));
-        provider.refreshes.add(() -> new RefreshResult.TransientFailure(FailureKind.RATE_LIMITED, "slow down",
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "connection reset"));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "connection reset"));
+        provider.refreshAnswers.add(() -> new RefreshResult.TransientFailure(FailureKind.RATE_LIMITED, "slow down",
                 Optional.of(Duration.ofMinutes(20))));
 
         RefreshReport first = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
@@ -236,9 +221,9 @@ class RefreshPipelineTest {
     void aSuccessAfterFailuresStartsTheBackoffAgain() {
         imported();
         clock.advance(Duration.ofMinutes(58));
-        provider.refreshes.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
-        provider.refreshes.add(() -> issued("at-2"));
-        provider.refreshes.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        provider.refreshAnswers.add(() -> issued("at-2"));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
         pipeline.refresh(ID, new RefreshTrigger.Scheduled());
         clock.advance(Duration.ofSeconds(15));
         assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Retry()));
@@ -252,7 +237,7 @@ class RefreshPipelineTest {
     void aPermanentFailureNeedsAHumanAndOnlyAForcedRefreshTriesAgain() {
         imported();
         clock.advance(Duration.ofMinutes(58));
-        provider.refreshes.add(() -> new RefreshResult.PermanentFailure("invalid_grant"));
+        provider.refreshAnswers.add(() -> new RefreshResult.PermanentFailure("invalid_grant"));
         RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
         RefreshReport.NeedsHuman human = assertInstanceOf(RefreshReport.NeedsHuman.class, report);
         assertEquals("invalid_grant", human.reason());
@@ -268,8 +253,8 @@ class RefreshPipelineTest {
             RefreshReport skipped = pipeline.refresh(ID, trigger);
             assertEquals("needs a new import", assertInstanceOf(RefreshReport.Skipped.class, skipped).why(), trigger.toString());
         }
-        assertEquals(1, provider.calls.get());
-        provider.refreshes.add(() -> issued("at-2"));
+        assertEquals(1, provider.refreshCalls.get());
+        provider.refreshAnswers.add(() -> issued("at-2"));
         assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Forced()));
         assertEquals(CredentialStatus.ACTIVE, row().status());
     }
@@ -277,7 +262,7 @@ class RefreshPipelineTest {
     @Test
     void aRefusalAfterARestartSaysTheTokenRotatedWhileTokenkeeperWasDown() throws Exception {
         imported();
-        provider.refreshes.add(() -> new RefreshResult.PermanentFailure("invalid_grant"));
+        provider.refreshAnswers.add(() -> new RefreshResult.PermanentFailure("invalid_grant"));
         RefreshIntents intents = RefreshIntents.in(state.resolve("inflight"));
         pipeline.recordIntents(intents);
         RefreshReport report = pipeline.resume(new RefreshIntents.Intent(ID, "me-before"), Runnable::run).get(5, TimeUnit.SECONDS);
@@ -291,10 +276,10 @@ class RefreshPipelineTest {
     @Test
     void aProviderThatThrowsOrAnswersNothingFailsTransientlyWithoutShowingItsMessage() {
         imported();
-        provider.refreshes.add(() -> {
+        provider.refreshAnswers.add(() -> {
             throw new IllegalStateException("upstream said refresh-one-0123 is bad");
         });
-        provider.refreshes.add(() -> null);
+        provider.refreshAnswers.add(() -> null);
         RefreshReport thrown = pipeline.refresh(ID, new RefreshTrigger.Forced());
         assertEquals("bad_response: provider failed with IllegalStateException",
                 assertInstanceOf(RefreshReport.RetryLater.class, thrown).reason());
@@ -307,7 +292,7 @@ class RefreshPipelineTest {
     @Test
     void aSecretTheUpstreamEchoesIsScrubbedFromTheReason() {
         imported();
-        provider.refreshes.add(() -> new RefreshResult.PermanentFailure("token refresh-one-0123 revoked"));
+        provider.refreshAnswers.add(() -> new RefreshResult.PermanentFailure("token refresh-one-0123 revoked"));
         RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Forced());
         String reason = assertInstanceOf(RefreshReport.NeedsHuman.class, report).reason();
         assertFalse(reason.contains("refresh-one-0123"), reason);
@@ -320,19 +305,19 @@ class RefreshPipelineTest {
         RefreshReport tooSoon = pipeline.refresh(ID, new RefreshTrigger.Rejected(1));
         assertEquals("refreshed moments ago", assertInstanceOf(RefreshReport.Skipped.class, tooSoon).why());
         clock.advance(Duration.ofSeconds(5));
-        provider.refreshes.add(() -> issued("at-2"));
+        provider.refreshAnswers.add(() -> issued("at-2"));
         assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Rejected(1)));
         clock.advance(Duration.ofMinutes(1));
         RefreshReport replaced = pipeline.refresh(ID, new RefreshTrigger.Rejected(1));
         assertEquals("already replaced", assertInstanceOf(RefreshReport.Skipped.class, replaced).why());
-        assertEquals(1, provider.calls.get());
+        assertEquals(1, provider.refreshCalls.get());
     }
 
     @Test
     void anOnDemandRefreshRunsWhenLessValidityIsLeftThanAsked() {
         imported();
         clock.advance(Duration.ofMinutes(50));
-        provider.refreshes.add(() -> issued("at-2"));
+        provider.refreshAnswers.add(() -> issued("at-2"));
         assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.OnDemand(Duration.ofMinutes(15))));
     }
 
@@ -341,7 +326,7 @@ class RefreshPipelineTest {
         imported();
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshes.add(() -> {
+        provider.refreshAnswers.add(() -> {
             inside.countDown();
             awaitQuietly(answer);
             return issued("at-2");
@@ -358,14 +343,14 @@ class RefreshPipelineTest {
         RefreshReport mine = first.get(10, TimeUnit.SECONDS);
         assertInstanceOf(RefreshReport.Refreshed.class, mine);
         assertEquals(mine, joined.get(10, TimeUnit.SECONDS), "the joiner got the same report");
-        assertEquals(1, provider.calls.get(), "one upstream call for all of them");
+        assertEquals(1, provider.refreshCalls.get(), "one upstream call for all of them");
     }
 
     @Test
     void anOnDemandRefreshGoesOnInTheBackgroundAfterTheCallerStopsWaiting() throws Exception {
         imported();
         CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshes.add(() -> {
+        provider.refreshAnswers.add(() -> {
             awaitQuietly(answer);
             return issued("at-2");
         });
@@ -385,7 +370,7 @@ class RefreshPipelineTest {
         imported();
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshes.add(() -> {
+        provider.refreshAnswers.add(() -> {
             inside.countDown();
             awaitQuietly(answer);
             return issued("at-2");
@@ -407,7 +392,7 @@ class RefreshPipelineTest {
         RefreshPipeline ticking = pipeline(new Ticking(clock, Duration.ofSeconds(20)));
         RefreshReport report = ticking.refresh(ID, new RefreshTrigger.Forced());
         assertEquals("another daemon holds the refresh lease", assertInstanceOf(RefreshReport.Skipped.class, report).why());
-        assertEquals(0, provider.calls.get());
+        assertEquals(0, provider.refreshCalls.get());
         assertFalse(leaseIsFree(), "the other daemon's lease is untouched");
         ticking.closeAndAwaitIdle(Duration.ofSeconds(1));
     }
@@ -415,7 +400,7 @@ class RefreshPipelineTest {
     @Test
     void aCommitThatLostTheRaceKeepsWhatIsCommitted() throws Exception {
         StoredCredential first = imported();
-        provider.refreshes.add(() -> {
+        provider.refreshAnswers.add(() -> {
             // Meanwhile another writer committed version 2.
             StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
                     first.issuedAt(), first.accessExpiresAt(), Optional.empty(), 2, Optional.of(clock.instant()), Optional.empty(),
@@ -444,7 +429,7 @@ class RefreshPipelineTest {
         assertEquals(2, row().version(), "marked by a compare-and-set");
         pipeline.refresh(ID, new RefreshTrigger.Forced());
         assertEquals(2, row().version(), "the same error is not written twice");
-        assertEquals(0, provider.calls.get());
+        assertEquals(0, provider.refreshCalls.get());
         assertTrue(leaseIsFree());
     }
 
@@ -463,9 +448,9 @@ class RefreshPipelineTest {
         LiveCredential live = pipeline.open(credential);
         assertEquals("at-1", live.presentation().token());
         assertEquals(live, pipeline.open(credential), "opened once, then cached");
-        provider.validations.add(ValidationResult.Accepted::new);
-        provider.validations.add(() -> null);
-        provider.validations.add(() -> {
+        provider.validationAnswers.add(ValidationResult.Accepted::new);
+        provider.validationAnswers.add(() -> null);
+        provider.validationAnswers.add(() -> {
             throw new IllegalStateException("refresh-one-0123");
         });
         assertInstanceOf(ValidationResult.Accepted.class, pipeline.validate(live, Duration.ofSeconds(1)));
@@ -529,41 +514,6 @@ class RefreshPipelineTest {
         @Override
         public Clock withZone(ZoneId zone) {
             return this;
-        }
-    }
-
-    /** A provider that answers what the test queued, and counts its refresh calls. */
-    private static final class Scripted implements TokenProvider {
-        final Deque<Supplier<RefreshResult>> refreshes = new ArrayDeque<>();
-        final Deque<Supplier<ValidationResult>> validations = new ArrayDeque<>();
-        final List<SecretMaterial> refreshedFrom = new ArrayList<>();
-        final AtomicInteger calls = new AtomicInteger();
-
-        @Override
-        public String id() {
-            return "acme";
-        }
-
-        @Override
-        public ImportedSecret importSecret(SecretInput input) {
-            throw new UnsupportedOperationException("not imported here");
-        }
-
-        @Override
-        public ValidationResult validate(SecretMaterial secret) {
-            return validations.remove().get();
-        }
-
-        @Override
-        public synchronized RefreshResult refresh(SecretMaterial secret) {
-            calls.incrementAndGet();
-            refreshedFrom.add(secret);
-            return refreshes.remove().get();
-        }
-
-        @Override
-        public Presentation present(SecretMaterial secret) {
-            return new Presentation(secret.require("access_token"), Map.of("Authorization", "Bearer " + secret.require("access_token")));
         }
     }
 }

@@ -3,15 +3,11 @@ package dev.tokenkeeper.daemon.schedule;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.FailureKind;
-import dev.tokenkeeper.api.ImportedSecret;
-import dev.tokenkeeper.api.IssuedSecret;
-import dev.tokenkeeper.api.Presentation;
 import dev.tokenkeeper.api.RefreshResult;
+import dev.tokenkeeper.api.Refreshability;
 import dev.tokenkeeper.api.RefreshTiming;
-import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.StoredCredential;
-import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.api.contract.MutableClock;
@@ -21,6 +17,9 @@ import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
+import dev.tokenkeeper.daemon.refresh.RefreshReport;
+import dev.tokenkeeper.daemon.refresh.RefreshTrigger;
+import dev.tokenkeeper.daemon.refresh.ScriptedProvider;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,13 +33,14 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,7 +59,7 @@ class RefreshSchedulerTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
     private final SecretSealer sealer = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
-    private final Scripted provider = new Scripted();
+    private final ScriptedProvider provider = new ScriptedProvider(clock);
     private TokenStore store;
     private RefreshPipeline pipeline;
     private RefreshScheduler scheduler;
@@ -117,9 +117,9 @@ class RefreshSchedulerTest {
         assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextDue(), "before the sweep");
 
         tickAt(Duration.ofMinutes(54).minusSeconds(1), start);
-        assertEquals(0, provider.refreshes.get(), "not a second early");
+        assertEquals(0, provider.refreshCalls.get(), "not a second early");
         tickAt(Duration.ofMinutes(54), start);
-        assertEquals(1, provider.refreshes.get());
+        assertEquals(1, provider.refreshCalls.get());
         assertEquals(2, store.get(ID).orElseThrow().version());
         assertEquals(Optional.of(clock.instant().plus(Duration.ofMinutes(54))), scheduler.nextFireTime(ID), "planned from the new token");
         assertTrue(scheduler.alive(Duration.ofMinutes(1)), "it ticked just now");
@@ -130,14 +130,14 @@ class RefreshSchedulerTest {
         Instant start = clock.instant();
         imported(ID);
         byHand(true);
-        provider.answers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
         tickAt(Duration.ofMinutes(54), start);
         Instant retry = start.plus(Duration.ofMinutes(54)).plusSeconds(15);
         assertEquals(Optional.of(retry), scheduler.nextFireTime(ID), "half of the 30 s base, no jitter");
         tickAt(Duration.ofMinutes(54).plusSeconds(14), start);
-        assertEquals(1, provider.refreshes.get());
+        assertEquals(1, provider.refreshCalls.get());
         tickAt(Duration.ofMinutes(54).plusSeconds(15), start);
-        assertEquals(2, provider.refreshes.get(), "the retry ran");
+        assertEquals(2, provider.refreshCalls.get(), "the retry ran");
         assertEquals(3, store.get(ID).orElseThrow().version(), "refreshed on the retry (after the error's write)");
     }
 
@@ -151,7 +151,7 @@ class RefreshSchedulerTest {
         assertTrue(store.compareAndSet(new StoredCredential(ID, CredentialStatus.ACTIVE, first.secret(), now,
                 Optional.of(now.plus(Duration.ofHours(1))), Optional.empty(), 2, Optional.of(now), Optional.empty(), now), 1));
         tickAt(Duration.ofMinutes(54), start);
-        assertEquals(0, provider.refreshes.get(), "not due any more");
+        assertEquals(0, provider.refreshCalls.get(), "not due any more");
         assertEquals(Optional.of(now.plus(Duration.ofMinutes(54))), scheduler.nextFireTime(ID));
     }
 
@@ -164,13 +164,13 @@ class RefreshSchedulerTest {
         assertTrue(scheduler.nextDue().isEmpty(), "nothing is due while stopped");
         assertTrue(scheduler.alive(Duration.ZERO), "stopped on purpose is not dead");
         tickAt(Duration.ofHours(2), start);
-        assertEquals(0, provider.refreshes.get());
+        assertEquals(0, provider.refreshCalls.get());
 
         SchedulerState resumed = scheduler.resume();
         assertTrue(resumed.isActive());
         assertFalse(resumed.autoRefreshEnabled());
         tickAt(Duration.ofHours(2), start);
-        assertEquals(1, provider.refreshes.get(), "the overdue refresh ran at once");
+        assertEquals(1, provider.refreshCalls.get(), "the overdue refresh ran at once");
 
         assertFalse(scheduler.pause().isActive());
         SchedulerState restarted = scheduler.restart(Optional.of(Duration.ofMinutes(10)));
@@ -189,10 +189,10 @@ class RefreshSchedulerTest {
         provider.verdicts.put("first-shop", new ValidationResult.Rejected("revoked"));
         provider.verdicts.put("first-other", new ValidationResult.Inconclusive(FailureKind.NETWORK, "reset", Optional.empty()));
         tickAt(Duration.ofMinutes(19), start);
-        assertEquals(0, provider.validations.get(), "no sweep before its interval");
+        assertEquals(0, provider.validationCalls.get(), "no sweep before its interval");
         tickAt(Duration.ofMinutes(20), start);
-        assertEquals(2, provider.validations.get(), "each credential asked once");
-        assertEquals(1, provider.refreshes.get(), "only the rejected one refreshed");
+        assertEquals(2, provider.validationCalls.get(), "each credential asked once");
+        assertEquals(1, provider.refreshCalls.get(), "only the rejected one refreshed");
         assertEquals(2, store.get(ID).orElseThrow().version());
         assertEquals(1, store.get(OTHER).orElseThrow().version());
         assertEquals(Optional.of(clock.instant().plus(Duration.ofMinutes(54))), scheduler.nextFireTime(ID), "planned from the new token");
@@ -230,7 +230,7 @@ class RefreshSchedulerTest {
         clock.setTo(clock.instant().plus(Duration.ofHours(2)));
         scheduler = new RefreshScheduler(pipeline, store::list, new Scheduling(1, SWEEP, true, Duration.ofMillis(20)), clock);
         scheduler.start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> provider.refreshes.get() == 1
+        await().atMost(Duration.ofSeconds(20)).until(() -> provider.refreshCalls.get() == 1
                 && store.get(ID).orElseThrow().version() == 2);
         assertTrue(scheduler.alive(Duration.ofSeconds(10)));
         assertFalse(scheduler.pause().isActive());
@@ -239,49 +239,140 @@ class RefreshSchedulerTest {
         assertEquals(30.0, restarted.intervalMinutes());
     }
 
-    /** Refreshes to a new hour-long token unless told otherwise; validates as told. */
-    private final class Scripted implements TokenProvider {
-        final AtomicInteger refreshes = new AtomicInteger();
-        final AtomicInteger validations = new AtomicInteger();
-        final ConcurrentLinkedDeque<Supplier<RefreshResult>> answers = new ConcurrentLinkedDeque<>();
-        final Map<String, ValidationResult> verdicts = new java.util.concurrent.ConcurrentHashMap<>();
+    @Test
+    void onQuartzStartedStoppedItRefreshesNothingUntilResumedAndNothingAfterAPause() throws Exception {
+        clock.setTo(clock.instant().minus(Duration.ofHours(2)));
+        imported(ID);
+        clock.setTo(clock.instant().plus(Duration.ofHours(2)));
+        scheduler = new RefreshScheduler(pipeline, store::list, new Scheduling(1, SWEEP, false, Duration.ofMillis(20)), clock);
+        scheduler.start();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> provider.refreshCalls.get() == 0);
 
-        @Override
-        public String id() {
-            return "acme";
-        }
+        scheduler.resume();
+        await().atMost(Duration.ofSeconds(20)).until(() -> provider.refreshCalls.get() == 1
+                && store.get(ID).orElseThrow().version() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.nextDue()
+                .equals(Optional.of(clock.instant().plus(Duration.ofMinutes(54)))));
 
-        @Override
-        public ImportedSecret importSecret(SecretInput input) {
-            throw new UnsupportedOperationException("not imported here");
-        }
+        scheduler.pause();
+        clock.setTo(clock.instant().plus(Duration.ofHours(2)));
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> provider.refreshCalls.get() == 1);
+    }
 
-        @Override
-        public ValidationResult validate(SecretMaterial secret) {
-            validations.incrementAndGet();
-            return verdicts.getOrDefault(secret.require("access_token"), new ValidationResult.Accepted());
-        }
+    @Test
+    void onQuartzTheSweepRunsOnItsIntervalAlsoAfterARestart() throws Exception {
+        imported(ID);
+        scheduler = new RefreshScheduler(pipeline, store::list, new Scheduling(1, Duration.ofSeconds(1), true,
+                Duration.ofMillis(20)), clock);
+        scheduler.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> provider.validationCalls.get() >= 1);
+        scheduler.restart(Optional.of(Duration.ofSeconds(1)));
+        int before = provider.validationCalls.get();
+        await().atMost(Duration.ofSeconds(20)).until(() -> provider.validationCalls.get() > before);
+        assertEquals(0, provider.refreshCalls.get(), "an accepted token is not refreshed");
+    }
 
-        @Override
-        public RefreshResult refresh(SecretMaterial secret) {
-            refreshes.incrementAndGet();
-            Supplier<RefreshResult> answer = answers.poll();
-            if (answer != null) {
-                return answer.get();
+    @Test
+    void refreshesRunOnDaemonWorkerThreadsAndAStillRunningOneIsLookedAtAgainASecondLater() throws Exception {
+        Instant start = clock.instant();
+        imported(ID);
+        byHand(true);
+        AtomicReference<Thread> worker = new AtomicReference<>();
+        CountDownLatch answer = new CountDownLatch(1);
+        provider.refreshAnswers.add(() -> {
+            worker.set(Thread.currentThread());
+            try {
+                assertTrue(answer.await(10, TimeUnit.SECONDS), "the test let the upstream answer");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            Instant now = clock.instant();
-            return new RefreshResult.Refreshed(new IssuedSecret(new SecretMaterial(Map.of("access_token", "next")), now,
-                    Optional.of(now.plus(Duration.ofHours(1))), Optional.empty()));
-        }
+            return provider.issued("next", Duration.ofHours(1));
+        });
+        clock.setTo(start.plus(Duration.ofMinutes(54)));
+        scheduler.tick();
+        assertFalse(scheduler.awaitIdle(Duration.ofMillis(50)), "the refresh waits for the upstream");
 
-        @Override
-        public Presentation present(SecretMaterial secret) {
-            return new Presentation(secret.require("access_token"), Map.of());
-        }
+        // Planned again while it runs (say an import): due now, it is not run twice at once.
+        StoredCredential expired = store.get(ID).orElseThrow();
+        scheduler.plan(new StoredCredential(ID, CredentialStatus.ACTIVE, expired.secret(), start, Optional.of(start),
+                Optional.empty(), 1, Optional.of(start), Optional.empty(), start));
+        scheduler.tick();
+        assertEquals(Optional.of(clock.instant().plusSeconds(1)), scheduler.nextFireTime(ID));
+        answer.countDown();
+        assertTrue(scheduler.awaitIdle(Duration.ofSeconds(10)));
+        assertEquals(1, provider.refreshCalls.get());
+        assertTrue(worker.get().isDaemon(), "a refresh never keeps the JVM from exiting");
+        assertEquals("refresh-worker", worker.get().getName());
+    }
 
-        @Override
-        public RefreshTiming refreshTiming() {
-            return RefreshTiming.DEFAULT;
-        }
+    @Test
+    void aSchedulerThatHasNotTickedWithinTheBoundIsNotAlive() throws Exception {
+        byHand(true);
+        scheduler.tick();
+        Thread.sleep(5);
+        assertFalse(scheduler.alive(Duration.ofMillis(1)));
+        assertTrue(scheduler.alive(Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void theSweepReplansFromTheRowButKeepsAPlannedRetry() throws Exception {
+        Instant start = clock.instant();
+        StoredCredential other = imported(OTHER);
+        imported(ID);
+        byHand(true);
+        scheduler.restart(Optional.of(Duration.ofMinutes(20)));
+        clock.setTo(start.plus(Duration.ofMinutes(19)));
+        provider.refreshAnswers.add(() -> new RefreshResult.TransientFailure(FailureKind.RATE_LIMITED, "slow down",
+                Optional.of(Duration.ofMinutes(10))));
+        assertInstanceOf(RefreshReport.RetryLater.class, pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        Optional<Instant> retry = scheduler.nextFireTime(ID);
+        assertTrue(retry.orElseThrow().isAfter(start.plus(Duration.ofMinutes(20))), retry.toString());
+        // Another daemon refreshed OTHER: nothing told this one.
+        Instant now = clock.instant();
+        assertTrue(store.compareAndSet(new StoredCredential(OTHER, CredentialStatus.ACTIVE, other.secret(), now,
+                Optional.of(now.plus(Duration.ofHours(1))), Optional.empty(), 2, Optional.of(now), Optional.empty(), now), 1));
+
+        tickAt(Duration.ofMinutes(20), start);
+        assertEquals(2, provider.validationCalls.get(), "the sweep ran");
+        assertEquals(retry, scheduler.nextFireTime(ID), "the retry keeps its time");
+        assertEquals(Optional.of(now.plus(Duration.ofMinutes(54))), scheduler.nextFireTime(OTHER), "planned from its row");
+    }
+
+    @Test
+    void aTokenWithoutRefreshIsPlannedAtItsExpiryWhileActiveAndNotAfter() throws Exception {
+        Instant start = clock.instant();
+        provider.refreshability = Refreshability.UNTIL_EXPIRY;
+        StoredCredential credential = imported(ID);
+        byHand(true);
+        assertEquals(Optional.of(start.plus(Duration.ofHours(1))), scheduler.nextFireTime(ID));
+        scheduler.plan(credential.withStatus(CredentialStatus.EXPIRED, Optional.of("expired"), clock.instant()));
+        assertTrue(scheduler.nextFireTime(ID).isEmpty());
+    }
+
+    @Test
+    void accountsOfASpacedProviderArePlannedApartAndTheEarlierOneRefreshesAheadOfItsTime() throws Exception {
+        Instant start = clock.instant();
+        provider.timing = new RefreshTiming(Duration.ZERO, 2, Duration.ofMinutes(10));
+        imported(OTHER);
+        imported(ID);
+        byHand(true);
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextFireTime(OTHER));
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(44))), scheduler.nextFireTime(ID), "ten minutes apart, earlier");
+        tickAt(Duration.ofMinutes(44), start);
+        assertEquals(1, provider.refreshCalls.get(), "refreshed ten minutes ahead of its time");
+        assertEquals(2, store.get(ID).orElseThrow().version());
+    }
+
+    @Test
+    void aDeletedAccountGivesBackItsSlot() throws Exception {
+        Instant start = clock.instant();
+        provider.timing = new RefreshTiming(Duration.ZERO, 2, Duration.ofMinutes(10));
+        imported(OTHER);
+        StoredCredential credential = imported(ID);
+        byHand(true);
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(44))), scheduler.nextFireTime(ID));
+        pipeline.forget(OTHER);
+        scheduler.plan(credential);
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextFireTime(ID), "the slot at 54 is free again");
     }
 }
