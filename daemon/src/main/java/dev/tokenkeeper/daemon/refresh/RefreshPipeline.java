@@ -560,7 +560,7 @@ public final class RefreshPipeline {
             return Optional.empty();
         }
         if (trigger instanceof RefreshTrigger.Rejected rejected) {
-            if (stored.version() != rejected.version()) {
+            if (rejected.replacedBy(stored)) {
                 return Optional.of("already replaced");
             }
             return recentlyRefreshed ? Optional.of("refreshed moments ago") : Optional.empty();
