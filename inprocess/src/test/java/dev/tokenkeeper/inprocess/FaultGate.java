@@ -38,6 +38,8 @@ final class FaultGate implements AutoCloseable {
     enum Play {
         /** Holds the request until the gate closes: the answer never comes. */
         HANG,
+        /** Holds the request until {@link #releaseHeld()}, then forwards it: a slow upstream. */
+        HOLD,
         /** 200 with {@code Content-Length}, half the body, then the connection closes. */
         RESET_MID_BODY,
         /** 500 with a JSON error body. */
@@ -67,6 +69,7 @@ final class FaultGate implements AutoCloseable {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final CountDownLatch held = new CountDownLatch(1);
     // Guarded by this.
     private final Deque<Play> armed = new ArrayDeque<>();
     private final List<Instant> refreshAttempts = new ArrayList<>();
@@ -116,7 +119,10 @@ final class FaultGate implements AutoCloseable {
                     play = armed.pollFirst();
                 }
             }
-            if (play != null) {
+            if (play == Play.HOLD) {
+                held.await();
+                forward(exchange, body);
+            } else if (play != null) {
                 play(exchange, play);
             } else {
                 forward(exchange, body);
@@ -200,9 +206,15 @@ final class FaultGate implements AutoCloseable {
         }
     }
 
+    /** Lets the requests {@link Play#HOLD} holds go on to the imitation. */
+    void releaseHeld() {
+        held.countDown();
+    }
+
     @Override
     public void close() {
         closed.countDown();
+        held.countDown();
         server.stop(0);
         executor.shutdownNow();
     }

@@ -225,7 +225,7 @@ public final class CredentialService {
         } else {
             Logger.info("a consumer reported the token of {} (version {}) as rejected", id, live.stored().version());
         }
-        RefreshReport report = pipeline.refreshWithin(id, new RefreshTrigger.Rejected(live.stored().version()),
+        RefreshReport report = pipeline.refreshWithin(id, RefreshTrigger.Rejected.of(live.stored()),
                 left(deadline));
         return afterRefresh(id, report);
     }
@@ -331,7 +331,7 @@ public final class CredentialService {
             // secret upstream; the version check leaves alone a credential re-imported meanwhile.
             if (stored.status() != CredentialStatus.ERROR) {
                 try {
-                    pipeline.refreshWithin(id, new RefreshTrigger.Rejected(stored.version()), left(deadline));
+                    pipeline.refreshWithin(id, RefreshTrigger.Rejected.of(stored), left(deadline));
                 } catch (RefreshPendingException pending) {
                     // Recorded in the background; the answer is the same.
                 }

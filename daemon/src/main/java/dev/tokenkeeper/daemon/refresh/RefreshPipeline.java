@@ -19,6 +19,7 @@ import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
+import dev.tokenkeeper.daemon.leases.HeldLease;
 import dev.tokenkeeper.daemon.leases.RefreshLeases;
 import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.daemon.scrub.FailureText;
@@ -38,9 +39,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -49,7 +52,9 @@ import java.util.random.RandomGenerator;
  *
  * <p>One refresh per credential at a time in this process: later callers join the running one and
  * share its result. Across processes, the store lease decides who refreshes, and the version
- * compare-and-set fences a daemon whose lease ran out. New secret material is committed to the
+ * compare-and-set fences a daemon whose lease ran out. The lease is renewed while the refresh runs and
+ * confirmed right before the upstream call, so that a refresh stalled past its lease does not spend a
+ * refresh token another daemon has spent meanwhile. New secret material is committed to the
  * store before anything else sees it; the only moment a crash can lose a rotated refresh token is
  * between the upstream's answer and that single durable write.
  */
@@ -79,6 +84,12 @@ public final class RefreshPipeline {
                 thread.setDaemon(true);
                 return thread;
             });
+    /** Renews the leases of running refreshes. */
+    private final ScheduledExecutorService leaseRenewals = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "refresh-lease-renewal");
+        thread.setDaemon(true);
+        return thread;
+    });
     private volatile boolean closing;
 
     /**
@@ -286,7 +297,11 @@ public final class RefreshPipeline {
             }
         }
         // A finished refresh leaves the map just after its joiners are answered: done is idle.
-        return inFlight.values().stream().allMatch(CompletableFuture::isDone);
+        boolean idle = inFlight.values().stream().allMatch(CompletableFuture::isDone);
+        if (idle) {
+            leaseRenewals.shutdown();
+        }
+        return idle;
     }
 
     /**
@@ -453,9 +468,11 @@ public final class RefreshPipeline {
         // Another daemon may hold the lease: wait for it, and stop waiting as soon as its commit
         // makes this refresh unnecessary; if its refresh failed, take the lease and try ourselves.
         Instant giveUp = clock.instant().plus(policy.lease());
+        Instant leasedAt;
         while (true) {
             try {
-                if (leases.tryLease(id, owner, clock.instant().plus(policy.lease()))) {
+                leasedAt = clock.instant();
+                if (leases.tryLease(id, owner, leasedAt.plus(policy.lease()))) {
                     break;
                 }
             } catch (StoreUnavailableException e) {
@@ -475,6 +492,7 @@ public final class RefreshPipeline {
             }
         }
         boolean leaseReleased = false;
+        HeldLease held = HeldLease.taken(leases, id, owner, clock, policy.lease(), leasedAt, leaseRenewals);
         try {
             CrashPoint.reached("after-lease");
             // Re-read under the lease: another daemon may have refreshed in between.
@@ -497,10 +515,18 @@ public final class RefreshPipeline {
             intents.begin(id, owner);
             stages.put(id, "waiting for the upstream " + id.provider() + " to answer");
             Instant started = clock.instant();
-            RefreshResult result = FailureText.scrubbed(callThroughGate(provider, secret), secret);
+            StoredCredential leased = stored;
+            Call call = callThroughGate(provider, () -> stillOurs(held, leased), secret);
+            if (call.notSent().isPresent()) {
+                intents.end(id);
+                Logger.warn("refresh of {} not sent: {}", id, call.notSent().get());
+                return new RefreshReport.Skipped(stored(id), call.notSent().get());
+            }
+            RefreshResult result = FailureText.scrubbed(call.result(), secret);
             Duration took = Duration.between(started, clock.instant());
             CrashPoint.reached("after-upstream");
             stages.put(id, "waiting for the store " + store.id() + " to take the result");
+            held.committing();
             RefreshReport report;
             if (result instanceof RefreshResult.Refreshed refreshed) {
                 report = committed(stored, refreshed.issued(), took, provider);
@@ -522,7 +548,8 @@ public final class RefreshPipeline {
             return report;
         } finally {
             try {
-                if (!leaseReleased) {
+                // A renewal during the commit may have taken back the lease the commit gave back.
+                if (held.stop() || !leaseReleased) {
                     leases.release(id, owner);
                 }
             } catch (RuntimeException e) {
@@ -545,7 +572,7 @@ public final class RefreshPipeline {
             return Optional.empty();
         }
         if (trigger instanceof RefreshTrigger.Rejected rejected) {
-            if (stored.version() != rejected.version()) {
+            if (rejected.replacedBy(stored)) {
                 return Optional.of("already replaced");
             }
             return recentlyRefreshed ? Optional.of("refreshed moments ago") : Optional.empty();
@@ -566,17 +593,53 @@ public final class RefreshPipeline {
         }
     }
 
-    private RefreshResult callThroughGate(TokenProvider provider, SecretMaterial secret) {
+    /**
+     * What came of a refresh's upstream call.
+     *
+     * @param result  the upstream's answer, when the call was made
+     * @param notSent why the call was not made, when it was not
+     */
+    private record Call(RefreshResult result, Optional<String> notSent) {
+
+        static Call sent(RefreshResult result) {
+            return new Call(result, Optional.empty());
+        }
+    }
+
+    private Call callThroughGate(TokenProvider provider, Supplier<Optional<String>> mayCall, SecretMaterial secret) {
         try {
-            // Waiting for a turn happens under the lease: half of it at most, so the call still ends inside it.
-            return gate.through(provider.id(), policy.lease().dividedBy(2), () -> callProvider(provider, secret));
+            // Waiting for a turn happens under the lease (renewed meanwhile): half of it at most.
+            return gate.through(provider.id(), policy.lease().dividedBy(2), () -> {
+                Optional<String> stop = mayCall.get();
+                return stop.isPresent() ? new Call(null, stop) : Call.sent(callProvider(provider, secret));
+            });
         } catch (ProviderGate.BusyException e) {
-            return RefreshResult.TransientFailure.of(FailureKind.NETWORK,
-                    "no turn for an upstream call: " + e.getMessage() + "; it is tried again later");
+            return Call.sent(RefreshResult.TransientFailure.of(FailureKind.NETWORK,
+                    "no turn for an upstream call: " + e.getMessage() + "; it is tried again later"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return RefreshResult.TransientFailure.of(FailureKind.NETWORK, "interrupted before the call");
+            return Call.sent(RefreshResult.TransientFailure.of(FailureKind.NETWORK, "interrupted before the call"));
         }
+    }
+
+    /**
+     * Right before the upstream call, after every wait: the lease is still this daemon's, and if it
+     * had run out meanwhile, nobody refreshed the credential in between (the refresh token read
+     * under the lease is still the committed one).
+     *
+     * @return why the call must not be made, or empty
+     */
+    private Optional<String> stillOurs(HeldLease held, StoredCredential leased) {
+        Optional<String> lost = held.confirm();
+        if (lost.isPresent() || !held.lapsed()) {
+            return lost;
+        }
+        StoredCredential now = stored(leased.id());
+        if (now.version() != leased.version() || !now.secret().equals(leased.secret())) {
+            return Optional.of("its refresh lease ran out while this refresh waited, and it was changed meanwhile"
+                    + " (version " + leased.version() + " is now " + now.version() + ")");
+        }
+        return Optional.empty();
     }
 
     private static RefreshResult callProvider(TokenProvider provider, SecretMaterial secret) {

@@ -59,7 +59,7 @@ public final class ValidationSweep {
                     rejected++;
                     Logger.warn("validation: upstream rejected the token of {} ({}); refreshing", credential.id(),
                             rejection.reason());
-                    pipeline.refresh(credential.id(), new RefreshTrigger.Rejected(credential.version()));
+                    pipeline.refresh(credential.id(), RefreshTrigger.Rejected.of(credential));
                 } else if (result instanceof ValidationResult.Inconclusive unknown) {
                     inconclusive++;
                     Logger.info("validation of {} inconclusive ({}: {})", credential.id(), unknown.kind().wireName(),
@@ -71,7 +71,7 @@ public final class ValidationSweep {
             } catch (UnsealException e) {
                 // Not "Scheduled": that skips a credential that is not due, leaving it shown as active.
                 try {
-                    pipeline.refresh(credential.id(), new RefreshTrigger.Rejected(credential.version()));
+                    pipeline.refresh(credential.id(), RefreshTrigger.Rejected.of(credential));
                 } catch (RuntimeException during) {
                     Logger.warn("validation of {} failed: {}", credential.id(), during.getMessage());
                 }

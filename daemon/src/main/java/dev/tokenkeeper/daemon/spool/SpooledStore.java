@@ -320,6 +320,7 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
 
     @Override
     public boolean tryLease(CredentialId id, String owner, Instant until) {
+        boolean pendingRelease = owner.equals(leasesToRelease.get(id));
         boolean leased;
         try {
             leased = remoteLeases().tryLease(id, owner, until);
@@ -339,6 +340,9 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
         }
         if (!leased) {
             outageLeases.anotherDaemonLeased();
+            return false;
+        }
+        if ((pendingRelease || spool.containsKey(id)) && !reconciled(id, owner, until, pendingRelease)) {
             return false;
         }
         Optional<String> refusal = outageLeases.refusalJustAfterOutage(known(id));
@@ -363,6 +367,43 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
         return true;
     }
 
+    /**
+     * A change of the credential still in the spool is pushed before the lease is granted: the refresh
+     * must start from the store's row, not from the spool's. A write the store was said not to take
+     * (a timeout) may have landed after all, and the lease with it was given back; another daemon may
+     * have refreshed from that row since, and the spooled refresh token is then spent.
+     *
+     * @param pendingRelease whether a spooled commit had left this owner's lease to give back after its
+     *                       push, before the lease was taken again
+     * @return false when the lease is no longer this daemon's
+     * @throws StoreUnavailableException when the spooled change could not be pushed (the lease is kept until it is)
+     */
+    private boolean reconciled(CredentialId id, String owner, Instant until, boolean pendingRelease) {
+        synchronized (lockFor(id)) {
+            // The lease just taken replaces the one a spooled commit left to give back after its push.
+            boolean stillPending = leasesToRelease.remove(id, owner);
+            if (pendingRelease && !stillPending && !remoteLeases().tryLease(id, owner, until)) {
+                return false; // The drain pushed meanwhile and gave the lease back; another daemon took it since.
+            }
+            SpoolEntry spooled = spool.get(id);
+            if (spooled == null) {
+                return true;
+            }
+            try {
+                push(spooled);
+            } catch (StoreUnavailableException e) {
+                storeDown(e);
+            }
+            if (spool.containsKey(id)) {
+                // Kept until the push: the store's row is older than the spooled one, whose token was spent.
+                leasesToRelease.put(id, owner);
+                throw new StoreUnavailableException("store " + remote.id() + ": the change of " + id + " kept in the"
+                        + " local spool is not in the store yet; it is refreshed once it is", null);
+            }
+            return true;
+        }
+    }
+
     /** @return the newest version of a credential this daemon knows of: its spooled change or the last row seen */
     private Optional<StoredCredential> known(CredentialId id) {
         SpoolEntry spooled = spool.get(id);
@@ -381,6 +422,9 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
 
     @Override
     public void releaseLease(CredentialId id, String owner) {
+        if (owner.equals(leasesToRelease.get(id))) {
+            return; // Its commit is in the spool only: the push gives the lease back.
+        }
         try {
             remoteLeases().releaseLease(id, owner);
         } catch (StoreUnavailableException e) {

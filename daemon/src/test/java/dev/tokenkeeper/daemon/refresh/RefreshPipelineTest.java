@@ -313,6 +313,27 @@ class RefreshPipelineTest {
         assertEquals(1, provider.refreshCalls.get());
     }
 
+    /**
+     * Another daemon's failed refresh marks the credential expired (version 2, the same secret); a
+     * consumer's report of the token of version 1 still refreshes: by the version alone (as before)
+     * it was skipped as "already replaced", and the consumer got a 503 for an expired token.
+     */
+    @Test
+    void aTokenRejectedBeforeAChangeOfStatusOnlyIsStillRefreshed() {
+        imported();
+        StoredCredential rejected = row();
+        assertTrue(store.compareAndSet(rejected.withStatus(CredentialStatus.EXPIRED,
+                Optional.of("network: another daemon's refresh failed"), clock.instant()), 1));
+        clock.advance(Duration.ofMinutes(1));
+        RefreshReport byVersionAlone = pipeline.refresh(ID, new RefreshTrigger.Rejected(1));
+        assertEquals("already replaced", assertInstanceOf(RefreshReport.Skipped.class, byVersionAlone).why());
+        provider.refreshes.add(() -> issued("at-2"));
+        assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, RefreshTrigger.Rejected.of(rejected)));
+        RefreshReport replaced = pipeline.refresh(ID, RefreshTrigger.Rejected.of(rejected));
+        assertEquals("already replaced", assertInstanceOf(RefreshReport.Skipped.class, replaced).why());
+        assertEquals(1, provider.calls.get());
+    }
+
     @Test
     void anOnDemandRefreshRunsWhenLessValidityIsLeftThanAsked() {
         imported();
