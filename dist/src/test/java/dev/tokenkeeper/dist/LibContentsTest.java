@@ -3,6 +3,9 @@ package dev.tokenkeeper.dist;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -110,6 +113,23 @@ class LibContentsTest {
         assertEquals(Set.of(), unexplained, "jars in lib/ that nothing here explains: does the daemon load them? If so,"
                 + " add them to LibContentsTest.KEPT with the reason; if not, exclude them in daemon/pom.xml");
         assertEquals(Set.of(), missing, "jars LibContentsTest.KEPT lists that lib/ no longer holds: remove them there");
+    }
+
+    /**
+     * The JDK finds its SunEC provider with a ServiceLoader that asks lib/'s modules first and builds
+     * every java.security.Provider it meets: a module of lib/ providing one would be built (and thrown
+     * away) at the first TLS set-up of every start (DropJcaProviders.java, run by the build, takes
+     * BouncyCastle's out of bcprov's descriptor).
+     */
+    @Test
+    void noModuleInLibProvidesAJcaProvider() {
+        Set<String> providing = ModuleFinder.of(DaemonProcess.distribution().resolve("lib")).findAll().stream()
+                .map(ModuleReference::descriptor)
+                .filter(module -> module.provides().stream().anyMatch(p -> p.service().equals("java.security.Provider")))
+                .map(ModuleDescriptor::name)
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(Set.of(), providing, "modules in lib/ that provide java.security.Provider: name their jar in"
+                + " dist/pom.xml's drop-jca-providers step, unless the daemon asks the JCA for that provider by name");
     }
 
     private static String artifact(String fileName) {
