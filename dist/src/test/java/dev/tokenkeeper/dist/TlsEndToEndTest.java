@@ -1,8 +1,7 @@
 package dev.tokenkeeper.dist;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.URI;
@@ -37,20 +36,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TlsEndToEndTest {
 
-    @TempDir
-    Path temp;
+    @RegisterExtension
+    final Fleet fleet = new Fleet();
 
     private DaemonProcess daemon;
 
-    @AfterEach
-    void stop() throws Exception {
-        if (daemon != null) {
-            daemon.stop();
-        }
-    }
-
     private String run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).directory(temp.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command).directory(fleet.temp().toFile()).redirectErrorStream(true).start();
         byte[] out = process.getInputStream().readAllBytes();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "finished: " + List.of(command));
         String text = new String(out, StandardCharsets.UTF_8);
@@ -66,11 +58,13 @@ class TlsEndToEndTest {
             run("openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", name + ".key");
         }
         run("openssl", "req", "-new", "-key", name + ".key", "-subj", "/CN=" + name, "-out", name + ".csr");
-        Files.writeString(temp.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+        Files.writeString(fleet.temp().resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
         run("openssl", "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                 "-days", "2", "-extfile", name + ".ext", "-out", name + ".pem");
-        Files.writeString(temp.resolve(name + "-chain.pem"), Files.readString(temp.resolve(name + ".pem"))
-                + Files.readString(temp.resolve("ca.pem")));
+        Files.writeString(fleet.temp().resolve(name + "-chain.pem"), Files.readString(fleet.temp().resolve(name + ".pem"))
+                + Files.readString(fleet.temp().resolve("ca.pem")));
+        // The key's first line of base64 stands for the key: no output may show it.
+        fleet.secret(Files.readAllLines(fleet.temp().resolve(name + ".key")).get(1));
     }
 
     private void install(String name, Path cert, Path key) throws IOException {
@@ -81,8 +75,8 @@ class TlsEndToEndTest {
     private void install(String certName, String keyName, String keyMode, Path cert, Path key) throws IOException {
         Path tmpCert = cert.resolveSibling("cert.tmp");
         Path tmpKey = key.resolveSibling("key.tmp");
-        Files.copy(temp.resolve(certName + "-chain.pem"), tmpCert, StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(temp.resolve(keyName + ".key"), tmpKey, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(fleet.temp().resolve(certName + "-chain.pem"), tmpCert, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(fleet.temp().resolve(keyName + ".key"), tmpKey, StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(tmpKey, PosixFilePermissions.fromString(keyMode));
         Files.move(tmpKey, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmpCert, cert, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -116,15 +110,15 @@ class TlsEndToEndTest {
                 "-days", "2", "-subj", "/CN=tokenkeeper test CA");
         leaf("first", false);
         leaf("second", true);
-        Path cert = Files.createDirectories(temp.resolve("live")).resolve("fullchain.pem");
-        Path key = temp.resolve("live").resolve("privkey.pem");
+        Path cert = Files.createDirectories(fleet.temp().resolve("live")).resolve("fullchain.pem");
+        Path key = fleet.temp().resolve("live").resolve("privkey.pem");
         install("first", cert, key);
-        Path ca = temp.resolve("ca.pem");
+        Path ca = fleet.temp().resolve("ca.pem");
 
         Map<String, String> env = new HashMap<>();
         env.put("TOKENKEEPER_TLS_CERT_FILE", cert.toString());
         env.put("TOKENKEEPER_TLS_KEY_FILE", key.toString());
-        daemon = new DaemonProcess(temp.resolve("state"), env).start();
+        daemon = fleet.start(fleet.temp().resolve("state"), env);
         assertTrue(daemon.baseUrl().startsWith("https://"));
 
         String base = "https://127.0.0.1:" + daemon.port();
@@ -149,9 +143,9 @@ class TlsEndToEndTest {
 
         Map<String, String> cliEnv = new HashMap<>(daemon.cliEnvironment());
         cliEnv.put("TOKENKEEPER_TLS_CA_FILE", ca.toString());
-        DaemonProcess.Response status = CliProcess.run(cliEnv, "status");
+        DaemonProcess.Response status = fleet.cli(cliEnv, "status");
         assertEquals(0, status.status(), status.body());
-        DaemonProcess.Response consumer = CliProcess.run(cliEnv, "consumer", "list");
+        DaemonProcess.Response consumer = fleet.cli(cliEnv, "consumer", "list");
         assertEquals(0, consumer.status(), consumer.body());
 
         assertEquals("CN=first", servedSubject(ca));
@@ -163,7 +157,7 @@ class TlsEndToEndTest {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - replaced));
         assertEquals("200", run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca.toString(),
                 base + "/healthz"));
-        assertEquals(0, CliProcess.run(cliEnv, "status").status());
+        assertEquals(0, fleet.cli(cliEnv, "status").status());
         assertTrue(daemon.process().isAlive(), "no restart");
     }
 
@@ -175,7 +169,7 @@ class TlsEndToEndTest {
     }
 
     private String refusedStart(Path cert, Path key) throws InterruptedException {
-        DaemonProcess refused = new DaemonProcess(temp.resolve("refused"), tlsEnvironment(cert, key));
+        DaemonProcess refused = fleet.daemon(fleet.temp().resolve("refused"), tlsEnvironment(cert, key));
         try {
             IllegalStateException e = assertThrows(IllegalStateException.class, refused::start);
             assertFalse(refused.process().isAlive());
@@ -190,8 +184,8 @@ class TlsEndToEndTest {
         run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
                 "-days", "2", "-subj", "/CN=tokenkeeper test CA");
         leaf("first", false);
-        Path cert = Files.createDirectories(temp.resolve("live")).resolve("fullchain.pem");
-        Path key = temp.resolve("live").resolve("privkey.pem");
+        Path cert = Files.createDirectories(fleet.temp().resolve("live")).resolve("fullchain.pem");
+        Path key = fleet.temp().resolve("live").resolve("privkey.pem");
         for (String mode : List.of("rw-r--r--", "rw-r-----", "rw----r--")) {
             install("first", "first", mode, cert, key);
             String output = refusedStart(cert, key);
@@ -201,8 +195,8 @@ class TlsEndToEndTest {
             output.lines().filter(line -> line.contains("chmod 600")).forEach(System.out::println);
         }
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-        daemon = new DaemonProcess(temp.resolve("state"), tlsEnvironment(cert, key)).start();
-        assertEquals("CN=first", servedSubject(temp.resolve("ca.pem")));
+        daemon = fleet.start(fleet.temp().resolve("state"), tlsEnvironment(cert, key));
+        assertEquals("CN=first", servedSubject(fleet.temp().resolve("ca.pem")));
     }
 
     @Test
@@ -211,8 +205,8 @@ class TlsEndToEndTest {
         run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
                 "-days", "2", "-subj", "/CN=tokenkeeper test CA");
         leaf("first", false);
-        Path cert = Files.createDirectories(temp.resolve("live")).resolve("fullchain.pem");
-        Path key = temp.resolve("live").resolve("privkey.pem");
+        Path cert = Files.createDirectories(fleet.temp().resolve("live")).resolve("fullchain.pem");
+        Path key = fleet.temp().resolve("live").resolve("privkey.pem");
         install("first", cert, key);
         owner.chown(key);
         String output = refusedStart(cert, key);
@@ -226,15 +220,15 @@ class TlsEndToEndTest {
                 "-days", "2", "-subj", "/CN=tokenkeeper test CA");
         leaf("first", false);
         leaf("second", true);
-        Path cert = Files.createDirectories(temp.resolve("live")).resolve("fullchain.pem");
-        Path key = temp.resolve("live").resolve("privkey.pem");
-        Path ca = temp.resolve("ca.pem");
+        Path cert = Files.createDirectories(fleet.temp().resolve("live")).resolve("fullchain.pem");
+        Path key = fleet.temp().resolve("live").resolve("privkey.pem");
+        Path ca = fleet.temp().resolve("ca.pem");
         install("first", cert, key);
         // A mismatched pair at the start is refused as well.
         install("second", "first", "rw-------", cert, key);
         assertTrue(refusedStart(cert, key).contains("does not belong to the certificate"));
         install("first", cert, key);
-        daemon = new DaemonProcess(temp.resolve("state"), tlsEnvironment(cert, key)).start();
+        daemon = fleet.start(fleet.temp().resolve("state"), tlsEnvironment(cert, key));
         assertEquals("CN=first", servedSubject(ca));
 
         // The second certificate with the first's key: every handshake would fail with it.
