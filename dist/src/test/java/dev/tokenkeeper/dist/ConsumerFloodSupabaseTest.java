@@ -50,7 +50,7 @@ class ConsumerFloodSupabaseTest {
             env.putAll(gazelle.settings());
             env.putAll(supabase.settings());
             env.put("TOKENKEEPER_STORE", "supabase");
-            env.put("TOKENKEEPER_MASTER_KEY_FILE", TwoDaemonsTest.sharedKey(shared).toString());
+            env.put("TOKENKEEPER_MASTER_KEY_FILE", SharedStoreDaemonsTest.sharedKey(shared).toString());
             env.put("TOKENKEEPER_SUPABASE_POLL_SECONDS", String.valueOf(POLL_SECONDS));
             // The 401 delay is not the subject here; it stays 200 ms by default.
             env.put("TOKENKEEPER_AUTH_FAILURE_DELAY_MILLIS", "1");

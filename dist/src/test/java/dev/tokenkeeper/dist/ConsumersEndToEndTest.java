@@ -272,7 +272,7 @@ class ConsumersEndToEndTest {
         env.putAll(gazelle.settings());
         env.putAll(POSTGRES.settings(schema));
         env.put("TOKENKEEPER_STORE", "postgres");
-        env.put("TOKENKEEPER_MASTER_KEY_FILE", TwoDaemonsTest.sharedKey(shared).toString());
+        env.put("TOKENKEEPER_MASTER_KEY_FILE", SharedStoreDaemonsTest.sharedKey(shared).toString());
         DaemonProcess a = daemon("a", env);
         DaemonProcess b = daemon("b", env);
         importGazelle(a, "a");

@@ -37,7 +37,7 @@ class SupabaseChangePollTest {
             env.putAll(gazelle.settings());
             env.putAll(supabase.settings());
             env.put("TOKENKEEPER_STORE", "supabase");
-            env.put("TOKENKEEPER_MASTER_KEY_FILE", TwoDaemonsTest.sharedKey(shared).toString());
+            env.put("TOKENKEEPER_MASTER_KEY_FILE", SharedStoreDaemonsTest.sharedKey(shared).toString());
             env.put("TOKENKEEPER_SUPABASE_POLL_SECONDS", String.valueOf(POLL_SECONDS));
             try (DaemonProcess a = new DaemonProcess(temp.resolve("a"), env);
                  DaemonProcess b = new DaemonProcess(temp.resolve("b"), env)) {
