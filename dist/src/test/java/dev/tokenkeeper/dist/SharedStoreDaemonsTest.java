@@ -7,6 +7,7 @@ import dev.tokenkeeper.store.supabase.FakePostgrest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.IOException;
 import java.net.URI;
@@ -65,6 +66,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The {@link Fleet} stops every daemon and searches every daemon's output for every secret the
  * imitation issued and each daemon's admin token.
  */
+@Isolated("200 API clients, the imitations and two daemons share two cores: beside another class, at a load average"
+        + " of 57, refreshes outlasted the consumers' 10 s patience and the store pool's 3 s wait (503s)")
 class SharedStoreDaemonsTest {
 
     @RegisterExtension
