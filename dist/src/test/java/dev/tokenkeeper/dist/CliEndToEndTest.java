@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.testkit.NotificationInbox;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
+import dev.tokenkeeper.provider.vinted.FakeVinted;
+import dev.tokenkeeper.store.supabase.FakePostgrest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +38,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,14 +56,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The real {@code bin/tokenkeeper} process and its CLI against FakeGazelle: the verbs, their exit
- * codes, what the process prints and the files it writes, the refusals at start, SIGTERM and a rekey
- * killed half-way. One daemon serves the class (auto refresh off): each test keeps to accounts of its
- * own and leaves the imitation's standing behaviour as it found it. The tests that stop, kill or
- * restart their daemon, or need another environment, have one of their own (the fleet {@code own}).
- * Every output (each daemon's, each CLI run's) is searched for every secret the imitation issued and
- * every admin token (by {@link Fleet}; the secrets an upstream echoes, for fragments too). The rules behind
- * these (validity, the purge, refusals of settings, metrics) are tested in process, in the
+ * The real {@code bin/tokenkeeper} process and its CLI against FakeGazelle, FakeVinted and a webhook
+ * receiver: the verbs, their exit codes, what the process prints and the files it writes, the
+ * refusals at start (wrong settings, a Supabase store that cannot be used, a sink folder another user
+ * can change), SIGTERM and a rekey killed half-way. One daemon serves the class (auto refresh off):
+ * each test keeps to accounts of its own and leaves the imitations' standing behaviour as it found
+ * it. The tests that stop, kill or restart their daemon, or need another environment, have one of
+ * their own (the fleet {@code own}). Every output (each daemon's, each CLI run's) is searched for every
+ * secret the imitations issued, the webhooks' secret paths, the Supabase keys and every admin token
+ * (by {@link Fleet}; the secrets an upstream echoes, for fragments too). The rules behind these
+ * (validity, the purge, refusals of settings, metrics, what the daemon does behind the provider and
+ * notification verbs, the Supabase store, the sink's writes) are tested in process, in the
  * {@code inprocess} module.
  */
 @Execution(ExecutionMode.SAME_THREAD) // the tests share the daemon and the imitation's fault queue
@@ -76,7 +83,12 @@ class CliEndToEndTest {
     @RegisterExtension
     final Fleet own = new Fleet();
 
+    /** A webhook nobody listens at: {@code notify test} must say it was not delivered. */
+    private static final String CLOSED_SECRET = "whsecretclosed";
+
     private static FakeGazelle gazelle;
+    private static FakeVinted vinted;
+    private static NotificationInbox inbox;
     private static DaemonProcess shared;
     /** The CLI's environment for the shared daemon: its settings, state folder and port. */
     private static Map<String, String> env;
@@ -86,10 +98,17 @@ class CliEndToEndTest {
     @BeforeAll
     static void startShared() throws Exception {
         gazelle = fleet.upstream(FakeGazelle.start());
+        vinted = fleet.upstream(FakeVinted.builder().burstLimit(10_000, Duration.ofMinutes(5)).start());
+        inbox = fleet.closeAfter(new NotificationInbox());
+        fleet.secret(inbox.secret());
+        fleet.secret(CLOSED_SECRET);
         // A transient failure's retry must not land inside a test: the report's counts stay exact. A consumer
         // waits for a refresh the upstream timeout and a second: on a loaded machine 2 s are too few for `token`.
         shared = fleet.start(fleet.temp().resolve("shared"), settings(Map.of("TOKENKEEPER_RETRY_BASE_SECONDS", "300",
-                "TOKENKEEPER_RETRY_MAX_SECONDS", "600", "TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "10")));
+                "TOKENKEEPER_RETRY_MAX_SECONDS", "600", "TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "10",
+                "VINTED_BASE_URL", vinted.baseUrl(), "VINTED_MAX_REQUESTS_PER_5_MIN", "1000",
+                "TOKENKEEPER_NOTIFY_URL", inbox.url() + ",http://127.0.0.1:1/closed/" + CLOSED_SECRET,
+                "TOKENKEEPER_NOTIFY_COMMAND", "cat > /dev/null; echo hook ran for $TOKENKEEPER_EVENT")));
         env = shared.cliEnvironment();
     }
 
@@ -557,6 +576,86 @@ class CliEndToEndTest {
     }
 
 
+    // ---- providers and notifications: the CLI's part (what the daemon does behind them: VintedInProcessTest,
+    // NotificationsInProcessTest) ----
+
+    /** {@code bin/tokenkeeper ARGS} against the shared daemon with {@code stdin} (null: none); the fleet searches its output. */
+    private static DaemonProcess.Response cliWithInput(String stdin, String... args) throws Exception {
+        DaemonProcess.Response response = shared.cliWithInput(stdin, args);
+        fleet.saw("CLI `" + String.join(" ", args) + "` output", response.body());
+        return response;
+    }
+
+    @Test
+    void aCookieReadFromStdinNeverAppearsOnTheCommandLine() throws Exception {
+        DaemonProcess.Response imported = cliWithInput(vinted.newSession() + "\n", "import", "vinted", "--account", "piped",
+                "--cookie", "-");
+        assertEquals(0, imported.status(), imported.body());
+        assertTrue(imported.body().contains("imported vinted:piped"), imported.body());
+        assertEquals("active", shared.call("GET", "/api/v1/credentials/vinted:piped", null).json().get("status").asText());
+        assertTrue(cli("help", "import").body().replaceAll("\\s+", " ").contains("- to read it from stdin"),
+                "the help shows the stdin form");
+    }
+
+    @Test
+    void malformedImportsGetOneLineErrorsAndLeaveTheStoreUnchanged() throws Exception {
+        String session = vinted.newSession();
+        assertEquals(0, cli("import", "vinted", "--account", "malformed", "--cookie", session).status());
+        JsonNode before = shared.call("GET", "/api/v1/credentials/vinted:malformed", null).json();
+
+        String noRefresh = session.replaceAll("refresh_token_web=[^;]*;?\\s*", "");
+        Path empty = Files.writeString(fleet.temp().resolve("malformed-empty.json"), "");
+        Path wrongShape = Files.writeString(fleet.temp().resolve("malformed-shape.json"), "{\"cookies\": 3}");
+        List<String[]> bad = List.of(
+                new String[] {"--cookie", noRefresh},
+                new String[] {"--cookie", "access_token_web=garbage; refresh_token_web=also.garbage"},
+                new String[] {"--cookie-file", empty.toString()},
+                new String[] {"--cookie-file", wrongShape.toString()},
+                new String[] {"--cookie-file", fleet.temp().resolve("malformed-missing.json").toString()});
+        for (String[] input : bad) {
+            DaemonProcess.Response response = cli("import", "vinted", "--account", "malformed", input[0], input[1]);
+            assertEquals(1, response.status(), response.body());
+            String message = response.body().trim();
+            assertFalse(message.contains("\n"), "one line: " + message);
+            assertTrue(message.startsWith("tokenkeeper: import failed: ") || message.startsWith("tokenkeeper: no such file: "),
+                    message);
+        }
+        assertEquals(before, shared.call("GET", "/api/v1/credentials/vinted:malformed", null).json(),
+                "rejected imports changed nothing");
+    }
+
+    @Test
+    void notifyTestPrintsALinePerChannelAndDoctorMasksTheWebhook() throws Exception {
+        DaemonProcess.Response test = cli("notify", "test");
+        assertEquals(1, test.status(), "one channel fails: " + test.body());
+        String[] lines = test.body().trim().split("\n");
+        assertEquals(3, lines.length, test.body());
+        assertTrue(lines[0].startsWith("webhook-1 http://127.0.0.1:") && lines[0].contains(": delivered (HTTP 200)"), lines[0]);
+        assertTrue(lines[1].startsWith("webhook-2 http://127.0.0.1:1/***") && lines[1].contains("NOT delivered"), lines[1]);
+        assertTrue(lines[2].startsWith("command cat ...") && lines[2].contains(": delivered (exit 0)"), lines[2]);
+        assertEquals(1, inbox.events("test").size(), "the test event reached the webhook");
+
+        DaemonProcess.Response doctor = cli("doctor");
+        assertTrue(doctor.body().contains("webhook-1 http://127.0.0.1:") && doctor.body().contains("/***"), doctor.body());
+    }
+
+    /** The CLI reads the legacy row from Supabase itself and hands it to the daemon (the daemon's store is not the subject). */
+    @Test
+    void importFromSupabaseSettingsReadsTheLegacyRow() throws Exception {
+        FakePostgrest supabase = own.closeAfter(FakePostgrest.start());
+        fleet.secret(supabase.serviceKey());
+        Map<String, Object> row = new HashMap<>();
+        row.put("key", "gazelle_oauth_token");
+        row.put("value", DaemonProcess.JSON.readTree(gazelle.seedChain("legacy")));
+        supabase.insertRow(FakePostgrest.SYSTEM_SETTINGS, row);
+        DaemonProcess.Response imported = cli(supabase.settings(), "import", "gazelle", "--account", "legacy",
+                "--from-supabase-settings");
+        assertEquals(0, imported.status(), imported.body());
+        String token = shared.call("GET", "/api/v1/credentials/gazelle:legacy/token", null).json().get("token").asText();
+        assertEquals(gazelle.currentAccessToken("legacy"), token);
+    }
+
+
     // ---- refusals at start: no daemon runs ----
 
     /** An environment with a state folder of its own where no daemon runs. */
@@ -626,6 +725,51 @@ class CliEndToEndTest {
         assertEquals(2, refused.status(), refused.body());
         assertTrue(refused.body().contains("GAZELLE_CLIENT_SECRET_FILE=" + file + " is open to others"), refused.body());
         assertTrue(refused.body().contains("chmod 600 " + file), refused.body());
+    }
+
+    /** What `run` and `doctor` print and exit with; the assembly's refusal itself: SupabaseInProcessTest. */
+    @Test
+    void wrongSupabaseKeyWrongUrlAndMissingTableEachGiveOneClearLineAtStartUp() throws Exception {
+        FakePostgrest supabase = own.closeAfter(FakePostgrest.start());
+        fleet.secret(supabase.serviceKey());
+        Map<String, String> store = new HashMap<>(supabase.settings());
+        store.put("TOKENKEEPER_STORE", "supabase");
+        store.put("TOKENKEEPER_SPOOL_RETRY_SECONDS", "1");
+        Map<String, String> wrongKey = new HashMap<>(store);
+        wrongKey.put("SUPABASE_SERVICE_ROLE_KEY", supabase.anonKey());
+        Map<String, String> wrongUrl = new HashMap<>(store);
+        wrongUrl.put("SUPABASE_URL", "http://127.0.0.1:9");
+        Map<String, String[]> cases = Map.of(
+                "key", new String[] {"SUPABASE_SERVICE_ROLE_KEY"},
+                "url", new String[] {"SUPABASE_URL"},
+                "table", new String[] {"doctor --print-sql supabase"});
+        Map<String, Map<String, String>> scenarios = new LinkedHashMap<>();
+        scenarios.put("key", wrongKey);
+        scenarios.put("url", wrongUrl);
+        scenarios.put("table", store);
+        for (Map.Entry<String, Map<String, String>> scenario : scenarios.entrySet()) {
+            if (scenario.getKey().equals("table")) {
+                supabase.dropTable(FakePostgrest.CREDENTIALS);
+            }
+            Map<String, String> environment = notRunning("supabase-" + scenario.getKey(), scenario.getValue());
+            DaemonProcess.Response run = cliWith(environment, "run");
+            assertTrue(run.status() != 0, scenario.getKey() + ": the daemon must not start");
+            List<String> lines = run.body().lines().filter(line -> !line.isBlank()).toList();
+            assertEquals(1, lines.size(), scenario.getKey() + ": one line, not a stack trace: " + run.body());
+            for (String expected : cases.get(scenario.getKey())) {
+                assertTrue(lines.get(0).contains(expected), scenario.getKey() + ": " + lines.get(0));
+            }
+            assertFalse(run.body().contains(supabase.serviceKey()) || run.body().contains(supabase.anonKey()));
+
+            DaemonProcess.Response doctor = cliWith(environment, "doctor");
+            assertTrue(doctor.status() != 0, scenario.getKey() + ": doctor reports the problem: " + doctor.body());
+            List<String> failed = doctor.body().lines().filter(line -> line.contains("FAIL")).toList();
+            assertEquals(1, failed.size(), scenario.getKey() + ": one FAIL line: " + doctor.body());
+            for (String expected : cases.get(scenario.getKey())) {
+                assertTrue(failed.get(0).contains(expected), scenario.getKey() + ": " + failed.get(0));
+            }
+            assertFalse(doctor.body().contains("Exception") || doctor.body().contains(supabase.serviceKey()));
+        }
     }
 
     // ---- tests whose daemon is stopped, killed or restarted, or runs with another environment: one each ----
@@ -882,5 +1026,70 @@ class CliEndToEndTest {
         second.stop();
         assertTrue(keyIdsOnDisk().values().stream().allMatch(newKey::equals), keyIdsOnDisk().toString());
         assertAllServeValidTokens(daemon(Map.of()), ids);
+    }
+
+    /**
+     * A sink folder another local user can change: the daemon refuses to start on it, and a link that
+     * user planted is never followed. The sink's writes, modes and removals: FileSinkInProcessTest.
+     */
+    @Test
+    void aSinkAnotherUserCanChangeIsRefusedAndTheLinkTheyPlantedIsNeverFollowed() throws Exception {
+        LocalUser intruder = LocalUser.require("tk-sink-intruder");
+        Path temp = own.temp();
+        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // A folder only root may touch, with a file in it.
+        Path vault = Files.createDirectory(temp.resolve("root-only"));
+        Files.writeString(vault.resolve("default.token"), "precious");
+        Files.setPosixFilePermissions(vault, PosixFilePermissions.fromString("rwx------"));
+        List<String> vaultBefore = listing(vault);
+        Path sink = Files.createDirectory(temp.resolve("sink"));
+        assertEquals(0, new ProcessBuilder("chmod", "1777", sink.toString()).inheritIO().start().waitFor());
+        LocalUser.Result planted = intruder.exec(Map.of(), List.of("ln", "-s", vault.toString(), sink.resolve("gazelle").toString()));
+        assertEquals(0, planted.exit(), planted.output());
+
+        Map<String, String> env = settings(Map.of("TOKENKEEPER_SINK_DIR", sink.toString()));
+        Map<String, String> run = new HashMap<>(env);
+        run.put("TOKENKEEPER_STATE_DIR", state().toString());
+        run.put("TOKENKEEPER_LISTEN", "127.0.0.1:0");
+        DaemonProcess.Response open = own.cli(run, "run");
+        assertNotEquals(0, open.status(), "started with a sink of mode 1777:\n" + open.body());
+        assertTrue(open.body().contains("TOKENKEEPER_SINK_DIR=" + sink + " is refused") && open.body().contains("mode 1777")
+                && open.body().contains("chmod 0700 " + sink), open.body());
+
+        intruder.chown(sink);
+        Files.setPosixFilePermissions(sink, PosixFilePermissions.fromString("rwxr-xr-x"));
+        DaemonProcess.Response theirs = own.cli(run, "run");
+        assertNotEquals(0, theirs.status(), "started with a sink of another user:\n" + theirs.body());
+        assertTrue(theirs.body().contains("owned by tk-sink-intruder") && theirs.body().contains("chown root " + sink),
+                theirs.body());
+
+        // Fixed as the message says; the link planted before stays.
+        assertEquals(0, new ProcessBuilder("chown", "root", sink.toString()).inheritIO().start().waitFor());
+        Files.setPosixFilePermissions(sink, PosixFilePermissions.fromString("rwx------"));
+        DaemonProcess daemon = own.start(state(), env);
+        Path file = Files.createTempFile(temp, "token", ".json");
+        Files.writeString(file, gazelle.seedChain("sink"));
+        assertEquals(0, cliOf(daemon, "import", "gazelle", "--account", "sink", "--token-json", file.toString()).status());
+        Files.delete(file);
+        await().atMost(Duration.ofSeconds(20)).until(() -> daemon.output().contains("the token of gazelle:sink is not written: "
+                + sink.resolve("gazelle") + " is a symbolic link"));
+        assertEquals(vaultBefore, listing(vault), "written through the link");
+        assertEquals(200, daemon.call("GET", "/api/v1/credentials/gazelle:sink/token", null).status(), "the daemon itself works");
+
+        assertEquals(204, daemon.call("DELETE", "/api/v1/credentials/gazelle:sink", null).status());
+        await().atMost(Duration.ofSeconds(20)).until(() -> daemon.output().contains("the files of gazelle:sink are not removed"));
+        assertEquals(vaultBefore, listing(vault), "removed through the link");
+        assertTrue(Files.isSymbolicLink(sink.resolve("gazelle")));
+    }
+
+    /** Every file under {@code folder} with its content, read as root. */
+    private static List<String> listing(Path folder) throws Exception {
+        try (Stream<Path> files = Files.walk(folder)) {
+            List<String> out = new ArrayList<>();
+            for (Path path : files.sorted().toList()) {
+                out.add(folder.relativize(path) + (Files.isRegularFile(path) ? "=" + Files.readString(path) : ""));
+            }
+            return out;
+        }
     }
 }
