@@ -189,4 +189,17 @@ public interface TokenProvider {
     default Optional<LegacyRow> legacyRow() {
         return Optional.empty();
     }
+
+    /**
+     * For providers whose sessions come from a browser: how a person signs in to the site with a
+     * username and a password. When sign-in credentials are set for an account and its session is
+     * rejected for good or missing, the daemon signs in through a headless browser as this page
+     * describes and imports the cookies it gets with {@link #importSecret}. Read after
+     * {@link #configure}; must not call the upstream.
+     *
+     * @return the sign-in page; empty (the default) for a provider that cannot be signed in to this way
+     */
+    default Optional<SignInPage> signIn() {
+        return Optional.empty();
+    }
 }
