@@ -44,6 +44,8 @@ import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.ReportLimit;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
+import dev.tokenkeeper.daemon.signin.SignInSettings;
+import dev.tokenkeeper.daemon.signin.SignIns;
 import dev.tokenkeeper.daemon.sink.FileSink;
 import dev.tokenkeeper.daemon.spool.SpooledStore;
 import dev.tokenkeeper.daemon.tls.TlsConnector;
@@ -64,6 +66,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 /**
  * The daemon's parts, built in order by {@link #build}, started in order by {@link #start()}, and
@@ -73,7 +76,7 @@ import java.util.function.UnaryOperator;
  * Building reads the settings, the key and the admin token and prepares the state folder; it starts
  * no thread, server, scheduler or store query. The parts, in start order: the store, crash recovery,
  * the setting imports, the scheduler, the change follower, the consumers, metrics, notifications,
- * the file sink, the legacy rows and the control API (with the bound-address file).
+ * the file sink, the legacy rows, the sign-in and the control API (with the bound-address file).
  */
 public final class Assembly implements AutoCloseable {
 
@@ -145,6 +148,11 @@ public final class Assembly implements AutoCloseable {
         this.notifications = Notifications.of(config.settings(), state, metrics, store::list, clock,
                 provider -> Renewal.forms(plugins, provider), pipeline::untilExpiry);
         Optional<FileSink> sink = FileSink.fromSettings(config.settings(), this::openLive, clock);
+        SignInSettings signInSettings = SignInSettings.from(config.settings(), plugins.providers().entrySet().stream()
+                .filter(entry -> entry.getValue().plugin().signIn().isPresent()).map(Map.Entry::getKey)
+                .collect(Collectors.toSet()));
+        SignIns signIns = new SignIns(signInSettings, id -> Optional.ofNullable(signInSettings.fromSettings().get(id)),
+                plugins::provider, credentials, pipeline, notifications, state, clock);
         List<WantedRow> legacyRows = WantedRow.from(config.settings(), plugins);
         List<SettingsRowWriter> rowWriters = new ArrayList<>();
         this.api = new ControlApi(ApiRoutes.standard(credentials, scheduler, plugins, adminToken, metrics,
@@ -183,6 +191,10 @@ public final class Assembly implements AutoCloseable {
                         }
                     }
                 }, () -> rowWriters.forEach(SettingsRowWriter::close)),
+                new Part("sign-in", () -> {
+                    pipeline.addListener(signIns);
+                    signIns.start(signInSettings.fromSettings().keySet());
+                }, signIns),
                 new Part("control API", this::listen, () -> {
                     api.close();
                     BoundAddress.remove(state);

@@ -29,6 +29,7 @@ import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.daemon.rekey.KeyRotation;
+import dev.tokenkeeper.daemon.signin.SignInSetup;
 import dev.tokenkeeper.daemon.tls.TlsClient;
 import dev.tokenkeeper.daemon.tls.TlsSettings;
 import dev.tokenkeeper.daemon.unixsocket.UnixHttpClient;
@@ -110,6 +111,7 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         Plugins plugins = checkPlugins(config);
         List<StoredCredential> credentials = stateExists ? checkStore(config, plugins, key) : List.of();
         checkUpstreams(config, plugins, credentials);
+        checkSignIn(settings, plugins, credentials);
         checkNotifications(settings);
         EnvironmentFileCheck.check(InstalledService.DEBIAN.environmentFile())
                 .ifPresent(result -> line(result.status(), result.check(), result.detail()));
@@ -371,6 +373,23 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
                 continue;
             }
             endpoints.forEach(endpoint -> reach(provider, endpoint.setting(), endpoint.uri()));
+        }
+    }
+
+    /** Per credential, whether the daemon can sign in again by itself when the session is gone. */
+    private void checkSignIn(Settings settings, Plugins plugins, List<StoredCredential> credentials) {
+        Map<String, TokenProvider> providers = new HashMap<>();
+        plugins.providers().forEach((id, found) -> providers.put(id, found.plugin()));
+        for (SignInSetup.Line line : SignInSetup.describe(settings, providers,
+                credentials.stream().map(StoredCredential::id).toList())) {
+            String check = line.credential().isEmpty() ? "sign-in" : "credential " + line.credential();
+            if (line.ok()) {
+                ok(check, line.detail());
+            } else if (line.credential().isEmpty()) {
+                fail(check, line.detail());
+            } else {
+                warn(check, line.detail());
+            }
         }
     }
 
