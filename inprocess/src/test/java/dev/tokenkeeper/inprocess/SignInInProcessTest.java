@@ -3,12 +3,14 @@ package dev.tokenkeeper.inprocess;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.api.contract.MutableClock;
+import dev.tokenkeeper.daemon.cli.InProcessCli;
 import dev.tokenkeeper.provider.vinted.FakeVinted;
 import dev.tokenkeeper.provider.vinted.SignInSite;
 import dev.tokenkeeper.provider.vinted.VintedProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -55,6 +58,9 @@ class SignInInProcessTest {
     private final List<String> texts = new ArrayList<>();
     private TokenkeeperExtension daemon;
 
+    @TempDir
+    Path temp;
+
     @BeforeAll
     static void needsChromium() {
         assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is not installed (" + CHROMIUM
@@ -62,15 +68,16 @@ class SignInInProcessTest {
     }
 
     private void start(Map<String, String> extra) {
+        Map<String, String> all = new HashMap<>(Map.of("VINTED_USERNAME", USERNAME, "VINTED_PASSWORD", PASSWORD));
+        all.putAll(extra);
+        all.values().removeIf(String::isEmpty);
         daemon = TokenkeeperExtension.withProvider(new VintedProvider()).clock(clock)
                 .setting("VINTED_BASE_URL", vinted.baseUrl())
                 .setting("VINTED_MAX_REQUESTS_PER_5_MIN", "1000")
-                .setting("VINTED_USERNAME", USERNAME)
-                .setting("VINTED_PASSWORD", PASSWORD)
                 .setting("TOKENKEEPER_NOTIFY_URL", inbox.url())
                 .setting("TOKENKEEPER_NOTIFY_RETRY_SECONDS", "0.5")
                 .setting("TOKENKEEPER_SIGN_IN_TIMEOUT_SECONDS", "90")
-                .settings(extra);
+                .settings(all);
         daemon.start();
     }
 
@@ -104,13 +111,14 @@ class SignInInProcessTest {
     @Test
     void aMissingSessionIsSignedInImportedAndRefreshed() throws Exception {
         start(Map.of());
-        await().atMost(SIGN_IN).until(() -> status().equals("active") && vinted.refreshCount() >= 1);
+        // Refreshed at once (the daemon owns the chain): the token served is no longer the one the browser got.
+        await().atMost(SIGN_IN).until(() -> status().equals("active") && site.sessions().size() == 1
+                && !site.sessions().get(0).contains(servedToken()));
 
         assertEquals(1, site.posts(), "one sign-in");
         assertEquals(1, site.sessions().size());
-        String token = json(daemon.call("GET", "/api/v1/credentials/" + ID + "/token", null)).get("token").asText();
-        assertTrue(vinted.isAccessTokenValid(token), "the session the browser got is served, refreshed");
-        assertFalse(site.sessions().get(0).contains(token), "refreshed at once: the daemon owns the chain");
+        assertTrue(vinted.isAccessTokenValid(servedToken()), "the session the browser got is served, refreshed");
+        assertEquals(1, vinted.refreshCount());
         assertEquals(0, vinted.reuseCount());
         assertEquals(List.of(), browsers(), "the browser is gone after the sign-in");
     }
@@ -162,6 +170,36 @@ class SignInInProcessTest {
         await().atMost(SIGN_IN).until(() -> status().equals("active") && site.posts() == 2);
     }
 
+    @Test
+    void loginKeepsTheDetailsSealedAndSignsInAMissingSessionAtOnce() throws Exception {
+        start(Map.of("VINTED_USERNAME", "", "VINTED_PASSWORD", ""));
+        String shop = "vinted:shop";
+
+        InProcessCli.Result login = InProcessCli.run(daemon, temp, USERNAME + "\n" + PASSWORD + "\n", "login", shop);
+        texts.add(login.out());
+        assertEquals(0, login.status(), login.out());
+        assertTrue(login.out().contains(shop + ": sign-in details stored, sealed; signing in now"), login.out());
+        await().atMost(SIGN_IN).until(() -> status(shop).equals("active") && vinted.refreshCount() >= 1);
+        assertEquals(1, site.posts());
+
+        String doctor = doctor();
+        texts.add(doctor);
+        assertTrue(doctor.contains("ok   credential " + shop + ": sign-in set up (stored with tokenkeeper login): signs in"
+                + " with /usr/bin/chromium when the session is gone"), doctor);
+
+        InProcessCli.Result refused = InProcessCli.run(daemon, temp, USERNAME + "\n", "login", shop);
+        texts.add(refused.out());
+        assertTrue(refused.status() != 0, "a password line is needed");
+        InProcessCli.Result forgotten = InProcessCli.run(daemon, temp, "", "login", shop, "--forget");
+        assertEquals(0, forgotten.status(), forgotten.out());
+        assertEquals(404, daemon.call("DELETE", "/api/v1/credentials/" + shop + "/sign-in", null).statusCode(),
+                "nothing left to remove");
+    }
+
+    private String doctor() throws IOException {
+        return InProcessCli.run(daemon, temp, "", "doctor", "--state-dir", daemon.stateDirectory().toString()).out();
+    }
+
     private void humanNeededAfterTheSessionDies(SignInSite.Answer answer, String reason) throws Exception {
         String session = vinted.newSession();
         start(Map.of("VINTED_SESSION", session));
@@ -192,8 +230,17 @@ class SignInInProcessTest {
         assertTrue(imported.statusCode() / 100 == 2, imported.body());
     }
 
+    private String servedToken() throws IOException {
+        HttpResponse<String> token = daemon.call("GET", "/api/v1/credentials/" + ID + "/token", null);
+        return token.statusCode() == 200 ? json(token).path("token").asText() : "";
+    }
+
     private String status() throws IOException {
-        HttpResponse<String> found = daemon.call("GET", "/api/v1/credentials/" + ID, null);
+        return status(ID);
+    }
+
+    private String status(String id) throws IOException {
+        HttpResponse<String> found = daemon.call("GET", "/api/v1/credentials/" + id, null);
         texts.add(found.body());
         return found.statusCode() == 404 ? "missing" : json(found).path("status").asText();
     }

@@ -13,6 +13,8 @@ import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.config.DaemonPluginContext;
 import dev.tokenkeeper.daemon.config.StateDirectory;
 import dev.tokenkeeper.daemon.console.ConsoleRoutes;
+import dev.tokenkeeper.daemon.console.CookieCloudWay;
+import dev.tokenkeeper.daemon.crypto.AccountSecretSeal;
 import dev.tokenkeeper.daemon.crypto.ConsumerRowMac;
 import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
 import dev.tokenkeeper.daemon.crypto.LoadedKey;
@@ -25,6 +27,7 @@ import dev.tokenkeeper.daemon.http.ApiRoutes;
 import dev.tokenkeeper.daemon.http.BoundAddress;
 import dev.tokenkeeper.daemon.http.ControlApi;
 import dev.tokenkeeper.daemon.http.ControlApiSettings;
+import dev.tokenkeeper.daemon.http.SignInRoutes;
 import dev.tokenkeeper.daemon.legacy.SettingImports;
 import dev.tokenkeeper.daemon.legacy.SettingsRowInStore;
 import dev.tokenkeeper.daemon.legacy.SettingsRowWriter;
@@ -45,6 +48,7 @@ import dev.tokenkeeper.daemon.refresh.ReportLimit;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import dev.tokenkeeper.daemon.signin.SignInSettings;
+import dev.tokenkeeper.daemon.signin.SignInSecrets;
 import dev.tokenkeeper.daemon.signin.SignIns;
 import dev.tokenkeeper.daemon.sink.FileSink;
 import dev.tokenkeeper.daemon.spool.SpooledStore;
@@ -67,6 +71,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The daemon's parts, built in order by {@link #build}, started in order by {@link #start()}, and
@@ -151,13 +156,16 @@ public final class Assembly implements AutoCloseable {
         SignInSettings signInSettings = SignInSettings.from(config.settings(), plugins.providers().entrySet().stream()
                 .filter(entry -> entry.getValue().plugin().signIn().isPresent()).map(Map.Entry::getKey)
                 .collect(Collectors.toSet()));
-        SignIns signIns = new SignIns(signInSettings, id -> Optional.ofNullable(signInSettings.fromSettings().get(id)),
-                plugins::provider, credentials, pipeline, notifications, state, clock);
+        SignIns signIns = new SignIns(signInSettings, new SignInSecrets(signInSettings.fromSettings(), store,
+                new AccountSecretSeal(sealer), clock), plugins::provider, credentials, pipeline, notifications, state, clock);
         List<WantedRow> legacyRows = WantedRow.from(config.settings(), plugins);
         List<SettingsRowWriter> rowWriters = new ArrayList<>();
         this.api = new ControlApi(ApiRoutes.standard(credentials, scheduler, plugins, adminToken, metrics,
                         credentials.keyRotation(config.settings()::get, state), notifications, consumers)
-                .with(new ConsoleRoutes(credentials, scheduler, plugins, adminToken, clock)),
+                .with(new ConsoleRoutes(credentials, scheduler, plugins, adminToken, clock).ways(credential ->
+                        Stream.concat(CookieCloudWay.advice(store, credential.id()).stream(),
+                                signIns.advice(credential).stream()).toList()))
+                .with(new SignInRoutes(signIns)),
                 new ControlApiSettings(config.listen(), settings.access(), settings.tls().map(TlsConnector::new)));
 
         this.parts = List.of(
@@ -193,7 +201,7 @@ public final class Assembly implements AutoCloseable {
                 }, () -> rowWriters.forEach(SettingsRowWriter::close)),
                 new Part("sign-in", () -> {
                     pipeline.addListener(signIns);
-                    signIns.start(signInSettings.fromSettings().keySet());
+                    signIns.start();
                 }, signIns),
                 new Part("control API", this::listen, () -> {
                     api.close();

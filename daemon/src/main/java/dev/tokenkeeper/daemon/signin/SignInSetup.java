@@ -36,10 +36,11 @@ public final class SignInSetup {
      * @param settings    the settings
      * @param providers   the installed providers by id
      * @param credentials the stored credentials' ids
+     * @param stored      the credentials with sign-in details in the store ({@code tokenkeeper login})
      * @return the lines, in credential order
      */
     public static List<Line> describe(Settings settings, Map<String, TokenProvider> providers,
-                                      Collection<CredentialId> credentials) {
+                                      Collection<CredentialId> credentials, Collection<CredentialId> stored) {
         Set<String> withPage = new TreeSet<>();
         providers.forEach((id, provider) -> {
             try {
@@ -59,19 +60,22 @@ public final class SignInSetup {
         Set<CredentialId> ids = new TreeSet<>(Comparator.comparing(CredentialId::toString));
         ids.addAll(credentials);
         ids.addAll(signIn.fromSettings().keySet());
+        ids.addAll(stored);
         List<Line> lines = new ArrayList<>();
         for (CredentialId id : ids) {
             String names = SignInSettings.usernameSetting(id.provider()) + ", " + SignInSettings.passwordSetting(id.provider());
+            String where = signIn.fromSettings().containsKey(id) ? names : "stored with tokenkeeper login";
             if (!withPage.contains(id.provider())) {
                 lines.add(new Line(true, id.toString(), "sign-in not available: provider " + id.provider()
                         + " has no sign-in page"));
-            } else if (!signIn.fromSettings().containsKey(id)) {
-                lines.add(new Line(true, id.toString(), "sign-in not set up" + (id.account().equals(CredentialId.DEFAULT_ACCOUNT)
-                        ? ": set " + names + " to let the daemon sign in when the session is gone" : "")));
+            } else if (!signIn.fromSettings().containsKey(id) && !stored.contains(id)) {
+                lines.add(new Line(true, id.toString(), "sign-in not set up: run `tokenkeeper login " + id + "`"
+                        + (id.account().equals(CredentialId.DEFAULT_ACCOUNT) ? " or set " + names : "")
+                        + " to let the daemon sign in when the session is gone"));
             } else if (!signIn.browserInstalled()) {
-                lines.add(new Line(false, id.toString(), "sign-in set up (" + names + "), but " + signIn.installHint()));
+                lines.add(new Line(false, id.toString(), "sign-in set up (" + where + "), but " + signIn.installHint()));
             } else {
-                lines.add(new Line(true, id.toString(), "sign-in set up (" + names + "): signs in with " + signIn.chromium()
+                lines.add(new Line(true, id.toString(), "sign-in set up (" + where + "): signs in with " + signIn.chromium()
                         + " when the session is gone, at most " + signIn.attemptsPerDay() + " attempts a day"));
             }
         }

@@ -47,9 +47,10 @@ public final class SignIns implements RefreshListener, AutoCloseable {
     private static final Duration BROWSER_START = Duration.ofSeconds(30);
     private static final Duration CONNECT = Duration.ofSeconds(10);
     private static final Duration DAY = Duration.ofDays(1);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(10);
 
     private final SignInSettings settings;
-    private final Function<CredentialId, Optional<SignInSecret>> secrets;
+    private final SignInSecrets secrets;
     private final Function<String, Optional<TokenProvider>> providers;
     private final CredentialService credentials;
     private final RefreshPipeline pipeline;
@@ -63,7 +64,7 @@ public final class SignIns implements RefreshListener, AutoCloseable {
 
     /**
      * @param settings      the browser, the limits and the secrets from the settings
-     * @param secrets       the sign-in secrets of a credential (the settings' and those stored)
+     * @param secrets       the sign-in secrets of the credentials (the settings' and those stored)
      * @param providers     the provider of an id
      * @param credentials   imports the cookies a sign-in gets
      * @param pipeline      refreshes them, and marks a credential needing a human
@@ -71,7 +72,7 @@ public final class SignIns implements RefreshListener, AutoCloseable {
      * @param state         the state folder (each browser profile is made under it, and removed)
      * @param clock         the time the daily limit is counted on
      */
-    public SignIns(SignInSettings settings, Function<CredentialId, Optional<SignInSecret>> secrets,
+    public SignIns(SignInSettings settings, SignInSecrets secrets,
                    Function<String, Optional<TokenProvider>> providers, CredentialService credentials,
                    RefreshPipeline pipeline, Notifications notifications, Path state, Clock clock) {
         this.settings = settings;
@@ -85,18 +86,16 @@ public final class SignIns implements RefreshListener, AutoCloseable {
     }
 
     /**
-     * Starts the worker, says what is missing for the accounts the settings sign in, and signs in those
+     * Starts the worker, says what is missing for the accounts with sign-in secrets, and signs in those
      * whose credential does not exist or needs a human.
-     *
-     * @param accounts the credentials with sign-in secrets
      */
-    public void start(Set<CredentialId> accounts) {
+    public void start() {
         worker = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "sign-in");
             thread.setDaemon(true);
             return thread;
         });
-        for (CredentialId id : accounts) {
+        for (CredentialId id : secrets.accounts()) {
             if (page(id).isEmpty()) {
                 Logger.warn("sign-in secrets are set for {}, but provider {} has no sign-in page: they are not used",
                         id, id.provider());
@@ -114,9 +113,66 @@ public final class SignIns implements RefreshListener, AutoCloseable {
 
     @Override
     public void changed(StoredCredential credential, Optional<Instant> nextAttempt) {
-        if (wantsSignIn(credential) && page(credential.id()).isPresent() && secrets.apply(credential.id()).isPresent()) {
+        if (wantsSignIn(credential) && page(credential.id()).isPresent() && secrets.find(credential.id()).isPresent()) {
             submit(credential.id());
         }
+    }
+
+    /**
+     * Stores an account's username and password ({@code tokenkeeper login}) and, when its session is
+     * missing or needs a human, signs it in now.
+     *
+     * @param id     the credential
+     * @param secret its username and password
+     * @return whether a sign-in was started
+     * @throws IllegalArgumentException when the provider is not installed or has no sign-in page
+     * @throws IllegalStateException    when the store keeps no account secrets
+     */
+    public boolean store(CredentialId id, SignInSecret secret) {
+        if (providers.apply(id.provider()).isEmpty()) {
+            throw new IllegalArgumentException("no provider '" + id.provider() + "' is installed");
+        }
+        if (page(id).isEmpty()) {
+            throw new IllegalArgumentException("provider " + id.provider() + " has no sign-in page: import its"
+                    + " sessions instead");
+        }
+        secrets.store(id, secret);
+        Logger.info("sign-in details of {} stored", id);
+        Optional<StoredCredential> stored = credentials.list().stream().filter(c -> c.id().equals(id)).findFirst();
+        if (stored.isEmpty() || stored.get().status() == CredentialStatus.REQUIRES_CONFIGURATION) {
+            submit(id);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * @param id a credential
+     * @return false when it had no stored sign-in details
+     */
+    public boolean remove(CredentialId id) {
+        boolean removed = secrets.remove(id);
+        if (removed) {
+            Logger.info("sign-in details of {} removed", id);
+        }
+        return removed;
+    }
+
+    /**
+     * For the console's "what to do" of a credential that needs a human.
+     *
+     * @param credential the credential
+     * @return the sign-in's part: why it failed, or that it signs in by itself; empty when none is set up
+     */
+    public Optional<String> advice(StoredCredential credential) {
+        if (page(credential.id()).isEmpty() || secrets.find(credential.id()).isEmpty()) {
+            return Optional.empty();
+        }
+        String error = credential.lastError().orElse("");
+        return Optional.of(error.startsWith(REASON_PREFIX)
+                ? "The automatic sign-in did not work: " + error.substring(REASON_PREFIX.length()) + "."
+                : "tokenkeeper signs in again by itself with the username and password set up"
+                + " (at most " + settings.attemptsPerDay() + " attempts a day).");
     }
 
     private static boolean wantsSignIn(StoredCredential credential) {
@@ -144,7 +200,7 @@ public final class SignIns implements RefreshListener, AutoCloseable {
     }
 
     private void attempt(CredentialId id) {
-        Optional<SignInSecret> secret = secrets.apply(id);
+        Optional<SignInSecret> secret = secrets.find(id);
         Optional<SignInPage> page = page(id);
         if (secret.isEmpty() || page.isEmpty()) {
             return;
@@ -226,16 +282,19 @@ public final class SignIns implements RefreshListener, AutoCloseable {
             return;
         }
         current.shutdownNow();
-        ChromiumProcess chromium = running.get();
-        if (chromium != null) {
-            chromium.close();
+        Optional.ofNullable(running.get()).ifPresent(ChromiumProcess::close);
+        if (!stopped(current)) {
+            Logger.warn("a sign-in was still running {} s after the stop", STOP_WAIT.toSeconds());
         }
+    }
+
+    /** @return whether the worker ended within {@link #STOP_WAIT} (a killed browser ends its attempt at once) */
+    private static boolean stopped(ExecutorService worker) {
         try {
-            if (!current.awaitTermination(10, TimeUnit.SECONDS)) {
-                Logger.warn("a sign-in was still running 10 s after the stop");
-            }
+            return worker.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

@@ -36,21 +36,25 @@ class SignInSetupTest {
     void eachCredentialSaysWhetherTheSignInIsSetUp() {
         List<SignInSetup.Line> lines = SignInSetup.describe(settings(Map.of("SHOP_USERNAME", "me@example.org",
                         "SHOP_PASSWORD", PASSWORD, "TOKENKEEPER_CHROMIUM", "/bin/sh")), PROVIDERS,
-                List.of(CredentialId.parse("api:default"), CredentialId.parse("shop:second")));
-        assertEquals(List.of("api:default", "shop:default", "shop:second"),
+                List.of(CredentialId.parse("api:default"), CredentialId.parse("shop:second"), CredentialId.parse("shop:third")),
+                List.of(CredentialId.parse("shop:third")));
+        assertEquals(List.of("api:default", "shop:default", "shop:second", "shop:third"),
                 lines.stream().map(SignInSetup.Line::credential).toList(), "the stored ones and the one the settings sign in");
         assertEquals("sign-in not available: provider api has no sign-in page", lines.get(0).detail());
         assertTrue(lines.get(1).ok());
         assertEquals("sign-in set up (SHOP_USERNAME, SHOP_PASSWORD): signs in with /bin/sh when the session is gone,"
                 + " at most 3 attempts a day", lines.get(1).detail());
-        assertEquals("sign-in not set up", lines.get(2).detail(), "only default accounts are signed in from the settings");
+        assertEquals("sign-in not set up: run `tokenkeeper login shop:second` to let the daemon sign in when the session"
+                + " is gone", lines.get(2).detail(), "only default accounts are signed in from the settings");
+        assertEquals("sign-in set up (stored with tokenkeeper login): signs in with /bin/sh when the session is gone,"
+                + " at most 3 attempts a day", lines.get(3).detail());
         lines.forEach(line -> assertFalse(line.detail().contains(PASSWORD), "the password is never shown"));
     }
 
     @Test
     void withoutTheBrowserItSaysWhatToInstall() {
         List<SignInSetup.Line> lines = SignInSetup.describe(settings(Map.of("SHOP_USERNAME", "me@example.org",
-                "SHOP_PASSWORD", PASSWORD, "TOKENKEEPER_CHROMIUM", "/nonexistent/chromium")), PROVIDERS, List.of());
+                "SHOP_PASSWORD", PASSWORD, "TOKENKEEPER_CHROMIUM", "/nonexistent/chromium")), PROVIDERS, List.of(), List.of());
         assertEquals(1, lines.size());
         assertFalse(lines.get(0).ok());
         assertEquals("sign-in set up (SHOP_USERNAME, SHOP_PASSWORD), but no browser at /nonexistent/chromium: install"
@@ -60,15 +64,15 @@ class SignInSetupTest {
     @Test
     void notSetUpSaysWhichSettingsToSet() {
         List<SignInSetup.Line> lines = SignInSetup.describe(settings(Map.of()), PROVIDERS,
-                List.of(CredentialId.parse("shop:default")));
-        assertEquals("sign-in not set up: set SHOP_USERNAME, SHOP_PASSWORD to let the daemon sign in when the session"
-                + " is gone", lines.get(0).detail());
+                List.of(CredentialId.parse("shop:default")), List.of());
+        assertEquals("sign-in not set up: run `tokenkeeper login shop:default` or set SHOP_USERNAME, SHOP_PASSWORD to let"
+                + " the daemon sign in when the session is gone", lines.get(0).detail());
     }
 
     @Test
     void aUsernameWithoutItsPasswordIsAnError() {
         List<SignInSetup.Line> lines = SignInSetup.describe(settings(Map.of("SHOP_USERNAME", "me@example.org")),
-                PROVIDERS, List.of());
+                PROVIDERS, List.of(), List.of());
         assertEquals(1, lines.size());
         assertFalse(lines.get(0).ok());
         assertEquals("SHOP_PASSWORD is not set but SHOP_USERNAME is: set both (the daemon signs shop:default in with"
