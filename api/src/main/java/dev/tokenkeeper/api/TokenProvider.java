@@ -82,6 +82,19 @@ public interface TokenProvider {
     }
 
     /**
+     * For providers whose sessions come from a browser: how a person signs in to the site with a
+     * username and a password. When sign-in credentials are set for an account and its session is
+     * rejected for good or missing, the daemon signs in through a headless browser as this page
+     * describes and imports the cookies it gets with {@link #importSecret}. Read after
+     * {@link #configure}; must not call the upstream.
+     *
+     * @return the sign-in page; empty (the default) for a provider that cannot be signed in to this way
+     */
+    default Optional<SignInPage> signIn() {
+        return Optional.empty();
+    }
+
+    /**
      * Says how a consumer presents the current token.
      *
      * @param secret the current secret material

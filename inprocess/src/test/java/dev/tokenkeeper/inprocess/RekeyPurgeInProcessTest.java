@@ -2,7 +2,10 @@ package dev.tokenkeeper.inprocess;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tokenkeeper.api.AccountSecret;
 import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.store.AccountSecrets;
+import dev.tokenkeeper.daemon.crypto.AccountSecretSeal;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.daemon.crypto.Keyring;
@@ -85,6 +88,10 @@ class RekeyPurgeInProcessTest {
         List<CredentialId> ids = importAndRefresh();
         byte[] oldKey = Files.readAllBytes(state.resolve("master.key"));
         plantSpoolLeftover(oldKey, ids.get(0));
+        AccountSecrets secrets = daemon.assembly().store().capability(AccountSecrets.class).orElseThrow();
+        AccountSecretSeal seal = new AccountSecretSeal(daemon.assembly().sealer());
+        assertTrue(secrets.putAccountSecret(seal.seal(ids.get(2), "cookiecloud", "c".repeat(64),
+                new SecretMaterial(Map.of("password", "SECRET-LINK-PASSWORD")), daemon.clock().instant())));
         Map<String, Integer> before = openableWith(oldKey, ids);
         System.out.println("secrets the old key opens before the rekey, by file: " + before);
         assertTrue(before.getOrDefault("tokenkeeper.db-wal", 0) > 0, "the write-ahead log holds old-key secrets: " + before);
@@ -101,6 +108,10 @@ class RekeyPurgeInProcessTest {
         assertFalse("out-of-reach".equals(purge.path("result").asText()), rekey.toString());
         assertTrue(purge.path("summary").asText().startsWith("sqlite"), "purged: sqlite ... " + rekey);
         assertAllServeValidTokens(ids);
+        AccountSecret resealed = secrets.accountSecret(ids.get(2), "cookiecloud").orElseThrow();
+        assertTrue(seal.current(resealed), "the account secret is sealed and tagged with the new key");
+        assertEquals("SECRET-LINK-PASSWORD", seal.open(resealed).require("password"));
+        assertFalse(daemon.log().contains("SECRET-LINK-PASSWORD"));
     }
 
     @Test

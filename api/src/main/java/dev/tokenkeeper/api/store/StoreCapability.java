@@ -12,7 +12,8 @@ import java.util.Optional;
  * <p>The family is closed, so the daemon (and its tests) know every capability there is; a new
  * capability is a new SDK version.
  */
-public sealed interface StoreCapability permits Leases, ChangeFeed, Consumers, SettingsRows, Purge, SetupScript {
+public sealed interface StoreCapability permits Leases, ChangeFeed, Consumers, SettingsRows, Purge, SetupScript,
+        AccountSecrets {
 
     /**
      * The usual answer of a store that implements its capabilities itself.

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenkeeper.api.AccountSecret;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
@@ -17,6 +18,7 @@ import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.AccountSecrets;
 import dev.tokenkeeper.api.store.Consumers;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.api.store.Purge;
@@ -145,6 +147,14 @@ public abstract class TokenStoreContract {
         return offered(store, Purge.class);
     }
 
+    /**
+     * @param store a store of the test
+     * @return its account secrets; the test is skipped when the store keeps none
+     */
+    protected static AccountSecrets accountSecrets(TokenStore store) {
+        return offered(store, AccountSecrets.class);
+    }
+
     private static <C extends StoreCapability> C offered(TokenStore store, Class<C> type) {
         Optional<C> capability = store.capability(type);
         Assumptions.assumeTrue(capability.isPresent(), "the " + store.id() + " store offers no " + type.getSimpleName());
@@ -171,6 +181,40 @@ public abstract class TokenStoreContract {
         assertFalse(consumers(second).deleteConsumer("backup-job"));
         assertEquals(Optional.empty(), consumers(first).consumerByTokenHash(hashB), "revoked for every daemon");
         assertEquals(List.of(a), consumers(first).consumers());
+    }
+
+    @Test
+    void keepsAccountSecretsPerCredentialAndKindAndFindsThemByLookupHash() {
+        TokenStore first = store();
+        CredentialId shop = CredentialId.parse("vinted:shop");
+        AccountSecret link = new AccountSecret(shop, "cookiecloud", "a".repeat(64), SealedSecret.of(new byte[] {1, 2, 3}),
+                java.time.Instant.ofEpochMilli(1_700_000_000_123L), Optional.of("0a1b2c3d:" + "f".repeat(64)));
+        AccountSecret signIn = new AccountSecret(shop, "sign-in", "a".repeat(64), SealedSecret.of(new byte[] {4, 5}),
+                java.time.Instant.ofEpochMilli(1_700_000_000_456L), Optional.empty());
+        AccountSecret other = new AccountSecret(ID, "cookiecloud", "b".repeat(64), SealedSecret.of(new byte[] {6}),
+                java.time.Instant.ofEpochMilli(1_700_000_000_789L), Optional.of("x".repeat(Consumer.MOST_MAC_LENGTH)));
+        assertTrue(accountSecrets(first).putAccountSecret(link));
+        assertTrue(accountSecrets(first).putAccountSecret(signIn), "the same hash under another kind");
+        assertTrue(accountSecrets(first).putAccountSecret(other));
+        assertFalse(accountSecrets(first).putAccountSecret(new AccountSecret(ID, "cookiecloud", "a".repeat(64),
+                        SealedSecret.of(new byte[] {7}), java.time.Instant.ofEpochMilli(1L), Optional.empty())),
+                "another credential's lookup hash of the same kind is refused");
+        assertEquals(List.of(other, link, signIn), accountSecrets(first).accountSecrets(), "every field kept, in id and kind order");
+        assertArrayEquals(new byte[] {1, 2, 3}, accountSecrets(first).accountSecret(shop, "cookiecloud").orElseThrow()
+                .sealed().bytes());
+
+        TokenStore second = daemon(clock());
+        assertEquals(Optional.of(link), accountSecrets(second).accountSecretByLookupHash("cookiecloud", "a".repeat(64)),
+                "another daemon on the store finds it");
+        assertEquals(Optional.empty(), accountSecrets(second).accountSecretByLookupHash("cookiecloud", "c".repeat(64)));
+        AccountSecret replaced = new AccountSecret(shop, "cookiecloud", "d".repeat(64), SealedSecret.of(new byte[] {8, 9}),
+                java.time.Instant.ofEpochMilli(1_700_000_001_000L), Optional.of("0a1b2c3d:" + "e".repeat(64)));
+        assertTrue(accountSecrets(second).putAccountSecret(replaced), "the credential's row of the kind is replaced");
+        assertEquals(Optional.of(replaced), accountSecrets(first).accountSecret(shop, "cookiecloud"));
+        assertEquals(Optional.empty(), accountSecrets(first).accountSecretByLookupHash("cookiecloud", "a".repeat(64)));
+        assertTrue(accountSecrets(second).deleteAccountSecret(shop, "cookiecloud"));
+        assertFalse(accountSecrets(second).deleteAccountSecret(shop, "cookiecloud"));
+        assertEquals(List.of(other, signIn), accountSecrets(first).accountSecrets());
     }
 
     @Test

@@ -13,6 +13,8 @@ import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.config.DaemonPluginContext;
 import dev.tokenkeeper.daemon.config.StateDirectory;
 import dev.tokenkeeper.daemon.console.ConsoleRoutes;
+import dev.tokenkeeper.daemon.console.CookieCloudWay;
+import dev.tokenkeeper.daemon.crypto.AccountSecretSeal;
 import dev.tokenkeeper.daemon.crypto.ConsumerRowMac;
 import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
 import dev.tokenkeeper.daemon.crypto.LoadedKey;
@@ -25,6 +27,7 @@ import dev.tokenkeeper.daemon.http.ApiRoutes;
 import dev.tokenkeeper.daemon.http.BoundAddress;
 import dev.tokenkeeper.daemon.http.ControlApi;
 import dev.tokenkeeper.daemon.http.ControlApiSettings;
+import dev.tokenkeeper.daemon.http.SignInRoutes;
 import dev.tokenkeeper.daemon.legacy.SettingImports;
 import dev.tokenkeeper.daemon.legacy.SettingsRowInStore;
 import dev.tokenkeeper.daemon.legacy.SettingsRowWriter;
@@ -44,6 +47,9 @@ import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.ReportLimit;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
+import dev.tokenkeeper.daemon.signin.SignInSettings;
+import dev.tokenkeeper.daemon.signin.SignInSecrets;
+import dev.tokenkeeper.daemon.signin.SignIns;
 import dev.tokenkeeper.daemon.sink.FileSink;
 import dev.tokenkeeper.daemon.spool.SpooledStore;
 import dev.tokenkeeper.daemon.tls.TlsConnector;
@@ -64,6 +70,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The daemon's parts, built in order by {@link #build}, started in order by {@link #start()}, and
@@ -73,7 +81,7 @@ import java.util.function.UnaryOperator;
  * Building reads the settings, the key and the admin token and prepares the state folder; it starts
  * no thread, server, scheduler or store query. The parts, in start order: the store, crash recovery,
  * the setting imports, the scheduler, the change follower, the consumers, metrics, notifications,
- * the file sink, the legacy rows and the control API (with the bound-address file).
+ * the file sink, the legacy rows, the sign-in and the control API (with the bound-address file).
  */
 public final class Assembly implements AutoCloseable {
 
@@ -145,11 +153,19 @@ public final class Assembly implements AutoCloseable {
         this.notifications = Notifications.of(config.settings(), state, metrics, store::list, clock,
                 provider -> Renewal.forms(plugins, provider), pipeline::untilExpiry);
         Optional<FileSink> sink = FileSink.fromSettings(config.settings(), this::openLive, clock);
+        SignInSettings signInSettings = SignInSettings.from(config.settings(), plugins.providers().entrySet().stream()
+                .filter(entry -> entry.getValue().plugin().signIn().isPresent()).map(Map.Entry::getKey)
+                .collect(Collectors.toSet()));
+        SignIns signIns = new SignIns(signInSettings, new SignInSecrets(signInSettings.fromSettings(), store,
+                new AccountSecretSeal(sealer), clock), plugins::provider, credentials, pipeline, notifications, state, clock);
         List<WantedRow> legacyRows = WantedRow.from(config.settings(), plugins);
         List<SettingsRowWriter> rowWriters = new ArrayList<>();
         this.api = new ControlApi(ApiRoutes.standard(credentials, scheduler, plugins, adminToken, metrics,
                         credentials.keyRotation(config.settings()::get, state), notifications, consumers)
-                .with(new ConsoleRoutes(credentials, scheduler, plugins, adminToken, clock)),
+                .with(new ConsoleRoutes(credentials, scheduler, plugins, adminToken, clock).ways(credential ->
+                        Stream.concat(CookieCloudWay.advice(store, credential.id()).stream(),
+                                signIns.advice(credential).stream()).toList()))
+                .with(new SignInRoutes(signIns)),
                 new ControlApiSettings(config.listen(), settings.access(), settings.tls().map(TlsConnector::new)));
 
         this.parts = List.of(
@@ -183,6 +199,10 @@ public final class Assembly implements AutoCloseable {
                         }
                     }
                 }, () -> rowWriters.forEach(SettingsRowWriter::close)),
+                new Part("sign-in", () -> {
+                    pipeline.addListener(signIns);
+                    signIns.start();
+                }, signIns),
                 new Part("control API", this::listen, () -> {
                     api.close();
                     BoundAddress.remove(state);

@@ -1,12 +1,14 @@
 package dev.tokenkeeper.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.Refreshability;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.AccountSecrets;
 import dev.tokenkeeper.api.store.SetupScript;
 import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
@@ -29,6 +31,8 @@ import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.daemon.rekey.KeyRotation;
+import dev.tokenkeeper.daemon.signin.SignInSecrets;
+import dev.tokenkeeper.daemon.signin.SignInSetup;
 import dev.tokenkeeper.daemon.tls.TlsClient;
 import dev.tokenkeeper.daemon.tls.TlsSettings;
 import dev.tokenkeeper.daemon.unixsocket.UnixHttpClient;
@@ -49,6 +53,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -74,6 +79,8 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
 
     private PrintWriter out;
     private boolean failed;
+    /** The credentials with sign-in details in the store (their rows are checked when the daemon uses them). */
+    private final List<CredentialId> storedSignIns = new ArrayList<>();
 
     @Override
     public Integer call() {
@@ -110,6 +117,7 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         Plugins plugins = checkPlugins(config);
         List<StoredCredential> credentials = stateExists ? checkStore(config, plugins, key) : List.of();
         checkUpstreams(config, plugins, credentials);
+        checkSignIn(settings, plugins, credentials);
         checkNotifications(settings);
         EnvironmentFileCheck.check(InstalledService.DEBIAN.environmentFile())
                 .ifPresent(result -> line(result.status(), result.check(), result.detail()));
@@ -272,6 +280,8 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         try {
             credentials = store.list();
             ok("store", config.storeId() + " opens; " + credentials.size() + " credential(s)");
+            store.capability(AccountSecrets.class).ifPresent(rows -> rows.accountSecrets().stream()
+                    .filter(row -> row.kind().equals(SignInSecrets.KIND)).forEach(row -> storedSignIns.add(row.credential())));
         } catch (RuntimeException e) {
             fail("store", config.storeId() + " opened but cannot be read: " + message(e));
             return List.of();
@@ -371,6 +381,23 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
                 continue;
             }
             endpoints.forEach(endpoint -> reach(provider, endpoint.setting(), endpoint.uri()));
+        }
+    }
+
+    /** Per credential, whether the daemon can sign in again by itself when the session is gone. */
+    private void checkSignIn(Settings settings, Plugins plugins, List<StoredCredential> credentials) {
+        Map<String, TokenProvider> providers = new HashMap<>();
+        plugins.providers().forEach((id, found) -> providers.put(id, found.plugin()));
+        for (SignInSetup.Line line : SignInSetup.describe(settings, providers,
+                credentials.stream().map(StoredCredential::id).toList(), storedSignIns)) {
+            String check = line.credential().isEmpty() ? "sign-in" : "credential " + line.credential();
+            if (line.ok()) {
+                ok(check, line.detail());
+            } else if (line.credential().isEmpty()) {
+                fail(check, line.detail());
+            } else {
+                warn(check, line.detail());
+            }
         }
     }
 

@@ -18,9 +18,12 @@ public final class OriginalSettings {
 
     /**
      * The original settings that hold secrets: the passphrase, and those the bundled providers read
-     * (a session imported at start, an OAuth client secret). {@link SecretSettings#NAMES} includes them.
+     * (a session imported at start, an OAuth client secret, the username and password a provider's
+     * default account is signed in with, {@code <PROVIDER>_USERNAME} and {@code <PROVIDER>_PASSWORD}).
+     * {@link SecretSettings#NAMES} includes them.
      */
-    static final Set<String> SECRETS = Set.of(PASSPHRASE, "VINTED_SESSION", "GAZELLE_CLIENT_SECRET");
+    static final Set<String> SECRETS = Set.of(PASSPHRASE, "VINTED_SESSION", "GAZELLE_CLIENT_SECRET",
+            "VINTED_USERNAME", "VINTED_PASSWORD");
 
     private OriginalSettings() {
     }

@@ -101,8 +101,15 @@ final class ConsolePages {
      * @param nextRefresh its next planned refresh
      * @param importForms what its provider takes ({@link Renewal})
      * @param note        what kind of credential it is when that matters (one that cannot refresh)
+     * @param ways        for one that needs a human, the other ways set up to bring it back (a sign-in, CookieCloud)
      */
-    record Row(StoredCredential credential, Optional<Instant> nextRefresh, Set<String> importForms, Optional<String> note) {
+    record Row(StoredCredential credential, Optional<Instant> nextRefresh, Set<String> importForms, Optional<String> note,
+               List<String> ways) {
+
+        /** A row with no way set up besides pasting. */
+        Row(StoredCredential credential, Optional<Instant> nextRefresh, Set<String> importForms, Optional<String> note) {
+            this(credential, nextRefresh, importForms, note, List.of());
+        }
 
         /** @return the times the table and the credential's page both show, in this order */
         List<Moment> moments() {
@@ -267,7 +274,8 @@ final class ConsolePages {
             case ACTIVE -> "Nothing: it is refreshed before it expires.";
             case EXPIRED -> "tokenkeeper refreshes it on the next attempt; press Refresh now, or import it again if that fails.";
             case ERROR -> "Nothing yet: tokenkeeper retries with backoff. If it lasts, check the network and the upstream.";
-            case REQUIRES_CONFIGURATION -> Renewal.advice(title(c.id().provider()), row.importForms());
+            case REQUIRES_CONFIGURATION -> String.join(" ", row.ways()) + (row.ways().isEmpty() ? "" : " Or paste: ")
+                    + Renewal.advice(title(c.id().provider()), row.importForms());
         };
     }
 

@@ -2,6 +2,7 @@ package dev.tokenkeeper.daemon.console;
 
 import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.InvalidSecretException;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.SecretInput;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The web console under {@code /ui/}: login with the admin token, an overview of every credential,
@@ -52,6 +54,7 @@ public final class ConsoleRoutes implements RouteGroup {
     private volatile RenderedTable renderedTable;
     private final byte[] css;
     private final byte[] js;
+    private volatile Function<StoredCredential, List<String>> ways = credential -> List.of();
 
     /**
      * @param credentials the credential operations
@@ -193,7 +196,7 @@ public final class ConsoleRoutes implements RouteGroup {
 
     private ConsolePages.Row row(StoredCredential c) {
         return new ConsolePages.Row(c, scheduler.nextFireTime(c.id()), Renewal.forms(plugins, c.id().provider()),
-                credentials.note(c));
+                credentials.note(c), c.status() == CredentialStatus.REQUIRES_CONFIGURATION ? ways.apply(c) : List.of());
     }
 
     private void schedulerAction(Context ctx, ConsoleSessions.Session session) {
@@ -307,5 +310,15 @@ public final class ConsoleRoutes implements RouteGroup {
             throw new IllegalArgumentException("credential id too long");
         }
         return CredentialId.parse(raw);
+    }
+
+    /**
+     * @param setUp for a credential that needs a human, the ways set up to bring it back besides pasting
+     *              (a sign-in and why it failed, CookieCloud), one sentence each
+     * @return this
+     */
+    public ConsoleRoutes ways(Function<StoredCredential, List<String>> setUp) {
+        this.ways = setUp;
+        return this;
     }
 }

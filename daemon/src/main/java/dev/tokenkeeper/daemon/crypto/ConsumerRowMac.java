@@ -76,7 +76,7 @@ public final class ConsumerRowMac {
      * @return the row tagged with the current key
      */
     public Consumer sign(Consumer row) {
-        return row.withMac(tag(keyring.get().current(), row));
+        return row.withMac(tag(keyring.get().current(), LABEL, encode(row)));
     }
 
     /**
@@ -84,19 +84,31 @@ public final class ConsumerRowMac {
      * @return whether its tag is valid, and with which key
      */
     public Verdict check(Consumer row) {
-        if (row.mac().isEmpty()) {
+        return check(keyring.get(), LABEL, row.mac(), encode(row));
+    }
+
+    /**
+     * Checks a tag made by {@link #tag(MasterKey, String, byte[])}: the rule every tagged row shares.
+     *
+     * @param keys    the daemon's keys
+     * @param label   the HKDF info of the rows' key
+     * @param mac     the row's tag, if any
+     * @param encoded the row's fields, encoded as when it was tagged
+     * @return how the tag stands against the keys
+     */
+    static Verdict check(Keyring keys, String label, Optional<String> mac, byte[] encoded) {
+        if (mac.isEmpty()) {
             return Verdict.MISSING;
         }
-        Matcher parsed = TAG.matcher(row.mac().get());
+        Matcher parsed = TAG.matcher(mac.get());
         if (!parsed.matches()) {
             return Verdict.INVALID;
         }
-        Keyring keys = keyring.get();
         Optional<MasterKey> key = keys.byId(parsed.group(1));
         if (key.isEmpty()) {
             return Verdict.INVALID;
         }
-        byte[] expected = HexFormat.of().parseHex(tag(key.get(), row).substring(parsed.group(1).length() + 1));
+        byte[] expected = HexFormat.of().parseHex(tag(key.get(), label, encoded).substring(parsed.group(1).length() + 1));
         byte[] presented = HexFormat.of().parseHex(parsed.group(2));
         if (!MessageDigest.isEqual(expected, presented)) {
             return Verdict.INVALID;
@@ -104,12 +116,18 @@ public final class ConsumerRowMac {
         return key.get().id().equals(keys.current().id()) ? Verdict.CURRENT_KEY : Verdict.RETIRED_KEY;
     }
 
-    private static String tag(MasterKey key, Consumer row) {
-        byte[] derived = derive(key);
+    /**
+     * @param key     the key to tag with
+     * @param label   the HKDF info of the rows' key (one per kind of row)
+     * @param encoded the row's fields, unambiguously encoded
+     * @return {@code <key id>:<64 hex>}
+     */
+    static String tag(MasterKey key, String label, byte[] encoded) {
+        byte[] derived = derive(key, label);
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(derived, "HmacSHA256"));
-            return key.id() + ":" + HexFormat.of().formatHex(mac.doFinal(encode(row)));
+            return key.id() + ":" + HexFormat.of().formatHex(mac.doFinal(encoded));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("this JVM has no HmacSHA256", e);
         } finally {
@@ -117,11 +135,11 @@ public final class ConsumerRowMac {
         }
     }
 
-    private static byte[] derive(MasterKey key) {
+    private static byte[] derive(MasterKey key, String label) {
         byte[] master = key.bytes();
         try {
             HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-            hkdf.init(new HKDFParameters(master, null, LABEL.getBytes(StandardCharsets.US_ASCII)));
+            hkdf.init(new HKDFParameters(master, null, label.getBytes(StandardCharsets.US_ASCII)));
             byte[] derived = new byte[32];
             hkdf.generateBytes(derived, 0, derived.length);
             return derived;
@@ -149,7 +167,14 @@ public final class ConsumerRowMac {
         return bytes.toByteArray();
     }
 
-    private static void text(DataOutputStream out, String text) throws IOException {
+    /**
+     * Writes a text as its length (4 bytes) and UTF-8 bytes.
+     *
+     * @param out  where
+     * @param text what
+     * @throws IOException when {@code out} fails
+     */
+    static void text(DataOutputStream out, String text) throws IOException {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         out.writeInt(utf8.length);
         out.write(utf8);

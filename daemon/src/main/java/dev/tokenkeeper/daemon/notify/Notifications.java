@@ -220,12 +220,39 @@ public final class Notifications implements RefreshListener, AutoCloseable {
                 return;
             }
             tracker.takeDirty();
-            channels.forEach(channel -> owed.add(new NotifyStateFile.Owed(channel.name(), event.get())));
-            // Persisted before the first attempt: a restart neither raises it again nor forgets it.
-            save();
+            owe(event.get());
         }
-        Logger.info("notification {}: {}", event.get(), event.get().text());
-        channels.forEach(channel -> queue.submit(channel, event.get()));
+        send(event.get());
+    }
+
+    /**
+     * Tells the channels again that a credential needs a human, with its newest reason: a later
+     * failure (a sign-in that met a captcha) after the one already told. Without a channel it does nothing.
+     *
+     * @param credential the credential as committed, needing a human
+     */
+    public void humanStillNeeded(StoredCredential credential) {
+        if (channels.isEmpty()) {
+            return;
+        }
+        Notification event;
+        synchronized (this) {
+            event = tracker.again(credential, clock.instant());
+            tracker.takeDirty();
+            owe(event);
+        }
+        send(event);
+    }
+
+    private void owe(Notification event) {
+        channels.forEach(channel -> owed.add(new NotifyStateFile.Owed(channel.name(), event)));
+        // Persisted before the first attempt: a restart neither raises it again nor forgets it.
+        save();
+    }
+
+    private void send(Notification event) {
+        Logger.info("notification {}: {}", event, event.text());
+        channels.forEach(channel -> queue.submit(channel, event));
     }
 
     private synchronized void settled(Channel channel, Notification notification) {

@@ -190,6 +190,19 @@ public final class SituationTracker {
         return Optional.of(event(raise, credential, now, since, cannotRefresh));
     }
 
+    /**
+     * The {@code requires_configuration} event for a credential that needed a human before and still
+     * does, for a new reason.
+     *
+     * @param credential the credential, needing a human
+     * @param now        the time
+     * @return the event to send
+     */
+    public synchronized Notification again(StoredCredential credential, Instant now) {
+        return observe(credential, now).orElseGet(() -> event(EventKind.REQUIRES_CONFIGURATION, credential, now, null,
+                untilExpiry.test(credential)));
+    }
+
     /** @return true once after the memory changed in a way worth persisting */
     public synchronized boolean takeDirty() {
         boolean was = dirty;

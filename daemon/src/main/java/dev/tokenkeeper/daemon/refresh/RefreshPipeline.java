@@ -796,4 +796,17 @@ public final class RefreshPipeline {
             }
         }
     }
+
+    /**
+     * Marks a credential as needing a human, as a refresh the upstream refused for good does (a
+     * sign-in that met a captcha, for one): its history, the listeners and the notifications hear of it.
+     *
+     * @param id     the credential
+     * @param reason why, one line without secrets
+     * @return what happened
+     * @throws CredentialNotFoundException when there is none
+     */
+    public RefreshReport markNeedsHuman(CredentialId id, String reason) {
+        return needsHuman(stored(id), reason, Duration.ZERO);
+    }
 }

@@ -143,6 +143,7 @@ public final class KeyRotation {
         }
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
         ConsumerRowRetag.toCurrentKey(store, sealer);
+        AccountSecretReseal.toCurrentKey(store, sealer);
         Optional<PurgeResult> purge = Optional.empty();
         if (result.complete()) {
             clearPending();
@@ -161,6 +162,7 @@ public final class KeyRotation {
     public synchronized Outcome finish() {
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
         ConsumerRowRetag.toCurrentKey(store, sealer);
+        AccountSecretReseal.toCurrentKey(store, sealer);
         Optional<PurgeResult> purge = Optional.empty();
         if (result.complete()) {
             clearPending();
@@ -218,6 +220,7 @@ public final class KeyRotation {
     public synchronized Outcome resealOnly() {
         Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
         ConsumerRowRetag.toCurrentKey(store, sealer);
+        AccountSecretReseal.toCurrentKey(store, sealer);
         if (result.complete() && pendingKeyId().filter(result.currentKeyId()::equals).isPresent()) {
             clearPending();
         }

@@ -60,7 +60,7 @@ class AssemblyStartFailureTest {
     void everyPartFailingToStartLeavesTheEarlierOnesClosed() throws Exception {
         List<String> names = assembly(folder.resolve("names"), sqlite()).partNames();
         assertEquals(List.of("store", "crash recovery", "setting imports", "scheduler", "change follower", "consumers",
-                "metrics", "notifications", "file sink", "legacy rows", "control API"), names);
+                "metrics", "notifications", "file sink", "legacy rows", "sign-in", "control API"), names);
         for (int n = 0; n < names.size(); n++) {
             String failing = names.get(n);
             Baseline before = Baseline.now();

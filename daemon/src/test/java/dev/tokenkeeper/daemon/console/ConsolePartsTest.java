@@ -12,6 +12,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -142,5 +143,21 @@ class ConsolePartsTest {
                         Optional.of("no refresh token: import again before " + end))));
         assertEquals("Nothing: it is refreshed before it expires.", ConsolePages.whatToDo(new ConsolePages.Row(credential,
                 Optional.empty(), forms, Optional.empty())));
+    }
+
+    /** A credential that needs a human lists the ways set up to bring it back, then pasting (issue 25 part 4). */
+    @Test
+    void aCredentialThatNeedsAHumanListsTheWaysSetUp() {
+        Instant at = Instant.parse("2027-01-04T00:00:00Z");
+        StoredCredential credential = new StoredCredential(CredentialId.parse("vinted:default"),
+                CredentialStatus.REQUIRES_CONFIGURATION, SealedSecret.of(new byte[] {1}), at, Optional.empty(),
+                Optional.empty(), 2, Optional.of(at), Optional.of("sign-in: the site showed a captcha"), at);
+        Set<String> forms = Set.of("cookie", "cookie-file");
+        String paste = "Log in to Vinted in a browser, copy the Cookie header and import it again.";
+        assertEquals(paste, ConsolePages.whatToDo(new ConsolePages.Row(credential, Optional.empty(), forms, Optional.empty())),
+                "nothing else set up: pasting only");
+        assertEquals("Sign in through CookieCloud. The automatic sign-in did not work: the site showed a captcha. Or paste: "
+                + paste, ConsolePages.whatToDo(new ConsolePages.Row(credential, Optional.empty(), forms, Optional.empty(),
+                List.of("Sign in through CookieCloud.", "The automatic sign-in did not work: the site showed a captcha."))));
     }
 }

@@ -1,6 +1,7 @@
 package dev.tokenkeeper.daemon.spool;
 
 import dev.tokenkeeper.api.ChangeListener;
+import dev.tokenkeeper.api.AccountSecret;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
@@ -113,7 +114,7 @@ class WrapperStoresPassEveryCallTest {
     @Test
     void theDaemonsWrappersAreFoundAndEveryCapabilityIsCalled() throws Exception {
         assertEquals(List.of(SpooledStore.class), wrappers(), "the daemon's TokenStore classes, found in its classes");
-        assertEquals(6, StoreCapability.class.getPermittedSubclasses().length, "the capabilities the test calls");
+        assertEquals(7, StoreCapability.class.getPermittedSubclasses().length, "the capabilities the test calls");
         assertTrue(methodsToPassOn().stream().anyMatch(method -> method.getName().equals("purgeOverwritten")));
     }
 
@@ -221,6 +222,8 @@ class WrapperStoresPassEveryCallTest {
             return new RefreshEvent(ID, T0, RefreshOutcome.REFRESHED, "", Duration.ZERO, 2);
         } else if (type == Consumer.class) {
             return new Consumer("analysis", "a".repeat(64), List.of(ID), T0);
+        } else if (type == AccountSecret.class) {
+            return new AccountSecret(ID, "cookiecloud", "a".repeat(64), SealedSecret.of(new byte[] {1}), T0, Optional.empty());
         } else if (type == ChangeListener.class) {
             return (ChangeListener) change -> { };
         } else if (type == Function.class) {

@@ -11,6 +11,7 @@ import dev.tokenkeeper.api.RefreshTiming;
 import dev.tokenkeeper.api.SecretInput;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.SettingImport;
+import dev.tokenkeeper.api.SignInPage;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.api.ValidationResult;
@@ -146,6 +147,22 @@ public final class VintedProvider implements TokenProvider {
     @Override
     public Optional<SettingImport> settingImport() {
         return Optional.of(LegacyApi.SESSION);
+    }
+
+    /**
+     * {@code /member/login} of the configured site: the e-mail and password form; DataDome's captcha
+     * (its iframe or container) and the e-mail or two-factor code step mean a human is needed.
+     */
+    @Override
+    public Optional<SignInPage> signIn() {
+        return Optional.of(new SignInPage(wiring().settings.baseUrl().resolve("/member/login"),
+                "input[name=\"username\"], input[name=\"login\"], input[type=\"email\"]",
+                "input[name=\"password\"], input[type=\"password\"]",
+                "button[type=\"submit\"]",
+                List.of(SessionCookies.ACCESS_TOKEN, SessionCookies.REFRESH_TOKEN),
+                List.of("iframe[src*=\"captcha-delivery.com\"]", "#ddv1-captcha-container", "[data-testid=\"captcha\"]"),
+                List.of("input[autocomplete=\"one-time-code\"]", "input[name=\"code\"]",
+                        "[data-testid=\"verification-code\"]")));
     }
 
     /** The country site, from {@code VINTED_BASE_URL}. */

@@ -4,6 +4,7 @@ import dev.tokenkeeper.api.contract.MutableClock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -578,6 +579,17 @@ public final class FakeVinted implements AutoCloseable {
      */
     public synchronized Optional<String> lastIssuedCookie(String name) {
         return Optional.ofNullable(lastIssued.get(name));
+    }
+
+    /**
+     * Serves more pages on the fake's site, beside what it answers itself (the sign-in pages of
+     * {@link SignInSite}).
+     *
+     * @param path    the path prefix
+     * @param handler what answers there
+     */
+    public void serve(String path, HttpHandler handler) {
+        server.createContext(path, handler);
     }
 
     /** Stops the server at once. */

@@ -1,10 +1,12 @@
 package dev.tokenkeeper.store.jdbc;
 
+import dev.tokenkeeper.api.AccountSecret;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.AccountSecrets;
 import dev.tokenkeeper.api.store.Consumers;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.api.store.StoreCapability;
@@ -20,7 +22,7 @@ import org.jdbi.v3.core.Handle;
  * of its own, which it commits durably before it returns), how it takes a lease, and keeps the
  * change feed, purging and its connections. It offers every {@link StoreCapability} it implements.
  */
-public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers {
+public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers, AccountSecrets {
 
     /**
      * Statements on a lent handle.
@@ -229,5 +231,40 @@ public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers {
     public boolean deleteConsumer(String name) {
         Objects.requireNonNull(name, "name");
         return write("delete consumer " + name, (tables, tx) -> tables.deleteConsumer(tx, name));
+    }
+
+    @Override
+    public boolean putAccountSecret(AccountSecret secret) {
+        Objects.requireNonNull(secret, "secret");
+        return write("store the " + secret.kind() + " secret of " + secret.credential(),
+                (tables, tx) -> tables.putAccountSecret(tx, secret));
+    }
+
+    @Override
+    public Optional<AccountSecret> accountSecret(CredentialId credential, String kind) {
+        Objects.requireNonNull(credential, "credential");
+        Objects.requireNonNull(kind, "kind");
+        return read("read the " + kind + " secret of " + credential,
+                (tables, handle) -> tables.accountSecret(handle, credential, kind));
+    }
+
+    @Override
+    public Optional<AccountSecret> accountSecretByLookupHash(String kind, String lookupHash) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(lookupHash, "lookupHash");
+        return read("find a " + kind + " secret", (tables, handle) -> tables.accountSecretByLookupHash(handle, kind, lookupHash));
+    }
+
+    @Override
+    public List<AccountSecret> accountSecrets() {
+        return read("list account secrets", Tables::accountSecrets);
+    }
+
+    @Override
+    public boolean deleteAccountSecret(CredentialId credential, String kind) {
+        Objects.requireNonNull(credential, "credential");
+        Objects.requireNonNull(kind, "kind");
+        return write("delete the " + kind + " secret of " + credential,
+                (tables, tx) -> tables.deleteAccountSecret(tx, credential, kind));
     }
 }

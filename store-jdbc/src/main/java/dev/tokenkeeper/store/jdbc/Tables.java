@@ -1,5 +1,6 @@
 package dev.tokenkeeper.store.jdbc;
 
+import dev.tokenkeeper.api.AccountSecret;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.RefreshEvent;
@@ -15,7 +16,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Update;
 
 /**
- * The statements both SQL stores run on their three tables, each on a handle the store lends (in
+ * The statements both SQL stores run on their tables, each on a handle the store lends (in
  * its transaction, if it has one open). Every coordination step is one conditional statement.
  * Translating failures is the store's job.
  */
@@ -28,6 +29,8 @@ public final class Tables {
     private final CredentialRows credentialRows;
     private final HistoryRows historyRows;
     private final ConsumerRows consumerRows;
+    private final String accountSecrets;
+    private final AccountSecretRows accountSecretRows;
 
     /** @param dialect the store's differences */
     public Tables(Dialect dialect) {
@@ -38,6 +41,8 @@ public final class Tables {
         this.credentialRows = new CredentialRows(dialect);
         this.historyRows = new HistoryRows(dialect);
         this.consumerRows = new ConsumerRows(dialect);
+        this.accountSecrets = dialect.table("account_secrets");
+        this.accountSecretRows = new AccountSecretRows(dialect);
     }
 
     /** @return the credentials table as statements name it */
@@ -183,6 +188,70 @@ public final class Tables {
     public boolean deleteConsumer(Handle handle, String name) {
         return handle.createUpdate("DELETE FROM " + consumers + " WHERE name = :name")
                 .bind("name", name)
+                .execute() == 1;
+    }
+
+    /**
+     * Inserts or replaces the row of the secret's credential and kind, in the caller's transaction.
+     *
+     * @param handle a handle in a transaction
+     * @param secret the row
+     * @return false when another credential's row of that kind has the same lookup hash
+     */
+    public boolean putAccountSecret(Handle handle, AccountSecret secret) {
+        boolean taken = handle.createQuery("SELECT count(*) FROM " + accountSecrets
+                        + " WHERE kind = :kind AND lookup_hash = :hash AND credential_id <> :id")
+                .bind("kind", secret.kind()).bind("hash", secret.lookupHash()).bind("id", secret.credential().toString())
+                .mapTo(Long.class).one() > 0;
+        if (taken) {
+            return false;
+        }
+        return accountSecretRows.insert(handle, accountSecrets, secret, " ON CONFLICT (credential_id, kind) DO UPDATE SET"
+                + " lookup_hash = excluded.lookup_hash, sealed_secret = excluded.sealed_secret,"
+                + " created_at = excluded.created_at, mac = excluded.mac").execute() == 1;
+    }
+
+    /**
+     * @param handle     a handle
+     * @param credential the credential
+     * @param kind       the kind
+     * @return its row of that kind, or empty
+     */
+    public Optional<AccountSecret> accountSecret(Handle handle, CredentialId credential, String kind) {
+        return accountSecretRows.select(handle, accountSecrets, "WHERE credential_id = :id AND kind = :kind",
+                Map.of("id", credential.toString(), "kind", kind)).findOne();
+    }
+
+    /**
+     * @param handle     a handle
+     * @param kind       the kind
+     * @param lookupHash the hash
+     * @return the row of that kind with that hash, or empty
+     */
+    public Optional<AccountSecret> accountSecretByLookupHash(Handle handle, String kind, String lookupHash) {
+        return accountSecretRows.select(handle, accountSecrets, "WHERE kind = :kind AND lookup_hash = :hash",
+                Map.of("kind", kind, "hash", lookupHash)).findOne();
+    }
+
+    /**
+     * @param handle a handle
+     * @return every row, by credential id and kind
+     */
+    public List<AccountSecret> accountSecrets(Handle handle) {
+        return accountSecretRows.select(handle, accountSecrets, "ORDER BY " + dialect.byteOrder("credential_id") + ", "
+                + dialect.byteOrder("kind"), Map.of()).list();
+    }
+
+    /**
+     * @param handle     a handle
+     * @param credential the credential
+     * @param kind       the kind
+     * @return false when there was none
+     */
+    public boolean deleteAccountSecret(Handle handle, CredentialId credential, String kind) {
+        return handle.createUpdate("DELETE FROM " + accountSecrets + " WHERE credential_id = :id AND kind = :kind")
+                .bind("id", credential.toString())
+                .bind("kind", kind)
                 .execute() == 1;
     }
 }

@@ -27,7 +27,8 @@ import java.util.Optional;
 final class Schema {
 
     /** The scripts, in order; migration {@code i} brings the tables to version {@code i + 1}. */
-    private static final List<String> MIGRATIONS = List.of("schema-1.sql", "schema-2.sql", "schema-3.sql");
+    private static final List<String> MIGRATIONS = List.of("schema-1.sql", "schema-2.sql", "schema-3.sql",
+            "schema-4.sql");
     /** The version this code reads and writes. */
     static final int CURRENT = MIGRATIONS.size();
 
@@ -100,6 +101,8 @@ final class Schema {
                     {"table", schema + ".refresh_history", "SELECT"}, {"table", schema + ".refresh_history", "INSERT"},
                     {"table", schema + ".consumers", "SELECT"}, {"table", schema + ".consumers", "INSERT"},
                     {"table", schema + ".consumers", "UPDATE"}, {"table", schema + ".consumers", "DELETE"},
+                    {"table", schema + ".account_secrets", "SELECT"}, {"table", schema + ".account_secrets", "INSERT"},
+                    {"table", schema + ".account_secrets", "UPDATE"}, {"table", schema + ".account_secrets", "DELETE"},
                     {"sequence", schema + ".refresh_history_id_seq", "USAGE"}};
             for (String[] right : wanted) {
                 String function = right[0].equals("table") ? "has_table_privilege" : "has_sequence_privilege";

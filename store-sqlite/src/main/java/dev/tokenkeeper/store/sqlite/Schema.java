@@ -56,7 +56,20 @@ final class Schema {
                         created_at  INTEGER NOT NULL
                     )""")),
             new Migration(3, "consumers: the daemon's authentication tag of each row (a row without one grants nothing)",
-                    List.of("ALTER TABLE consumers ADD COLUMN mac TEXT")));
+                    List.of("ALTER TABLE consumers ADD COLUMN mac TEXT")),
+            new Migration(4, "account secrets: what the daemon keeps sealed beside a credential (a CookieCloud link,"
+                    + " sign-in details), each row tagged by the daemon", List.of(
+                    """
+                    CREATE TABLE account_secrets (
+                        credential_id TEXT    NOT NULL,
+                        kind          TEXT    NOT NULL,
+                        lookup_hash   TEXT    NOT NULL,
+                        sealed_secret BLOB    NOT NULL,
+                        created_at    INTEGER NOT NULL,
+                        mac           TEXT,
+                        PRIMARY KEY (credential_id, kind),
+                        UNIQUE (kind, lookup_hash)
+                    )""")));
 
     /** The version this code writes and reads. */
     static final int CURRENT_VERSION = MIGRATIONS.size();
