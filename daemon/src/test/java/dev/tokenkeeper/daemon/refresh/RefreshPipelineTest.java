@@ -327,11 +327,11 @@ class RefreshPipelineTest {
         clock.advance(Duration.ofMinutes(1));
         RefreshReport byVersionAlone = pipeline.refresh(ID, new RefreshTrigger.Rejected(1));
         assertEquals("already replaced", assertInstanceOf(RefreshReport.Skipped.class, byVersionAlone).why());
-        provider.refreshes.add(() -> issued("at-2"));
+        provider.refreshAnswers.add(() -> issued("at-2"));
         assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, RefreshTrigger.Rejected.of(rejected)));
         RefreshReport replaced = pipeline.refresh(ID, RefreshTrigger.Rejected.of(rejected));
         assertEquals("already replaced", assertInstanceOf(RefreshReport.Skipped.class, replaced).why());
-        assertEquals(1, provider.calls.get());
+        assertEquals(1, provider.refreshCalls.get());
     }
 
     @Test
