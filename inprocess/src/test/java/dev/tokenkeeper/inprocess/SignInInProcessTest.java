@@ -7,6 +7,7 @@ import dev.tokenkeeper.daemon.cli.InProcessCli;
 import dev.tokenkeeper.provider.vinted.FakeVinted;
 import dev.tokenkeeper.provider.vinted.SignInSite;
 import dev.tokenkeeper.provider.vinted.VintedProvider;
+import dev.tokenkeeper.testkit.NotificationInbox;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
