@@ -13,6 +13,9 @@ import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.config.DaemonPluginContext;
 import dev.tokenkeeper.daemon.config.StateDirectory;
 import dev.tokenkeeper.daemon.console.ConsoleRoutes;
+import dev.tokenkeeper.daemon.cookiecloud.CookieCloudLinks;
+import dev.tokenkeeper.daemon.cookiecloud.UploadReceiver;
+import dev.tokenkeeper.daemon.crypto.AccountSecretSeal;
 import dev.tokenkeeper.daemon.crypto.ConsumerRowMac;
 import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
 import dev.tokenkeeper.daemon.crypto.LoadedKey;
@@ -25,6 +28,7 @@ import dev.tokenkeeper.daemon.http.ApiRoutes;
 import dev.tokenkeeper.daemon.http.BoundAddress;
 import dev.tokenkeeper.daemon.http.ControlApi;
 import dev.tokenkeeper.daemon.http.ControlApiSettings;
+import dev.tokenkeeper.daemon.http.CookieCloudRoutes;
 import dev.tokenkeeper.daemon.legacy.SettingImports;
 import dev.tokenkeeper.daemon.legacy.SettingsRowInStore;
 import dev.tokenkeeper.daemon.legacy.SettingsRowWriter;
@@ -149,7 +153,9 @@ public final class Assembly implements AutoCloseable {
         List<SettingsRowWriter> rowWriters = new ArrayList<>();
         this.api = new ControlApi(ApiRoutes.standard(credentials, scheduler, plugins, adminToken, metrics,
                         credentials.keyRotation(config.settings()::get, state), notifications, consumers)
-                .with(new ConsoleRoutes(credentials, scheduler, plugins, adminToken, clock)),
+                .with(new ConsoleRoutes(credentials, scheduler, plugins, adminToken, clock))
+                .with(new CookieCloudRoutes(new CookieCloudLinks(store, new AccountSecretSeal(sealer), pipeline::provider,
+                        clock), new UploadReceiver(credentials, pipeline, clock))),
                 new ControlApiSettings(config.listen(), settings.access(), settings.tls().map(TlsConnector::new)));
 
         this.parts = List.of(
