@@ -11,14 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -91,15 +85,7 @@ class AccessTokenImportCliTest {
 
     /** Runs a CLI command and returns what it printed on stdout. */
     private String output(String... args) throws Exception {
-        PrintStream before = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            cli("", args);
-        } finally {
-            System.setOut(before);
-        }
-        return captured.toString(StandardCharsets.UTF_8);
+        return new InProcessCli(daemon, files).run("", args).output();
     }
 
     private String access(String account) throws Exception {
@@ -115,23 +101,8 @@ class AccessTokenImportCliTest {
                 .path("token").asText());
     }
 
-    /** Runs a CLI command against the harness with {@code stdin}, putting the JVM's stdin back afterwards. */
+    /** Runs a CLI command against the harness with {@code stdin}. */
     private int cli(String stdin, String... args) throws Exception {
-        Path tokenFile = files.resolve("admin-token");
-        Files.writeString(tokenFile, daemon.adminToken());
-        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
-        String[] all = new String[args.length + 4];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--listen";
-        all[args.length + 1] = "127.0.0.1:" + daemon.port();
-        all[args.length + 2] = "--admin-token-file";
-        all[args.length + 3] = tokenFile.toString();
-        InputStream before = System.in;
-        System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-        try {
-            return Main.execute(all);
-        } finally {
-            System.setIn(before);
-        }
+        return new InProcessCli(daemon, files).run(stdin, args).exit();
     }
 }
