@@ -2,7 +2,6 @@ package dev.tokenkeeper.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
-import dev.tokenkeeper.daemon.http.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,18 +17,7 @@ import java.util.concurrent.Callable;
 /** {@code tokenkeeper cookiecloud link|list|unlink}: a CookieCloud browser extension that keeps an account's session flowing in. */
 @Command(name = "cookiecloud", description = "Take an account's browser session from the CookieCloud extension.",
         subcommands = {CookieCloudCommand.Link.class, CookieCloudCommand.ListLinks.class, CookieCloudCommand.Unlink.class})
-final class CookieCloudCommand implements Runnable {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
-    boolean help;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+final class CookieCloudCommand extends CommandGroup {
 
     /** {@code tokenkeeper cookiecloud link <provider>:<account> --uuid <uuid>}, the password on stdin. */
     @Command(name = "link", description = "Link an account to the extension (its end-to-end password is read from"
@@ -59,8 +47,7 @@ final class CookieCloudCommand implements Runnable {
             body.put("uuid", uuid);
             body.put("password", password);
             JsonNode linked = daemon().post("/api/v1/cookiecloud", body).orFail("cookiecloud link failed").body();
-            if (json.on()) {
-                out().println(Json.MAPPER.writeValueAsString(linked));
+            if (json.printed(linked, out())) {
                 return 0;
             }
             out().println("server address: " + linked.path("server").asText());
@@ -75,28 +62,22 @@ final class CookieCloudCommand implements Runnable {
 
     /** {@code tokenkeeper cookiecloud list}. */
     @Command(name = "list", description = "List the accounts linked to a CookieCloud extension (no secret is shown).")
-    static final class ListLinks extends Subcommand implements Callable<Integer> {
-
-        @Mixin
-        JsonOption json;
+    static final class ListLinks extends ListCommand {
 
         @Override
-        public Integer call() throws Exception {
-            JsonNode list = daemon().get("/api/v1/cookiecloud").orFail("cookiecloud list failed").body();
-            if (json.on()) {
-                out().println(Json.MAPPER.writeValueAsString(list));
-                return 0;
-            }
+        String path() {
+            return "/api/v1/cookiecloud";
+        }
+
+        @Override
+        void print(JsonNode list) {
+            list.forEach(link -> out().printf("%-32s linked %s%s%n", link.path("credential").asText(),
+                    link.path("createdAt").asText(), link.path("authenticated").asBoolean() ? ""
+                            : " (NOT authenticated: written without the master key, it imports nothing; unlink it)"));
             if (list.isEmpty()) {
                 out().println("no CookieCloud links: make one with `tokenkeeper cookiecloud link <provider>:<account>"
                         + " --uuid <uuid>`");
             }
-            for (JsonNode link : list) {
-                out().printf("%-32s linked %s%s%n", link.path("credential").asText(), link.path("createdAt").asText(),
-                        link.path("authenticated").asBoolean() ? "" : " (NOT authenticated: written without the master"
-                                + " key, it imports nothing; unlink it)");
-            }
-            return 0;
         }
     }
 
