@@ -40,19 +40,14 @@ public record AccountSecret(CredentialId credential, String kind, String lookupH
      * @throws IllegalArgumentException naming the field that is wrong
      */
     public AccountSecret {
-        Objects.requireNonNull(credential, "credential");
-        Objects.requireNonNull(sealed, "sealed");
-        Objects.requireNonNull(createdAt, "createdAt");
-        Objects.requireNonNull(mac, "mac");
         checkKind(kind);
         if (lookupHash == null || !HASH.matcher(lookupHash).matches()) {
             throw new IllegalArgumentException("an account secret's lookup hash is 64 lowercase hex digits (SHA-256)");
         }
-        mac = mac.filter(tag -> !tag.isEmpty());
-        if (mac.isPresent() && mac.get().length() > Consumer.MOST_MAC_LENGTH) {
-            throw new IllegalArgumentException("the " + kind + " secret of " + credential
-                    + ": its authentication tag is longer than " + Consumer.MOST_MAC_LENGTH + " characters");
-        }
+        Objects.requireNonNull(sealed, "sealed");
+        Objects.requireNonNull(createdAt, "createdAt");
+        mac = Consumer.checkMac(Objects.requireNonNull(mac, "mac"), "the " + kind + " secret of "
+                + Objects.requireNonNull(credential, "credential"));
     }
 
     /**

@@ -50,11 +50,7 @@ public record Consumer(String name, String tokenHash, List<CredentialId> credent
         if (credentials.isEmpty()) {
             throw new IllegalArgumentException("consumer " + name + " needs at least one credential");
         }
-        mac = mac.filter(tag -> !tag.isEmpty());
-        if (mac.isPresent() && mac.get().length() > MOST_MAC_LENGTH) {
-            throw new IllegalArgumentException("consumer " + name + ": its authentication tag is longer than "
-                    + MOST_MAC_LENGTH + " characters");
-        }
+        mac = checkMac(mac, "consumer " + name);
     }
 
     /**
@@ -87,6 +83,24 @@ public record Consumer(String name, String tokenHash, List<CredentialId> credent
             throw new IllegalArgumentException("a consumer name is 1 to 64 letters, digits, '.', '_' or '-'");
         }
         return name;
+    }
+
+    /**
+     * The rule for every row the daemon tags (consumers, {@link AccountSecret}s): an empty tag is no
+     * tag, and a tag is at most {@value #MOST_MAC_LENGTH} characters.
+     *
+     * @param mac   a row's tag, if any
+     * @param owner the row, for the message
+     * @return the tag, empty when none or empty
+     * @throws IllegalArgumentException when it is too long
+     */
+    public static Optional<String> checkMac(Optional<String> mac, String owner) {
+        Optional<String> tag = mac.filter(text -> !text.isEmpty());
+        if (tag.isPresent() && tag.get().length() > MOST_MAC_LENGTH) {
+            throw new IllegalArgumentException(owner + ": its authentication tag is longer than " + MOST_MAC_LENGTH
+                    + " characters");
+        }
+        return tag;
     }
 
     /**

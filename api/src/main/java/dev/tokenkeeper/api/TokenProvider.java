@@ -2,6 +2,7 @@ package dev.tokenkeeper.api;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -200,6 +201,33 @@ public interface TokenProvider {
      * @return the row's setting, key and value; empty (the default) for none
      */
     default Optional<LegacyRow> legacyRow() {
+        return Optional.empty();
+    }
+
+    /**
+     * Where this provider's sessions live in a browser, for a browser's cookies synced to the daemon
+     * (the CookieCloud extension, {@code tokenkeeper cookiecloud link}): a cookie is read when its
+     * domain, in lower case, contains one of these (the extension's own rule for its domain keyword).
+     * Only those cookies reach {@link #importSecret}, as a {@link SecretInput.CookieFile} holding a
+     * JSON array of the browser's cookie objects ({@code name, value, domain, expirationDate, ...});
+     * every other cookie of the upload is discarded unread. Read after {@link #configure}.
+     *
+     * @return lower-case domain keywords, for example {@code vinted}; empty (the default) when this
+     *         provider takes no browser cookies, and then no CookieCloud link can be made for it
+     */
+    default List<String> cookieDomains() {
+        return List.of();
+    }
+
+    /**
+     * How old a session is, so that a session synced from a browser replaces the held one only when
+     * it is newer (a browser may keep uploading an older copy of the chain the daemon now owns).
+     *
+     * @param secret material this provider made
+     * @return when its session was issued (for a rotating refresh token, that token's issue time);
+     *         empty (the default) when it cannot tell, and then a synced session replaces nothing
+     */
+    default Optional<Instant> sessionIssuedAt(SecretMaterial secret) {
         return Optional.empty();
     }
 }

@@ -176,10 +176,10 @@ class SignInInProcessTest {
         start(Map.of("VINTED_USERNAME", "", "VINTED_PASSWORD", ""));
         String shop = "vinted:shop";
 
-        InProcessCli.Result login = InProcessCli.run(daemon, temp, USERNAME + "\n" + PASSWORD + "\n", "login", shop);
-        texts.add(login.out());
-        assertEquals(0, login.status(), login.out());
-        assertTrue(login.out().contains(shop + ": sign-in details stored, sealed; signing in now"), login.out());
+        InProcessCli.Run login = new InProcessCli(daemon, temp).run(USERNAME + "\n" + PASSWORD + "\n", "login", shop);
+        texts.add(login.output());
+        assertEquals(0, login.exit(), login.output());
+        assertTrue(login.output().contains(shop + ": sign-in details stored, sealed; signing in now"), login.output());
         await().atMost(SIGN_IN).until(() -> status(shop).equals("active") && vinted.refreshCount() >= 1);
         assertEquals(1, site.posts());
 
@@ -188,17 +188,17 @@ class SignInInProcessTest {
         assertTrue(doctor.contains("ok   credential " + shop + ": sign-in set up (stored with tokenkeeper login): signs in"
                 + " with /usr/bin/chromium when the session is gone"), doctor);
 
-        InProcessCli.Result refused = InProcessCli.run(daemon, temp, USERNAME + "\n", "login", shop);
-        texts.add(refused.out());
-        assertTrue(refused.status() != 0, "a password line is needed");
-        InProcessCli.Result forgotten = InProcessCli.run(daemon, temp, "", "login", shop, "--forget");
-        assertEquals(0, forgotten.status(), forgotten.out());
+        InProcessCli.Run refused = new InProcessCli(daemon, temp).run(USERNAME + "\n", "login", shop);
+        texts.add(refused.output());
+        assertTrue(refused.exit() != 0, "a password line is needed");
+        InProcessCli.Run forgotten = new InProcessCli(daemon, temp).run("", "login", shop, "--forget");
+        assertEquals(0, forgotten.exit(), forgotten.output());
         assertEquals(404, daemon.call("DELETE", "/api/v1/credentials/" + shop + "/sign-in", null).statusCode(),
                 "nothing left to remove");
     }
 
     private String doctor() throws IOException {
-        return InProcessCli.run(daemon, temp, "", "doctor", "--state-dir", daemon.stateDirectory().toString()).out();
+        return new InProcessCli(daemon, temp).run("", "doctor", "--state-dir", daemon.stateDirectory().toString()).output();
     }
 
     private void humanNeededAfterTheSessionDies(SignInSite.Answer answer, String reason) throws Exception {

@@ -161,6 +161,19 @@ class SupabaseInProcessTest {
         }
     }
 
+    @Test
+    void aCookieCloudLinkIsRefusedNamingTheStoreThatKeepsNoAccountSecrets() {
+        TokenkeeperExtension daemon = daemon(Map.of());
+        daemon.start();
+        HttpResponse<String> refused = daemon.call("POST", "/api/v1/cookiecloud", JSON.createObjectNode()
+                .put("credential", "gazelle:a").put("uuid", "kX3v9QpR7tLmW2sB").put("password", "SECRET-CC-PASSWORD")
+                .toString());
+        assertEquals(409, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("the supabase store keeps no account secrets"), refused.body());
+        assertFalse(refused.body().contains("SECRET-CC-PASSWORD") || daemon.log().contains("SECRET-CC-PASSWORD"));
+        assertEquals("[]", daemon.call("GET", "/api/v1/cookiecloud", null).body());
+    }
+
     private TokenkeeperExtension daemon(Map<String, String> extra) {
         TokenkeeperExtension daemon = TokenkeeperExtension.withProvider(new GazelleProvider()).clock(clock)
                 .settings(gazelle.settings()).settings(supabase.settings())

@@ -14,6 +14,8 @@ import dev.tokenkeeper.daemon.config.DaemonPluginContext;
 import dev.tokenkeeper.daemon.config.StateDirectory;
 import dev.tokenkeeper.daemon.console.ConsoleRoutes;
 import dev.tokenkeeper.daemon.console.CookieCloudWay;
+import dev.tokenkeeper.daemon.cookiecloud.CookieCloudLinks;
+import dev.tokenkeeper.daemon.cookiecloud.UploadReceiver;
 import dev.tokenkeeper.daemon.crypto.AccountSecretSeal;
 import dev.tokenkeeper.daemon.crypto.ConsumerRowMac;
 import dev.tokenkeeper.daemon.crypto.KeyConfigurationException;
@@ -28,6 +30,7 @@ import dev.tokenkeeper.daemon.http.BoundAddress;
 import dev.tokenkeeper.daemon.http.ControlApi;
 import dev.tokenkeeper.daemon.http.ControlApiSettings;
 import dev.tokenkeeper.daemon.http.SignInRoutes;
+import dev.tokenkeeper.daemon.http.CookieCloudRoutes;
 import dev.tokenkeeper.daemon.legacy.SettingImports;
 import dev.tokenkeeper.daemon.legacy.SettingsRowInStore;
 import dev.tokenkeeper.daemon.legacy.SettingsRowWriter;
@@ -165,7 +168,9 @@ public final class Assembly implements AutoCloseable {
                 .with(new ConsoleRoutes(credentials, scheduler, plugins, adminToken, clock).ways(credential ->
                         Stream.concat(CookieCloudWay.advice(store, credential.id()).stream(),
                                 signIns.advice(credential).stream()).toList()))
-                .with(new SignInRoutes(signIns)),
+                .with(new SignInRoutes(signIns))
+                .with(new CookieCloudRoutes(new CookieCloudLinks(store, new AccountSecretSeal(sealer), pipeline::provider,
+                        clock), new UploadReceiver(credentials, pipeline, clock))),
                 new ControlApiSettings(config.listen(), settings.access(), settings.tls().map(TlsConnector::new)));
 
         this.parts = List.of(

@@ -16,18 +16,7 @@ import java.util.concurrent.Callable;
 /** {@code tokenkeeper consumer add|list|revoke}: programs with tokens of their own, scoped to some credentials. */
 @Command(name = "consumer", description = "Give each program its own token, limited to the credentials it needs.",
         subcommands = {ConsumerCommand.Add.class, ConsumerCommand.ListConsumers.class, ConsumerCommand.Revoke.class})
-final class ConsumerCommand implements Runnable {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
-    boolean help;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+final class ConsumerCommand extends CommandGroup {
 
     /** {@code tokenkeeper consumer add <name> --credential <id>... [--json]}. */
     @Command(name = "add", description = "Create a consumer and print its token (shown this once only).")
@@ -63,18 +52,15 @@ final class ConsumerCommand implements Runnable {
 
     /** {@code tokenkeeper consumer list}. */
     @Command(name = "list", description = "List consumers: their credentials, last token read and read count (this daemon's).")
-    static final class ListConsumers extends Subcommand implements Callable<Integer> {
-
-        @Mixin
-        JsonOption json;
+    static final class ListConsumers extends ListCommand {
 
         @Override
-        public Integer call() throws Exception {
-            JsonNode list = daemon().get("/api/v1/consumers").orFail("consumer list failed").body();
-            if (json.on()) {
-                out().println(Json.MAPPER.writeValueAsString(list));
-                return 0;
-            }
+        String path() {
+            return "/api/v1/consumers";
+        }
+
+        @Override
+        void print(JsonNode list) {
             if (list.isEmpty()) {
                 out().println("no consumers: create one with `tokenkeeper consumer add <name> --credential <id>`");
             }
@@ -85,7 +71,6 @@ final class ConsumerCommand implements Runnable {
                         consumer.path("lastRead").isTextual() ? consumer.path("lastRead").asText() : "never",
                         consumer.path("reads").asLong());
             }
-            return 0;
         }
     }
 

@@ -1,5 +1,11 @@
 package dev.tokenkeeper.daemon.cli;
 
+import dev.tokenkeeper.api.AccountSecret;
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.store.AccountSecrets;
+import dev.tokenkeeper.daemon.cookiecloud.CookieCloudLinks;
+import dev.tokenkeeper.daemon.crypto.AccountSecretSeal;
+import java.util.Comparator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
@@ -271,6 +277,7 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         }
         TokenStore store = found.plugin();
         List<StoredCredential> credentials;
+        Optional<List<AccountSecret>> accountSecrets;
         try {
             store.open(new DaemonPluginContext(config.settings(), config.stateDirectory(), Clock.systemUTC()));
         } catch (RuntimeException e) {
@@ -279,6 +286,7 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         }
         try {
             credentials = store.list();
+            accountSecrets = store.capability(AccountSecrets.class).map(AccountSecrets::accountSecrets);
             ok("store", config.storeId() + " opens; " + credentials.size() + " credential(s)");
             store.capability(AccountSecrets.class).ifPresent(rows -> rows.accountSecrets().stream()
                     .filter(row -> row.kind().equals(SignInSecrets.KIND)).forEach(row -> storedSignIns.add(row.credential())));
@@ -293,7 +301,45 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
             }
         }
         checkCredentials(credentials, key, plugins);
+        checkCookieCloud(config.storeId(), credentials, accountSecrets, key, plugins);
         return credentials;
+    }
+
+    /**
+     * Says, for each credential of a provider that takes browser cookies, whether a CookieCloud
+     * extension is linked to it (and for each link whose credential the first upload will create).
+     */
+    private void checkCookieCloud(String storeId, List<StoredCredential> credentials,
+                                  Optional<List<AccountSecret>> accountSecrets, LoadedKey key, Plugins plugins) {
+        Set<CredentialId> ids = new TreeSet<>(Comparator.comparing(CredentialId::toString));
+        credentials.stream().map(StoredCredential::id)
+                .filter(id -> plugins.provider(id.provider()).map(p -> !p.cookieDomains().isEmpty()).orElse(false))
+                .forEach(ids::add);
+        if (accountSecrets.isEmpty()) {
+            if (!ids.isEmpty()) {
+                warn("cookiecloud", "not available: the " + storeId + " store keeps no account secrets (use sqlite or"
+                        + " postgres to link a CookieCloud extension)");
+            }
+            return;
+        }
+        Map<CredentialId, AccountSecret> links = new HashMap<>();
+        accountSecrets.get().stream().filter(row -> row.kind().equals(CookieCloudLinks.KIND))
+                .forEach(row -> links.put(row.credential(), row));
+        ids.addAll(links.keySet());
+        AccountSecretSeal seal = key == null ? null : new AccountSecretSeal(new SecretSealer(key.keyring()));
+        for (CredentialId id : ids) {
+            AccountSecret link = links.get(id);
+            if (link == null) {
+                ok("cookiecloud " + id, "not set up (optional): `tokenkeeper cookiecloud link " + id + " --uuid <uuid>`"
+                        + " takes the session from a browser's CookieCloud extension");
+            } else if (seal != null && !seal.check(link).valid()) {
+                fail("cookiecloud " + id, "the link is not authenticated by this daemon's keys (written without the"
+                        + " master key): it imports nothing; `tokenkeeper cookiecloud unlink " + id + "`, then link again");
+            } else {
+                ok("cookiecloud " + id, "set up: linked " + link.createdAt() + (credentials.stream()
+                        .anyMatch(c -> c.id().equals(id)) ? "" : "; no credential yet, the first upload imports it"));
+            }
+        }
     }
 
     private void checkCredentials(List<StoredCredential> credentials, LoadedKey key, Plugins plugins) {

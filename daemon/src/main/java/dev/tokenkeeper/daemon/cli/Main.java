@@ -16,7 +16,7 @@ public final class Main implements Runnable {
     private static final List<Class<?>> VERBS = List.of(RunCommand.class, StatusCommand.class, ImportCommand.class,
             RefreshCommand.class, TokenCommand.class, SchedulerCommand.class, ProvidersCommand.class,
             ReportCommand.class, DoctorCommand.class, RekeyCommand.class, AuthorizeCommand.class, NotifyCommand.class,
-            ConsumerCommand.class, LoginCommand.class, CommandLine.HelpCommand.class);
+            ConsumerCommand.class, CookieCloudCommand.class, LoginCommand.class, CommandLine.HelpCommand.class);
 
     /** Exit code when the daemon is not running. */
     static final int NOT_RUNNING = 3;

@@ -8,7 +8,6 @@ import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
 import org.tinylog.Logger;
 
-import java.util.Optional;
 
 /**
  * The rekey's step for the secrets kept beside credentials: a valid row sealed or tagged with a
@@ -28,24 +27,22 @@ public final class AccountSecretReseal {
      * @throws dev.tokenkeeper.api.StoreException when the store fails (the rekey then keeps the old key)
      */
     public static int toCurrentKey(TokenStore store, SecretSealer sealer) {
-        Optional<AccountSecrets> rows = store.capability(AccountSecrets.class);
-        if (rows.isEmpty()) {
-            return 0;
-        }
         AccountSecretSeal seal = new AccountSecretSeal(sealer);
-        int resealed = 0;
-        for (AccountSecret row : rows.get().accountSecrets()) {
-            try {
-                if (seal.check(row).valid() && !seal.current(row) && rows.get().putAccountSecret(seal.reseal(row))) {
-                    resealed++;
-                }
-            } catch (UnsealException e) {
-                Logger.warn("the {} secret of {} was not sealed again: {}", row.kind(), row.credential(), e.getMessage());
-            }
-        }
+        int resealed = store.capability(AccountSecrets.class).map(rows -> (int) rows.accountSecrets().stream()
+                .filter(row -> resealed(rows, seal, row)).count()).orElse(0);
         if (resealed > 0) {
             Logger.info("{} account secret(s) sealed again with key {}", resealed, sealer.keyring().current().id());
         }
         return resealed;
+    }
+
+    /** @return whether the row was on a retired key and is now stored on the current one */
+    private static boolean resealed(AccountSecrets rows, AccountSecretSeal seal, AccountSecret row) {
+        try {
+            return seal.check(row).valid() && !seal.current(row) && rows.putAccountSecret(seal.reseal(row));
+        } catch (UnsealException e) {
+            Logger.warn("the {} secret of {} was not sealed again: {}", row.kind(), row.credential(), e.getMessage());
+            return false;
+        }
     }
 }

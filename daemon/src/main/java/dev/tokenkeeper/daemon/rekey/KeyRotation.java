@@ -141,9 +141,7 @@ public final class KeyRotation {
         } else {
             Logger.info("resuming the unfinished rekey to key {}", current);
         }
-        Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
-        ConsumerRowRetag.toCurrentKey(store, sealer);
-        AccountSecretReseal.toCurrentKey(store, sealer);
+        Rekeyer.Result result = resealAll();
         Optional<PurgeResult> purge = Optional.empty();
         if (result.complete()) {
             clearPending();
@@ -160,9 +158,7 @@ public final class KeyRotation {
      * @return what was done; the retired keys are kept when a credential could not be re-sealed
      */
     public synchronized Outcome finish() {
-        Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
-        ConsumerRowRetag.toCurrentKey(store, sealer);
-        AccountSecretReseal.toCurrentKey(store, sealer);
+        Rekeyer.Result result = resealAll();
         Optional<PurgeResult> purge = Optional.empty();
         if (result.complete()) {
             clearPending();
@@ -218,13 +214,19 @@ public final class KeyRotation {
      * @return what was done
      */
     public synchronized Outcome resealOnly() {
-        Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
-        ConsumerRowRetag.toCurrentKey(store, sealer);
-        AccountSecretReseal.toCurrentKey(store, sealer);
+        Rekeyer.Result result = resealAll();
         if (result.complete() && pendingKeyId().filter(result.currentKeyId()::equals).isPresent()) {
             clearPending();
         }
         return outcome(false, false, result, Optional.empty());
+    }
+
+    /** Moves every credential, consumer row and account secret it can to the current key. */
+    private Rekeyer.Result resealAll() {
+        Rekeyer.Result result = new Rekeyer(store, sealer, clock).resealAll();
+        ConsumerRowRetag.toCurrentKey(store, sealer);
+        AccountSecretReseal.toCurrentKey(store, sealer);
+        return result;
     }
 
     private Outcome outcome(boolean rotated, boolean resumed, Rekeyer.Result result, Optional<PurgeResult> purge) {

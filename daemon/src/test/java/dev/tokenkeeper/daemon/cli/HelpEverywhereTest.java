@@ -59,7 +59,7 @@ class HelpEverywhereTest {
         assertEquals(List.of("consumer"), List.copyOf(Main.commandLine("consumer", "list").getSubcommands().keySet()));
         List<String> all = List.copyOf(Main.commandLine().getSubcommands().keySet());
         assertEquals(List.of("run", "status", "import", "refresh", "token", "scheduler", "providers", "report", "doctor",
-                "rekey", "authorize", "notify", "consumer", "login", "help"), all);
+                "rekey", "authorize", "notify", "consumer", "cookiecloud", "login", "help"), all);
         for (String[] args : List.of(new String[] {"help", "status"}, new String[] {"--help"}, new String[] {"stats"})) {
             assertEquals(all, List.copyOf(Main.commandLine(args).getSubcommands().keySet()), List.of(args).toString());
         }

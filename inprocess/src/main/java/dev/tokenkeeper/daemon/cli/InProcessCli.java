@@ -11,36 +11,45 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Objects;
 
 /**
- * The real picocli commands run in the test's JVM against a {@link TokenkeeperExtension}'s daemon
- * (its address, a copy of its admin token): stdin given, stdout captured, and both put back
- * afterwards. No CLI process is started; what needs the process's environment stays in {@code dist}.
+ * The real picocli commands run in the test's JVM against the harness's control API ({@link Main#execute},
+ * hence this package; no CLI process is started): {@code --listen} and {@code --admin-token-file}
+ * are added, stdin is what the test gives, and stdout is captured. The JVM's streams are put back
+ * afterwards; the harness's classes run one test at a time, so nothing else prints meanwhile.
  */
 public final class InProcessCli {
 
     /**
      * What a command did.
      *
-     * @param status its exit code
-     * @param out    what it printed on stdout
+     * @param exit   its exit code
+     * @param output what it printed on stdout
      */
-    public record Result(int status, String out) {
+    public record Run(int exit, String output) {
     }
 
-    private InProcessCli() {
+    private final TokenkeeperExtension daemon;
+    private final Path files;
+
+    /**
+     * @param daemon the harness
+     * @param files  a folder of the test's, for the admin token file
+     */
+    public InProcessCli(TokenkeeperExtension daemon, Path files) {
+        this.daemon = Objects.requireNonNull(daemon, "daemon");
+        this.files = Objects.requireNonNull(files, "files");
     }
 
     /**
-     * @param daemon the daemon to talk to
-     * @param folder where to put the admin token's copy (mode 0600)
-     * @param stdin  what the command reads on stdin
-     * @param args   the command and its arguments, without the connection's
-     * @return its exit code and output
-     * @throws IOException when the token file cannot be written
+     * @param stdin what the command reads on stdin
+     * @param args  the command line, without the connection flags
+     * @return its exit code and stdout
+     * @throws IOException when the admin token file cannot be written
      */
-    public static Result run(TokenkeeperExtension daemon, Path folder, String stdin, String... args) throws IOException {
-        Path tokenFile = folder.resolve("admin-token");
+    public Run run(String stdin, String... args) throws IOException {
+        Path tokenFile = files.resolve("admin-token");
         Files.writeString(tokenFile, daemon.adminToken());
         Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
         String[] all = new String[args.length + 4];
@@ -49,17 +58,17 @@ public final class InProcessCli {
         all[args.length + 1] = "127.0.0.1:" + daemon.port();
         all[args.length + 2] = "--admin-token-file";
         all[args.length + 3] = tokenFile.toString();
-        InputStream stdinBefore = System.in;
-        PrintStream stdoutBefore = System.out;
+        InputStream in = System.in;
+        PrintStream out = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            int status = Main.execute(all);
-            return new Result(status, captured.toString(StandardCharsets.UTF_8));
+            int exit = Main.execute(all);
+            return new Run(exit, captured.toString(StandardCharsets.UTF_8));
         } finally {
-            System.setIn(stdinBefore);
-            System.setOut(stdoutBefore);
+            System.setIn(in);
+            System.setOut(out);
         }
     }
 }

@@ -85,7 +85,7 @@ class AccessTokenImportCliTest {
 
     /** Runs a CLI command and returns what it printed on stdout. */
     private String output(String... args) throws Exception {
-        return InProcessCli.run(daemon, files, "", args).out();
+        return new InProcessCli(daemon, files).run("", args).output();
     }
 
     private String access(String account) throws Exception {
@@ -103,6 +103,6 @@ class AccessTokenImportCliTest {
 
     /** Runs a CLI command against the harness with {@code stdin}. */
     private int cli(String stdin, String... args) throws Exception {
-        return InProcessCli.run(daemon, files, stdin, args).status();
+        return new InProcessCli(daemon, files).run(stdin, args).exit();
     }
 }

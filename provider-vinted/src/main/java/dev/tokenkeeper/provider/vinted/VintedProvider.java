@@ -17,6 +17,7 @@ import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.provider.vinted.legacy.LegacyApi;
 import dev.tokenkeeper.provider.vinted.session.SessionCookies;
+import dev.tokenkeeper.provider.vinted.session.TokenClaims;
 import dev.tokenkeeper.provider.vinted.session.SessionImport;
 import dev.tokenkeeper.provider.vinted.upstream.RequestBudget;
 import dev.tokenkeeper.provider.vinted.upstream.SessionCheck;
@@ -169,6 +170,23 @@ public final class VintedProvider implements TokenProvider {
     @Override
     public List<UpstreamEndpoint> upstreams() {
         return List.of(new UpstreamEndpoint("VINTED_BASE_URL", wiring().settings.baseUrl()));
+    }
+
+    /** Every Vinted site's cookies, and the configured site's (its host without {@code www.}). */
+    @Override
+    public List<String> cookieDomains() {
+        String host = wiring().settings.host().toLowerCase(java.util.Locale.ROOT);
+        String site = host.startsWith("www.") ? host.substring(4) : host;
+        return site.contains(ID) ? List.of(ID) : List.of(ID, site);
+    }
+
+    /** The refresh token's {@code iat} (it rotates at every refresh), else the access token's. */
+    @Override
+    public Optional<java.time.Instant> sessionIssuedAt(SecretMaterial secret) {
+        SessionCookies session = SessionCookies.fromMaterial(secret);
+        return session.get(SessionCookies.REFRESH_TOKEN).flatMap(TokenClaims::decode).flatMap(TokenClaims::issuedAt)
+                .or(() -> session.get(SessionCookies.ACCESS_TOKEN).flatMap(TokenClaims::decode)
+                        .flatMap(TokenClaims::issuedAt));
     }
 
     @Override
