@@ -33,7 +33,7 @@ class LayeringTest {
             // consumers, keys, the refresh pipeline
             "access", "rekey", "refresh", "cookiecloud",
             // what listens to the pipeline or drives it
-            "metrics", "recovery", "schedule", "sink", "legacy", "notify", "changes",
+            "metrics", "recovery", "schedule", "sink", "legacy", "notify", "changes", "signin",
             // the control API's server, then the route groups it is handed
             "http", "console",
             // what builds and runs all of the above
