@@ -2,6 +2,7 @@ package dev.tokenkeeper.provider.gazelle.http;
 
 import dev.tokenkeeper.api.http.CappedBody;
 import dev.tokenkeeper.api.http.DeadlineExceededException;
+import dev.tokenkeeper.api.http.PreparedClient;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -28,7 +29,7 @@ public final class UpstreamClient {
 
     private static final String USER_AGENT = "tokenkeeper-gazelle/0.1 (+java.net.http)";
 
-    private final HttpClient client;
+    private final PreparedClient client;
     private final Duration timeout;
 
     /**
@@ -37,11 +38,10 @@ public final class UpstreamClient {
      */
     public UpstreamClient(Duration connectTimeout, Duration timeout) {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.client = HttpClient.newBuilder()
+        this.client = new PreparedClient(HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
                 // A redirect of a POST carrying a refresh token is never something to follow blindly.
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER));
     }
 
     /**
@@ -63,9 +63,11 @@ public final class UpstreamClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         headers.forEach(request::header);
         String host = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+        // Taken before the deadline starts: a client still being set up is no slow upstream.
+        HttpClient ready = client.get();
         try {
             // The request timeout only covers the headers; this deadline also covers a body that trickles.
-            HttpResponse<CappedBody> response = CappedBody.send(client, request.build(), BODY_LIMIT, timeout);
+            HttpResponse<CappedBody> response = CappedBody.send(ready, request.build(), BODY_LIMIT, timeout);
             return new UpstreamResponse(response.statusCode(), response.headers(), response.body());
         } catch (DeadlineExceededException e) {
             throw timedOut(host);
@@ -80,7 +82,7 @@ public final class UpstreamClient {
     private UpstreamUnreachableException describe(String host, Throwable cause) {
         if (cause instanceof HttpConnectTimeoutException) {
             return new UpstreamUnreachableException("could not connect to " + host + " within "
-                    + client.connectTimeout().map(Duration::toSeconds).orElse(timeout.toSeconds())
+                    + client.get().connectTimeout().map(Duration::toSeconds).orElse(timeout.toSeconds())
                     + " s; check the network and the Gazelle URL settings");
         }
         if (cause instanceof HttpTimeoutException) {
