@@ -2,9 +2,7 @@
  * What a provider or store needs to talk HTTP to its upstream safely, once for all plugins:
  * {@link dev.tokenkeeper.api.http.CappedBody} reads an answer under one deadline with a size cap,
  * {@link dev.tokenkeeper.api.http.RetryAfter} is the one {@code Retry-After} rule,
- * {@link dev.tokenkeeper.api.http.PlainHttp} says where clear-text {@code http://} is allowed,
- * {@link dev.tokenkeeper.api.http.UpstreamText} makes an upstream's free text fit to show, and
- * {@link dev.tokenkeeper.api.http.PreparedClient} builds the JDK client (and its TLS set-up) on a
- * thread of its own while the daemon starts.
+ * {@link dev.tokenkeeper.api.http.PlainHttp} says where clear-text {@code http://} is allowed, and
+ * {@link dev.tokenkeeper.api.http.UpstreamText} makes an upstream's free text fit to show.
  */
 package dev.tokenkeeper.api.http;

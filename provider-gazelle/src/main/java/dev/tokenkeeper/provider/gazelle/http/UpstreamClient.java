@@ -2,7 +2,6 @@ package dev.tokenkeeper.provider.gazelle.http;
 
 import dev.tokenkeeper.api.http.CappedBody;
 import dev.tokenkeeper.api.http.DeadlineExceededException;
-import dev.tokenkeeper.api.http.PreparedClient;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -29,7 +28,7 @@ public final class UpstreamClient {
 
     private static final String USER_AGENT = "tokenkeeper-gazelle/0.1 (+java.net.http)";
 
-    private final PreparedClient client;
+    private final HttpClient client;
     private final Duration timeout;
 
     /**
@@ -38,10 +37,11 @@ public final class UpstreamClient {
      */
     public UpstreamClient(Duration connectTimeout, Duration timeout) {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.client = new PreparedClient(HttpClient.newBuilder()
+        this.client = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
                 // A redirect of a POST carrying a refresh token is never something to follow blindly.
-                .followRedirects(HttpClient.Redirect.NEVER));
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     /**
@@ -63,11 +63,9 @@ public final class UpstreamClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         headers.forEach(request::header);
         String host = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
-        // Taken before the deadline starts: a client still being set up is no slow upstream.
-        HttpClient ready = client.get();
         try {
             // The request timeout only covers the headers; this deadline also covers a body that trickles.
-            HttpResponse<CappedBody> response = CappedBody.send(ready, request.build(), BODY_LIMIT, timeout);
+            HttpResponse<CappedBody> response = CappedBody.send(client, request.build(), BODY_LIMIT, timeout);
             return new UpstreamResponse(response.statusCode(), response.headers(), response.body());
         } catch (DeadlineExceededException e) {
             throw timedOut(host);
@@ -82,7 +80,7 @@ public final class UpstreamClient {
     private UpstreamUnreachableException describe(String host, Throwable cause) {
         if (cause instanceof HttpConnectTimeoutException) {
             return new UpstreamUnreachableException("could not connect to " + host + " within "
-                    + client.get().connectTimeout().map(Duration::toSeconds).orElse(timeout.toSeconds())
+                    + client.connectTimeout().map(Duration::toSeconds).orElse(timeout.toSeconds())
                     + " s; check the network and the Gazelle URL settings");
         }
         if (cause instanceof HttpTimeoutException) {

@@ -1,7 +1,6 @@
 package dev.tokenkeeper.provider.vinted.upstream;
 
 import dev.tokenkeeper.api.http.CappedBody;
-import dev.tokenkeeper.api.http.PreparedClient;
 import dev.tokenkeeper.api.http.RetryAfter;
 import dev.tokenkeeper.provider.vinted.session.SessionCookies;
 import dev.tokenkeeper.provider.vinted.session.SetCookie;
@@ -29,7 +28,7 @@ public final class VintedHttp {
 
     private final VintedSettings settings;
     private final Clock clock;
-    private final PreparedClient client;
+    private final HttpClient client;
 
     /**
      * @param settings where and how to send
@@ -39,11 +38,12 @@ public final class VintedHttp {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         boolean plain = settings.baseUrl().getScheme().equalsIgnoreCase("http");
-        this.client = new PreparedClient(HttpClient.newBuilder()
+        this.client = HttpClient.newBuilder()
                 .connectTimeout(settings.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 // Browsers speak HTTP/2 over TLS; over plain http (tests) an h2c upgrade is pointless.
-                .version(plain ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2));
+                .version(plain ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
+                .build();
     }
 
     /**
@@ -104,11 +104,9 @@ public final class VintedHttp {
 
     private UpstreamAnswer send(HttpRequest request) throws IOException {
         HttpResponse<CappedBody> response;
-        // Taken before the deadline starts: a client still being set up is no slow upstream.
-        HttpClient ready = client.get();
         try {
             // The request timeout covers the headers only; this bounds the body too.
-            response = CappedBody.send(ready, request, BODY_LIMIT, settings.timeout());
+            response = CappedBody.send(client, request, BODY_LIMIT, settings.timeout());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for vinted");
