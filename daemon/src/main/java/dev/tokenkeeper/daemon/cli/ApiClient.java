@@ -6,11 +6,10 @@ import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.http.AdminToken;
 import dev.tokenkeeper.daemon.http.Json;
 import dev.tokenkeeper.daemon.tls.TlsClient;
+import dev.tokenkeeper.daemon.unixsocket.TcpHttpClient;
 import dev.tokenkeeper.daemon.unixsocket.UnixHttpClient;
 import jdk.net.UnixDomainPrincipal;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -25,7 +24,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
@@ -73,12 +71,15 @@ final class ApiClient {
     /** How long the CLI waits for the daemon's answer (which itself answers within its upstream timeout + 1 s). */
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(120);
 
+    /** Set when the CLI talks TLS (a trusted certificate is configured). */
     private final HttpClient http;
     private final String baseUrl;
     private final DaemonConfig config;
     private boolean serverProved;
     /** Set when the CLI talks over the Unix domain socket. */
     private final UnixHttpClient unix;
+    /** Set when the CLI talks plain http over TCP: no JDK HttpClient to start for two small requests. */
+    private final TcpHttpClient tcp;
     /** The user holding the socket, once it proved that it is the daemon holding the admin token. */
     private UserPrincipal provenPeer;
 
@@ -93,37 +94,25 @@ final class ApiClient {
                 .map(socket -> new UnixHttpClient(socket, ANSWER_TIMEOUT.plusSeconds(5)))
                 .orElse(null);
         Optional<Path> trusted = TlsClient.trusted(config.settings());
-        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
-        this.http = trusted.map(file -> TlsClient.trusting(builder, file)).orElseGet(() -> plainHttp(builder)).build();
+        this.http = unix != null || trusted.isEmpty() ? null
+                : TlsClient.trusting(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)), trusted.get()).build();
+        this.tcp = unix != null || trusted.isPresent() ? null
+                : new TcpHttpClient(URI.create(config.listen().baseUrl()), Duration.ofSeconds(5),
+                ANSWER_TIMEOUT.plusSeconds(5));
         this.baseUrl = unix != null ? "unix:" + unix.socket()
                 : trusted.isPresent() ? config.listen().baseUrl().replaceFirst("^http:", "https:") : config.listen().baseUrl();
     }
 
-    /**
-     * Without a trusted certificate the client only speaks plain http:// (and follows no redirect),
-     * so it gets a TLS context that is never initialized: the JDK's default one would load and parse
-     * every CA certificate of the JDK at each command. An https:// request would fail, not go out.
-     */
-    private static HttpClient.Builder plainHttp(HttpClient.Builder builder) {
-        try {
-            return builder.sslContext(SSLContext.getInstance("TLS")).sslParameters(new SSLParameters());
-        } catch (NoSuchAlgorithmException e) {
-            return builder;
-        }
-    }
-
     Answer get(String path) {
-        return unix != null ? overSocket("GET", path, null) : send(request(path).GET());
+        return call("GET", path, null);
     }
 
     Answer post(String path, Object body) {
-        return unix != null ? overSocket("POST", path, json(body)) : send(request(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json(body))));
+        return call("POST", path, json(body));
     }
 
     Answer put(String path, Object body) {
-        return unix != null ? overSocket("PUT", path, json(body)) : send(request(path).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(json(body))));
+        return call("PUT", path, json(body));
     }
 
     /**
@@ -142,8 +131,8 @@ final class ApiClient {
             }
         }
         try {
-            HttpResponse<String> response = whole(request(path).GET().build());
-            return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
+            var response = exchange("GET", path, Map.of("Accept", "application/json"), null, ANSWER_TIMEOUT);
+            return response.status() == 200 ? Optional.of(response.body()) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
@@ -158,35 +147,23 @@ final class ApiClient {
     }
 
     Answer delete(String path) {
-        return unix != null ? overSocket("DELETE", path, null) : send(request(path).DELETE());
+        return call("DELETE", path, null);
     }
 
-    private Answer overSocket(String method, String path, String body) {
-        String token = AdminToken.read(config.adminTokenFile());
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Accept", "application/json");
-        headers.put("Authorization", "Bearer " + token);
-        if (body != null) {
-            headers.put("Content-Type", "application/json");
+    /** One exchange over TCP: plain http through the small client, TLS through the JDK's. */
+    private UnixHttpClient.Response exchange(String method, String path, Map<String, String> headers, String body,
+                                             Duration timeout) throws IOException, InterruptedException {
+        if (tcp != null) {
+            return tcp.send(method, path, headers, body);
         }
-        try {
-            proveSocket(token);
-            var response = unix.send(method, path, headers, body, this::provenPeerOnly);
-            String text = response.body();
-            return new Answer(response.status(), text.isBlank() ? NullNode.getInstance() : Json.MAPPER.readTree(text));
-        } catch (ConnectException e) {
-            throw new DaemonNotRunningException(baseUrl);
-        } catch (HttpTimeoutException e) {
-            throw new IllegalStateException("the daemon at " + baseUrl + " did not answer in time");
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot talk to the daemon at " + baseUrl + ": " + e.getMessage());
-        }
-    }
-
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .timeout(ANSWER_TIMEOUT)
-                .header("Accept", "application/json");
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        headers.forEach(request::header);
+        HttpResponse<String> response = whole(request.build());
+        Map<String, String> heads = new LinkedHashMap<>();
+        response.headers().map().forEach((name, values) -> heads.put(name, String.join(", ", values)));
+        return new UnixHttpClient.Response(response.statusCode(), heads, response.body());
     }
 
     /**
@@ -200,17 +177,16 @@ final class ApiClient {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         String nonce = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(baseUrl + AdminToken.CHALLENGE_PATH
-                        + "?nonce=" + nonce)).timeout(Duration.ofSeconds(30)).header("Accept", "application/json").GET().build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        var answer = exchange("GET", AdminToken.CHALLENGE_PATH + "?nonce=" + nonce, Map.of("Accept", "application/json"),
+                null, Duration.ofSeconds(30));
         String proof = "";
-        if (answer.statusCode() == 200) {
+        if (answer.status() == 200) {
             proof = Json.MAPPER.readTree(answer.body()).path("proof").asText("");
         }
         if (!MessageDigest.isEqual(proof.getBytes(StandardCharsets.US_ASCII),
                 AdminToken.expectedProof(token, nonce).getBytes(StandardCharsets.US_ASCII))) {
             throw new IllegalStateException("the service at " + baseUrl + " did not prove that it holds the admin token"
-                    + " (HTTP " + answer.statusCode() + "), so the token was not sent: another program may hold the port,"
+                    + " (HTTP " + answer.status() + "), so the token was not sent: another program may hold the port,"
                     + " or the daemon uses another admin token file (TOKENKEEPER_ADMIN_TOKEN_FILE)");
         }
         serverProved = true;
@@ -276,15 +252,26 @@ final class ApiClient {
         }
     }
 
-    private Answer send(HttpRequest.Builder request) {
+    /** One request with the admin token, to the daemon that proved it holds that token. */
+    private Answer call(String method, String path, String body) {
+        String token = AdminToken.read(config.adminTokenFile());
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Accept", "application/json");
+        headers.put("Authorization", "Bearer " + token);
+        if (body != null) {
+            headers.put("Content-Type", "application/json");
+        }
         try {
-            String token = AdminToken.read(config.adminTokenFile());
-            challenge(token);
-            request.header("Authorization", "Bearer " + token);
-            HttpResponse<String> response = whole(request.build());
+            UnixHttpClient.Response response;
+            if (unix != null) {
+                proveSocket(token);
+                response = unix.send(method, path, headers, body, this::provenPeerOnly);
+            } else {
+                challenge(token);
+                response = exchange(method, path, headers, body, ANSWER_TIMEOUT);
+            }
             String text = response.body();
-            JsonNode body = text == null || text.isBlank() ? NullNode.getInstance() : Json.MAPPER.readTree(text);
-            return new Answer(response.statusCode(), body);
+            return new Answer(response.status(), text == null || text.isBlank() ? NullNode.getInstance() : Json.MAPPER.readTree(text));
         } catch (ConnectException e) {
             throw new DaemonNotRunningException(baseUrl);
         } catch (HttpTimeoutException e) {

@@ -93,17 +93,6 @@ public final class UnixHttpClient {
     public Response send(String method, String target, Map<String, String> headers, String body,
                          Consumer<UnixDomainPrincipal> peerCheck) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-        StringBuilder head = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n")
-                .append("Host: localhost\r\nConnection: close\r\n");
-        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
-        if (body != null || method.equals("POST") || method.equals("PUT")) {
-            head.append("Content-Length: ").append(content.length).append("\r\n");
-        }
-        head.append("\r\n");
-        ByteBuffer out = ByteBuffer.allocate(head.length() * 3 + content.length);
-        out.put(head.toString().getBytes(StandardCharsets.UTF_8)).put(content).flip();
-
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
              Selector selector = Selector.open()) {
             try {
@@ -122,37 +111,59 @@ public final class UnixHttpClient {
                         + " (is this user in the socket's group, e.g. tokenkeeper?)", e);
             }
             peerCheck.accept(channel.getOption(ExtendedSocketOptions.SO_PEERCRED));
-            channel.configureBlocking(false);
-            SelectionKey key = channel.register(selector, SelectionKey.OP_WRITE);
-            while (out.hasRemaining()) {
-                await(selector, deadline);
-                channel.write(out);
+            return exchange(channel, selector, "localhost", method, target, headers, body, deadline);
+        }
+    }
+
+    /**
+     * Sends one request on a connected channel and reads its whole answer, all before the deadline
+     * (also {@link TcpHttpClient}'s exchange).
+     *
+     * @param host the Host header's value
+     * @param deadline the {@link System#nanoTime()} by which the answer must be complete
+     */
+    static Response exchange(SocketChannel channel, Selector selector, String host, String method, String target,
+                             Map<String, String> headers, String body, long deadline) throws IOException {
+        byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n")
+                .append("Host: ").append(host).append("\r\nConnection: close\r\n");
+        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        if (body != null || method.equals("POST") || method.equals("PUT")) {
+            head.append("Content-Length: ").append(content.length).append("\r\n");
+        }
+        head.append("\r\n");
+        ByteBuffer out = ByteBuffer.allocate(head.length() * 3 + content.length);
+        out.put(head.toString().getBytes(StandardCharsets.UTF_8)).put(content).flip();
+        channel.configureBlocking(false);
+        SelectionKey key = channel.register(selector, SelectionKey.OP_WRITE);
+        while (out.hasRemaining()) {
+            await(selector, deadline);
+            channel.write(out);
+        }
+        key.interestOps(SelectionKey.OP_READ);
+        ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        ByteBuffer in = ByteBuffer.allocate(16 * 1024);
+        while (true) {
+            int read = channel.read(in);
+            if (read < 0) {
+                return parse(answer.toByteArray(), true);
             }
-            key.interestOps(SelectionKey.OP_READ);
-            ByteArrayOutputStream answer = new ByteArrayOutputStream();
-            ByteBuffer in = ByteBuffer.allocate(16 * 1024);
-            while (true) {
-                int read = channel.read(in);
-                if (read < 0) {
-                    return parse(answer.toByteArray(), true);
-                }
-                if (read == 0) {
-                    await(selector, deadline);
-                    continue;
-                }
-                answer.write(in.array(), 0, in.position());
-                in.clear();
-                if (answer.size() > MAX_ANSWER_BYTES) {
-                    throw new IOException("answer larger than " + MAX_ANSWER_BYTES + " bytes");
-                }
-                if (complete(answer.toByteArray())) {
-                    return parse(answer.toByteArray(), false);
-                }
+            if (read == 0) {
+                await(selector, deadline);
+                continue;
+            }
+            answer.write(in.array(), 0, in.position());
+            in.clear();
+            if (answer.size() > MAX_ANSWER_BYTES) {
+                throw new IOException("answer larger than " + MAX_ANSWER_BYTES + " bytes");
+            }
+            if (complete(answer.toByteArray())) {
+                return parse(answer.toByteArray(), false);
             }
         }
     }
 
-    private static void await(Selector selector, long deadline) throws IOException {
+    static void await(Selector selector, long deadline) throws IOException {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
             throw new HttpTimeoutException("no complete answer in time");

@@ -6,6 +6,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpTimeoutException;
@@ -36,6 +39,10 @@ class UnixHttpClientTest {
     private CompletableFuture<String> serveOnce(Path socket, String answer, boolean keepOpen) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
+        return serveOnce(server, answer, keepOpen);
+    }
+
+    private CompletableFuture<String> serveOnce(ServerSocketChannel server, String answer, boolean keepOpen) {
         return CompletableFuture.supplyAsync(() -> {
             try (server; SocketChannel client = server.accept()) {
                 ByteArrayOutputStream request = new ByteArrayOutputStream();
@@ -126,6 +133,42 @@ class UnixHttpClientTest {
         IOException e = assertThrows(IOException.class,
                 () -> new UnixHttpClient(socket, Duration.ofSeconds(10)).send("GET", "/", Map.of(), null));
         assertTrue(e.getMessage().contains("ended inside its body"), e.getMessage());
+    }
+
+    @Test
+    void overTcpTheRequestNamesTheHostAndPortAndTheAnswerIsRead() throws Exception {
+        ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+        var seen = serveOnce(server, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n", true);
+        var answer = new TcpHttpClient(URI.create("http://127.0.0.1:" + port), Duration.ofSeconds(5), Duration.ofSeconds(20))
+                .send("DELETE", "/api/v1/x", Map.of("Accept", "application/json"), null);
+        assertEquals(200, answer.status());
+        assertEquals("[]", answer.body());
+        String request = seen.get(10, TimeUnit.SECONDS);
+        assertTrue(request.startsWith("DELETE /api/v1/x HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n"), request);
+        assertTrue(request.contains("\r\nAccept: application/json\r\n"), request);
+    }
+
+    @Test
+    void overTcpAServerThatNeverAnswersTimesOut() throws Exception {
+        ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+        serveOnce(server, null, true);
+        long start = System.nanoTime();
+        assertThrows(HttpTimeoutException.class, () -> new TcpHttpClient(URI.create("http://127.0.0.1:" + port),
+                Duration.ofSeconds(5), Duration.ofMillis(500)).send("GET", "/", Map.of(), null));
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(tookMs >= 400 && tookMs < 10_000, "took " + tookMs + " ms");
+    }
+
+    @Test
+    void overTcpNothingListeningIsAConnectException() throws Exception {
+        int port;
+        try (ServerSocketChannel closed = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            port = ((InetSocketAddress) closed.getLocalAddress()).getPort();
+        }
+        assertThrows(ConnectException.class, () -> new TcpHttpClient(URI.create("http://127.0.0.1:" + port),
+                Duration.ofSeconds(5), Duration.ofSeconds(5)).send("GET", "/", Map.of(), null));
     }
 
     @Test
