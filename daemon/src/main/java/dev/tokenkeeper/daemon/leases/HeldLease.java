@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * A refresh lease while its refresh runs: renewed every third of its length while the refresh waits
@@ -20,9 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class HeldLease {
 
-    private final RefreshLeases leases;
+    /** Takes or extends the lease until the given instant; false when another daemon holds it. */
+    private final Predicate<Instant> take;
     private final CredentialId id;
-    private final String owner;
     private final Clock clock;
     private final Duration length;
     private final ReentrantLock renewing = new ReentrantLock();
@@ -37,9 +38,8 @@ public final class HeldLease {
 
     private HeldLease(RefreshLeases leases, CredentialId id, String owner, Clock clock, Duration length, Instant takenAt,
                       ScheduledExecutorService timer) {
-        this.leases = leases;
+        this.take = until -> leases.tryLease(id, owner, until);
         this.id = id;
-        this.owner = owner;
         this.clock = clock;
         this.length = length;
         this.renewedAt = takenAt;
@@ -125,7 +125,7 @@ public final class HeldLease {
         Instant now = clock.instant();
         boolean held;
         try {
-            held = leases.tryLease(id, owner, now.plus(length));
+            held = take.test(now.plus(length));
         } catch (RuntimeException e) {
             // The store did not answer: the lease runs on as it was; the next renewal tries again.
             return;
