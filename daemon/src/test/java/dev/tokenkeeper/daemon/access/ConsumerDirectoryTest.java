@@ -377,4 +377,17 @@ class ConsumerDirectoryTest {
         rows.consumers().forEach(row -> verdicts.put(row.name(), macs.check(row)));
         return verdicts;
     }
+
+    @Test
+    void revokingAConsumerLeavesEveryOtherOneWorkingAlsoWhenTheRowsCannotBeReadAgain() {
+        ConsumerRowUpgrade.markNothingToUpgrade(state);
+        ConsumerDirectory directory = directory(state, Duration.ofHours(1));
+        String revoked = directory.create("revoked", BOTH);
+        String kept = directory.create("kept", BOTH);
+        rowsUnreadable = true; // the re-read after the revocation fails: the directory keeps its own view
+        assertTrue(directory.revoke("revoked"));
+        assertTrue(directory.authenticate(revoked).isEmpty());
+        assertEquals("kept", directory.authenticate(kept).orElseThrow().name());
+        rowsUnreadable = false;
+    }
 }
