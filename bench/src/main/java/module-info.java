@@ -8,6 +8,7 @@ module dev.tokenkeeper.bench {
     requires dev.tokenkeeper.api;
     requires dev.tokenkeeper.daemon;
     requires java.net.http;
+    requires java.sql;
     requires jdk.httpserver;
     requires jmh.core;
     // JMH, an automatic module, uses sun.misc.Unsafe; nothing else would resolve it.

@@ -7,6 +7,7 @@ import dev.tokenkeeper.bench.report.ResultTable;
 import dev.tokenkeeper.bench.rig.BenchLogging;
 import dev.tokenkeeper.bench.schedule.SchedulingPrecision;
 import dev.tokenkeeper.bench.startup.StartupSize;
+import dev.tokenkeeper.bench.queue.DueQueueLimit;
 import dev.tokenkeeper.bench.stores.PostgresCluster;
 import dev.tokenkeeper.bench.stores.PostgresVersusSqlite;
 import dev.tokenkeeper.bench.storm.RefreshStorm;
@@ -45,7 +46,7 @@ public final class BenchMain {
         int n = Integer.getInteger("n", 10_000);
         int runs = Integer.getInteger("runs", 3);
         int threads = Integer.getInteger("threads", 8);
-        Set<String> only = Stream.of(System.getProperty("only", "1,2,3,4,5,6,7,8").split(","))
+        Set<String> only = Stream.of(System.getProperty("only", "1,2,3,4,5,6,7,8,9").split(","))
                 .map(String::trim).collect(Collectors.toSet());
         Path work = Files.createTempDirectory("tokenkeeper-bench");
         BenchLogging.toFile(work.resolve("in-process-daemon.log"));
@@ -97,6 +98,14 @@ public final class BenchMain {
                     PostgresVersusSqlite.run(table, work, n, threads, runs);
                 } else {
                     System.out.println("skipping 6: PostgreSQL 15 is not installed (apt-get install -y postgresql)");
+                }
+            }
+            if (only.contains("9")) {
+                section("9. the due queue on PostgreSQL: bare claim-and-commit loop (the database's limit here)");
+                if (PostgresCluster.installed()) {
+                    DueQueueLimit.run(table, Integer.getInteger("dueRows", 100_000), threads, runs);
+                } else {
+                    System.out.println("skipping 9: PostgreSQL 15 is not installed (apt-get install -y postgresql)");
                 }
             }
             if (only.contains("5")) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
-import dev.tokenkeeper.inprocess.NotificationInbox;
+import dev.tokenkeeper.testkit.NotificationInbox;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
 import dev.tokenkeeper.provider.vinted.FakeVinted;
 import dev.tokenkeeper.store.supabase.FakePostgrest;

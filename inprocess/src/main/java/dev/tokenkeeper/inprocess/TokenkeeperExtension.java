@@ -35,6 +35,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -390,4 +397,35 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
     }
 
     private static final ObjectMapper CONSUMER_JSON = new ObjectMapper();
+
+    /**
+     * Sends one request per bearer, {@code concurrency} at a time, as a crowd of clients would.
+     *
+     * @param bearers     the bearer of each request
+     * @param method      the method
+     * @param path        the path
+     * @param concurrency requests in flight at once
+     * @return how many requests got each status
+     */
+    public Map<Integer, Integer> callAsEach(List<String> bearers, String method, String path, int concurrency) {
+        Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        try {
+            List<Future<?>> sent = new ArrayList<>();
+            for (String bearer : bearers) {
+                sent.add(pool.submit(() -> statuses.merge(callAs(bearer, method, path, null).statusCode(), 1, Integer::sum)));
+            }
+            for (Future<?> one : sent) {
+                one.get(2, TimeUnit.MINUTES);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("a request of the crowd failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        return statuses;
+    }
 }

@@ -28,12 +28,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
@@ -165,32 +160,15 @@ class ConsumersInProcessTest {
                         : tokenA + randomText(random, 1 + random.nextInt(3));
             });
         }
-        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(12);
         long started = System.nanoTime();
-        try {
-            List<Future<?>> sent = new ArrayList<>();
-            for (String bearer : bearers) {
-                sent.add(pool.submit(() -> {
-                    int status = daemon.callAs(bearer, "GET", PATH_A, null).statusCode();
-                    statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
-                    return null;
-                }));
-            }
-            for (Future<?> one : sent) {
-                one.get(2, TimeUnit.MINUTES);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        Map<Integer, Integer> statuses = daemon.callAsEach(bearers, "GET", PATH_A, 12);
         System.out.printf("fuzz: %d bearers in %d ms, statuses %s%n", attempts,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), statuses);
         assertFalse(statuses.containsKey(200), "a wrong bearer got a token: " + statuses);
         assertTrue(statuses.keySet().stream().allMatch(s -> s == 401 || s == 403 || s == 429), "only refusals: " + statuses);
-        int unauthenticated = statuses.getOrDefault(401, new AtomicInteger()).get()
-                + statuses.getOrDefault(429, new AtomicInteger()).get();
+        int unauthenticated = statuses.getOrDefault(401, 0) + statuses.getOrDefault(429, 0);
         assertEquals(attempts - attempts / 6, unauthenticated, "every bearer but reader-b's is unauthenticated: " + statuses);
-        assertEquals(attempts / 6, statuses.get(403).get(), "reader-b's token is refused gazelle:a: " + statuses);
+        assertEquals(attempts / 6, (int) statuses.getOrDefault(403, 0), "reader-b's token is refused gazelle:a: " + statuses);
         String metrics = daemon.call("GET", "/metrics", null).body();
         assertTrue(metrics.contains("tokenkeeper_auth_failures_total"), metrics);
         assertEquals(200, daemon.callAs(tokenA, "GET", PATH_A, null).statusCode(), "the real token still works");

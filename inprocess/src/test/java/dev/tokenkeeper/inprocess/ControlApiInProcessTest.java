@@ -253,9 +253,9 @@ class ControlApiInProcessTest {
         assertEquals(200, admin("GET", "/api/v1/notify/channels", null).statusCode());
         HttpResponse<String> nowhere = admin("GET", "/api/v1/nowhere", null);
         assertEquals(404, nowhere.statusCode());
-        // Javalin's own not-found answer, in the API's error shape.
-        assertEquals("http_404", json(nowhere).path("error").asText(), nowhere.body());
-        assertTrue(nowhere.body().contains("GET /api/v1/nowhere"), nowhere.body());
+        // The router's own not-found, in the API's error shape and words.
+        assertEquals("not_found", json(nowhere).path("error").asText(), nowhere.body());
+        assertTrue(nowhere.body().contains("no such route: GET /api/v1/nowhere"), nowhere.body());
         HttpResponse<String> tooLarge = admin("PUT", "/api/v1/credentials/gazelle:big",
                 "{\"tokenJson\": \"" + "x".repeat(300_000) + "\"}");
         assertEquals(413, tooLarge.statusCode(), tooLarge.body());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
 import dev.tokenkeeper.provider.gazelle.GazelleProvider;
+import dev.tokenkeeper.testkit.NotificationInbox;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -7,6 +7,7 @@ import dev.tokenkeeper.provider.gazelle.FakeGazelle;
 import dev.tokenkeeper.provider.gazelle.GazelleProvider;
 import dev.tokenkeeper.provider.vinted.FakeVinted;
 import dev.tokenkeeper.provider.vinted.VintedProvider;
+import dev.tokenkeeper.testkit.NotificationInbox;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -19,12 +19,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -125,7 +120,7 @@ class SupabaseTwoDaemonsInProcessTest {
         int callsBefore = supabase.requestCount();
         int linesBefore = supabase.requestLines().size();
         long started = System.nanoTime();
-        Map<Integer, AtomicInteger> statuses = flood(bearers);
+        Map<Integer, Integer> statuses = a.callAsEach(bearers, "GET", PATH, CONCURRENCY);
         long floodMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         int consumerCalls = supabase.requestCount(FakePostgrest.CONSUMERS) - consumerCallsBefore;
         int calls = supabase.requestCount() - callsBefore;
@@ -138,7 +133,7 @@ class SupabaseTwoDaemonsInProcessTest {
                         + " at the Supabase imitation; %d calls in all from both daemons meanwhile, %d of them on"
                         + " the consumers table, all of them the change polls every %d s%n", BEARERS, floodMillis,
                 statuses, lookups, calls, consumerCalls, POLL_SECONDS);
-        assertEquals(BEARERS, statuses.getOrDefault(401, new AtomicInteger()).get(), "all refused: " + statuses);
+        assertEquals(BEARERS, statuses.getOrDefault(401, 0), "all refused: " + statuses);
         assertEquals(0, lookups, "look-ups of presented tokens, e.g. " + during.subList(0, Math.min(3, during.size())));
         long polls = 2 * (floodMillis / (POLL_SECONDS * 1000L) + 1);
         assertTrue(consumerCalls <= polls + 2, consumerCalls + " consumer-table calls in " + floodMillis
@@ -164,27 +159,6 @@ class SupabaseTwoDaemonsInProcessTest {
         for (String presented : List.of(fromA, fromB, bearers.get(0))) {
             assertFalse(a.log().contains(presented) || b.log().contains(presented), "a consumer token in a log");
         }
-    }
-
-    private Map<Integer, AtomicInteger> flood(List<String> bearers) throws Exception {
-        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
-        try {
-            List<Future<?>> sent = new ArrayList<>();
-            for (String bearer : bearers) {
-                sent.add(pool.submit(() -> {
-                    int status = a.callAs(bearer, "GET", PATH, null).statusCode();
-                    statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
-                    return null;
-                }));
-            }
-            for (Future<?> one : sent) {
-                one.get(2, TimeUnit.MINUTES);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        return statuses;
     }
 
     private TokenkeeperExtension daemon(Map<String, String> key) {

@@ -80,6 +80,11 @@ public final class PostgresCluster implements AutoCloseable {
                 "TOKENKEEPER_POSTGRES_SCHEMA", schema);
     }
 
+    /** @return a JDBC URL of the {@code postgres} database, for bare SQL beside the store */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres&sslmode=disable";
+    }
+
     /** Stops the server at once and deletes its folder. */
     @Override
     public void close() {

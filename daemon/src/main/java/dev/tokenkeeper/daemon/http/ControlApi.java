@@ -150,19 +150,19 @@ public final class ControlApi implements AutoCloseable {
         routes.exception(StoreException.class, (e, ctx) ->
                 error(ctx, 503, e instanceof StoreUnavailableException ? "store_unavailable" : "store_error",
                         e.getMessage()));
-        routes.exception(HttpResponseException.class, (e, ctx) ->
-                error(ctx, e.getStatus(), e.getStatus() == 413 ? "too_large" : "http_" + e.getStatus(),
-                        e.getStatus() == 413 ? "request body too large: at most " + MAX_BODY_BYTES + " bytes" : e.getMessage()));
+        routes.exception(HttpResponseException.class, (e, ctx) -> {
+            switch (e.getStatus()) {
+                // Javalin's router throws these itself; no route of ours does.
+                case 404 -> error(ctx, 404, "not_found", "no such route: " + ctx.method() + " " + ctx.path());
+                case 405 -> error(ctx, 405, "method_not_allowed", "method not allowed on " + ctx.path());
+                case 413 -> error(ctx, 413, "too_large", "request body too large: at most " + MAX_BODY_BYTES + " bytes");
+                default -> error(ctx, e.getStatus(), "http_" + e.getStatus(), e.getMessage());
+            }
+        });
         routes.exception(Exception.class, (e, ctx) -> {
             Logger.error("{} {} failed: {}", ctx.method(), ctx.path(), e.toString());
             error(ctx, 500, "internal", "internal error; the daemon log has the details");
         });
-        routes.error(404, ctx -> {
-            if (ctx.result() == null || ctx.result().isEmpty()) {
-                error(ctx, 404, "not_found", "no such route: " + ctx.method() + " " + ctx.path());
-            }
-        });
-        routes.error(405, ctx -> error(ctx, 405, "method_not_allowed", "method not allowed on " + ctx.path()));
     }
 
     private void authorize(Context ctx) {

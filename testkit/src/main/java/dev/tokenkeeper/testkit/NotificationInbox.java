@@ -1,4 +1,4 @@
-package dev.tokenkeeper.inprocess;
+package dev.tokenkeeper.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,0 +1,153 @@
+package dev.tokenkeeper.bench.queue;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The physical limit of a due queue on this PostgreSQL: bare SQL, no daemon. Rows shaped like a
+ * credential (an id, a sealed secret of a refresh's size, a version, when it is next due, a lease)
+ * are claimed in batches with {@code UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)
+ * RETURNING}, as db-scheduler's lock-and-fetch does, and each is then committed on its own, as a
+ * refresh is: new secret, version + 1, the next due time, the lease released, only if the claim is
+ * still ours and the version the one read. Every commit is durable (synchronous_commit on). What the
+ * daemons' pipeline reaches on the same database is compared with this.
+ */
+public final class ClaimLoop {
+
+    /** Bytes of a sealed Gazelle token pair, about what the store writes per refresh. */
+    private static final int SECRET_BYTES = 420;
+    private static final long LEASE_MILLIS = 120_000;
+    private static final long NEXT_DUE_MILLIS = 3_600_000;
+
+    private final String jdbcUrl;
+    private final String table;
+
+    /**
+     * @param jdbcUrl the database
+     * @param table   a table name of its own (created, filled, dropped by {@link #run})
+     */
+    public ClaimLoop(String jdbcUrl, String table) {
+        this.jdbcUrl = jdbcUrl;
+        this.table = table;
+    }
+
+    /**
+     * What one run did.
+     *
+     * @param rows     rows committed
+     * @param seconds  from the first claim to the last commit
+     * @param twice    rows committed more than once (must be 0)
+     * @param missed   rows never committed (must be 0)
+     */
+    public record Result(long rows, double seconds, long twice, long missed) {
+        /** @return rows committed per second */
+        public double perSecond() {
+            return rows / seconds;
+        }
+    }
+
+    /**
+     * Fills the table with {@code rows} rows all due now, has {@code workers} connections claim and
+     * commit them until none is due, and checks that each row was committed exactly once.
+     *
+     * @param rows    rows due
+     * @param workers connections claiming at once
+     * @param batch   rows one claim takes at most
+     * @return the figures
+     * @throws Exception when the database fails
+     */
+    public Result run(int rows, int workers, int batch) throws Exception {
+        try (Connection setup = DriverManager.getConnection(jdbcUrl); Statement sql = setup.createStatement()) {
+            sql.execute("DROP TABLE IF EXISTS " + table);
+            sql.execute("CREATE TABLE " + table + " (id text PRIMARY KEY, secret bytea NOT NULL, version bigint NOT NULL,"
+                    + " next_due bigint, lease_owner text, lease_until bigint)");
+            long now = System.currentTimeMillis();
+            sql.execute("INSERT INTO " + table + " SELECT 'gazelle:c' || i, decode(repeat('ab', " + SECRET_BYTES + "), 'hex'),"
+                    + " 0, " + now + " - i, NULL, NULL FROM generate_series(1, " + rows + ") AS i");
+            sql.execute("CREATE INDEX " + table + "_due ON " + table + " (next_due) WHERE next_due IS NOT NULL");
+            sql.execute("ANALYZE " + table);
+        }
+        AtomicLong committed = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        long started = System.nanoTime();
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                String owner = "worker-" + w;
+                running.add(pool.submit(() -> {
+                    work(owner, batch, committed);
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get(30, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        try (Connection check = DriverManager.getConnection(jdbcUrl); Statement sql = check.createStatement();
+             ResultSet counts = sql.executeQuery("SELECT count(*) FILTER (WHERE version > 1),"
+                     + " count(*) FILTER (WHERE version = 0) FROM " + table)) {
+            counts.next();
+            Result result = new Result(committed.get(), seconds, counts.getLong(1), counts.getLong(2));
+            sql.execute("DROP TABLE " + table);
+            return result;
+        }
+    }
+
+    private void work(String owner, int batch, AtomicLong committed) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl);
+             PreparedStatement claim = connection.prepareStatement("UPDATE " + table
+                     + " SET lease_owner = ?, lease_until = ? WHERE id IN (SELECT id FROM " + table
+                     + " WHERE next_due <= ? AND (lease_until IS NULL OR lease_until < ?)"
+                     + " ORDER BY next_due LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id, version");
+             PreparedStatement commit = connection.prepareStatement("UPDATE " + table
+                     + " SET secret = ?, version = version + 1, next_due = ?, lease_owner = NULL, lease_until = NULL"
+                     + " WHERE id = ? AND version = ? AND lease_owner = ?")) {
+            connection.setAutoCommit(true);
+            byte[] secret = new byte[SECRET_BYTES];
+            while (true) {
+                long now = System.currentTimeMillis();
+                claim.setString(1, owner);
+                claim.setLong(2, now + LEASE_MILLIS);
+                claim.setLong(3, now);
+                claim.setLong(4, now);
+                claim.setInt(5, batch);
+                List<String> ids = new ArrayList<>();
+                List<Long> versions = new ArrayList<>();
+                try (ResultSet claimed = claim.executeQuery()) {
+                    while (claimed.next()) {
+                        ids.add(claimed.getString(1));
+                        versions.add(claimed.getLong(2));
+                    }
+                }
+                if (ids.isEmpty()) {
+                    return;
+                }
+                for (int i = 0; i < ids.size(); i++) {
+                    secret[i % SECRET_BYTES]++;
+                    commit.setBytes(1, secret);
+                    commit.setLong(2, System.currentTimeMillis() + NEXT_DUE_MILLIS);
+                    commit.setString(3, ids.get(i));
+                    commit.setLong(4, versions.get(i));
+                    commit.setString(5, owner);
+                    if (commit.executeUpdate() == 1) {
+                        committed.incrementAndGet();
+                    }
+                }
+            }
+        }
+    }
+}
