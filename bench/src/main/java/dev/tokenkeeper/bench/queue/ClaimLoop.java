@@ -22,25 +22,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * refresh is: new secret, version + 1, the next due time, the lease released, only if the claim is
  * still ours and the version the one read. Every commit is durable (synchronous_commit on). What the
  * daemons' pipeline reaches on the same database is compared with this.
+ *
+ * @param jdbcUrl the database
+ * @param table   a table name of its own (created, filled, dropped by {@link #run})
  */
-public final class ClaimLoop {
+public record ClaimLoop(String jdbcUrl, String table) {
 
     /** Bytes of a sealed Gazelle token pair, about what the store writes per refresh. */
     private static final int SECRET_BYTES = 420;
     private static final long LEASE_MILLIS = 120_000;
     private static final long NEXT_DUE_MILLIS = 3_600_000;
-
-    private final String jdbcUrl;
-    private final String table;
-
-    /**
-     * @param jdbcUrl the database
-     * @param table   a table name of its own (created, filled, dropped by {@link #run})
-     */
-    public ClaimLoop(String jdbcUrl, String table) {
-        this.jdbcUrl = jdbcUrl;
-        this.table = table;
-    }
 
     /**
      * What one run did.
