@@ -330,13 +330,13 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         for (CredentialId id : ids) {
             AccountSecret link = links.get(id);
             if (link == null) {
-                ok("cookiecloud " + id, "not set up (optional): `tokenkeeper cookiecloud link " + id + " --uuid <uuid>`"
+                ok("credential " + id, "cookiecloud not set up (optional): `tokenkeeper cookiecloud link " + id + " --uuid <uuid>`"
                         + " takes the session from a browser's CookieCloud extension");
             } else if (seal != null && !seal.check(link).valid()) {
-                fail("cookiecloud " + id, "the link is not authenticated by this daemon's keys (written without the"
+                fail("credential " + id, "cookiecloud link not authenticated by this daemon's keys (written without the"
                         + " master key): it imports nothing; `tokenkeeper cookiecloud unlink " + id + "`, then link again");
             } else {
-                ok("cookiecloud " + id, "set up: linked " + link.createdAt() + (credentials.stream()
+                ok("credential " + id, "cookiecloud set up: linked " + link.createdAt() + (credentials.stream()
                         .anyMatch(c -> c.id().equals(id)) ? "" : "; no credential yet, the first upload imports it"));
             }
         }

@@ -80,9 +80,9 @@ class CookieCloudCliTest {
         assertFalse(list.output().contains(UUID) || list.output().contains(token), list.output());
 
         String doctor = cli("", "doctor", "--state-dir", daemon.stateDirectory().toString()).output();
-        assertTrue(doctor.contains("cookiecloud vinted:shop: set up: linked ")
+        assertTrue(doctor.contains("credential vinted:shop: cookiecloud set up: linked ")
                 && doctor.contains("no credential yet, the first upload imports it"), doctor);
-        assertTrue(doctor.contains("cookiecloud vinted:unlinked: not set up (optional): `tokenkeeper cookiecloud link"
+        assertTrue(doctor.contains("credential vinted:unlinked: cookiecloud not set up (optional): `tokenkeeper cookiecloud link"
                 + " vinted:unlinked --uuid <uuid>`"), doctor);
         assertFalse(doctor.contains(token) || doctor.contains(UUID), doctor);
 
@@ -92,7 +92,7 @@ class CookieCloudCliTest {
         assertNotEquals(0, cli("", "cookiecloud", "unlink", "vinted:shop").exit(), "nothing left to unlink");
         assertTrue(cli("", "cookiecloud", "list").output().startsWith("no CookieCloud links"));
         assertTrue(cli("", "doctor", "--state-dir", daemon.stateDirectory().toString()).output()
-                .contains("cookiecloud vinted:unlinked: not set up"));
+                .contains("credential vinted:unlinked: cookiecloud not set up"));
     }
 
     private InProcessCli.Run cli(String stdin, String... args) throws Exception {
