@@ -249,6 +249,14 @@ class SpooledStoreTest {
         assertThrows(() -> a.tryLease(ID, "a", t0.plusSeconds(60)));
     }
 
+    /** A imports version 1, B refreshes it to version 2 under its lease, and A has seen that: another daemon is about. */
+    private static void importedByAThenRefreshedByB(SpooledStore a, SpooledStore b, Instant t0) {
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
+        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+    }
+
     /** @return a daemon's spooled view of the shared store */
     private SpooledStore daemon(String name) {
         return new SpooledStore(remote, state.resolve("spool-" + name), 3600, clock);
@@ -545,10 +553,7 @@ class SpooledStoreTest {
         SpooledStore a = daemon("a");
         SpooledStore b = daemon("b");
         a.watch(change -> { });
-        assertTrue(a.insert(credential(1, (byte) 1, t0)));
-        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
-        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
-        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+        importedByAThenRefreshedByB(a, b, t0);
         assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
         assertTrue(b.commitRefresh(credential(3, (byte) 3, t0.plusSeconds(2)), 2, refreshed(t0), "b"), "announced to A");
 
@@ -564,10 +569,7 @@ class SpooledStoreTest {
         SpooledStore a = daemon("a");
         SpooledStore b = daemon("b");
         a.watch(change -> { });
-        assertTrue(a.insert(credential(1, (byte) 1, t0)));
-        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
-        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
-        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+        importedByAThenRefreshedByB(a, b, t0);
 
         remote.down = true;
         assertTrue(a.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(2)), 2), "spooled: A obtained the secret");
@@ -587,10 +589,7 @@ class SpooledStoreTest {
         SpooledStore a = daemon("a");
         SpooledStore b = daemon("b");
         a.watch(change -> { });
-        assertTrue(a.insert(credential(1, (byte) 1, t0)));
-        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
-        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
-        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+        importedByAThenRefreshedByB(a, b, t0);
 
         remote.down = true;
         assertTrue(a.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(2)), 2), "A's write fails, and is spooled");
@@ -606,10 +605,7 @@ class SpooledStoreTest {
         Instant t0 = Instant.now();
         SpooledStore a = daemon("a");
         SpooledStore b = daemon("b");
-        assertTrue(a.insert(credential(1, (byte) 1, t0)));
-        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
-        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
-        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+        importedByAThenRefreshedByB(a, b, t0);
 
         remote.down = true;
         assertEquals(1, a.list().size(), "A notices the outage");
@@ -635,10 +631,7 @@ class SpooledStoreTest {
         Unreachable linkOfA = new Unreachable(remote);
         SpooledStore a = new SpooledStore(linkOfA, state.resolve("spool-a"), 3600, clock);
         SpooledStore b = daemon("b");
-        assertTrue(a.insert(credential(1, (byte) 1, t0)));
-        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
-        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
-        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+        importedByAThenRefreshedByB(a, b, t0);
 
         linkOfA.down = true; // A alone loses the store
         assertTrue(a.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(2)), 2), "A obtained the secret");
@@ -658,10 +651,7 @@ class SpooledStoreTest {
         Instant t0 = Instant.now();
         SpooledStore a = daemon("a");
         SpooledStore b = daemon("b");
-        assertTrue(a.insert(credential(1, (byte) 1, t0)));
-        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
-        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
-        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+        importedByAThenRefreshedByB(a, b, t0);
         Map<String, Runnable> failingFirst = new LinkedHashMap<>();
         failingFirst.put("get", () -> a.get(ID));
         failingFirst.put("appendHistory", () -> a.appendHistory(refreshed(t0)));
@@ -721,10 +711,7 @@ class SpooledStoreTest {
         SpooledStore a = daemon("a");
         SpooledStore b = daemon("b");
         a.watch(change -> { });
-        assertTrue(a.insert(credential(1, (byte) 1, t0)));
-        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
-        assertTrue(b.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(1)), 1, refreshed(t0), "b"));
-        assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
+        importedByAThenRefreshedByB(a, b, t0);
 
         remote.down = true;
         assertTrue(a.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(10)), 2), "A obtained a new secret");
