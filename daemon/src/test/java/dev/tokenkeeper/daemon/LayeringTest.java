@@ -27,7 +27,7 @@ class LayeringTest {
             // no daemon package below them
             "config", "log", "oauth", "scrub", "systemd",
             // files, keys and sockets
-            "folders", "crypto", "tls", "unixsocket", "spool", "plugin",
+            "folders", "crypto", "tls", "unixsocket", "socketclient", "spool", "plugin",
             // the store's refresh leases, or what a store without them gets
             "leases",
             // consumers, keys, the refresh pipeline

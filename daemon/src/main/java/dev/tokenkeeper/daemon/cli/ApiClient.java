@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.http.AdminToken;
 import dev.tokenkeeper.daemon.http.Json;
+import dev.tokenkeeper.daemon.socketclient.TcpHttpClient;
+import dev.tokenkeeper.daemon.socketclient.UnixHttpClient;
 import dev.tokenkeeper.daemon.tls.TlsClient;
-import dev.tokenkeeper.daemon.unixsocket.TcpHttpClient;
-import dev.tokenkeeper.daemon.unixsocket.UnixHttpClient;
 import jdk.net.UnixDomainPrincipal;
 
 import java.io.IOException;

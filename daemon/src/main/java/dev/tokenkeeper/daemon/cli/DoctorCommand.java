@@ -39,9 +39,9 @@ import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.daemon.rekey.KeyRotation;
 import dev.tokenkeeper.daemon.signin.SignInSecrets;
 import dev.tokenkeeper.daemon.signin.SignInSetup;
+import dev.tokenkeeper.daemon.socketclient.UnixHttpClient;
 import dev.tokenkeeper.daemon.tls.TlsClient;
 import dev.tokenkeeper.daemon.tls.TlsSettings;
-import dev.tokenkeeper.daemon.unixsocket.UnixHttpClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

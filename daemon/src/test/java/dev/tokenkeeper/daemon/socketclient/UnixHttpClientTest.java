@@ -1,4 +1,4 @@
-package dev.tokenkeeper.daemon.unixsocket;
+package dev.tokenkeeper.daemon.socketclient;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

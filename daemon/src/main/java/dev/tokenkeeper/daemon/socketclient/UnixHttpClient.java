@@ -1,4 +1,4 @@
-package dev.tokenkeeper.daemon.unixsocket;
+package dev.tokenkeeper.daemon.socketclient;
 
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;

@@ -1,4 +1,4 @@
-package dev.tokenkeeper.daemon.unixsocket;
+package dev.tokenkeeper.daemon.socketclient;
 
 import java.io.IOException;
 import java.net.ConnectException;
