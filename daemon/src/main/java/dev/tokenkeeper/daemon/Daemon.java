@@ -29,6 +29,7 @@ public final class Daemon implements AutoCloseable {
      * @throws ConfigurationException when a setting, the key or the store is wrong (message says how to fix it)
      */
     public static Daemon start(DaemonConfig config) {
+        WarmUp.begin();
         return new Daemon(Assembly.build(config, Inputs.found()).start());
     }
 

@@ -1,0 +1,44 @@
+package dev.tokenkeeper.daemon;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import javax.net.ssl.SSLContext;
+import java.security.NoSuchAlgorithmException;
+import java.util.Locale;
+
+/**
+ * The JVM-wide, once-only set-ups a daemon's start meets on its main thread, begun on a thread of
+ * their own before the assembly is built, so that they run while the main thread loads the plugins
+ * and reads the key: the default TLS context (every provider's {@code HttpClient} takes it: the JCA
+ * lookup and the JDK's CA certificates, about a fifth of the main thread's start), the list of
+ * locales (Jetty's MIME table, Javalin's start line and Jackson's date format read the locale data)
+ * and Jackson's {@code ObjectMapper} class.
+ * <p>
+ * Each is made once per JVM under the JDK's own locks: the thread that needs one finds it made or
+ * waits for the part still running, so nothing runs twice, nothing waits longer than it did before,
+ * and no part's order or deadline changes. A failure here is dropped: the part that needs the thing
+ * meets it again and reports it as it always did.
+ */
+final class WarmUp implements Runnable {
+
+    private WarmUp() {
+    }
+
+    /** Starts the set-ups on a daemon thread and returns at once. */
+    static void begin() {
+        Thread thread = new Thread(new WarmUp(), "start-warm-up");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public void run() {
+        try {
+            SSLContext.getDefault();
+        } catch (NoSuchAlgorithmException | RuntimeException e) {
+            // The first HttpClient meets it again and says what is wrong.
+        }
+        Locale.getAvailableLocales();
+        new ObjectMapper();
+    }
+}
