@@ -71,6 +71,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -89,6 +93,7 @@ import java.util.stream.Stream;
 public final class Assembly implements AutoCloseable {
 
     private static final Duration REFRESH_DRAIN = Duration.ofSeconds(30);
+    private static final Duration API_BUILD_WAIT = Duration.ofSeconds(60);
 
     private final DaemonConfig config;
     private final PartSettings settings;
@@ -103,6 +108,8 @@ public final class Assembly implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private final Notifications notifications;
     private final ControlApi api;
+    /** The control API's server built on a thread of its own while the parts before it start. */
+    private final FutureTask<Void> apiBuilt;
     private final List<Part> parts;
     private final StartedParts started = new StartedParts(this::stopRefreshing);
 
@@ -172,6 +179,7 @@ public final class Assembly implements AutoCloseable {
                 .with(new CookieCloudRoutes(new CookieCloudLinks(store, new AccountSecretSeal(sealer), pipeline::provider,
                         clock), new UploadReceiver(credentials, pipeline, clock))),
                 new ControlApiSettings(config.listen(), settings.access(), settings.tls().map(TlsConnector::new)));
+        this.apiBuilt = new FutureTask<>(api::prepare, null);
 
         this.parts = List.of(
                 new Part("store", () -> store.open(context), store),
@@ -208,7 +216,10 @@ public final class Assembly implements AutoCloseable {
                     pipeline.addListener(signIns);
                     signIns.start();
                 }, signIns),
-                new Part("control API", this::listen, () -> {
+                new Part("control API", () -> {
+                    awaitApiBuilt();
+                    listen();
+                }, () -> {
                     api.close();
                     BoundAddress.remove(state);
                 }));
@@ -227,7 +238,9 @@ public final class Assembly implements AutoCloseable {
     }
 
     /**
-     * Starts every part in order.
+     * Starts every part in order. Meanwhile the control API's server (Javalin, its routes, Jetty's
+     * server object) is built on a thread of its own, which the control API awaits (at most 60 s)
+     * before it listens, and which a failed start also awaits before it returns.
      *
      * @return this
      * @throws RuntimeException when a part cannot start; the parts started before it are closed again
@@ -238,7 +251,16 @@ public final class Assembly implements AutoCloseable {
 
     /** @param seam wraps each part before it starts: a test makes the N-th fail */
     Assembly start(UnaryOperator<Part> seam) {
-        started.start(parts, seam);
+        // Building Javalin and Jetty's server needs none of the parts: on the second core while they start.
+        Thread builder = new Thread(apiBuilt, "control-api-build");
+        builder.setDaemon(true);
+        builder.start();
+        try {
+            started.start(parts, seam);
+        } finally {
+            // A start that failed before the control API leaves no thread of its own behind.
+            awaitQuietly(builder);
+        }
         Logger.info("tokenkeeper listening on {}; store {}; {} credentials planned; master key from {}; scheduler {}",
                 boundAddress(), store.id(), scheduler.plannedAtStart(), key.source(),
                 config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)"
@@ -334,6 +356,25 @@ public final class Assembly implements AutoCloseable {
         scheduler.close();
         if (!pipeline.closeAndAwaitIdle(REFRESH_DRAIN)) {
             Logger.warn("a refresh was still running after 30 s; stopping anyway");
+        }
+    }
+
+    private void awaitApiBuilt() throws Exception {
+        try {
+            apiBuilt.get(API_BUILD_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the control API's server was not built within " + API_BUILD_WAIT.toSeconds()
+                    + " s (is the machine overloaded?)", e);
+        }
+    }
+
+    private static void awaitQuietly(Thread builder) {
+        try {
+            builder.join(API_BUILD_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -40,6 +40,7 @@ public final class ControlApi implements AutoCloseable {
     private final ControlApiSettings settings;
     private final Path socket;
     private Javalin app;
+    private volatile boolean listening;
     /** Connections the kernel queues before the server accepts them (the listen backlog). */
     private static final int ACCEPT_QUEUE = 1024;
 
@@ -55,20 +56,35 @@ public final class ControlApi implements AutoCloseable {
         this.socket = settings.listen().unixSocket().orElse(null);
     }
 
-    /** Binds the address and starts answering. */
-    public synchronized void start() {
-        ListenAddress listen = settings.listen();
-        if (socket != null) {
-            SocketListener.prepare(socket);
+    /**
+     * Builds the server with its routes and handlers; binds nothing and starts no thread, so it may run
+     * on another thread while the other parts start. {@link #start()} does it when it was not done.
+     */
+    public synchronized void prepare() {
+        if (app != null) {
+            return;
         }
-        app = Javalin.create(config -> {
+        ListenAddress listen = settings.listen();
+        Javalin built = Javalin.create(config -> {
             configure(config);
             config.jetty.addConnector((server, http) -> socket != null ? SocketListener.connector(server, http, socket)
                     : settings.tls().map(tls -> tls.connector(server, http, listen.host(), listen.port()))
                     .orElseGet(() -> plainConnector(server, http, listen)));
         });
+        // Jetty's server object (thread pool not started, MIME table, handlers): made here, not in app.start().
+        built.jettyServer().server();
+        app = built;
+    }
+
+    /** Binds the address and starts answering. */
+    public synchronized void start() {
+        if (socket != null) {
+            SocketListener.prepare(socket);
+        }
+        prepare();
         try {
             app.start();
+            listening = true;
         } catch (RuntimeException e) {
             app.stop();
             throw e;
@@ -96,7 +112,7 @@ public final class ControlApi implements AutoCloseable {
 
     /** @return the port actually bound (0 on a Unix domain socket) */
     public int port() {
-        return socket != null || app == null ? 0 : app.port();
+        return socket != null || !listening ? 0 : app.port();
     }
 
     private void configure(JavalinConfig config) {
@@ -171,9 +187,10 @@ public final class ControlApi implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (app == null) {
+        if (!listening) {
             return;
         }
+        listening = false;
         app.stop();
         if (socket != null) {
             SocketListener.remove(socket);
