@@ -15,7 +15,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Measurement 10 (issue 26): several real daemon processes on one local PostgreSQL 15 (Debian's,
@@ -74,6 +76,15 @@ public final class ScaleMeasurement {
                     storms.run(settings.daemons(), true, many);
                 }
             }
+        }
+        if (settings.parts().contains("sqlite") && settings.before().isPresent()) {
+            List<String> options = Stream.of("n", "runs", "threads", "stored", "rate", "seconds")
+                    .filter(name -> System.getProperty(name) != null)
+                    .map(name -> "-D" + name + "=" + System.getProperty(name)).toList();
+            new SqliteBeforeAfter(table, settings.before().get(), Path.of("").toAbsolutePath(),
+                    System.getProperty("scale.sqlite", "1,4,5"), options, Integer.getInteger("scale.rounds", 1), work).run();
+        } else if (settings.parts().contains("sqlite")) {
+            System.out.println("    [10] SQLite before/after skipped: give an earlier built checkout with -Dscale.before=DIR");
         }
     }
 

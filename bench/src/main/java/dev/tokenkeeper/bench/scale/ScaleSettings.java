@@ -1,6 +1,8 @@
 package dev.tokenkeeper.bench.scale;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -20,10 +22,13 @@ import java.util.stream.Stream;
  *                     120: the fill and the daemons' start must fit in it)
  * @param drain        how long after the window the storm may take to finish ({@code scale.drain} seconds, 900)
  * @param threads      each daemon's refresh workers and upstream calls at once ({@code threads}, 8)
- * @param parts        which parts ({@code scale.parts}: {@code start}, {@code storm} (4 daemons and 1), {@code kill})
+ * @param parts        which parts ({@code scale.parts}: {@code start}, {@code storm} (4 daemons and 1), {@code kill};
+ *                     and {@code sqlite} when {@code before} is given)
+ * @param before       an earlier checkout, built, for the SQLite measurements before and after ({@code scale.before})
  */
 public record ScaleSettings(int small, int count, int daemons, int storm, Duration window, Duration lease, int reads,
-                            Duration startWithin, Duration lead, Duration drain, int threads, Set<String> parts) {
+                            Duration startWithin, Duration lead, Duration drain, int threads, Set<String> parts,
+                            Optional<Path> before) {
 
     /** @return the settings the system properties give */
     public static ScaleSettings fromSystemProperties() {
@@ -32,15 +37,16 @@ public record ScaleSettings(int small, int count, int daemons, int storm, Durati
                 seconds("scale.window", 60), seconds("scale.lease", 30), Integer.getInteger("scale.reads", 1_000),
                 seconds("scale.startWithin", 300), seconds("scale.lead", 120), seconds("scale.drain", 900),
                 Integer.getInteger("threads", 8),
-                Stream.of(System.getProperty("scale.parts", "start,storm,kill").split(",")).map(String::trim)
-                        .collect(Collectors.toSet()));
+                Stream.of(System.getProperty("scale.parts", "start,storm,kill,sqlite").split(",")).map(String::trim)
+                        .collect(Collectors.toSet()),
+                Optional.ofNullable(System.getProperty("scale.before")).map(folder -> Path.of(folder).toAbsolutePath()));
     }
 
     /** @return the properties that reproduce these settings */
     public String properties() {
         return "-Dscale.small=" + small + " -Dscale.count=" + count + " -Dscale.daemons=" + daemons + " -Dscale.storm=" + storm
                 + " -Dscale.window=" + window.toSeconds() + " -Dscale.lease=" + lease.toSeconds() + " -Dscale.reads=" + reads
-                + " -Dscale.parts=" + String.join(",", parts);
+                + " -Dscale.parts=" + String.join(",", parts) + before.map(folder -> " -Dscale.before=" + folder).orElse("");
     }
 
     private static Duration seconds(String name, int otherwise) {
