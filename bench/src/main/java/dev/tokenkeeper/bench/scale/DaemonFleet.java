@@ -12,10 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Several real daemon processes ({@code bin/tokenkeeper run} of the distribution) on one shared
@@ -34,26 +30,24 @@ public final class DaemonFleet implements AutoCloseable {
     }
 
     /**
-     * Starts {@code count} daemons, one after another (each start measured alone) or all at once.
+     * Starts {@code count} daemons one after another, each start measured alone (started together on a
+     * busy machine, their first connections to the database timed out).
      *
      * @param work         scratch folder
      * @param name         prefix of the state folders and logs
      * @param distribution the assembled distribution
      * @param environment  what every daemon gets beside its state folder and port
      * @param count        how many
-     * @param together     start them all at once rather than one after another
      * @param within       how long each may take to answer {@code /healthz}
      * @return the running fleet
      * @throws Exception when one does not start in time (those started are stopped)
      */
     public static DaemonFleet start(Path work, String name, Path distribution, Map<String, String> environment,
-                                    int count, boolean together, Duration within) throws Exception {
+                                    int count, Duration within) throws Exception {
         List<Path> states = new ArrayList<>();
         List<DaemonLauncher> started = new ArrayList<>();
         DaemonFleet fleet = new DaemonFleet(started, states);
-        ExecutorService pool = Executors.newFixedThreadPool(together ? count : 1);
         try {
-            List<Future<DaemonLauncher>> starts = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 Path state = work.resolve(name + "-" + i);
                 Files.createDirectories(state);
@@ -63,24 +57,13 @@ public final class DaemonFleet implements AutoCloseable {
                 Map<String, String> env = new HashMap<>(environment);
                 env.put("TOKENKEEPER_STATE_DIR", state.toString());
                 env.put("TOKENKEEPER_LISTEN", "127.0.0.1:" + port);
-                Path log = work.resolve(name + "-" + i + ".log");
-                starts.add(pool.submit(() -> DaemonLauncher.start(DaemonState.runCommand(distribution), env, port, log, within)));
-            }
-            Exception failed = null;
-            for (Future<DaemonLauncher> start : starts) {
-                try {
-                    started.add(start.get());
-                } catch (ExecutionException e) {
-                    failed = failed == null && e.getCause() instanceof Exception cause ? cause : failed;
-                }
-            }
-            if (failed != null) {
-                fleet.close();
-                throw failed;
+                started.add(DaemonLauncher.start(DaemonState.runCommand(distribution), env, port,
+                        work.resolve(name + "-" + i + ".log"), within));
             }
             return fleet;
-        } finally {
-            pool.shutdownNow();
+        } catch (Exception e) {
+            fleet.close();
+            throw e;
         }
     }
 

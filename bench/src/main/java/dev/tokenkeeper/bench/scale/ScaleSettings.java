@@ -18,8 +18,8 @@ import java.util.stream.Stream;
  * @param lease        the daemons' lease ({@code scale.lease} seconds, 30: {@code TOKENKEEPER_LEASE_SECONDS})
  * @param reads        token reads of credentials the daemon has never served ({@code scale.reads}, 1,000)
  * @param startWithin  how long a daemon may take to start before the figure says so ({@code scale.startWithin} seconds, 300)
- * @param lead         time between the storm's fill starting and its first due time ({@code scale.lead} seconds,
- *                     120: the fill and the daemons' start must fit in it)
+ * @param lead         time between the storm's fill starting (the daemons already running) and its first due
+ *                     time ({@code scale.lead} seconds, 90: the fill must fit in it)
  * @param drain        how long after the window the storm may take to finish ({@code scale.drain} seconds, 900)
  * @param threads      each daemon's refresh workers and upstream calls at once ({@code threads}, 8)
  * @param parts        which parts ({@code scale.parts}: {@code start}, {@code storm} (4 daemons and 1), {@code kill};
@@ -35,7 +35,7 @@ public record ScaleSettings(int small, int count, int daemons, int storm, Durati
         return new ScaleSettings(Integer.getInteger("scale.small", 10_000), Integer.getInteger("scale.count", 1_000_000),
                 Integer.getInteger("scale.daemons", 4), Integer.getInteger("scale.storm", 100_000),
                 seconds("scale.window", 60), seconds("scale.lease", 30), Integer.getInteger("scale.reads", 1_000),
-                seconds("scale.startWithin", 300), seconds("scale.lead", 120), seconds("scale.drain", 900),
+                seconds("scale.startWithin", 300), seconds("scale.lead", 90), seconds("scale.drain", 900),
                 Integer.getInteger("threads", 8),
                 Stream.of(System.getProperty("scale.parts", "start,storm,kill,sqlite").split(",")).map(String::trim)
                         .collect(Collectors.toSet()),

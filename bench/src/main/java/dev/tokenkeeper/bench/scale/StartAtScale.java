@@ -64,7 +64,7 @@ record StartAtScale(ResultTable table, Path work, Path distribution, ScaleSettin
 
     private Starts starts(String name, int credentials, boolean thenRead) throws Exception {
         double load = ScaleMeasurement.load();
-        try (DaemonFleet fleet = DaemonFleet.start(work, "scale-" + name, distribution, environment, settings.daemons(), false,
+        try (DaemonFleet fleet = DaemonFleet.start(work, "scale-" + name, distribution, environment, settings.daemons(),
                 settings.startWithin())) {
             List<DaemonLauncher.Started> started = new ArrayList<>();
             for (DaemonLauncher daemon : fleet.daemons()) {
