@@ -165,9 +165,9 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
                 (long) Samples.percentile(late, 0.5), (long) Samples.percentile(late, 0.99),
                 refreshed == 0 ? 0 : late[refreshed - 1], rate, seconds, upstream.peakPerSecond());
         boolean once = refreshed == n && committed == n && twice == 0 && committedTwice == 0 && upstream.presentedTwice() == 0;
-        table.add(new ResultTable.Row("10", "storm: " + label + " — refreshed (upstream) / committed; twice",
-                String.format("%,d / %,d; %d twice, %d refresh tokens presented twice%s", refreshed, committed, twice,
-                        upstream.presentedTwice(), slack < 0 ? String.format("; filled %.0f s after the first due time", -slack) : ""),
+        table.add(new ResultTable.Row("10", "storm: " + label + " — refreshed (upstream) / committed (store)",
+                String.format("%,d / %,d; %d refreshed twice, %d committed twice, %d refresh tokens presented twice%s",
+                        refreshed, committed, twice, committedTwice, upstream.presentedTwice(), slack < 0 ? String.format("; filled %.0f s after the first due time", -slack) : ""),
                 "", "", ResultTable.goal(once, "every one exactly once")));
         table.add(new ResultTable.Row("10", "storm lateness p50 / p99 / max (first refresh − due), " + label,
                 String.format("%s / %s / %s s", ResultTable.fmt(Samples.percentile(late, 0.5) / 1000.0),

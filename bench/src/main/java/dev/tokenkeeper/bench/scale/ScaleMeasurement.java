@@ -41,6 +41,21 @@ public final class ScaleMeasurement {
      */
     public static void run(ResultTable table, Path work, Path distribution, ScaleSettings settings) throws Exception {
         System.out.println("    [10] " + settings.properties() + String.format(", load average %.1f", load()));
+        if (settings.parts().contains("start") || settings.parts().contains("storm") || settings.parts().contains("kill")) {
+            onPostgres(table, work, distribution, settings);
+        }
+        if (settings.parts().contains("sqlite") && settings.before().isPresent()) {
+            List<String> options = Stream.of("n", "runs", "threads", "stored", "rate", "seconds")
+                    .filter(name -> System.getProperty(name) != null)
+                    .map(name -> "-D" + name + "=" + System.getProperty(name)).toList();
+            new SqliteBeforeAfter(table, settings.before().get(), Path.of("").toAbsolutePath(),
+                    System.getProperty("scale.sqlite", "1,4,5"), options, Integer.getInteger("scale.rounds", 1), work).run();
+        } else if (settings.parts().contains("sqlite")) {
+            System.out.println("    [10] SQLite before/after skipped: give an earlier built checkout with -Dscale.before=DIR");
+        }
+    }
+
+    private static void onPostgres(ResultTable table, Path work, Path distribution, ScaleSettings settings) throws Exception {
         byte[] raw = new byte[MasterKey.LENGTH];
         new SecureRandom().nextBytes(raw);
         Path keyFile = work.resolve("scale.key");
@@ -76,15 +91,6 @@ public final class ScaleMeasurement {
                     storms.run(settings.daemons(), true, many);
                 }
             }
-        }
-        if (settings.parts().contains("sqlite") && settings.before().isPresent()) {
-            List<String> options = Stream.of("n", "runs", "threads", "stored", "rate", "seconds")
-                    .filter(name -> System.getProperty(name) != null)
-                    .map(name -> "-D" + name + "=" + System.getProperty(name)).toList();
-            new SqliteBeforeAfter(table, settings.before().get(), Path.of("").toAbsolutePath(),
-                    System.getProperty("scale.sqlite", "1,4,5"), options, Integer.getInteger("scale.rounds", 1), work).run();
-        } else if (settings.parts().contains("sqlite")) {
-            System.out.println("    [10] SQLite before/after skipped: give an earlier built checkout with -Dscale.before=DIR");
         }
     }
 

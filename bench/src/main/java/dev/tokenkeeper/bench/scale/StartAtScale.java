@@ -87,7 +87,9 @@ record StartAtScale(ResultTable table, Path work, Path distribution, ScaleSettin
             }
             return new Starts(started, null);
         } catch (IOException e) {
-            String failure = e.getMessage().length() > 300 ? e.getMessage().substring(0, 300) + "…" : e.getMessage();
+            // The launcher's message joins the log's last lines with " | ", which would split a table cell.
+            String message = e.getMessage().replace(" | ", "; ");
+            String failure = message.length() > 300 ? message.substring(0, 300) + "…" : message;
             System.out.println("    [10] " + credentials + " credentials: a daemon did not start: " + failure);
             table.add(new ResultTable.Row("10", String.format("start to /healthz 200, %,d credentials", credentials),
                     "did not start within " + settings.startWithin().toSeconds() + " s: " + failure, "", "",
