@@ -85,6 +85,9 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
                     killed = kill(fleet, daemons - 1, schema);
                 }
                 waitFor(upstream, n, deadline);
+                // A killed daemon's refreshes reach the upstream but not the store: the storm is over
+                // when every row is committed too (another daemon redoes those after the lease).
+                waitForCommits(schema, n, deadline);
                 // Late extra refreshes (a second daemon, a retried commit) still count.
                 Thread.sleep(2_000);
                 report(label + String.format(", load %.1f→%.1f", load, ScaleMeasurement.load()), upstream, schema, first,
@@ -122,6 +125,22 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
     private static void waitFor(InstantUpstream upstream, int refreshed, Instant deadline) throws InterruptedException {
         while (upstream.refreshesByKey().size() < refreshed && Instant.now().isBefore(deadline)) {
             Thread.sleep(50);
+        }
+    }
+
+    private void waitForCommits(String schema, int n, Instant deadline) throws Exception {
+        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl());
+             PreparedStatement committed = connection.prepareStatement("SELECT count(*) FROM " + schema
+                     + ".credentials WHERE version > 1")) {
+            while (Instant.now().isBefore(deadline)) {
+                try (ResultSet count = committed.executeQuery()) {
+                    count.next();
+                    if (count.getLong(1) >= n) {
+                        return;
+                    }
+                }
+                Thread.sleep(500);
+            }
         }
     }
 
@@ -210,7 +229,7 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
                         upstream.presentedTwice(), never > 0 ? "; " + never + " never" : "",
                         notAfter > 0 ? "; " + notAfter + " refreshed only before the kill" : ""),
                 "lease " + settings.lease().toSeconds() + " s", ResultTable.fmt((double) worst / lease),
-                ResultTable.goal(never == 0 && worst <= lease && upstream.presentedTwice() == 0,
+                ResultTable.goal(never == 0 && notAfter == 0 && worst <= lease && upstream.presentedTwice() == 0,
                         "within one lease, 0 refresh tokens spent twice")));
     }
 }
