@@ -5,6 +5,8 @@ import dev.tokenkeeper.bench.pipeline.PipelineOverhead;
 import dev.tokenkeeper.bench.reads.TokenReads;
 import dev.tokenkeeper.bench.report.ResultTable;
 import dev.tokenkeeper.bench.rig.BenchLogging;
+import dev.tokenkeeper.bench.scale.ScaleMeasurement;
+import dev.tokenkeeper.bench.scale.ScaleSettings;
 import dev.tokenkeeper.bench.schedule.SchedulingPrecision;
 import dev.tokenkeeper.bench.startup.StartupSize;
 import dev.tokenkeeper.bench.queue.DueQueueLimit;
@@ -29,6 +31,8 @@ import java.util.stream.Stream;
  * {@code threads} (pipeline workers, default 8), {@code only} (e.g. {@code 1,3}),
  * {@code tokenkeeper.dist} (the assembled distribution, default {@code dist/target/tokenkeeper}),
  * {@code tokenkeeper.beforeDist} (an earlier distribution that measurement 3 starts too, in the same run).
+ * Measurement 10 (several daemons on one PostgreSQL, issue 26) runs only when asked for
+ * ({@code -Donly=10}); its sizes are {@code scale.*} properties ({@link ScaleSettings}).
  */
 public final class BenchMain {
 
@@ -106,6 +110,15 @@ public final class BenchMain {
                     DueQueueLimit.run(table, Integer.getInteger("dueRows", 100_000), threads, runs);
                 } else {
                     System.out.println("skipping 9: PostgreSQL 15 is not installed (apt-get install -y postgresql)");
+                }
+            }
+            if (only.contains("10")) {
+                section("10. scale: several daemons on one PostgreSQL (start-up and memory by size, due storm, kill -9, cold reads)");
+                if (!PostgresCluster.installed() || !haveDist) {
+                    System.out.println("skipping 10: it needs PostgreSQL 15 (apt-get install -y postgresql) and the distribution at "
+                            + distribution);
+                } else {
+                    ScaleMeasurement.run(table, work, distribution, ScaleSettings.fromSystemProperties());
                 }
             }
             if (only.contains("5")) {

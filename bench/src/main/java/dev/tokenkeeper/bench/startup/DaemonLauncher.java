@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,9 +50,24 @@ public final class DaemonLauncher implements AutoCloseable {
      */
     public static DaemonLauncher start(List<String> command, Map<String, String> environment, int port, Path log)
             throws IOException, InterruptedException {
+        return start(command, environment, port, log, Duration.ofSeconds(120));
+    }
+
+    /**
+     * @param command     the command line
+     * @param environment extra environment
+     * @param port        the port it will listen on
+     * @param log         where its output goes
+     * @param within      how long it may take to answer {@code /healthz} with 200
+     * @return the running process, once healthy
+     * @throws IOException when it cannot start or is not healthy in time (it is killed then)
+     * @throws InterruptedException when interrupted
+     */
+    public static DaemonLauncher start(List<String> command, Map<String, String> environment, int port, Path log,
+                                       Duration within) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         Process process = launch(command, environment, log);
-        long deadline = t0 + TimeUnit.SECONDS.toNanos(120);
+        long deadline = t0 + within.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException("process exited with " + process.exitValue() + ": " + tail(log));
@@ -64,7 +80,8 @@ public final class DaemonLauncher implements AutoCloseable {
             Thread.sleep(5);
         }
         process.destroyForcibly();
-        throw new IOException("no /healthz 200 within 120 s: " + tail(log));
+        process.waitFor(10, TimeUnit.SECONDS);
+        throw new IOException("no /healthz 200 within " + within.toSeconds() + " s: " + tail(log));
     }
 
     /**
@@ -97,6 +114,21 @@ public final class DaemonLauncher implements AutoCloseable {
     /** @return its resident memory now, in kB */
     public long rssKb() {
         return rssKb(process.pid());
+    }
+
+    /** @return the process id */
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * Kills the process at once ({@code SIGKILL}: no shutdown hook, no lease released) and waits for it.
+     *
+     * @throws InterruptedException when interrupted
+     */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** @return a free loopback port */

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,6 +49,9 @@ public final class InstantUpstream implements AutoCloseable {
     private final AtomicLong rotation = new AtomicLong();
     private final Map<String, AtomicInteger> refreshesByKey = new ConcurrentHashMap<>();
     private final Map<String, Long> firstArrivalMillis = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastArrivalMillis = new ConcurrentHashMap<>();
+    private final Set<String> presented = ConcurrentHashMap.newKeySet();
+    private final AtomicLong presentedTwice = new AtomicLong();
     private final AtomicLongArrayLog arrivals = new AtomicLongArrayLog();
 
     private InstantUpstream(int threads, Duration delay, long expiresInSeconds) throws IOException {
@@ -95,6 +99,10 @@ public final class InstantUpstream implements AutoCloseable {
             String key = refreshToken.contains("~") ? refreshToken.substring(0, refreshToken.indexOf('~')) : refreshToken;
             refreshesByKey.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             firstArrivalMillis.putIfAbsent(key, arrived);
+            lastArrivalMillis.put(key, arrived);
+            if (!presented.add(refreshToken)) {
+                presentedTwice.incrementAndGet();
+            }
             if (delayNanos > 0) {
                 long until = System.nanoTime() + delayNanos;
                 for (long left = delayNanos; left > 0; left = until - System.nanoTime()) {
@@ -141,6 +149,9 @@ public final class InstantUpstream implements AutoCloseable {
         requests.set(0);
         refreshesByKey.clear();
         firstArrivalMillis.clear();
+        lastArrivalMillis.clear();
+        presented.clear();
+        presentedTwice.set(0);
         arrivals.clear();
     }
 
@@ -152,6 +163,19 @@ public final class InstantUpstream implements AutoCloseable {
     /** @return when (epoch millis) each credential key was first refreshed */
     public Map<String, Long> firstArrivalMillis() {
         return firstArrivalMillis;
+    }
+
+    /** @return when (epoch millis) each credential key was last refreshed */
+    public Map<String, Long> lastArrivalMillis() {
+        return lastArrivalMillis;
+    }
+
+    /**
+     * @return how many requests presented a refresh token that an earlier request had already
+     *         presented (a real upstream would refuse it: the token was spent)
+     */
+    public long presentedTwice() {
+        return presentedTwice.get();
     }
 
     /** @return the most requests that arrived within any one second */

@@ -1,0 +1,235 @@
+package dev.tokenkeeper.bench.scale;
+
+import dev.tokenkeeper.bench.report.ResultTable;
+import dev.tokenkeeper.bench.report.Samples;
+import dev.tokenkeeper.bench.rig.Credentials;
+import dev.tokenkeeper.bench.startup.DaemonLauncher;
+import dev.tokenkeeper.bench.stores.PostgresCluster;
+import dev.tokenkeeper.bench.upstream.InstantUpstream;
+import dev.tokenkeeper.daemon.crypto.SecretSealer;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Measurement 10, the due storm (issue 26, must-shows 2 and 3): the daemons started on an empty
+ * schema, then {@code storm} credentials filled in, falling due evenly within {@code window} from
+ * {@code lead} after the fill began (each issued 120 s before it is due and expiring 40 s after, with
+ * a 40 s margin and no jitter, so the planner's due time is the one written), refreshed by the
+ * daemons against an instant upstream that counts refreshes per credential and every refresh token
+ * presented twice. Figures: exactly once (upstream and store), lateness (first refresh − due time),
+ * refreshes/s from the first refresh to the last against the bare claim + commit loop of the same
+ * run. With {@code kill}, the last daemon is killed with {@code SIGKILL} when a third of the storm is
+ * refreshed: the rows it held leases on then are followed until the others refresh them.
+ *
+ * @param table        where the figures go
+ * @param work         scratch folder
+ * @param distribution the assembled distribution
+ * @param settings     sizes
+ * @param postgres     the cluster
+ * @param sealer       the sealer with the daemons' master key
+ * @param environment  every daemon's environment but the schema and the upstream
+ */
+record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings settings, PostgresCluster postgres,
+                SecretSealer sealer, Map<String, String> environment) {
+
+    private static final Duration ISSUED_BEFORE_DUE = Duration.ofSeconds(120);
+    /** The margin the daemons are given ({@code TOKENKEEPER_REFRESH_MARGIN_SECONDS}), so due = expiry − 40 s. */
+    static final Duration MARGIN = Duration.ofSeconds(40);
+
+    /**
+     * @param daemons  how many daemons
+     * @param kill     whether to kill one in the middle
+     * @param baseline the bare loop's rate with the same number of workers, same run
+     * @throws Exception when the rig fails outside what is measured
+     */
+    void run(int daemons, boolean kill, double baseline) throws Exception {
+        String schema = "storm" + daemons + (kill ? "kill" : "");
+        int n = settings.storm();
+        BulkFill fill = BulkFill.prepare(postgres, schema, sealer, work.resolve(schema + "-migrate"));
+        long windowMillis = settings.window().toMillis();
+        String label = String.format("%,d due within %d s, %d daemon%s%s", n, settings.window().toSeconds(), daemons,
+                daemons == 1 ? "" : "s", kill ? ", one killed (kill -9) a third of the way" : "");
+        try (InstantUpstream upstream = InstantUpstream.start(daemons * settings.threads() + 8, Duration.ZERO, 3600)) {
+            Map<String, String> env = new HashMap<>(environment);
+            env.putAll(postgres.settings(schema));
+            env.put("GAZELLE_OAUTH_TOKEN_URL", upstream.tokenUrl().toString());
+            double load = ScaleMeasurement.load();
+            // The daemons start on the empty schema, then the rows come: as an import would, they are
+            // announced to the running daemons, and the due times do not depend on how long starts take.
+            try (DaemonFleet fleet = DaemonFleet.start(work, schema, distribution, env, daemons, settings.startWithin())) {
+                Instant first = Instant.now().plus(settings.lead());
+                double fillSeconds = fill.fill(0, n, i -> {
+                    Instant due = first.plusMillis(windowMillis * i / n);
+                    return new BulkFill.Timing(due.minus(ISSUED_BEFORE_DUE), due.plus(MARGIN), due);
+                });
+                double slack = Duration.between(Instant.now(), first).toMillis() / 1000.0;
+                System.out.printf("    [10] %s: filled in %.1f s, %.1f s before the first due time%n", label,
+                        fillSeconds, slack);
+                Instant deadline = first.plus(settings.window()).plus(settings.drain());
+                Kill killed = null;
+                if (kill) {
+                    waitFor(upstream, n / 3, deadline);
+                    killed = kill(fleet, daemons - 1, schema);
+                }
+                waitFor(upstream, n, deadline);
+                // A killed daemon's refreshes reach the upstream but not the store: the storm is over
+                // when every row is committed too (another daemon redoes those after the lease).
+                waitForCommits(schema, n, deadline);
+                // Late extra refreshes (a second daemon, a retried commit) still count.
+                Thread.sleep(2_000);
+                report(label + String.format(", load %.1f→%.1f", load, ScaleMeasurement.load()), upstream, schema, first,
+                        baseline, slack, killed);
+            }
+        }
+    }
+
+    /** The killed daemon: when, and the rows it held a lease on then. */
+    private record Kill(long pid, long atMillis, List<Integer> leased) {
+    }
+
+    private Kill kill(DaemonFleet fleet, int index, String schema) throws Exception {
+        DaemonLauncher victim = fleet.daemons().get(index);
+        long pid = victim.pid();
+        List<Integer> leased = new ArrayList<>();
+        long at;
+        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl());
+             PreparedStatement held = connection.prepareStatement("SELECT account FROM " + schema
+                     + ".credentials WHERE lease_owner LIKE ? AND lease_until > now()")) {
+            // Its owner is host/pid/nonce. Killed first, then read: what it held at death.
+            victim.kill();
+            at = System.currentTimeMillis();
+            held.setString(1, "%/" + pid + "/%");
+            try (ResultSet rows = held.executeQuery()) {
+                while (rows.next()) {
+                    leased.add(Integer.parseInt(rows.getString(1).substring("bench".length())));
+                }
+            }
+        }
+        System.out.printf("    [10] killed daemon %d (pid %d) holding %d leases%n", index, pid, leased.size());
+        return new Kill(pid, at, leased);
+    }
+
+    private static void waitFor(InstantUpstream upstream, int refreshed, Instant deadline) throws InterruptedException {
+        while (upstream.refreshesByKey().size() < refreshed && Instant.now().isBefore(deadline)) {
+            Thread.sleep(50);
+        }
+    }
+
+    private void waitForCommits(String schema, int n, Instant deadline) throws Exception {
+        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl());
+             PreparedStatement committed = connection.prepareStatement("SELECT count(*) FROM " + schema
+                     + ".credentials WHERE version > 1")) {
+            while (Instant.now().isBefore(deadline)) {
+                try (ResultSet count = committed.executeQuery()) {
+                    count.next();
+                    if (count.getLong(1) >= n) {
+                        return;
+                    }
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    private void report(String label, InstantUpstream upstream, String schema, Instant first, double baseline,
+                        double slack, Kill killed) throws Exception {
+        int n = settings.storm();
+        long windowMillis = settings.window().toMillis();
+        long[] lateness = new long[n];
+        int refreshed = 0;
+        int twice = 0;
+        long firstArrival = Long.MAX_VALUE;
+        long lastArrival = Long.MIN_VALUE;
+        for (int i = 0; i < n; i++) {
+            String key = Credentials.refreshKey(i);
+            AtomicInteger count = upstream.refreshesByKey().get(key);
+            if (count == null) {
+                continue;
+            }
+            twice += count.get() > 1 ? 1 : 0;
+            long arrived = upstream.firstArrivalMillis().get(key);
+            lateness[refreshed++] = arrived - (first.toEpochMilli() + windowMillis * i / n);
+            firstArrival = Math.min(firstArrival, arrived);
+            lastArrival = Math.max(lastArrival, upstream.lastArrivalMillis().get(key));
+        }
+        long[] late = Arrays.copyOf(lateness, refreshed);
+        Arrays.sort(late);
+        long committed;
+        long committedTwice;
+        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl()); Statement sql = connection.createStatement();
+             ResultSet counts = sql.executeQuery("SELECT count(*) FILTER (WHERE version > 1), count(*) FILTER (WHERE version > 2)"
+                     + " FROM " + schema + ".credentials")) {
+            counts.next();
+            committed = counts.getLong(1);
+            committedTwice = counts.getLong(2);
+        }
+        double seconds = Math.max(1, lastArrival - firstArrival) / 1000.0;
+        double rate = refreshed / seconds;
+        System.out.printf("    [10] %s: %,d/%,d refreshed (%,d committed, %d committed twice), %d refreshed twice,"
+                        + " %d refresh tokens presented twice; lateness p50 %d ms p99 %d ms max %d ms; %.0f/s over %.1f s, peak %d/s%n",
+                label, refreshed, n, committed, committedTwice, twice, upstream.presentedTwice(),
+                (long) Samples.percentile(late, 0.5), (long) Samples.percentile(late, 0.99),
+                refreshed == 0 ? 0 : late[refreshed - 1], rate, seconds, upstream.peakPerSecond());
+        boolean once = refreshed == n && committed == n && twice == 0 && committedTwice == 0 && upstream.presentedTwice() == 0;
+        table.add(new ResultTable.Row("10", "storm: " + label + " — refreshed (upstream) / committed (store)",
+                String.format("%,d / %,d; %d refreshed twice, %d committed twice, %d refresh tokens presented twice%s",
+                        refreshed, committed, twice, committedTwice, upstream.presentedTwice(), slack < 0 ? String.format("; filled %.0f s after the first due time", -slack) : ""),
+                "", "", ResultTable.goal(once, "every one exactly once")));
+        table.add(new ResultTable.Row("10", "storm lateness p50 / p99 / max (first refresh − due), " + label,
+                String.format("%s / %s / %s s", ResultTable.fmt(Samples.percentile(late, 0.5) / 1000.0),
+                        ResultTable.fmt(Samples.percentile(late, 0.99) / 1000.0),
+                        ResultTable.fmt(refreshed == 0 ? Double.NaN : late[refreshed - 1] / 1000.0)), "", "", ""));
+        table.add(new ResultTable.Row("10", "storm refreshes/s (first to last refresh; peak 1 s), " + label,
+                String.format("%s/s over %.0f s (peak %,d/s)", ResultTable.fmt(rate), seconds, upstream.peakPerSecond()),
+                "bare claim + commit loop " + ResultTable.fmt(baseline) + "/s", ResultTable.fmt(rate / baseline),
+                ResultTable.goal(rate / baseline >= 0.5, "≥ 0.5× (offered " + ResultTable.fmt(n / (windowMillis / 1000.0)) + "/s)")));
+        if (killed != null) {
+            reportKill(upstream, killed);
+        }
+    }
+
+    private void reportKill(InstantUpstream upstream, Kill killed) {
+        long worst = 0;
+        int notAfter = 0;
+        int never = 0;
+        int presentedBefore = 0;
+        for (int i : killed.leased()) {
+            Long last = upstream.lastArrivalMillis().get(Credentials.refreshKey(i));
+            Long firstSeen = upstream.firstArrivalMillis().get(Credentials.refreshKey(i));
+            presentedBefore += firstSeen != null && firstSeen < killed.atMillis() ? 1 : 0;
+            if (last == null) {
+                never++;
+            } else if (last < killed.atMillis()) {
+                notAfter++;
+            } else {
+                worst = Math.max(worst, last - killed.atMillis());
+            }
+        }
+        long lease = settings.lease().toMillis();
+        System.out.printf("    [10] kill: %d leased rows, %d of them already presented upstream by the killed daemon; taken over"
+                + " within %d ms (lease %d ms); %d refreshed only before the kill, %d never%n", killed.leased().size(),
+                presentedBefore, worst, lease, notAfter, never);
+        table.add(new ResultTable.Row("10", String.format("kill -9 mid-storm: the killed daemon's %d leased credentials"
+                        + " refreshed by the others after (max)", killed.leased().size()),
+                String.format("%s s; %d of them presented upstream by the killed daemon before it died; %d refresh tokens"
+                                + " presented twice in the storm%s%s", ResultTable.fmt(worst / 1000.0), presentedBefore,
+                        upstream.presentedTwice(), never > 0 ? "; " + never + " never" : "",
+                        notAfter > 0 ? "; " + notAfter + " refreshed only before the kill" : ""),
+                "lease " + settings.lease().toSeconds() + " s", ResultTable.fmt((double) worst / lease),
+                ResultTable.goal(never == 0 && notAfter == 0 && worst <= lease && upstream.presentedTwice() == 0,
+                        "within one lease, 0 refresh tokens spent twice")));
+    }
+}

@@ -1,0 +1,127 @@
+package dev.tokenkeeper.bench.scale;
+
+import dev.tokenkeeper.bench.queue.ClaimLoop;
+import dev.tokenkeeper.bench.report.ResultTable;
+import dev.tokenkeeper.bench.stores.PostgresCluster;
+import dev.tokenkeeper.bench.upstream.InstantUpstream;
+import dev.tokenkeeper.daemon.crypto.Keyring;
+import dev.tokenkeeper.daemon.crypto.MasterKey;
+import dev.tokenkeeper.daemon.crypto.SecretSealer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Measurement 10 (issue 26): several real daemon processes on one local PostgreSQL 15 (Debian's,
+ * started by the run), sharing a master key: start-up and memory at two sizes with token reads of
+ * never-served credentials ({@link StartAtScale}), then the due storm with all daemons, with one, and
+ * with one killed in the middle ({@link DueStorm}), each beside the bare claim + commit loop
+ * ({@link ClaimLoop}, measurement 9's) with as many connections as those daemons have workers, in
+ * the same run and cluster.
+ */
+public final class ScaleMeasurement {
+
+    private ScaleMeasurement() {
+    }
+
+    /**
+     * @param table        where the figures go
+     * @param work         scratch folder
+     * @param distribution the assembled distribution
+     * @param settings     sizes and parts
+     * @throws Exception when the rig fails outside what is measured
+     */
+    public static void run(ResultTable table, Path work, Path distribution, ScaleSettings settings) throws Exception {
+        System.out.println("    [10] " + settings.properties() + String.format(", load average %.1f", load()));
+        if (settings.parts().contains("start") || settings.parts().contains("storm") || settings.parts().contains("kill")) {
+            onPostgres(table, work, distribution, settings);
+        }
+        if (settings.parts().contains("sqlite") && settings.before().isPresent()) {
+            List<String> options = Stream.of("n", "runs", "threads", "stored", "rate", "seconds")
+                    .filter(name -> System.getProperty(name) != null)
+                    .map(name -> "-D" + name + "=" + System.getProperty(name)).toList();
+            new SqliteBeforeAfter(table, settings.before().get(), Path.of("").toAbsolutePath(),
+                    System.getProperty("scale.sqlite", "1,4,5"), options, Integer.getInteger("scale.rounds", 1), work).run();
+        } else if (settings.parts().contains("sqlite")) {
+            System.out.println("    [10] SQLite before/after skipped: give an earlier built checkout with -Dscale.before=DIR");
+        }
+    }
+
+    private static void onPostgres(ResultTable table, Path work, Path distribution, ScaleSettings settings) throws Exception {
+        byte[] raw = new byte[MasterKey.LENGTH];
+        new SecureRandom().nextBytes(raw);
+        Path keyFile = work.resolve("scale.key");
+        Files.write(keyFile, raw);
+        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+        SecretSealer sealer = new SecretSealer(Keyring.of(MasterKey.of(raw)));
+        Map<String, String> environment = environment(keyFile, settings);
+        try (PostgresCluster postgres = PostgresCluster.start()) {
+            if (settings.parts().contains("start")) {
+                try (InstantUpstream upstream = InstantUpstream.start(2, Duration.ZERO, 3600)) {
+                    Map<String, String> env = new HashMap<>(environment);
+                    env.putAll(postgres.settings("scale"));
+                    env.put("GAZELLE_OAUTH_TOKEN_URL", upstream.tokenUrl().toString());
+                    new StartAtScale(table, work, distribution, settings, env)
+                            .run(BulkFill.prepare(postgres, "scale", sealer, work.resolve("scale-migrate")));
+                }
+            }
+            boolean storm = settings.parts().contains("storm");
+            boolean kill = settings.parts().contains("kill");
+            if (storm || kill) {
+                ClaimLoop loop = new ClaimLoop(postgres.jdbcUrl(), "scale_claim_loop");
+                double many = loop(loop, settings.daemons() * settings.threads(), settings);
+                double one = loop(loop, settings.threads(), settings);
+                table.add(new ResultTable.Row("10", String.format("bare claim + commit loop, %,d rows due, %d and %d connections",
+                        settings.storm(), settings.daemons() * settings.threads(), settings.threads()),
+                        ResultTable.fmt(many) + "/s and " + ResultTable.fmt(one) + "/s", "", "", "the storms' baselines"));
+                DueStorm storms = new DueStorm(table, work, distribution, settings, postgres, sealer, environment);
+                if (storm) {
+                    storms.run(settings.daemons(), false, many);
+                    storms.run(1, false, one);
+                }
+                if (kill) {
+                    storms.run(settings.daemons(), true, many);
+                }
+            }
+        }
+    }
+
+    private static double loop(ClaimLoop loop, int workers, ScaleSettings settings) throws Exception {
+        ClaimLoop.Result result = loop.run(settings.storm(), workers, 32);
+        System.out.printf("    [10] bare loop, %d connections: %,d rows in %.1f s, %.0f/s, twice %d, missed %d%n", workers,
+                result.rows(), result.seconds(), result.perSecond(), result.twice(), result.missed());
+        return result.perSecond();
+    }
+
+    private static Map<String, String> environment(Path keyFile, ScaleSettings settings) {
+        Map<String, String> env = new HashMap<>();
+        env.put("TOKENKEEPER_STORE", "postgres");
+        env.put("TOKENKEEPER_MASTER_KEY_FILE", keyFile.toString());
+        env.put("GAZELLE_CLIENT_ID", "bench-client");
+        env.put("GAZELLE_CLIENT_SECRET", "bench-secret");
+        env.put("TOKENKEEPER_REFRESH_THREADS", Integer.toString(settings.threads()));
+        env.put("TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(settings.threads()));
+        env.put("TOKENKEEPER_PROVIDER_RATE_PER_SECOND", "0");
+        env.put("TOKENKEEPER_REFRESH_MARGIN_SECONDS", Long.toString(DueStorm.MARGIN.toSeconds()));
+        env.put("TOKENKEEPER_REFRESH_JITTER_SECONDS", "0");
+        env.put("TOKENKEEPER_LEASE_SECONDS", Long.toString(settings.lease().toSeconds()));
+        return env;
+    }
+
+    /** @return the machine's one-minute load average (the machine is shared; every figure says how busy it was) */
+    static double load() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+}
