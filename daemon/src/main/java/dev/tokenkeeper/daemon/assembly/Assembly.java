@@ -134,7 +134,7 @@ public final class Assembly implements AutoCloseable {
         AdminToken adminToken = AdminToken.loadOrCreate(config.adminTokenFile());
         this.store = new SpooledStore(storeFound.plugin(), state.resolve("spool"), settings.spoolRetry().toSeconds(), clock);
         this.sealer = new SecretSealer(key.keyring());
-        TokenCache cache = new TokenCache();
+        TokenCache cache = new TokenCache(settings.tokenCacheSize());
         this.pipeline = new RefreshPipeline(store, sealer, plugins::provider, config.refreshPolicy(), new SecureRandom(),
                 clock, owner(), cache);
         pipeline.limitUpstreamCalls(new ProviderGate(settings.providerConcurrency(), settings.providerRatePerSecond()));
@@ -149,7 +149,8 @@ public final class Assembly implements AutoCloseable {
         }
         ConsumerDirectory consumers = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
                 new ConsumerRowUpgrade(state), clock, settings.authFailureDelay());
-        ChangeFollower follower = new ChangeFollower(store, pipeline, scheduler).onConsumersChanged(consumers::reread);
+        ChangeFollower follower = new ChangeFollower(store, pipeline, scheduler, cache,
+                () -> store.list().forEach(scheduler::plan)).onConsumersChanged(consumers::reread);
         AtomicBoolean storeAnnounces = new AtomicBoolean();
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);

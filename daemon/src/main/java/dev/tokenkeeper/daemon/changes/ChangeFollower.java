@@ -8,11 +8,11 @@ import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.store.ChangeFeed;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
+import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import org.tinylog.Logger;
 
 import java.util.HashSet;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -28,6 +28,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * imported, refreshed or deleted is read again, its opened secret replaces the cached one, and the
  * scheduler re-plans it. Announcements are coalesced and handled on one thread of its own, so the
  * store's notification thread never waits for a store read; a read that fails is tried again.
+ * When announcements were missed (the feed overflowed or reconnected) nothing is read: the token
+ * cache is emptied, so each credential is read again on its next use, and the scheduler is asked to
+ * re-plan (its own business how: the in-memory plan reads every row, a plan in the store nothing).
  * It re-plans only: it never publishes to the pipeline's listeners, so what other daemons did is
  * not counted or written again (metrics, a legacy settings row) by this one.
  */
@@ -38,6 +41,8 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
     private final TokenStore store;
     private final RefreshPipeline pipeline;
     private final RefreshScheduler scheduler;
+    private final TokenCache cache;
+    private final Runnable replanAll;
     private final Set<CredentialId> pending = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean everything = new AtomicBoolean();
     private final AtomicBoolean queued = new AtomicBoolean();
@@ -53,11 +58,16 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
      * @param store     the store (reads go through the spool, so a store that is down gives the last rows seen)
      * @param pipeline  opens secrets into the token cache, forgets deleted credentials
      * @param scheduler re-plans changed credentials
+     * @param cache     the opened credentials, emptied when announcements were missed
+     * @param replanAll re-plans every credential when announcements were missed
      */
-    public ChangeFollower(TokenStore store, RefreshPipeline pipeline, RefreshScheduler scheduler) {
+    public ChangeFollower(TokenStore store, RefreshPipeline pipeline, RefreshScheduler scheduler, TokenCache cache,
+                          Runnable replanAll) {
         this.store = store;
         this.pipeline = pipeline;
         this.scheduler = scheduler;
+        this.cache = cache;
+        this.replanAll = replanAll;
     }
 
     /**
@@ -132,10 +142,8 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
     }
 
     private void followAll() {
-        List<StoredCredential> all = store.list();
-        for (StoredCredential credential : all) {
-            apply(credential);
-        }
+        cache.invalidateAll();
+        replanAll.run();
     }
 
     private void followOne(CredentialId id) {

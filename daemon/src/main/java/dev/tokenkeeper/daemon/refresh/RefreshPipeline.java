@@ -448,7 +448,12 @@ public final class RefreshPipeline {
             return false;
         }
         try {
-            return provider.get().refreshability(open(credential).secret()) instanceof Refreshability.UntilExpiry;
+            // Planning asks this of every credential: opened here without filling the token cache, which
+            // keeps what consumers read (issue 26: planning a million must not churn it).
+            Optional<LiveCredential> cached = cache.get(credential.id()).filter(live -> live.matches(credential));
+            SecretMaterial secret = cached.isPresent() ? cached.get().secret()
+                    : sealer.open(credential.id(), credential.secret());
+            return provider.get().refreshability(secret) instanceof Refreshability.UntilExpiry;
         } catch (UnsealException | RuntimeException e) {
             return false;
         }
