@@ -42,6 +42,7 @@ import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.daemon.recovery.CrashRecovery;
+import dev.tokenkeeper.daemon.refresh.CredentialPages;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import dev.tokenkeeper.daemon.refresh.ProviderGate;
@@ -153,7 +154,7 @@ public final class Assembly implements AutoCloseable {
                 () -> store.list().forEach(scheduler::plan)).onConsumersChanged(consumers::reread);
         AtomicBoolean storeAnnounces = new AtomicBoolean();
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
+        RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, new CredentialPages(store, CredentialPages.PAGE), clock);
         this.notifications = Notifications.of(config.settings(), state, metrics, store::list, clock,
                 provider -> Renewal.forms(plugins, provider), pipeline::untilExpiry);
         Optional<FileSink> sink = FileSink.fromSettings(config.settings(), this::openLive, clock);

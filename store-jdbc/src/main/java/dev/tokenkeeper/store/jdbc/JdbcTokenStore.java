@@ -101,6 +101,14 @@ public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers, A
         return read("list credentials", Tables::list);
     }
 
+    @Override
+    public List<StoredCredential> listPage(Optional<CredentialId> after, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("a page holds at least one credential, not " + limit);
+        }
+        return read("list credentials", (tables, handle) -> tables.page(handle, after, limit));
+    }
+
     /**
      * @param credential the credential, normally with version 1
      * @return false when a credential with that id already exists (nothing is written)
