@@ -75,13 +75,25 @@ public interface TokenStore extends AutoCloseable {
      * @throws IllegalArgumentException when {@code limit} is below 1
      */
     default List<StoredCredential> listPage(Optional<CredentialId> after, int limit) {
+        int rows = pageLimit(limit);
+        return list().stream()
+                .filter(credential -> after.isEmpty() || credential.id().toString().compareTo(after.get().toString()) > 0)
+                .limit(rows)
+                .toList();
+    }
+
+    /**
+     * The check every {@link #listPage} makes of its limit, for stores that read pages themselves.
+     *
+     * @param limit a page's most credentials
+     * @return {@code limit}
+     * @throws IllegalArgumentException when it is below 1
+     */
+    static int pageLimit(int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("a page holds at least one credential, not " + limit);
         }
-        return list().stream()
-                .filter(credential -> after.isEmpty() || credential.id().toString().compareTo(after.get().toString()) > 0)
-                .limit(limit)
-                .toList();
+        return limit;
     }
 
     /**

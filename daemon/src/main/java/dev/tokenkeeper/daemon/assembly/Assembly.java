@@ -150,8 +150,8 @@ public final class Assembly implements AutoCloseable {
         }
         ConsumerDirectory consumers = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
                 new ConsumerRowUpgrade(state), clock, settings.authFailureDelay());
-        ChangeFollower follower = new ChangeFollower(store, pipeline, scheduler, cache,
-                () -> store.list().forEach(scheduler::plan)).onConsumersChanged(consumers::reread);
+        ChangeFollower follower = new ChangeFollower(store, pipeline, scheduler).onConsumersChanged(consumers::reread)
+                .replanAfterGaps(() -> store.list().forEach(scheduler::plan));
         AtomicBoolean storeAnnounces = new AtomicBoolean();
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, new CredentialPages(store, CredentialPages.PAGE), clock);

@@ -8,7 +8,6 @@ import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.store.ChangeFeed;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
-import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import org.tinylog.Logger;
 
@@ -41,8 +40,6 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
     private final TokenStore store;
     private final RefreshPipeline pipeline;
     private final RefreshScheduler scheduler;
-    private final TokenCache cache;
-    private final Runnable replanAll;
     private final Set<CredentialId> pending = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean everything = new AtomicBoolean();
     private final AtomicBoolean queued = new AtomicBoolean();
@@ -53,21 +50,27 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
     });
 
     private volatile Runnable consumersChanged = () -> { };
+    private volatile Runnable replanAll = () -> { };
 
     /**
      * @param store     the store (reads go through the spool, so a store that is down gives the last rows seen)
      * @param pipeline  opens secrets into the token cache, forgets deleted credentials
      * @param scheduler re-plans changed credentials
-     * @param cache     the opened credentials, emptied when announcements were missed
-     * @param replanAll re-plans every credential when announcements were missed
      */
-    public ChangeFollower(TokenStore store, RefreshPipeline pipeline, RefreshScheduler scheduler, TokenCache cache,
-                          Runnable replanAll) {
+    public ChangeFollower(TokenStore store, RefreshPipeline pipeline, RefreshScheduler scheduler) {
         this.store = store;
         this.pipeline = pipeline;
         this.scheduler = scheduler;
-        this.cache = cache;
-        this.replanAll = replanAll;
+    }
+
+    /**
+     * @param replan re-plans every credential after missed announcements (the in-memory plan reads every
+     *               row again; a plan kept in the store needs nothing); by default nothing is re-planned
+     * @return this
+     */
+    public ChangeFollower replanAfterGaps(Runnable replan) {
+        this.replanAll = Objects.requireNonNull(replan, "replan");
+        return this;
     }
 
     /**
@@ -142,7 +145,7 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
     }
 
     private void followAll() {
-        cache.invalidateAll();
+        pipeline.forgetOpened();
         replanAll.run();
     }
 

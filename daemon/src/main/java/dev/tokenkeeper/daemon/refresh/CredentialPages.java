@@ -26,11 +26,8 @@ public final class CredentialPages {
      * @param page  credentials per store read, at least 1
      */
     public CredentialPages(TokenStore store, int page) {
-        if (page < 1) {
-            throw new IllegalArgumentException("a page holds at least one credential, not " + page);
-        }
         this.store = store;
-        this.page = page;
+        this.page = TokenStore.pageLimit(page);
     }
 
     /**

@@ -393,6 +393,14 @@ public final class RefreshPipeline {
         }
     }
 
+    /**
+     * Drops every opened credential from the token cache: the store's announcements were missed, so
+     * any of them may be older than its row; each is read again at its next use.
+     */
+    public void forgetOpened() {
+        cache.invalidateAll();
+    }
+
     /** @param id the deleted credential */
     public void forget(CredentialId id) {
         cache.remove(id);

@@ -76,8 +76,8 @@ class ChangeFollowerTest {
                 clock);
         scheduler.tickByHand();
         scheduler.start();
-        follower = new ChangeFollower(store, pipeline, scheduler, cache, () -> store.list().forEach(scheduler::plan))
-                .onConsumersChanged(consumersChanged::incrementAndGet);
+        follower = new ChangeFollower(store, pipeline, scheduler).onConsumersChanged(consumersChanged::incrementAndGet)
+                .replanAfterGaps(() -> store.list().forEach(scheduler::plan));
     }
 
     @AfterEach

@@ -103,10 +103,8 @@ public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers, A
 
     @Override
     public List<StoredCredential> listPage(Optional<CredentialId> after, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("a page holds at least one credential, not " + limit);
-        }
-        return read("list credentials", (tables, handle) -> tables.page(handle, after, limit));
+        int rows = TokenStore.pageLimit(limit); // checked here: inside the read it would become a store error
+        return read("list credentials", (tables, handle) -> tables.page(handle, after, rows));
     }
 
     /**

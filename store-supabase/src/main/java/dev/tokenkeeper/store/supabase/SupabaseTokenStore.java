@@ -241,11 +241,9 @@ public final class SupabaseTokenStore implements TokenStore, Leases, Consumers, 
     /** One {@code GET} of the rows after {@code after} by id, at most {@code limit}. */
     @Override
     public List<StoredCredential> listPage(Optional<CredentialId> after, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("a page holds at least one credential, not " + limit);
-        }
         Opened open = state();
-        PostgrestQuery page = credentials(open).select(CredentialRows.COLUMNS).order("id.asc").limit(limit);
+        PostgrestQuery page = credentials(open).select(CredentialRows.COLUMNS).order("id.asc")
+                .limit(TokenStore.pageLimit(limit));
         after.ifPresent(id -> page.where("id", "gt", id.toString()));
         List<StoredCredential> found = new ArrayList<>();
         for (JsonNode row : rows(open, "list credentials", "GET", page, Optional.empty(), Optional.empty())) {
