@@ -64,6 +64,39 @@ public interface TokenStore extends AutoCloseable {
     List<StoredCredential> list();
 
     /**
+     * One page of the stored credentials, in the order of {@link #list()} (by id): for walking a
+     * large store without holding all of it. The default filters {@link #list()}; a store that can
+     * should read only the page.
+     *
+     * @param after the last id of the previous page, or empty for the first page
+     * @param limit the most credentials to return, at least 1
+     * @return the credentials whose ids come after {@code after}, at most {@code limit}; fewer than
+     *         {@code limit} means there are no more
+     * @throws IllegalArgumentException when {@code limit} is below 1
+     */
+    default List<StoredCredential> listPage(Optional<CredentialId> after, int limit) {
+        int rows = pageLimit(limit);
+        return list().stream()
+                .filter(credential -> after.isEmpty() || credential.id().toString().compareTo(after.get().toString()) > 0)
+                .limit(rows)
+                .toList();
+    }
+
+    /**
+     * The check every {@link #listPage} makes of its limit, for stores that read pages themselves.
+     *
+     * @param limit a page's most credentials
+     * @return {@code limit}
+     * @throws IllegalArgumentException when it is below 1
+     */
+    static int pageLimit(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("a page holds at least one credential, not " + limit);
+        }
+        return limit;
+    }
+
+    /**
      * Adds a credential that does not exist yet.
      *
      * @param credential the credential, normally with version 1

@@ -293,6 +293,33 @@ public abstract class TokenStoreContract {
     }
 
     @Test
+    void pagesWalkTheCredentialsInTheOrderOfTheList() {
+        TokenStore store = store();
+        for (String id : List.of("vinted:b", "gazelle:default", "a-b:x", "vinted:a", "gazelle:z")) {
+            assertTrue(store.insert(Credentials.minimal(id, (byte) 1)));
+        }
+        List<String> walked = new ArrayList<>();
+        Optional<CredentialId> after = Optional.empty();
+        int pages = 0;
+        while (true) {
+            List<StoredCredential> page = store.listPage(after, 2);
+            pages++;
+            assertTrue(page.size() <= 2, "a page holds at most its limit: " + page.size());
+            page.forEach(credential -> walked.add(credential.id().toString()));
+            if (page.size() < 2) {
+                break;
+            }
+            after = Optional.of(page.get(page.size() - 1).id());
+        }
+        assertEquals(List.of("a-b:x", "gazelle:default", "gazelle:z", "vinted:a", "vinted:b"), walked);
+        assertEquals(3, pages, "two full pages and a last one of one");
+        assertEquals(List.of("vinted:b"), store.listPage(Optional.of(CredentialId.parse("vinted:a")), 10).stream()
+                .map(c -> c.id().toString()).toList(), "after an id, only what sorts after it");
+        assertEquals(List.of(), store.listPage(Optional.of(CredentialId.parse("zz:last")), 10));
+        assertThrows(IllegalArgumentException.class, () -> store.listPage(Optional.empty(), 0));
+    }
+
+    @Test
     void insertOfAnExistingIdReturnsFalseAndKeepsTheRow() {
         TokenStore store = store();
         StoredCredential first = Credentials.minimal("gazelle:default", (byte) 1);

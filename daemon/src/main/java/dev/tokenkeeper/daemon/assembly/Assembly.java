@@ -42,6 +42,7 @@ import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.daemon.recovery.CrashRecovery;
+import dev.tokenkeeper.daemon.refresh.CredentialPages;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import dev.tokenkeeper.daemon.refresh.ProviderGate;
@@ -141,7 +142,7 @@ public final class Assembly implements AutoCloseable {
         AdminToken adminToken = AdminToken.loadOrCreate(config.adminTokenFile());
         this.store = new SpooledStore(storeFound.plugin(), state.resolve("spool"), settings.spoolRetry().toSeconds(), clock);
         this.sealer = new SecretSealer(key.keyring());
-        TokenCache cache = new TokenCache();
+        TokenCache cache = new TokenCache(settings.tokenCacheSize());
         this.pipeline = new RefreshPipeline(store, sealer, plugins::provider, config.refreshPolicy(), new SecureRandom(),
                 clock, owner(), cache);
         pipeline.limitUpstreamCalls(new ProviderGate(settings.providerConcurrency(), settings.providerRatePerSecond()));
@@ -156,10 +157,11 @@ public final class Assembly implements AutoCloseable {
         }
         ConsumerDirectory consumers = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
                 new ConsumerRowUpgrade(state), clock, settings.authFailureDelay());
-        ChangeFollower follower = new ChangeFollower(store, pipeline, scheduler).onConsumersChanged(consumers::reread);
+        ChangeFollower follower = new ChangeFollower(store, pipeline, scheduler).onConsumersChanged(consumers::reread)
+                .replanAfterGaps(() -> store.list().forEach(scheduler::plan));
         AtomicBoolean storeAnnounces = new AtomicBoolean();
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, store::list, clock);
+        RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, new CredentialPages(store, CredentialPages.PAGE), clock);
         this.notifications = Notifications.of(config.settings(), state, metrics, store::list, clock,
                 provider -> Renewal.forms(plugins, provider), pipeline::untilExpiry);
         Optional<FileSink> sink = FileSink.fromSettings(config.settings(), this::openLive, clock);

@@ -4,6 +4,7 @@ import dev.tokenkeeper.daemon.config.DaemonConfig;
 import dev.tokenkeeper.daemon.config.Settings;
 import dev.tokenkeeper.daemon.http.AccessPolicy;
 import dev.tokenkeeper.daemon.refresh.ConsumerPatience;
+import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.daemon.schedule.Scheduling;
 import dev.tokenkeeper.daemon.tls.TlsSettings;
 
@@ -22,10 +23,11 @@ import java.util.Optional;
  * @param consumerPatience      how long a consumer's token read waits for a refresh
  * @param tls                   the control API's certificate, if any
  * @param access                the control API's Host check and whether {@code /metrics} is public
+ * @param tokenCacheSize        {@code TOKENKEEPER_TOKEN_CACHE_SIZE}: most opened credentials held in memory
  */
 record PartSettings(Duration spoolRetry, int providerConcurrency, double providerRatePerSecond, Scheduling scheduling,
                     Duration authFailureDelay, Duration sinkSync, Duration consumerPatience,
-                    Optional<TlsSettings> tls, AccessPolicy access) {
+                    Optional<TlsSettings> tls, AccessPolicy access, int tokenCacheSize) {
 
     /**
      * @param config the daemon's configuration
@@ -45,6 +47,7 @@ record PartSettings(Duration spoolRetry, int providerConcurrency, double provide
                 Duration.ofMillis(Math.round(settings.number("TOKENKEEPER_SINK_SYNC_SECONDS", null, 60, 0.1, 86_400) * 1000)),
                 ConsumerPatience.from(settings),
                 TlsSettings.from(settings),
-                AccessPolicy.from(settings, config.listen()));
+                AccessPolicy.from(settings, config.listen()),
+                (int) settings.number(TokenCache.SETTING, null, TokenCache.DEFAULT_SIZE, 1, 10_000_000));
     }
 }

@@ -12,7 +12,6 @@ import dev.tokenkeeper.daemon.schedule.RefreshScheduler;
 import org.tinylog.Logger;
 
 import java.util.HashSet;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -28,6 +27,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * imported, refreshed or deleted is read again, its opened secret replaces the cached one, and the
  * scheduler re-plans it. Announcements are coalesced and handled on one thread of its own, so the
  * store's notification thread never waits for a store read; a read that fails is tried again.
+ * When announcements were missed (the feed overflowed or reconnected) nothing is read: the token
+ * cache is emptied, so each credential is read again on its next use, and the scheduler is asked to
+ * re-plan (its own business how: the in-memory plan reads every row, a plan in the store nothing).
  * It re-plans only: it never publishes to the pipeline's listeners, so what other daemons did is
  * not counted or written again (metrics, a legacy settings row) by this one.
  */
@@ -48,6 +50,7 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
     });
 
     private volatile Runnable consumersChanged = () -> { };
+    private volatile Runnable replanAll = () -> { };
 
     /**
      * @param store     the store (reads go through the spool, so a store that is down gives the last rows seen)
@@ -58,6 +61,16 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
         this.store = store;
         this.pipeline = pipeline;
         this.scheduler = scheduler;
+    }
+
+    /**
+     * @param replan re-plans every credential after missed announcements (the in-memory plan reads every
+     *               row again; a plan kept in the store needs nothing); by default nothing is re-planned
+     * @return this
+     */
+    public ChangeFollower replanAfterGaps(Runnable replan) {
+        this.replanAll = Objects.requireNonNull(replan, "replan");
+        return this;
     }
 
     /**
@@ -132,10 +145,8 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
     }
 
     private void followAll() {
-        List<StoredCredential> all = store.list();
-        for (StoredCredential credential : all) {
-            apply(credential);
-        }
+        pipeline.forgetOpened();
+        replanAll.run();
     }
 
     private void followOne(CredentialId id) {

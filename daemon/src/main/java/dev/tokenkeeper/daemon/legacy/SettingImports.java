@@ -37,7 +37,7 @@ public final class SettingImports {
             SettingImport setting = wanted.get();
             settings.get(setting.setting()).ifPresent(value -> {
                 CredentialId id = CredentialId.defaultFor(provider.id());
-                if (credentials.list().stream().anyMatch(c -> c.id().equals(id))) {
+                if (credentials.find(id).isPresent()) {
                     return;
                 }
                 try {

@@ -4,6 +4,7 @@ import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.RefreshOutcome;
 import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.daemon.refresh.CredentialPages;
 import dev.tokenkeeper.daemon.refresh.RefreshListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -19,12 +20,12 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * The daemon's Prometheus metrics: refreshes by provider and outcome, refresh latency, credentials
@@ -34,17 +35,17 @@ import java.util.function.Supplier;
 public final class RefreshMetrics implements RefreshListener {
 
     private final MeterRegistry registry;
-    private final Supplier<List<StoredCredential>> credentials;
+    private final CredentialPages credentials;
     private final Clock clock;
-    private List<StoredCredential> rows; // guarded by this
-    private long rowsReadAt; // guarded by this
+    private Summary summary; // guarded by this
+    private long summaryReadAt; // guarded by this
 
     /**
      * @param registry    where meters live
-     * @param credentials reads every stored credential (at scrape time)
+     * @param credentials walks every stored credential, a page at a time (at scrape time)
      * @param clock       the time
      */
-    public RefreshMetrics(MeterRegistry registry, Supplier<List<StoredCredential>> credentials, Clock clock) {
+    public RefreshMetrics(MeterRegistry registry, CredentialPages credentials, Clock clock) {
         this.registry = registry;
         this.credentials = credentials;
         this.clock = clock;
@@ -55,7 +56,7 @@ public final class RefreshMetrics implements RefreshListener {
         new UptimeMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         for (CredentialStatus status : CredentialStatus.values()) {
-            Gauge.builder("tokenkeeper.credentials", () -> countByStatus().getOrDefault(status, 0L))
+            Gauge.builder("tokenkeeper.credentials", () -> summary().byStatus().getOrDefault(status, 0L))
                     .description("credentials by status")
                     .tag("status", status.wireName())
                     .register(registry);
@@ -125,45 +126,51 @@ public final class RefreshMetrics implements RefreshListener {
         // Gauges read the store at scrape time.
     }
 
-    private Map<CredentialStatus, Long> countByStatus() {
-        Map<CredentialStatus, Long> counts = new EnumMap<>(CredentialStatus.class);
-        for (StoredCredential credential : rows()) {
-            counts.merge(credential.status(), 1L, Long::sum);
-        }
-        return counts;
+    /**
+     * What the gauges show, from one walk of the store.
+     *
+     * @param byStatus      credentials by status
+     * @param nearestExpiry the nearest access-token expiry of an active credential
+     */
+    private record Summary(Map<CredentialStatus, Long> byStatus, Optional<Instant> nearestExpiry) {
     }
 
     /**
-     * The stored rows, read at most once a second: every gauge of one scrape shares one store read
-     * (each bounded by the store's timeout), so a slow store slows a scrape once, not once per gauge.
+     * The stored rows summed up, read at most once a second: every gauge of one scrape shares one walk
+     * of the store (each page bounded by the store's timeout), so a slow store slows a scrape once, not
+     * once per gauge; the walk holds one page at a time, never the table.
      */
-    private List<StoredCredential> rows() {
+    private Summary summary() {
         synchronized (this) {
             long now = System.nanoTime();
-            if (rows == null || now - rowsReadAt > 1_000_000_000L) {
+            if (summary == null || now - summaryReadAt > 1_000_000_000L) {
                 try {
-                    rows = List.copyOf(credentials.get());
+                    Map<CredentialStatus, Long> counts = new EnumMap<>(CredentialStatus.class);
+                    List<Instant> nearest = new ArrayList<>(1);
+                    credentials.forEach(credential -> {
+                        counts.merge(credential.status(), 1L, Long::sum);
+                        credential.accessExpiresAt().filter(expiry -> credential.status() == CredentialStatus.ACTIVE)
+                                .filter(expiry -> nearest.isEmpty() || expiry.isBefore(nearest.get(0)))
+                                .ifPresent(expiry -> {
+                                    nearest.clear();
+                                    nearest.add(expiry);
+                                });
+                    });
+                    summary = new Summary(counts, nearest.stream().findFirst());
                 } catch (RuntimeException storeDown) {
-                    // A scrape must not fail because the store is unreachable: the last rows read stand.
-                    rows = rows == null ? List.of() : rows;
+                    // A scrape must not fail because the store is unreachable: the last summary stands.
+                    summary = summary == null ? new Summary(Map.of(), Optional.empty()) : summary;
                 }
-                rowsReadAt = System.nanoTime(); // after the read, which may have taken the store's timeout
+                summaryReadAt = System.nanoTime(); // after the walk, which may have taken the store's timeouts
             }
-            return rows;
+            return summary;
         }
     }
 
     private double secondsUntilNearestExpiry() {
-        try {
-            Instant now = clock.instant();
-            return rows().stream()
-                    .filter(c -> c.status() == CredentialStatus.ACTIVE)
-                    .flatMap(c -> c.accessExpiresAt().stream())
-                    .map(expiry -> Duration.between(now, expiry).toMillis() / 1000.0)
-                    .min(Double::compare)
-                    .orElse(Double.NaN);
-        } catch (RuntimeException storeDown) {
-            return Double.NaN;
-        }
+        Instant now = clock.instant();
+        return summary().nearestExpiry()
+                .map(expiry -> Duration.between(now, expiry).toMillis() / 1000.0)
+                .orElse(Double.NaN);
     }
 }

@@ -132,6 +132,11 @@ public final class CredentialService {
                 .or(credential::accessExpiresAt).map(Instant::toString).orElse("the upstream rejects it"));
     }
 
+    /** @return the opened credentials token reads are served from (bounded; read through on a miss) */
+    public TokenCache cache() {
+        return cache;
+    }
+
     /** @return the time the credentials are judged by (the assembly's clock) */
     public Clock clock() {
         return clock;
@@ -140,6 +145,14 @@ public final class CredentialService {
     /** @return every credential's row, in id order (no secrets) */
     public List<StoredCredential> list() {
         return store.list();
+    }
+
+    /**
+     * @param id the credential
+     * @return its row, read from the store (one row, not the list)
+     */
+    public Optional<StoredCredential> find(CredentialId id) {
+        return store.get(id);
     }
 
     /**

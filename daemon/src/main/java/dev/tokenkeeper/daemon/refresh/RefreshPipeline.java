@@ -393,6 +393,14 @@ public final class RefreshPipeline {
         }
     }
 
+    /**
+     * Drops every opened credential from the token cache: the store's announcements were missed, so
+     * any of them may be older than its row; each is read again at its next use.
+     */
+    public void forgetOpened() {
+        cache.invalidateAll();
+    }
+
     /** @param id the deleted credential */
     public void forget(CredentialId id) {
         cache.remove(id);
@@ -448,7 +456,12 @@ public final class RefreshPipeline {
             return false;
         }
         try {
-            return provider.get().refreshability(open(credential).secret()) instanceof Refreshability.UntilExpiry;
+            // Planning asks this of every credential: opened here without filling the token cache, which
+            // keeps what consumers read (issue 26: planning a million must not churn it).
+            Optional<LiveCredential> cached = cache.get(credential.id()).filter(live -> live.matches(credential));
+            SecretMaterial secret = cached.isPresent() ? cached.get().secret()
+                    : sealer.open(credential.id(), credential.secret());
+            return provider.get().refreshability(secret) instanceof Refreshability.UntilExpiry;
         } catch (UnsealException | RuntimeException e) {
             return false;
         }

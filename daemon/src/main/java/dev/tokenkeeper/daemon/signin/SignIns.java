@@ -104,7 +104,7 @@ public final class SignIns implements RefreshListener, AutoCloseable {
             if (!settings.browserInstalled()) {
                 Logger.warn("sign-in secrets are set for {}, but the daemon cannot sign in: {}", id, settings.installHint());
             }
-            Optional<StoredCredential> stored = credentials.list().stream().filter(c -> c.id().equals(id)).findFirst();
+            Optional<StoredCredential> stored = credentials.find(id);
             if (stored.isEmpty() || wantsSignIn(stored.get())) {
                 submit(id);
             }
@@ -138,7 +138,7 @@ public final class SignIns implements RefreshListener, AutoCloseable {
         }
         secrets.store(id, secret);
         Logger.info("sign-in details of {} stored", id);
-        Optional<StoredCredential> stored = credentials.list().stream().filter(c -> c.id().equals(id)).findFirst();
+        Optional<StoredCredential> stored = credentials.find(id);
         if (stored.isEmpty() || stored.get().status() == CredentialStatus.REQUIRES_CONFIGURATION) {
             submit(id);
             return true;
@@ -251,7 +251,7 @@ public final class SignIns implements RefreshListener, AutoCloseable {
 
     private void failed(CredentialId id, String reason) {
         String line = REASON_PREFIX + reason;
-        if (credentials.list().stream().noneMatch(c -> c.id().equals(id))) {
+        if (credentials.find(id).isEmpty()) {
             Logger.error("credential {} needs a human: {}", id, line);
             return;
         }

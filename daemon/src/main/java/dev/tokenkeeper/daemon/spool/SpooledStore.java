@@ -58,6 +58,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge {
 
+    private static final Comparator<CredentialId> BY_ID = Comparator.comparing(CredentialId::toString);
+
     private final TokenStore remote;
     private final SpoolFiles files;
     private final Map<CredentialId, StoredCredential> lastSeen = new ConcurrentHashMap<>();
@@ -193,7 +195,7 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
 
     @Override
     public List<StoredCredential> list() {
-        Map<CredentialId, StoredCredential> rows = new TreeMap<>(Comparator.comparing(CredentialId::toString));
+        Map<CredentialId, StoredCredential> rows = new TreeMap<>(BY_ID);
         long readFrom = outageLeases.ticket();
         try {
             for (StoredCredential c : remote.list()) {
@@ -207,6 +209,42 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
         }
         spool.forEach((id, entry) -> rows.put(id, entry.updated()));
         return new ArrayList<>(rows.values());
+    }
+
+    /**
+     * The store's page with this daemon's spooled writes laid over it, in id order; while the store
+     * is down, the last rows seen. A spooled credential that sorts into this page takes its place
+     * in it (pushing the page's last one to the next page).
+     */
+    @Override
+    public List<StoredCredential> listPage(Optional<CredentialId> after, int limit) {
+        TreeMap<CredentialId, StoredCredential> rows = new TreeMap<>(BY_ID);
+        Optional<CredentialId> last = Optional.empty();
+        long readFrom = outageLeases.ticket();
+        try {
+            List<StoredCredential> page = remote.listPage(after, limit);
+            page.forEach(row -> {
+                rows.put(row.id(), row);
+                seen(row, readFrom);
+            });
+            storeAnswered();
+            if (page.size() >= limit) {
+                last = Optional.of(page.get(page.size() - 1).id());
+            }
+        } catch (StoreUnavailableException e) {
+            storeDown(e);
+            rows.putAll(lastSeen);
+        }
+        Optional<CredentialId> end = last;
+        spool.forEach((id, entry) -> {
+            if (end.isEmpty() || BY_ID.compare(id, end.get()) <= 0) {
+                rows.put(id, entry.updated());
+            }
+        });
+        return rows.values().stream()
+                .filter(row -> after.isEmpty() || BY_ID.compare(row.id(), after.get()) > 0)
+                .limit(limit)
+                .toList();
     }
 
     @Override

@@ -358,6 +358,31 @@ class SpooledStoreTest {
     }
 
     @Test
+    void pagesLayTheSpooledChangesOverTheStoresRowsAndWhileItIsDownServeTheRowsLastSeen() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        CredentialId first = CredentialId.parse("gazelle:a");
+        CredentialId last = CredentialId.parse("vinted:z");
+        SpooledStore store = daemon("a");
+        assertTrue(remote.insert(credential(last, 1, 9, t0)));
+        assertTrue(remote.insert(credential(first, 1, 1, t0)));
+        assertTrue(remote.insert(credential(1, (byte) 5, t0)));
+        assertEquals(List.of(first, ID), store.listPage(Optional.empty(), 2).stream().map(StoredCredential::id).toList(),
+                "the first page, in the order of the ids");
+        assertEquals(List.of(last), store.listPage(Optional.of(ID), 2).stream().map(StoredCredential::id).toList());
+
+        remote.down = true;
+        assertTrue(store.compareAndSet(credential(first, 2, 2, t0), 1), "spooled");
+        assertEquals(List.of(credential(first, 2, 2, t0)), store.listPage(Optional.empty(), 1),
+                "the rows last seen, the spooled change on top");
+        assertEquals(List.of(ID, last), store.listPage(Optional.of(first), 5).stream().map(StoredCredential::id).toList());
+
+        remote.down = false;
+        assertEquals(List.of(credential(first, 2, 2, t0), credential(1, (byte) 5, t0)), store.listPage(Optional.empty(), 2),
+                "the store answers again, the spooled change not yet pushed: it is still what this daemon serves");
+        assertEquals(List.of(), store.listPage(Optional.of(last), 2));
+    }
+
+    @Test
     void whileTheStoreIsDownAChangeOfAVersionOlderThanTheKnownOneIsRefusedAndTheSpoolStaysAhead() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         SpooledStore store = daemon("a");

@@ -232,6 +232,8 @@ class WrapperStoresPassEveryCallTest {
             return context();
         } else if (type == Clock.class) {
             return Clock.systemUTC();
+        } else if (type == Optional.class) {
+            return Optional.of(ID); // the page of credentials after this one
         } else if (type == Path.class) {
             return state.resolve("wrapper-" + System.nanoTime());
         }

@@ -101,6 +101,12 @@ public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers, A
         return read("list credentials", Tables::list);
     }
 
+    @Override
+    public List<StoredCredential> listPage(Optional<CredentialId> after, int limit) {
+        int rows = TokenStore.pageLimit(limit); // checked here: inside the read it would become a store error
+        return read("list credentials", (tables, handle) -> tables.page(handle, after, rows));
+    }
+
     /**
      * @param credential the credential, normally with version 1
      * @return false when a credential with that id already exists (nothing is written)

@@ -68,6 +68,20 @@ public final class Tables {
     }
 
     /**
+     * @param handle a handle
+     * @param after  the last id of the previous page, or empty for the first
+     * @param limit  the most rows
+     * @return the next credentials by id, as {@link #list} orders them
+     */
+    public List<StoredCredential> page(Handle handle, Optional<CredentialId> after, int limit) {
+        String order = "ORDER BY " + dialect.byteOrder("id") + " LIMIT :limit";
+        return after.isEmpty()
+                ? credentialRows.select(handle, credentials, order, Map.of("limit", limit)).list()
+                : credentialRows.select(handle, credentials, "WHERE " + dialect.byteOrder("id") + " > :after " + order,
+                        Map.of("after", after.get().toString(), "limit", limit)).list();
+    }
+
+    /**
      * @param handle     a handle
      * @param credential the credential
      * @return false when a credential with that id already exists (nothing is written)

@@ -226,21 +226,30 @@ public final class SupabaseTokenStore implements TokenStore, Leases, Consumers, 
      */
     @Override
     public List<StoredCredential> list() {
-        Opened open = state();
         List<StoredCredential> all = new ArrayList<>();
-        Optional<String> after = Optional.empty();
+        Optional<CredentialId> after = Optional.empty();
         while (true) {
-            PostgrestQuery page = credentials(open).select(CredentialRows.COLUMNS).order("id.asc").limit(LIST_PAGE);
-            after.ifPresent(id -> page.where("id", "gt", id));
-            ArrayNode rows = rows(open, "list credentials", "GET", page, Optional.empty(), Optional.empty());
-            for (JsonNode row : rows) {
-                all.add(credential(open, row));
-            }
-            if (rows.size() < LIST_PAGE) {
+            List<StoredCredential> page = listPage(after, LIST_PAGE);
+            all.addAll(page);
+            if (page.size() < LIST_PAGE) {
                 return all;
             }
-            after = Optional.of(all.get(all.size() - 1).id().toString());
+            after = Optional.of(page.get(page.size() - 1).id());
         }
+    }
+
+    /** One {@code GET} of the rows after {@code after} by id, at most {@code limit}. */
+    @Override
+    public List<StoredCredential> listPage(Optional<CredentialId> after, int limit) {
+        Opened open = state();
+        PostgrestQuery page = credentials(open).select(CredentialRows.COLUMNS).order("id.asc")
+                .limit(TokenStore.pageLimit(limit));
+        after.ifPresent(id -> page.where("id", "gt", id.toString()));
+        List<StoredCredential> found = new ArrayList<>();
+        for (JsonNode row : rows(open, "list credentials", "GET", page, Optional.empty(), Optional.empty())) {
+            found.add(credential(open, row));
+        }
+        return found;
     }
 
     /**
