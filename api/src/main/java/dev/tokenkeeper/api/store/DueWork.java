@@ -72,7 +72,8 @@ public non-sealed interface DueWork extends StoreCapability {
 
     /**
      * Gives back a claim that ended without a refresh commit (not due after all, validated, a
-     * failure to retry), writing when the credential is next due, if {@code owner} holds its lease;
+     * failure to retry), writing when the credential is next due, if {@code owner} holds its lease or
+     * nobody does (a refresh of the same daemon that the claim joined gave it back already);
      * otherwise does nothing (another daemon owns it now and plans it).
      *
      * @param id      the credential

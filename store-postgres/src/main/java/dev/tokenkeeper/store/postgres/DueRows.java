@@ -87,10 +87,10 @@ final class DueRows {
                 .execute() == 1;
     }
 
-    /** Releases {@code owner}'s lease and writes the next due time; nothing when another daemon holds the lease. */
+    /** Releases {@code owner}'s lease and writes the next due time, when it holds the lease or nobody does. */
     void release(Handle handle, CredentialId id, String owner, Optional<Instant> nextDue, boolean retry) {
         handle.createUpdate("UPDATE " + credentials + " SET lease_owner = NULL, lease_until = NULL,"
-                        + " next_due = :next_due, due_retry = :retry WHERE id = :id AND lease_owner = :owner")
+                        + " next_due = :next_due, due_retry = :retry WHERE id = :id AND (lease_owner = :owner OR lease_owner IS NULL)")
                 .bind("next_due", millis(nextDue)).bind("retry", retry).bind("id", id.toString()).bind("owner", owner)
                 .execute();
     }
