@@ -15,9 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -113,6 +117,37 @@ class DueQueueInProcessTest {
         assertTrue(gazelle.refreshRequestTimes().stream().allMatch(at -> !at.isAfter(claimedAt.plus(LEASE))),
                 "taken within one lease of the claim: " + gazelle.refreshRequestTimes());
         assertNoSecretIn(b);
+    }
+
+    @Test
+    void importsArePlannedInTheStoreSpreadOverTheValidationJitterAndARejectedTokenIsFoundByTheFoldedValidation()
+            throws Exception {
+        TokenkeeperExtension a = daemon(SharedMasterKey.in(temp));
+        Instant importedAt = clock.instant();
+        importAll(a);
+
+        // Planned by the import: the next validation (30 min, less up to 3 min at random) comes before the refresh.
+        Set<Instant> planned = new HashSet<>();
+        try (Connection connection = POSTGRES.connect(); Statement sql = connection.createStatement();
+             ResultSet rows = sql.executeQuery("SELECT next_due FROM " + schema + ".credentials")) {
+            while (rows.next()) {
+                planned.add(Instant.ofEpochMilli(rows.getLong(1)));
+            }
+        }
+        assertEquals(CREDENTIALS, planned.size(), "every credential planned at a time of its own: " + planned);
+        Instant earliest = importedAt.plus(Duration.ofMinutes(27));
+        Instant latest = importedAt.plus(Duration.ofMinutes(30));
+        assertTrue(planned.stream().allMatch(at -> !at.isBefore(earliest) && !at.isAfter(latest)), planned.toString());
+
+        gazelle.revokeAccessToken("acct7");
+        int apiCallsBefore = gazelle.apiRequestCount();
+        clock.advance(Duration.ofMinutes(31));
+        a.runDue();
+        assertEquals(CREDENTIALS, gazelle.apiRequestCount() - apiCallsBefore, "every credential validated once");
+        Map<String, Integer> refreshed = gazelle.refreshesPerChain();
+        assertEquals(1, refreshed.get("acct7"), "the rejected token was refreshed: " + refreshed);
+        assertEquals(1, refreshed.values().stream().mapToInt(Integer::intValue).sum(), "and no other: " + refreshed);
+        assertNoSecretIn(a);
     }
 
     private TokenkeeperExtension daemon(Map<String, String> key) {

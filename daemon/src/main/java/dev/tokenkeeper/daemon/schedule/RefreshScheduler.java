@@ -86,6 +86,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private boolean byHand;
     private ValidationSweep handSweep;
     private ValidationSweep sweep;
+    /** Whether the last tick's taking failed (the store is down): said once, not at every tick. */
+    private volatile boolean takeFailing;
     private volatile Instant nextSweep;
 
     /**
@@ -392,10 +394,12 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
     /**
      * @param id a credential
-     * @return when it is planned to be refreshed next, if it is
+     * @return when it is planned to be refreshed next, if it is; on the store's plan nothing (the time
+     *         is in the credential's row, and a query per credential shown would compete with the
+     *         consumers' reads for the store's connections)
      */
     public Optional<Instant> nextFireTime(CredentialId id) {
-        return plan.at(id);
+        return inStore ? Optional.empty() : plan.at(id);
     }
 
     /** @return how many credentials were planned when the scheduler started, for the start-up line */
@@ -427,8 +431,15 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         try {
             taken = plan.takeDue(now, scheduling.threads() - running.size());
         } catch (RuntimeException e) {
-            Logger.warn("could not claim due credentials: {}; trying again at the next tick", e.getMessage());
+            if (!takeFailing) {
+                takeFailing = true;
+                Logger.warn("could not claim due credentials: {}; trying again at every tick", e.getMessage());
+            }
             return;
+        }
+        if (takeFailing) {
+            takeFailing = false;
+            Logger.info("claiming due credentials again");
         }
         for (Plan.Taken due : taken) {
             if (!running.add(due.id())) {
