@@ -20,6 +20,7 @@ import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.store.AccountSecrets;
 import dev.tokenkeeper.api.store.Consumers;
+import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.api.store.StoreCapability;
@@ -28,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -153,6 +155,14 @@ public abstract class TokenStoreContract {
      */
     protected static AccountSecrets accountSecrets(TokenStore store) {
         return offered(store, AccountSecrets.class);
+    }
+
+    /**
+     * @param store a store of the test
+     * @return its due queue; the test is skipped when the store offers none
+     */
+    protected static DueWork dueWork(TokenStore store) {
+        return offered(store, DueWork.class);
     }
 
     private static <C extends StoreCapability> C offered(TokenStore store, Class<C> type) {
@@ -597,5 +607,149 @@ public abstract class TokenStoreContract {
         // Which daemon wins is up to the scheduler (the sequential test above shows both can);
         // what must hold is exclusivity. Everyone released: a newcomer gets it right away.
         assertTrue(leases(b).tryLease(ID, "newcomer", Instant.now().plusSeconds(60)));
+    }
+
+    @Test
+    void claimDueTakesUnplannedThenDueRowsEarliestFirstWithTheirLease() {
+        TokenStore store = store();
+        DueWork due = dueWork(store);
+        for (String account : List.of("a", "b", "c", "d", "e")) {
+            assertTrue(store.insert(Credentials.minimal("gazelle:" + account, (byte) 1)));
+        }
+        CredentialId a = CredentialId.parse("gazelle:a");
+        CredentialId b = CredentialId.parse("gazelle:b");
+        CredentialId c = CredentialId.parse("gazelle:c");
+        CredentialId d = CredentialId.parse("gazelle:d");
+        assertEquals(Optional.of(Instant.MIN), due.earliestDue(), "rows never planned are due before all");
+        due.plan(b, Optional.of(T0.plusSeconds(20)), false);
+        due.plan(c, Optional.of(T0.plusSeconds(10)), true);
+        due.plan(d, Optional.of(T0.plusSeconds(3600)), false);
+        due.plan(CredentialId.parse("gazelle:e"), Optional.empty(), false);
+        assertEquals(Optional.of(T0.plusSeconds(20)), due.nextDue(b));
+        assertEquals(Optional.empty(), due.nextDue(a), "not planned yet");
+
+        List<DueWork.Claim> first = due.claimDue("daemon-a", T0.plusSeconds(30), T0.plusSeconds(90), 2);
+        assertEquals(List.of(a, c), first.stream().map(claim -> claim.credential().id()).toList(),
+                "the unplanned row, then the earliest due; two at most");
+        assertEquals(Optional.empty(), first.get(0).due());
+        assertEquals(Optional.of(T0.plusSeconds(10)), first.get(1).due());
+        assertTrue(first.get(1).retry(), "a planned retry is claimed as one");
+        assertEquals(store.get(c), Optional.of(first.get(1).credential()), "the claim read the row");
+        assertFalse(leases(store).tryLease(a, "daemon-b", T0.plusSeconds(90)), "the claim holds the lease");
+
+        List<DueWork.Claim> second = due.claimDue("daemon-b", T0.plusSeconds(30), T0.plusSeconds(90), 10);
+        assertEquals(List.of(b), second.stream().map(claim -> claim.credential().id()).toList(),
+                "claimed rows, rows not due and rows kept out are not claimed");
+        assertEquals(Optional.of(T0.plusSeconds(3600)), due.earliestDue(), "leased rows are not waited for");
+        assertEquals(List.of(), due.claimDue("daemon-b", T0.plusSeconds(30), T0.plusSeconds(90), 10));
+        assertThrows(IllegalArgumentException.class, () -> due.claimDue("daemon-b", T0, T0.plusSeconds(90), 0));
+    }
+
+    @Test
+    void releaseWritesTheNextDueTimeOnlyForTheLeaseHolder() {
+        TokenStore store = store();
+        DueWork due = dueWork(store);
+        CredentialId id = CredentialId.parse("gazelle:a");
+        assertTrue(store.insert(Credentials.minimal(id.toString(), (byte) 1)));
+        assertEquals(1, due.claimDue("daemon-a", T0, T0.plusSeconds(60), 5).size());
+
+        due.release(id, "daemon-b", Optional.of(T0.plusSeconds(7200)), false);
+        assertEquals(Optional.empty(), due.nextDue(id), "someone else's release writes nothing");
+        assertFalse(leases(store).tryLease(id, "daemon-b", T0.plusSeconds(60)));
+
+        due.release(id, "daemon-a", Optional.of(T0.plusSeconds(600)), true);
+        assertEquals(Optional.of(T0.plusSeconds(600)), due.nextDue(id));
+        assertTrue(leases(store).tryLease(id, "daemon-b", T0.plusSeconds(60)), "the lease was given back");
+        leases(store).releaseLease(id, "daemon-b");
+        assertEquals(List.of(), due.claimDue("daemon-b", T0.plusSeconds(599), T0.plusSeconds(660), 5), "not due yet");
+        List<DueWork.Claim> retried = due.claimDue("daemon-b", T0.plusSeconds(600), T0.plusSeconds(660), 5);
+        assertEquals(1, retried.size());
+        assertTrue(retried.get(0).retry());
+    }
+
+    @Test
+    void anExpiredClaimIsClaimableByAnotherDaemon() {
+        TokenStore a = store();
+        TokenStore b = daemon(clock);
+        CredentialId id = CredentialId.parse("gazelle:a");
+        assertTrue(a.insert(Credentials.minimal(id.toString(), (byte) 1)));
+        assertEquals(1, dueWork(a).claimDue("daemon-a", T0, T0.plusSeconds(60), 5).size());
+        // daemon-a stops without giving the claim back.
+        clock.advance(Duration.ofSeconds(55));
+        assertEquals(List.of(), dueWork(b).claimDue("daemon-b", clock.instant(), clock.instant().plusSeconds(60), 5),
+                "held until its lease runs out");
+        clock.advance(Duration.ofSeconds(5));
+        List<DueWork.Claim> taken = dueWork(b).claimDue("daemon-b", clock.instant(), clock.instant().plusSeconds(60), 5);
+        assertEquals(List.of(id), taken.stream().map(claim -> claim.credential().id()).toList());
+        assertFalse(leases(a).tryLease(id, "daemon-a", clock.instant().plusSeconds(60)), "daemon-b holds it now");
+    }
+
+    @Test
+    void commitRefreshWithTheNextDueTimeWritesAllOfItTogether() {
+        TokenStore store = store();
+        DueWork due = dueWork(store);
+        StoredCredential first = Credentials.minimal("gazelle:a", (byte) 1);
+        assertTrue(store.insert(first));
+        assertEquals(1, due.claimDue("me", T0, T0.plusSeconds(60), 5).size());
+        StoredCredential second = Credentials.next(first, "two");
+        RefreshEvent event = new RefreshEvent(first.id(), T0, RefreshOutcome.REFRESHED, "", Duration.ofMillis(5), 2);
+
+        assertTrue(due.commitRefresh(second, 1, event, "me", Optional.of(T0.plusSeconds(3000))));
+        assertEquals(Optional.of(second), store.get(first.id()));
+        assertEquals(List.of(event), store.history(first.id(), Instant.EPOCH, 10));
+        assertEquals(Optional.of(T0.plusSeconds(3000)), due.nextDue(first.id()));
+        assertTrue(leases(store).tryLease(first.id(), "someone-else", T0.plusSeconds(60)), "the lease was given back");
+
+        StoredCredential stale = Credentials.next(first, "stale");
+        assertFalse(due.commitRefresh(stale, 1, event, "me", Optional.of(T0)), "a stale version loses");
+        assertEquals(Optional.of(second), store.get(first.id()), "and writes nothing");
+        assertEquals(1, store.history(first.id(), Instant.EPOCH, 10).size(), "nor history");
+        assertEquals(Optional.of(T0.plusSeconds(3000)), due.nextDue(first.id()), "nor the due time");
+        assertFalse(leases(store).tryLease(first.id(), "me", T0.plusSeconds(60)), "nor releases someone else's lease");
+        assertThrows(IllegalArgumentException.class,
+                () -> due.commitRefresh(Credentials.next(second, "x"), 1, event, "me", Optional.empty()));
+
+        assertTrue(store.compareAndSet(Credentials.next(second, "three"), 2));
+        assertEquals(Optional.of(T0.plusSeconds(3000)), due.nextDue(first.id()), "a compare-and-set leaves it alone");
+    }
+
+    @Test
+    void twoDaemonsClaimingAtOnceNeverGetTheSameRow() throws Exception {
+        TokenStore a = daemon(Clock.systemUTC());
+        TokenStore b = daemon(Clock.systemUTC());
+        int rows = 200;
+        for (int i = 0; i < rows; i++) {
+            assertTrue(a.insert(Credentials.minimal("gazelle:acct" + i, (byte) 1)));
+        }
+        Map<CredentialId, String> claimedBy = new ConcurrentHashMap<>();
+        List<String> twice = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            String owner = "daemon-" + (t % 2 == 0 ? "a" : "b") + "-" + t;
+            DueWork due = dueWork(t % 2 == 0 ? a : b);
+            workers.add(pool.submit(() -> {
+                start.await();
+                while (true) {
+                    List<DueWork.Claim> claims = due.claimDue(owner, Instant.now(), Instant.now().plusSeconds(600), 7);
+                    if (claims.isEmpty()) {
+                        return null;
+                    }
+                    for (DueWork.Claim claim : claims) {
+                        String before = claimedBy.putIfAbsent(claim.credential().id(), owner);
+                        if (before != null) {
+                            twice.add(claim.credential().id() + " by " + before + " and " + owner);
+                        }
+                    }
+                }
+            }));
+        }
+        start.countDown();
+        for (Future<?> worker : workers) {
+            worker.get(50, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of(), twice, "no row claimed twice while its lease runs");
+        assertEquals(rows, claimedBy.size(), "every due row was claimed");
+        assertEquals(Optional.empty(), dueWork(b).earliestDue(), "every row is leased: nothing left to wait for");
     }
 }

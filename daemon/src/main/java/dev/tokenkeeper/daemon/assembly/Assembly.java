@@ -5,6 +5,7 @@ import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.daemon.access.ConsumerDirectory;
 import dev.tokenkeeper.daemon.access.ConsumerRowUpgrade;
 import dev.tokenkeeper.daemon.changes.ChangeFollower;
@@ -143,8 +144,9 @@ public final class Assembly implements AutoCloseable {
         this.store = new SpooledStore(storeFound.plugin(), state.resolve("spool"), settings.spoolRetry().toSeconds(), clock);
         this.sealer = new SecretSealer(key.keyring());
         TokenCache cache = new TokenCache(settings.tokenCacheSize());
+        String owner = owner();
         this.pipeline = new RefreshPipeline(store, sealer, plugins::provider, config.refreshPolicy(), new SecureRandom(),
-                clock, owner(), cache);
+                clock, owner, cache);
         pipeline.limitUpstreamCalls(new ProviderGate(settings.providerConcurrency(), settings.providerRatePerSecond()));
         RefreshIntents intents = RefreshIntents.in(state.resolve("inflight"));
         pipeline.recordIntents(intents);
@@ -155,10 +157,15 @@ public final class Assembly implements AutoCloseable {
         if (inputs.ticksByHand()) {
             scheduler.tickByHand();
         }
+        Optional<DueWork> dueWork = store.capability(DueWork.class);
+        dueWork.ifPresent(due -> scheduler.planIn(due, owner, config.refreshPolicy().lease()));
         ConsumerDirectory consumers = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
                 new ConsumerRowUpgrade(state), clock, settings.authFailureDelay());
         ChangeFollower follower = new ChangeFollower(store, pipeline, scheduler).onConsumersChanged(consumers::reread)
-                .replanAfterGaps(() -> store.list().forEach(scheduler::plan));
+                .replanAfterGaps(dueWork.isPresent()
+                        // The store's plan needs no re-plan: whoever changed a row wrote its next due time.
+                        ? () -> { }
+                        : () -> store.list().forEach(scheduler::plan));
         AtomicBoolean storeAnnounces = new AtomicBoolean();
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, new CredentialPages(store, CredentialPages.PAGE), clock);

@@ -5,6 +5,7 @@ import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.api.store.Leases;
 import org.tinylog.Logger;
 
@@ -67,6 +68,24 @@ public final class RefreshLeases {
             Logger.warn("the refresh of {} is committed, its history event is not ({})", updated.id(), e.getMessage());
         }
         return true;
+    }
+
+    /**
+     * {@link #commitRefresh(StoredCredential, long, RefreshEvent, String)} that also writes when the
+     * credential is next due, in the same step, where the store keeps its due queue.
+     *
+     * @param updated         the refreshed credential, one version up
+     * @param expectedVersion the version the refresh started from
+     * @param event           its history event
+     * @param owner           the lease holder
+     * @param nextDue         when it is next due (empty: kept out of claims)
+     * @return false when another writer changed the credential meanwhile (nothing is written)
+     */
+    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
+                                 Optional<Instant> nextDue) {
+        Optional<DueWork> due = store.capability(DueWork.class);
+        return due.isPresent() ? due.get().commitRefresh(updated, expectedVersion, event, owner, nextDue)
+                : commitRefresh(updated, expectedVersion, event, owner);
     }
 
     private Optional<Leases> leases() {

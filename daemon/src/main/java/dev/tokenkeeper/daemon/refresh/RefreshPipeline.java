@@ -150,7 +150,7 @@ public final class RefreshPipeline {
                     Logger.warn("could not give back the previous run's lease of {} ({}); it runs out by itself",
                             intent.id(), e.getMessage());
                 }
-                mine.complete(runOnce(intent.id(), new RefreshTrigger.Recovery()));
+                mine.complete(runOnce(intent.id(), new RefreshTrigger.Recovery(), null));
             } catch (RuntimeException | Error e) {
                 mine.completeExceptionally(e);
             } finally {
@@ -175,6 +175,34 @@ public final class RefreshPipeline {
      * @throws CredentialNotFoundException when there is no such credential
      */
     public RefreshReport refresh(CredentialId id, RefreshTrigger trigger) {
+        return joinOrRun(id, () -> runOnce(id, trigger, null));
+    }
+
+    /**
+     * Refreshes a credential whose lease a claim of the store's due queue already holds, if the
+     * trigger says it is needed, joining a refresh of it already running in this process. The lease
+     * is renewed while the refresh runs as any refresh's is; a commit writes the next due time with
+     * the refresh and gives the lease back; otherwise the caller gives the claim back.
+     *
+     * @param claim   the claimed row, when its lease was taken, and the next due time of a commit
+     * @param trigger why
+     * @return what happened
+     */
+    public RefreshReport refreshClaimed(Claimed claim, RefreshTrigger trigger) {
+        return joinOrRun(claim.row().id(), () -> runOnce(claim.row().id(), trigger, claim));
+    }
+
+    /**
+     * A row of the store's due queue that this daemon claimed.
+     *
+     * @param row      the row as the claim read it, under its lease
+     * @param leasedAt the instant the lease's end was computed from (its end less the lease length)
+     * @param nextDue  when a refreshed credential is next due (empty: kept out of claims)
+     */
+    public record Claimed(StoredCredential row, Instant leasedAt, Function<StoredCredential, Optional<Instant>> nextDue) {
+    }
+
+    private RefreshReport joinOrRun(CredentialId id, Supplier<RefreshReport> run) {
         if (closing) {
             throw new NoValidTokenException("tokenkeeper is shutting down: try again once it is back", false);
         }
@@ -191,7 +219,7 @@ public final class RefreshPipeline {
                         + patience.toSeconds() + " s");
             }
         }
-        runInto(id, trigger, mine);
+        runInto(id, run, mine);
         return await(mine, Duration.ZERO); // already complete: this only unwraps its failure
     }
 
@@ -216,7 +244,7 @@ public final class RefreshPipeline {
         if (running == null) {
             running = mine;
             try {
-                onDemand.execute(() -> runInto(id, trigger, mine));
+                onDemand.execute(() -> runInto(id, () -> runOnce(id, trigger, null), mine));
             } catch (RejectedExecutionException e) {
                 inFlight.remove(id, mine);
                 throw new NoValidTokenException("tokenkeeper is shutting down: try again once it is back", false);
@@ -231,10 +259,10 @@ public final class RefreshPipeline {
         }
     }
 
-    private void runInto(CredentialId id, RefreshTrigger trigger, CompletableFuture<RefreshReport> mine) {
+    private void runInto(CredentialId id, Supplier<RefreshReport> run, CompletableFuture<RefreshReport> mine) {
         RefreshReport report;
         try {
-            report = runOnce(id, trigger);
+            report = run.get();
         } catch (RuntimeException | Error e) {
             finished(id, mine);
             mine.completeExceptionally(e);
@@ -471,48 +499,55 @@ public final class RefreshPipeline {
         return providers.apply(id.provider()).map(TokenProvider::keepAlive).orElse(Duration.ofDays(1));
     }
 
-    private RefreshReport runOnce(CredentialId id, RefreshTrigger trigger) {
+    /** @param claim the claim that holds the lease already; null to take the lease here */
+    private RefreshReport runOnce(CredentialId id, RefreshTrigger trigger, Claimed claim) {
         stages.put(id, "waiting for the store " + store.id() + " to answer");
-        StoredCredential stored = stored(id);
+        StoredCredential stored = claim != null ? claim.row() : stored(id);
         Optional<String> skip = reasonToSkip(stored, trigger);
         if (skip.isPresent()) {
             return new RefreshReport.Skipped(stored, skip.get());
         }
-        // Another daemon may hold the lease: wait for it, and stop waiting as soon as its commit
-        // makes this refresh unnecessary; if its refresh failed, take the lease and try ourselves.
-        Instant giveUp = clock.instant().plus(policy.lease());
         Instant leasedAt;
-        while (true) {
-            try {
-                leasedAt = clock.instant();
-                if (leases.tryLease(id, owner, leasedAt.plus(policy.lease()))) {
-                    break;
+        if (claim != null) {
+            leasedAt = claim.leasedAt();
+        } else {
+            // Another daemon may hold the lease: wait for it, and stop waiting as soon as its commit
+            // makes this refresh unnecessary; if its refresh failed, take the lease and try ourselves.
+            Instant giveUp = clock.instant().plus(policy.lease());
+            while (true) {
+                try {
+                    leasedAt = clock.instant();
+                    if (leases.tryLease(id, owner, leasedAt.plus(policy.lease()))) {
+                        break;
+                    }
+                } catch (StoreUnavailableException e) {
+                    // No lease can be had (the store is down and another daemon refreshes this one meanwhile):
+                    // serve what there is and look again shortly, without waiting here.
+                    return leaseUnavailable(stored, e.getMessage());
                 }
-            } catch (StoreUnavailableException e) {
-                // No lease can be had (the store is down and another daemon refreshes this one meanwhile):
-                // serve what there is and look again shortly, without waiting here.
-                return leaseUnavailable(stored, e.getMessage());
-            }
-            stages.put(id, "waiting for another daemon's refresh lease");
-            if (clock.instant().isAfter(giveUp)) {
-                return new RefreshReport.Skipped(stored(id), "another daemon holds the refresh lease");
-            }
-            pause();
-            stored = stored(id);
-            skip = reasonToSkip(stored, trigger);
-            if (skip.isPresent()) {
-                return new RefreshReport.Skipped(stored, skip.get() + " (after another daemon's refresh)");
+                stages.put(id, "waiting for another daemon's refresh lease");
+                if (clock.instant().isAfter(giveUp)) {
+                    return new RefreshReport.Skipped(stored(id), "another daemon holds the refresh lease");
+                }
+                pause();
+                stored = stored(id);
+                skip = reasonToSkip(stored, trigger);
+                if (skip.isPresent()) {
+                    return new RefreshReport.Skipped(stored, skip.get() + " (after another daemon's refresh)");
+                }
             }
         }
         boolean leaseReleased = false;
         HeldLease held = HeldLease.taken(leases, id, owner, clock, policy.lease(), leasedAt, leaseRenewals);
         try {
             CrashPoint.reached("after-lease");
-            // Re-read under the lease: another daemon may have refreshed in between.
-            stored = stored(id);
-            skip = reasonToSkip(stored, trigger);
-            if (skip.isPresent()) {
-                return new RefreshReport.Skipped(stored, skip.get());
+            if (claim == null) {
+                // Re-read under the lease: another daemon may have refreshed in between (a claim read it under its lease).
+                stored = stored(id);
+                skip = reasonToSkip(stored, trigger);
+                if (skip.isPresent()) {
+                    return new RefreshReport.Skipped(stored, skip.get());
+                }
             }
             SecretMaterial secret;
             try {
@@ -542,7 +577,7 @@ public final class RefreshPipeline {
             held.committing();
             RefreshReport report;
             if (result instanceof RefreshResult.Refreshed refreshed) {
-                report = committed(stored, refreshed.issued(), took, provider);
+                report = committed(stored, refreshed.issued(), took, provider, claim);
                 // A successful commit gives the lease back in the same transaction.
                 leaseReleased = report instanceof RefreshReport.Refreshed;
             } else if (result instanceof RefreshResult.TransientFailure failure) {
@@ -561,8 +596,10 @@ public final class RefreshPipeline {
             return report;
         } finally {
             try {
-                // A renewal during the commit may have taken back the lease the commit gave back.
-                if (held.stop() || !leaseReleased) {
+                // A renewal during the commit may have taken back the lease the commit gave back. A claim
+                // that did not commit is given back by its caller, with its next due time.
+                boolean retaken = held.stop();
+                if (claim == null ? retaken || !leaseReleased : retaken && leaseReleased) {
                     leases.release(id, owner);
                 }
             } catch (RuntimeException e) {
@@ -670,14 +707,17 @@ public final class RefreshPipeline {
         }
     }
 
-    private RefreshReport committed(StoredCredential before, IssuedSecret issued, Duration took, TokenProvider provider) {
+    private RefreshReport committed(StoredCredential before, IssuedSecret issued, Duration took, TokenProvider provider,
+                                    Claimed claim) {
         Instant now = clock.instant();
         SealedSecret sealed = sealer.seal(before.id(), issued.secret());
         StoredCredential after = new StoredCredential(before.id(), CredentialStatus.ACTIVE, sealed, issued.issuedAt(),
                 issued.accessExpiresAt(), issued.refreshExpiresAt(), before.version() + 1, Optional.of(now),
                 Optional.empty(), now);
         RefreshEvent event = new RefreshEvent(after.id(), now, RefreshOutcome.REFRESHED, "", took, after.version());
-        if (!leases.commitRefresh(after, before.version(), event, owner)) {
+        boolean written = claim == null ? leases.commitRefresh(after, before.version(), event, owner)
+                : leases.commitRefresh(after, before.version(), event, owner, claim.nextDue().apply(after));
+        if (!written) {
             // Our lease ran out and someone else wrote. Keep what is committed: it may already be in use.
             StoredCredential current = stored(before.id());
             Logger.error("refresh of {} could not be committed: version {} was replaced by {} while the upstream "

@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * When each credential is next due, ordered by time: adding, moving or removing one credential
  * costs O(log n), and taking the due ones costs O(log n) each. (Quartz's in-memory job store keeps
- * triggers in a list, so one trigger per credential made every re-plan O(n).)
+ * triggers in a list, so one trigger per credential made every re-plan O(n).) The plan of a store
+ * without a due queue of its own; filled from a full read of the store at start.
  */
-final class DueQueue {
+final class DueQueue implements Plan {
 
     /**
      * One planned attempt.
@@ -83,8 +84,29 @@ final class DueQueue {
         return due;
     }
 
-    /** @return when the earliest planned attempt is due, if any is planned */
-    Optional<Instant> earliest() {
+    @Override
+    public void put(CredentialId id, Optional<Instant> at, boolean retry) {
+        at.ifPresentOrElse(when -> put(id, when, retry), () -> remove(id));
+    }
+
+    @Override
+    public Optional<Instant> at(CredentialId id) {
+        return get(id).map(Due::at);
+    }
+
+    @Override
+    public boolean retrying(CredentialId id) {
+        return get(id).filter(Due::retry).isPresent();
+    }
+
+    /** Hands over everything due, whatever the limit. */
+    @Override
+    public List<Taken> takeDue(Instant now, int limit) {
+        return takeDue(now).stream().map(due -> new Taken(due.id(), due.retry(), Optional.empty())).toList();
+    }
+
+    @Override
+    public Optional<Instant> earliest() {
         try {
             return Optional.of(byTime.first().at());
         } catch (NoSuchElementException empty) {

@@ -3,6 +3,7 @@ package dev.tokenkeeper.daemon.schedule;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.daemon.refresh.RefreshListener;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.RefreshReport;
@@ -27,12 +28,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * Plans every credential's next refresh and runs the validation sweep every interval, both driven
@@ -41,6 +44,16 @@ import java.util.function.Supplier;
  * trigger. The plan itself is a {@link DueQueue} (O(log n) per change) rather than one Quartz
  * trigger per credential, because Quartz's in-memory store makes each trigger change O(n).
  * Stopping pauses both; tokens are still served and refreshed on demand.
+ *
+ * <p>On a store with a due queue of its own ({@link DueWork}, chosen with {@link #planIn} before the
+ * start) the plan is the store's ({@link StorePlan}): nothing is read at start, each tick claims as
+ * many due rows as there are free workers, a refresh commits its next due time with it, and a claim
+ * that needed no refresh is given back with its next due time. The validation sweep is folded into
+ * the same queue there: a credential is next due at the earlier of its refresh time and its next
+ * validation (the sweep interval from now, less a jitter of up to a tenth of it), and a claimed row
+ * that is not due for a refresh is validated. Provider spacing ({@link ProviderSpacing}) is this
+ * daemon's and applies to the memory plan only; on the store's plan each daemon's provider gate
+ * still limits its own upstream calls.
  */
 public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
@@ -54,7 +67,10 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private final Supplier<List<StoredCredential>> credentials;
     private final Scheduling scheduling;
     private final Clock clock;
-    private final DueQueue plan = new DueQueue();
+    private Plan plan = new DueQueue();
+    /** Set by {@link #planIn}: the plan is the store's, and validation is folded into it. */
+    private boolean inStore;
+    private final RandomGenerator validationJitter = new SplittableRandom();
     private final Set<CredentialId> running = ConcurrentHashMap.newKeySet();
     private final ProviderSpacing spacing = new ProviderSpacing();
     private final Map<CredentialId, Duration> advanced = new ConcurrentHashMap<>();
@@ -69,6 +85,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     /** Set by {@link #tickByHand()}: no Quartz; {@link #tick()} dispatches and sweeps on the clock's time. */
     private boolean byHand;
     private ValidationSweep handSweep;
+    private ValidationSweep sweep;
+    /** Whether the last tick's taking failed (the store is down): said once, not at every tick. */
+    private volatile boolean takeFailing;
     private volatile Instant nextSweep;
 
     /**
@@ -101,8 +120,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      * @throws SchedulerException when Quartz cannot start
      */
     public synchronized void start() throws SchedulerException {
+        sweep = new ValidationSweep(pipeline, credentials, this::replanUnlessRetrying);
         if (byHand) {
-            handSweep = new ValidationSweep(pipeline, credentials, this::replanUnlessRetrying);
+            handSweep = sweep;
             nextSweep = clock.instant().plus(interval);
             planAll();
             this.active = scheduling.autoRefreshEnabled();
@@ -118,7 +138,6 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         properties.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         properties.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
         this.quartz = new StdSchedulerFactory(properties).getScheduler();
-        ValidationSweep sweep = new ValidationSweep(pipeline, credentials, this::replanUnlessRetrying);
         quartz.setJobFactory(new PipelineJobFactory(this::dispatchDue, sweep));
         quartz.addJob(JobBuilder.newJob(DispatchJob.class).withIdentity(DISPATCH_JOB).storeDurably().build(), true);
         quartz.addJob(JobBuilder.newJob(SweepJob.class).withIdentity(SWEEP_JOB).storeDurably().build(), true);
@@ -140,6 +159,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
     private void planAll() {
         pipeline.addListener(this);
+        if (inStore) {
+            return;
+        }
         int planned = 0;
         for (StoredCredential credential : credentials.get()) {
             plan(credential);
@@ -148,6 +170,22 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         // Counted here, after planning and before the dispatcher runs: a credential due at once
         // (an expired import) leaves the queue as soon as it is dispatched.
         this.plannedAtStart = planned;
+    }
+
+    /**
+     * Before {@link #start()}: keeps the plan in the store's due queue instead of this daemon's
+     * memory (see the class's description).
+     *
+     * @param due   the store's due queue
+     * @param owner this daemon's lease owner name
+     * @param lease how long a claim's lease lasts
+     */
+    public synchronized void planIn(DueWork due, String owner, Duration lease) {
+        if (quartz != null || handSweep != null) {
+            throw new IllegalStateException("planIn() comes before start()");
+        }
+        plan = new StorePlan(due, owner, lease);
+        inStore = true;
     }
 
     /**
@@ -175,7 +213,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         }
         dispatchDue();
         Instant now = clock.instant();
-        if (!now.isBefore(nextSweep)) {
+        if (!inStore && !now.isBefore(nextSweep)) {
             nextSweep = now.plus(interval);
             handSweep.run();
         }
@@ -191,7 +229,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         }
         Optional<Instant> refresh = plan.earliest();
         Instant sweep = nextSweep;
-        if (!byHand || sweep == null) {
+        if (!byHand || sweep == null || inStore) {
             return refresh;
         }
         return Optional.of(refresh.filter(at -> at.isBefore(sweep)).orElse(sweep));
@@ -273,8 +311,14 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
     @Override
     public void changed(StoredCredential credential, Optional<Instant> nextAttempt) {
+        if (inStore && running.contains(credential.id())) {
+            // This daemon's claim of it is running: its end writes the next due time.
+            return;
+        }
         if (nextAttempt.isPresent()) {
-            plan.put(credential.id(), nextAttempt.get(), true);
+            plan.put(credential.id(), nextAttempt, true);
+        } else if (inStore) {
+            plan.put(credential.id(), placement(credential), false);
         } else {
             plan(credential);
         }
@@ -282,19 +326,24 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
     @Override
     public void removed(CredentialId id) {
-        plan.remove(id);
+        if (!inStore) {
+            plan.put(id, Optional.empty(), false);
+        }
         spacing.forget(id);
         advanced.remove(id);
     }
 
     /**
-     * Puts a credential on the plan at its refresh time (or takes it off when it needs a human).
+     * Puts a credential on the plan at its refresh time (or takes it off when it needs a human). On
+     * the store's plan this does nothing: whoever changed the credential planned it in the store.
      *
-     * @param credential the credential
+     * @param credential the credential, as another daemon or the store's change feed left it
      */
     public void plan(StoredCredential credential) {
-        if (credential.status() == CredentialStatus.REQUIRES_CONFIGURATION
-                || credential.status() != CredentialStatus.ACTIVE && pipeline.untilExpiry(credential)) {
+        if (inStore) {
+            return;
+        }
+        if (parked(credential)) {
             removed(credential.id());
             return;
         }
@@ -306,7 +355,29 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         } else {
             advanced.remove(credential.id());
         }
-        plan.put(credential.id(), at, false);
+        plan.put(credential.id(), Optional.of(at), false);
+    }
+
+    /** A credential that needs a human, or one that cannot refresh and is no longer active, is not planned. */
+    private boolean parked(StoredCredential credential) {
+        return credential.status() == CredentialStatus.REQUIRES_CONFIGURATION
+                || credential.status() != CredentialStatus.ACTIVE && pipeline.untilExpiry(credential);
+    }
+
+    /**
+     * On the store's plan: the earlier of the refresh time and the next validation.
+     *
+     * @param credential the credential
+     * @return when it is next due; empty when it is parked
+     */
+    private Optional<Instant> placement(StoredCredential credential) {
+        if (parked(credential)) {
+            return Optional.empty();
+        }
+        Instant refresh = pipeline.plan(credential);
+        long jitter = validationJitter.nextLong(Math.max(1, interval.toMillis() / 10));
+        Instant validation = clock.instant().plus(interval).minusMillis(jitter);
+        return Optional.of(refresh.isBefore(validation) ? refresh : validation);
     }
 
     /**
@@ -316,17 +387,19 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      * every pause).
      */
     private void replanUnlessRetrying(StoredCredential credential) {
-        if (plan.get(credential.id()).filter(DueQueue.Due::retry).isEmpty()) {
+        if (!plan.retrying(credential.id())) {
             plan(credential);
         }
     }
 
     /**
      * @param id a credential
-     * @return when it is planned to be refreshed next, if it is
+     * @return when it is planned to be refreshed next, if it is; on the store's plan nothing (the time
+     *         is in the credential's row, and a query per credential shown would compete with the
+     *         consumers' reads for the store's connections)
      */
     public Optional<Instant> nextFireTime(CredentialId id) {
-        return plan.get(id).map(DueQueue.Due::at);
+        return inStore ? Optional.empty() : plan.at(id);
     }
 
     /** @return how many credentials were planned when the scheduler started, for the start-up line */
@@ -334,9 +407,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         return plannedAtStart;
     }
 
-    /** @return how many credentials are planned */
+    /** @return how many credentials are planned in memory (none on the store's plan) */
     public int planned() {
-        return plan.size();
+        return plan instanceof DueQueue memory ? memory.size() : 0;
     }
 
     /**
@@ -353,17 +426,66 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
             // Quartz fires a trigger it had already taken when standby() came.
             return;
         }
-        for (DueQueue.Due due : plan.takeDue(clock.instant())) {
+        Instant now = clock.instant();
+        List<Plan.Taken> taken;
+        try {
+            taken = plan.takeDue(now, scheduling.threads() - running.size());
+        } catch (RuntimeException e) {
+            if (!takeFailing) {
+                takeFailing = true;
+                Logger.warn("could not claim due credentials: {}; trying again at every tick", e.getMessage());
+            }
+            return;
+        }
+        if (takeFailing) {
+            takeFailing = false;
+            Logger.info("claiming due credentials again");
+        }
+        for (Plan.Taken due : taken) {
             if (!running.add(due.id())) {
                 // Still refreshing from the last time: look again shortly.
-                plan.put(due.id(), clock.instant().plusSeconds(1), due.retry());
+                plan.put(due.id(), Optional.of(clock.instant().plusSeconds(1)), due.retry());
                 continue;
             }
-            workers.execute(() -> refresh(due));
+            workers.execute(() -> due.claim().ifPresentOrElse(claim -> runClaim(claim, now), () -> refresh(due)));
         }
     }
 
-    private void refresh(DueQueue.Due due) {
+    /**
+     * A claim of the store's plan: refreshed when due (its commit writes the next due time), else
+     * validated when it was planned (not a row that was never planned), and given back with its next
+     * due time.
+     */
+    private void runClaim(DueWork.Claim claim, Instant claimedAt) {
+        StoredCredential row = claim.credential();
+        CredentialId id = row.id();
+        StorePlan store = (StorePlan) plan;
+        try {
+            boolean refresh = claim.retry() || pipeline.isDue(row) && !parked(row);
+            RefreshReport report;
+            if (refresh) {
+                report = pipeline.refreshClaimed(new RefreshPipeline.Claimed(row, claimedAt, this::placement),
+                        claim.retry() ? new RefreshTrigger.Retry() : new RefreshTrigger.Scheduled(Duration.ZERO));
+                if (report instanceof RefreshReport.Refreshed) {
+                    return;
+                }
+            } else {
+                if (claim.due().isPresent() && !parked(row)) {
+                    sweep.validate(row);
+                }
+                report = new RefreshReport.Skipped(pipeline.stored(id), "validated");
+            }
+            Optional<Instant> retryAt = report.retryAt();
+            store.due().release(id, store.owner(), retryAt.isPresent() ? retryAt : placement(report.credential()),
+                    retryAt.isPresent());
+        } catch (RuntimeException e) {
+            Logger.error("scheduled refresh of {} failed: {}", id, e.getMessage());
+        } finally {
+            running.remove(id);
+        }
+    }
+
+    private void refresh(Plan.Taken due) {
         try {
             RefreshReport report = pipeline.refresh(due.id(),
                     due.retry() ? new RefreshTrigger.Retry()
@@ -380,6 +502,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     }
 
     private void scheduleSweep() {
+        if (inStore) {
+            return; // validation is folded into the store's plan
+        }
         if (byHand) {
             nextSweep = clock.instant().plus(interval);
             return;

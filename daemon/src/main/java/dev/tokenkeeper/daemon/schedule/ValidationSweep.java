@@ -10,6 +10,7 @@ import dev.tokenkeeper.daemon.refresh.RefreshTrigger;
 import org.tinylog.Logger;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -52,33 +53,56 @@ public final class ValidationSweep {
             if (credential.status() == CredentialStatus.REQUIRES_CONFIGURATION) {
                 continue;
             }
+            Optional<ValidationResult> result = validate(credential);
+            if (result.isEmpty()) {
+                continue;
+            }
+            if (result.get() instanceof ValidationResult.Rejected) {
+                rejected++;
+            } else if (result.get() instanceof ValidationResult.Inconclusive) {
+                inconclusive++;
+            } else {
+                accepted++;
+            }
             try {
-                LiveCredential live = pipeline.open(credential);
-                ValidationResult result = pipeline.provider(credential.id()).validate(live.secret());
-                if (result instanceof ValidationResult.Rejected rejection) {
-                    rejected++;
-                    Logger.warn("validation: upstream rejected the token of {} ({}); refreshing", credential.id(),
-                            rejection.reason());
-                    pipeline.refresh(credential.id(), RefreshTrigger.Rejected.of(credential));
-                } else if (result instanceof ValidationResult.Inconclusive unknown) {
-                    inconclusive++;
-                    Logger.info("validation of {} inconclusive ({}: {})", credential.id(), unknown.kind().wireName(),
-                            unknown.reason());
-                } else {
-                    accepted++;
-                }
                 replan.accept(pipeline.stored(credential.id()));
-            } catch (UnsealException e) {
-                // Not "Scheduled": that skips a credential that is not due, leaving it shown as active.
-                try {
-                    pipeline.refresh(credential.id(), RefreshTrigger.Rejected.of(credential));
-                } catch (RuntimeException during) {
-                    Logger.warn("validation of {} failed: {}", credential.id(), during.getMessage());
-                }
             } catch (RuntimeException e) {
                 Logger.warn("validation of {} failed: {}", credential.id(), e.getMessage());
             }
         }
         Logger.info("validation sweep: {} accepted, {} rejected, {} inconclusive", accepted, rejected, inconclusive);
+    }
+
+    /**
+     * Asks the credential's provider whether its token is still accepted, and refreshes it when the
+     * upstream rejected it (or its secret cannot be opened); never throws.
+     *
+     * @param credential the credential
+     * @return the upstream's answer; empty when there was none (the failure is logged)
+     */
+    public Optional<ValidationResult> validate(StoredCredential credential) {
+        try {
+            LiveCredential live = pipeline.open(credential);
+            ValidationResult result = pipeline.provider(credential.id()).validate(live.secret());
+            if (result instanceof ValidationResult.Rejected rejection) {
+                Logger.warn("validation: upstream rejected the token of {} ({}); refreshing", credential.id(),
+                        rejection.reason());
+                pipeline.refresh(credential.id(), RefreshTrigger.Rejected.of(credential));
+            } else if (result instanceof ValidationResult.Inconclusive unknown) {
+                Logger.info("validation of {} inconclusive ({}: {})", credential.id(), unknown.kind().wireName(),
+                        unknown.reason());
+            }
+            return Optional.of(result);
+        } catch (UnsealException e) {
+            // Not "Scheduled": that skips a credential that is not due, leaving it shown as active.
+            try {
+                pipeline.refresh(credential.id(), RefreshTrigger.Rejected.of(credential));
+            } catch (RuntimeException during) {
+                Logger.warn("validation of {} failed: {}", credential.id(), during.getMessage());
+            }
+        } catch (RuntimeException e) {
+            Logger.warn("validation of {} failed: {}", credential.id(), e.getMessage());
+        }
+        return Optional.empty();
     }
 }

@@ -6,6 +6,7 @@ import dev.tokenkeeper.api.StoredCredential;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +43,8 @@ final class OutageLeases {
 
     private final Duration grace;
     private final Clock clock;
+    /** When this daemon started: a row written later, not by it, was written by another daemon. */
+    private final Instant startedAt;
     /** The secrets this daemon obtained during the current (or last) outage, written to its spool. */
     private final Map<CredentialId, SealedSecret> ownSecrets = new ConcurrentHashMap<>();
     /** The last version this daemon wrote, per credential. */
@@ -63,6 +66,7 @@ final class OutageLeases {
     OutageLeases(Duration grace, Clock clock) {
         this.grace = grace;
         this.clock = clock;
+        this.startedAt = clock.instant();
     }
 
     /**
@@ -92,8 +96,10 @@ final class OutageLeases {
      */
     void seen(StoredCredential before, StoredCredential row, long readFrom) {
         unconfirmed.computeIfPresent(row.id(), (id, announcedAt) -> announcedAt < readFrom ? null : announcedAt);
-        if (before != null && row.version() > before.version()
-                && !Long.valueOf(row.version()).equals(ownVersions.get(row.id()))) {
+        boolean notOwn = !Long.valueOf(row.version()).equals(ownVersions.get(row.id()));
+        // A row first read that was written after this daemon started, and not by it: on the store's due
+        // queue a daemon reads only the rows it claims, so a row's earlier version is often unknown here.
+        if (notOwn && (before != null ? row.version() > before.version() : row.updatedAt().isAfter(startedAt))) {
             anotherDaemonSeen = true;
         }
     }

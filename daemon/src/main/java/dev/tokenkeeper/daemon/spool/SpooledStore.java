@@ -11,6 +11,7 @@ import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.store.ChangeFeed;
+import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.api.store.StoreCapability;
@@ -51,12 +52,13 @@ import java.util.function.BooleanSupplier;
  * When the spool drains onto a row changed meanwhile, {@link SpoolConflict} keeps the newest
  * successfully issued secret and the conflict is logged.
  *
- * <p>It offers what the configured store offers (see {@link #capability}): leases, the change feed
- * and the purge through its own code above, every other capability as the store's own object.
+ * <p>It offers what the configured store offers (see {@link #capability}): leases, the change feed,
+ * the purge and the due queue through its own code above, every other capability as the store's own
+ * object.
  * Consumers, for one, are not spooled: adding one needs the store up, and a revocation that did not
  * reach the store must not look done.
  */
-public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge {
+public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge, DueWork {
 
     private static final Comparator<CredentialId> BY_ID = Comparator.comparing(CredentialId::toString);
 
@@ -105,9 +107,9 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     }
 
     /**
-     * Hands out the configured store's capability: leases, the change feed and the purge through
-     * this spool (which must see them), any other one as the store's own object, so that nothing
-     * the store guarantees is lost on the way.
+     * Hands out the configured store's capability: leases, the change feed, the purge and the due
+     * queue through this spool (which must see them), any other one as the store's own object, so
+     * that nothing the store guarantees is lost on the way.
      *
      * @return empty exactly when the configured store does not offer {@code type}
      */
@@ -323,12 +325,29 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
 
     @Override
     public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner) {
+        return commitRefresh(updated, expectedVersion, event, owner,
+                () -> remoteLeases().commitRefresh(updated, expectedVersion, event, owner));
+    }
+
+    /**
+     * The store's commit with the next due time; spooled as {@link #commitRefresh(StoredCredential, long,
+     * RefreshEvent, String)} is while the store is down (its push then leaves the row due: the claim
+     * that finds it plans it again).
+     */
+    @Override
+    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
+                                 Optional<Instant> nextDue) {
+        return commitRefresh(updated, expectedVersion, event, owner,
+                () -> offeredByRemote(DueWork.class).commitRefresh(updated, expectedVersion, event, owner, nextDue));
+    }
+
+    private boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
+                                  BooleanSupplier remoteCommit) {
         CredentialId id = updated.id();
         synchronized (lockFor(id)) {
             if (!spool.containsKey(id)) {
                 try {
-                    boolean written = writeRemote(updated,
-                            () -> remoteLeases().commitRefresh(updated, expectedVersion, event, owner));
+                    boolean written = writeRemote(updated, remoteCommit);
                     storeAnswered();
                     return written;
                 } catch (StoreUnavailableException e) {
@@ -456,6 +475,57 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     private void wroteHere(StoredCredential row) {
         outageLeases.wrote(row);
         lastSeen.put(row.id(), row);
+    }
+
+    /**
+     * The store's claim, less the rows this daemon may not refresh from the store's row yet (a change
+     * of it still in the spool, a lease a spooled commit keeps, the grace after an outage): those are
+     * given back due again after the next push. The claimed rows count as read.
+     */
+    @Override
+    public List<Claim> claimDue(String owner, Instant now, Instant leaseUntil, int limit) {
+        long readFrom = outageLeases.ticket();
+        List<Claim> claimed;
+        try {
+            claimed = offeredByRemote(DueWork.class).claimDue(owner, now, leaseUntil, limit);
+            storeAnswered();
+        } catch (StoreUnavailableException e) {
+            storeDown(e);
+            throw e;
+        }
+        List<Claim> mine = new ArrayList<>();
+        for (Claim claim : claimed) {
+            StoredCredential row = claim.credential();
+            seen(row, readFrom);
+            if (spool.containsKey(row.id()) || leasesToRelease.containsKey(row.id())
+                    || outageLeases.refusalJustAfterOutage(known(row.id())).isPresent()) {
+                offeredByRemote(DueWork.class).release(row.id(), owner,
+                        Optional.of(now.plusSeconds(Math.max(1, retrySeconds))), claim.retry());
+            } else {
+                mine.add(claim);
+            }
+        }
+        return mine;
+    }
+
+    @Override
+    public void release(CredentialId id, String owner, Optional<Instant> nextDue, boolean retry) {
+        offeredByRemote(DueWork.class).release(id, owner, nextDue, retry);
+    }
+
+    @Override
+    public void plan(CredentialId id, Optional<Instant> nextDue, boolean retry) {
+        offeredByRemote(DueWork.class).plan(id, nextDue, retry);
+    }
+
+    @Override
+    public Optional<Instant> nextDue(CredentialId id) {
+        return offeredByRemote(DueWork.class).nextDue(id);
+    }
+
+    @Override
+    public Optional<Instant> earliestDue() {
+        return offeredByRemote(DueWork.class).earliestDue();
     }
 
     @Override

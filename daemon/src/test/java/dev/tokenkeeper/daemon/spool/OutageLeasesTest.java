@@ -103,6 +103,21 @@ class OutageLeasesTest {
     }
 
     @Test
+    void aRowFirstReadThatAnotherDaemonWroteSinceThisOneStartedEndsBeingAlone() {
+        StoredCredential fromBeforeTheStart = row(2, 2);
+        leases.seen(null, fromBeforeTheStart, leases.ticket());
+        leases.storeDown();
+        assertTrue(mayRefreshWhileDown(fromBeforeTheStart), "a row from before the start may be this daemon's own");
+
+        clock.advance(Duration.ofSeconds(1));
+        StoredCredential byAnother = new StoredCredential(ID, CredentialStatus.ACTIVE, SealedSecret.of(new byte[] {3}), T0,
+                Optional.of(T0.plusSeconds(3600)), Optional.empty(), 3, Optional.of(clock.instant()), Optional.empty(),
+                clock.instant());
+        leases.seen(null, byAnother, leases.ticket());
+        assertFalse(mayRefreshWhileDown(byAnother), "written since the start, not here: another daemon is about");
+    }
+
+    @Test
     void anAnnouncedChangeMakesTheRowDoubtfulUntilAReadStartedAfterIt() {
         anotherDaemonWrote(row(1, 1), row(2, 2));
         leases.storeDown();

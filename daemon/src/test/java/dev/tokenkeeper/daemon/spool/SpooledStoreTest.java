@@ -274,6 +274,7 @@ class SpooledStoreTest {
     void aDaemonAloneKeepsRefreshingThroughAnOutageRowsFromBeforeItsRestartIncluded() {
         Instant t0 = Instant.now();
         new SpooledStore(remote, state.resolve("spool"), 3600, clock).insert(credential(1, (byte) 1, t0));
+        clock.advance(java.time.Duration.ofSeconds(1)); // restarted after its last write
         SpooledStore restarted = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
         restarted.list();
         remote.down = true;

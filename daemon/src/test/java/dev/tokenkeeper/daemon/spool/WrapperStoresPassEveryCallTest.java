@@ -114,7 +114,7 @@ class WrapperStoresPassEveryCallTest {
     @Test
     void theDaemonsWrappersAreFoundAndEveryCapabilityIsCalled() throws Exception {
         assertEquals(List.of(SpooledStore.class), wrappers(), "the daemon's TokenStore classes, found in its classes");
-        assertEquals(7, StoreCapability.class.getPermittedSubclasses().length, "the capabilities the test calls");
+        assertEquals(8, StoreCapability.class.getPermittedSubclasses().length, "the capabilities the test calls");
         assertTrue(methodsToPassOn().stream().anyMatch(method -> method.getName().equals("purgeOverwritten")));
     }
 
@@ -216,6 +216,10 @@ class WrapperStoresPassEveryCallTest {
             return 1L; // the expected version of a compare-and-set; seconds for a wrapper's retry
         } else if (type == int.class) {
             return 10;
+        } else if (type == boolean.class) {
+            return false;
+        } else if (type == Optional.class) {
+            return Optional.of(T0.plusSeconds(120)); // a next due time
         } else if (type == StoredCredential.class) {
             return credential(2);
         } else if (type == RefreshEvent.class) {

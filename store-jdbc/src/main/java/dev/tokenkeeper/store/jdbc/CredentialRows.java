@@ -29,13 +29,14 @@ public final class CredentialRows extends TableRows<StoredCredential> {
      *         columns (provider and account follow from the key; they are set so that every bound
      *         parameter is used, which jdbi checks)
      */
-    String assignments() {
+    public String assignments() {
         return columns().stream().filter(column -> !column.equals("id")).map(column -> column + " = :" + column)
                 .collect(Collectors.joining(", "));
     }
 
+    /** Public: a store's own statements on the credentials table bind its columns with it too. */
     @Override
-    protected <S extends SqlStatement<S>> S bind(S statement, StoredCredential credential) {
+    public <S extends SqlStatement<S>> S bind(S statement, StoredCredential credential) {
         return statement
                 .bind("id", credential.id().toString())
                 .bind("provider", credential.id().provider())

@@ -10,10 +10,13 @@ import dev.tokenkeeper.api.SettingsRow;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
+import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.store.ChangeFeed;
+import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.api.store.SettingsRows;
 import dev.tokenkeeper.api.store.SetupScript;
+import dev.tokenkeeper.store.jdbc.CredentialRows;
 import dev.tokenkeeper.store.jdbc.JdbcTokenStore;
 import dev.tokenkeeper.store.jdbc.OpenedState;
 import dev.tokenkeeper.store.jdbc.Tables;
@@ -23,6 +26,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -53,7 +57,8 @@ import java.util.function.Function;
  * <p>Pool: HikariCP with at most {@value #MOST_CONNECTIONS} connections (one kept idle) plus the
  * listening connection. Thread-safe.
  */
-public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFeed, SettingsRows, Purge, SetupScript {
+public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFeed, SettingsRows, Purge, SetupScript,
+        DueWork {
 
     static final int MOST_CONNECTIONS = 4;
     /** The longest wait for a pooled connection. */
@@ -66,7 +71,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
 
     /** Everything that exists only between {@link #open} and {@link #close}. */
     private record Opened(PostgresSettings settings, HikariDataSource pool, PGSimpleDataSource direct, Jdbi jdbi,
-                          PostgresErrors errors, Clock clock, Tables tables) {
+                          PostgresErrors errors, Clock clock, Tables tables, DueRows due) {
     }
 
     @FunctionalInterface
@@ -129,8 +134,9 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
             Jdbi jdbi = Jdbi.create(pool);
             Schema.migrate(jdbi, settings.schema());
             Schema.checkRights(jdbi, settings.schema());
-            state.opened(new Opened(settings, pool, direct, jdbi, errors, context.clock(),
-                    new Tables(new PostgresDialect(settings.schema()))));
+            PostgresDialect dialect = new PostgresDialect(settings.schema());
+            state.opened(new Opened(settings, pool, direct, jdbi, errors, context.clock(), new Tables(dialect),
+                    new DueRows(dialect.table("credentials"), dialect.table("refresh_history"), new CredentialRows(dialect))));
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -232,9 +238,8 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
             long shift = clockNow - System.currentTimeMillis();
             long leaseMillis = until.toEpochMilli() - clockNow;
             return handle.createUpdate("UPDATE " + open.tables().credentials() + " SET lease_owner = :owner,"
-                            + " lease_until = now() + make_interval(secs => (:shift + :lease)::float8 / 1000)"
-                            + " WHERE id = :id AND (lease_owner IS NULL OR lease_until IS NULL OR lease_owner = :owner"
-                            + " OR lease_until <= now() + make_interval(secs => (:shift + :grace)::float8 / 1000))")
+                            + " lease_until = " + DueRows.LEASE_END
+                            + " WHERE id = :id AND (lease_owner = :owner OR " + DueRows.LEASE_FREE + ")")
                     .bind("grace", LEASE_GRACE_MILLIS)
                     .bind("owner", owner)
                     .bind("shift", shift)
@@ -242,6 +247,83 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
                     .bind("id", id.toString())
                     .execute() == 1;
         });
+    }
+
+    /**
+     * One {@code UPDATE ... WHERE id IN (SELECT ... ORDER BY next_due LIMIT n FOR UPDATE SKIP LOCKED)
+     * RETURNING *} on the partial index of due rows: rows another claim has locked are skipped, not
+     * waited for. The leases end {@code leaseUntil - now} after the server's {@code now()}, as
+     * {@link #tryLease}'s do.
+     */
+    @Override
+    public List<Claim> claimDue(String owner, Instant now, Instant leaseUntil, int limit) {
+        Objects.requireNonNull(owner, "owner");
+        if (limit < 1) {
+            throw new IllegalArgumentException("a claim takes at least 1 row: " + limit);
+        }
+        return call("claim due credentials", (open, handle) -> open.due().claim(handle, owner, now, shift(open),
+                leaseUntil.toEpochMilli() - open.clock().millis(), limit));
+    }
+
+    /**
+     * One statement when the credential has no legacy settings row to write (a {@code WITH ... UPDATE
+     * ... RETURNING} feeding the history's {@code INSERT}), else that and the row in one transaction.
+     */
+    @Override
+    public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
+                                 Optional<Instant> nextDue) {
+        Objects.requireNonNull(updated, "updated").checkFollows(expectedVersion);
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(nextDue, "nextDue");
+        String action = "commit the refresh of credential " + updated.id();
+        if (settingsRows.apply(updated).isEmpty()) {
+            return call(action, (open, handle) -> open.due().commit(handle, updated, expectedVersion, event, owner, nextDue));
+        }
+        return call(action, (open, handle) -> handle.inTransaction(tx -> {
+            boolean written = open.due().commit(tx, updated, expectedVersion, event, owner, nextDue);
+            if (written) {
+                credentialWritten(tx, updated);
+            }
+            return written;
+        }));
+    }
+
+    @Override
+    public void release(CredentialId id, String owner, Optional<Instant> nextDue, boolean retry) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(nextDue, "nextDue");
+        call("release the claim of credential " + id, (open, handle) -> {
+            open.due().release(handle, id, owner, nextDue, retry);
+            return null;
+        });
+    }
+
+    @Override
+    public void plan(CredentialId id, Optional<Instant> nextDue, boolean retry) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(nextDue, "nextDue");
+        call("plan credential " + id, (open, handle) -> {
+            open.due().plan(handle, id, nextDue, retry);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Instant> nextDue(CredentialId id) {
+        Objects.requireNonNull(id, "id");
+        return call("read when credential " + id + " is due", (open, handle) -> open.due().nextDue(handle, id));
+    }
+
+    @Override
+    public Optional<Instant> earliestDue() {
+        return call("read the earliest due credential", (open, handle) -> open.due().earliest(handle, shift(open)));
+    }
+
+    /** @return how far the context clock is from the system clock, which the server's {@code now()} follows */
+    private static long shift(Opened open) {
+        return open.clock().millis() - System.currentTimeMillis();
     }
 
     /** Stops listening and closes the pool; later calls throw {@link StoreException}. Safe to call twice. */

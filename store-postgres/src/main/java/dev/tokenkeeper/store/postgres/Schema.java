@@ -28,7 +28,7 @@ final class Schema {
 
     /** The scripts, in order; migration {@code i} brings the tables to version {@code i + 1}. */
     private static final List<String> MIGRATIONS = List.of("schema-1.sql", "schema-2.sql", "schema-3.sql",
-            "schema-4.sql");
+            "schema-4.sql", "schema-5.sql");
     /** The version this code reads and writes. */
     static final int CURRENT = MIGRATIONS.size();
 

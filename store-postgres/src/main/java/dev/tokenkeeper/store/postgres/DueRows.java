@@ -1,0 +1,127 @@
+package dev.tokenkeeper.store.postgres;
+
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.store.DueWork;
+import dev.tokenkeeper.store.jdbc.CredentialRows;
+import org.jdbi.v3.core.Handle;
+
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The due queue's statements on the credentials table (schema version 5): each one statement, so
+ * that a claim, a commit with its history and next due time, and a release each cost one round trip.
+ * {@code next_due} is epoch milliseconds of the daemons' clock, 0 for a row not planned yet and
+ * {@code NULL} for one kept out of claims; the lease is judged by the server's clock as
+ * {@link PostgresTokenStore#tryLease} judges it.
+ */
+final class DueRows {
+
+    /** A lease free, or ended by the server's clock shifted by {@code :shift} (less a grace of {@code :grace}). */
+    static final String LEASE_FREE = "(lease_owner IS NULL OR lease_until IS NULL"
+            + " OR lease_until <= now() + make_interval(secs => (:shift + :grace)::float8 / 1000))";
+    /** The end of a lease of {@code :lease} milliseconds from the server's now shifted by {@code :shift}. */
+    static final String LEASE_END = "now() + make_interval(secs => (:shift + :lease)::float8 / 1000)";
+
+    private final String credentials;
+    private final String history;
+    private final CredentialRows rows;
+
+    /**
+     * @param credentials the credentials table as statements name it
+     * @param history     the history table as statements name it
+     * @param rows        the credential rows' mapping
+     */
+    DueRows(String credentials, String history, CredentialRows rows) {
+        this.credentials = credentials;
+        this.history = history;
+        this.rows = rows;
+    }
+
+    /**
+     * @param shift server-time shift of the caller's clock, milliseconds
+     * @param lease the claims' lease length, milliseconds
+     * @return the claimed rows, earliest due first
+     */
+    List<DueWork.Claim> claim(Handle handle, String owner, Instant now, long shift, long lease, int limit) {
+        return handle.createQuery("UPDATE " + credentials + " SET lease_owner = :owner, lease_until = " + LEASE_END
+                        + " WHERE id IN (SELECT id FROM " + credentials + " WHERE next_due <= :now AND " + LEASE_FREE
+                        + " ORDER BY next_due LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING *")
+                .bind("owner", owner).bind("now", now.toEpochMilli()).bind("shift", shift).bind("lease", lease)
+                .bind("grace", PostgresTokenStore.LEASE_GRACE_MILLIS).bind("limit", limit)
+                .map((set, context) -> {
+                    long due = set.getLong("next_due");
+                    return new DueWork.Claim(rows.map(set, context),
+                            due == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(due)), set.getBoolean("due_retry"));
+                })
+                .list()
+                // RETURNING keeps no order: the claim's order is the due order.
+                .stream().sorted(Comparator.comparing(claim -> claim.due().orElse(Instant.MIN)))
+                .toList();
+    }
+
+    /**
+     * The compare-and-set, the lease's release (when {@code owner} holds it), the next due time and
+     * the history event in one statement.
+     *
+     * @return true when the compare-and-set succeeded
+     */
+    boolean commit(Handle handle, StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
+                   Optional<Instant> nextDue) {
+        return rows.bind(handle.createUpdate("WITH updated AS (UPDATE " + credentials + " SET " + rows.assignments()
+                        + ", lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END"
+                        + ", lease_until = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_until END"
+                        + ", next_due = :next_due, due_retry = false"
+                        + " WHERE id = :id AND version = :expected_version RETURNING id)"
+                        + " INSERT INTO " + history + " (credential_id, at, outcome, detail, duration_ms, version)"
+                        + " SELECT id, :event_at, :event_outcome, :event_detail, :event_duration, :event_version FROM updated"),
+                        updated)
+                .bind("owner", owner).bind("next_due", millis(nextDue)).bind("expected_version", expectedVersion)
+                .bind("event_at", event.at().toEpochMilli()).bind("event_outcome", event.outcome().wireName())
+                .bind("event_detail", event.detail()).bind("event_duration", event.duration().toMillis())
+                .bind("event_version", event.version())
+                .execute() == 1;
+    }
+
+    /** Releases {@code owner}'s lease and writes the next due time, when it holds the lease or nobody does. */
+    void release(Handle handle, CredentialId id, String owner, Optional<Instant> nextDue, boolean retry) {
+        handle.createUpdate("UPDATE " + credentials + " SET lease_owner = NULL, lease_until = NULL,"
+                        + " next_due = :next_due, due_retry = :retry WHERE id = :id AND (lease_owner = :owner OR lease_owner IS NULL)")
+                .bind("next_due", millis(nextDue)).bind("retry", retry).bind("id", id.toString()).bind("owner", owner)
+                .execute();
+    }
+
+    /** Writes the next due time, whoever holds the lease. */
+    void plan(Handle handle, CredentialId id, Optional<Instant> nextDue, boolean retry) {
+        handle.createUpdate("UPDATE " + credentials + " SET next_due = :next_due, due_retry = :retry WHERE id = :id")
+                .bind("next_due", millis(nextDue)).bind("retry", retry).bind("id", id.toString())
+                .execute();
+    }
+
+    /** @return the planned time; empty when unplanned, kept out of claims or missing */
+    Optional<Instant> nextDue(Handle handle, CredentialId id) {
+        return handle.createQuery("SELECT next_due FROM " + credentials + " WHERE id = :id AND next_due > 0")
+                .bind("id", id.toString()).mapTo(Long.class).findOne().map(Instant::ofEpochMilli);
+    }
+
+    /** @return the earliest planned time of a row whose lease is free or ended ({@link Instant#MIN} for an unplanned one) */
+    Optional<Instant> earliest(Handle handle, long shift) {
+        return handle.createQuery("SELECT next_due FROM " + credentials + " WHERE next_due IS NOT NULL AND " + LEASE_FREE
+                        + " ORDER BY next_due LIMIT 1")
+                .bind("shift", shift).bind("grace", PostgresTokenStore.LEASE_GRACE_MILLIS)
+                .mapTo(Long.class).findOne().map(DueRows::instant);
+    }
+
+    private static Instant instant(long millis) {
+        return millis == 0 ? Instant.MIN : Instant.ofEpochMilli(millis);
+    }
+
+    private static Long millis(Optional<Instant> nextDue) {
+        // A planned time of 0 would read as "not planned yet"; nothing is planned at the epoch.
+        return nextDue.map(at -> Math.max(1, at.toEpochMilli())).orElse(null);
+    }
+}
