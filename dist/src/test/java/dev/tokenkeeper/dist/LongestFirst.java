@@ -1,0 +1,40 @@
+package dev.tokenkeeper.dist;
+
+import org.junit.jupiter.api.ClassDescriptor;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.ClassOrdererContext;
+
+import java.util.Comparator;
+import java.util.Map;
+
+/**
+ * The dist classes in the order that ends the two lanes together: the longest first, the short ones
+ * last to fill the gaps ({@code junit.jupiter.testclass.order.default} in junit-platform.properties).
+ * JUnit's pool takes classes from both ends of this list: one worker from the front, the other from
+ * the back once it has run the class that keeps its thread ({@link CliEndToEndTest}, SAME_THREAD);
+ * the @Isolated classes run alone after all of them whatever their place. Without an order the
+ * longest could start last and run on while the other lane idles.
+ */
+public final class LongestFirst implements ClassOrderer {
+
+    /**
+     * Seconds each class took in a whole run of the module (two at a time, 2 cores, idle machine).
+     * A class not named takes a few seconds or less. Only the order matters: update it when a
+     * class's time changes by much.
+     */
+    private static final Map<Class<?>, Integer> MEASURED_SECONDS = Map.of(
+            CliEndToEndTest.class, 208,
+            SharedStoreDaemonsTest.class, 153,
+            ListenersEndToEndTest.class, 97,
+            ConsoleBrowserTest.class, 56,
+            CrashBoundaryTest.class, 48,
+            SdkStandaloneBuildTest.class, 27,
+            PluginFolderTest.class, 25);
+
+    @Override
+    public void orderClasses(ClassOrdererContext context) {
+        context.getClassDescriptors().sort(Comparator
+                .comparingInt((ClassDescriptor described) -> -MEASURED_SECONDS.getOrDefault(described.getTestClass(), 0))
+                .thenComparing(described -> described.getTestClass().getName()));
+    }
+}
