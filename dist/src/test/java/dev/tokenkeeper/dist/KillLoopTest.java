@@ -85,7 +85,8 @@ class KillLoopTest {
         List<String> ids = List.of("gazelle:g0", "gazelle:g1", "gazelle:g2", "gazelle:g3", "vinted:v0", "vinted:v1");
         Map<String, String> sessions = new HashMap<>();
         for (String id : ids) {
-            assertEquals(201, importChain(daemon, gazelle, vinted, id, sessions), id);
+            DaemonProcess.Response imported = importChain(daemon, gazelle, vinted, id, sessions);
+            assertEquals(201, imported.status(), id + ": " + imported.body());
         }
 
         // A chain lost in the window needs a human: imported again (a new chain), so that the loop keeps
@@ -183,7 +184,8 @@ class KillLoopTest {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             String body = DaemonProcess.JSON.createObjectNode().put("tokenJson", gazelle.seedChain("d" + i)).toString();
-            assertEquals(201, daemon.call("PUT", "/api/v1/credentials/gazelle:d" + i, body).status());
+            DaemonProcess.Response imported = daemon.call("PUT", "/api/v1/credentials/gazelle:d" + i, body);
+            assertEquals(201, imported.status(), imported.body());
             ids.add("gazelle:d" + i);
         }
         Kills schedule = new Kills(random, Duration.ofMillis(600));
@@ -322,10 +324,11 @@ class KillLoopTest {
      * Imports a new chain as {@code id} (a Gazelle token pair or a Vinted session), as a human does.
      *
      * @param sessions each Vinted credential's session at the imitation, updated here
-     * @return the import's HTTP status
+     * @return the daemon's answer (no secret in it)
      */
-    private static int importChain(DaemonProcess daemon, FakeGazelle gazelle, FakeVinted vinted, String id,
-                                   Map<String, String> sessions) throws IOException, InterruptedException {
+    private static DaemonProcess.Response importChain(DaemonProcess daemon, FakeGazelle gazelle, FakeVinted vinted,
+                                                      String id, Map<String, String> sessions)
+            throws IOException, InterruptedException {
         String account = id.substring(id.indexOf(':') + 1);
         String body;
         if (id.startsWith("gazelle:")) {
@@ -335,7 +338,7 @@ class KillLoopTest {
             sessions.put(id, vinted.sessionId(cookie));
             body = DaemonProcess.JSON.createObjectNode().put("cookie", cookie).toString();
         }
-        return daemon.call("PUT", "/api/v1/credentials/" + id, body).status();
+        return daemon.call("PUT", "/api/v1/credentials/" + id, body);
     }
 
     private static String status(DaemonProcess daemon, String id) throws IOException, InterruptedException {
