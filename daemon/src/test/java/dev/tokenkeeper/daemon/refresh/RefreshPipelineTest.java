@@ -661,6 +661,49 @@ class RefreshPipelineTest {
         assertEquals(2, second.credential().version());
         assertEquals(2, recorded.size(), "each attempt is in the history");
         assertEquals(2, recorded.get(1).version());
+
+        clock.advance(Duration.ofMinutes(2)); // past the expiry: the same error, a new status
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        pipeline.refresh(ID, new RefreshTrigger.Retry());
+        assertEquals(CredentialStatus.EXPIRED, row().status());
+        assertEquals(3, row().version());
+    }
+
+    @Test
+    void theBackoffCountsFromOneAgainAfterAPermanentFailureOrAForget() {
+        imported();
+        clock.advance(Duration.ofMinutes(50)); // 10 minutes left: the count alone decides the delay
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        provider.refreshAnswers.add(() -> new RefreshResult.PermanentFailure("invalid_grant"));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        assertEquals(clock.instant().plusSeconds(15), pipeline.refresh(ID, new RefreshTrigger.Forced()).retryAt().orElseThrow());
+        assertInstanceOf(RefreshReport.NeedsHuman.class, pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        assertEquals(clock.instant().plusSeconds(15), pipeline.refresh(ID, new RefreshTrigger.Forced()).retryAt().orElseThrow(),
+                "counted from one after the permanent failure");
+        pipeline.forget(ID);
+        assertEquals(clock.instant().plusSeconds(15), pipeline.refresh(ID, new RefreshTrigger.Forced()).retryAt().orElseThrow(),
+                "and after a forget");
+    }
+
+    @Test
+    void aRefreshIsNotedInFlightWhileTheUpstreamAnswers() throws Exception {
+        imported();
+        RefreshIntents intents = RefreshIntents.in(state.resolve("inflight"));
+        pipeline.recordIntents(intents);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        provider.refreshAnswers.add(() -> {
+            inside.countDown();
+            awaitQuietly(answer);
+            return issued("at-2");
+        });
+        CompletableFuture<RefreshReport> running = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        assertEquals(List.of(new RefreshIntents.Intent(ID, "me")), intents.pending(), "noted before the call");
+        answer.countDown();
+        assertInstanceOf(RefreshReport.Refreshed.class, running.get(10, TimeUnit.SECONDS));
+        assertEquals(List.of(), intents.pending(), "and the note gone once committed");
     }
 
     @Test
