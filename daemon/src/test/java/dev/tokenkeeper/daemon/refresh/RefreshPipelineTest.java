@@ -460,6 +460,9 @@ class RefreshPipelineTest {
     @Test
     void anUnknownCredentialOrProviderSaysWhatIsMissing() {
         assertThrows(CredentialNotFoundException.class, () -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        imported();
+        assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Forced()),
+                "a failed refresh is not joined by the next one");
         IllegalStateException missing = assertThrows(IllegalStateException.class,
                 () -> pipeline.provider(CredentialId.parse("nosuch:x")));
         assertTrue(missing.getMessage().contains("provider 'nosuch' is not installed"), missing.getMessage());
