@@ -549,6 +549,17 @@ class RefreshPipelineTest {
     }
 
     @Test
+    void aSecretThatCannotRefreshAndHasNoKnownEndIsLookedAtAgainAfterTheKeepAlive() {
+        Instant now = clock.instant();
+        provider.refreshability = Refreshability.UNTIL_EXPIRY;
+        StoredCredential endless = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("a", "r")), now,
+                Optional.empty(), Optional.empty(), 1, Optional.of(now), Optional.empty(), now);
+        assertTrue(pipeline.untilExpiry(endless));
+        assertEquals(now.plus(Duration.ofDays(1)), pipeline.plan(endless));
+        assertFalse(pipeline.isDue(endless), "never due: nothing ends");
+    }
+
+    @Test
     void aRejectedTokenThatCannotRefreshNeedsAHumanAtOnce() {
         imported();
         provider.refreshability = Refreshability.UNTIL_EXPIRY;
