@@ -70,4 +70,16 @@ class ProviderGateTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void theGateSaysItsLimitsAndThePauseBetweenCallStarts() {
+        ProviderGate limited = new ProviderGate(3, 4);
+        assertEquals(3, limited.concurrency());
+        assertEquals(4.0, limited.ratePerSecond());
+        assertEquals(Duration.ofMillis(250), limited.interval());
+        ProviderGate unlimited = new ProviderGate(0, -1);
+        assertEquals(1, unlimited.concurrency(), "at least one call at a time");
+        assertEquals(0.0, unlimited.ratePerSecond());
+        assertEquals(Duration.ZERO, unlimited.interval(), "no rate, no pause");
+    }
 }

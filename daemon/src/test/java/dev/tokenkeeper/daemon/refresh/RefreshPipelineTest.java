@@ -6,6 +6,7 @@ import dev.tokenkeeper.api.FailureKind;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.RefreshOutcome;
 import dev.tokenkeeper.api.RefreshResult;
+import dev.tokenkeeper.api.Refreshability;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
@@ -38,9 +39,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static dev.tokenkeeper.daemon.refresh.ScriptedProvider.secret;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -457,6 +460,9 @@ class RefreshPipelineTest {
     @Test
     void anUnknownCredentialOrProviderSaysWhatIsMissing() {
         assertThrows(CredentialNotFoundException.class, () -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        imported();
+        assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Forced()),
+                "a failed refresh is not joined by the next one");
         IllegalStateException missing = assertThrows(IllegalStateException.class,
                 () -> pipeline.provider(CredentialId.parse("nosuch:x")));
         assertTrue(missing.getMessage().contains("provider 'nosuch' is not installed"), missing.getMessage());
@@ -468,7 +474,7 @@ class RefreshPipelineTest {
         StoredCredential credential = imported();
         LiveCredential live = pipeline.open(credential);
         assertEquals("at-1", live.presentation().token());
-        assertEquals(live, pipeline.open(credential), "opened once, then cached");
+        assertSame(live, pipeline.open(credential), "opened once, then cached");
         provider.validationAnswers.add(ValidationResult.Accepted::new);
         provider.validationAnswers.add(() -> null);
         provider.validationAnswers.add(() -> {
@@ -500,6 +506,270 @@ class RefreshPipelineTest {
         pipeline.forget(ID);
         assertTrue(cache.get(ID).isEmpty());
         assertEquals(List.of(ID), removed);
+    }
+
+    private static final String IMPORT_AGAIN = "tokenkeeper import acme --account shop --token-json <file>";
+
+    @Test
+    void aSecretThatCannotRefreshIsPlannedForItsEndNeverSentUpstreamAndMarkedExpiredOnce() {
+        StoredCredential first = imported();
+        provider.refreshability = Refreshability.UNTIL_EXPIRY;
+        Instant end = first.accessExpiresAt().orElseThrow();
+        assertTrue(pipeline.untilExpiry(row()));
+        assertEquals(end, pipeline.plan(row()), "nothing to refresh: only its end is due");
+        clock.advance(Duration.ofMinutes(59));
+        assertFalse(pipeline.isDue(row()));
+        assertEquals("not due yet", assertInstanceOf(RefreshReport.Skipped.class,
+                pipeline.refresh(ID, new RefreshTrigger.Scheduled(Duration.ofSeconds(59)))).why());
+        // Moved a minute early by the scheduler, its end is due; still valid, it is served as it is.
+        RefreshReport served = pipeline.refresh(ID, new RefreshTrigger.Scheduled(Duration.ofMinutes(1)));
+        assertEquals("no refresh token: it is served until " + end + "; import again before then: " + IMPORT_AGAIN,
+                assertInstanceOf(RefreshReport.Skipped.class, served).why());
+        assertEquals(1, row().version());
+
+        clock.advance(Duration.ofMinutes(1)); // at its end
+        assertTrue(pipeline.isDue(row()));
+        RefreshReport ended = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
+        String reason = "no refresh token: the access token expired at " + end + "; import a new one: " + IMPORT_AGAIN;
+        assertEquals(reason, assertInstanceOf(RefreshReport.NeedsHuman.class, ended).reason());
+        assertEquals(CredentialStatus.EXPIRED, row().status());
+        assertEquals(Optional.of(reason), row().lastError());
+        assertEquals(2, row().version(), "marked by a compare-and-set");
+        assertTrue(cache.get(ID).isEmpty(), "no token of it is served any more");
+        assertEquals(List.of(RefreshOutcome.PERMANENT_FAILURE), recorded.stream().map(RefreshEvent::outcome).toList());
+        assertEquals(List.of("EXPIRED v2"), published);
+
+        RefreshReport again = pipeline.refresh(ID, new RefreshTrigger.Forced());
+        assertEquals(reason, assertInstanceOf(RefreshReport.NeedsHuman.class, again).reason());
+        assertEquals(2, row().version(), "the same expiry is not written twice");
+        assertEquals(1, recorded.size(), "nor recorded twice");
+        assertEquals(List.of("EXPIRED v2", "EXPIRED v2"), published);
+        assertEquals(0, provider.refreshCalls.get(), "never sent upstream");
+        assertTrue(leaseIsFree());
+    }
+
+    @Test
+    void aSecretThatCannotRefreshAndHasNoKnownEndIsLookedAtAgainAfterTheKeepAlive() {
+        Instant now = clock.instant();
+        provider.refreshability = Refreshability.UNTIL_EXPIRY;
+        StoredCredential endless = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("a", "r")), now,
+                Optional.empty(), Optional.empty(), 1, Optional.of(now), Optional.empty(), now);
+        assertTrue(pipeline.untilExpiry(endless));
+        assertEquals(now.plus(Duration.ofDays(1)), pipeline.plan(endless));
+        assertFalse(pipeline.isDue(endless), "never due: nothing ends");
+    }
+
+    @Test
+    void aRejectedTokenThatCannotRefreshNeedsAHumanAtOnce() {
+        imported();
+        provider.refreshability = Refreshability.UNTIL_EXPIRY;
+        clock.advance(Duration.ofMinutes(1));
+        RefreshReport report = pipeline.refresh(ID, RefreshTrigger.Rejected.of(row()));
+        assertEquals("the upstream rejected the access token and there is no refresh token to get another; import a new one: "
+                + IMPORT_AGAIN, assertInstanceOf(RefreshReport.NeedsHuman.class, report).reason());
+        assertEquals(CredentialStatus.REQUIRES_CONFIGURATION, row().status());
+        assertEquals(0, provider.refreshCalls.get());
+    }
+
+    @Test
+    void aSecretThatCannotBeOpenedOrAProviderNotInstalledIsPlannedAsOneThatRefreshes() {
+        provider.refreshability = Refreshability.UNTIL_EXPIRY;
+        Instant now = clock.instant();
+        SecretSealer other = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
+        StoredCredential unreadable = new StoredCredential(ID, CredentialStatus.ACTIVE, other.seal(ID, secret("a", "r")), now,
+                Optional.empty(), Optional.empty(), 1, Optional.of(now), Optional.empty(), now);
+        assertFalse(pipeline.untilExpiry(unreadable), "its refresh says what is wrong");
+        CredentialId orphanId = CredentialId.parse("nosuch:x");
+        StoredCredential orphan = new StoredCredential(orphanId, CredentialStatus.ACTIVE, sealer.seal(orphanId, secret("a", "r")),
+                now, Optional.empty(), Optional.empty(), 1, Optional.of(now), Optional.empty(), now);
+        assertFalse(pipeline.untilExpiry(orphan));
+        assertEquals(now.plus(Duration.ofDays(1)), pipeline.plan(orphan), "the default keep-alive");
+    }
+
+    @Test
+    void aResumedRefreshGivesBackThePreviousRunsLease() throws Exception {
+        imported();
+        Leases leases = store.capability(Leases.class).orElseThrow();
+        assertTrue(leases.tryLease(ID, "me-before", clock.instant().plus(Duration.ofHours(1))));
+        provider.refreshAnswers.add(() -> issued("at-2"));
+        // Each look at this clock moves it on: had the old lease stayed, the wait for it would end in a skip.
+        RefreshPipeline ticking = pipeline(new Ticking(clock, Duration.ofSeconds(20)));
+        RefreshReport report = ticking.resume(new RefreshIntents.Intent(ID, "me-before"), Runnable::run).get(10, TimeUnit.SECONDS);
+        assertInstanceOf(RefreshReport.Refreshed.class, report);
+        assertEquals(1, provider.refreshCalls.get());
+        assertTrue(leaseIsFree());
+        ticking.closeAndAwaitIdle(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aResumedRefreshJoinsTheRefreshAlreadyRunning() throws Exception {
+        imported();
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        provider.refreshAnswers.add(() -> {
+            inside.countDown();
+            awaitQuietly(answer);
+            return issued("at-2");
+        });
+        CompletableFuture<RefreshReport> first = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        CompletableFuture<RefreshReport> resumed = pipeline.resume(new RefreshIntents.Intent(ID, "me-before"), Runnable::run);
+        assertFalse(resumed.isDone(), "joined, not run again");
+        answer.countDown();
+        assertEquals(first.get(10, TimeUnit.SECONDS), resumed.get(10, TimeUnit.SECONDS));
+        assertEquals(1, provider.refreshCalls.get());
+    }
+
+    /**
+     * Another daemon holds the lease: this refresh waits (and says so to an impatient caller); when
+     * the other's refresh fails and its lease is given back, this one refreshes; when the other
+     * commits, this one stops, as the new token is not due.
+     */
+    @Test
+    void aRefreshWaitingForAnotherDaemonsLeaseRefreshesWhenThatOneFailedAndStopsWhenItCommitted() throws Exception {
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        Leases leases = store.capability(Leases.class).orElseThrow();
+        assertTrue(leases.tryLease(ID, "other", clock.instant().plus(Duration.ofHours(1))));
+        provider.refreshAnswers.add(() -> issued("at-2"));
+        CompletableFuture<RefreshReport> waiting = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Scheduled()));
+        assertWaitsForTheLease();
+        leases.releaseLease(ID, "other"); // its refresh failed
+        assertInstanceOf(RefreshReport.Refreshed.class, waiting.get(10, TimeUnit.SECONDS));
+        assertEquals(2, row().version());
+
+        clock.advance(Duration.ofMinutes(58));
+        assertTrue(leases.tryLease(ID, "other", clock.instant().plus(Duration.ofHours(1))));
+        CompletableFuture<RefreshReport> again = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Scheduled()));
+        assertWaitsForTheLease();
+        StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
+                clock.instant(), Optional.of(clock.instant().plus(Duration.ofHours(1))), Optional.empty(), 3,
+                Optional.of(clock.instant()), Optional.empty(), clock.instant());
+        assertTrue(store.compareAndSet(theirs, 2));
+        RefreshReport skipped = again.get(10, TimeUnit.SECONDS);
+        assertEquals("not due yet (after another daemon's refresh)", assertInstanceOf(RefreshReport.Skipped.class, skipped).why());
+        assertEquals(3, skipped.credential().version());
+        assertEquals(1, provider.refreshCalls.get(), "one upstream call: the first wait's");
+        assertFalse(leaseIsFree(), "the other daemon's lease is untouched");
+    }
+
+    /** An impatient caller with the same trigger joins the waiting refresh (or starts the one it joins) and hears why it waits. */
+    private void assertWaitsForTheLease() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> assertThrows(RefreshPendingException.class,
+                () -> pipeline.refreshWithin(ID, new RefreshTrigger.Scheduled(), Duration.ofMillis(50))).getMessage()
+                .contains("(waiting for another daemon's refresh lease)"));
+    }
+
+    @Test
+    void aRepeatedFailureIsNotWrittenAgainAndTheCacheFollowsTheRow() {
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        pipeline.refresh(ID, new RefreshTrigger.Scheduled());
+        assertEquals(2, row().version());
+        assertEquals(row(), cache.get(ID).orElseThrow().stored(), "the cache holds the row with its error");
+        clock.advance(Duration.ofSeconds(15));
+        RefreshReport second = pipeline.refresh(ID, new RefreshTrigger.Retry());
+        assertEquals(2, row().version(), "the same status and error are not written twice");
+        assertEquals(2, second.credential().version());
+        assertEquals(2, recorded.size(), "each attempt is in the history");
+        assertEquals(2, recorded.get(1).version());
+
+        clock.advance(Duration.ofMinutes(2)); // past the expiry: the same error, a new status
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        pipeline.refresh(ID, new RefreshTrigger.Retry());
+        assertEquals(CredentialStatus.EXPIRED, row().status());
+        assertEquals(3, row().version());
+    }
+
+    @Test
+    void theBackoffCountsFromOneAgainAfterAPermanentFailureOrAForget() {
+        imported();
+        clock.advance(Duration.ofMinutes(50)); // 10 minutes left: the count alone decides the delay
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        provider.refreshAnswers.add(() -> new RefreshResult.PermanentFailure("invalid_grant"));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        assertEquals(clock.instant().plusSeconds(15), pipeline.refresh(ID, new RefreshTrigger.Forced()).retryAt().orElseThrow());
+        assertInstanceOf(RefreshReport.NeedsHuman.class, pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        assertEquals(clock.instant().plusSeconds(15), pipeline.refresh(ID, new RefreshTrigger.Forced()).retryAt().orElseThrow(),
+                "counted from one after the permanent failure");
+        pipeline.forget(ID);
+        assertEquals(clock.instant().plusSeconds(15), pipeline.refresh(ID, new RefreshTrigger.Forced()).retryAt().orElseThrow(),
+                "and after a forget");
+    }
+
+    @Test
+    void aRefreshIsNotedInFlightWhileTheUpstreamAnswers() throws Exception {
+        imported();
+        RefreshIntents intents = RefreshIntents.in(state.resolve("inflight"));
+        pipeline.recordIntents(intents);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        provider.refreshAnswers.add(() -> {
+            inside.countDown();
+            awaitQuietly(answer);
+            return issued("at-2");
+        });
+        CompletableFuture<RefreshReport> running = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
+        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        assertEquals(List.of(new RefreshIntents.Intent(ID, "me")), intents.pending(), "noted before the call");
+        answer.countDown();
+        assertInstanceOf(RefreshReport.Refreshed.class, running.get(10, TimeUnit.SECONDS));
+        assertEquals(List.of(), intents.pending(), "and the note gone once committed");
+    }
+
+    @Test
+    void aPermanentFailureAfterAnotherWritersCommitKeepsTheirs() throws Exception {
+        StoredCredential first = imported();
+        provider.refreshAnswers.add(() -> {
+            StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
+                    first.issuedAt(), first.accessExpiresAt(), Optional.empty(), 2, Optional.of(clock.instant()), Optional.empty(),
+                    clock.instant());
+            assertTrue(store.compareAndSet(theirs, 1));
+            return new RefreshResult.PermanentFailure("invalid_grant");
+        });
+        RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Forced());
+        RefreshReport.NeedsHuman human = assertInstanceOf(RefreshReport.NeedsHuman.class, report);
+        assertEquals(CredentialStatus.ACTIVE, human.credential().status(), "theirs, as committed");
+        assertEquals(2, human.credential().version());
+        assertEquals(CredentialStatus.ACTIVE, row().status());
+        assertEquals(secret("at-theirs", "rt-t"), sealer.open(ID, row().secret()));
+        assertEquals(2, recorded.get(0).version());
+    }
+
+    @Test
+    void aCredentialMarkedAsNeedingAHumanIsRecordedPublishedAndNoLongerServed() throws Exception {
+        pipeline.open(imported());
+        RefreshReport report = pipeline.markNeedsHuman(ID, "the sign-in met a captcha");
+        assertEquals("the sign-in met a captcha", assertInstanceOf(RefreshReport.NeedsHuman.class, report).reason());
+        assertEquals(CredentialStatus.REQUIRES_CONFIGURATION, row().status());
+        assertEquals(2, row().version());
+        assertTrue(cache.get(ID).isEmpty());
+        assertEquals(List.of("REQUIRES_CONFIGURATION v2"), published);
+        assertEquals(new RefreshEvent(ID, clock.instant(), RefreshOutcome.PERMANENT_FAILURE, "the sign-in met a captcha",
+                Duration.ZERO, 2), recorded.get(0));
+        assertEquals(recorded, store.history(ID, Instant.EPOCH, 10));
+    }
+
+    @Test
+    void anUpstreamCallWhoseTurnDoesNotComeInTimeIsNotMade() throws Exception {
+        imported();
+        pipeline.limitUpstreamCalls(new ProviderGate(1, 0.001)); // one call per 1,000 s
+        LiveCredential live = pipeline.open(row());
+        assertInstanceOf(ValidationResult.Accepted.class, pipeline.validate(live, Duration.ofSeconds(1)), "the first turn");
+        ValidationResult.Inconclusive busy = assertInstanceOf(ValidationResult.Inconclusive.class,
+                pipeline.validate(live, Duration.ofSeconds(1)));
+        assertEquals(FailureKind.NETWORK, busy.kind());
+        assertTrue(busy.reason().startsWith("no turn for an upstream call: acme is limited to 0.001 calls per second"), busy.reason());
+        RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Forced());
+        String reason = assertInstanceOf(RefreshReport.RetryLater.class, report).reason();
+        assertTrue(reason.startsWith("network: no turn for an upstream call: acme is limited to"), reason);
+        assertTrue(reason.endsWith("; it is tried again later"), reason);
+        assertEquals(1, provider.validationCalls.get());
+        assertEquals(0, provider.refreshCalls.get());
+        assertTrue(leaseIsFree());
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

@@ -102,4 +102,11 @@ class RefreshPlannerTest {
         Instant old = planner.dueAt(vinted, Duration.ofDays(1));
         assertTrue(old.plus(Duration.ofSeconds(900)).isAfter(expiry));
     }
+
+    @Test
+    void aRefreshTokenThatEndsFirstIsRefreshedTenPercentBeforeItsEnd() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(1));
+        StoredCredential shortRefresh = credential(Duration.ofHours(24), Optional.of(Duration.ofHours(10)));
+        assertEquals(T0.plus(Duration.ofHours(9)), planner.dueAt(shortRefresh, Duration.ofDays(30)));
+    }
 }

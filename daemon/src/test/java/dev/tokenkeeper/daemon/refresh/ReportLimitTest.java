@@ -2,6 +2,7 @@ package dev.tokenkeeper.daemon.refresh;
 
 import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.daemon.config.Settings;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -118,4 +119,13 @@ class ReportLimitTest {
         assertEquals(59, new TooManyReportsException("x", Duration.ofSeconds(59)).retryAfterSeconds());
     }
 
+
+    @Test
+    void theIntervalComesFromItsSettingInSecondsAndIsAMinuteUnlessSet() {
+        MutableClock time = new MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
+        assertEquals(Duration.ofMinutes(1), ReportLimit.from(Settings.of(Map.of(), Map.of()), time)
+                .interval());
+        assertEquals(Duration.ofMillis(2500), ReportLimit.from(Settings.of(
+                Map.of(ReportLimit.SETTING, "2.5"), Map.of()), time).interval());
+    }
 }
