@@ -45,6 +45,13 @@ final class OutageLeases {
     private final Clock clock;
     /** When this daemon started: a row written later, not by it, was written by another daemon. */
     private final Instant startedAt;
+    /**
+     * Whether a row read for the first time tells of another daemon: on a store whose due queue
+     * hands each daemon only the rows it claims, nothing else would. With the plan in memory the
+     * start reads every row, so a first read is of a row created since (by this daemon or another,
+     * which its version then shows).
+     */
+    private final boolean firstReadsTell;
     /** The secrets this daemon obtained during the current (or last) outage, written to its spool. */
     private final Map<CredentialId, SealedSecret> ownSecrets = new ConcurrentHashMap<>();
     /** The last version this daemon wrote, per credential. */
@@ -64,9 +71,19 @@ final class OutageLeases {
      * @param clock when the store came back, and how long ago
      */
     OutageLeases(Duration grace, Clock clock) {
+        this(grace, clock, true);
+    }
+
+    /**
+     * @param grace          how long after an outage a credential this daemon does not own is left alone
+     * @param clock          when the store came back, and how long ago
+     * @param firstReadsTell whether a row first read, written since the start and not here, shows another daemon
+     */
+    OutageLeases(Duration grace, Clock clock, boolean firstReadsTell) {
         this.grace = grace;
         this.clock = clock;
         this.startedAt = clock.instant();
+        this.firstReadsTell = firstReadsTell;
     }
 
     /**
@@ -99,7 +116,7 @@ final class OutageLeases {
         boolean notOwn = !Long.valueOf(row.version()).equals(ownVersions.get(row.id()));
         // A row first read that was written after this daemon started, and not by it: on the store's due
         // queue a daemon reads only the rows it claims, so a row's earlier version is often unknown here.
-        if (notOwn && (before != null ? row.version() > before.version() : row.updatedAt().isAfter(startedAt))) {
+        if (notOwn && (before != null ? row.version() > before.version() : firstReadsTell && row.updatedAt().isAfter(startedAt))) {
             anotherDaemonSeen = true;
         }
     }

@@ -89,7 +89,8 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     public SpooledStore(TokenStore remote, Path spoolDirectory, long retrySeconds, Clock clock) {
         this.remote = remote;
         this.files = new SpoolFiles(spoolDirectory);
-        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2), clock);
+        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2), clock,
+                remote.capability(DueWork.class).isPresent());
         this.retrySeconds = retrySeconds;
         for (SpoolEntry entry : files.readAll()) {
             spool.put(entry.updated().id(), entry);

@@ -118,6 +118,19 @@ class OutageLeasesTest {
     }
 
     @Test
+    void withThePlanInMemoryARowFirstReadIsOneCreatedSinceTheStartAndTellsOfNoOneElse() {
+        OutageLeases inMemory = new OutageLeases(GRACE, clock, false);
+        clock.advance(Duration.ofSeconds(1));
+        StoredCredential createdSince = new StoredCredential(ID, CredentialStatus.ACTIVE, SealedSecret.of(new byte[] {3}), T0,
+                Optional.of(T0.plusSeconds(3600)), Optional.empty(), 3, Optional.of(clock.instant()), Optional.empty(),
+                clock.instant());
+        inMemory.seen(null, createdSince, inMemory.ticket());
+        inMemory.storeDown();
+        assertTrue(inMemory.refusalWhileDown(Optional.of(createdSince)).isEmpty(),
+                "the start read every row: one first read now was created since, which alone shows no other daemon");
+    }
+
+    @Test
     void anAnnouncedChangeMakesTheRowDoubtfulUntilAReadStartedAfterIt() {
         anotherDaemonWrote(row(1, 1), row(2, 2));
         leases.storeDown();
