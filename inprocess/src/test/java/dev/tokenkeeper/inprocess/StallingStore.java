@@ -1,19 +1,15 @@
 package dev.tokenkeeper.inprocess;
 
 import dev.tokenkeeper.api.CredentialId;
-import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
-import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.api.store.StoreCapability;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,13 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * refresh commit that is written but answered as not durable in time, as SQLite's group commit does
  * when its caller's patience runs out first (the write lands later; the caller spools it).
  */
-final class StallingStore implements TokenStore, Leases {
+final class StallingStore extends SqliteStoreWrapper implements Leases {
 
     private static final Duration HOLD_BOUND = Duration.ofSeconds(60);
 
-    private final TokenStore sqlite = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-            .filter(found -> found.id().equals("sqlite")).findFirst()
-            .orElseThrow(() -> new IllegalStateException("store-sqlite is not on the test class path"));
     private volatile CountDownLatch commitReached = new CountDownLatch(0);
     private volatile CountDownLatch commitReleased = new CountDownLatch(0);
     private final AtomicInteger writtenButUnanswered = new AtomicInteger();
@@ -111,50 +104,5 @@ final class StallingStore implements TokenStore, Leases {
     @Override
     public <C extends StoreCapability> Optional<C> capability(Class<C> type) {
         return type == Leases.class ? Optional.of(type.cast(this)) : sqlite.capability(type);
-    }
-
-    @Override
-    public String id() {
-        return sqlite.id();
-    }
-
-    @Override
-    public void open(PluginContext context) {
-        sqlite.open(context);
-    }
-
-    @Override
-    public Optional<StoredCredential> get(CredentialId id) {
-        return sqlite.get(id);
-    }
-
-    @Override
-    public List<StoredCredential> list() {
-        return sqlite.list();
-    }
-
-    @Override
-    public boolean insert(StoredCredential credential) {
-        return sqlite.insert(credential);
-    }
-
-    @Override
-    public boolean delete(CredentialId id) {
-        return sqlite.delete(id);
-    }
-
-    @Override
-    public void appendHistory(RefreshEvent event) {
-        sqlite.appendHistory(event);
-    }
-
-    @Override
-    public List<RefreshEvent> history(CredentialId id, Instant since, int limit) {
-        return sqlite.history(id, since, limit);
-    }
-
-    @Override
-    public void close() {
-        sqlite.close();
     }
 }
