@@ -137,10 +137,10 @@ class HostileInputInProcessTest {
         }
         // Trailing white space is not part of an HTTP header value, so "Bearer <valid> " is the valid token.
         if (!authorization.strip().equals("Bearer <valid>") && path.startsWith("/api/")) {
-            // Jetty refuses malformed requests (a NUL in the path) with its own 400 before any route runs;
+            // Jetty refuses malformed requests (a NUL in the path) with a 400 before any route runs;
             // anything that reached our routes must have been stopped by the bearer check.
             assertTrue(response.statusCode() >= 400, "no valid bearer, no API: " + method + " " + path);
-            if (answer.startsWith("{\"error\"")) {
+            if (answer.startsWith("{\"error\"") && !answer.startsWith("{\"error\":\"malformed_request\"")) {
                 assertEquals(401, response.statusCode(), "no valid bearer, no API: " + method + " " + path);
             }
         }
@@ -212,6 +212,32 @@ class HostileInputInProcessTest {
             }
             int status = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
             assertTrue(status < 500, "request " + i + " answered " + status);
+        }
+    }
+
+    /**
+     * A request Jetty refuses before any route (an encoded NUL in the path) is answered in the API's
+     * JSON with {@code Connection: close}, and a client that keeps its connections open loses nothing
+     * to that close. Jetty's own answer closed the connection without saying so: the client pooled it
+     * and its next request failed with "header parser received no bytes" (in 4 of 45 such requests
+     * here, and in the generated-requests property now and then).
+     */
+    @Property(tries = 1)
+    void aMalformedRequestIsAnsweredInJsonAndSaysItClosesTheConnection() throws Exception {
+        HttpClient keepAlive = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (int round = 0; round < 200; round++) {
+            HttpResponse<String> refused = keepAlive.send(HttpRequest.newBuilder(
+                            daemon.baseUri().resolve(round % 2 == 0 ? "/api/v1/credentials/%00" : "/api/v1/credentials/gazelle:a%00b/token"))
+                    .header("Authorization", "Bearer " + daemon.adminToken())
+                    .method(round % 3 == 0 ? "PUT" : "GET", HttpRequest.BodyPublishers.ofString(round % 3 == 0 ? "{}" : ""))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, refused.statusCode(), refused.body());
+            assertEquals("close", refused.headers().firstValue("Connection").orElse("<none>"), "round " + round);
+            assertTrue(refused.body().startsWith("{\"error\":\"malformed_request\",\"message\":\"the request was refused"),
+                    refused.body());
+            HttpResponse<String> next = keepAlive.send(HttpRequest.newBuilder(daemon.baseUri().resolve("/healthz")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, next.statusCode(), "round " + round);
         }
     }
 
@@ -370,9 +396,8 @@ class HostileInputInProcessTest {
                 socket.close();
             }
         }
-        // The flood is over for the daemon too before this method ends: the other methods share this daemon,
-        // and a request on a fresh connection while it still sheds the flood may be closed unanswered (the
-        // generated-requests property once failed so, on whichever request came first after this method).
+        // The flood is over for the daemon too before this method ends: fresh connections are answered
+        // again, bounded, so the methods that share this daemon meet a recovered one.
         long recovering = System.nanoTime();
         java.util.concurrent.atomic.AtomicInteger inARow = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger unanswered = new java.util.concurrent.atomic.AtomicInteger();

@@ -123,6 +123,7 @@ public final class ControlApi implements AutoCloseable {
         // Jetty's per-connection header cache matches case-insensitively and would hand us the cached
         // spelling of an Authorization header instead of the bytes the client sent.
         config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheCaseSensitive(true));
+        config.jetty.modifyServer(server -> server.setErrorHandler(new MalformedRequestAnswer()));
         var routes = config.routes;
         AdminToken adminToken = this.routes.adminToken();
         // Read every request body (capped by maxRequestSize) before answering: a server that answers
