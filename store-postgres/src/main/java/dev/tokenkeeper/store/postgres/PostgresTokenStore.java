@@ -293,10 +293,10 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         Objects.requireNonNull(nextDue, "nextDue");
         String action = "commit the refresh of credential " + updated.id();
         if (settingsRows.apply(updated).isEmpty()) {
-            return announced(call(action, (open, handle) -> open.due().commit(handle, updated, expectedVersion, event, owner,
+            return call(action, announcing((open, handle) -> open.due().commit(handle, updated, expectedVersion, event, owner,
                     nextDue)));
         }
-        return announced(call(action, (open, handle) -> handle.inTransaction(tx -> {
+        return call(action, announcing((open, handle) -> handle.inTransaction(tx -> {
             boolean written = open.due().commit(tx, updated, expectedVersion, event, owner, nextDue);
             if (written) {
                 credentialWritten(tx, updated);
@@ -397,19 +397,22 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
     /** One statement on a pooled connection, committed on its own; the listeners are notified. */
     @Override
     protected <R> R write(String action, Work<R> work) {
-        return announced(call(action, (open, handle) -> work.run(open.tables(), handle)));
+        return call(action, announcing((open, handle) -> work.run(open.tables(), handle)));
     }
 
     /** One transaction on a pooled connection; its commit writes the changed rows' ids, and the listeners are notified. */
     @Override
     protected <R> R transaction(String action, Work<R> work) {
-        return announced(call(action, (open, handle) -> handle.inTransaction(tx -> work.run(open.tables(), tx))));
+        return call(action, announcing((open, handle) -> handle.inTransaction(tx -> work.run(open.tables(), tx))));
     }
 
-    /** Pokes the announcer after a write committed (a write that changed no credential costs at most an empty read). */
-    private <R> R announced(R result) {
-        state.get().announcer().poke();
-        return result;
+    /** Pokes the announcer once the call committed (a write that changed no credential costs the listeners an empty read). */
+    private static <R> Call<R> announcing(Call<R> call) {
+        return (open, handle) -> {
+            R result = call.run(open, handle);
+            open.announcer().poke();
+            return result;
+        };
     }
 
     @Override
