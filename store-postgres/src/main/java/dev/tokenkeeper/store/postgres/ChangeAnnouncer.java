@@ -1,20 +1,19 @@
 package dev.tokenkeeper.store.postgres;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Tells the listeners that this store committed changes: at most one {@code NOTIFY} (no payload) per
- * {@link #EVERY}, however many commits poked it, on a pooled connection of its own thread. The
- * changes themselves are rows of the changes table written by the commits; a poke that never comes
- * (the daemon died right after a commit) only delays them until the listeners' periodic read.
+ * {@link #EVERY}, however many commits poked it, sent from a thread of its own on a pooled
+ * connection. The first poke after a quiet interval is sent at once; pokes during the interval
+ * after a notification share the next one. The changes themselves are rows of the changes table
+ * written by the commits; a poke that never comes (the daemon died right after a commit) only
+ * delays them until the listeners' periodic read.
  */
 final class ChangeAnnouncer implements AutoCloseable {
 
@@ -24,13 +23,9 @@ final class ChangeAnnouncer implements AutoCloseable {
 
     private final Jdbi jdbi;
     private final String channel;
-    private final AtomicBoolean due = new AtomicBoolean();
-    private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "postgres-announce");
-        thread.setDaemon(true);
-        return thread;
-    });
-    private volatile long lastSent = System.nanoTime() - EVERY.toNanos();
+    private final Semaphore poked = new Semaphore(0);
+    private final Thread sender;
+    private volatile boolean closed;
 
     /**
      * @param jdbi    the pool
@@ -39,34 +34,53 @@ final class ChangeAnnouncer implements AutoCloseable {
     ChangeAnnouncer(Jdbi jdbi, String channel) {
         this.jdbi = jdbi;
         this.channel = channel;
+        this.sender = new Thread(this::send, "postgres-announce");
+        this.sender.setDaemon(true);
+    }
+
+    /**
+     * Starts the sending thread, idle until poked.
+     *
+     * @return this
+     */
+    ChangeAnnouncer start() {
+        sender.start();
+        return this;
     }
 
     /** A change was committed: a notification goes out within {@link #EVERY}. Never blocks. */
     void poke() {
-        if (due.compareAndSet(false, true)) {
-            long wait = Math.max(0, lastSent + EVERY.toNanos() - System.nanoTime());
-            try {
-                sender.schedule(this::send, wait, TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException closed) {
-                due.set(false);
-            }
+        if (poked.availablePermits() == 0) {
+            poked.release();
         }
     }
 
     private void send() {
-        due.set(false);
-        lastSent = System.nanoTime();
         try {
-            jdbi.useHandle(handle -> handle.execute("NOTIFY " + channel));
-        } catch (RuntimeException e) {
-            // The listeners read the changes table every few seconds anyway.
-            LOG.debug("could not notify {}: {}", channel, e.getMessage());
+            while (!closed) {
+                poked.acquire();
+                poked.drainPermits();
+                if (closed) {
+                    return;
+                }
+                try {
+                    jdbi.useHandle(handle -> handle.execute("NOTIFY " + channel));
+                } catch (RuntimeException e) {
+                    // The listeners read the changes table every few seconds anyway.
+                    LOG.debug("could not notify {}: {}", channel, e.getMessage());
+                }
+                TimeUnit.NANOSECONDS.sleep(EVERY.toNanos());
+            }
+        } catch (InterruptedException closed) {
+            // close()
         }
     }
 
     /** Stops sending; a notification being sent finishes (bounded by the pool's wait and statement timeout). */
     @Override
     public void close() {
-        sender.shutdownNow();
+        closed = true;
+        poked.release();
+        sender.interrupt();
     }
 }

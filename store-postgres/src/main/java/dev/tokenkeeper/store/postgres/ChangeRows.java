@@ -23,6 +23,7 @@ final class ChangeRows {
     /** More changed credentials than this in one read are announced as "everything". */
     static final int MOST_IDS = 10_000;
 
+    private final String channel;
     private final String changes;
     private final String horizon;
     private final String origin;
@@ -32,9 +33,15 @@ final class ChangeRows {
      * @param origin this store's name in the rows it writes ({@code tokenkeeper.origin}); its own rows are not read
      */
     ChangeRows(String schema, String origin) {
+        this.channel = schema + "_changes";
         this.changes = schema + ".changes";
         this.horizon = schema + ".changes_horizon";
         this.origin = origin;
+    }
+
+    /** @return the channel the schema's changes are notified on, {@code <schema>_changes} (as the triggers send them) */
+    String channel() {
+        return channel;
     }
 
     /**

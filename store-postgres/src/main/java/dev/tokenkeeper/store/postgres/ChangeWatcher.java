@@ -38,13 +38,13 @@ final class ChangeWatcher implements AutoCloseable {
     private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
 
     private final DataSource connections;
+    private final ChangeRows rows;
     private final String channel;
     private final ChangeListener listener;
-    private final ChangeRows rows;
-    private final int checkTimeoutSeconds;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch listening = new CountDownLatch(1);
     private final Duration timeout;
+    private final Duration heldBack;
     private final Thread thread;
     private volatile Connection current;
     // Only the listening thread touches these.
@@ -55,17 +55,13 @@ final class ChangeWatcher implements AutoCloseable {
     private long nextPrune;
     private boolean heldBackSaid;
 
-    private final Duration heldBack;
-
-    ChangeWatcher(DataSource connections, String channel, ChangeRows rows, ChangeListener listener, Duration timeout,
-                  Duration heldBack) {
+    ChangeWatcher(DataSource connections, ChangeRows rows, ChangeListener listener, Duration timeout, Duration heldBack) {
         this.connections = connections;
-        this.heldBack = heldBack;
-        this.channel = channel;
         this.rows = rows;
+        this.channel = rows.channel();
         this.listener = listener;
         this.timeout = timeout;
-        this.checkTimeoutSeconds = (int) Math.max(1, Math.min(timeout.toSeconds(), 30));
+        this.heldBack = heldBack;
         this.thread = new Thread(this::run, "postgres-listen");
         this.thread.setDaemon(true);
     }
@@ -240,7 +236,8 @@ final class ChangeWatcher implements AutoCloseable {
         }
         thread.interrupt();
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(checkTimeoutSeconds + 1L));
+            // Closing the connection ends a read in progress; a thread that does not notice is left behind.
+            thread.join(TimeUnit.SECONDS.toMillis(Math.min(timeout.toSeconds(), 30) + 1L));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

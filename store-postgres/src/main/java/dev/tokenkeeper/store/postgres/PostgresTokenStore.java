@@ -74,7 +74,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
 
     /** Everything that exists only between {@link #open} and {@link #close}. */
     private record Opened(PostgresSettings settings, HikariDataSource pool, PGSimpleDataSource direct, Jdbi jdbi,
-                          PostgresErrors errors, Clock clock, Tables tables, DueRows due, String origin,
+                          PostgresErrors errors, Clock clock, Tables tables, DueRows due, ChangeRows changes,
                           ChangeAnnouncer announcer) {
     }
 
@@ -141,9 +141,10 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
             Schema.migrate(jdbi, settings.schema());
             Schema.checkRights(jdbi, settings.schema());
             PostgresDialect dialect = new PostgresDialect(settings.schema());
+            ChangeRows changes = new ChangeRows(settings.schema(), origin);
             state.opened(new Opened(settings, pool, direct, jdbi, errors, context.clock(), new Tables(dialect),
                     new DueRows(dialect.table("credentials"), dialect.table("refresh_history"), new CredentialRows(dialect)),
-                    origin, new ChangeAnnouncer(jdbi, settings.channel())));
+                    changes, new ChangeAnnouncer(jdbi, changes.channel()).start()));
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -211,8 +212,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         if (watcher != null) {
             throw new IllegalStateException("postgres store: watch() may be called only once");
         }
-        ChangeWatcher started = new ChangeWatcher(open.direct(), open.settings().channel(),
-                new ChangeRows(open.settings().schema(), open.origin()), listener, open.settings().timeout(), heldBack);
+        ChangeWatcher started = new ChangeWatcher(open.direct(), open.changes(), listener, open.settings().timeout(), heldBack);
         watcher = started;
         started.start();
     }
