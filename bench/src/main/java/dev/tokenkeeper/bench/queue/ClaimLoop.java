@@ -23,10 +23,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * still ours and the version the one read. Every commit is durable (synchronous_commit on). What the
  * daemons' pipeline reaches on the same database is compared with this.
  *
- * @param jdbcUrl the database
- * @param table   a table name of its own (created, filled, dropped by {@link #run})
+ * @param jdbcUrl  the database
+ * @param table    a table name of its own (created, filled, dropped by {@link #run})
+ * @param announce SQL run after the fill, before the claims (a trigger announcing each commit, as the
+ *                 store's schema does), or empty for none
  */
-public record ClaimLoop(String jdbcUrl, String table) {
+public record ClaimLoop(String jdbcUrl, String table, String announce) {
+
+    /**
+     * The loop without announcements.
+     *
+     * @param jdbcUrl the database
+     * @param table   a table name of its own
+     */
+    public ClaimLoop(String jdbcUrl, String table) {
+        this(jdbcUrl, table, "");
+    }
 
     /** Bytes of a sealed Gazelle token pair, about what the store writes per refresh. */
     private static final int SECRET_BYTES = 420;
@@ -68,6 +80,9 @@ public record ClaimLoop(String jdbcUrl, String table) {
                     + " 0, " + now + " - i, NULL, NULL FROM generate_series(1, " + rows + ") AS i");
             sql.execute("CREATE INDEX " + table + "_due ON " + table + " (next_due) WHERE next_due IS NOT NULL");
             sql.execute("ANALYZE " + table);
+            if (!announce.isEmpty()) {
+                sql.execute(announce);
+            }
         }
         AtomicLong committed = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(workers);

@@ -41,7 +41,8 @@ public final class ScaleMeasurement {
      */
     public static void run(ResultTable table, Path work, Path distribution, ScaleSettings settings) throws Exception {
         System.out.println("    [10] " + settings.properties() + String.format(", load average %.1f", load()));
-        if (settings.parts().contains("start") || settings.parts().contains("storm") || settings.parts().contains("kill")) {
+        if (settings.parts().contains("start") || settings.parts().contains("storm") || settings.parts().contains("kill")
+                || settings.parts().contains("announce")) {
             onPostgres(table, work, distribution, settings);
         }
         if (settings.parts().contains("sqlite") && settings.before().isPresent()) {
@@ -72,6 +73,9 @@ public final class ScaleMeasurement {
                     new StartAtScale(table, work, distribution, settings, env)
                             .run(BulkFill.prepare(postgres, "scale", sealer, work.resolve("scale-migrate")));
                 }
+            }
+            if (settings.parts().contains("announce")) {
+                new AnnouncedLoops(table, postgres.jdbcUrl(), settings).run(Integer.getInteger("scale.rounds", 1));
             }
             boolean storm = settings.parts().contains("storm");
             boolean kill = settings.parts().contains("kill");

@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * @param drain        how long after the window the storm may take to finish ({@code scale.drain} seconds, 900)
  * @param threads      each daemon's refresh workers and upstream calls at once ({@code threads}, 8)
  * @param parts        which parts ({@code scale.parts}: {@code start}, {@code storm} (4 daemons and 1), {@code kill};
- *                     and {@code sqlite} when {@code before} is given)
+ *                     and {@code sqlite} when {@code before} is given; {@code announce}, the bare loop with each
+ *                     schema's announcing trigger, only when named)
  * @param before       an earlier checkout, built, for the SQLite measurements before and after ({@code scale.before})
  */
 public record ScaleSettings(int small, int count, int daemons, int storm, Duration window, Duration lease, int reads,

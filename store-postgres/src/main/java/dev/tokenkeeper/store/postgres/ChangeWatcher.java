@@ -1,14 +1,13 @@
 package dev.tokenkeeper.store.postgres;
 
 import dev.tokenkeeper.api.ChangeListener;
-import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.StoreChange;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -19,10 +18,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The store's {@code LISTEN} connection: one dedicated connection (outside the pool, which must
- * not lose a connection to a listener) that waits for the schema's change notifications and tells
- * the listener which credentials changed. It checks the connection every few seconds; a lost
- * connection is opened again with a bounded back-off, and once listening again it announces
- * {@link StoreChange.Everything}, as notifications sent meanwhile are gone.
+ * not lose a connection to a listener) that waits for the schema's notifications and then reads
+ * the changes table ({@link ChangeRows}) from its watermark, telling the listener which credentials
+ * other stores changed. It reads every few seconds without a notification too (a writer that died
+ * between its commit and its notification), which also checks the connection. A lost connection is
+ * opened again with a bounded back-off, and once listening again it announces
+ * {@link StoreChange.Everything}, as its watermark starts over. Now and then it prunes the table.
  */
 final class ChangeWatcher implements AutoCloseable {
 
@@ -30,23 +31,37 @@ final class ChangeWatcher implements AutoCloseable {
     private static final int POLL_MILLIS = 500;
     private static final Duration CHECK_EVERY = Duration.ofSeconds(5);
     private static final Duration MOST_BACKOFF = Duration.ofSeconds(5);
+    /** The watermark standing still this long with changes committed past it: read ahead of it. */
+    static final Duration HELD_BACK = Duration.ofSeconds(30);
+    /** Rows of the changes table older than this (by this listener's watermark then) are pruned. */
+    static final Duration HORIZON = Duration.ofMinutes(10);
+    private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
 
     private final DataSource connections;
+    private final ChangeRows rows;
     private final String channel;
     private final ChangeListener listener;
-    private final int checkTimeoutSeconds;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch listening = new CountDownLatch(1);
     private final Duration timeout;
+    private final Duration heldBack;
     private final Thread thread;
     private volatile Connection current;
+    // Only the listening thread touches these.
+    private final Deque<long[]> watermarks = new ArrayDeque<>();
+    private long watermark;
+    private long progressed;
+    private long aheadSeq;
+    private long nextPrune;
+    private boolean heldBackSaid;
 
-    ChangeWatcher(DataSource connections, String channel, ChangeListener listener, Duration timeout) {
+    ChangeWatcher(DataSource connections, ChangeRows rows, ChangeListener listener, Duration timeout, Duration heldBack) {
         this.connections = connections;
-        this.channel = channel;
+        this.rows = rows;
+        this.channel = rows.channel();
         this.listener = listener;
         this.timeout = timeout;
-        this.checkTimeoutSeconds = (int) Math.max(1, Math.min(timeout.toSeconds(), 30));
+        this.heldBack = heldBack;
         this.thread = new Thread(this::run, "postgres-listen");
         this.thread.setDaemon(true);
     }
@@ -72,8 +87,15 @@ final class ChangeWatcher implements AutoCloseable {
             try (Connection connection = connections.getConnection()) {
                 current = connection;
                 try (Statement listen = connection.createStatement()) {
+                    listen.execute("SET statement_timeout = " + timeout.toMillis());
                     listen.execute("LISTEN " + channel);
                 }
+                // After LISTEN: a transaction that ends from here on is at or above this watermark, so it is read.
+                watermark = rows.watermark(connection);
+                progressed = System.nanoTime();
+                aheadSeq = 0;
+                watermarks.clear();
+                nextPrune = progressed + PRUNE_EVERY.toNanos();
                 if (missed) {
                     LOG.info("listening to {} again: re-reading every credential", channel);
                     listener.changed(new StoreChange.Everything());
@@ -113,14 +135,26 @@ final class ChangeWatcher implements AutoCloseable {
         long nextCheck = System.nanoTime() + CHECK_EVERY.toNanos();
         while (stopped.getCount() > 0) {
             PGNotification[] notifications = pg.getNotifications(POLL_MILLIS);
-            if (notifications != null && notifications.length > 0) {
-                announce(notifications);
-            }
-            if (System.nanoTime() - nextCheck > 0) {
-                if (!connection.isValid(checkTimeoutSeconds)) {
-                    throw new SQLException("the notification connection stopped answering", "08006");
+            boolean read = false;
+            boolean consumers = false;
+            for (PGNotification notification : notifications == null ? new PGNotification[0] : notifications) {
+                if (CONSUMERS_PAYLOAD.equals(notification.getParameter())) {
+                    consumers = true;
+                } else {
+                    read = true;
                 }
+            }
+            if (consumers) {
+                listener.changed(new StoreChange.Consumers());
+            }
+            // The periodic read is also the connection's check, and finds the changes of a writer
+            // that died before it notified.
+            if (System.nanoTime() - nextCheck > 0) {
+                read = true;
                 nextCheck = System.nanoTime() + CHECK_EVERY.toNanos();
+            }
+            if (read) {
+                follow(connection);
             }
         }
     }
@@ -128,25 +162,63 @@ final class ChangeWatcher implements AutoCloseable {
     /** The payload schema-2.sql's trigger sends when consumers change. */
     static final String CONSUMERS_PAYLOAD = "@consumers";
 
-    private void announce(PGNotification[] notifications) {
-        Set<CredentialId> ids = new LinkedHashSet<>();
-        boolean consumers = false;
-        for (PGNotification notification : notifications) {
-            if (CONSUMERS_PAYLOAD.equals(notification.getParameter())) {
-                consumers = true;
-                continue;
-            }
-            try {
-                ids.add(CredentialId.parse(notification.getParameter()));
-            } catch (IllegalArgumentException e) {
-                LOG.warn("ignored a notification on {} that names no credential", channel);
-            }
+    private void follow(Connection connection) throws SQLException {
+        ChangeRows.Read read = rows.since(connection, watermark);
+        long now = System.nanoTime();
+        if (read.watermark() > watermark) {
+            progressed = now;
+            heldBackSaid = false;
         }
-        if (consumers) {
-            listener.changed(new StoreChange.Consumers());
+        watermark = read.watermark();
+        if (read.missed()) {
+            LOG.info("more changes on {} than are read one by one, or some pruned before they were read:"
+                    + " re-reading every credential", channel);
+            listener.changed(new StoreChange.Everything());
+        } else if (!read.ids().isEmpty()) {
+            listener.changed(new StoreChange.Credentials(read.ids()));
         }
-        if (!ids.isEmpty()) {
-            listener.changed(new StoreChange.Credentials(ids));
+        if (now - progressed > heldBack.toNanos()) {
+            readAhead(connection);
+        }
+        if (now - nextPrune > 0) {
+            prune(connection, now);
+            nextPrune = now + PRUNE_EVERY.toNanos();
+        }
+    }
+
+    /**
+     * No transaction below the watermark ended for a while: one still open (anywhere in the cluster)
+     * holds it back. Changes committed after it are read ahead of the watermark, so they are not
+     * delayed for as long as it stays open; the watermark's read announces them once more later.
+     */
+    private void readAhead(Connection connection) throws SQLException {
+        ChangeRows.Ahead ahead = rows.ahead(connection, watermark, aheadSeq);
+        aheadSeq = ahead.lastSeq();
+        if (ahead.ids().isEmpty()) {
+            return;
+        }
+        if (!heldBackSaid) {
+            LOG.warn("a transaction open for more than {} s holds back the change feed on {}; reading changes ahead of it",
+                    heldBack.toSeconds(), channel);
+            heldBackSaid = true;
+        }
+        listener.changed(ahead.ids().size() > ChangeRows.MOST_IDS ? new StoreChange.Everything()
+                : new StoreChange.Credentials(ahead.ids()));
+    }
+
+    /**
+     * Deletes the rows below the watermark this listener had {@link #HORIZON} ago: every listener that
+     * kept reading is past them. One that is not finds the horizon above its watermark and re-reads everything.
+     */
+    private void prune(Connection connection, long now) throws SQLException {
+        watermarks.addLast(new long[] {now, watermark});
+        long[] old = null;
+        while (!watermarks.isEmpty() && now - watermarks.peekFirst()[0] >= HORIZON.toNanos()) {
+            old = watermarks.pollFirst();
+        }
+        if (old != null) {
+            int deleted = rows.prune(connection, old[1]);
+            LOG.debug("pruned {} rows of the change feed on {}", deleted, channel);
         }
     }
 
@@ -164,7 +236,8 @@ final class ChangeWatcher implements AutoCloseable {
         }
         thread.interrupt();
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(checkTimeoutSeconds + 1L));
+            // Closing the connection ends a read in progress; a thread that does not notice is left behind.
+            thread.join(TimeUnit.SECONDS.toMillis(Math.min(timeout.toSeconds(), 30) + 1L));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -152,11 +152,6 @@ record PostgresSettings(String jdbcUrl, Optional<String> user, Optional<String> 
         return query >= 0 ? jdbcUrl.substring(0, query) : jdbcUrl;
     }
 
-    /** @return the channel {@code NOTIFY} uses for this schema's changes */
-    String channel() {
-        return schema + "_changes";
-    }
-
     /** @return without the password */
     @Override
     public String toString() {

@@ -25,10 +25,12 @@ import org.jdbi.v3.core.Jdbi;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -39,8 +41,9 @@ import java.util.function.Function;
  * {@code UPDATE ... WHERE id = ? AND version = ?}, {@link #tryLease} one conditional
  * {@code UPDATE} judged by the server's {@code now()} (so daemons with different clocks agree),
  * {@link #commitRefresh} one transaction, {@link #insert} relies on the primary key. A trigger
- * {@code NOTIFY}s every insert, version change and delete at commit; {@link #watch} listens on a
- * dedicated connection.
+ * writes every insert, version change and delete into the changes table in the same transaction; a
+ * store that committed sends at most one {@code NOTIFY} per {@link ChangeAnnouncer#EVERY}, and
+ * {@link #watch} listens on a dedicated connection and reads the table (schema version 6).
  *
  * <p>Settings: {@code TOKENKEEPER_POSTGRES_URL} ({@code postgresql://user:pass@host:port/db?sslmode=...}
  * or {@code jdbc:postgresql://...}), {@code TOKENKEEPER_POSTGRES_PASSWORD_FILE},
@@ -71,7 +74,8 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
 
     /** Everything that exists only between {@link #open} and {@link #close}. */
     private record Opened(PostgresSettings settings, HikariDataSource pool, PGSimpleDataSource direct, Jdbi jdbi,
-                          PostgresErrors errors, Clock clock, Tables tables, DueRows due) {
+                          PostgresErrors errors, Clock clock, Tables tables, DueRows due, ChangeRows changes,
+                          ChangeAnnouncer announcer) {
     }
 
     @FunctionalInterface
@@ -128,15 +132,19 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         PostgresSettings settings = PostgresSettings.from(context);
         PostgresErrors errors = new PostgresErrors(settings);
         PGSimpleDataSource direct = dataSource(settings);
+        // Names this store in the changes rows its commits write, so that its own listener skips them.
+        String origin = UUID.randomUUID().toString();
         HikariDataSource pool = null;
         try {
-            pool = new HikariDataSource(poolConfig(settings, direct));
+            pool = new HikariDataSource(poolConfig(settings, direct, origin));
             Jdbi jdbi = Jdbi.create(pool);
             Schema.migrate(jdbi, settings.schema());
             Schema.checkRights(jdbi, settings.schema());
             PostgresDialect dialect = new PostgresDialect(settings.schema());
+            ChangeRows changes = new ChangeRows(settings.schema(), origin);
             state.opened(new Opened(settings, pool, direct, jdbi, errors, context.clock(), new Tables(dialect),
-                    new DueRows(dialect.table("credentials"), dialect.table("refresh_history"), new CredentialRows(dialect))));
+                    new DueRows(dialect.table("credentials"), dialect.table("refresh_history"), new CredentialRows(dialect)),
+                    changes, new ChangeAnnouncer(jdbi, changes.channel()).start()));
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -163,7 +171,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         return source;
     }
 
-    private static HikariConfig poolConfig(PostgresSettings settings, PGSimpleDataSource direct) {
+    private static HikariConfig poolConfig(PostgresSettings settings, PGSimpleDataSource direct, String origin) {
         HikariConfig config = new HikariConfig();
         config.setDataSource(direct);
         config.setPoolName("tokenkeeper-postgres");
@@ -176,7 +184,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         // make calls fail fast (the daemon spools), so the wait is short.
         config.setConnectionTimeout(Math.min(millis, MOST_POOL_WAIT_MILLIS));
         config.setValidationTimeout(Math.min(millis, 5_000));
-        config.setConnectionInitSql("SET statement_timeout = " + millis);
+        config.setConnectionInitSql("SET statement_timeout = " + millis + "; SET tokenkeeper.origin = '" + origin + "'");
         // Fail at once (not after the timeout) when the server cannot be reached at start-up.
         config.setInitializationFailTimeout(1);
         return config;
@@ -184,20 +192,27 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
 
     /**
      * Listens to the schema's change channel on a connection of its own; every insert, refresh,
-     * status change and delete made by any daemon is announced, and {@link
-     * dev.tokenkeeper.api.StoreChange.Everything} after a reconnection.
+     * status change and delete made by another daemon (or outside tokenkeeper) is announced, within
+     * about {@link ChangeAnnouncer#EVERY} when its writer notified and within a few seconds when it
+     * died first; this store's own changes are not. {@link dev.tokenkeeper.api.StoreChange.Everything}
+     * after a reconnection, after more changes than are read one by one, or when the changes were
+     * pruned before this listener read them.
      *
      * @param listener told about changes, on the store's listening thread
      */
     @Override
-    public synchronized void watch(ChangeListener listener) {
+    public void watch(ChangeListener listener) {
+        watch(listener, ChangeWatcher.HELD_BACK);
+    }
+
+    /** {@link #watch(ChangeListener)}, reading ahead of a watermark held back for {@code heldBack} (tests shorten it). */
+    synchronized void watch(ChangeListener listener, Duration heldBack) {
         Objects.requireNonNull(listener, "listener");
         Opened open = state.get();
         if (watcher != null) {
             throw new IllegalStateException("postgres store: watch() may be called only once");
         }
-        ChangeWatcher started = new ChangeWatcher(open.direct(), open.settings().channel(), listener,
-                open.settings().timeout());
+        ChangeWatcher started = new ChangeWatcher(open.direct(), open.changes(), listener, open.settings().timeout(), heldBack);
         watcher = started;
         started.start();
     }
@@ -278,15 +293,16 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         Objects.requireNonNull(nextDue, "nextDue");
         String action = "commit the refresh of credential " + updated.id();
         if (settingsRows.apply(updated).isEmpty()) {
-            return call(action, (open, handle) -> open.due().commit(handle, updated, expectedVersion, event, owner, nextDue));
+            return call(action, announcing((open, handle) -> open.due().commit(handle, updated, expectedVersion, event, owner,
+                    nextDue)));
         }
-        return call(action, (open, handle) -> handle.inTransaction(tx -> {
+        return call(action, announcing((open, handle) -> handle.inTransaction(tx -> {
             boolean written = open.due().commit(tx, updated, expectedVersion, event, owner, nextDue);
             if (written) {
                 credentialWritten(tx, updated);
             }
             return written;
-        }));
+        })));
     }
 
     @Override
@@ -334,7 +350,10 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         if (listening != null) {
             listening.close();
         }
-        state.close().ifPresent(open -> open.pool().close());
+        state.close().ifPresent(open -> {
+            open.announcer().close();
+            open.pool().close();
+        });
     }
 
     /** @return the URL without credentials and the schema, for logs */
@@ -375,16 +394,25 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         return new PurgeResult.Purged("postgres: " + table + " rewritten with VACUUM FULL", serverKeeps);
     }
 
-    /** One statement on a pooled connection, committed on its own. */
+    /** One statement on a pooled connection, committed on its own; the listeners are notified. */
     @Override
     protected <R> R write(String action, Work<R> work) {
-        return call(action, (open, handle) -> work.run(open.tables(), handle));
+        return call(action, announcing((open, handle) -> work.run(open.tables(), handle)));
     }
 
-    /** One transaction on a pooled connection; its commit announces the changed rows. */
+    /** One transaction on a pooled connection; its commit writes the changed rows' ids, and the listeners are notified. */
     @Override
     protected <R> R transaction(String action, Work<R> work) {
-        return call(action, (open, handle) -> handle.inTransaction(tx -> work.run(open.tables(), tx)));
+        return call(action, announcing((open, handle) -> handle.inTransaction(tx -> work.run(open.tables(), tx))));
+    }
+
+    /** Pokes the announcer once the call committed (a write that changed no credential costs the listeners an empty read). */
+    private static <R> Call<R> announcing(Call<R> call) {
+        return (open, handle) -> {
+            R result = call.run(open, handle);
+            open.announcer().poke();
+            return result;
+        };
     }
 
     @Override

@@ -28,7 +28,7 @@ final class Schema {
 
     /** The scripts, in order; migration {@code i} brings the tables to version {@code i + 1}. */
     private static final List<String> MIGRATIONS = List.of("schema-1.sql", "schema-2.sql", "schema-3.sql",
-            "schema-4.sql", "schema-5.sql");
+            "schema-4.sql", "schema-5.sql", "schema-6.sql");
     /** The version this code reads and writes. */
     static final int CURRENT = MIGRATIONS.size();
 
@@ -103,7 +103,10 @@ final class Schema {
                     {"table", schema + ".consumers", "UPDATE"}, {"table", schema + ".consumers", "DELETE"},
                     {"table", schema + ".account_secrets", "SELECT"}, {"table", schema + ".account_secrets", "INSERT"},
                     {"table", schema + ".account_secrets", "UPDATE"}, {"table", schema + ".account_secrets", "DELETE"},
-                    {"sequence", schema + ".refresh_history_id_seq", "USAGE"}};
+                    {"table", schema + ".changes", "SELECT"}, {"table", schema + ".changes", "INSERT"},
+                    {"table", schema + ".changes", "DELETE"}, {"table", schema + ".changes_horizon", "SELECT"},
+                    {"table", schema + ".changes_horizon", "UPDATE"},
+                    {"sequence", schema + ".refresh_history_id_seq", "USAGE"}, {"sequence", schema + ".changes_seq_seq", "USAGE"}};
             for (String[] right : wanted) {
                 String function = right[0].equals("table") ? "has_table_privilege" : "has_sequence_privilege";
                 boolean held = handle.createQuery("SELECT " + function + "(:object, :privilege)")
