@@ -270,8 +270,8 @@ public final class Assembly implements AutoCloseable {
             // A start that failed before the control API leaves no thread of its own behind.
             awaitQuietly(builder);
         }
-        Logger.info("tokenkeeper listening on {}; store {}; {} credentials planned; master key from {}; scheduler {}",
-                boundAddress(), store.id(), scheduler.plannedAtStart(), key.source(),
+        Logger.info("tokenkeeper listening on {}; store {}; {}; master key from {}; scheduler {}",
+                boundAddress(), store.id(), scheduler.planSummary(), key.source(),
                 config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)"
                         : "stopped");
         return this;

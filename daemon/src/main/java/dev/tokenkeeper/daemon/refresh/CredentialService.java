@@ -148,6 +148,15 @@ public final class CredentialService {
     }
 
     /**
+     * @param after the last id of the previous page, or empty for the first page
+     * @param limit the most rows, at least 1
+     * @return one page of the credentials' rows, in id order (no secrets): one store read
+     */
+    public List<StoredCredential> page(Optional<CredentialId> after, int limit) {
+        return store.listPage(after, limit);
+    }
+
+    /**
      * @param id the credential
      * @return its row, read from the store (one row, not the list)
      */

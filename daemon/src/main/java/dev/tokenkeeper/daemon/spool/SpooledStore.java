@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -522,6 +523,11 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     @Override
     public Optional<Instant> nextDue(CredentialId id) {
         return offeredByRemote(DueWork.class).nextDue(id);
+    }
+
+    @Override
+    public Map<CredentialId, Instant> nextDue(Collection<CredentialId> ids) {
+        return offeredByRemote(DueWork.class).nextDue(ids);
     }
 
     @Override
