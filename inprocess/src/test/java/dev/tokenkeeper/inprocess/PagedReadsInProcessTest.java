@@ -38,8 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The parts that look at every credential read the store a page at a time (issue 26: memory must not
  * grow with the number of credentials): the notification check, the file sink's writes at start and
- * its catch-up, the list route and the console's overview (in pages, with a link to the next), and a
- * rekey. A SQLite store of 1,201 credentials (more than two pages of each part) under
+ * its catch-up, the list route and the console's overview (in pages, with a link to the next), a
+ * rekey and the report. A SQLite store of 1,201 credentials (more than two pages of each part) under
  * {@link CountingStore}: after the restart over them no part but the scheduler's in-memory plan (kept
  * for SQLite) reads the whole table, and no read asks for more than a page. Each part is shown to reach
  * the last page: a credential there needing a human is notified, the sink writes every active one and
@@ -183,6 +183,11 @@ class PagedReadsInProcessTest {
         assertEquals(200, rekey.statusCode(), rekey.body());
         assertEquals(STORED + 1 - deleted.size(), JSON.readTree(rekey.body()).path("resealed").size(), rekey.body());
 
+        // The report: a line per credential, the store read a page at a time.
+        HttpResponse<String> report = DAEMON.call("GET", "/api/v1/report", null);
+        assertEquals(200, report.statusCode(), report.body());
+        assertEquals(STORED + 1 - deleted.size(), JSON.readTree(report.body()).path("credentials").size());
+
         assertEquals(0, counted.otherLists(), "no part read the whole table");
         assertTrue(counted.largestPage() <= LARGEST_PAGE, "no read asked for more than a page: " + counted.largestPage());
 
@@ -191,7 +196,8 @@ class PagedReadsInProcessTest {
         for (String access : ISSUED) {
             assertFalse(log.contains(access), "an issued token is in the log");
             assertFalse(texts.stream().anyMatch(text -> text.contains(access)), "an issued token is in a notification");
-            assertFalse(listed.contains(access) || overview.body().contains(access) || rekey.body().contains(access));
+            assertFalse(listed.contains(access) || overview.body().contains(access) || rekey.body().contains(access)
+                    || report.body().contains(access));
         }
     }
 

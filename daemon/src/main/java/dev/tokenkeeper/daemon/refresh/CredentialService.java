@@ -147,6 +147,11 @@ public final class CredentialService {
         return store.list();
     }
 
+    /** @return every credential's row, in id order, read a page at a time as it is walked (no secrets) */
+    public Iterable<StoredCredential> all() {
+        return new CredentialPages(store, CredentialPages.PAGE);
+    }
+
     /**
      * @param after the last id of the previous page, or empty for the first page
      * @param limit the most rows, at least 1
