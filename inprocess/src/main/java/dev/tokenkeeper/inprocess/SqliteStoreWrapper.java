@@ -13,16 +13,30 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
- * The real SQLite store (found as the daemon finds it, through {@link ServiceLoader}) behind a test's
- * store: every core call and capability passed on, so that a subclass overrides only the calls it
+ * The real SQLite store (found as the daemon finds it, through {@link ServiceLoader}), or another
+ * store handed in, behind a test's store: every core call and capability passed on, so that a subclass overrides only the calls it
  * counts or holds up.
  */
 public abstract class SqliteStoreWrapper implements TokenStore {
 
-    /** The wrapped store. */
-    protected final TokenStore sqlite = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-            .filter(found -> found.id().equals("sqlite")).findFirst()
-            .orElseThrow(() -> new IllegalStateException("store-sqlite is not on the test class path"));
+    /** The wrapped store (SQLite unless a subclass handed another one to {@link #SqliteStoreWrapper(TokenStore)}). */
+    protected final TokenStore sqlite;
+
+    /** Wraps the real SQLite store. */
+    protected SqliteStoreWrapper() {
+        this(ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
+                .filter(found -> found.id().equals("sqlite")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("store-sqlite is not on the test class path")));
+    }
+
+    /**
+     * Wraps another store (the PostgreSQL one, for a test of the due queue in the store).
+     *
+     * @param wrapped the store every call is passed on to
+     */
+    protected SqliteStoreWrapper(TokenStore wrapped) {
+        this.sqlite = wrapped;
+    }
 
     @Override
     public String id() {
@@ -47,6 +61,11 @@ public abstract class SqliteStoreWrapper implements TokenStore {
     @Override
     public List<StoredCredential> list() {
         return sqlite.list();
+    }
+
+    @Override
+    public List<StoredCredential> listPage(Optional<CredentialId> after, int limit) {
+        return sqlite.listPage(after, limit);
     }
 
     @Override

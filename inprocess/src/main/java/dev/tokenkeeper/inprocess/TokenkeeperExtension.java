@@ -428,4 +428,28 @@ public final class TokenkeeperExtension implements BeforeAllCallback, AfterAllCa
         }
         return statuses;
     }
+
+    /**
+     * A page of the web console, after a login with the admin token (a session of its own).
+     *
+     * @param path the page, e.g. {@code /ui/}
+     * @return the page's answer
+     */
+    public HttpResponse<String> consolePage(String path) {
+        try {
+            HttpResponse<String> login = http.send(HttpRequest.newBuilder(baseUri().resolve("/ui/login"))
+                    .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("token=" + java.net.URLEncoder.encode(adminToken(),
+                            java.nio.charset.StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+            String cookie = login.headers().firstValue("Set-Cookie").orElseThrow(() -> new AssertionError(
+                    "the console gave no session: " + login.statusCode())).split(";")[0];
+            return http.send(HttpRequest.newBuilder(baseUri().resolve(path)).timeout(Duration.ofSeconds(30))
+                    .header("Cookie", cookie).GET().build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
 }

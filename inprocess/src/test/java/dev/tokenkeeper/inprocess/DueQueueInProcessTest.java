@@ -1,6 +1,9 @@
 package dev.tokenkeeper.inprocess;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.api.contract.TestContext;
 import dev.tokenkeeper.api.store.DueWork;
@@ -27,8 +30,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -150,12 +155,127 @@ class DueQueueInProcessTest {
         assertNoSecretIn(a);
     }
 
+    @Test
+    void theViewsShowTheRowsNextDueTimesReadForAWholePageInOneQueryAndTheStartLineSaysTheStorePlans()
+            throws Exception {
+        CountingStore counted = new CountingStore(new PostgresTokenStore());
+        TokenkeeperExtension a = daemon(SharedMasterKey.in(temp), () -> counted);
+        importAll(a);
+        Map<String, Instant> rows = nextDueInDatabase();
+        assertEquals(CREDENTIALS, rows.size(), "every imported credential is planned in its row: " + rows);
+
+        int pages = counted.pages();
+        int duePages = counted.dueReadsPage();
+        int dueOnes = counted.dueReadsOne();
+        HttpResponse<String> list = a.call("GET", "/api/v1/credentials", null);
+        assertEquals(200, list.statusCode(), list.body());
+        assertEquals(rows, shownNextRefresh(list), "the list shows each row's next_due");
+        assertTrue(list.headers().firstValue("Link").isEmpty(), "one page holds a small store");
+        assertEquals(pages + 1, counted.pages(), "one page read");
+        assertEquals(duePages + 1, counted.dueReadsPage(), "one read of the page's due times");
+        assertEquals(dueOnes, counted.dueReadsOne(), "no read per credential shown");
+
+        // Page by page: each page one read of its rows and one of their due times, then a Link to the next.
+        Map<String, Instant> paged = new java.util.TreeMap<>();
+        String path = "/api/v1/credentials?limit=15";
+        int answers = 0;
+        while (path != null) {
+            pages = counted.pages();
+            duePages = counted.dueReadsPage();
+            HttpResponse<String> page = a.call("GET", path, null);
+            assertEquals(200, page.statusCode(), page.body());
+            Map<String, Instant> shown = shownNextRefresh(page);
+            assertTrue(shown.size() <= 15, "at most the limit: " + shown.size());
+            paged.putAll(shown);
+            answers++;
+            assertEquals(pages + 1, counted.pages());
+            assertEquals(duePages + 1, counted.dueReadsPage());
+            path = page.headers().firstValue("Link").map(link -> link.substring(1, link.indexOf('>'))).orElse(null);
+        }
+        assertEquals(3, answers, "40 credentials in pages of 15");
+        assertEquals(rows, paged, "the pages together are the list");
+        assertEquals(dueOnes, counted.dueReadsOne(), "no read per credential shown");
+        assertEquals(400, a.call("GET", "/api/v1/credentials?limit=1001", null).statusCode());
+        assertEquals(400, a.call("GET", "/api/v1/credentials?after=no-provider", null).statusCode());
+
+        String one = "gazelle:acct3";
+        HttpResponse<String> shown = a.call("GET", "/api/v1/credentials/" + one, null);
+        assertEquals(rows.get(one), Instant.parse(JSON.readTree(shown.body()).get("nextRefreshAt").asText()));
+        assertEquals(dueOnes + 1, counted.dueReadsOne(), "one credential shown, one read of its due time");
+        dueOnes = counted.dueReadsOne();
+
+        HttpResponse<String> overview = a.consolePage("/ui/");
+        assertEquals(200, overview.statusCode());
+        assertFalse(overview.body().contains("not planned"), "the console shows every next refresh");
+        assertTrue(overview.body().contains("gazelle:acct39"), "the console lists the credentials");
+        assertEquals(dueOnes, counted.dueReadsOne(), "the console reads no due time per credential either");
+        assertEquals(0, counted.otherLists() + counted.plannerLists(), "nothing read the whole table");
+
+        String startLine = a.log().lines().filter(line -> line.contains("tokenkeeper listening on")).findFirst().orElseThrow();
+        assertTrue(startLine.contains("credentials planned in the store's due queue"), startLine);
+        assertFalse(startLine.contains("0 credentials planned"), startLine);
+        assertNoSecretIn(a);
+    }
+
+    @Test
+    void aCredentialDeletedThroughAnotherDaemonIsNoLongerServedFromThisOnesCacheAndAChangeReplacesIt()
+            throws Exception {
+        Map<String, String> key = SharedMasterKey.in(temp);
+        TokenkeeperExtension a = daemon(key);
+        TokenkeeperExtension b = daemon(key);
+        importAll(a);
+        String deleted = "/api/v1/credentials/gazelle:acct0";
+        String changed = "/api/v1/credentials/gazelle:acct1";
+        assertEquals(200, b.call("GET", deleted + "/token", null).statusCode());
+        String before = JSON.readTree(b.call("GET", changed + "/token", null).body()).get("token").asText();
+        assertTrue(b.credentials().cache().get(CredentialId.parse("gazelle:acct0")).isPresent(), "b holds it opened");
+
+        assertEquals(204, a.call("DELETE", deleted, null).statusCode());
+        HttpResponse<String> refreshed = a.call("POST", changed + "/refresh?force=true", "");
+        assertEquals(200, refreshed.statusCode(), refreshed.body());
+        // b hears of both through PostgreSQL's NOTIFY on a thread of its own: a wait on the wall clock.
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() ->
+                b.credentials().cache().get(CredentialId.parse("gazelle:acct0")).isEmpty());
+        assertEquals(404, b.call("GET", deleted + "/token", null).statusCode(), "the deleted credential is not served");
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() ->
+                !JSON.readTree(b.call("GET", changed + "/token", null).body()).get("token").asText().equals(before));
+        assertEquals(1, gazelle.refreshRequestCount(), "b took the other daemon's refresh, not one of its own");
+        assertEquals(CREDENTIALS - 1, nextDueInDatabase().size(), "the change stays planned by the daemon that made it");
+        assertNoSecretIn(a, b);
+    }
+
+    private static Map<String, Instant> shownNextRefresh(HttpResponse<String> list) throws Exception {
+        Map<String, Instant> shown = new java.util.TreeMap<>();
+        for (JsonNode credential : JSON.readTree(list.body())) {
+            JsonNode at = credential.get("nextRefreshAt");
+            assertTrue(at != null && !at.isNull(), "a next refresh time: " + credential);
+            shown.put(credential.get("id").asText(), Instant.parse(at.asText()));
+        }
+        return shown;
+    }
+
+    /** @return each planned row's {@code next_due}, by id */
+    private Map<String, Instant> nextDueInDatabase() throws Exception {
+        Map<String, Instant> due = new java.util.TreeMap<>();
+        try (Connection connection = POSTGRES.connect(); Statement sql = connection.createStatement();
+             ResultSet rows = sql.executeQuery("SELECT id, next_due FROM " + schema + ".credentials WHERE next_due > 0")) {
+            while (rows.next()) {
+                due.put(rows.getString(1), Instant.ofEpochMilli(rows.getLong(2)));
+            }
+        }
+        return due;
+    }
+
     private TokenkeeperExtension daemon(Map<String, String> key) {
+        return daemon(key, PostgresTokenStore::new);
+    }
+
+    private TokenkeeperExtension daemon(Map<String, String> key, Supplier<TokenStore> store) {
         TokenkeeperExtension daemon = TokenkeeperExtension.withProvider(new GazelleProvider()).clock(clock)
                 .settings(gazelle.settings()).settings(POSTGRES.settings(schema)).settings(key)
                 .setting("TOKENKEEPER_REFRESH_THREADS", "2")
                 .setting("TOKENKEEPER_LEASE_SECONDS", Long.toString(LEASE.toSeconds()))
-                .store(PostgresTokenStore::new);
+                .store(store);
         daemons.add(daemon);
         daemon.start();
         return daemon;

@@ -5,7 +5,10 @@ import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoredCredential;
 
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -98,6 +101,26 @@ public non-sealed interface DueWork extends StoreCapability {
      * @return when it is next due; empty when it is not planned (or there is no such credential)
      */
     Optional<Instant> nextDue(CredentialId id);
+
+    /**
+     * When each of a page of credentials is next due, for a view that shows a page of them: a store
+     * should answer in one query (a query per credential shown would compete with the consumers'
+     * reads for the store's connections). The default asks {@link #nextDue(CredentialId)} for each.
+     *
+     * <p>Added in SDK 0.2 after the rest of this capability, with a default, so a store built before
+     * it still loads.
+     *
+     * @param ids the credentials, at most a page of them
+     * @return when each planned one is next due; a credential that is not planned (or does not exist)
+     *         has no entry
+     */
+    default Map<CredentialId, Instant> nextDue(Collection<CredentialId> ids) {
+        Map<CredentialId, Instant> due = new HashMap<>();
+        for (CredentialId id : ids) {
+            nextDue(id).ifPresent(at -> due.put(id, at));
+        }
+        return due;
+    }
 
     /**
      * @return the earliest planned time of any row whose lease is free or ended; {@link Instant#MIN}

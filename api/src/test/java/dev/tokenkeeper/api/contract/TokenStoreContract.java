@@ -627,6 +627,10 @@ public abstract class TokenStoreContract {
         due.plan(CredentialId.parse("gazelle:e"), Optional.empty(), false);
         assertEquals(Optional.of(T0.plusSeconds(20)), due.nextDue(b));
         assertEquals(Optional.empty(), due.nextDue(a), "not planned yet");
+        assertEquals(Map.of(b, T0.plusSeconds(20), c, T0.plusSeconds(10), d, T0.plusSeconds(3600)),
+                due.nextDue(List.of(a, b, c, d, CredentialId.parse("gazelle:e"), CredentialId.parse("gazelle:none"))),
+                "a page's due times: the planned ones only");
+        assertEquals(Map.of(), due.nextDue(List.of()), "an empty page");
 
         List<DueWork.Claim> first = due.claimDue("daemon-a", T0.plusSeconds(30), T0.plusSeconds(90), 2);
         assertEquals(List.of(a, c), first.stream().map(claim -> claim.credential().id()).toList(),

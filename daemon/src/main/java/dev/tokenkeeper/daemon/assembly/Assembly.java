@@ -168,8 +168,9 @@ public final class Assembly implements AutoCloseable {
                         : () -> store.list().forEach(scheduler::plan));
         AtomicBoolean storeAnnounces = new AtomicBoolean();
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, new CredentialPages(store, CredentialPages.PAGE), clock);
-        this.notifications = Notifications.of(config.settings(), state, metrics, store::list, clock,
+        CredentialPages pages = new CredentialPages(store, CredentialPages.PAGE);
+        RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, pages, clock);
+        this.notifications = Notifications.of(config.settings(), state, metrics, pages::forEach, clock,
                 provider -> Renewal.forms(plugins, provider), pipeline::untilExpiry);
         Optional<FileSink> sink = FileSink.fromSettings(config.settings(), this::openLive, clock);
         SignInSettings signInSettings = SignInSettings.from(config.settings(), plugins.providers().entrySet().stream()
@@ -207,8 +208,8 @@ public final class Assembly implements AutoCloseable {
                 }, notifications),
                 new Part("file sink", () -> sink.ifPresent(found -> {
                     pipeline.addListener(found);
-                    found.writeAll(store.list());
-                    found.syncEvery(store::list, settings.sinkSync());
+                    found.writeEach(pages::forEach);
+                    found.syncEvery(pages::forEach, settings.sinkSync());
                 }), () -> sink.ifPresent(FileSink::close)),
                 new Part("legacy rows", () -> {
                     if (!SettingsRowInStore.install(legacyRows, store, this::openSecret)) {
@@ -270,8 +271,8 @@ public final class Assembly implements AutoCloseable {
             // A start that failed before the control API leaves no thread of its own behind.
             awaitQuietly(builder);
         }
-        Logger.info("tokenkeeper listening on {}; store {}; {} credentials planned; master key from {}; scheduler {}",
-                boundAddress(), store.id(), scheduler.plannedAtStart(), key.source(),
+        Logger.info("tokenkeeper listening on {}; store {}; {}; master key from {}; scheduler {}",
+                boundAddress(), store.id(), scheduler.planSummary(), key.source(),
                 config.autoRefreshEnabled() ? "active (validation every " + scheduler.state().intervalMinutes() + " min)"
                         : "stopped");
         return this;

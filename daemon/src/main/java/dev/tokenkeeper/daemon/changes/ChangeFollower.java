@@ -153,7 +153,9 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
         Optional<StoredCredential> found = store.get(id);
         if (found.isPresent()) {
             apply(found.get());
-        } else if (scheduler.nextFireTime(id).isPresent()) {
+        } else if (pipeline.holds(id) || scheduler.plannedHere(id)) {
+            // Deleted by another daemon. Known here by its opened secret (on the store's plan nothing
+            // else of it is in memory) or its place in the memory plan: forgotten, so it is not served.
             pipeline.forget(id);
         }
     }

@@ -15,6 +15,8 @@ import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.store.AccountSecrets;
+import dev.tokenkeeper.api.store.ChangeFeed;
+import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.api.store.SetupScript;
 import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
@@ -36,6 +38,7 @@ import dev.tokenkeeper.daemon.plugin.Discovered;
 import dev.tokenkeeper.daemon.plugin.PluginLoader;
 import dev.tokenkeeper.daemon.plugin.Plugins;
 import dev.tokenkeeper.daemon.plugin.Renewal;
+import dev.tokenkeeper.daemon.refresh.CredentialPages;
 import dev.tokenkeeper.daemon.rekey.KeyRotation;
 import dev.tokenkeeper.daemon.signin.SignInSecrets;
 import dev.tokenkeeper.daemon.signin.SignInSetup;
@@ -121,7 +124,7 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         }
         checkAdminToken(config);
         Plugins plugins = checkPlugins(config);
-        List<StoredCredential> credentials = stateExists ? checkStore(config, plugins, key) : List.of();
+        List<CredentialId> credentials = stateExists ? checkStore(config, plugins, key) : List.of();
         checkUpstreams(config, plugins, credentials);
         checkSignIn(settings, plugins, credentials);
         checkNotifications(settings);
@@ -265,7 +268,25 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
         return plugins;
     }
 
-    private List<StoredCredential> checkStore(DaemonConfig config, Plugins plugins, LoadedKey key) {
+    /**
+     * @param store an opened store
+     * @return for a store that several daemons share (it announces changes) without a due queue of its
+     *         own, what that costs and what to use instead; empty otherwise
+     */
+    static Optional<String> dueQueueAdvice(TokenStore store) {
+        if (store.capability(ChangeFeed.class).isEmpty() || store.capability(DueWork.class).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of(store.id() + " has no due queue: each daemon plans every credential in its own memory"
+                + " (a full read at start), so it suits a few daemons and a modest number of credentials; for several"
+                + " daemons at scale use TOKENKEEPER_STORE=postgres");
+    }
+
+    /**
+     * Opens the store and checks every credential, walking the store a page at a time (issue 26: no
+     * read of the whole table); only the ids are kept, for the checks after it.
+     */
+    private List<CredentialId> checkStore(DaemonConfig config, Plugins plugins, LoadedKey key) {
         Discovered<TokenStore> found = plugins.stores().get(config.storeId());
         if (found == null) {
             fail("store", "TOKENKEEPER_STORE=" + config.storeId() + " is not installed: installed stores are "
@@ -276,8 +297,9 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
             System.setProperty("org.sqlite.tmpdir", config.stateDirectory().toString());
         }
         TokenStore store = found.plugin();
-        List<StoredCredential> credentials;
+        List<CredentialId> credentials = new ArrayList<>();
         Optional<List<AccountSecret>> accountSecrets;
+        CredentialPages pages = new CredentialPages(store, CredentialPages.PAGE);
         try {
             store.open(new DaemonPluginContext(config.settings(), config.stateDirectory(), Clock.systemUTC()));
         } catch (RuntimeException e) {
@@ -285,11 +307,13 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
             return List.of();
         }
         try {
-            credentials = store.list();
+            pages.forEach(credential -> credentials.add(credential.id()));
             accountSecrets = store.capability(AccountSecrets.class).map(AccountSecrets::accountSecrets);
             ok("store", config.storeId() + " opens; " + credentials.size() + " credential(s)");
+            dueQueueAdvice(store).ifPresent(advice -> warn("store", advice));
             store.capability(AccountSecrets.class).ifPresent(rows -> rows.accountSecrets().stream()
                     .filter(row -> row.kind().equals(SignInSecrets.KIND)).forEach(row -> storedSignIns.add(row.credential())));
+            checkCredentials(pages, credentials.size(), key, plugins);
         } catch (RuntimeException e) {
             fail("store", config.storeId() + " opened but cannot be read: " + message(e));
             return List.of();
@@ -300,7 +324,6 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
                 // Closing after a failed read: nothing more to report.
             }
         }
-        checkCredentials(credentials, key, plugins);
         checkCookieCloud(config.storeId(), credentials, accountSecrets, key, plugins);
         return credentials;
     }
@@ -309,10 +332,10 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
      * Says, for each credential of a provider that takes browser cookies, whether a CookieCloud
      * extension is linked to it (and for each link whose credential the first upload will create).
      */
-    private void checkCookieCloud(String storeId, List<StoredCredential> credentials,
+    private void checkCookieCloud(String storeId, List<CredentialId> credentials,
                                   Optional<List<AccountSecret>> accountSecrets, LoadedKey key, Plugins plugins) {
         Set<CredentialId> ids = new TreeSet<>(Comparator.comparing(CredentialId::toString));
-        credentials.stream().map(StoredCredential::id)
+        credentials.stream()
                 .filter(id -> plugins.provider(id.provider()).map(p -> !p.cookieDomains().isEmpty()).orElse(false))
                 .forEach(ids::add);
         if (accountSecrets.isEmpty()) {
@@ -336,14 +359,14 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
                 fail("credential " + id, "cookiecloud link not authenticated by this daemon's keys (written without the"
                         + " master key): it imports nothing; `tokenkeeper cookiecloud unlink " + id + "`, then link again");
             } else {
-                ok("credential " + id, "cookiecloud set up: linked " + link.createdAt() + (credentials.stream()
-                        .anyMatch(c -> c.id().equals(id)) ? "" : "; no credential yet, the first upload imports it"));
+                ok("credential " + id, "cookiecloud set up: linked " + link.createdAt() + (credentials.contains(id) ? "" : "; no credential yet, the first upload imports it"));
             }
         }
     }
 
-    private void checkCredentials(List<StoredCredential> credentials, LoadedKey key, Plugins plugins) {
-        if (credentials.isEmpty()) {
+    /** Opens every credential (a second walk of the store's pages, after the store's line). */
+    private void checkCredentials(CredentialPages pages, int count, LoadedKey key, Plugins plugins) {
+        if (count == 0) {
             return;
         }
         if (key == null) {
@@ -351,15 +374,15 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
             return;
         }
         SecretSealer sealer = new SecretSealer(key.keyring());
-        int opened = 0;
-        int onOlderKey = 0;
-        for (StoredCredential credential : credentials) {
+        int[] opened = new int[1];
+        int[] onOlderKey = new int[1];
+        pages.forEach(credential -> {
             try {
                 SecretMaterial secret = sealer.open(credential.id(), credential.secret());
-                opened++;
+                opened[0]++;
                 checkUntilExpiry(credential, secret, plugins);
                 if (!sealer.isSealedWithCurrentKey(credential.secret())) {
-                    onOlderKey++;
+                    onOlderKey[0]++;
                 }
             } catch (UnsealException e) {
                 fail("credential " + credential.id(), e.getMessage());
@@ -369,10 +392,10 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
                 warn("credential " + credential.id(), credential.status().wireName()
                         + credential.lastError().map(error -> ": " + error).orElse(""));
             }
-        }
-        if (opened > 0) {
-            ok("credentials", opened + " of " + credentials.size() + " decrypt"
-                    + (onOlderKey > 0 ? "; " + onOlderKey + " still sealed with a retired key (`tokenkeeper rekey"
+        });
+        if (opened[0] > 0) {
+            ok("credentials", opened[0] + " of " + count + " decrypt"
+                    + (onOlderKey[0] > 0 ? "; " + onOlderKey[0] + " still sealed with a retired key (`tokenkeeper rekey"
                     + " --reseal-only` moves them to the current key)" : ""));
         }
     }
@@ -402,9 +425,9 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
      * Every provider that has credentials names its upstreams through the SPI
      * ({@link TokenProvider#upstreams()}), bundled or plugin alike.
      */
-    private void checkUpstreams(DaemonConfig config, Plugins plugins, List<StoredCredential> credentials) {
+    private void checkUpstreams(DaemonConfig config, Plugins plugins, List<CredentialId> credentials) {
         Set<String> providers = new TreeSet<>();
-        credentials.forEach(c -> providers.add(c.id().provider()));
+        credentials.forEach(id -> providers.add(id.provider()));
         for (String provider : providers) {
             Discovered<TokenProvider> found = plugins.providers().get(provider);
             if (found == null) {
@@ -431,11 +454,11 @@ final class DoctorCommand extends Subcommand implements Callable<Integer> {
     }
 
     /** Per credential, whether the daemon can sign in again by itself when the session is gone. */
-    private void checkSignIn(Settings settings, Plugins plugins, List<StoredCredential> credentials) {
+    private void checkSignIn(Settings settings, Plugins plugins, List<CredentialId> credentials) {
         Map<String, TokenProvider> providers = new HashMap<>();
         plugins.providers().forEach((id, found) -> providers.put(id, found.plugin()));
         for (SignInSetup.Line line : SignInSetup.describe(settings, providers,
-                credentials.stream().map(StoredCredential::id).toList(), storedSignIns)) {
+                credentials, storedSignIns)) {
             String check = line.credential().isEmpty() ? "sign-in" : "credential " + line.credential();
             if (line.ok()) {
                 ok(check, line.detail());

@@ -1,11 +1,14 @@
 package dev.tokenkeeper.daemon.console;
 
 import dev.tokenkeeper.daemon.plugin.Renewal;
+import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.daemon.schedule.SchedulerState;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -103,6 +106,16 @@ final class ConsolePages {
      * @param note        what kind of credential it is when that matters (one that cannot refresh)
      * @param ways        for one that needs a human, the other ways set up to bring it back (a sign-in, CookieCloud)
      */
+    /**
+     * @param last the last credential the overview's page shows
+     * @return the link to the next page of the overview
+     */
+    static String nextPage(CredentialId last) {
+        return new Html().raw("<p class=\"pages\"><a id=\"next-page\"").attr("href", "/ui/?after="
+                + URLEncoder.encode(last.toString(), StandardCharsets.UTF_8)).raw(">Next credentials after ")
+                .text(last.toString()).raw("</a></p>").toString();
+    }
+
     record Row(StoredCredential credential, Optional<Instant> nextRefresh, Set<String> importForms, Optional<String> note,
                List<String> ways) {
 

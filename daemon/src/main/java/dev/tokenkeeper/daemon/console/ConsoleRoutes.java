@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -71,7 +72,8 @@ public final class ConsoleRoutes implements RouteGroup {
         this.adminToken = adminToken;
         this.clock = clock;
         this.sessions = new ConsoleSessions(clock);
-        this.snapshot = new CredentialSnapshot(credentials::list, clock);
+        // The overview's first page, and one more row to know whether a next page exists.
+        this.snapshot = new CredentialSnapshot(() -> credentials.page(Optional.empty(), PAGE + 1), clock);
         this.authorization = new AuthorizationFlow(credentials, plugins, sessions, new PendingAuthorizations(clock),
                 snapshot::invalidate);
         this.css = Responses.resource("console.css");
@@ -97,6 +99,9 @@ public final class ConsoleRoutes implements RouteGroup {
         routes.post("/ui/authorize", guarded((ctx, session) -> authorization.start(ctx)));
         routes.get(AuthorizationFlow.CALLBACK_PATH, authorization::callback);
     }
+
+    /** Credentials the overview shows at once. */
+    static final int PAGE = 500;
 
     private record RenderedTable(List<StoredCredential> source, String html) {
     }
@@ -183,19 +188,39 @@ public final class ConsoleRoutes implements RouteGroup {
         ctx.redirect("/ui/login", HttpStatus.SEE_OTHER);
     }
 
+    /** The overview shows {@value #PAGE} credentials a page ({@code /ui/?after=<id>} for the next ones). */
     private void overview(Context ctx, ConsoleSessions.Session session) {
-        List<StoredCredential> current = snapshot.get();
-        RenderedTable table = renderedTable;
-        if (table == null || table.source() != current) {
-            table = new RenderedTable(current, ConsolePages.credentialTable(current.stream().map(this::row).toList(),
-                    clock.instant()));
-            renderedTable = table;
+        Optional<String> after = Optional.ofNullable(ctx.queryParam("after"));
+        String html;
+        if (after.isPresent()) {
+            html = table(credentials.page(Optional.of(CredentialId.parse(after.get())), PAGE + 1));
+        } else {
+            List<StoredCredential> current = snapshot.get();
+            RenderedTable table = renderedTable;
+            if (table == null || table.source() != current) {
+                table = new RenderedTable(current, table(current));
+                renderedTable = table;
+            }
+            html = table.html();
         }
-        Responses.page(ctx, 200, ConsolePages.overview(session, table.html(), scheduler.state(), sessions.takeFlash(session)));
+        Responses.page(ctx, 200, ConsolePages.overview(session, html, scheduler.state(), sessions.takeFlash(session)));
+    }
+
+    /** A page of rows (one more than shown when there is a next page), their next refreshes read in one query. */
+    private String table(List<StoredCredential> read) {
+        List<StoredCredential> page = read.subList(0, Math.min(PAGE, read.size()));
+        Map<CredentialId, Instant> due = scheduler.nextFireTimes(page.stream().map(StoredCredential::id).toList());
+        String table = ConsolePages.credentialTable(page.stream().map(c -> row(c, Optional.ofNullable(due.get(c.id()))))
+                .toList(), clock.instant());
+        return read.size() > PAGE ? table + ConsolePages.nextPage(page.get(PAGE - 1).id()) : table;
     }
 
     private ConsolePages.Row row(StoredCredential c) {
-        return new ConsolePages.Row(c, scheduler.nextFireTime(c.id()), Renewal.forms(plugins, c.id().provider()),
+        return row(c, scheduler.nextFireTime(c.id()));
+    }
+
+    private ConsolePages.Row row(StoredCredential c, Optional<Instant> nextRefresh) {
+        return new ConsolePages.Row(c, nextRefresh, Renewal.forms(plugins, c.id().provider()),
                 credentials.note(c), c.status() == CredentialStatus.REQUIRES_CONFIGURATION ? ways.apply(c) : List.of());
     }
 

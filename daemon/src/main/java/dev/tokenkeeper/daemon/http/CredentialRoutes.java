@@ -17,10 +17,13 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static dev.tokenkeeper.daemon.http.Requests.body;
@@ -39,11 +42,12 @@ import static dev.tokenkeeper.daemon.http.Requests.text;
  */
 record CredentialRoutes(CredentialService credentials, RefreshScheduler scheduler, Plugins plugins) implements RouteGroup {
 
+    /** The most credentials one answer of the list holds. */
+    static final int PAGE = 1000;
+
     @Override
     public void register(RoutesConfig routes) {
-        routes.get("/api/v1/credentials", ctx -> json(ctx, credentials.list().stream()
-                .map(c -> Views.CredentialView.of(c, scheduler.nextFireTime(c.id()).orElse(null), credentials.note(c)))
-                .toList()));
+        routes.get("/api/v1/credentials", this::listPage);
         routes.get("/api/v1/credentials/{id}", ctx -> {
             CredentialId id = id(ctx);
             StoredCredential credential = credentials.get(id);
@@ -92,6 +96,25 @@ record CredentialRoutes(CredentialService credentials, RefreshScheduler schedule
             int limit = intParam(ctx, "limit", 100, 1, 10_000);
             json(ctx, credentials.history(id, since, limit).stream().map(Views.EventView::of).toList());
         });
+    }
+
+    /**
+     * One page of the credentials in id order ({@code ?after=<id>&limit=<n>}, at most {@value #PAGE}, the
+     * default), each with its next refresh time read for the whole page at once; a {@code Link} header
+     * names the next page when there is one. A store of up to {@value #PAGE} credentials is one page, as
+     * the list always was.
+     */
+    private void listPage(Context ctx) {
+        int limit = intParam(ctx, "limit", PAGE, 1, PAGE);
+        Optional<CredentialId> after = Optional.ofNullable(ctx.queryParam("after")).map(Requests::credentialId);
+        List<StoredCredential> read = credentials.page(after, limit + 1);
+        List<StoredCredential> page = read.subList(0, Math.min(limit, read.size()));
+        if (read.size() > limit) {
+            ctx.header("Link", "</api/v1/credentials?after=" + URLEncoder.encode(page.get(limit - 1).id().toString(),
+                    StandardCharsets.UTF_8) + "&limit=" + limit + ">; rel=\"next\"");
+        }
+        Map<CredentialId, Instant> due = scheduler.nextFireTimes(page.stream().map(StoredCredential::id).toList());
+        json(ctx, page.stream().map(c -> Views.CredentialView.of(c, due.get(c.id()), credentials.note(c))).toList());
     }
 
     private void importCredential(Context ctx, CredentialId id, JsonNode body) throws InvalidSecretException {

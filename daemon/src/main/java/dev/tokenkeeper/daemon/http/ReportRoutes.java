@@ -63,7 +63,7 @@ record ReportRoutes(CredentialService credentials) implements RouteGroup {
         Instant until = credentials.clock().instant();
         Instant since = since(sinceText == null || sinceText.isBlank() ? "7d" : sinceText.strip(), until);
         List<CredentialReport> lines = new ArrayList<>();
-        for (StoredCredential credential : credentials.list()) {
+        for (StoredCredential credential : credentials.all()) {
             List<RefreshEvent> events;
             try {
                 events = credentials.history(credential.id(), since, REPORT_EVENT_LIMIT);

@@ -18,7 +18,15 @@ final class Requests {
     }
 
     static CredentialId id(Context ctx) {
-        String raw = ctx.pathParam("id");
+        return credentialId(ctx.pathParam("id"));
+    }
+
+    /**
+     * @param raw a credential id from a request
+     * @return it parsed
+     * @throws ApiException (400) when it is too long; {@link CredentialId#parse} says when it is malformed
+     */
+    static CredentialId credentialId(String raw) {
         if (raw.length() > 200) {
             throw new ApiException(400, "bad_request", "credential id too long");
         }

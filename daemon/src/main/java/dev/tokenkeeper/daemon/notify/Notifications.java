@@ -24,7 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 
 /**
  * Tells a human when one is needed, and when it is over: watches every committed change (and, for
@@ -49,14 +49,14 @@ public final class Notifications implements RefreshListener, AutoCloseable {
     private final SituationTracker tracker;
     private final NotifyStateFile stateFile;
     private final DeliveryQueue queue;
-    private final Supplier<List<StoredCredential>> credentials;
+    private final Consumer<Consumer<StoredCredential>> credentials;
     private final Clock clock;
     private final List<NotifyStateFile.Owed> owed = new ArrayList<>();
     private final Duration checkEvery;
     private ScheduledExecutorService ticker;
 
     private Notifications(List<Channel> channels, NotifySettings settings, String host, Path stateDirectory,
-                          MeterRegistry metrics, Supplier<List<StoredCredential>> credentials, Clock clock,
+                          MeterRegistry metrics, Consumer<Consumer<StoredCredential>> credentials, Clock clock,
                           Function<String, Set<String>> importForms, Predicate<StoredCredential> untilExpiry) {
         this.channels = channels;
         this.credentials = credentials;
@@ -74,14 +74,14 @@ public final class Notifications implements RefreshListener, AutoCloseable {
      * @param settings       the daemon's settings
      * @param stateDirectory where the memory lives
      * @param metrics        where the counter lives
-     * @param credentials    every stored credential (read at start and periodically)
+     * @param credentials    walks every stored credential a page at a time (at start and periodically)
      * @param clock          the time
      * @param importForms    the import forms of each provider, for the command that renews a credential
      * @return the notifications; without a channel configured they do nothing
      * @throws ConfigurationException when a URL is wrong (the message never quotes it)
      */
     public static Notifications of(Settings settings, Path stateDirectory, MeterRegistry metrics,
-                                   Supplier<List<StoredCredential>> credentials, Clock clock,
+                                   Consumer<Consumer<StoredCredential>> credentials, Clock clock,
                                    Function<String, Set<String>> importForms) {
         return of(settings, stateDirectory, metrics, credentials, clock, importForms, credential -> false);
     }
@@ -92,7 +92,7 @@ public final class Notifications implements RefreshListener, AutoCloseable {
      * @param settings       the daemon's settings
      * @param stateDirectory where the memory lives
      * @param metrics        where the counter lives
-     * @param credentials    every stored credential (read at start and periodically)
+     * @param credentials    walks every stored credential a page at a time (at start and periodically)
      * @param clock          the time
      * @param importForms    the import forms of each provider, for the command that renews a credential
      * @param untilExpiry    whether a credential's secret cannot refresh (its end is then fixed from the start)
@@ -100,7 +100,7 @@ public final class Notifications implements RefreshListener, AutoCloseable {
      * @throws ConfigurationException when a URL is wrong (the message never quotes it)
      */
     public static Notifications of(Settings settings, Path stateDirectory, MeterRegistry metrics,
-                                   Supplier<List<StoredCredential>> credentials, Clock clock,
+                                   Consumer<Consumer<StoredCredential>> credentials, Clock clock,
                                    Function<String, Set<String>> importForms, Predicate<StoredCredential> untilExpiry) {
         NotifySettings notify = NotifySettings.from(settings);
         return new Notifications(channels(notify), notify, hostName(), stateDirectory, metrics, credentials, clock,
@@ -200,7 +200,7 @@ public final class Notifications implements RefreshListener, AutoCloseable {
             return;
         }
         try {
-            credentials.get().forEach(this::observe);
+            credentials.accept(this::observe);
         } catch (RuntimeException e) {
             Logger.warn("notification check skipped: {}", e.getMessage());
         }

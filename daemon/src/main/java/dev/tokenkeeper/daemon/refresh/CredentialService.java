@@ -147,6 +147,20 @@ public final class CredentialService {
         return store.list();
     }
 
+    /** @return every credential's row, in id order, read a page at a time as it is walked (no secrets) */
+    public Iterable<StoredCredential> all() {
+        return new CredentialPages(store, CredentialPages.PAGE);
+    }
+
+    /**
+     * @param after the last id of the previous page, or empty for the first page
+     * @param limit the most rows, at least 1
+     * @return one page of the credentials' rows, in id order (no secrets): one store read
+     */
+    public List<StoredCredential> page(Optional<CredentialId> after, int limit) {
+        return store.listPage(after, limit);
+    }
+
     /**
      * @param id the credential
      * @return its row, read from the store (one row, not the list)

@@ -429,6 +429,14 @@ public final class RefreshPipeline {
         cache.invalidateAll();
     }
 
+    /**
+     * @param id a credential
+     * @return true when its opened secret is in the token cache
+     */
+    public boolean holds(CredentialId id) {
+        return cache.get(id).isPresent();
+    }
+
     /** @param id the deleted credential */
     public void forget(CredentialId id) {
         cache.remove(id);

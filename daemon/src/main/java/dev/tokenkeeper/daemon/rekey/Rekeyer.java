@@ -33,6 +33,8 @@ public final class Rekeyer {
     /** How long to wait for a refresh that holds a credential's lease. */
     static final Duration BUSY_WAIT = Duration.ofSeconds(15);
     private static final int WRITE_ATTEMPTS = 5;
+    /** Rows read per store read. */
+    private static final int PAGE = 500;
 
     /**
      * Test-only: when the system property {@code tokenkeeper.test.rekeyHaltAfter} (or the
@@ -104,29 +106,37 @@ public final class Rekeyer {
         List<String> resealed = new ArrayList<>();
         List<String> current = new ArrayList<>();
         List<Failure> failed = new ArrayList<>();
-        for (StoredCredential listed : store.list()) {
-            CredentialId id = listed.id();
-            try {
-                if (sealer.isSealedWithCurrentKey(listed.secret())) {
-                    current.add(id.toString());
+        // A page of rows at a time (issue 26: memory must not grow with the store); a re-seal changes a
+        // row's version, never its id, so the walk by id neither skips nor repeats one.
+        Optional<CredentialId> after = Optional.empty();
+        List<StoredCredential> page;
+        do {
+            page = store.listPage(after, PAGE);
+            for (StoredCredential listed : page) {
+                CredentialId id = listed.id();
+                try {
+                    if (sealer.isSealedWithCurrentKey(listed.secret())) {
+                        current.add(id.toString());
+                        continue;
+                    }
+                } catch (UnsealException e) {
+                    failed.add(new Failure(id.toString(), e.getMessage()));
                     continue;
                 }
-            } catch (UnsealException e) {
-                failed.add(new Failure(id.toString(), e.getMessage()));
-                continue;
-            }
-            Outcome outcome = reseal(id);
-            switch (outcome.kind()) {
-                case RESEALED -> {
-                    resealed.add(id.toString());
-                    if (HALT_AFTER > 0 && resealed.size() >= HALT_AFTER) {
-                        Runtime.getRuntime().halt(137);
+                Outcome outcome = reseal(id);
+                switch (outcome.kind()) {
+                    case RESEALED -> {
+                        resealed.add(id.toString());
+                        if (HALT_AFTER > 0 && resealed.size() >= HALT_AFTER) {
+                            Runtime.getRuntime().halt(137);
+                        }
                     }
+                    case ALREADY_CURRENT, GONE -> current.add(id.toString());
+                    case FAILED -> failed.add(new Failure(id.toString(), outcome.reason()));
                 }
-                case ALREADY_CURRENT, GONE -> current.add(id.toString());
-                case FAILED -> failed.add(new Failure(id.toString(), outcome.reason()));
             }
-        }
+            after = page.isEmpty() ? after : Optional.of(page.get(page.size() - 1).id());
+        } while (page.size() == PAGE);
         if (current.size() + resealed.size() > 0 || !failed.isEmpty()) {
             Logger.info("rekey to key {}: {} re-sealed, {} already on it, {} failed", keyId, resealed.size(),
                     current.size(), failed.size());

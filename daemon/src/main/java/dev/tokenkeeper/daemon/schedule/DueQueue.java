@@ -4,6 +4,8 @@ import dev.tokenkeeper.api.CredentialId;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -92,6 +94,13 @@ final class DueQueue implements Plan {
     @Override
     public Optional<Instant> at(CredentialId id) {
         return get(id).map(Due::at);
+    }
+
+    @Override
+    public Map<CredentialId, Instant> at(Collection<CredentialId> ids) {
+        Map<CredentialId, Instant> at = new HashMap<>();
+        ids.forEach(id -> get(id).ifPresent(due -> at.put(id, due.at())));
+        return at;
     }
 
     @Override

@@ -4,7 +4,9 @@ import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.store.DueWork;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -38,6 +40,12 @@ sealed interface Plan permits DueQueue, StorePlan {
      * @return when it is planned next, if it is
      */
     Optional<Instant> at(CredentialId id);
+
+    /**
+     * @param ids a page of credentials
+     * @return when each planned one is next due (one store query for the page on the store's plan)
+     */
+    Map<CredentialId, Instant> at(Collection<CredentialId> ids);
 
     /**
      * @param id a credential

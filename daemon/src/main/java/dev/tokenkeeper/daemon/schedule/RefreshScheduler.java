@@ -22,6 +22,7 @@ import org.tinylog.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -394,17 +395,43 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
 
     /**
      * @param id a credential
-     * @return when it is planned to be refreshed next, if it is; on the store's plan nothing (the time
-     *         is in the credential's row, and a query per credential shown would compete with the
-     *         consumers' reads for the store's connections)
+     * @return when it is planned to be refreshed next, if it is (on the store's plan, one query)
      */
     public Optional<Instant> nextFireTime(CredentialId id) {
-        return inStore ? Optional.empty() : plan.at(id);
+        return plan.at(id);
+    }
+
+    /**
+     * For a view of a page of credentials: on the store's plan one query for the whole page (a query
+     * per credential shown would compete with the consumers' reads for the store's connections).
+     *
+     * @param ids a page of credentials
+     * @return when each planned one is next due
+     */
+    public Map<CredentialId, Instant> nextFireTimes(Collection<CredentialId> ids) {
+        return plan.at(ids);
+    }
+
+    /**
+     * @param id a credential
+     * @return true when this daemon's memory plan holds it (never on the store's plan)
+     */
+    public boolean plannedHere(CredentialId id) {
+        return !inStore && plan.at(id).isPresent();
     }
 
     /** @return how many credentials were planned when the scheduler started, for the start-up line */
     public int plannedAtStart() {
         return plannedAtStart;
+    }
+
+    /**
+     * @return what the start-up line says of the plan: how many credentials were planned at start in
+     *         memory, or that the store's due queue plans them (nothing of it is read at start)
+     */
+    public String planSummary() {
+        return inStore ? "credentials planned in the store's due queue (claimed as they fall due)"
+                : plannedAtStart + " credentials planned";
     }
 
     /** @return how many credentials are planned in memory (none on the store's plan) */

@@ -5,7 +5,9 @@ import dev.tokenkeeper.api.store.DueWork;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,6 +31,11 @@ record StorePlan(DueWork due, String owner, Duration lease) implements Plan {
     @Override
     public Optional<Instant> at(CredentialId id) {
         return due.nextDue(id);
+    }
+
+    @Override
+    public Map<CredentialId, Instant> at(Collection<CredentialId> ids) {
+        return due.nextDue(ids);
     }
 
     /** @return false: a retry stays planned in the store, and only a claim reads that it is one */

@@ -20,17 +20,20 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * Hands the current token to consumers that read files: {@code <dir>/<provider>/<account>.token}
@@ -55,7 +58,9 @@ public final class FileSink implements RefreshListener, AutoCloseable {
     private final EffectiveUser user = EffectiveUser.current();
     private final Set<PosixFilePermission> fileMode;
     private final Set<PosixFilePermission> folderMode;
-    private final Map<CredentialId, StoredCredential> written = new HashMap<>();
+    /** What is written, in the store's order (by id), so that a sync finds the gone ones a page at a time. */
+    private final NavigableMap<CredentialId, StoredCredential> written = new TreeMap<>(
+            Comparator.comparing(CredentialId::toString));
     /** When each credential was deleted: a list read before the delete must not bring its files back. */
     private final Map<CredentialId, Instant> deleted = new HashMap<>();
     private ScheduledExecutorService sync;
@@ -125,17 +130,27 @@ public final class FileSink implements RefreshListener, AutoCloseable {
      * @param credentials every stored credential
      */
     public void writeAll(List<StoredCredential> credentials) {
-        credentials.forEach(credential -> changed(credential, Optional.empty()));
+        writeEach(credentials::forEach);
+    }
+
+    /**
+     * Writes every active credential's token, at start, as a walk of the store hands them over (a
+     * page at a time: the store is never held whole).
+     *
+     * @param credentials walks every stored credential
+     */
+    public void writeEach(Consumer<Consumer<StoredCredential>> credentials) {
+        credentials.accept(credential -> changed(credential, Optional.empty()));
     }
 
     /**
      * Catches up, every {@code every}, with what this daemon was not told about: refreshes and
      * deletes committed by another daemon sharing the store, on a thread of its own that {@link #close()} stops.
      *
-     * @param credentials reads every stored credential
+     * @param credentials walks every stored credential in id order, a page at a time
      * @param every       how often ({@code TOKENKEEPER_SINK_SYNC_SECONDS}, 60 s)
      */
-    public synchronized void syncEvery(Supplier<List<StoredCredential>> credentials, Duration every) {
+    public synchronized void syncEvery(Consumer<Consumer<StoredCredential>> credentials, Duration every) {
         sync = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "file-sink-sync");
             thread.setDaemon(true);
@@ -143,19 +158,42 @@ public final class FileSink implements RefreshListener, AutoCloseable {
         });
         sync.scheduleWithFixedDelay(() -> {
             try {
-                List<StoredCredential> all = credentials.get();
-                writeAll(all);
-                Set<CredentialId> present = new HashSet<>();
-                all.forEach(credential -> present.add(credential.id()));
-                List<CredentialId> gone;
-                synchronized (this) {
-                    gone = written.keySet().stream().filter(id -> !present.contains(id)).toList();
-                }
-                gone.forEach(this::removed);
+                syncOnce(credentials);
             } catch (RuntimeException e) {
                 Logger.warn("file sink: sync skipped ({})", e.getClass().getSimpleName());
             }
         }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One catch-up. The walk is in id order, so a credential with files whose id the walk passed
+     * without meeting it is gone: found between two credentials met, with nothing but the written
+     * ones in memory.
+     */
+    void syncOnce(Consumer<Consumer<StoredCredential>> credentials) {
+        AtomicReference<CredentialId> previous = new AtomicReference<>();
+        credentials.accept(credential -> {
+            changed(credential, Optional.empty());
+            removeWrittenBetween(Optional.ofNullable(previous.get()), Optional.of(credential.id()));
+            previous.set(credential.id());
+        });
+        removeWrittenBetween(Optional.ofNullable(previous.get()), Optional.empty());
+    }
+
+    /** Removes the files of written credentials after {@code after} and before {@code before} (both excluded). */
+    private void removeWrittenBetween(Optional<CredentialId> after, Optional<CredentialId> before) {
+        List<CredentialId> gone;
+        synchronized (this) {
+            NavigableMap<CredentialId, StoredCredential> between = written;
+            if (after.isPresent()) {
+                between = between.tailMap(after.get(), false);
+            }
+            if (before.isPresent()) {
+                between = between.headMap(before.get(), false);
+            }
+            gone = List.copyOf(between.keySet());
+        }
+        gone.forEach(this::removed);
     }
 
     @Override

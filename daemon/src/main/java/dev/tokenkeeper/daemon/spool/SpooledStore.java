@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -61,10 +62,15 @@ import java.util.function.BooleanSupplier;
 public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge, DueWork {
 
     private static final Comparator<CredentialId> BY_ID = Comparator.comparing(CredentialId::toString);
+    /**
+     * The most rows kept for reads during an outage on a store whose due queue hands out rows: as many
+     * as the token cache holds by default, so memory does not grow with the number of credentials.
+     */
+    static final int REMEMBERED_ON_A_DUE_QUEUE = 10_000;
 
     private final TokenStore remote;
     private final SpoolFiles files;
-    private final Map<CredentialId, StoredCredential> lastSeen = new ConcurrentHashMap<>();
+    private final LastSeen lastSeen;
     private final Map<CredentialId, SpoolEntry> spool = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<RefreshEvent> pendingHistory = new ConcurrentLinkedQueue<>();
     /** Leases a spooled commit could not give back in the store (its commit does that): released after the push. */
@@ -89,8 +95,10 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     public SpooledStore(TokenStore remote, Path spoolDirectory, long retrySeconds, Clock clock) {
         this.remote = remote;
         this.files = new SpoolFiles(spoolDirectory);
-        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2), clock,
-                remote.capability(DueWork.class).isPresent());
+        boolean dueQueue = remote.capability(DueWork.class).isPresent();
+        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2), clock, dueQueue);
+        // On a due queue nothing is read whole, but walks of the table (metrics, views) pass through here.
+        this.lastSeen = new LastSeen(dueQueue ? REMEMBERED_ON_A_DUE_QUEUE : Integer.MAX_VALUE);
         this.retrySeconds = retrySeconds;
         for (SpoolEntry entry : files.readAll()) {
             spool.put(entry.updated().id(), entry);
@@ -192,7 +200,11 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
             return found;
         } catch (StoreUnavailableException e) {
             storeDown(e);
-            return Optional.ofNullable(lastSeen.get(id));
+            if (lastSeen.bounded() && lastSeen.get(id).isEmpty()) {
+                // Not kept (or never read): it may well exist, so not an answer of "no such credential".
+                throw e;
+            }
+            return lastSeen.get(id);
         }
     }
 
@@ -208,7 +220,7 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
             storeAnswered();
         } catch (StoreUnavailableException e) {
             storeDown(e);
-            rows.putAll(lastSeen);
+            lastSeen.copyInto(rows);
         }
         spool.forEach((id, entry) -> rows.put(id, entry.updated()));
         return new ArrayList<>(rows.values());
@@ -236,7 +248,7 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
             }
         } catch (StoreUnavailableException e) {
             storeDown(e);
-            rows.putAll(lastSeen);
+            lastSeen.copyInto(rows);
         }
         Optional<CredentialId> end = last;
         spool.forEach((id, entry) -> {
@@ -311,7 +323,7 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
                 return written;
             } catch (StoreUnavailableException e) {
                 storeDown(e);
-                StoredCredential known = lastSeen.get(id);
+                StoredCredential known = lastSeen.get(id).orElse(null);
                 if (known != null && known.version() != expectedVersion) {
                     return false;
                 }
@@ -465,17 +477,17 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     /** @return the newest version of a credential this daemon knows of: its spooled change or the last row seen */
     private Optional<StoredCredential> known(CredentialId id) {
         SpoolEntry spooled = spool.get(id);
-        return spooled != null ? Optional.of(spooled.updated()) : Optional.ofNullable(lastSeen.get(id));
+        return spooled != null ? Optional.of(spooled.updated()) : lastSeen.get(id);
     }
 
     private void seen(StoredCredential row, long readFrom) {
-        StoredCredential before = lastSeen.put(row.id(), row);
+        StoredCredential before = lastSeen.put(row).orElse(null);
         outageLeases.seen(before, row, readFrom);
     }
 
     private void wroteHere(StoredCredential row) {
         outageLeases.wrote(row);
-        lastSeen.put(row.id(), row);
+        lastSeen.put(row);
     }
 
     /**
@@ -522,6 +534,11 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     @Override
     public Optional<Instant> nextDue(CredentialId id) {
         return offeredByRemote(DueWork.class).nextDue(id);
+    }
+
+    @Override
+    public Map<CredentialId, Instant> nextDue(Collection<CredentialId> ids) {
+        return offeredByRemote(DueWork.class).nextDue(ids);
     }
 
     @Override
@@ -612,7 +629,7 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
         if (oursWin) {
             wroteHere(now);
         } else {
-            lastSeen.put(id, now);
+            lastSeen.put(now);
         }
         forget(id);
         String leaseOwner = leasesToRelease.remove(id);

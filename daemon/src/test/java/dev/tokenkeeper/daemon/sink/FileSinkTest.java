@@ -91,7 +91,7 @@ class FileSinkTest {
                 new java.util.concurrent.atomic.AtomicReference<>(java.util.List.of(stored(1, CredentialStatus.ACTIVE, (byte) 1, before)));
         sink.writeAll(store.get());
         assertEquals("tok-1", Files.readString(token));
-        sink.syncEvery(store::get, java.time.Duration.ofMillis(100));
+        sink.syncEvery(each -> store.get().forEach(each), java.time.Duration.ofMillis(100));
         // Another daemon refreshed: the sync writes it.
         store.set(java.util.List.of(stored(2, CredentialStatus.ACTIVE, (byte) 2, before)));
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
@@ -220,5 +220,42 @@ class FileSinkTest {
         sink.changed(stored(2, CredentialStatus.ACTIVE, (byte) 2, Instant.now().plusSeconds(1)), Optional.empty());
         assertEquals("tok-2", Files.readString(provider.resolve("shop.token")));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(provider)));
+    }
+
+    @Test
+    void aSyncWalkingTheStoreInIdOrderRemovesTheFilesOfEveryCredentialItPassesWithoutMeeting() throws Exception {
+        Path sinkDir = folder.resolve("sink");
+        FileSink sink = new FileSink(sinkDir, Optional.empty(), stored -> Optional.of(new LiveCredential(stored,
+                new SecretMaterial(Map.of("access_token", "tok-" + stored.id().account())),
+                new Presentation("tok-" + stored.id().account(), Map.of()))), Clock.systemUTC());
+        Instant before = Instant.now().minusSeconds(60);
+        List<String> accounts = List.of("a", "b", "c", "d", "e", "f");
+        List<StoredCredential> all = accounts.stream().map(account -> account(account, before)).toList();
+        sink.writeAll(all);
+        for (String account : accounts) {
+            assertTrue(Files.exists(sinkDir.resolve("gazelle/" + account + ".token")), account);
+        }
+        // Another daemon deleted the first, two in the middle and the last; the walk hands them over by id.
+        List<StoredCredential> left = all.stream().filter(c -> List.of("b", "d", "e").contains(c.id().account())).toList();
+        java.util.concurrent.atomic.AtomicInteger met = new java.util.concurrent.atomic.AtomicInteger();
+        sink.syncOnce(each -> left.forEach(credential -> {
+            met.incrementAndGet();
+            each.accept(credential);
+        }));
+        assertEquals(3, met.get());
+        for (String account : accounts) {
+            assertEquals(left.stream().anyMatch(c -> c.id().account().equals(account)),
+                    Files.exists(sinkDir.resolve("gazelle/" + account + ".token")), account);
+        }
+        sink.syncOnce(each -> { });
+        try (var files = Files.list(sinkDir.resolve("gazelle"))) {
+            assertEquals(0, files.count(), "an empty store leaves no file");
+        }
+    }
+
+    private static StoredCredential account(String account, Instant now) {
+        return new StoredCredential(new CredentialId("gazelle", account), CredentialStatus.ACTIVE,
+                SealedSecret.of(new byte[] {1}), now, Optional.of(now.plusSeconds(3600)), Optional.empty(), 1,
+                Optional.of(now), Optional.empty(), now);
     }
 }

@@ -240,6 +240,8 @@ class WrapperStoresPassEveryCallTest {
             return Optional.of(ID); // the page of credentials after this one
         } else if (type == Path.class) {
             return state.resolve("wrapper-" + System.nanoTime());
+        } else if (type == java.util.Collection.class) {
+            return List.of(ID); // a page of credentials whose due times are read
         }
         throw new AssertionError("no sample value of " + type.getName() + " for " + where + ": add one to this test");
     }
@@ -286,6 +288,8 @@ class WrapperStoresPassEveryCallTest {
                 return Optional.empty();
             } else if (returns == List.class) {
                 return List.of();
+            } else if (returns == java.util.Map.class) {
+                return java.util.Map.of();
             } else if (returns == String.class) {
                 return "recorded";
             } else if (returns == PurgeResult.class) {

@@ -8,8 +8,11 @@ import dev.tokenkeeper.store.jdbc.CredentialRows;
 import org.jdbi.v3.core.Handle;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -106,6 +109,20 @@ final class DueRows {
     Optional<Instant> nextDue(Handle handle, CredentialId id) {
         return handle.createQuery("SELECT next_due FROM " + credentials + " WHERE id = :id AND next_due > 0")
                 .bind("id", id.toString()).mapTo(Long.class).findOne().map(Instant::ofEpochMilli);
+    }
+
+    /** @return the planned times of those of {@code ids} that are planned, in one query */
+    Map<CredentialId, Instant> nextDue(Handle handle, Collection<CredentialId> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        Map<CredentialId, Instant> due = new HashMap<>();
+        handle.createQuery("SELECT id, next_due FROM " + credentials + " WHERE id = ANY(:ids) AND next_due > 0")
+                .bindArray("ids", String.class, ids.stream().map(CredentialId::toString).toList())
+                .map((set, context) -> Map.entry(CredentialId.parse(set.getString("id")),
+                        Instant.ofEpochMilli(set.getLong("next_due"))))
+                .forEach(entry -> due.put(entry.getKey(), entry.getValue()));
+        return due;
     }
 
     /** @return the earliest planned time of a row whose lease is free or ended ({@link Instant#MIN} for an unplanned one) */

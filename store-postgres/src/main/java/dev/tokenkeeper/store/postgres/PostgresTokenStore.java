@@ -27,7 +27,9 @@ import org.postgresql.ds.PGSimpleDataSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -330,6 +332,13 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
     public Optional<Instant> nextDue(CredentialId id) {
         Objects.requireNonNull(id, "id");
         return call("read when credential " + id + " is due", (open, handle) -> open.due().nextDue(handle, id));
+    }
+
+    /** One query for the page ({@code id = ANY(...)} on the primary key). */
+    @Override
+    public Map<CredentialId, Instant> nextDue(Collection<CredentialId> ids) {
+        Objects.requireNonNull(ids, "ids");
+        return call("read when " + ids.size() + " credentials are due", (open, handle) -> open.due().nextDue(handle, ids));
     }
 
     @Override
