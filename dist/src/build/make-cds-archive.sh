@@ -38,6 +38,15 @@ if [ -n "$port" ]; then
   JAVA_OPTS="$flags -XX:DumpLoadedClassList=$state/cli.classlist" \
     TOKENKEEPER_STATE_DIR="$state/state" TOKENKEEPER_LISTEN="127.0.0.1:$port" TOKENKEEPER_PLUGIN_DIR="$state/none" \
     "$dist/bin/tokenkeeper" status > "$state/status.log" 2>&1
+  # `doctor` runs on the module path like the daemon, and asks the daemon for /healthz with the JDK's
+  # HTTP client, which the daemon itself never loads: its classes go into the daemon's archive too
+  # (doctor then takes about 1.0 s of CPU instead of 1.4 s; the archive grows by about 1.7 MB).
+  JAVA_OPTS="$flags -XX:DumpLoadedClassList=$state/doctor.classlist" \
+    TOKENKEEPER_STATE_DIR="$state/state" TOKENKEEPER_LISTEN="127.0.0.1:$port" TOKENKEEPER_PLUGIN_DIR="$state/none" \
+    "$dist/bin/tokenkeeper" doctor > "$state/doctor.log" 2>&1
+  if [ -s "$state/doctor.classlist" ]; then
+    cat "$state/doctor.classlist" >> "$state/daemon.classlist"
+  fi
 fi
 kill -TERM $pid 2>/dev/null
 wait $pid 2>/dev/null

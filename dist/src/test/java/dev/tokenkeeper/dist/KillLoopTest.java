@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
@@ -97,11 +98,17 @@ class KillLoopTest {
             if (k > 0) {
                 daemon.start();
             }
+            boolean imported = false;
             for (String id : ids) {
                 if (status(daemon, id).equals("requires_configuration")) {
                     importChain(daemon, gazelle, vinted, id, sessions);
                     importedAgain++;
+                    imported = true;
                 }
+            }
+            if (imported) {
+                // An import sets the same time as a refresh: only a commit after it counts.
+                schedule.countCommitsFrom(Instant.now());
             }
             schedule.killAfterACommit(daemon);
         }
@@ -349,7 +356,10 @@ class KillLoopTest {
      * The kill loops' schedule: a kill comes only after the running daemon (started after the previous
      * kill) committed a refresh, then at a random moment within {@code spread}, while other refreshes
      * are in flight. So every process killed had refreshed, however slow the machine: the refreshes
-     * between kills measure the daemon, not the load. A daemon that commits nothing within
+     * between kills measure the daemon, not the load. A commit counts from the moment the previous
+     * process was gone (or the loop began): only the new process can have written it, and the refreshes
+     * it commits while it starts (its credentials fell due while no daemon ran) count too, so the wait
+     * does not add a refresh cycle to every restart. A daemon that commits nothing within
      * {@link #COMMIT_WAIT} fails the test, saying which kill it was waiting for.
      *
      * @param random  picks each kill's moment (seeded: the test prints the seed)
@@ -357,22 +367,31 @@ class KillLoopTest {
      * @param began   when the loop began
      * @param times   when each kill came, in order
      * @param waits   for each kill, how long the wait for a commit took
+     * @param from    from when a commit counts (the previous process gone, or a later import)
      */
-    record Kills(Random random, Duration spread, Instant began, List<Instant> times, List<Duration> waits) {
+    record Kills(Random random, Duration spread, Instant began, List<Instant> times, List<Duration> waits,
+                 AtomicReference<Instant> from) {
 
         /** The longest a started daemon may take to commit a refresh of credentials that are due. */
         static final Duration COMMIT_WAIT = Duration.ofSeconds(30);
 
         Kills(Random random, Duration spread) {
-            this(random, spread, Instant.now(), new ArrayList<>(), new ArrayList<>());
+            this(random, spread, Instant.now(), new ArrayList<>(), new ArrayList<>(), new AtomicReference<>());
+            from.set(began);
+        }
+
+        /** Counts only commits after {@code moment} for the next kill (an import sets the same time as a refresh). */
+        void countCommitsFrom(Instant moment) {
+            from.set(moment);
         }
 
         /**
-         * Waits (bounded) until {@code daemon} committed a refresh after this call (an import, which sets
-         * the same time, comes before it), then kills it at a random moment.
+         * Waits (bounded) until {@code daemon} committed a refresh since the previous process was gone (or
+         * the loop began, or {@link #countCommitsFrom}), then kills it at a random moment.
          */
         void killAfterACommit(DaemonProcess daemon) throws InterruptedException {
-            Instant since = Instant.now();
+            Instant since = from.get();
+            Instant waitBegan = Instant.now();
             try {
                 await().atMost(COMMIT_WAIT).pollInterval(Duration.ofMillis(50))
                         .failFast("the daemon exited", () -> !daemon.process().isAlive())
@@ -381,10 +400,15 @@ class KillLoopTest {
                 throw new AssertionError("kill " + (times.size() + 1) + ": the restarted daemon committed no refresh within "
                         + COMMIT_WAIT.toSeconds() + " s (its credentials refresh every few seconds)", e);
             }
-            waits.add(Duration.between(since, Instant.now()));
+            waits.add(Duration.between(waitBegan, Instant.now()));
             Thread.sleep(random.nextInt((int) spread.toMillis() + 1));
             times.add(Instant.now());
             daemon.kill9();
+            if (daemon.process().isAlive()) {
+                throw new AssertionError("kill " + times.size() + ": the daemon was still running 30 s after kill -9");
+            }
+            // Gone: whatever it committed has a time before this one.
+            from.set(Instant.now());
         }
 
         /** @return the commit waits in words, for the test's figures */

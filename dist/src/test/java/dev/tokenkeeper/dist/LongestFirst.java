@@ -23,14 +23,15 @@ public final class LongestFirst implements ClassOrderer {
      * class's time changes by much.
      */
     private static final Map<Class<?>, Integer> MEASURED_SECONDS = Map.of(
-            KillLoopTest.class, 221,
-            CliEndToEndTest.class, 208,
-            SharedStoreDaemonsTest.class, 153,
-            ListenersEndToEndTest.class, 97,
-            ConsoleBrowserTest.class, 56,
-            CrashBoundaryTest.class, 48,
-            SdkStandaloneBuildTest.class, 27,
-            PluginFolderTest.class, 25);
+            KillLoopTest.class, 210,
+            CliEndToEndTest.class, 207,
+            SharedPostgresDaemonsTest.class, 98,
+            ListenersEndToEndTest.class, 63,
+            SharedStoreDaemonsTest.class, 52,
+            CrashBoundaryTest.class, 47,
+            SdkStandaloneBuildTest.class, 33,
+            ConsoleBrowserTest.class, 32,
+            PluginFolderTest.class, 30);
 
     @Override
     public void orderClasses(ClassOrdererContext context) {

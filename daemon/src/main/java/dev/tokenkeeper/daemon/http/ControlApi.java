@@ -118,6 +118,9 @@ public final class ControlApi implements AutoCloseable {
     private void configure(JavalinConfig config) {
         config.startup.showJavalinBanner = false;
         config.startup.showOldJavalinVersionWarning = false;
+        // Javalin's watcher is a thread that sleeps 5 s to say an app built but not started was never
+        // started: a start that fails after this part is built (the assembly closes it) keeps it 5 s.
+        config.startup.startupWatcherEnabled = false;
         config.http.maxRequestSize = MAX_BODY_BYTES;
         config.http.defaultContentType = "application/json";
         // Jetty's per-connection header cache matches case-insensitively and would hand us the cached
