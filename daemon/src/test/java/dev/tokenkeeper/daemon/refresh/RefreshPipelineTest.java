@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static dev.tokenkeeper.daemon.refresh.ScriptedProvider.secret;
@@ -348,22 +347,16 @@ class RefreshPipelineTest {
     @Test
     void callersAtOnceShareOneUpstreamCallAndAnImpatientOneHearsWhichStepIsSlow() throws Exception {
         imported();
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            inside.countDown();
-            awaitQuietly(answer);
-            return issued("at-2");
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
         CompletableFuture<RefreshReport> first = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        held.awaitInside();
         RefreshPendingException pending = assertThrows(RefreshPendingException.class,
                 () -> pipeline.refreshWithin(ID, new RefreshTrigger.Forced(), Duration.ofMillis(50)));
         assertEquals("the refresh of acme:shop is still running after 1 s (waiting for the upstream acme to answer);"
                 + " it goes on in the background: ask again shortly", pending.getMessage());
         CompletableFuture<RefreshReport> joined = CompletableFuture.supplyAsync(
                 () -> pipeline.refreshWithin(ID, new RefreshTrigger.Forced(), Duration.ofSeconds(10)));
-        answer.countDown();
+        held.answer();
         RefreshReport mine = first.get(10, TimeUnit.SECONDS);
         assertInstanceOf(RefreshReport.Refreshed.class, mine);
         assertEquals(mine, joined.get(10, TimeUnit.SECONDS), "the joiner got the same report");
@@ -373,14 +366,10 @@ class RefreshPipelineTest {
     @Test
     void anOnDemandRefreshGoesOnInTheBackgroundAfterTheCallerStopsWaiting() throws Exception {
         imported();
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            awaitQuietly(answer);
-            return issued("at-2");
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
         assertThrows(RefreshPendingException.class,
                 () -> pipeline.refreshWithin(ID, new RefreshTrigger.Forced(), Duration.ofMillis(20)));
-        answer.countDown();
+        held.answer();
         assertTrue(pipeline.closeAndAwaitIdle(Duration.ofSeconds(10)), "the refresh finished");
         assertEquals(2, row().version(), "and committed without a waiting caller");
         assertThrows(NoValidTokenException.class, () -> pipeline.refresh(ID, new RefreshTrigger.Forced()),
@@ -392,17 +381,11 @@ class RefreshPipelineTest {
     @Test
     void closingWaitsForARunningRefreshAndSaysWhenItDidNotEnd() throws Exception {
         imported();
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            inside.countDown();
-            awaitQuietly(answer);
-            return issued("at-2");
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
         CompletableFuture<RefreshReport> running = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        held.awaitInside();
         assertFalse(pipeline.closeAndAwaitIdle(Duration.ofMillis(50)), "still running");
-        answer.countDown();
+        held.answer();
         assertTrue(pipeline.closeAndAwaitIdle(Duration.ofSeconds(10)));
         assertInstanceOf(RefreshReport.Refreshed.class, running.get(10, TimeUnit.SECONDS));
     }
@@ -604,18 +587,12 @@ class RefreshPipelineTest {
     @Test
     void aResumedRefreshJoinsTheRefreshAlreadyRunning() throws Exception {
         imported();
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            inside.countDown();
-            awaitQuietly(answer);
-            return issued("at-2");
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
         CompletableFuture<RefreshReport> first = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        held.awaitInside();
         CompletableFuture<RefreshReport> resumed = pipeline.resume(new RefreshIntents.Intent(ID, "me-before"), Runnable::run);
         assertFalse(resumed.isDone(), "joined, not run again");
-        answer.countDown();
+        held.answer();
         assertEquals(first.get(10, TimeUnit.SECONDS), resumed.get(10, TimeUnit.SECONDS));
         assertEquals(1, provider.refreshCalls.get());
     }
@@ -705,17 +682,11 @@ class RefreshPipelineTest {
         imported();
         RefreshIntents intents = RefreshIntents.in(state.resolve("inflight"));
         pipeline.recordIntents(intents);
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            inside.countDown();
-            awaitQuietly(answer);
-            return issued("at-2");
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
         CompletableFuture<RefreshReport> running = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        held.awaitInside();
         assertEquals(List.of(new RefreshIntents.Intent(ID, "me")), intents.pending(), "noted before the call");
-        answer.countDown();
+        held.answer();
         assertInstanceOf(RefreshReport.Refreshed.class, running.get(10, TimeUnit.SECONDS));
         assertEquals(List.of(), intents.pending(), "and the note gone once committed");
     }
@@ -770,16 +741,6 @@ class RefreshPipelineTest {
         assertEquals(1, provider.validationCalls.get());
         assertEquals(0, provider.refreshCalls.get());
         assertTrue(leaseIsFree());
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            if (!latch.await(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the test never let the upstream answer");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** A clock that moves on by a step each time it is read. */

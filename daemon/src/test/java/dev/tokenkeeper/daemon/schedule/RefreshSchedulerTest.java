@@ -16,6 +16,7 @@ import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.daemon.refresh.HeldUpstreamCall;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.RefreshReport;
 import dev.tokenkeeper.daemon.refresh.RefreshTrigger;
@@ -33,9 +34,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -277,17 +275,7 @@ class RefreshSchedulerTest {
         Instant start = clock.instant();
         imported(ID);
         byHand(true);
-        AtomicReference<Thread> worker = new AtomicReference<>();
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            worker.set(Thread.currentThread());
-            try {
-                assertTrue(answer.await(10, TimeUnit.SECONDS), "the test let the upstream answer");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return provider.issued("next", Duration.ofHours(1));
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> provider.issued("next", Duration.ofHours(1)));
         clock.setTo(start.plus(Duration.ofMinutes(54)));
         scheduler.tick();
         assertFalse(scheduler.awaitIdle(Duration.ofMillis(50)), "the refresh waits for the upstream");
@@ -298,11 +286,11 @@ class RefreshSchedulerTest {
                 Optional.empty(), 1, Optional.of(start), Optional.empty(), start));
         scheduler.tick();
         assertEquals(Optional.of(clock.instant().plusSeconds(1)), scheduler.nextFireTime(ID));
-        answer.countDown();
+        held.answer();
         assertTrue(scheduler.awaitIdle(Duration.ofSeconds(10)));
         assertEquals(1, provider.refreshCalls.get());
-        assertTrue(worker.get().isDaemon(), "a refresh never keeps the JVM from exiting");
-        assertEquals("refresh-worker", worker.get().getName());
+        assertTrue(held.caller().isDaemon(), "a refresh never keeps the JVM from exiting");
+        assertEquals("refresh-worker", held.caller().getName());
     }
 
     @Test
