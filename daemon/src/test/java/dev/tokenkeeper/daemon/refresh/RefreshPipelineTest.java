@@ -13,6 +13,7 @@ import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.api.contract.TestContext;
+import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.Keyring;
@@ -36,6 +37,7 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import static dev.tokenkeeper.daemon.refresh.ScriptedProvider.secret;
 import static org.awaitility.Awaitility.await;
@@ -741,6 +743,103 @@ class RefreshPipelineTest {
         assertEquals(1, provider.validationCalls.get());
         assertEquals(0, provider.refreshCalls.get());
         assertTrue(leaseIsFree());
+    }
+
+    /** The SQLite store with a due queue beside it, in place of the plain one: its rows can be claimed. */
+    private DueRowsStore dueRows() {
+        pipeline.closeAndAwaitIdle(Duration.ofSeconds(5));
+        store.close();
+        DueRowsStore due = new DueRowsStore(clock);
+        due.open(TestContext.of(state, clock));
+        store = due;
+        pipeline = pipeline(clock);
+        return due;
+    }
+
+    /** Claims the one row for this daemon now, with the policy's lease, as the scheduler's tick does. */
+    private RefreshPipeline.Claimed claimed(DueRowsStore due, Function<StoredCredential, Optional<Instant>> nextDue) {
+        Instant now = clock.instant();
+        List<DueWork.Claim> claims = due.claimDue("me", now, now.plus(POLICY.lease()), 1);
+        assertEquals(1, claims.size());
+        return new RefreshPipeline.Claimed(claims.get(0).credential(), now, nextDue);
+    }
+
+    @Test
+    void aClaimedRowIsRefreshedAndItsCommitWritesTheNextDueTimeAndGivesTheClaimsLeaseBack() {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> issued("at-2"));
+        RefreshPipeline.Claimed claim = claimed(due, after -> after.accessExpiresAt().map(end -> end.minusSeconds(60)));
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        RefreshReport.Refreshed refreshed = assertInstanceOf(RefreshReport.Refreshed.class, report);
+        assertEquals(row(), refreshed.credential());
+        assertEquals(2, row().version());
+        assertEquals(Optional.of(clock.instant().plus(Duration.ofMinutes(59))), due.nextDue(ID), "written with the commit");
+        assertEquals(Optional.empty(), due.leaseHolder(ID));
+        assertEquals(List.of("ACTIVE v2"), published);
+        assertEquals(RefreshOutcome.REFRESHED, recorded.get(0).outcome());
+    }
+
+    @Test
+    void aClaimedRefreshThatDidNotCommitLeavesTheClaimsLeaseToTheCallerToGiveBack() {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        RefreshPipeline.Claimed claim = claimed(due, after -> {
+            throw new AssertionError("asked for the next due time of a refresh that did not commit");
+        });
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertEquals(clock.instant().plusSeconds(15), assertInstanceOf(RefreshReport.RetryLater.class, report).retryAt().orElseThrow());
+        assertEquals(Optional.of("me"), due.leaseHolder(ID), "still the claim's");
+        assertEquals(Optional.empty(), due.nextDue(ID), "nothing planned by the pipeline");
+    }
+
+    /**
+     * The claim's lease ran out before its refresh reached the upstream call, and another daemon
+     * claimed the row and refreshed it meanwhile: the call is not made with the spent refresh token.
+     */
+    @Test
+    void aClaimWhoseLeaseRanOutIsNotSentWhenTheRowChangedMeanwhile() {
+        DueRowsStore due = dueRows();
+        StoredCredential first = imported();
+        clock.advance(Duration.ofMinutes(58));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        clock.advance(POLICY.lease().plusSeconds(1));
+        StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
+                clock.instant(), Optional.of(clock.instant().plus(Duration.ofHours(1))), Optional.empty(), 2,
+                Optional.of(clock.instant()), Optional.empty(), clock.instant());
+        assertTrue(store.compareAndSet(theirs, first.version()));
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertEquals("its refresh lease ran out while this refresh waited, and it was changed meanwhile (version 1 is now 2)",
+                assertInstanceOf(RefreshReport.Skipped.class, report).why());
+        assertEquals(2, report.credential().version());
+        assertEquals(0, provider.refreshCalls.get());
+        assertEquals(Optional.of("me"), due.leaseHolder(ID), "taken again by the last look, for the caller to give back");
+    }
+
+    @Test
+    void aClaimedRefreshRunningIsJoinedByAResumedOne() throws Exception {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        CompletableFuture<RefreshReport> first = CompletableFuture.supplyAsync(
+                () -> pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled()));
+        held.awaitInside();
+        CompletableFuture<RefreshReport> resumed = pipeline.resume(new RefreshIntents.Intent(ID, "me-before"), Runnable::run);
+        assertFalse(resumed.isDone(), "joined, not run again");
+        held.answer();
+        assertEquals(first.get(10, TimeUnit.SECONDS), resumed.get(10, TimeUnit.SECONDS));
+        assertEquals(1, provider.refreshCalls.get());
     }
 
     /** A clock that moves on by a step each time it is read. */
