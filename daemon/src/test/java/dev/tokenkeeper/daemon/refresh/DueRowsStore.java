@@ -3,6 +3,7 @@ package dev.tokenkeeper.daemon.refresh;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.RefreshEvent;
+import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.store.DueWork;
@@ -24,7 +25,7 @@ import java.util.ServiceLoader;
  * unit tests have no PostgreSQL): each credential is unplanned until a due time is written, claims
  * take the unplanned rows first and then the due ones earliest first, and only rows whose lease is
  * free or ended (on the given clock). One daemon's view: every call is atomic under this object's
- * lock. It can also be told to fail its claims, as a store that is down does.
+ * lock. It can also be taken down: its claims and leases then fail as an unreachable store's do.
  */
 public final class DueRowsStore implements TokenStore, Leases, DueWork {
 
@@ -48,9 +49,15 @@ public final class DueRowsStore implements TokenStore, Leases, DueWork {
         this.clock = clock;
     }
 
-    /** @param unavailable true to fail every claim from now on, false to answer again */
-    public void claimsFail(boolean unavailable) {
+    /** @param unavailable true to fail every claim and lease from now on, false to answer again */
+    public void down(boolean unavailable) {
         this.down = unavailable;
+    }
+
+    private void answering() {
+        if (down) {
+            throw new StoreUnavailableException("test: the store is down", null);
+        }
     }
 
     /**
@@ -128,6 +135,7 @@ public final class DueRowsStore implements TokenStore, Leases, DueWork {
 
     @Override
     public synchronized boolean tryLease(CredentialId id, String owner, Instant until) {
+        answering();
         if (sqlite.get(id).isEmpty() || !free(id, owner)) {
             return false;
         }
@@ -169,9 +177,7 @@ public final class DueRowsStore implements TokenStore, Leases, DueWork {
         if (limit < 1) {
             throw new IllegalArgumentException("claim at least one row, not " + limit);
         }
-        if (down) {
-            throw new IllegalStateException("the store is down");
-        }
+        answering();
         List<Claim> claims = sqlite.list().stream()
                 .filter(row -> unleased(row.id()) && dueAt(row.id(), now))
                 .sorted(Comparator.comparing(row -> plannedAt(row.id())))

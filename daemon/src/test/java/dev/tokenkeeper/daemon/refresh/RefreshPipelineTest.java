@@ -86,8 +86,12 @@ class RefreshPipelineTest {
     }
 
     private RefreshPipeline pipeline(Clock time) {
+        return pipeline(time, POLICY);
+    }
+
+    private RefreshPipeline pipeline(Clock time, RefreshPolicy policy) {
         RefreshPipeline made = new RefreshPipeline(store, sealer,
-                id -> id.equals("acme") ? Optional.of(provider) : Optional.empty(), POLICY, () -> 0L, time, "me", cache);
+                id -> id.equals("acme") ? Optional.of(provider) : Optional.empty(), policy, () -> 0L, time, "me", cache);
         made.addListener(new RefreshListener() {
             @Override
             public void changed(StoredCredential credential, Optional<Instant> nextAttempt) {
@@ -840,6 +844,44 @@ class RefreshPipelineTest {
         held.answer();
         assertEquals(first.get(10, TimeUnit.SECONDS), resumed.get(10, TimeUnit.SECONDS));
         assertEquals(1, provider.refreshCalls.get());
+    }
+
+    @Test
+    void aJoinerWaitsTwiceTheLeaseAtMostAndThenHearsThatTheRefreshIsStillRunning() throws Exception {
+        imported();
+        RefreshPipeline halfSecondLease = pipeline(clock, new RefreshPolicy(POLICY.minimumMargin(), POLICY.maximumJitter(),
+                POLICY.retryBase(), POLICY.retryMax(), POLICY.minimumInterval(), Duration.ofMillis(500)));
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
+        CompletableFuture<RefreshReport> first = CompletableFuture.supplyAsync(
+                () -> halfSecondLease.refresh(ID, new RefreshTrigger.Forced()));
+        held.awaitInside();
+        long started = System.nanoTime();
+
+        RefreshReport joined = halfSecondLease.refresh(ID, new RefreshTrigger.Forced());
+
+        assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(1)) >= 0, "waited twice the lease");
+        assertEquals("another refresh of it is still running after 1 s", assertInstanceOf(RefreshReport.Skipped.class, joined).why());
+        assertEquals(1, joined.credential().version(), "the credential as it is");
+        held.answer();
+        assertInstanceOf(RefreshReport.Refreshed.class, first.get(10, TimeUnit.SECONDS));
+        assertEquals(1, provider.refreshCalls.get());
+        assertTrue(halfSecondLease.closeAndAwaitIdle(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void aLeaseTheStoreCannotGiveServesWhatThereIsAndLooksAgainInTwoSeconds() {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        due.down(true);
+
+        RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
+
+        RefreshReport.RetryLater later = assertInstanceOf(RefreshReport.RetryLater.class, report);
+        assertEquals("test: the store is down", later.reason());
+        assertEquals(Optional.of(clock.instant().plusSeconds(2)), later.retryAt());
+        assertEquals(List.of("ACTIVE v1 retry " + clock.instant().plusSeconds(2)), published);
+        assertEquals(0, provider.refreshCalls.get());
     }
 
     /** A clock that moves on by a step each time it is read. */

@@ -523,10 +523,10 @@ class RefreshSchedulerTest {
         StoredCredential row = imported(ID);
         assertTrue(store.compareAndSet(row.withStatus(CredentialStatus.REQUIRES_CONFIGURATION, Optional.of("invalid_grant"),
                 start), 1));
-        due.claimsFail(true);
+        due.down(true);
         tickAt(Duration.ZERO, start);
         assertEquals(Optional.of(Instant.EPOCH), scheduler.nextDue(), "nothing claimed while the store is down");
-        due.claimsFail(false);
+        due.down(false);
         due.plan(ID, Optional.of(start), false);
         tickAt(Duration.ZERO, start);
         assertEquals(Optional.empty(), due.nextDue(ID), "kept out of claims");
