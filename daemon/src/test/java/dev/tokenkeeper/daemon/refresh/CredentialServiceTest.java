@@ -32,8 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import static dev.tokenkeeper.daemon.refresh.ScriptedProvider.secret;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -402,15 +400,7 @@ class CredentialServiceTest {
         service.answerConsumersWithin(Duration.ofMillis(300));
         imported("at-1");
         clock.advance(Duration.ofMinutes(55));
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            try {
-                assertTrue(answer.await(10, TimeUnit.SECONDS), "the test let the upstream answer");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return provider.issued("at-2", Duration.ofHours(1));
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> provider.issued("at-2", Duration.ofHours(1)));
         long started = System.nanoTime();
         assertEquals("at-1", service.token(ID, Duration.ofMinutes(10)).presentation().token(),
                 "the refresh is slow: the token still valid for five minutes");
@@ -420,7 +410,7 @@ class CredentialServiceTest {
         RefreshPendingException pending = assertThrows(RefreshPendingException.class, () -> service.token(ID, Duration.ZERO));
         assertNotNull(pending.getMessage());
         assertThrows(RefreshPendingException.class, () -> service.refresh(ID, false));
-        answer.countDown();
+        held.answer();
         assertTrue(pipeline.closeAndAwaitIdle(Duration.ofSeconds(10)));
         assertEquals(1, provider.refreshCalls.get(), "one upstream call for all of them");
         assertEquals("at-2", cache.get(ID).orElseThrow().presentation().token());

@@ -13,6 +13,7 @@ import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.api.contract.TestContext;
+import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.Keyring;
@@ -35,8 +36,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import static dev.tokenkeeper.daemon.refresh.ScriptedProvider.secret;
 import static org.awaitility.Awaitility.await;
@@ -85,8 +86,12 @@ class RefreshPipelineTest {
     }
 
     private RefreshPipeline pipeline(Clock time) {
+        return pipeline(time, POLICY);
+    }
+
+    private RefreshPipeline pipeline(Clock time, RefreshPolicy policy) {
         RefreshPipeline made = new RefreshPipeline(store, sealer,
-                id -> id.equals("acme") ? Optional.of(provider) : Optional.empty(), POLICY, () -> 0L, time, "me", cache);
+                id -> id.equals("acme") ? Optional.of(provider) : Optional.empty(), policy, () -> 0L, time, "me", cache);
         made.addListener(new RefreshListener() {
             @Override
             public void changed(StoredCredential credential, Optional<Instant> nextAttempt) {
@@ -348,22 +353,16 @@ class RefreshPipelineTest {
     @Test
     void callersAtOnceShareOneUpstreamCallAndAnImpatientOneHearsWhichStepIsSlow() throws Exception {
         imported();
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            inside.countDown();
-            awaitQuietly(answer);
-            return issued("at-2");
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
         CompletableFuture<RefreshReport> first = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        held.awaitInside();
         RefreshPendingException pending = assertThrows(RefreshPendingException.class,
                 () -> pipeline.refreshWithin(ID, new RefreshTrigger.Forced(), Duration.ofMillis(50)));
         assertEquals("the refresh of acme:shop is still running after 1 s (waiting for the upstream acme to answer);"
                 + " it goes on in the background: ask again shortly", pending.getMessage());
         CompletableFuture<RefreshReport> joined = CompletableFuture.supplyAsync(
                 () -> pipeline.refreshWithin(ID, new RefreshTrigger.Forced(), Duration.ofSeconds(10)));
-        answer.countDown();
+        held.answer();
         RefreshReport mine = first.get(10, TimeUnit.SECONDS);
         assertInstanceOf(RefreshReport.Refreshed.class, mine);
         assertEquals(mine, joined.get(10, TimeUnit.SECONDS), "the joiner got the same report");
@@ -373,14 +372,10 @@ class RefreshPipelineTest {
     @Test
     void anOnDemandRefreshGoesOnInTheBackgroundAfterTheCallerStopsWaiting() throws Exception {
         imported();
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            awaitQuietly(answer);
-            return issued("at-2");
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
         assertThrows(RefreshPendingException.class,
                 () -> pipeline.refreshWithin(ID, new RefreshTrigger.Forced(), Duration.ofMillis(20)));
-        answer.countDown();
+        held.answer();
         assertTrue(pipeline.closeAndAwaitIdle(Duration.ofSeconds(10)), "the refresh finished");
         assertEquals(2, row().version(), "and committed without a waiting caller");
         assertThrows(NoValidTokenException.class, () -> pipeline.refresh(ID, new RefreshTrigger.Forced()),
@@ -392,17 +387,11 @@ class RefreshPipelineTest {
     @Test
     void closingWaitsForARunningRefreshAndSaysWhenItDidNotEnd() throws Exception {
         imported();
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            inside.countDown();
-            awaitQuietly(answer);
-            return issued("at-2");
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
         CompletableFuture<RefreshReport> running = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        held.awaitInside();
         assertFalse(pipeline.closeAndAwaitIdle(Duration.ofMillis(50)), "still running");
-        answer.countDown();
+        held.answer();
         assertTrue(pipeline.closeAndAwaitIdle(Duration.ofSeconds(10)));
         assertInstanceOf(RefreshReport.Refreshed.class, running.get(10, TimeUnit.SECONDS));
     }
@@ -604,18 +593,12 @@ class RefreshPipelineTest {
     @Test
     void aResumedRefreshJoinsTheRefreshAlreadyRunning() throws Exception {
         imported();
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            inside.countDown();
-            awaitQuietly(answer);
-            return issued("at-2");
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
         CompletableFuture<RefreshReport> first = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        held.awaitInside();
         CompletableFuture<RefreshReport> resumed = pipeline.resume(new RefreshIntents.Intent(ID, "me-before"), Runnable::run);
         assertFalse(resumed.isDone(), "joined, not run again");
-        answer.countDown();
+        held.answer();
         assertEquals(first.get(10, TimeUnit.SECONDS), resumed.get(10, TimeUnit.SECONDS));
         assertEquals(1, provider.refreshCalls.get());
     }
@@ -705,17 +688,11 @@ class RefreshPipelineTest {
         imported();
         RefreshIntents intents = RefreshIntents.in(state.resolve("inflight"));
         pipeline.recordIntents(intents);
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            inside.countDown();
-            awaitQuietly(answer);
-            return issued("at-2");
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
         CompletableFuture<RefreshReport> running = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Forced()));
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        held.awaitInside();
         assertEquals(List.of(new RefreshIntents.Intent(ID, "me")), intents.pending(), "noted before the call");
-        answer.countDown();
+        held.answer();
         assertInstanceOf(RefreshReport.Refreshed.class, running.get(10, TimeUnit.SECONDS));
         assertEquals(List.of(), intents.pending(), "and the note gone once committed");
     }
@@ -772,14 +749,139 @@ class RefreshPipelineTest {
         assertTrue(leaseIsFree());
     }
 
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            if (!latch.await(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the test never let the upstream answer");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** The SQLite store with a due queue beside it, in place of the plain one: its rows can be claimed. */
+    private DueRowsStore dueRows() {
+        pipeline.closeAndAwaitIdle(Duration.ofSeconds(5));
+        store.close();
+        DueRowsStore due = new DueRowsStore(clock);
+        due.open(TestContext.of(state, clock));
+        store = due;
+        pipeline = pipeline(clock);
+        return due;
+    }
+
+    /** Claims the one row for this daemon now, with the policy's lease, as the scheduler's tick does. */
+    private RefreshPipeline.Claimed claimed(DueRowsStore due, Function<StoredCredential, Optional<Instant>> nextDue) {
+        Instant now = clock.instant();
+        List<DueWork.Claim> claims = due.claimDue("me", now, now.plus(POLICY.lease()), 1);
+        assertEquals(1, claims.size());
+        return new RefreshPipeline.Claimed(claims.get(0).credential(), now, nextDue);
+    }
+
+    @Test
+    void aClaimedRowIsRefreshedAndItsCommitWritesTheNextDueTimeAndGivesTheClaimsLeaseBack() {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> issued("at-2"));
+        RefreshPipeline.Claimed claim = claimed(due, after -> after.accessExpiresAt().map(end -> end.minusSeconds(60)));
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        RefreshReport.Refreshed refreshed = assertInstanceOf(RefreshReport.Refreshed.class, report);
+        assertEquals(row(), refreshed.credential());
+        assertEquals(2, row().version());
+        assertEquals(Optional.of(clock.instant().plus(Duration.ofMinutes(59))), due.nextDue(ID), "written with the commit");
+        assertEquals(Optional.empty(), due.leaseHolder(ID));
+        assertEquals(List.of("ACTIVE v2"), published);
+        assertEquals(RefreshOutcome.REFRESHED, recorded.get(0).outcome());
+    }
+
+    @Test
+    void aClaimedRefreshThatDidNotCommitLeavesTheClaimsLeaseToTheCallerToGiveBack() {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        RefreshPipeline.Claimed claim = claimed(due, after -> {
+            throw new AssertionError("asked for the next due time of a refresh that did not commit");
+        });
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertEquals(clock.instant().plusSeconds(15), assertInstanceOf(RefreshReport.RetryLater.class, report).retryAt().orElseThrow());
+        assertEquals(Optional.of("me"), due.leaseHolder(ID), "still the claim's");
+        assertEquals(Optional.empty(), due.nextDue(ID), "nothing planned by the pipeline");
+    }
+
+    /**
+     * The claim's lease ran out before its refresh reached the upstream call, and another daemon
+     * claimed the row and refreshed it meanwhile: the call is not made with the spent refresh token.
+     */
+    @Test
+    void aClaimWhoseLeaseRanOutIsNotSentWhenTheRowChangedMeanwhile() {
+        DueRowsStore due = dueRows();
+        StoredCredential first = imported();
+        clock.advance(Duration.ofMinutes(58));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        clock.advance(POLICY.lease().plusSeconds(1));
+        StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
+                clock.instant(), Optional.of(clock.instant().plus(Duration.ofHours(1))), Optional.empty(), 2,
+                Optional.of(clock.instant()), Optional.empty(), clock.instant());
+        assertTrue(store.compareAndSet(theirs, first.version()));
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertEquals("its refresh lease ran out while this refresh waited, and it was changed meanwhile (version 1 is now 2)",
+                assertInstanceOf(RefreshReport.Skipped.class, report).why());
+        assertEquals(2, report.credential().version());
+        assertEquals(0, provider.refreshCalls.get());
+        assertEquals(Optional.of("me"), due.leaseHolder(ID), "taken again by the last look, for the caller to give back");
+    }
+
+    @Test
+    void aClaimedRefreshRunningIsJoinedByAResumedOne() throws Exception {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        CompletableFuture<RefreshReport> first = CompletableFuture.supplyAsync(
+                () -> pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled()));
+        held.awaitInside();
+        CompletableFuture<RefreshReport> resumed = pipeline.resume(new RefreshIntents.Intent(ID, "me-before"), Runnable::run);
+        assertFalse(resumed.isDone(), "joined, not run again");
+        held.answer();
+        assertEquals(first.get(10, TimeUnit.SECONDS), resumed.get(10, TimeUnit.SECONDS));
+        assertEquals(1, provider.refreshCalls.get());
+    }
+
+    @Test
+    void aJoinerWaitsTwiceTheLeaseAtMostAndThenHearsThatTheRefreshIsStillRunning() throws Exception {
+        imported();
+        RefreshPipeline halfSecondLease = pipeline(clock, new RefreshPolicy(POLICY.minimumMargin(), POLICY.maximumJitter(),
+                POLICY.retryBase(), POLICY.retryMax(), POLICY.minimumInterval(), Duration.ofMillis(500)));
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> issued("at-2"));
+        CompletableFuture<RefreshReport> first = CompletableFuture.supplyAsync(
+                () -> halfSecondLease.refresh(ID, new RefreshTrigger.Forced()));
+        held.awaitInside();
+        long started = System.nanoTime();
+
+        RefreshReport joined = halfSecondLease.refresh(ID, new RefreshTrigger.Forced());
+
+        assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(1)) >= 0, "waited twice the lease");
+        assertEquals("another refresh of it is still running after 1 s", assertInstanceOf(RefreshReport.Skipped.class, joined).why());
+        assertEquals(1, joined.credential().version(), "the credential as it is");
+        held.answer();
+        assertInstanceOf(RefreshReport.Refreshed.class, first.get(10, TimeUnit.SECONDS));
+        assertEquals(1, provider.refreshCalls.get());
+        assertTrue(halfSecondLease.closeAndAwaitIdle(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void aLeaseTheStoreCannotGiveServesWhatThereIsAndLooksAgainInTwoSeconds() {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        due.down(true);
+
+        RefreshReport report = pipeline.refresh(ID, new RefreshTrigger.Scheduled());
+
+        RefreshReport.RetryLater later = assertInstanceOf(RefreshReport.RetryLater.class, report);
+        assertEquals("test: the store is down", later.reason());
+        assertEquals(Optional.of(clock.instant().plusSeconds(2)), later.retryAt());
+        assertEquals(List.of("ACTIVE v1 retry " + clock.instant().plusSeconds(2)), published);
+        assertEquals(0, provider.refreshCalls.get());
     }
 
     /** A clock that moves on by a step each time it is read. */

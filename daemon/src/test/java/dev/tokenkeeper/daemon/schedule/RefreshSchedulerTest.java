@@ -16,6 +16,8 @@ import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.daemon.refresh.DueRowsStore;
+import dev.tokenkeeper.daemon.refresh.HeldUpstreamCall;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.RefreshReport;
 import dev.tokenkeeper.daemon.refresh.RefreshTrigger;
@@ -30,12 +32,11 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,6 +54,7 @@ class RefreshSchedulerTest {
     private static final CredentialId ID = CredentialId.parse("acme:shop");
     private static final CredentialId OTHER = CredentialId.parse("acme:other");
     private static final Duration SWEEP = Duration.ofHours(6);
+    private static final Duration LEASE = Duration.ofSeconds(120);
 
     @TempDir
     Path state;
@@ -69,8 +71,12 @@ class RefreshSchedulerTest {
         store = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
                 .filter(found -> found.id().equals("sqlite")).findFirst().orElseThrow();
         store.open(TestContext.of(state, clock));
-        pipeline = new RefreshPipeline(store, sealer, id -> Optional.of(provider), new RefreshPolicy(Duration.ofSeconds(60),
-                Duration.ZERO, Duration.ofSeconds(30), Duration.ofSeconds(900), Duration.ofSeconds(5), Duration.ofSeconds(120)),
+        pipeline = pipelineOn(store);
+    }
+
+    private RefreshPipeline pipelineOn(TokenStore credentials) {
+        return new RefreshPipeline(credentials, sealer, id -> Optional.of(provider), new RefreshPolicy(Duration.ofSeconds(60),
+                Duration.ZERO, Duration.ofSeconds(30), Duration.ofSeconds(900), Duration.ofSeconds(5), LEASE),
                 () -> 0L, clock, "me", new TokenCache());
     }
 
@@ -277,17 +283,7 @@ class RefreshSchedulerTest {
         Instant start = clock.instant();
         imported(ID);
         byHand(true);
-        AtomicReference<Thread> worker = new AtomicReference<>();
-        CountDownLatch answer = new CountDownLatch(1);
-        provider.refreshAnswers.add(() -> {
-            worker.set(Thread.currentThread());
-            try {
-                assertTrue(answer.await(10, TimeUnit.SECONDS), "the test let the upstream answer");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return provider.issued("next", Duration.ofHours(1));
-        });
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> provider.issued("next", Duration.ofHours(1)));
         clock.setTo(start.plus(Duration.ofMinutes(54)));
         scheduler.tick();
         assertFalse(scheduler.awaitIdle(Duration.ofMillis(50)), "the refresh waits for the upstream");
@@ -298,11 +294,11 @@ class RefreshSchedulerTest {
                 Optional.empty(), 1, Optional.of(start), Optional.empty(), start));
         scheduler.tick();
         assertEquals(Optional.of(clock.instant().plusSeconds(1)), scheduler.nextFireTime(ID));
-        answer.countDown();
+        held.answer();
         assertTrue(scheduler.awaitIdle(Duration.ofSeconds(10)));
         assertEquals(1, provider.refreshCalls.get());
-        assertTrue(worker.get().isDaemon(), "a refresh never keeps the JVM from exiting");
-        assertEquals("refresh-worker", worker.get().getName());
+        assertTrue(held.caller().isDaemon(), "a refresh never keeps the JVM from exiting");
+        assertEquals("refresh-worker", held.caller().getName());
     }
 
     @Test
@@ -374,5 +370,172 @@ class RefreshSchedulerTest {
         pipeline.forget(OTHER);
         scheduler.plan(credential);
         assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextFireTime(ID), "the slot at 54 is free again");
+    }
+
+    /**
+     * On the store's plan: the SQLite store with its due queue beside it ({@link DueRowsStore}), whose
+     * rows the scheduler claims; the scheduler is given no list of credentials to read.
+     */
+    private DueRowsStore onStorePlan(int threads) throws Exception {
+        pipeline.closeAndAwaitIdle(Duration.ofSeconds(5));
+        store.close();
+        DueRowsStore due = new DueRowsStore(clock);
+        due.open(TestContext.of(state, clock));
+        store = due;
+        pipeline = pipelineOn(due);
+        scheduler = new RefreshScheduler(pipeline, () -> {
+            throw new AssertionError("the store's plan reads no list of credentials");
+        }, new Scheduling(threads, SWEEP, true, Duration.ofSeconds(1)), clock);
+        scheduler.planIn(due, "me", LEASE);
+        scheduler.tickByHand();
+        scheduler.start();
+        return due;
+    }
+
+    @Test
+    void onTheStoresPlanNothingIsReadAtStartAndATickClaimsNoMoreRowsThanThereAreFreeWorkers() throws Exception {
+        Instant start = clock.instant();
+        DueRowsStore due = onStorePlan(1);
+        imported(ID);
+        imported(OTHER);
+        assertEquals(0, scheduler.plannedAtStart());
+        assertEquals(0, scheduler.planned());
+        assertEquals(Optional.empty(), scheduler.nextFireTime(ID), "the time is in the row");
+        assertEquals(Optional.of(Instant.EPOCH), scheduler.nextDue(), "rows never planned are due at once");
+        IllegalStateException late = assertThrows(IllegalStateException.class,
+                () -> scheduler.planIn(due, "me", LEASE));
+        assertEquals("planIn() comes before start()", late.getMessage());
+
+        tickAt(Duration.ZERO, start);
+        assertEquals(1, Stream.of(ID, OTHER).filter(id -> due.nextDue(id).isPresent()).count(), "one worker: one claim");
+        tickAt(Duration.ZERO, start);
+        for (CredentialId id : List.of(ID, OTHER)) {
+            assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), due.nextDue(id), "given back planned for its refresh");
+            assertEquals(Optional.empty(), due.leaseHolder(id));
+        }
+        assertEquals(0, provider.validationCalls.get(), "a row never planned is not validated");
+        assertEquals(0, provider.refreshCalls.get());
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextDue(), "the store's earliest");
+    }
+
+    @Test
+    void aRunningRefreshTakesItsWorkerAndADueRowWaitsForTheNextFreeOne() throws Exception {
+        Instant start = clock.instant();
+        DueRowsStore due = onStorePlan(1);
+        imported(ID);
+        imported(OTHER);
+        due.plan(ID, Optional.of(start), true);
+        due.plan(OTHER, Optional.of(start.plusSeconds(1)), true);
+        HeldUpstreamCall held = HeldUpstreamCall.next(provider, () -> provider.issued("second", Duration.ofHours(1)));
+        scheduler.tick();
+        held.awaitInside();
+        clock.setTo(start.plusSeconds(1));
+        scheduler.tick();
+        assertEquals(Optional.empty(), due.leaseHolder(OTHER), "no free worker: not claimed");
+        held.answer();
+        assertTrue(scheduler.awaitIdle(Duration.ofSeconds(10)));
+        tickAt(Duration.ofSeconds(1), start);
+        assertEquals(2, provider.refreshCalls.get());
+        assertEquals(2, store.get(OTHER).orElseThrow().version());
+    }
+
+    @Test
+    void aClaimedDueRowIsRefreshedItsCommitWritesTheNextDueTimeAndAFailureIsGivenBackAsARetry() throws Exception {
+        Instant start = clock.instant();
+        DueRowsStore due = onStorePlan(1);
+        imported(ID);
+        due.plan(ID, Optional.of(start.plus(Duration.ofMinutes(54))), false);
+
+        tickAt(Duration.ofMinutes(54), start);
+        assertEquals(1, provider.refreshCalls.get());
+        assertEquals(2, store.get(ID).orElseThrow().version());
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(108))), due.nextDue(ID), "planned by the commit");
+        assertFalse(due.plannedAsRetry(ID));
+        assertEquals(Optional.empty(), due.leaseHolder(ID), "the commit gave the lease back");
+
+        provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
+        tickAt(Duration.ofMinutes(108), start);
+        assertEquals(2, provider.refreshCalls.get());
+        assertTrue(due.plannedAsRetry(ID));
+        Instant retry = due.nextDue(ID).orElseThrow();
+        assertTrue(retry.isAfter(clock.instant()) && retry.isBefore(clock.instant().plus(Duration.ofMinutes(15))), retry.toString());
+        assertEquals(Optional.empty(), due.leaseHolder(ID), "the claim was given back");
+    }
+
+    @Test
+    void aRetryPlannedThroughTheListenerIsRefreshedThoughNotDueAndAChangeIsPlannedAtTheEarlierOfRefreshAndValidation()
+            throws Exception {
+        Instant start = clock.instant();
+        DueRowsStore due = onStorePlan(1);
+        StoredCredential row = imported(ID);
+        pipeline.publish(row, Optional.of(start.plusSeconds(30)));
+        assertEquals(Optional.of(start.plusSeconds(30)), due.nextDue(ID));
+        assertTrue(due.plannedAsRetry(ID));
+        pipeline.publish(row, Optional.empty());
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), due.nextDue(ID), "its refresh comes first");
+        assertFalse(due.plannedAsRetry(ID));
+
+        StoredCredential monthLong = new StoredCredential(ID, CredentialStatus.ACTIVE, row.secret(), start,
+                Optional.of(start.plus(Duration.ofDays(30))), Optional.empty(), 2, Optional.of(start), Optional.empty(), start);
+        assertTrue(store.compareAndSet(monthLong, 1));
+        pipeline.publish(monthLong, Optional.empty());
+        Instant validation = due.nextDue(ID).orElseThrow();
+        assertTrue(validation.isAfter(start.plus(SWEEP).minus(SWEEP.dividedBy(10))) && !validation.isAfter(start.plus(SWEEP)),
+                "the sweep interval from now less up to a tenth of it: " + validation);
+
+        scheduler.plan(monthLong);
+        pipeline.forget(ID);
+        assertEquals(Optional.of(validation), due.nextDue(ID), "whoever changed it planned it in the store");
+
+        pipeline.publish(monthLong, Optional.of(start.plusSeconds(30)));
+        tickAt(Duration.ofSeconds(30), start);
+        assertEquals(1, provider.refreshCalls.get(), "a retry is refreshed though not due");
+        assertEquals(3, store.get(ID).orElseThrow().version());
+        assertEquals(0, provider.validationCalls.get());
+    }
+
+    @Test
+    void aClaimedRowThatIsNotDueIsValidatedAndARejectedOneRefreshed() throws Exception {
+        Instant start = clock.instant();
+        DueRowsStore due = onStorePlan(1);
+        imported(ID);
+        due.plan(ID, Optional.of(start.plus(Duration.ofMinutes(10))), false);
+        tickAt(Duration.ofMinutes(10), start);
+        assertEquals(1, provider.validationCalls.get());
+        assertEquals(0, provider.refreshCalls.get());
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), due.nextDue(ID));
+        assertEquals(Optional.empty(), due.leaseHolder(ID));
+
+        provider.verdicts.put("first-shop", new ValidationResult.Rejected("revoked"));
+        due.plan(ID, Optional.of(start.plus(Duration.ofMinutes(20))), false);
+        tickAt(Duration.ofMinutes(20), start);
+        assertEquals(2, provider.validationCalls.get());
+        assertEquals(1, provider.refreshCalls.get(), "the rejected token was refreshed");
+        assertEquals(2, store.get(ID).orElseThrow().version());
+        assertEquals(Optional.of(start.plus(Duration.ofMinutes(74))), due.nextDue(ID), "planned from the new token");
+        assertEquals(Optional.empty(), due.leaseHolder(ID));
+    }
+
+    @Test
+    void aClaimedRowThatNeedsAHumanIsKeptOutOfClaimsAndATickThatCannotClaimTriesAgainAtTheNext() throws Exception {
+        Instant start = clock.instant();
+        DueRowsStore due = onStorePlan(1);
+        StoredCredential row = imported(ID);
+        assertTrue(store.compareAndSet(row.withStatus(CredentialStatus.REQUIRES_CONFIGURATION, Optional.of("invalid_grant"),
+                start), 1));
+        due.down(true);
+        tickAt(Duration.ZERO, start);
+        assertEquals(Optional.of(Instant.EPOCH), scheduler.nextDue(), "nothing claimed while the store is down");
+        due.down(false);
+        due.plan(ID, Optional.of(start), false);
+        tickAt(Duration.ZERO, start);
+        assertEquals(Optional.empty(), due.nextDue(ID), "kept out of claims");
+        assertEquals(Optional.empty(), scheduler.nextDue(), "nothing planned, and no sweep of its own");
+        assertEquals(0, provider.validationCalls.get());
+        assertEquals(0, provider.refreshCalls.get());
+
+        clock.setTo(start.plus(SWEEP).plusSeconds(1));
+        scheduler.tick();
+        assertEquals(0, provider.validationCalls.get(), "validation is folded into the store's plan");
     }
 }

@@ -13,7 +13,9 @@ import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.contract.MutableClock;
+import dev.tokenkeeper.daemon.refresh.DueRowsStore;
 import dev.tokenkeeper.api.store.ChangeFeed;
+import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.api.store.StoreCapability;
@@ -39,6 +41,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The spool over a real SQLite file, with a switch that makes the store unreachable. */
@@ -779,7 +782,69 @@ class SpooledStoreTest {
      * it announces every write made through it to the daemons watching it (the switch cuts the calls,
      * not the feed). Wrapped around another one, it is one daemon's own link to the shared store.
      */
-    private static final class Unreachable implements TokenStore, Leases, ChangeFeed, Purge {
+    /** The SQLite store with a due queue beside it behind the switch, in place of the plain one. */
+    private DueRowsStore withDueRows() {
+        remote.close();
+        DueRowsStore rows = new DueRowsStore(clock);
+        remote = new Unreachable(rows);
+        remote.open(context());
+        return rows;
+    }
+
+    private static List<CredentialId> ids(List<DueWork.Claim> claims) {
+        return claims.stream().map(claim -> claim.credential().id()).toList();
+    }
+
+    @Test
+    void theStoresDueQueueIsOfferedThroughTheSpoolAndEveryCallReachesIt() {
+        CredentialId other = CredentialId.parse("gazelle:other");
+        DueRowsStore rows = withDueRows();
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
+        assertSame(store, store.capability(DueWork.class).orElseThrow());
+        Instant now = clock.instant();
+        assertTrue(store.insert(credential(1, (byte) 1, now)));
+        assertTrue(store.insert(credential(other, 1, 2, now)));
+        assertEquals(Optional.of(Instant.MIN), store.earliestDue());
+
+        store.plan(ID, Optional.of(now.plusSeconds(60)), true);
+        assertEquals(Optional.of(now.plusSeconds(60)), store.nextDue(ID));
+        List<DueWork.Claim> claimed = store.claimDue("me", now.plusSeconds(60), now.plusSeconds(120), 5);
+        assertEquals(List.of(other, ID), ids(claimed), "the unplanned row first");
+        assertTrue(claimed.get(1).retry());
+        assertEquals(Optional.of("me"), rows.leaseHolder(ID));
+
+        store.release(other, "me", Optional.of(now.plusSeconds(600)), false);
+        assertEquals(Optional.of(now.plusSeconds(600)), rows.nextDue(other));
+        assertEquals(Optional.empty(), rows.leaseHolder(other));
+        RefreshEvent event = new RefreshEvent(ID, now, dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "", Duration.ZERO, 2);
+        assertTrue(store.commitRefresh(credential(2, (byte) 2, now), 1, event, "me", Optional.of(now.plusSeconds(3000))));
+        assertEquals(2, remote.get(ID).orElseThrow().version());
+        assertEquals(Optional.of(now.plusSeconds(3000)), rows.nextDue(ID), "written with the commit");
+        assertEquals(Optional.empty(), rows.leaseHolder(ID));
+        assertEquals(Optional.of(now.plusSeconds(600)), store.earliestDue());
+    }
+
+    @Test
+    void rightAfterAnOutageAClaimedRowAnotherDaemonWroteIsGivenBackDueAgainAfterThePushInterval() {
+        DueRowsStore rows = withDueRows();
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 5, clock);
+        Instant now = clock.instant();
+        assertTrue(rows.insert(credential(1, (byte) 1, now.plusSeconds(1))), "written by another daemon");
+        remote.down = true;
+        org.junit.jupiter.api.Assertions.assertThrows(StoreUnavailableException.class,
+                () -> store.claimDue("me", now, now.plusSeconds(60), 5));
+        remote.down = false;
+
+        assertEquals(List.of(), store.claimDue("me", now, now.plusSeconds(60), 5),
+                "left to the daemon that may have refreshed it during the outage");
+        assertEquals(Optional.of(now.plusSeconds(5)), rows.nextDue(ID), "due again after the next push");
+        assertEquals(Optional.empty(), rows.leaseHolder(ID));
+
+        clock.advance(Duration.ofSeconds(12)); // the grace: twice the push interval and two seconds
+        assertEquals(List.of(ID), ids(store.claimDue("me", clock.instant(), clock.instant().plusSeconds(60), 5)));
+    }
+
+    private static final class Unreachable implements TokenStore, Leases, ChangeFeed, Purge, DueWork {
         private final TokenStore real;
         private final Leases realLeases;
         private final List<ChangeListener> watchers = new CopyOnWriteArrayList<>();
@@ -792,9 +857,16 @@ class SpooledStoreTest {
             this.realLeases = real.capability(Leases.class).orElseThrow();
         }
 
+        /** Offers the due queue only when the real store does. */
         @Override
         public <C extends StoreCapability> Optional<C> capability(Class<C> type) {
-            return StoreCapability.offeredBy(type, this);
+            return type == DueWork.class && real.capability(DueWork.class).isEmpty() ? Optional.empty()
+                    : StoreCapability.offeredBy(type, this);
+        }
+
+        private DueWork due() {
+            check();
+            return real.capability(DueWork.class).orElseThrow();
         }
 
         private void check() {
@@ -841,6 +913,14 @@ class SpooledStoreTest {
             check();
             return announce(u.id(), realLeases.commitRefresh(u, e, ev, o));
         }
+        @Override public List<Claim> claimDue(String o, Instant n, Instant u, int l) { return due().claimDue(o, n, u, l); }
+        @Override public boolean commitRefresh(StoredCredential u, long e, RefreshEvent ev, String o, Optional<Instant> d) {
+            return announce(u.id(), due().commitRefresh(u, e, ev, o, d));
+        }
+        @Override public void release(CredentialId id, String o, Optional<Instant> d, boolean r) { due().release(id, o, d, r); }
+        @Override public void plan(CredentialId id, Optional<Instant> d, boolean r) { due().plan(id, d, r); }
+        @Override public Optional<Instant> nextDue(CredentialId id) { return due().nextDue(id); }
+        @Override public Optional<Instant> earliestDue() { return due().earliestDue(); }
         @Override public void close() { real.close(); }
     }
 }
