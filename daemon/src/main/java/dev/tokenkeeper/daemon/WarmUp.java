@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import javax.net.ssl.SSLContext;
 import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The JVM-wide, once-only set-ups a daemon's start meets on its main thread, begun on a thread of
@@ -19,13 +20,21 @@ import java.util.Locale;
  * and no part's order or deadline changes. A failure here is dropped: the part that needs the thing
  * meets it again and reports it as it always did.
  */
-final class WarmUp implements Runnable {
+public final class WarmUp implements Runnable {
+
+    private static final AtomicBoolean BEGUN = new AtomicBoolean();
 
     private WarmUp() {
     }
 
-    /** Starts the set-ups on a daemon thread and returns at once. */
-    static void begin() {
+    /**
+     * Starts the set-ups on a daemon thread and returns at once; once per JVM ({@code run} begins them
+     * before it reads its settings, {@link Daemon#start} in case nothing did).
+     */
+    public static void begin() {
+        if (!BEGUN.compareAndSet(false, true)) {
+            return;
+        }
         Thread thread = new Thread(new WarmUp(), "start-warm-up");
         thread.setDaemon(true);
         thread.start();
