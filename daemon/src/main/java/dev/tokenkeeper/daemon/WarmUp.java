@@ -5,27 +5,37 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import javax.net.ssl.SSLContext;
 import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The JVM-wide, once-only set-ups a daemon's start meets on its main thread, begun on a thread of
- * their own before the assembly is built, so that they run while the main thread loads the plugins
- * and reads the key: the default TLS context (every provider's {@code HttpClient} takes it: the JCA
- * lookup and the JDK's CA certificates, about a fifth of the main thread's start), the list of
- * locales (Jetty's MIME table, Javalin's start line and Jackson's date format read the locale data)
- * and Jackson's {@code ObjectMapper} class.
+ * their own before the settings are read, so that they run while the main thread configures the
+ * log, loads the plugins and reads the key, in the order it meets them: Jackson's
+ * {@code ObjectMapper} class (a store plugin's class makes one while the plugins load), the default
+ * TLS context (every provider's {@code HttpClient} takes it: the JCA lookup and the JDK's CA
+ * certificates, about a fifth of the main thread's start), and the list of locales (Jetty's MIME
+ * table and Javalin's start line read the locale data).
  * <p>
  * Each is made once per JVM under the JDK's own locks: the thread that needs one finds it made or
  * waits for the part still running, so nothing runs twice, nothing waits longer than it did before,
  * and no part's order or deadline changes. A failure here is dropped: the part that needs the thing
  * meets it again and reports it as it always did.
  */
-final class WarmUp implements Runnable {
+public final class WarmUp implements Runnable {
+
+    private static final AtomicBoolean BEGUN = new AtomicBoolean();
 
     private WarmUp() {
     }
 
-    /** Starts the set-ups on a daemon thread and returns at once. */
-    static void begin() {
+    /**
+     * Starts the set-ups on a daemon thread and returns at once; once per JVM ({@code run} begins them
+     * before it reads its settings, {@link Daemon#start} in case nothing did).
+     */
+    public static void begin() {
+        if (!BEGUN.compareAndSet(false, true)) {
+            return;
+        }
         Thread thread = new Thread(new WarmUp(), "start-warm-up");
         thread.setDaemon(true);
         thread.start();
@@ -33,12 +43,12 @@ final class WarmUp implements Runnable {
 
     @Override
     public void run() {
+        new ObjectMapper();
         try {
             SSLContext.getDefault();
         } catch (NoSuchAlgorithmException | RuntimeException e) {
             // The first HttpClient meets it again and says what is wrong.
         }
         Locale.getAvailableLocales();
-        new ObjectMapper();
     }
 }

@@ -5,7 +5,9 @@ import dev.tokenkeeper.daemon.config.InstalledService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.PrintWriter;
 import java.util.List;
+import java.util.Optional;
 
 /** {@code tokenkeeper}: the daemon ({@code run}) and the commands that talk to it. */
 @Command(name = "tokenkeeper", mixinStandardHelpOptions = true, version = "tokenkeeper 0.1.0",
@@ -34,6 +36,16 @@ public final class Main implements Runnable {
      * @return the exit code
      */
     static int execute(String... args) {
+        // `run` with nothing but its own flags needs no command model: picocli's is about a tenth of the
+        // daemon's start (reflection over the commands' annotations, all of it cold code).
+        Optional<RunCommand> run = RunCommand.withPlainFlags(args);
+        if (run.isPresent()) {
+            try {
+                return run.get().call();
+            } catch (Exception e) {
+                return ErrorExit.exitCode(e, new PrintWriter(System.err, true));
+            }
+        }
         return commandLine(args).execute(args);
     }
 
@@ -67,10 +79,14 @@ public final class Main implements Runnable {
     private static final class ErrorExit implements CommandLine.IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
-            cl.getErr().println("tokenkeeper: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return exitCode(e, cl.getErr());
+        }
+
+        static int exitCode(Exception e, PrintWriter err) {
+            err.println("tokenkeeper: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             if (e instanceof ConfigurationException) {
                 InstalledService.DEBIAN.outsiderHint(System.getProperty("user.name"))
-                        .ifPresent(hint -> cl.getErr().println("tokenkeeper: " + hint));
+                        .ifPresent(hint -> err.println("tokenkeeper: " + hint));
             }
             if (e instanceof DaemonNotRunningException) {
                 return NOT_RUNNING;
