@@ -61,7 +61,7 @@ final class RunCommand extends Subcommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        // The JVM-wide set-ups the assembly meets begin now, beside reading the settings and the log's.
+        // The JVM-wide set-ups the assembly meets begin now, while the settings are read and the log is set up.
         WarmUp.begin();
         DaemonConfig config = DaemonConfig.from(common.daemonSettings());
         Logging.configure(config.settings().asMap());
