@@ -1,16 +1,14 @@
 package dev.tokenkeeper.store.postgres;
 
+import static dev.tokenkeeper.store.postgres.OpenedStores.credential;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenkeeper.api.CredentialId;
-import dev.tokenkeeper.api.CredentialStatus;
-import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.StoreChange;
 import dev.tokenkeeper.api.StoreUnavailableException;
-import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.contract.TestContext;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,25 +41,11 @@ class PostgresChangeFeedTest {
     @TempDir
     Path state;
 
-    private final List<PostgresTokenStore> opened = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        opened.forEach(PostgresTokenStore::close);
-    }
+    @RegisterExtension
+    final OpenedStores stores = new OpenedStores(POSTGRES);
 
     private PostgresTokenStore open(String schema) {
-        PostgresTokenStore store = new PostgresTokenStore();
-        store.open(new TestContext(POSTGRES.settings(schema), state, Clock.systemUTC())
-                .with("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "5"));
-        opened.add(store);
-        return store;
-    }
-
-    private static StoredCredential credential(String id, long version) {
-        Instant now = Instant.now();
-        return new StoredCredential(CredentialId.parse(id), CredentialStatus.ACTIVE, SealedSecret.of(new byte[] {1, 2}),
-                now, Optional.of(now.plusSeconds(60)), Optional.empty(), version, Optional.of(now), Optional.empty(), now);
+        return stores.open(schema, state);
     }
 
     @Test
@@ -159,7 +142,7 @@ class PostgresChangeFeedTest {
         PostgresTokenStore store = new PostgresTokenStore();
         store.open(new TestContext(Map.of("TOKENKEEPER_POSTGRES_URL", "postgresql://tk_daemon_" + schema + "@127.0.0.1:"
                 + POSTGRES.port() + "/postgres?sslmode=disable", "TOKENKEEPER_POSTGRES_SCHEMA", schema), state, Clock.systemUTC()));
-        opened.add(store);
+        stores.closeAfter(store);
         assertTrue(store.insert(credential("gazelle:x", 1)));
         assertEquals(1, store.list().size());
     }

@@ -1,28 +1,20 @@
 package dev.tokenkeeper.store.postgres;
 
+import static dev.tokenkeeper.store.postgres.OpenedStores.credential;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenkeeper.api.CredentialId;
-import dev.tokenkeeper.api.CredentialStatus;
-import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.StoreChange;
-import dev.tokenkeeper.api.StoredCredential;
-import dev.tokenkeeper.api.contract.TestContext;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,25 +33,11 @@ class PostgresChangeTableTest {
     @TempDir
     Path state;
 
-    private final List<PostgresTokenStore> opened = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        opened.forEach(PostgresTokenStore::close);
-    }
+    @RegisterExtension
+    final OpenedStores stores = new OpenedStores(POSTGRES);
 
     private PostgresTokenStore open(String schema) {
-        PostgresTokenStore store = new PostgresTokenStore();
-        store.open(new TestContext(POSTGRES.settings(schema), state, Clock.systemUTC())
-                .with("TOKENKEEPER_UPSTREAM_TIMEOUT_SECONDS", "5"));
-        opened.add(store);
-        return store;
-    }
-
-    private static StoredCredential credential(String id, long version) {
-        Instant now = Instant.now();
-        return new StoredCredential(CredentialId.parse(id), CredentialStatus.ACTIVE, SealedSecret.of(new byte[] {1, 2}),
-                now, Optional.of(now.plusSeconds(60)), Optional.empty(), version, Optional.of(now), Optional.empty(), now);
+        return stores.open(schema, state);
     }
 
     private static boolean heard(List<StoreChange> seen, String id) {
