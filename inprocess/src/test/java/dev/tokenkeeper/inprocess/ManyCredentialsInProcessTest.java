@@ -2,12 +2,7 @@ package dev.tokenkeeper.inprocess;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.api.CredentialId;
-import dev.tokenkeeper.api.CredentialStatus;
-import dev.tokenkeeper.api.SecretMaterial;
-import dev.tokenkeeper.api.StoredCredential;
-import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.contract.MutableClock;
-import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
 import dev.tokenkeeper.provider.gazelle.GazelleProvider;
@@ -18,11 +13,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -69,23 +62,7 @@ class ManyCredentialsInProcessTest {
 
     @BeforeAll
     static void storeManyAndRestart() {
-        CredentialId seed = CredentialId.parse("gazelle:seed");
-        HttpResponse<String> imported = DAEMON.call("PUT", "/api/v1/credentials/" + seed,
-                JSON.createObjectNode().put("tokenJson", GAZELLE.seedChain("seed")).toString());
-        assertEquals(201, imported.statusCode(), imported.body());
-        TokenStore store = DAEMON.assembly().store();
-        SecretSealer sealer = DAEMON.assembly().sealer();
-        SecretMaterial material = DAEMON.credentials().token(seed, Duration.ZERO).secret();
-        Instant now = CLOCK.instant();
-        for (int i = 0; i < STORED; i++) {
-            CredentialId id = id(i);
-            String access = "many-access-" + i + "-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
-            ISSUED.add(access);
-            StoredCredential row = new StoredCredential(id, CredentialStatus.ACTIVE,
-                    sealer.seal(id, material.with("access_token", access)), now, Optional.of(now.plus(Duration.ofHours(1))),
-                    Optional.empty(), 1, Optional.of(now), Optional.empty(), now);
-            assertTrue(store.insert(row), "stored " + id);
-        }
+        ChainCopies.of(DAEMON, GAZELLE).store(STORED, ManyCredentialsInProcessTest::id, "many-access", ISSUED, CLOCK.instant());
         long from = System.nanoTime();
         DAEMON.restart();
         restartTook = Duration.ofNanos(System.nanoTime() - from);

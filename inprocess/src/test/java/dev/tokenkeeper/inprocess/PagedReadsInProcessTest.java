@@ -3,12 +3,8 @@ package dev.tokenkeeper.inprocess;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.api.CredentialId;
-import dev.tokenkeeper.api.CredentialStatus;
-import dev.tokenkeeper.api.SecretMaterial;
-import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.contract.MutableClock;
-import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
 import dev.tokenkeeper.provider.gazelle.GazelleProvider;
 import dev.tokenkeeper.testkit.NotificationInbox;
@@ -23,10 +19,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
@@ -91,25 +85,8 @@ class PagedReadsInProcessTest {
 
     @BeforeAll
     static void storeManyAndRestart() {
-        CredentialId seed = CredentialId.parse("gazelle:seed");
-        HttpResponse<String> imported = DAEMON.call("PUT", "/api/v1/credentials/" + seed,
-                JSON.createObjectNode().put("tokenJson", GAZELLE.seedChain("seed")).toString());
-        assertEquals(201, imported.statusCode(), imported.body());
-        TokenStore store = DAEMON.assembly().store();
-        SecretSealer sealer = DAEMON.assembly().sealer();
-        SecretMaterial material = DAEMON.credentials().token(seed, Duration.ZERO).secret();
-        Instant now = CLOCK.instant();
-        for (int i = 0; i < STORED; i++) {
-            CredentialId id = id(i);
-            String access = "paged-access-" + i + "-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
-            ISSUED.add(access);
-            StoredCredential row = new StoredCredential(id,
-                    id.equals(NEEDS_HUMAN) ? CredentialStatus.REQUIRES_CONFIGURATION : CredentialStatus.ACTIVE,
-                    sealer.seal(id, material.with("access_token", access)), now, Optional.of(now.plus(Duration.ofHours(1))),
-                    Optional.empty(), 1, Optional.of(now), id.equals(NEEDS_HUMAN) ? Optional.of("invalid_grant")
-                    : Optional.empty(), now);
-            assertTrue(store.insert(row), "stored " + id);
-        }
+        ChainCopies.of(DAEMON, GAZELLE).store(STORED, PagedReadsInProcessTest::id, "paged-access", ISSUED, CLOCK.instant(),
+                NEEDS_HUMAN);
         DAEMON.restart();
         CountingStore counted = STORE.get();
         startOtherLists = counted.otherLists();
