@@ -1,6 +1,5 @@
 package dev.tokenkeeper.inprocess;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.daemon.refresh.TokenCache;
@@ -31,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ManyCredentialsInProcessTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int STORED = 20_000;
     private static final int CACHE_SIZE = 100;
     private static final int READS = 300;
