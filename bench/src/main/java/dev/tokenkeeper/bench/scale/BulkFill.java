@@ -100,17 +100,28 @@ public record BulkFill(String jdbcUrl, String schema, SecretSealer sealer) {
     }
 
     /**
+     * @return how many credentials the table holds (a kept cluster's table is filled on from there)
+     * @throws SQLException when the database refuses
+     */
+    public int rows() throws SQLException {
+        return (int) number("SELECT count(*) FROM " + schema + ".credentials");
+    }
+
+    /**
      * @return bytes the credentials table takes on disk, its indexes and TOAST included
      * @throws SQLException when the database refuses
      */
     public long tableBytes() throws SQLException {
+        return number("SELECT pg_total_relation_size('" + schema + ".credentials'::regclass)");
+    }
+
+    /** @return the one number {@code query} answers (the schema is the bench's own name, never input) */
+    private long number(String query) throws SQLException {
         try (Connection connection = DriverManager.getConnection(jdbcUrl);
-             PreparedStatement size = connection.prepareStatement("SELECT pg_total_relation_size(?::regclass)")) {
-            size.setString(1, schema + ".credentials");
-            try (ResultSet result = size.executeQuery()) {
-                result.next();
-                return result.getLong(1);
-            }
+             PreparedStatement statement = connection.prepareStatement(query);
+             ResultSet result = statement.executeQuery()) {
+            result.next();
+            return result.getLong(1);
         }
     }
 

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -57,23 +58,24 @@ public final class ScaleMeasurement {
     }
 
     private static void onPostgres(ResultTable table, Path work, Path distribution, ScaleSettings settings) throws Exception {
-        byte[] raw = new byte[MasterKey.LENGTH];
-        new SecureRandom().nextBytes(raw);
-        Path keyFile = work.resolve("scale.key");
-        Files.write(keyFile, raw);
-        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
-        SecretSealer sealer = new SecretSealer(Keyring.of(MasterKey.of(raw)));
-        Map<String, String> environment = environment(keyFile, settings);
-        try (PostgresCluster postgres = PostgresCluster.start()) {
-            if (settings.parts().contains("start")) {
-                try (InstantUpstream upstream = InstantUpstream.start(2, Duration.ZERO, 3600)) {
-                    Map<String, String> env = new HashMap<>(environment);
-                    env.putAll(postgres.settings("scale"));
-                    env.put("GAZELLE_OAUTH_TOKEN_URL", upstream.tokenUrl().toString());
-                    new StartAtScale(table, work, distribution, settings, env)
-                            .run(BulkFill.prepare(postgres, "scale", sealer, work.resolve("scale-migrate")));
-                }
+        Optional<Path> kept = Optional.ofNullable(System.getProperty("scale.keep")).map(folder -> Path.of(folder).toAbsolutePath());
+        SecretSealer sealer = new SecretSealer(Keyring.of(MasterKey.of(key(kept.orElse(work)))));
+        Map<String, String> environment = environment(kept.orElse(work).resolve("scale.key"), settings);
+        if (settings.parts().contains("start")) {
+            // Only the start part's schemas are filled on from what a kept cluster holds; the storms fill theirs afresh.
+            try (PostgresCluster postgres = kept.isPresent() ? PostgresCluster.keptIn(kept.get().resolve("cluster"))
+                    : PostgresCluster.start();
+                 InstantUpstream upstream = InstantUpstream.start(2, Duration.ZERO, 3600)) {
+                Map<String, String> env = new HashMap<>(environment);
+                env.put("GAZELLE_OAUTH_TOKEN_URL", upstream.tokenUrl().toString());
+                new StartAtScale(table, work, distribution, settings, env)
+                        .run(postgres, sealer, Integer.getInteger("scale.rounds", 1));
             }
+        }
+        if (!settings.parts().contains("announce") && !settings.parts().contains("storm") && !settings.parts().contains("kill")) {
+            return;
+        }
+        try (PostgresCluster postgres = PostgresCluster.start()) {
             if (settings.parts().contains("announce")) {
                 new AnnouncedLoops(table, postgres.jdbcUrl(), settings).run(Integer.getInteger("scale.rounds", 1));
             }
@@ -103,6 +105,20 @@ public final class ScaleMeasurement {
         System.out.printf("    [10] bare loop, %d connections: %,d rows in %.1f s, %.0f/s, twice %d, missed %d%n", workers,
                 result.rows(), result.seconds(), result.perSecond(), result.twice(), result.missed());
         return result.perSecond();
+    }
+
+    /** @return the master key in {@code folder}'s {@code scale.key}, made there first when there is none */
+    private static byte[] key(Path folder) throws IOException {
+        Path keyFile = folder.resolve("scale.key");
+        if (Files.exists(keyFile)) {
+            return Files.readAllBytes(keyFile);
+        }
+        byte[] raw = new byte[MasterKey.LENGTH];
+        new SecureRandom().nextBytes(raw);
+        Files.createDirectories(folder);
+        Files.write(keyFile, raw);
+        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+        return raw;
     }
 
     private static Map<String, String> environment(Path keyFile, ScaleSettings settings) {

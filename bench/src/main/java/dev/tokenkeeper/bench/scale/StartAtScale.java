@@ -4,6 +4,8 @@ import dev.tokenkeeper.bench.report.ResultTable;
 import dev.tokenkeeper.bench.report.Samples;
 import dev.tokenkeeper.bench.rig.Credentials;
 import dev.tokenkeeper.bench.startup.DaemonLauncher;
+import dev.tokenkeeper.bench.stores.PostgresCluster;
+import dev.tokenkeeper.daemon.crypto.SecretSealer;
 
 import java.io.IOException;
 import java.net.URI;
@@ -15,56 +17,106 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 
 /**
  * Measurement 10, start-up at scale (issue 26, must-shows 1 and 4): the daemons started one after
- * another on a store of {@code small} credentials, then on the same store filled up to {@code count}
- * (same run, same daemons' settings): each one's start to {@code /healthz} 200 (wall and CPU) and
- * VmRSS, and the ratios of the two sizes. Then token reads of credentials the first daemon has never
- * served, each once, against the same reads again.
+ * another on a store of {@code small} credentials and on one of {@code count} in the same cluster
+ * (same run, same daemons' settings, the sizes alternating over {@code scale.rounds} rounds): each
+ * one's start to {@code /healthz} 200 (wall and CPU) and VmRSS, and the ratios of the two sizes. Then
+ * token reads of credentials the first daemon of the last large fleet has never served, each once,
+ * against the same reads again.
  *
  * @param table       where the figures go
  * @param work        scratch folder
  * @param distribution the assembled distribution
  * @param settings    sizes
- * @param environment every daemon's environment (store, key, upstream, knobs)
+ * @param environment every daemon's environment but the schema (store, key, upstream, knobs)
  */
 record StartAtScale(ResultTable table, Path work, Path distribution, ScaleSettings settings,
                     Map<String, String> environment) {
 
-    /** One size's starts: per daemon wall ms, CPU ms, RSS kB at {@code /healthz}, or why they failed. */
-    private record Starts(List<DaemonLauncher.Started> started, String failure) {
+    /** The schema of the small size's credentials and of the large size's, in one cluster. */
+    private static final String SMALL = "scale_small";
+    private static final String LARGE = "scale";
+
+    /** One fleet's starts, per daemon wall ms, CPU ms and VmRSS at {@code /healthz}, and the load before and after. */
+    private record Starts(List<DaemonLauncher.Started> started, double loadBefore, double loadAfter) {
+    }
+
+    /** A daemon that did not start: the size's figure says why instead of a time. */
+    private static final class NotStarted extends Exception {
+        NotStarted(String message) {
+            super(message);
+        }
     }
 
     /**
-     * @param fill the store's filler (empty store)
+     * Fills schema {@code scale_small} up to {@code small} credentials and schema {@code scale} up to
+     * {@code count} (only what a kept cluster lacks), then starts the daemons on each size in turn,
+     * {@code rounds} times, which size goes first alternating (the machine is shared: its load moves
+     * within minutes, so each daemon's figure at a size is its median over the rounds).
+     *
+     * @param postgres the cluster (fresh, or kept from an earlier run)
+     * @param sealer   the sealer with the daemons' master key (the key the kept rows were sealed with)
+     * @param rounds   how many starts of each size
      * @throws Exception when the store or a daemon fails outside what is measured
      */
-    void run(BulkFill fill) throws Exception {
+    void run(PostgresCluster postgres, SecretSealer sealer, int rounds) throws Exception {
         Instant now = Instant.now();
         BulkFill.Timing idle = new BulkFill.Timing(now, now.plus(Duration.ofDays(30)), now.plus(Duration.ofDays(27)));
-        double smallSeconds = fill.fill(0, settings.small(), i -> idle);
-        System.out.printf("    [10] filled %,d credentials in %.1f s (%,.0f rows/s), table %d MB%n", settings.small(),
-                smallSeconds, settings.small() / smallSeconds, fill.tableBytes() >> 20);
-        Starts small = starts("small", settings.small(), false);
-        double countSeconds = fill.fill(settings.small(), settings.count(), i -> idle);
-        long bytes = fill.tableBytes();
-        System.out.printf("    [10] filled %,d more in %.1f s (%,.0f rows/s), table %d MB%n", settings.count() - settings.small(),
-                countSeconds, (settings.count() - settings.small()) / countSeconds, bytes >> 20);
+        BulkFill smallStore = BulkFill.prepare(postgres, SMALL, sealer, work.resolve(SMALL + "-migrate"));
+        upTo(smallStore, settings.small(), idle);
+        BulkFill largeStore = BulkFill.prepare(postgres, LARGE, sealer, work.resolve(LARGE + "-migrate"));
+        double countSeconds = upTo(largeStore, settings.count(), idle);
         table.add(new ResultTable.Row("10", String.format("fill %,d sealed credentials (COPY, sealing in parallel)", settings.count()),
-                String.format("%.0f s (%,.0f rows/s); table with indexes %,d MB", smallSeconds + countSeconds,
-                        settings.count() / (smallSeconds + countSeconds), bytes >> 20), "", "", ""));
-        Starts large = starts("large", settings.count(), true);
+                countSeconds > 0 ? String.format("%.0f s (%,.0f rows/s); table with indexes %,d MB", countSeconds,
+                        settings.count() / countSeconds, largeStore.tableBytes() >> 20)
+                        : String.format("kept from an earlier run (-Dscale.keep); table with indexes %,d MB",
+                        largeStore.tableBytes() >> 20), "", "", ""));
+        List<Starts> small = new ArrayList<>();
+        List<Starts> large = new ArrayList<>();
+        try {
+            for (int round = 0; round < rounds; round++) {
+                for (boolean largeNow : round % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
+                    if (largeNow) {
+                        large.add(starts(settings.count(), postgres.settings(LARGE), round, round == rounds - 1));
+                    } else {
+                        small.add(starts(settings.small(), postgres.settings(SMALL), round, false));
+                    }
+                }
+            }
+        } catch (NotStarted e) {
+            return;
+        }
+        summary(settings.small(), small);
+        summary(settings.count(), large);
         compare(small, large);
     }
 
-    private Starts starts(String name, int credentials, boolean thenRead) throws Exception {
+    /** @return seconds it took to fill {@code store} up to {@code credentials} rows (0 when a kept one had them) */
+    private static double upTo(BulkFill store, int credentials, BulkFill.Timing timing) throws Exception {
+        int there = store.rows();
+        if (there >= credentials) {
+            System.out.printf("    [10] %s.credentials holds %,d rows already (kept cluster)%n", store.schema(), there);
+            return 0;
+        }
+        double seconds = store.fill(there, credentials, i -> timing);
+        System.out.printf("    [10] filled %s with %,d credentials in %.1f s (%,.0f rows/s), table %d MB%n", store.schema(),
+                credentials - there, seconds, (credentials - there) / seconds, store.tableBytes() >> 20);
+        return seconds;
+    }
+
+    private Starts starts(int credentials, Map<String, String> store, int round, boolean thenRead) throws Exception {
         double load = ScaleMeasurement.load();
-        try (DaemonFleet fleet = DaemonFleet.start(work, "scale-" + name, distribution, environment, settings.daemons(),
+        Map<String, String> env = new HashMap<>(environment);
+        env.putAll(store);
+        try (DaemonFleet fleet = DaemonFleet.start(work, "scale-" + credentials + "-" + round, distribution, env, settings.daemons(),
                 settings.startWithin())) {
             List<DaemonLauncher.Started> started = new ArrayList<>();
             for (DaemonLauncher daemon : fleet.daemons()) {
@@ -73,19 +125,11 @@ record StartAtScale(ResultTable table, Path work, Path distribution, ScaleSettin
             long[] rssAfter = fleet.daemons().stream().mapToLong(DaemonLauncher::rssKb).toArray();
             System.out.printf("    [10] %,d credentials: starts %s; RSS when all %d were up %s kB%n", credentials, started,
                     settings.daemons(), Arrays.toString(rssAfter));
-            String label = String.format("%,d credentials, %d daemons one after another, load %.1f→%.1f", credentials,
-                    settings.daemons(), load, ScaleMeasurement.load());
-            table.add(new ResultTable.Row("10", "start to /healthz 200 (median, max; CPU median), " + label,
-                    String.format("%s, %s ms; CPU %s ms", ResultTable.fmt(median(started, DaemonLauncher.Started::startMillis)),
-                            ResultTable.fmt(max(started, DaemonLauncher.Started::startMillis)),
-                            ResultTable.fmt(median(started, DaemonLauncher.Started::cpuMillis))), "", "", ""));
-            table.add(new ResultTable.Row("10", "RSS at /healthz 200 (max over daemons), " + label,
-                    ResultTable.fmt(max(started, s -> s.rssKb() / 1024.0)) + " MB", "", "",
-                    ResultTable.goal(max(started, s -> s.rssKb() / 1024.0) <= 256, "≤ 256 MB")));
+            Starts starts = new Starts(started, load, ScaleMeasurement.load());
             if (thenRead) {
                 reads(fleet, credentials);
             }
-            return new Starts(started, null);
+            return starts;
         } catch (IOException e) {
             // The launcher's message joins the log's last lines with " | ", which would split a table cell.
             String message = e.getMessage().replace(" | ", "; ");
@@ -94,31 +138,50 @@ record StartAtScale(ResultTable table, Path work, Path distribution, ScaleSettin
             table.add(new ResultTable.Row("10", String.format("start to /healthz 200, %,d credentials", credentials),
                     "did not start within " + settings.startWithin().toSeconds() + " s: " + failure, "", "",
                     ResultTable.goal(false, "starts")));
-            return new Starts(List.of(), failure);
+            throw new NotStarted(failure);
         }
     }
 
-    private void compare(Starts small, Starts large) {
-        if (small.failure() != null || large.failure() != null) {
-            return;
-        }
+    /** One size's figures over every start of it: start (median, max; CPU median) and the largest RSS. */
+    private void summary(int credentials, List<Starts> fleets) {
+        List<DaemonLauncher.Started> all = fleets.stream().flatMap(fleet -> fleet.started().stream()).toList();
+        String label = String.format("%,d credentials, %d daemons one after another, %d round%s, load %s", credentials,
+                settings.daemons(), fleets.size(), fleets.size() == 1 ? "" : "s", fleets.stream()
+                        .map(fleet -> String.format("%.1f→%.1f", fleet.loadBefore(), fleet.loadAfter()))
+                        .collect(Collectors.joining(", ")));
+        table.add(new ResultTable.Row("10", "start to /healthz 200 (median, max; CPU median), " + label,
+                String.format("%s, %s ms; CPU %s ms", ResultTable.fmt(median(all, DaemonLauncher.Started::startMillis)),
+                        ResultTable.fmt(max(all, DaemonLauncher.Started::startMillis)),
+                        ResultTable.fmt(median(all, DaemonLauncher.Started::cpuMillis))), "", "", ""));
+        table.add(new ResultTable.Row("10", "RSS at /healthz 200 (max over daemons), " + label,
+                ResultTable.fmt(max(all, s -> s.rssKb() / 1024.0)) + " MB", "", "",
+                ResultTable.goal(max(all, s -> s.rssKb() / 1024.0) <= 256, "≤ 256 MB")));
+    }
+
+    /** Each daemon (by start order) at the large size against itself at the small one, its medians over the rounds. */
+    private void compare(List<Starts> small, List<Starts> large) {
         double worstTime = 0;
         double worstCpu = 0;
         double worstRss = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < small.started().size(); i++) {
-            DaemonLauncher.Started a = small.started().get(i);
-            DaemonLauncher.Started b = large.started().get(i);
-            worstTime = Math.max(worstTime, b.startMillis() / a.startMillis());
-            worstCpu = Math.max(worstCpu, b.cpuMillis() / a.cpuMillis());
-            worstRss = Math.max(worstRss, (b.rssKb() - a.rssKb()) / 1024.0);
+        for (int i = 0; i < settings.daemons(); i++) {
+            worstTime = Math.max(worstTime, daemon(large, i, DaemonLauncher.Started::startMillis)
+                    / daemon(small, i, DaemonLauncher.Started::startMillis));
+            worstCpu = Math.max(worstCpu, daemon(large, i, DaemonLauncher.Started::cpuMillis)
+                    / daemon(small, i, DaemonLauncher.Started::cpuMillis));
+            worstRss = Math.max(worstRss, (daemon(large, i, s -> s.rssKb()) - daemon(small, i, s -> s.rssKb())) / 1024.0);
         }
-        String sizes = String.format("%,d against %,d credentials, same daemon (worst of %d)", settings.count(),
-                settings.small(), small.started().size());
+        String sizes = String.format("%,d against %,d credentials, same daemon (worst of %d%s)", settings.count(),
+                settings.small(), settings.daemons(), small.size() == 1 ? "" : "; each its median of " + small.size() + " rounds");
         table.add(new ResultTable.Row("10", "start to /healthz 200, " + sizes,
                 ResultTable.fmt(worstTime) + "× (CPU " + ResultTable.fmt(worstCpu) + "×)", "", "",
                 ResultTable.goal(worstTime <= 1.2, "within 20 %")));
         table.add(new ResultTable.Row("10", "RSS at /healthz 200, " + sizes, "+" + ResultTable.fmt(worstRss) + " MB", "", "",
                 ResultTable.goal(worstRss <= 30, "within 30 MB")));
+    }
+
+    /** @return the {@code index}th daemon's median figure over the fleets */
+    private static double daemon(List<Starts> fleets, int index, ToDoubleFunction<DaemonLauncher.Started> f) {
+        return Samples.median(fleets.stream().map(fleet -> f.applyAsDouble(fleet.started().get(index))).toList());
     }
 
     /** Must-show 4: each of {@code reads} random credentials read once, then the same again. */

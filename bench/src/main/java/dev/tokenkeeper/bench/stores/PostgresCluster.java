@@ -29,10 +29,12 @@ public final class PostgresCluster implements AutoCloseable {
 
     private final Path folder;
     private final int port;
+    private final boolean kept;
 
-    private PostgresCluster(Path folder, int port) {
+    private PostgresCluster(Path folder, int port, boolean kept) {
         this.folder = folder;
         this.port = port;
+        this.kept = kept;
     }
 
     /** @return whether {@code initdb} is installed where {@link #BIN} says */
@@ -48,7 +50,24 @@ public final class PostgresCluster implements AutoCloseable {
      * @throws IllegalStateException when a PostgreSQL command fails (with its output and the server log)
      */
     public static PostgresCluster start() throws IOException {
-        Path folder = Files.createTempDirectory(Path.of("/tmp"), "tokenkeeper-bench-pg-");
+        return begin(Files.createTempDirectory(Path.of("/tmp"), "tokenkeeper-bench-pg-"), false);
+    }
+
+    /**
+     * Starts the cluster kept in {@code folder}, made there first when there is none: its data
+     * outlives the run ({@link #close()} stops the server and keeps the folder), so a measurement
+     * that fills a million rows can fill them once for several runs.
+     *
+     * @param folder where the cluster lives
+     * @return the running cluster
+     * @throws IOException when the folder cannot be made
+     * @throws IllegalStateException when a PostgreSQL command fails (with its output and the server log)
+     */
+    public static PostgresCluster keptIn(Path folder) throws IOException {
+        return begin(Files.createDirectories(folder), true);
+    }
+
+    private static PostgresCluster begin(Path folder, boolean kept) throws IOException {
         if (asRoot()) {
             exec(List.of("chown", "postgres:postgres", folder.toString()), folder.getParent());
         }
@@ -56,10 +75,12 @@ public final class PostgresCluster implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        PostgresCluster cluster = new PostgresCluster(folder, port);
+        PostgresCluster cluster = new PostgresCluster(folder, port, kept);
         try {
-            cluster.pg(List.of(BIN.resolve("initdb").toString(), "-D", cluster.data(), "-U", "postgres", "--auth=trust",
-                    "-E", "UTF8", "--locale=C", "--no-sync"));
+            if (!Files.isDirectory(folder.resolve("data/global"))) {
+                cluster.pg(List.of(BIN.resolve("initdb").toString(), "-D", cluster.data(), "-U", "postgres", "--auth=trust",
+                        "-E", "UTF8", "--locale=C", "--no-sync"));
+            }
             cluster.pg(List.of(BIN.resolve("pg_ctl").toString(), "-D", cluster.data(), "-l",
                     folder.resolve("server.log").toString(), "-w", "-t", "60", "-o",
                     "-p " + port + " -k " + folder + " -c listen_addresses=127.0.0.1 -c max_connections=200"
@@ -85,15 +106,19 @@ public final class PostgresCluster implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres&sslmode=disable";
     }
 
-    /** Stops the server at once and deletes its folder. */
+    /** Stops the server at once and deletes its folder; a kept cluster is shut down cleanly and kept. */
     @Override
     public void close() {
         if (Files.isDirectory(folder.resolve("data/global"))) {
             try {
-                pg(List.of(BIN.resolve("pg_ctl").toString(), "-D", data(), "-m", "immediate", "-w", "-t", "60", "stop"));
+                pg(List.of(BIN.resolve("pg_ctl").toString(), "-D", data(), "-m", kept ? "fast" : "immediate", "-w", "-t", "60",
+                        "stop"));
             } catch (RuntimeException e) {
                 System.out.println("could not stop PostgreSQL: " + e.getMessage());
             }
+        }
+        if (kept) {
+            return;
         }
         try (Stream<Path> files = Files.walk(folder)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
