@@ -31,9 +31,11 @@ public final class PostgresCluster implements AutoCloseable {
     private final int port;
     private final boolean kept;
 
-    private PostgresCluster(Path folder, int port, boolean kept) {
+    private PostgresCluster(Path folder, boolean kept) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            this.port = socket.getLocalPort();
+        }
         this.folder = folder;
-        this.port = port;
         this.kept = kept;
     }
 
@@ -71,11 +73,7 @@ public final class PostgresCluster implements AutoCloseable {
         if (asRoot()) {
             exec(List.of("chown", "postgres:postgres", folder.toString()), folder.getParent());
         }
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        PostgresCluster cluster = new PostgresCluster(folder, port, kept);
+        PostgresCluster cluster = new PostgresCluster(folder, kept);
         try {
             if (!Files.isDirectory(folder.resolve("data/global"))) {
                 cluster.pg(List.of(BIN.resolve("initdb").toString(), "-D", cluster.data(), "-U", "postgres", "--auth=trust",
@@ -83,7 +81,7 @@ public final class PostgresCluster implements AutoCloseable {
             }
             cluster.pg(List.of(BIN.resolve("pg_ctl").toString(), "-D", cluster.data(), "-l",
                     folder.resolve("server.log").toString(), "-w", "-t", "60", "-o",
-                    "-p " + port + " -k " + folder + " -c listen_addresses=127.0.0.1 -c max_connections=200"
+                    "-p " + cluster.port + " -k " + folder + " -c listen_addresses=127.0.0.1 -c max_connections=200"
                             + " -c shared_buffers=32MB", "start"));
             return cluster;
         } catch (RuntimeException e) {
