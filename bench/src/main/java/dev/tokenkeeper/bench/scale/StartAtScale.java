@@ -175,7 +175,8 @@ record StartAtScale(ResultTable table, Path work, Path distribution, ScaleSettin
         table.add(new ResultTable.Row("10", "start to /healthz 200, " + sizes,
                 ResultTable.fmt(worstTime) + "× (CPU " + ResultTable.fmt(worstCpu) + "×)", "", "",
                 ResultTable.goal(worstTime <= 1.2, "within 20 %")));
-        table.add(new ResultTable.Row("10", "RSS at /healthz 200, " + sizes, "+" + ResultTable.fmt(worstRss) + " MB", "", "",
+        table.add(new ResultTable.Row("10", "RSS at /healthz 200, " + sizes,
+                (worstRss >= 0 ? "+" : "") + ResultTable.fmt(worstRss) + " MB", "", "",
                 ResultTable.goal(worstRss <= 30, "within 30 MB")));
     }
 
