@@ -73,6 +73,8 @@ public final class ControlApi implements AutoCloseable {
         });
         // Jetty's server object (thread pool not started, MIME table, handlers): made here, not in app.start().
         built.jettyServer().server();
+        // Javalin's servlet (made lazily by app.start(), on the thread that starts the parts): made here too.
+        built.javalinServlet();
         app = built;
     }
 
