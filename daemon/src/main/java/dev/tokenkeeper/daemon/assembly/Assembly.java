@@ -95,7 +95,7 @@ import java.util.stream.Stream;
 public final class Assembly implements AutoCloseable {
 
     private static final Duration REFRESH_DRAIN = Duration.ofSeconds(30);
-    private static final Duration API_BUILD_WAIT = Duration.ofSeconds(60);
+    private static final Duration BESIDE_WAIT = Duration.ofSeconds(60);
 
     private final DaemonConfig config;
     private final PartSettings settings;
@@ -110,7 +110,9 @@ public final class Assembly implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private final Notifications notifications;
     private final ControlApi api;
-    /** The control API's server built on a thread of its own while the parts before it start. */
+    /** The JVM metrics bound on a thread of their own while the parts before them start. */
+    private final FutureTask<RefreshMetrics> metricsBound;
+    /** The control API's server built on that thread after them, while the parts before it start. */
     private final FutureTask<Void> apiBuilt;
     private final List<Part> parts;
     private final StartedParts started = new StartedParts(this::stopRefreshing);
@@ -169,7 +171,8 @@ public final class Assembly implements AutoCloseable {
         AtomicBoolean storeAnnounces = new AtomicBoolean();
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CredentialPages pages = new CredentialPages(store, CredentialPages.PAGE);
-        RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, pages, clock);
+        // Its JVM binders (the platform MXBeans, a gauge each) were a fifth of building on the main thread.
+        this.metricsBound = new FutureTask<>(() -> new RefreshMetrics(metrics, pages, clock));
         this.notifications = Notifications.of(config.settings(), state, metrics, pages::forEach, clock,
                 provider -> Renewal.forms(plugins, provider), pipeline::untilExpiry);
         Optional<FileSink> sink = FileSink.fromSettings(config.settings(), this::openLive, clock);
@@ -199,6 +202,7 @@ public final class Assembly implements AutoCloseable {
                 new Part("change follower", () -> storeAnnounces.set(follower.start()), follower),
                 new Part("consumers", () -> consumers.start(storeAnnounces.get()), consumers),
                 Part.startOnly("metrics", () -> {
+                    RefreshMetrics refreshMetrics = awaitBeside(metricsBound, "the JVM metrics were not bound");
                     refreshMetrics.startAtZero(plugins.providers().keySet());
                     pipeline.addListener(refreshMetrics);
                 }),
@@ -227,7 +231,7 @@ public final class Assembly implements AutoCloseable {
                     signIns.start();
                 }, signIns),
                 new Part("control API", () -> {
-                    awaitApiBuilt();
+                    awaitBeside(apiBuilt, "the control API's server was not built");
                     listen();
                 }, () -> {
                     api.close();
@@ -248,9 +252,10 @@ public final class Assembly implements AutoCloseable {
     }
 
     /**
-     * Starts every part in order. Meanwhile the control API's server (Javalin, its routes, Jetty's
-     * server object) is built on a thread of its own, which the control API awaits (at most 60 s)
-     * before it listens, and which a failed start also awaits before it returns.
+     * Starts every part in order. Meanwhile, on a thread of its own, the JVM metrics are bound and
+     * then the control API's server (Javalin, its routes, Jetty's server object) is built; the
+     * metrics part and the control API await theirs (at most 60 s each) before they start, and a
+     * failed start awaits the thread before it returns.
      *
      * @return this
      * @throws RuntimeException when a part cannot start; the parts started before it are closed again
@@ -261,8 +266,11 @@ public final class Assembly implements AutoCloseable {
 
     /** @param seam wraps each part before it starts: a test makes the N-th fail */
     Assembly start(UnaryOperator<Part> seam) {
-        // Building Javalin and Jetty's server needs none of the parts: on the second core while they start.
-        Thread builder = new Thread(apiBuilt, "control-api-build");
+        // Neither needs a part: on the second core while the store opens and the parts before them start.
+        Thread builder = new Thread(() -> {
+            metricsBound.run();
+            apiBuilt.run();
+        }, "start-beside");
         builder.setDaemon(true);
         builder.start();
         try {
@@ -369,20 +377,19 @@ public final class Assembly implements AutoCloseable {
         }
     }
 
-    private void awaitApiBuilt() throws Exception {
+    private static <T> T awaitBeside(FutureTask<T> task, String late) throws Exception {
         try {
-            apiBuilt.get(API_BUILD_WAIT.toSeconds(), TimeUnit.SECONDS);
+            return task.get(BESIDE_WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         } catch (TimeoutException e) {
-            throw new IllegalStateException("the control API's server was not built within " + API_BUILD_WAIT.toSeconds()
-                    + " s (is the machine overloaded?)", e);
+            throw new IllegalStateException(late + " within " + BESIDE_WAIT.toSeconds() + " s (is the machine overloaded?)", e);
         }
     }
 
     private static void awaitQuietly(Thread builder) {
         try {
-            builder.join(API_BUILD_WAIT.toMillis());
+            builder.join(BESIDE_WAIT.toMillis() * 2);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

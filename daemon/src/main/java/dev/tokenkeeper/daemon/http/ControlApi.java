@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.tokenkeeper.api.InvalidSecretException;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.StoreUnavailableException;
@@ -43,6 +44,8 @@ public final class ControlApi implements AutoCloseable {
     private volatile boolean listening;
     /** Connections the kernel queues before the server accepts them (the listen backlog). */
     private static final int ACCEPT_QUEUE = 1024;
+    /** What {@code /healthz} answers. */
+    private static final Map<String, String> HEALTHY = Map.of("status", "ok");
 
     /**
      * Builds the API; nothing listens until {@link #start()}.
@@ -73,6 +76,14 @@ public final class ControlApi implements AutoCloseable {
         });
         // Jetty's server object (thread pool not started, MIME table, handlers): made here, not in app.start().
         built.jettyServer().server();
+        // Javalin's servlet (made lazily by app.start(), on the thread that starts the parts): made here too.
+        built.javalinServlet();
+        // The JSON writer every answer uses, with its serializer for /healthz's: the first request made them.
+        try {
+            Json.MAPPER.writeValueAsString(HEALTHY);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the answer of /healthz", e);
+        }
         app = built;
     }
 
@@ -137,7 +148,7 @@ public final class ControlApi implements AutoCloseable {
             throw new ApiException(421, "wrong_host", why);
         }));
         routes.before("/api/*", this::authorize);
-        routes.get("/healthz", ctx -> json(ctx, Map.of("status", "ok")));
+        routes.get("/healthz", ctx -> json(ctx, HEALTHY));
         routes.get(AdminToken.CHALLENGE_PATH, ctx -> {
             String nonce = Optional.ofNullable(ctx.queryParam("nonce")).filter(n -> n.matches("[A-Za-z0-9_-]{22,128}"))
                     .orElseThrow(() -> new ApiException(400, "bad_request", "nonce must be 22 to 128 base64url characters"));
