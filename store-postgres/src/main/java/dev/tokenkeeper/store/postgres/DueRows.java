@@ -98,6 +98,12 @@ final class DueRows {
                 .execute();
     }
 
+    /** @return the credentials whose lease row names {@code owner}, ended or not */
+    List<CredentialId> leasedBy(Handle handle, String owner) {
+        return handle.createQuery("SELECT id FROM " + credentials + " WHERE lease_owner = :owner")
+                .bind("owner", owner).map((set, context) -> CredentialId.parse(set.getString("id"))).list();
+    }
+
     /** Writes the next due time, whoever holds the lease. */
     void plan(Handle handle, CredentialId id, Optional<Instant> nextDue, boolean retry) {
         handle.createUpdate("UPDATE " + credentials + " SET next_due = :next_due, due_retry = :retry WHERE id = :id")

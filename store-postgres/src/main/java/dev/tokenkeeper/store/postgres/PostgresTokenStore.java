@@ -318,6 +318,13 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         });
     }
 
+    /** One query; the table has no index on the owner, so it reads the table once (a daemon's start, off its start path). */
+    @Override
+    public List<CredentialId> leasedBy(String owner) {
+        Objects.requireNonNull(owner, "owner");
+        return call("read the credentials leased by " + owner, (open, handle) -> open.due().leasedBy(handle, owner));
+    }
+
     @Override
     public void plan(CredentialId id, Optional<Instant> nextDue, boolean retry) {
         Objects.requireNonNull(id, "id");
