@@ -494,10 +494,14 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         // On the store's plan a claim takes a batch ahead of the free workers (one claim statement per
         // batch, and no worker idle between batches): the claims wait at most one batch for a worker.
         int limit = (inStore ? 2 * scheduling.threads() : scheduling.threads()) - running.size();
+        if (inStore && limit < 1) {
+            // Every worker busy and a batch queued: the backlog (if any) stays for the workers to claim.
+            return;
+        }
         List<Plan.Taken> taken;
         try {
             taken = plan.takeDue(now, limit);
-            backlog = inStore && limit > 0 && taken.size() >= limit;
+            backlog = inStore && taken.size() >= limit;
         } catch (RuntimeException e) {
             if (!takeFailing) {
                 takeFailing = true;

@@ -68,6 +68,23 @@ final class DueRows {
     }
 
     /**
+     * A refresh's commit, as {@link DueWork#commitRefresh} takes it.
+     *
+     * @param updated         the new state
+     * @param expectedVersion the version the caller read
+     * @param event           the history event
+     * @param owner           the lease holder
+     * @param nextDue         when it is next due
+     */
+    record Commit(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
+                  Optional<Instant> nextDue) {
+
+        boolean write(DueRows due, Handle handle) {
+            return due.commit(handle, updated, expectedVersion, event, owner, nextDue);
+        }
+    }
+
+    /**
      * The compare-and-set, the lease's release (when {@code owner} holds it), the next due time and
      * the history event in one statement.
      *
