@@ -6,8 +6,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * Group commit of refreshes: a commit that arrives while another group is being written waits for
- * it and then goes in the next group, one transaction for all of its members, so that the refreshes
+ * Group commit of refreshes: a commit that arrives while {@link #WRITERS} groups are being written
+ * waits and then goes in the next group, one transaction (one JDBC batch) for all of its members, so that the refreshes
  * of a storm share one WAL flush per group instead of one each (what PostgreSQL job queues do with
  * their completions). Nothing waits on purpose: a group is whatever queued during the previous
  * group's write, so a lone commit is written at once, and a member waits for at most the group
@@ -36,9 +36,15 @@ final class CommitGroups<C> {
         }
     }
 
+    /**
+     * Groups written at once: two, so that one group's statements go out while the other waits for its
+     * WAL flush (one at a time, a daemon's commits were bound by a group's round trips).
+     */
+    static final int WRITERS = 2;
+
     private final Object lock = new Object();
     private List<Member<C>> queued = new ArrayList<>();
-    private boolean writing;
+    private int writing;
 
     /**
      * @param commit  the commit
@@ -52,7 +58,7 @@ final class CommitGroups<C> {
         List<Member<C>> group;
         synchronized (lock) {
             queued.add(mine);
-            while (writing && !mine.done) {
+            while (writing >= WRITERS && !mine.done) {
                 try {
                     // Woken when the group before ends; that write is bounded by the store's timeouts.
                     lock.wait(1_000);
@@ -64,7 +70,7 @@ final class CommitGroups<C> {
             if (mine.done) {
                 return outcome(mine);
             }
-            writing = true;
+            writing++;
             group = queued;
             queued = new ArrayList<>();
         }
@@ -72,7 +78,7 @@ final class CommitGroups<C> {
             write(group, inOne, alone);
         } finally {
             synchronized (lock) {
-                writing = false;
+                writing--;
                 lock.notifyAll();
             }
         }

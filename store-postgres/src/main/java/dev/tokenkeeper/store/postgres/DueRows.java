@@ -6,6 +6,8 @@ import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.store.jdbc.CredentialRows;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -14,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * The due queue's statements on the credentials table (schema version 5): each one statement, so
@@ -92,19 +95,41 @@ final class DueRows {
      */
     boolean commit(Handle handle, StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
                    Optional<Instant> nextDue) {
-        return rows.bind(handle.createUpdate("WITH updated AS (UPDATE " + credentials + " SET " + rows.assignments()
-                        + ", lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END"
-                        + ", lease_until = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_until END"
-                        + ", next_due = :next_due, due_retry = false"
-                        + " WHERE id = :id AND version = :expected_version RETURNING id)"
-                        + " INSERT INTO " + history + " (credential_id, at, outcome, detail, duration_ms, version)"
-                        + " SELECT id, :event_at, :event_outcome, :event_detail, :event_duration, :event_version FROM updated"),
-                        updated)
-                .bind("owner", owner).bind("next_due", millis(nextDue)).bind("expected_version", expectedVersion)
+        return bind(handle.createUpdate(commitStatement()), new Commit(updated, expectedVersion, event, owner, nextDue))
+                .execute() == 1;
+    }
+
+    /**
+     * Several commits as one JDBC batch (one round trip) in the caller's transaction.
+     *
+     * @return for each, in order, whether its compare-and-set succeeded
+     */
+    List<Boolean> commitAll(Handle transaction, List<Commit> commits) {
+        PreparedBatch batch = transaction.prepareBatch(commitStatement());
+        for (Commit commit : commits) {
+            bind(batch, commit).add();
+        }
+        return IntStream.of(batch.execute()).mapToObj(count -> count == 1).toList();
+    }
+
+    private String commitStatement() {
+        return "WITH updated AS (UPDATE " + credentials + " SET " + rows.assignments()
+                + ", lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END"
+                + ", lease_until = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_until END"
+                + ", next_due = :next_due, due_retry = false"
+                + " WHERE id = :id AND version = :expected_version RETURNING id)"
+                + " INSERT INTO " + history + " (credential_id, at, outcome, detail, duration_ms, version)"
+                + " SELECT id, :event_at, :event_outcome, :event_detail, :event_duration, :event_version FROM updated";
+    }
+
+    private <S extends SqlStatement<S>> S bind(S statement, Commit commit) {
+        RefreshEvent event = commit.event();
+        return rows.bind(statement, commit.updated())
+                .bind("owner", commit.owner()).bind("next_due", millis(commit.nextDue()))
+                .bind("expected_version", commit.expectedVersion())
                 .bind("event_at", event.at().toEpochMilli()).bind("event_outcome", event.outcome().wireName())
                 .bind("event_detail", event.detail()).bind("event_duration", event.duration().toMillis())
-                .bind("event_version", event.version())
-                .execute() == 1;
+                .bind("event_version", event.version());
     }
 
     /** Releases {@code owner}'s lease and writes the next due time, when it holds the lease or nobody does. */

@@ -38,16 +38,10 @@ class CommitGroupsTest {
 
     @Test
     void commitsArrivingWhileAGroupIsWrittenGoTogetherInTheNextAndEachKeepsItsOwnVersionCheck() throws Exception {
-        CountDownLatch firstWriting = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
         ExecutorService threads = Executors.newCachedThreadPool();
         try {
-            Future<Boolean> first = threads.submit(() -> groups.commit(0, group -> record(group, commit -> true), commit -> {
-                firstWriting.countDown();
-                await(releaseFirst);
-                return alone(commit);
-            }));
-            assertTrue(firstWriting.await(10, TimeUnit.SECONDS));
+            List<Future<Boolean>> firsts = holdEveryWriter(threads, releaseFirst, group -> record(group, commit -> true));
             List<Future<Boolean>> later = new ArrayList<>();
             for (int i = 1; i <= 6; i++) {
                 int commit = i;
@@ -56,13 +50,15 @@ class CommitGroupsTest {
             }
             waitUntilQueued(later.size());
             releaseFirst.countDown();
-            assertTrue(first.get(10, TimeUnit.SECONDS));
+            for (Future<Boolean> first : firsts) {
+                assertTrue(first.get(10, TimeUnit.SECONDS));
+            }
             for (int i = 1; i <= 6; i++) {
                 assertEquals(i % 2 == 0, later.get(i - 1).get(10, TimeUnit.SECONDS), "commit " + i);
             }
             assertEquals(1, transactions.size(), "the six that waited went in one transaction: " + transactions);
             assertEquals(Set.of(1, 2, 3, 4, 5, 6), Set.copyOf(transactions.get(0)));
-            assertEquals(Set.of(0, 2, 4, 6), written);
+            assertEquals(Set.of(2, 4, 6, 100, 101), written);
         } finally {
             threads.shutdownNow();
         }
@@ -70,7 +66,6 @@ class CommitGroupsTest {
 
     @Test
     void aFailedGroupIsWrittenMemberByMemberAndAMembersFailureIsItsOwn() throws Exception {
-        CountDownLatch firstWriting = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
         ExecutorService threads = Executors.newCachedThreadPool();
         Function<List<Integer>, List<Boolean>> failing = group -> {
@@ -78,12 +73,7 @@ class CommitGroupsTest {
             throw new IllegalStateException("the transaction rolled back");
         };
         try {
-            Future<Boolean> first = threads.submit(() -> groups.commit(0, failing, commit -> {
-                firstWriting.countDown();
-                await(releaseFirst);
-                return alone(commit);
-            }));
-            assertTrue(firstWriting.await(10, TimeUnit.SECONDS));
+            List<Future<Boolean>> firsts = holdEveryWriter(threads, releaseFirst, failing);
             List<Future<Boolean>> later = new ArrayList<>();
             for (int i = 1; i <= 3; i++) {
                 int commit = i;
@@ -96,13 +86,15 @@ class CommitGroupsTest {
             }
             waitUntilQueued(later.size());
             releaseFirst.countDown();
-            assertTrue(first.get(10, TimeUnit.SECONDS));
+            for (Future<Boolean> first : firsts) {
+                assertTrue(first.get(10, TimeUnit.SECONDS));
+            }
             assertTrue(later.get(0).get(10, TimeUnit.SECONDS));
             Exception second = assertThrows(Exception.class, () -> later.get(1).get(10, TimeUnit.SECONDS));
             assertEquals("commit 2 failed", second.getCause().getMessage());
             assertTrue(later.get(2).get(10, TimeUnit.SECONDS));
             assertEquals(1, transactions.size(), "one group tried: " + transactions);
-            assertEquals(Set.of(0, 1, 3), written, "each written once, alone after the group rolled back");
+            assertEquals(Set.of(1, 3, 100, 101), written, "each written once, alone after the group rolled back");
             assertFalse(written.contains(2));
         } finally {
             threads.shutdownNow();
@@ -125,6 +117,34 @@ class CommitGroupsTest {
     private boolean alone(int commit) {
         assertTrue(written.add(commit), "written twice: " + commit);
         return true;
+    }
+
+    /** Commits 100, 101, … written alone, held until {@code release}: every writer busy. */
+    private List<Future<Boolean>> holdEveryWriter(ExecutorService threads, CountDownLatch release,
+                                                  Function<List<Integer>, List<Boolean>> inOne) throws Exception {
+        assertEquals(2, CommitGroups.WRITERS);
+        CountDownLatch writing = new CountDownLatch(CommitGroups.WRITERS);
+        List<Future<Boolean>> held = new ArrayList<>();
+        for (int i = 0; i < CommitGroups.WRITERS; i++) {
+            int commit = 100 + i;
+            held.add(threads.submit(() -> groups.commit(commit, inOne, c -> {
+                writing.countDown();
+                await(release);
+                return alone(c);
+            })));
+            // One at a time, so that each finds a free writer and goes alone.
+            long left = CommitGroups.WRITERS - 1 - i;
+            waitUntil(() -> writing.getCount() == left);
+        }
+        return held;
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "not reached within 10 s");
+            Thread.sleep(5);
+        }
     }
 
     private void waitUntilQueued(int count) throws InterruptedException {
