@@ -6,7 +6,6 @@ import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.store.jdbc.CredentialRows;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.time.Instant;
@@ -16,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.IntStream;
 
 /**
  * The due queue's statements on the credentials table (schema version 5): each one statement, so
@@ -97,19 +95,6 @@ final class DueRows {
                    Optional<Instant> nextDue) {
         return bind(handle.createUpdate(commitStatement()), new Commit(updated, expectedVersion, event, owner, nextDue))
                 .execute() == 1;
-    }
-
-    /**
-     * Several commits as one JDBC batch (one round trip) in the caller's transaction.
-     *
-     * @return for each, in order, whether its compare-and-set succeeded
-     */
-    List<Boolean> commitAll(Handle transaction, List<Commit> commits) {
-        PreparedBatch batch = transaction.prepareBatch(commitStatement());
-        for (Commit commit : commits) {
-            bind(batch, commit).add();
-        }
-        return IntStream.of(batch.execute()).mapToObj(count -> count == 1).toList();
     }
 
     private String commitStatement() {

@@ -301,7 +301,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         if (settingsRows.apply(updated).isEmpty()) {
             return commits.commit(new DueRows.Commit(updated, expectedVersion, event, owner, nextDue),
                     group -> call("commit " + group.size() + " refreshes in one transaction", announcing((open, handle) ->
-                            handle.inTransaction(tx -> open.due().commitAll(tx, group)))),
+                            handle.inTransaction(tx -> group.stream().map(commit -> commit.write(open.due(), tx)).toList()))),
                     alone -> call(action, announcing((open, handle) -> alone.write(open.due(), handle))));
         }
         return call(action, announcing((open, handle) -> handle.inTransaction(tx -> {
