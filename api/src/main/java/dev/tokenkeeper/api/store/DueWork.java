@@ -127,4 +127,21 @@ public non-sealed interface DueWork extends StoreCapability {
      *         when an unplanned row exists; empty when nothing is planned
      */
     Optional<Instant> earliestDue();
+
+    /**
+     * The credentials whose lease {@code owner} holds or held last (whether or not it has run out),
+     * so that a daemon restarted on its state folder finds what its previous run had claimed or was
+     * refreshing when it stopped, and presents their refresh tokens again at once: on a store with a
+     * due queue the claim itself records the work in flight, and the daemon needs no note of its own
+     * per refresh. Rows another daemon has claimed since are not listed.
+     *
+     * <p>Added after the rest of this capability, with a default that lists nothing: on a store
+     * that does not answer, an earlier run's claims are taken by any daemon once their lease runs out.
+     *
+     * @param owner a lease owner name, as given to {@link #claimDue} or {@link Leases#tryLease}
+     * @return the credentials whose lease row names {@code owner}; empty when none
+     */
+    default List<CredentialId> leasedBy(String owner) {
+        return List.of();
+    }
 }

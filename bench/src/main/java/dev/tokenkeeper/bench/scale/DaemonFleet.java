@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Several real daemon processes ({@code bin/tokenkeeper run} of the distribution) on one shared
@@ -57,6 +58,8 @@ public final class DaemonFleet implements AutoCloseable {
                 Map<String, String> env = new HashMap<>(environment);
                 env.put("TOKENKEEPER_STATE_DIR", state.toString());
                 env.put("TOKENKEEPER_LISTEN", "127.0.0.1:" + port);
+                // The launcher's JVM flags replaced (-Dscale.javaOpts), e.g. without its C1-only start-up setting.
+                Optional.ofNullable(System.getProperty("scale.javaOpts")).ifPresent(flags -> env.put("JAVA_OPTS", flags));
                 started.add(DaemonLauncher.start(DaemonState.runCommand(distribution), env, port,
                         work.resolve(name + "-" + i + ".log"), within));
             }

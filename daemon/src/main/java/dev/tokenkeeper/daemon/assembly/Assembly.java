@@ -47,6 +47,7 @@ import dev.tokenkeeper.daemon.refresh.CredentialPages;
 import dev.tokenkeeper.daemon.refresh.CredentialService;
 import dev.tokenkeeper.daemon.refresh.LiveCredential;
 import dev.tokenkeeper.daemon.refresh.ProviderGate;
+import dev.tokenkeeper.daemon.refresh.LeaseOwners;
 import dev.tokenkeeper.daemon.refresh.RefreshIntents;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.ReportLimit;
@@ -150,7 +151,9 @@ public final class Assembly implements AutoCloseable {
         this.pipeline = new RefreshPipeline(store, sealer, plugins::provider, config.refreshPolicy(), new SecureRandom(),
                 clock, owner, cache);
         pipeline.limitUpstreamCalls(new ProviderGate(settings.providerConcurrency(), settings.providerRatePerSecond()));
-        RefreshIntents intents = RefreshIntents.in(state.resolve("inflight"));
+        Optional<DueWork> dueWork = store.capability(DueWork.class);
+        // On a due queue the claim's lease row records the work in flight: no note per refresh there.
+        RefreshIntents intents = dueWork.isPresent() ? RefreshIntents.none() : RefreshIntents.in(state.resolve("inflight"));
         pipeline.recordIntents(intents);
         this.credentials = new CredentialService(store, sealer, pipeline, cache, clock);
         credentials.answerConsumersWithin(settings.consumerPatience());
@@ -159,7 +162,6 @@ public final class Assembly implements AutoCloseable {
         if (inputs.ticksByHand()) {
             scheduler.tickByHand();
         }
-        Optional<DueWork> dueWork = store.capability(DueWork.class);
         dueWork.ifPresent(due -> scheduler.planIn(due, owner, config.refreshPolicy().lease()));
         ConsumerDirectory consumers = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
                 new ConsumerRowUpgrade(state), clock, settings.authFailureDelay());
@@ -196,7 +198,9 @@ public final class Assembly implements AutoCloseable {
 
         this.parts = List.of(
                 new Part("store", () -> store.open(context), store),
-                Part.startOnly("crash recovery", () -> CrashRecovery.resume(intents, pipeline)),
+                Part.startOnly("crash recovery", () -> dueWork.ifPresentOrElse(
+                        due -> CrashRecovery.resumeLeased(LeaseOwners.record(state.resolve("lease-owners"), owner), due, pipeline),
+                        () -> CrashRecovery.resume(intents, pipeline))),
                 Part.startOnly("setting imports", () -> SettingImports.run(config.settings(), plugins, credentials)),
                 new Part("scheduler", scheduler::start, scheduler),
                 new Part("change follower", () -> storeAnnounces.set(follower.start()), follower),

@@ -532,6 +532,11 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     }
 
     @Override
+    public List<CredentialId> leasedBy(String owner) {
+        return offeredByRemote(DueWork.class).leasedBy(owner);
+    }
+
+    @Override
     public Optional<Instant> nextDue(CredentialId id) {
         return offeredByRemote(DueWork.class).nextDue(id);
     }

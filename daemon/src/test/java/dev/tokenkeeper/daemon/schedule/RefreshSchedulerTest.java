@@ -393,11 +393,13 @@ class RefreshSchedulerTest {
     }
 
     @Test
-    void onTheStoresPlanNothingIsReadAtStartAndATickClaimsNoMoreRowsThanThereAreFreeWorkers() throws Exception {
+    void onTheStoresPlanNothingIsReadAtStartAndATickClaimsNoMoreRowsThanTwiceItsFreeWorkers() throws Exception {
         Instant start = clock.instant();
+        CredentialId third = CredentialId.parse("acme:third");
         DueRowsStore due = onStorePlan(1);
         imported(ID);
         imported(OTHER);
+        imported(third);
         assertEquals(0, scheduler.plannedAtStart());
         assertEquals(0, scheduler.planned());
         assertEquals(Optional.empty(), scheduler.nextFireTime(ID), "the time is in the row");
@@ -407,9 +409,10 @@ class RefreshSchedulerTest {
         assertEquals("planIn() comes before start()", late.getMessage());
 
         tickAt(Duration.ZERO, start);
-        assertEquals(1, Stream.of(ID, OTHER).filter(id -> due.nextDue(id).isPresent()).count(), "one worker: one claim");
+        assertEquals(2, Stream.of(ID, OTHER, third).filter(id -> due.nextDue(id).isPresent()).count(),
+                "one worker: a claim of two (one for the worker, one queued ahead)");
         tickAt(Duration.ZERO, start);
-        for (CredentialId id : List.of(ID, OTHER)) {
+        for (CredentialId id : List.of(ID, OTHER, third)) {
             assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), due.nextDue(id), "given back planned for its refresh");
             assertEquals(Optional.empty(), due.leaseHolder(id));
         }
@@ -419,7 +422,7 @@ class RefreshSchedulerTest {
     }
 
     @Test
-    void aRunningRefreshTakesItsWorkerAndADueRowWaitsForTheNextFreeOne() throws Exception {
+    void aRunningRefreshTakesItsWorkerAndADueRowClaimedAheadWaitsForIt() throws Exception {
         Instant start = clock.instant();
         DueRowsStore due = onStorePlan(1);
         imported(ID);
@@ -431,7 +434,8 @@ class RefreshSchedulerTest {
         held.awaitInside();
         clock.setTo(start.plusSeconds(1));
         scheduler.tick();
-        assertEquals(Optional.empty(), due.leaseHolder(OTHER), "no free worker: not claimed");
+        assertEquals(Optional.of("me"), due.leaseHolder(OTHER), "no free worker: claimed one batch ahead, queued");
+        assertEquals(1, provider.refreshCalls.get(), "it waits for the worker");
         held.answer();
         assertTrue(scheduler.awaitIdle(Duration.ofSeconds(10)));
         tickAt(Duration.ofSeconds(1), start);

@@ -6,6 +6,7 @@ import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.store.jdbc.CredentialRows;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -68,6 +69,23 @@ final class DueRows {
     }
 
     /**
+     * A refresh's commit, as {@link DueWork#commitRefresh} takes it.
+     *
+     * @param updated         the new state
+     * @param expectedVersion the version the caller read
+     * @param event           the history event
+     * @param owner           the lease holder
+     * @param nextDue         when it is next due
+     */
+    record Commit(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
+                  Optional<Instant> nextDue) {
+
+        boolean write(DueRows due, Handle handle) {
+            return due.commit(handle, updated, expectedVersion, event, owner, nextDue);
+        }
+    }
+
+    /**
      * The compare-and-set, the lease's release (when {@code owner} holds it), the next due time and
      * the history event in one statement.
      *
@@ -75,19 +93,28 @@ final class DueRows {
      */
     boolean commit(Handle handle, StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
                    Optional<Instant> nextDue) {
-        return rows.bind(handle.createUpdate("WITH updated AS (UPDATE " + credentials + " SET " + rows.assignments()
-                        + ", lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END"
-                        + ", lease_until = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_until END"
-                        + ", next_due = :next_due, due_retry = false"
-                        + " WHERE id = :id AND version = :expected_version RETURNING id)"
-                        + " INSERT INTO " + history + " (credential_id, at, outcome, detail, duration_ms, version)"
-                        + " SELECT id, :event_at, :event_outcome, :event_detail, :event_duration, :event_version FROM updated"),
-                        updated)
-                .bind("owner", owner).bind("next_due", millis(nextDue)).bind("expected_version", expectedVersion)
+        return bind(handle.createUpdate(commitStatement()), new Commit(updated, expectedVersion, event, owner, nextDue))
+                .execute() == 1;
+    }
+
+    private String commitStatement() {
+        return "WITH updated AS (UPDATE " + credentials + " SET " + rows.assignments()
+                + ", lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END"
+                + ", lease_until = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_until END"
+                + ", next_due = :next_due, due_retry = false"
+                + " WHERE id = :id AND version = :expected_version RETURNING id)"
+                + " INSERT INTO " + history + " (credential_id, at, outcome, detail, duration_ms, version)"
+                + " SELECT id, :event_at, :event_outcome, :event_detail, :event_duration, :event_version FROM updated";
+    }
+
+    private <S extends SqlStatement<S>> S bind(S statement, Commit commit) {
+        RefreshEvent event = commit.event();
+        return rows.bind(statement, commit.updated())
+                .bind("owner", commit.owner()).bind("next_due", millis(commit.nextDue()))
+                .bind("expected_version", commit.expectedVersion())
                 .bind("event_at", event.at().toEpochMilli()).bind("event_outcome", event.outcome().wireName())
                 .bind("event_detail", event.detail()).bind("event_duration", event.duration().toMillis())
-                .bind("event_version", event.version())
-                .execute() == 1;
+                .bind("event_version", event.version());
     }
 
     /** Releases {@code owner}'s lease and writes the next due time, when it holds the lease or nobody does. */
@@ -96,6 +123,12 @@ final class DueRows {
                         + " next_due = :next_due, due_retry = :retry WHERE id = :id AND (lease_owner = :owner OR lease_owner IS NULL)")
                 .bind("next_due", millis(nextDue)).bind("retry", retry).bind("id", id.toString()).bind("owner", owner)
                 .execute();
+    }
+
+    /** @return the credentials whose lease row names {@code owner}, ended or not */
+    List<CredentialId> leasedBy(Handle handle, String owner) {
+        return handle.createQuery("SELECT id FROM " + credentials + " WHERE lease_owner = :owner")
+                .bind("owner", owner).map((set, context) -> CredentialId.parse(set.getString("id"))).list();
     }
 
     /** Writes the next due time, whoever holds the lease. */

@@ -92,6 +92,8 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
     private final OpenedState<Opened> state = new OpenedState<>("postgres");
     private volatile ChangeWatcher watcher;
     private volatile Function<StoredCredential, Optional<SettingsRow>> settingsRows = credential -> Optional.empty();
+    /** Refresh commits that arrive while others are written go together in the next transaction. */
+    private final CommitGroups<DueRows.Commit> commits = new CommitGroups<>();
 
     /** Creates a store that does nothing until {@link #open}; {@link java.util.ServiceLoader} calls this. */
     public PostgresTokenStore() {
@@ -285,6 +287,8 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
     /**
      * One statement when the credential has no legacy settings row to write (a {@code WITH ... UPDATE
      * ... RETURNING} feeding the history's {@code INSERT}), else that and the row in one transaction.
+     * Commits that arrive while another is being written go together, one transaction for the group
+     * ({@link CommitGroups}: one WAL flush for several refreshes, each with its own version check).
      */
     @Override
     public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
@@ -295,8 +299,10 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         Objects.requireNonNull(nextDue, "nextDue");
         String action = "commit the refresh of credential " + updated.id();
         if (settingsRows.apply(updated).isEmpty()) {
-            return call(action, announcing((open, handle) -> open.due().commit(handle, updated, expectedVersion, event, owner,
-                    nextDue)));
+            return commits.commit(new DueRows.Commit(updated, expectedVersion, event, owner, nextDue),
+                    group -> call("commit " + group.size() + " refreshes in one transaction", announcing((open, handle) ->
+                            handle.inTransaction(tx -> group.stream().map(commit -> commit.write(open.due(), tx)).toList()))),
+                    alone -> call(action, announcing((open, handle) -> alone.write(open.due(), handle))));
         }
         return call(action, announcing((open, handle) -> handle.inTransaction(tx -> {
             boolean written = open.due().commit(tx, updated, expectedVersion, event, owner, nextDue);
@@ -316,6 +322,13 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
             open.due().release(handle, id, owner, nextDue, retry);
             return null;
         });
+    }
+
+    /** One query; the table has no index on the owner, so it reads the table once (a daemon's start, off its start path). */
+    @Override
+    public List<CredentialId> leasedBy(String owner) {
+        Objects.requireNonNull(owner, "owner");
+        return call("read the credentials leased by " + owner, (open, handle) -> open.due().leasedBy(handle, owner));
     }
 
     @Override

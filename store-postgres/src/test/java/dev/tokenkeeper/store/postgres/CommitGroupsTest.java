@@ -1,0 +1,166 @@
+package dev.tokenkeeper.store.postgres;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Group commit without a database: the "transactions" are recorded, so the test sees which commits
+ * went together, and a failing group or member is staged by the test.
+ */
+class CommitGroupsTest {
+
+    private final CommitGroups<Integer> groups = new CommitGroups<>();
+    private final List<List<Integer>> transactions = Collections.synchronizedList(new ArrayList<>());
+    private final Set<Integer> written = ConcurrentHashMap.newKeySet();
+
+    @Test
+    void aLoneCommitIsWrittenAtOnceOnItsOwn() {
+        assertTrue(groups.commit(1, group -> record(group, commit -> true), this::alone));
+        assertTrue(transactions.isEmpty(), "no group transaction for one commit");
+        assertEquals(Set.of(1), written);
+    }
+
+    @Test
+    void commitsArrivingWhileAGroupIsWrittenGoTogetherInTheNextAndEachKeepsItsOwnVersionCheck() throws Exception {
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        ExecutorService threads = Executors.newCachedThreadPool();
+        try {
+            List<Future<Boolean>> firsts = holdEveryWriter(threads, releaseFirst, group -> record(group, commit -> true));
+            List<Future<Boolean>> later = new ArrayList<>();
+            for (int i = 1; i <= 6; i++) {
+                int commit = i;
+                // Odd ones find their version moved.
+                later.add(threads.submit(() -> groups.commit(commit, group -> record(group, c -> c % 2 == 0), this::alone)));
+            }
+            waitUntilQueued(later.size());
+            releaseFirst.countDown();
+            for (Future<Boolean> first : firsts) {
+                assertTrue(first.get(10, TimeUnit.SECONDS));
+            }
+            for (int i = 1; i <= 6; i++) {
+                assertEquals(i % 2 == 0, later.get(i - 1).get(10, TimeUnit.SECONDS), "commit " + i);
+            }
+            assertEquals(1, transactions.size(), "the six that waited went in one transaction: " + transactions);
+            assertEquals(Set.of(1, 2, 3, 4, 5, 6), Set.copyOf(transactions.get(0)));
+            assertEquals(Set.of(2, 4, 6, 100), written.stream().filter(c -> c <= 100).collect(java.util.stream.Collectors.toSet()));
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFailedGroupIsWrittenMemberByMemberAndAMembersFailureIsItsOwn() throws Exception {
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        ExecutorService threads = Executors.newCachedThreadPool();
+        Function<List<Integer>, List<Boolean>> failing = group -> {
+            transactions.add(group);
+            throw new IllegalStateException("the transaction rolled back");
+        };
+        try {
+            List<Future<Boolean>> firsts = holdEveryWriter(threads, releaseFirst, failing);
+            List<Future<Boolean>> later = new ArrayList<>();
+            for (int i = 1; i <= 3; i++) {
+                int commit = i;
+                later.add(threads.submit(() -> groups.commit(commit, failing, c -> {
+                    if (c == 2) {
+                        throw new IllegalStateException("commit 2 failed");
+                    }
+                    return alone(c);
+                })));
+            }
+            waitUntilQueued(later.size());
+            releaseFirst.countDown();
+            for (Future<Boolean> first : firsts) {
+                assertTrue(first.get(10, TimeUnit.SECONDS));
+            }
+            assertTrue(later.get(0).get(10, TimeUnit.SECONDS));
+            Exception second = assertThrows(Exception.class, () -> later.get(1).get(10, TimeUnit.SECONDS));
+            assertEquals("commit 2 failed", second.getCause().getMessage());
+            assertTrue(later.get(2).get(10, TimeUnit.SECONDS));
+            assertEquals(1, transactions.size(), "one group tried: " + transactions);
+            assertEquals(Set.of(1, 3, 100), written.stream().filter(c -> c <= 100).collect(java.util.stream.Collectors.toSet()),
+                    "each written once, alone after the group rolled back");
+            assertFalse(written.contains(2));
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private List<Boolean> record(List<Integer> group, java.util.function.Predicate<Integer> versionHolds) {
+        transactions.add(group);
+        List<Boolean> results = new ArrayList<>();
+        for (int commit : group) {
+            boolean holds = versionHolds.test(commit);
+            if (holds) {
+                assertTrue(written.add(commit), "written twice: " + commit);
+            }
+            results.add(holds);
+        }
+        return results;
+    }
+
+    private boolean alone(int commit) {
+        assertTrue(written.add(commit), "written twice: " + commit);
+        return true;
+    }
+
+    /** Commits 100, 101, … written alone, held until {@code release}: every writer busy. */
+    private List<Future<Boolean>> holdEveryWriter(ExecutorService threads, CountDownLatch release,
+                                                  Function<List<Integer>, List<Boolean>> inOne) throws Exception {
+        CountDownLatch writing = new CountDownLatch(CommitGroups.WRITERS);
+        List<Future<Boolean>> held = new ArrayList<>();
+        for (int i = 0; i < CommitGroups.WRITERS; i++) {
+            int commit = 100 + i;
+            held.add(threads.submit(() -> groups.commit(commit, inOne, c -> {
+                writing.countDown();
+                await(release);
+                return alone(c);
+            })));
+            // One at a time, so that each finds a free writer and goes alone.
+            long left = CommitGroups.WRITERS - 1 - i;
+            waitUntil(() -> writing.getCount() == left);
+        }
+        return held;
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "not reached within 10 s");
+            Thread.sleep(5);
+        }
+    }
+
+    private void waitUntilQueued(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (groups.waiting() < count) {
+            assertTrue(System.nanoTime() < deadline, "only " + groups.waiting() + " of " + count + " queued");
+            Thread.sleep(5);
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertTrue(latch.await(10, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
