@@ -341,8 +341,7 @@ public final class CredentialService {
     }
 
     private LiveCredential load(CredentialId id, long deadline) {
-        StoredCredential stored = pipeline.stored(id);
-        return opened(stored, deadline);
+        return pipeline.whileReading(id, () -> opened(pipeline.stored(id), deadline));
     }
 
     private LiveCredential opened(StoredCredential stored, long deadline) {

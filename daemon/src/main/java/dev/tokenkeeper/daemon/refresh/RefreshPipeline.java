@@ -72,6 +72,7 @@ public final class RefreshPipeline {
     private final Clock clock;
     private final String owner;
     private final TokenCache cache;
+    private final ReadsUnderWay reads = new ReadsUnderWay();
     private volatile ProviderGate gate = ProviderGate.unlimited();
     private volatile RefreshIntents intents = RefreshIntents.none();
     private final Map<CredentialId, CompletableFuture<RefreshReport>> inFlight = new ConcurrentHashMap<>();
@@ -427,6 +428,41 @@ public final class RefreshPipeline {
      */
     public void forgetOpened() {
         cache.invalidateAll();
+    }
+
+    /**
+     * Another daemon changed this credential. A read of it under way here may have fetched the row
+     * before that change: what it opens is kept out of the token cache (see {@link #whileReading}).
+     *
+     * @param id the changed credential
+     * @return true when its opened secret is in the token cache (the caller then reads the row again)
+     */
+    public boolean changedElsewhere(CredentialId id) {
+        reads.changed(id);
+        return holds(id);
+    }
+
+    /**
+     * Reads and opens a credential for a use that caches it. Were its change announced meanwhile by
+     * another daemon that this one does not follow for uncached credentials, the (possibly older)
+     * row it opened is dropped from the cache again, unless a newer one replaced it there; the caller
+     * still gets it, as it was current when read.
+     *
+     * @param id   the credential
+     * @param read reads and opens it
+     * @return what {@code read} returned
+     */
+    public LiveCredential whileReading(CredentialId id, Supplier<LiveCredential> read) {
+        reads.begin(id);
+        LiveCredential live = null;
+        try {
+            live = read.get();
+            return live;
+        } finally {
+            if (reads.end(id) && live != null) {
+                cache.removeVersion(id, live.stored().version());
+            }
+        }
     }
 
     /**

@@ -76,6 +76,16 @@ public final class TokenCache {
     }
 
     /**
+     * Forgets the credential if the cached entry is this version (a newer one stays).
+     *
+     * @param id      the credential
+     * @param version the version to forget
+     */
+    public void removeVersion(CredentialId id, long version) {
+        segment(id).removeVersion(id, version);
+    }
+
+    /**
      * Forgets every credential: the store's announcements were missed, so any entry may be older
      * than the store's row; each is read again on its next use.
      */
@@ -129,6 +139,10 @@ public final class TokenCache {
 
         synchronized void remove(CredentialId id) {
             entries.remove(id);
+        }
+
+        synchronized void removeVersion(CredentialId id, long version) {
+            entries.computeIfPresent(id, (key, live) -> live.stored().version() == version ? null : live);
         }
 
         synchronized void clear() {

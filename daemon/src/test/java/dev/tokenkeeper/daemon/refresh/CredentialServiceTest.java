@@ -18,6 +18,7 @@ import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.daemon.crypto.UnsealException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -414,5 +415,48 @@ class CredentialServiceTest {
         assertTrue(pipeline.closeAndAwaitIdle(Duration.ofSeconds(10)));
         assertEquals(1, provider.refreshCalls.get(), "one upstream call for all of them");
         assertEquals("at-2", cache.get(ID).orElseThrow().presentation().token());
+    }
+
+    @Test
+    void aRowReadBeforeAnotherDaemonsChangeIsNotLeftInTheCacheWhenTheChangeIsAnnouncedDuringTheRead() throws Exception {
+        StoredCredential first = imported("at-1").credential();
+        cache.remove(ID);
+        clock.advance(Duration.ofMinutes(10));
+        Instant now = clock.instant();
+
+        LiveCredential served = pipeline.whileReading(ID, () -> {
+            StoredCredential read = row();
+            assertTrue(store.compareAndSet(new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-2", "rt-2")),
+                    now, Optional.of(now.plus(Duration.ofHours(1))), Optional.empty(), 2, Optional.of(now), Optional.empty(), now),
+                    first.version()));
+            assertFalse(pipeline.changedElsewhere(ID), "not held here: the follower reads nothing");
+            try {
+                return pipeline.open(read);
+            } catch (UnsealException e) {
+                throw new AssertionError(e);
+            }
+        });
+
+        assertEquals("at-1", served.presentation().token(), "the read gets the row as it was when read");
+        assertTrue(cache.get(ID).isEmpty(), "the row read before the change is not cached");
+        assertEquals("at-2", service.token(ID, Duration.ofMinutes(5)).presentation().token());
+    }
+
+    @Test
+    void aReadWithoutAChangeAnnouncedMeanwhileIsCachedAndAChangeOfAHeldCredentialAsksForARead() throws Exception {
+        imported("at-1");
+        cache.remove(ID);
+
+        LiveCredential served = pipeline.whileReading(ID, () -> {
+            try {
+                return pipeline.open(row());
+            } catch (UnsealException e) {
+                throw new AssertionError(e);
+            }
+        });
+
+        assertEquals(served, cache.get(ID).orElseThrow());
+        assertTrue(pipeline.changedElsewhere(ID), "held here: the follower reads the changed row");
+        assertEquals(served, cache.get(ID).orElseThrow(), "no read under way: the cache is left as it is");
     }
 }
