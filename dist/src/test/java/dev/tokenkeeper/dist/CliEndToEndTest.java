@@ -1,7 +1,6 @@
 package dev.tokenkeeper.dist;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
@@ -34,7 +33,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -67,7 +65,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * (by {@link Fleet}; the secrets an upstream echoes, for fragments too). The rules behind these
  * (validity, the purge, refusals of settings, metrics, what the daemon does behind the provider and
  * notification verbs, the Supabase store, the sink's writes) are tested in process, in the
- * {@code inprocess} module.
+ * {@code inprocess} module; so are the verbs whose subject is what they do and print, not the process
+ * ({@code report}, {@code refresh}, refused and expired imports, a rekey's outcome and a purge that
+ * cannot be confirmed: {@code CliVerbsInProcessTest}).
  */
 @Execution(ExecutionMode.SAME_THREAD) // the tests share the daemon and the imitation's fault queue
 class CliEndToEndTest {
@@ -194,67 +194,7 @@ class CliEndToEndTest {
         return file;
     }
 
-    /** @return a seeded chain whose access token was issued two hours ago for one hour */
-    private static String expiredChain(String account) throws Exception {
-        ObjectNode token = (ObjectNode) DaemonProcess.JSON.readTree(gazelle.seedChain(account));
-        token.put("created_at", Instant.now().minus(Duration.ofHours(2)).getEpochSecond());
-        token.put("expires_in", 3600);
-        return token.toString();
-    }
-
     // ---- report and doctor ----
-
-    @Test
-    void reportCountsWhatTheUpstreamSaw() throws Exception {
-        String id = "gazelle:report";
-        DaemonProcess.Response imported = cli("import", "gazelle", "--account", "report", "--token-json",
-                tokenFile(gazelle.seedChain("report")).toString());
-        assertEquals(0, imported.status(), imported.body());
-        int requestsBefore = gazelle.refreshRequestCount();
-        assertEquals(0, cli("refresh", id, "--force").status());
-        for (int i = 0; i < 2; i++) {
-            DaemonProcess.Response refreshed = shared.call("POST", "/api/v1/credentials/" + id + "/refresh?force=true", null);
-            assertEquals("refreshed", refreshed.json().path("outcome").asText(), refreshed.body());
-        }
-        gazelle.tokenFaultForNext(1, FakeGazelle.Fault.serviceUnavailable());
-        assertEquals(1, cli("refresh", id, "--force").status(), "503: retry later");
-        gazelle.tokenFaultForNext(1, FakeGazelle.Fault.invalidGrant());
-        assertEquals(1, cli("refresh", id, "--force").status(), "invalid_grant: needs a human");
-        Instant afterAll = Instant.now();
-
-        DaemonProcess.Response json = cli("report", "--json");
-        assertEquals(0, json.status(), json.body());
-        JsonNode line = reportLine(json, id);
-        int upstreamRequests = gazelle.refreshRequestCount() - requestsBefore;
-        assertEquals(5, upstreamRequests);
-        assertEquals(upstreamRequests - 2, line.get("refreshes").asInt(), "successful refreshes = grants the fake answered with tokens");
-        assertEquals(1, line.get("transientFailures").asInt());
-        assertEquals(1, line.get("permanentFailures").asInt());
-        assertEquals(2, line.get("failures").asInt());
-        assertEquals(0.6, line.get("successRate").asDouble(), 1e-9);
-        assertTrue(line.get("lastError").asText().contains("invalid_grant"), line.toString());
-        assertEquals("requires_configuration", line.get("status").asText());
-
-        DaemonProcess.Response table = cli("report", "--since", "1h");
-        assertEquals(0, table.status(), table.body());
-        String row = table.body().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
-        assertTrue(row.contains("60.0%") && row.contains("invalid_grant"), table.body());
-
-        DaemonProcess.Response later = cli("report", "--json", "--since", afterAll.plusSeconds(1).toString());
-        assertEquals(0, reportLine(later, id).get("refreshes").asInt(), "the window excludes older events");
-        DaemonProcess.Response bad = cli("report", "--since", "last week");
-        assertEquals(1, bad.status());
-        assertTrue(bad.body().contains("since must be"), bad.body());
-    }
-
-    private static JsonNode reportLine(DaemonProcess.Response report, String id) throws Exception {
-        for (JsonNode line : report.json().get("credentials")) {
-            if (line.get("id").asText().equals(id)) {
-                return line;
-            }
-        }
-        throw new AssertionError("no " + id + " in " + report.body());
-    }
 
     @Test
     void doctorPassesOnAHealthyInstallation() throws Exception {
@@ -569,14 +509,6 @@ class CliEndToEndTest {
         }
     }
 
-    @Test
-    void importOfAnExpiredTokenWarnsOnStderr() throws Exception {
-        DaemonProcess.Response imported = cli("import", "gazelle", "--account", "expired", "--token-json",
-                tokenFile(expiredChain("expired")).toString());
-        assertEquals(0, imported.status(), imported.body());
-        assertTrue(imported.body().contains("warning: the imported access token had expired"), imported.body());
-    }
-
 
     // ---- providers and notifications: the CLI's part (what the daemon does behind them: VintedInProcessTest,
     // NotificationsInProcessTest) ----
@@ -597,33 +529,6 @@ class CliEndToEndTest {
         assertEquals("active", shared.call("GET", "/api/v1/credentials/vinted:piped", null).json().get("status").asText());
         assertTrue(cli("help", "import").body().replaceAll("\\s+", " ").contains("- to read it from stdin"),
                 "the help shows the stdin form");
-    }
-
-    @Test
-    void malformedImportsGetOneLineErrorsAndLeaveTheStoreUnchanged() throws Exception {
-        String session = vinted.newSession();
-        assertEquals(0, cli("import", "vinted", "--account", "malformed", "--cookie", session).status());
-        JsonNode before = shared.call("GET", "/api/v1/credentials/vinted:malformed", null).json();
-
-        String noRefresh = session.replaceAll("refresh_token_web=[^;]*;?\\s*", "");
-        Path empty = Files.writeString(fleet.temp().resolve("malformed-empty.json"), "");
-        Path wrongShape = Files.writeString(fleet.temp().resolve("malformed-shape.json"), "{\"cookies\": 3}");
-        List<String[]> bad = List.of(
-                new String[] {"--cookie", noRefresh},
-                new String[] {"--cookie", "access_token_web=garbage; refresh_token_web=also.garbage"},
-                new String[] {"--cookie-file", empty.toString()},
-                new String[] {"--cookie-file", wrongShape.toString()},
-                new String[] {"--cookie-file", fleet.temp().resolve("malformed-missing.json").toString()});
-        for (String[] input : bad) {
-            DaemonProcess.Response response = cli("import", "vinted", "--account", "malformed", input[0], input[1]);
-            assertEquals(1, response.status(), response.body());
-            String message = response.body().trim();
-            assertFalse(message.contains("\n"), "one line: " + message);
-            assertTrue(message.startsWith("tokenkeeper: import failed: ") || message.startsWith("tokenkeeper: no such file: "),
-                    message);
-        }
-        assertEquals(before, shared.call("GET", "/api/v1/credentials/vinted:malformed", null).json(),
-                "rejected imports changed nothing");
     }
 
     /** What doctor prints for the same channels: {@link #doctorPassesOnAHealthyInstallation}. */
@@ -877,40 +782,6 @@ class CliEndToEndTest {
         assertFalse(cliOf(daemon, "doctor").body().contains("rekey --finish"));
     }
 
-    @Test
-    void rekeyWhosePurgeCannotBeConfirmedExitsOneKeepsTheOldKeyAndSaysWhatToRun() throws Exception {
-        DaemonProcess daemon = daemon(Map.of());
-        List<String> ids = importChains(daemon, "acct", 3);
-        // Every refresh leaves the replaced secret in the write-ahead log.
-        for (int round = 0; round < 4; round++) {
-            for (String id : ids) {
-                DaemonProcess.Response refreshed = daemon.call("POST", "/api/v1/credentials/" + id + "/refresh?force=true", "{}");
-                assertEquals(200, refreshed.status(), refreshed.body());
-            }
-        }
-        String oldKey = generatedKeyId(state());
-        DaemonProcess.Response refused;
-        // Another program reads the database meanwhile: its snapshot keeps the write-ahead log from being truncated.
-        try (Connection reader = DriverManager.getConnection("jdbc:sqlite:" + state().resolve("tokenkeeper.db"));
-             Statement query = reader.createStatement()) {
-            reader.setAutoCommit(false);
-            try (ResultSet rows = query.executeQuery("SELECT count(*) FROM credentials")) {
-                assertTrue(rows.next());
-            }
-            refused = cliOf(daemon, "rekey");
-            reader.rollback();
-        }
-        assertEquals(1, refused.status(), refused.body());
-        assertTrue(refused.body().contains("kept, not destroyed") && refused.body().contains("write-ahead log")
-                && refused.body().contains("rekey --finish"), refused.body());
-        assertTrue(Files.exists(state().resolve("keys/retired-" + oldKey + ".key")), "the old key is kept");
-        assertAllServeValidTokens(daemon, ids);
-
-        DaemonProcess.Response finish = cliOf(daemon, "rekey", "--finish");
-        assertEquals(0, finish.status(), finish.body());
-        assertFalse(Files.exists(state().resolve("keys/retired-" + oldKey + ".key")));
-    }
-
     /** @return credential id to the key id in its sealed bytes, read straight from the SQLite file */
     private Map<String, String> keyIdsOnDisk() throws Exception {
         Map<String, String> keyIds = new TreeMap<>();
@@ -966,32 +837,6 @@ class CliEndToEndTest {
         Files.setPosixFilePermissions(putBack, PosixFilePermissions.fromString("rw-------"));
         DaemonProcess.Response refused = cliOf(restored, "doctor");
         assertTrue(refused.body().contains("which a rekey destroyed"), refused.body());
-    }
-
-    @Test
-    void rekeyResealsEveryCredentialWithTheNewKeyAndARestartReadsThem() throws Exception {
-        DaemonProcess daemon = daemon(Map.of());
-        List<String> ids = importChains(daemon, "acct", 3);
-        String oldKey = generatedKeyId(state());
-
-        DaemonProcess.Response rekey = cliOf(daemon, "rekey", "--json");
-        assertEquals(0, rekey.status(), rekey.body());
-        JsonNode outcome = rekey.json();
-        String newKey = outcome.get("currentKeyId").asText();
-        assertNotEquals(oldKey, newKey);
-        assertEquals(newKey, generatedKeyId(state()), "master.key now holds the new key");
-        assertEquals(3, outcome.get("resealed").size());
-        assertFalse(Files.exists(state().resolve("keys/retired-" + oldKey + ".key")), "the old key is destroyed");
-        assertAllServeValidTokens(daemon, ids);
-        // The live daemon seals new refreshes with the new key too.
-        assertEquals(0, cliOf(daemon, "refresh", ids.get(0), "--force").status());
-
-        daemon.stop();
-        for (Map.Entry<String, String> row : keyIdsOnDisk().entrySet()) {
-            assertEquals(newKey, row.getValue(), row.getKey() + " is sealed with the new key on disk");
-        }
-        assertAllServeValidTokens(daemon(Map.of()), ids);
-        assertEquals(0, gazelle.reuseCount());
     }
 
     @Test

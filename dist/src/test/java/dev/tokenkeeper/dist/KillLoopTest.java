@@ -6,6 +6,8 @@ import dev.tokenkeeper.provider.vinted.FakeVinted;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,9 +38,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a refresh ({@link Kills}), so the loop holds on a busy machine and runs beside other classes.
  * {@code -Dtokenkeeper.kills=100} (the soak profile) runs the long version; {@link #soak} (only with
  * {@code -Psoak}) is the 30-minute run with 1,000 credentials, a flaky upstream and a kill every
- * 2 minutes.
+ * 2 minutes. The two loops run at once (each has its fleet, imitations and state folder): each kill
+ * waits for its daemon's commit, not for the machine, and the class was the longest lane of the module.
  */
 @Tag("chaos")
+@Execution(ExecutionMode.CONCURRENT)
 class KillLoopTest {
 
     /**

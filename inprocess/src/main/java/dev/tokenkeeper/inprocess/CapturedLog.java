@@ -4,6 +4,7 @@ import org.tinylog.core.LogEntry;
 import org.tinylog.core.LogEntryValue;
 import org.tinylog.writers.Writer;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -20,6 +21,12 @@ import java.util.Map;
 public final class CapturedLog implements Writer {
 
     private static final List<String> LINES = new ArrayList<>();
+    /**
+     * The test runner's {@link System#out} as it was when the first daemon logged: a CLI run in the JVM
+     * ({@code InProcessCli}) swaps System.out for its own capture, which must hold what the command
+     * printed, not the daemon's lines logged meanwhile.
+     */
+    private static final PrintStream CONSOLE = System.out;
 
     /** @param properties tinylog's writer properties (none are read) */
     public CapturedLog(Map<String, String> properties) {
@@ -58,12 +65,12 @@ public final class CapturedLog implements Writer {
         synchronized (LINES) {
             LINES.add(text);
         }
-        System.out.println(text);
+        CONSOLE.println(text);
     }
 
     @Override
     public void flush() {
-        System.out.flush();
+        CONSOLE.flush();
     }
 
     @Override

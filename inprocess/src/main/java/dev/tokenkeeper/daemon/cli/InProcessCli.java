@@ -16,7 +16,7 @@ import java.util.Objects;
 /**
  * The real picocli commands run in the test's JVM against the harness's control API ({@link Main#execute},
  * hence this package; no CLI process is started): {@code --listen} and {@code --admin-token-file}
- * are added, stdin is what the test gives, and stdout is captured. The JVM's streams are put back
+ * are added, stdin is what the test gives, and stdout and stderr are captured. The JVM's streams are put back
  * afterwards; the harness's classes run one test at a time, so nothing else prints meanwhile.
  */
 public final class InProcessCli {
@@ -26,8 +26,9 @@ public final class InProcessCli {
      *
      * @param exit   its exit code
      * @param output what it printed on stdout
+     * @param errors what it printed on stderr (its error line, its warnings)
      */
-    public record Run(int exit, String output) {
+    public record Run(int exit, String output, String errors) {
     }
 
     private final TokenkeeperExtension daemon;
@@ -45,7 +46,7 @@ public final class InProcessCli {
     /**
      * @param stdin what the command reads on stdin
      * @param args  the command line, without the connection flags
-     * @return its exit code and stdout
+     * @return its exit code, stdout and stderr
      * @throws IOException when the admin token file cannot be written
      */
     public Run run(String stdin, String... args) throws IOException {
@@ -60,15 +61,19 @@ public final class InProcessCli {
         all[args.length + 3] = tokenFile.toString();
         InputStream in = System.in;
         PrintStream out = System.out;
+        PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        ByteArrayOutputStream capturedErrors = new ByteArrayOutputStream();
         System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(capturedErrors, true, StandardCharsets.UTF_8));
         try {
             int exit = Main.execute(all);
-            return new Run(exit, captured.toString(StandardCharsets.UTF_8));
+            return new Run(exit, captured.toString(StandardCharsets.UTF_8), capturedErrors.toString(StandardCharsets.UTF_8));
         } finally {
             System.setIn(in);
             System.setOut(out);
+            System.setErr(err);
         }
     }
 }
