@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -229,7 +230,21 @@ class ConsumersInProcessTest {
         assertEquals(201, imported.statusCode(), imported.body());
     }
 
+    /** Walks again when a file the running daemon renamed into place during the walk was gone when read. */
     private static void assertNoFileHolds(Path folder, String token) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                assertNoFileHoldsOnce(folder, token);
+                return;
+            } catch (NoSuchFileException renamed) {
+                if (attempt == 5) {
+                    throw renamed;
+                }
+            }
+        }
+    }
+
+    private static void assertNoFileHoldsOnce(Path folder, String token) throws IOException {
         byte[] needle = token.getBytes(StandardCharsets.UTF_8);
         try (Stream<Path> files = Files.walk(folder)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {

@@ -18,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -269,7 +270,24 @@ class SignInInProcessTest {
         }
     }
 
+    /**
+     * The text of every file under the folder. The daemon runs on: a temporary file it renames into place
+     * during the walk is gone when read, and the file it became may have been read before, so the whole
+     * walk is taken again (a few times at most).
+     */
     private static List<String> filesUnder(Path folder) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return filesUnderOnce(folder);
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof NoSuchFileException) || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static List<String> filesUnderOnce(Path folder) throws IOException {
         try (Stream<Path> files = Files.walk(folder)) {
             return files.filter(Files::isRegularFile).map(file -> {
                 try {
