@@ -6,6 +6,7 @@ import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.store.DueWork;
+import dev.tokenkeeper.api.store.Tally;
 import dev.tokenkeeper.daemon.access.ConsumerDirectory;
 import dev.tokenkeeper.daemon.access.ConsumerRowUpgrade;
 import dev.tokenkeeper.daemon.changes.ChangeFollower;
@@ -169,7 +170,7 @@ public final class Assembly implements AutoCloseable {
         AtomicBoolean storeAnnounces = new AtomicBoolean();
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CredentialPages pages = new CredentialPages(store, CredentialPages.PAGE);
-        RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, pages, clock);
+        RefreshMetrics refreshMetrics = new RefreshMetrics(metrics, pages, store.capability(Tally.class), clock);
         this.notifications = Notifications.of(config.settings(), state, metrics, pages::forEach, clock,
                 provider -> Renewal.forms(plugins, provider), pipeline::untilExpiry);
         Optional<FileSink> sink = FileSink.fromSettings(config.settings(), this::openLive, clock);
