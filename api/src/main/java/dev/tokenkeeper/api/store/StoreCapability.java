@@ -13,7 +13,7 @@ import java.util.Optional;
  * capability is a new SDK version.
  */
 public sealed interface StoreCapability permits Leases, ChangeFeed, Consumers, SettingsRows, Purge, SetupScript,
-        AccountSecrets, DueWork {
+        AccountSecrets, DueWork, Tally {
 
     /**
      * The usual answer of a store that implements its capabilities itself.

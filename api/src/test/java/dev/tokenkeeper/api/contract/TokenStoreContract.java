@@ -24,6 +24,7 @@ import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.api.store.StoreCapability;
+import dev.tokenkeeper.api.store.Tally;
 import org.junit.jupiter.api.Assumptions;
 import java.time.Clock;
 import java.time.Duration;
@@ -163,6 +164,14 @@ public abstract class TokenStoreContract {
      */
     protected static DueWork dueWork(TokenStore store) {
         return offered(store, DueWork.class);
+    }
+
+    /**
+     * @param store a store of the test
+     * @return its tally; the test is skipped when the store offers none
+     */
+    protected static Tally tally(TokenStore store) {
+        return offered(store, Tally.class);
     }
 
     private static <C extends StoreCapability> C offered(TokenStore store, Class<C> type) {
@@ -755,5 +764,46 @@ public abstract class TokenStoreContract {
         assertEquals(List.of(), twice, "no row claimed twice while its lease runs");
         assertEquals(rows, claimedBy.size(), "every due row was claimed");
         assertEquals(Optional.empty(), dueWork(b).earliestDue(), "every row is leased: nothing left to wait for");
+    }
+
+    @Test
+    void tallyCountsCredentialsByStatusWithTheSoonestExpiryOfAnActiveOne() {
+        TokenStore store = store();
+        Tally tally = tally(store);
+        assertEquals(new Tally.Counts(Map.of(), Optional.empty()), tally.tally(), "an empty store");
+        StoredCredential later = withExpiry(Credentials.minimal("gazelle:later", (byte) 1), CredentialStatus.ACTIVE,
+                Optional.of(T0.plusSeconds(600)));
+        StoredCredential soonest = withExpiry(Credentials.minimal("gazelle:soonest", (byte) 2), CredentialStatus.ACTIVE,
+                Optional.of(T0.plusSeconds(60)));
+        for (StoredCredential credential : List.of(later, soonest,
+                withExpiry(Credentials.minimal("gazelle:expired", (byte) 3), CredentialStatus.EXPIRED,
+                        Optional.of(T0.plusSeconds(10))),
+                withExpiry(Credentials.minimal("vinted:error", (byte) 4), CredentialStatus.ERROR,
+                        Optional.of(T0.plusSeconds(5))),
+                Credentials.minimal("vinted:no-expiry", (byte) 5))) {
+            assertTrue(store.insert(credential));
+        }
+
+        Tally.Counts counts = tally.tally();
+
+        assertEquals(Map.of(CredentialStatus.ACTIVE, 3L, CredentialStatus.EXPIRED, 1L, CredentialStatus.ERROR, 1L),
+                counts.byStatus());
+        assertEquals(0, counts.count(CredentialStatus.REQUIRES_CONFIGURATION));
+        assertEquals(Optional.of(T0.plusSeconds(60)), counts.soonestExpiry(),
+                "the soonest expiry of an active credential (earlier ones of other statuses do not count)");
+
+        assertTrue(store.compareAndSet(soonest.withStatus(CredentialStatus.ERROR, Optional.of("rejected"), T0), 1));
+        assertTrue(store.compareAndSet(later.withStatus(CredentialStatus.EXPIRED, Optional.empty(), T0), 1));
+        counts = tally.tally();
+        assertEquals(Map.of(CredentialStatus.ACTIVE, 1L, CredentialStatus.EXPIRED, 2L, CredentialStatus.ERROR, 2L),
+                counts.byStatus(), "a changed status moves its count");
+        assertEquals(Optional.empty(), counts.soonestExpiry(), "the one active credential left has no expiry");
+        assertTrue(store.delete(CredentialId.parse("vinted:no-expiry")));
+        assertEquals(0, tally.tally().count(CredentialStatus.ACTIVE), "a deleted credential is not counted");
+    }
+
+    private static StoredCredential withExpiry(StoredCredential c, CredentialStatus status, Optional<Instant> expiry) {
+        return new StoredCredential(c.id(), status, c.secret(), c.issuedAt(), expiry, c.refreshExpiresAt(), c.version(),
+                c.lastRefreshAt(), c.lastError(), c.updatedAt());
     }
 }

@@ -6,6 +6,7 @@ import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.store.DueWork;
+import dev.tokenkeeper.api.store.Tally;
 import dev.tokenkeeper.daemon.access.ConsumerDirectory;
 import dev.tokenkeeper.daemon.access.ConsumerRowUpgrade;
 import dev.tokenkeeper.daemon.changes.ChangeFollower;
@@ -174,7 +175,8 @@ public final class Assembly implements AutoCloseable {
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CredentialPages pages = new CredentialPages(store, CredentialPages.PAGE);
         // Its JVM binders (the platform MXBeans, a gauge each) were a fifth of building on the main thread.
-        this.metricsBound = new FutureTask<>(() -> new RefreshMetrics(metrics, pages, clock));
+        Optional<Tally> tally = store.capability(Tally.class);
+        this.metricsBound = new FutureTask<>(() -> new RefreshMetrics(metrics, pages, tally, clock));
         this.notifications = Notifications.of(config.settings(), state, metrics, pages::forEach, clock,
                 provider -> Renewal.forms(plugins, provider), pipeline::untilExpiry);
         Optional<FileSink> sink = FileSink.fromSettings(config.settings(), this::openLive, clock);

@@ -4,6 +4,7 @@ import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.RefreshOutcome;
 import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.store.Tally;
 import dev.tokenkeeper.daemon.refresh.CredentialPages;
 import dev.tokenkeeper.daemon.refresh.RefreshListener;
 import io.micrometer.core.instrument.Counter;
@@ -36,18 +37,22 @@ public final class RefreshMetrics implements RefreshListener {
 
     private final MeterRegistry registry;
     private final CredentialPages credentials;
+    private final Optional<Tally> tally;
     private final Clock clock;
-    private Summary summary; // guarded by this
+    private Tally.Counts summary; // guarded by this
     private long summaryReadAt; // guarded by this
 
     /**
      * @param registry    where meters live
-     * @param credentials walks every stored credential, a page at a time (at scrape time)
+     * @param credentials walks every stored credential, a page at a time (at scrape time), when the
+     *                    store offers no tally
+     * @param tally       the store's counts, one query a scrape; empty to walk {@code credentials}
      * @param clock       the time
      */
-    public RefreshMetrics(MeterRegistry registry, CredentialPages credentials, Clock clock) {
+    public RefreshMetrics(MeterRegistry registry, CredentialPages credentials, Optional<Tally> tally, Clock clock) {
         this.registry = registry;
         this.credentials = credentials;
+        this.tally = tally;
         this.clock = clock;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -56,7 +61,7 @@ public final class RefreshMetrics implements RefreshListener {
         new UptimeMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         for (CredentialStatus status : CredentialStatus.values()) {
-            Gauge.builder("tokenkeeper.credentials", () -> summary().byStatus().getOrDefault(status, 0L))
+            Gauge.builder("tokenkeeper.credentials", () -> summary().count(status))
                     .description("credentials by status")
                     .tag("status", status.wireName())
                     .register(registry);
@@ -127,49 +132,47 @@ public final class RefreshMetrics implements RefreshListener {
     }
 
     /**
-     * What the gauges show, from one walk of the store.
-     *
-     * @param byStatus      credentials by status
-     * @param nearestExpiry the nearest access-token expiry of an active credential
+     * The stored rows summed up, read at most once a second: every gauge of one scrape shares one read
+     * of the store, so a slow store slows a scrape once, not once per gauge. With the store's
+     * {@link Tally} that read is one query, bounded by the store's statement timeout (issue 26: a walk
+     * of a million rows on PostgreSQL took minutes); without it, a walk that holds one page at a time,
+     * never the table, each page bounded by the store's timeout.
      */
-    private record Summary(Map<CredentialStatus, Long> byStatus, Optional<Instant> nearestExpiry) {
-    }
-
-    /**
-     * The stored rows summed up, read at most once a second: every gauge of one scrape shares one walk
-     * of the store (each page bounded by the store's timeout), so a slow store slows a scrape once, not
-     * once per gauge; the walk holds one page at a time, never the table.
-     */
-    private Summary summary() {
+    private Tally.Counts summary() {
         synchronized (this) {
             long now = System.nanoTime();
             if (summary == null || now - summaryReadAt > 1_000_000_000L) {
                 try {
-                    Map<CredentialStatus, Long> counts = new EnumMap<>(CredentialStatus.class);
-                    List<Instant> nearest = new ArrayList<>(1);
-                    credentials.forEach(credential -> {
-                        counts.merge(credential.status(), 1L, Long::sum);
-                        credential.accessExpiresAt().filter(expiry -> credential.status() == CredentialStatus.ACTIVE)
-                                .filter(expiry -> nearest.isEmpty() || expiry.isBefore(nearest.get(0)))
-                                .ifPresent(expiry -> {
-                                    nearest.clear();
-                                    nearest.add(expiry);
-                                });
-                    });
-                    summary = new Summary(counts, nearest.stream().findFirst());
+                    summary = tally.isPresent() ? tally.get().tally() : walk();
                 } catch (RuntimeException storeDown) {
                     // A scrape must not fail because the store is unreachable: the last summary stands.
-                    summary = summary == null ? new Summary(Map.of(), Optional.empty()) : summary;
+                    summary = summary == null ? new Tally.Counts(Map.of(), Optional.empty()) : summary;
                 }
-                summaryReadAt = System.nanoTime(); // after the walk, which may have taken the store's timeouts
+                summaryReadAt = System.nanoTime(); // after the read, which may have taken the store's timeouts
             }
             return summary;
         }
     }
 
+    /** @return the counts of a walk of every stored credential, for a store that offers no {@link Tally} */
+    private Tally.Counts walk() {
+        Map<CredentialStatus, Long> counts = new EnumMap<>(CredentialStatus.class);
+        List<Instant> nearest = new ArrayList<>(1);
+        credentials.forEach(credential -> {
+            counts.merge(credential.status(), 1L, Long::sum);
+            credential.accessExpiresAt().filter(expiry -> credential.status() == CredentialStatus.ACTIVE)
+                    .filter(expiry -> nearest.isEmpty() || expiry.isBefore(nearest.get(0)))
+                    .ifPresent(expiry -> {
+                        nearest.clear();
+                        nearest.add(expiry);
+                    });
+        });
+        return new Tally.Counts(counts, nearest.stream().findFirst());
+    }
+
     private double secondsUntilNearestExpiry() {
         Instant now = clock.instant();
-        return summary().nearestExpiry()
+        return summary().soonestExpiry()
                 .map(expiry -> Duration.between(now, expiry).toMillis() / 1000.0)
                 .orElse(Double.NaN);
     }

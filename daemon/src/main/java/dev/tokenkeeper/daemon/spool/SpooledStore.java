@@ -2,6 +2,7 @@ package dev.tokenkeeper.daemon.spool;
 
 import dev.tokenkeeper.api.ChangeListener;
 import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.PluginContext;
 import dev.tokenkeeper.api.PurgeResult;
 import dev.tokenkeeper.api.RefreshEvent;
@@ -15,6 +16,7 @@ import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.api.store.StoreCapability;
+import dev.tokenkeeper.api.store.Tally;
 import org.tinylog.Logger;
 
 import java.io.IOException;
@@ -25,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,12 +57,12 @@ import java.util.function.BooleanSupplier;
  * successfully issued secret and the conflict is logged.
  *
  * <p>It offers what the configured store offers (see {@link #capability}): leases, the change feed,
- * the purge and the due queue through its own code above, every other capability as the store's own
+ * the purge, the due queue and the tally through its own code above, every other capability as the store's own
  * object.
  * Consumers, for one, are not spooled: adding one needs the store up, and a revocation that did not
  * reach the store must not look done.
  */
-public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge, DueWork {
+public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge, DueWork, Tally {
 
     private static final Comparator<CredentialId> BY_ID = Comparator.comparing(CredentialId::toString);
     /**
@@ -116,8 +119,8 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     }
 
     /**
-     * Hands out the configured store's capability: leases, the change feed, the purge and the due
-     * queue through this spool (which must see them), any other one as the store's own object, so
+     * Hands out the configured store's capability: leases, the change feed, the purge, the due
+     * queue and the tally through this spool (which must see them), any other one as the store's own object, so
      * that nothing the store guarantees is lost on the way.
      *
      * @return empty exactly when the configured store does not offer {@code type}
@@ -549,6 +552,39 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     @Override
     public Optional<Instant> earliestDue() {
         return offeredByRemote(DueWork.class).earliestDue();
+    }
+
+    /**
+     * The store's counts with this daemon's spooled writes laid over them, as a walk of
+     * {@link #listPage} sees the rows: a spooled credential counts with its spooled status instead of
+     * its row's in the store (read once per spooled credential; the spool is empty but during an
+     * outage and the seconds after it). The soonest expiry includes the spooled active ones, but
+     * until the spool drains it may still be the expiry of a store row that a spooled refresh replaced:
+     * earlier than the truth, never later. While the store is down this fails as the store does
+     * (the walk served the last rows seen, which on a due queue are only the few remembered).
+     */
+    @Override
+    public Tally.Counts tally() {
+        try {
+            Tally.Counts stored = offeredByRemote(Tally.class).tally();
+            Map<CredentialStatus, Long> counts = new EnumMap<>(CredentialStatus.class);
+            counts.putAll(stored.byStatus());
+            Optional<Instant> soonest = stored.soonestExpiry();
+            for (SpoolEntry entry : new ArrayList<>(spool.values())) {
+                StoredCredential spooled = entry.updated();
+                remote.get(spooled.id()).ifPresent(row -> counts.merge(row.status(), -1L, Long::sum));
+                counts.merge(spooled.status(), 1L, Long::sum);
+                Optional<Instant> expiry = spooled.accessExpiresAt().filter(at -> spooled.status() == CredentialStatus.ACTIVE);
+                if (expiry.isPresent() && (soonest.isEmpty() || expiry.get().isBefore(soonest.get()))) {
+                    soonest = expiry;
+                }
+            }
+            storeAnswered();
+            return new Tally.Counts(counts, soonest);
+        } catch (StoreUnavailableException e) {
+            storeDown(e);
+            throw e;
+        }
     }
 
     @Override

@@ -19,6 +19,7 @@ import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.api.store.Purge;
 import dev.tokenkeeper.api.store.StoreCapability;
+import dev.tokenkeeper.api.store.Tally;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -844,7 +845,33 @@ class SpooledStoreTest {
         assertEquals(List.of(ID), ids(store.claimDue("me", clock.instant(), clock.instant().plusSeconds(60), 5)));
     }
 
-    private static final class Unreachable implements TokenStore, Leases, ChangeFeed, Purge, DueWork {
+    @Test
+    void theTallyCountsASpooledChangeInsteadOfTheStoresRowAndFailsWhileTheStoreIsDown() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        CredentialId other = CredentialId.parse("vinted:other");
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertTrue(store.insert(credential(other, 1, 2, t0.plusSeconds(60))));
+        Tally tally = store.capability(Tally.class).orElseThrow();
+        assertEquals(new Tally.Counts(Map.of(CredentialStatus.ACTIVE, 2L), Optional.of(t0.plusSeconds(60))), tally.tally());
+
+        remote.down = true;
+        assertTrue(store.compareAndSet(credential(1, (byte) 1, t0).withStatus(CredentialStatus.ERROR,
+                Optional.of("rejected"), t0.plusSeconds(5)), 1));
+        org.junit.jupiter.api.Assertions.assertThrows(StoreUnavailableException.class, tally::tally, "no counts while the store is down (metrics keep the last)");
+
+        remote.down = false;
+        Tally.Counts beforeThePush = tally.tally();
+        assertEquals(Map.of(CredentialStatus.ACTIVE, 1L, CredentialStatus.ERROR, 1L), beforeThePush.byStatus(),
+                "the spooled status counts, not the store's row");
+        assertEquals(Optional.of(t0.plusSeconds(60)), beforeThePush.soonestExpiry(),
+                "until the push, the store's row the spool replaced may still give the soonest expiry");
+        assertEquals(0, store.drain());
+        assertEquals(new Tally.Counts(Map.of(CredentialStatus.ACTIVE, 1L, CredentialStatus.ERROR, 1L),
+                Optional.of(t0.plusSeconds(120))), tally.tally(), "after the push, the store's counts alone");
+    }
+
+    private static final class Unreachable implements TokenStore, Leases, ChangeFeed, Purge, DueWork, Tally {
         private final TokenStore real;
         private final Leases realLeases;
         private final List<ChangeListener> watchers = new CopyOnWriteArrayList<>();
@@ -921,6 +948,7 @@ class SpooledStoreTest {
         @Override public void plan(CredentialId id, Optional<Instant> d, boolean r) { due().plan(id, d, r); }
         @Override public Optional<Instant> nextDue(CredentialId id) { return due().nextDue(id); }
         @Override public Optional<Instant> earliestDue() { return due().earliestDue(); }
+        @Override public Tally.Counts tally() { check(); return real.capability(Tally.class).orElseThrow().tally(); }
         @Override public void close() { real.close(); }
     }
 }

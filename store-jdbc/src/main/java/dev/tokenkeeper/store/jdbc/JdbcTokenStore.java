@@ -10,6 +10,7 @@ import dev.tokenkeeper.api.store.AccountSecrets;
 import dev.tokenkeeper.api.store.Consumers;
 import dev.tokenkeeper.api.store.Leases;
 import dev.tokenkeeper.api.store.StoreCapability;
+import dev.tokenkeeper.api.store.Tally;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -17,12 +18,12 @@ import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
 /**
- * The credentials, history, consumers and lease release of a SQL store, on the {@link Tables} of
+ * The credentials, history, consumers, lease release and tally of a SQL store, on the {@link Tables} of
  * its {@link Dialect}. A store says how it lends a handle for a read and for a write (a transaction
  * of its own, which it commits durably before it returns), how it takes a lease, and keeps the
  * change feed, purging and its connections. It offers every {@link StoreCapability} it implements.
  */
-public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers, AccountSecrets {
+public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers, AccountSecrets, Tally {
 
     /**
      * Statements on a lent handle.
@@ -105,6 +106,11 @@ public abstract class JdbcTokenStore implements TokenStore, Leases, Consumers, A
     public List<StoredCredential> listPage(Optional<CredentialId> after, int limit) {
         int rows = TokenStore.pageLimit(limit); // checked here: inside the read it would become a store error
         return read("list credentials", (tables, handle) -> tables.page(handle, after, rows));
+    }
+
+    @Override
+    public Tally.Counts tally() {
+        return read("count credentials by status", Tables::tally);
     }
 
     /**

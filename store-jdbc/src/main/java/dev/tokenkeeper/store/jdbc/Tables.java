@@ -3,11 +3,14 @@ package dev.tokenkeeper.store.jdbc;
 import dev.tokenkeeper.api.AccountSecret;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.store.Tally;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -79,6 +82,31 @@ public final class Tables {
                 ? credentialRows.select(handle, credentials, order, Map.of("limit", limit)).list()
                 : credentialRows.select(handle, credentials, "WHERE " + dialect.byteOrder("id") + " > :after " + order,
                         Map.of("after", after.get().toString(), "limit", limit)).list();
+    }
+
+    /**
+     * One {@code SELECT status, count(*), min(access_expires_at) ... GROUP BY status}: no sealed
+     * secret is read.
+     *
+     * @param handle a handle
+     * @return the credentials counted by status, with the soonest access expiry of an active one
+     */
+    public Tally.Counts tally(Handle handle) {
+        Map<CredentialStatus, Long> counts = new EnumMap<>(CredentialStatus.class);
+        List<Instant> soonest = new ArrayList<>(1);
+        handle.createQuery("SELECT status, count(*) AS credentials, min(access_expires_at) AS soonest FROM "
+                        + credentials + " GROUP BY status")
+                .map((rows, context) -> {
+                    CredentialStatus status = CredentialStatus.fromWireName(rows.getString("status"));
+                    counts.put(status, rows.getLong("credentials"));
+                    long millis = rows.getLong("soonest");
+                    if (status == CredentialStatus.ACTIVE && !rows.wasNull()) {
+                        soonest.add(Instant.ofEpochMilli(millis));
+                    }
+                    return status;
+                })
+                .list();
+        return new Tally.Counts(counts, soonest.stream().findFirst());
     }
 
     /**
