@@ -141,7 +141,20 @@ final class BrowserSignIn {
             return JSON.readTree(evaluate(expression).asText("{}"));
         } catch (IOException e) {
             return JSON.createObjectNode();
+        } catch (SignInException e) {
+            if (navigating(e)) {
+                // The page was replaced while it was asked (the form's answer arriving): ask the next one.
+                return JSON.createObjectNode();
+            }
+            throw e;
         }
+    }
+
+    /** Chromium's answers to an evaluation whose document was replaced meanwhile, as Puppeteer also reads them. */
+    private static boolean navigating(SignInException e) {
+        String message = String.valueOf(e.getMessage());
+        return message.contains("Inspected target navigated or closed") || message.contains("Execution context was destroyed")
+                || message.contains("Cannot find context with specified id");
     }
 
     private void type(String field, String text) {
