@@ -497,6 +497,23 @@ class RefreshPipelineTest {
         assertEquals(List.of(ID), removed);
     }
 
+    @Test
+    void missedAnnouncementsDropEveryOpenedTokenWhichIsOpenedAgainFromTheRowAtItsNextUse() throws Exception {
+        StoredCredential first = imported();
+        pipeline.open(first);
+        // Another daemon commits version 2 and its announcement is lost: the cache still holds version 1.
+        Instant now = clock.instant();
+        StoredCredential second = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-2", "rt-2")),
+                now, Optional.of(now.plus(Duration.ofHours(1))), Optional.empty(), 2, Optional.of(now), Optional.empty(), now);
+        assertTrue(store.compareAndSet(second, 1));
+        assertEquals(1, cache.get(ID).orElseThrow().stored().version());
+
+        pipeline.forgetOpened();
+
+        assertTrue(cache.get(ID).isEmpty(), "nothing older than its row is served");
+        assertEquals("at-2", pipeline.open(row()).presentation().token(), "opened again from the row");
+    }
+
     private static final String IMPORT_AGAIN = "tokenkeeper import acme --account shop --token-json <file>";
 
     @Test
