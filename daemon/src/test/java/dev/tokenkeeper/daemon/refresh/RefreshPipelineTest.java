@@ -821,6 +821,39 @@ class RefreshPipelineTest {
         assertEquals(Optional.empty(), due.nextDue(ID), "nothing planned by the pipeline");
     }
 
+    @Test
+    void aClaimedRowThatCannotBeOpenedIsMarkedAndItsClaimsLeaseLeftToTheCaller() {
+        DueRowsStore due = dueRows();
+        Instant now = clock.instant();
+        SecretSealer other = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
+        assertTrue(store.insert(new StoredCredential(ID, CredentialStatus.ACTIVE, other.seal(ID, secret("a", "r")), now,
+                Optional.of(now.plusSeconds(3600)), Optional.empty(), 1, Optional.of(now), Optional.empty(), now)));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Forced());
+
+        assertInstanceOf(RefreshReport.NeedsHuman.class, report);
+        assertEquals(CredentialStatus.ERROR, row().status());
+        assertEquals(0, provider.refreshCalls.get());
+        assertEquals(Optional.of("me"), due.leaseHolder(ID), "still the claim's, for the caller to give back");
+    }
+
+    @Test
+    void aClaimedRowThatCannotRefreshIsMarkedExpiredAtItsEndAndItsClaimsLeaseLeftToTheCaller() {
+        DueRowsStore due = dueRows();
+        imported();
+        provider.refreshability = Refreshability.UNTIL_EXPIRY;
+        clock.advance(Duration.ofHours(1)); // at its end
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertInstanceOf(RefreshReport.NeedsHuman.class, report);
+        assertEquals(CredentialStatus.EXPIRED, row().status());
+        assertEquals(0, provider.refreshCalls.get());
+        assertEquals(Optional.of("me"), due.leaseHolder(ID), "still the claim's, for the caller to give back");
+    }
+
     /**
      * The claim's lease ran out before its refresh reached the upstream call, and another daemon
      * claimed the row and refreshed it meanwhile: the call is not made with the spent refresh token.
