@@ -61,6 +61,8 @@ class ConsumerDirectoryTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00.123456789Z"));
     /** While set, the store's consumer rows cannot be read. */
     private volatile boolean rowsUnreadable;
+    /** While set, the store fails to write a row's tag. */
+    private volatile boolean taggingFails;
 
     @BeforeEach
     void openStore() {
@@ -77,6 +79,9 @@ class ConsumerDirectoryTest {
                     calls.computeIfAbsent(method.getName(), name -> new AtomicInteger()).incrementAndGet();
                     if (rowsUnreadable && method.getName().equals("consumers")) {
                         throw new StoreUnavailableException("test: the consumer rows cannot be read", null);
+                    }
+                    if (taggingFails && method.getName().equals("setConsumerMac")) {
+                        throw new StoreUnavailableException("test: the store went away", null);
                     }
                     try {
                         return method.invoke(sqlite, args);
@@ -341,6 +346,42 @@ class ConsumerDirectoryTest {
                 verdicts(macs), "the row added after the plan was written is not blessed");
         upgrade.run(rows, macs);
         assertEquals(ConsumerRowMac.Verdict.MISSING, verdicts(macs).get("second"), "done is done");
+    }
+
+    @Test
+    void theRowsToBlessAreWrittenDownBeforeTheFirstTagSoAStoreFailureCannotWidenThem() throws Exception {
+        String first = ConsumerTokens.generate();
+        String second = ConsumerTokens.generate();
+        assertTrue(rows.insertConsumer(untagged("first", first)));
+        assertTrue(rows.insertConsumer(untagged("second", second)));
+        ConsumerRowUpgrade upgrade = new ConsumerRowUpgrade(state);
+        ConsumerRowMac macs = new ConsumerRowMac(sealer::keyring);
+        taggingFails = true;
+
+        assertThrows(StoreUnavailableException.class, () -> upgrade.run(rows, macs));
+
+        List<String> plan = Files.readAllLines(state.resolve(ConsumerRowUpgrade.MARKER));
+        assertEquals("planned", plan.get(0));
+        assertEquals(java.util.Set.of("first " + ConsumerTokens.hash(first), "second " + ConsumerTokens.hash(second)),
+                java.util.Set.copyOf(plan.subList(1, plan.size())));
+        assertTrue(upgrade.pending());
+        // A store writer adds a row before the upgrade runs again: it is not in the plan.
+        assertTrue(rows.insertConsumer(untagged("forged", ConsumerTokens.generate())));
+        taggingFails = false;
+        upgrade.run(rows, macs);
+        assertEquals(Map.of("first", ConsumerRowMac.Verdict.CURRENT_KEY, "second", ConsumerRowMac.Verdict.CURRENT_KEY,
+                "forged", ConsumerRowMac.Verdict.MISSING), verdicts(macs));
+    }
+
+    @Test
+    void aMarkerThatSaysDoneAmongBlankLinesIsDone() throws Exception {
+        assertTrue(rows.insertConsumer(untagged("forged", ConsumerTokens.generate())));
+        Files.write(state.resolve(ConsumerRowUpgrade.MARKER), List.of("", "done", "  ", ""));
+        ConsumerRowUpgrade upgrade = new ConsumerRowUpgrade(state);
+        ConsumerRowMac macs = new ConsumerRowMac(sealer::keyring);
+        assertFalse(upgrade.pending());
+        upgrade.run(rows, macs);
+        assertEquals(Map.of("forged", ConsumerRowMac.Verdict.MISSING), verdicts(macs), "done is done");
     }
 
     @Test

@@ -197,6 +197,20 @@ class CredentialServiceTest {
     }
 
     @Test
+    void aTokenAnotherDaemonMarkedAsNeedingAHumanIsNotServedWhileItsLifetimeLasts() throws Exception {
+        imported("at-1");
+        StoredCredential current = row();
+        assertTrue(store.compareAndSet(current.withStatus(CredentialStatus.REQUIRES_CONFIGURATION, Optional.of("invalid_grant"),
+                clock.instant()), current.version()), "another daemon's refresh was refused");
+        cache.remove(ID); // its announcement reached this daemon
+
+        NoValidTokenException refused = assertThrows(NoValidTokenException.class, () -> service.token(ID, Duration.ZERO));
+        assertTrue(refused.needsHuman());
+        assertTrue(refused.getMessage().contains("invalid_grant"), refused.getMessage());
+        assertEquals(0, provider.refreshCalls.get(), "a credential that needs an import is not refreshed");
+    }
+
+    @Test
     void aNewTokenThatHasAlreadyExpiredIsNoValidToken() throws Exception {
         imported("at-1");
         clock.advance(Duration.ofHours(2));

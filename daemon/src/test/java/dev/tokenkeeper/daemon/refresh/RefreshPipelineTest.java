@@ -497,6 +497,23 @@ class RefreshPipelineTest {
         assertEquals(List.of(ID), removed);
     }
 
+    @Test
+    void missedAnnouncementsDropEveryOpenedTokenWhichIsOpenedAgainFromTheRowAtItsNextUse() throws Exception {
+        StoredCredential first = imported();
+        pipeline.open(first);
+        // Another daemon commits version 2 and its announcement is lost: the cache still holds version 1.
+        Instant now = clock.instant();
+        StoredCredential second = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-2", "rt-2")),
+                now, Optional.of(now.plus(Duration.ofHours(1))), Optional.empty(), 2, Optional.of(now), Optional.empty(), now);
+        assertTrue(store.compareAndSet(second, 1));
+        assertEquals(1, cache.get(ID).orElseThrow().stored().version());
+
+        pipeline.forgetOpened();
+
+        assertTrue(cache.get(ID).isEmpty(), "nothing older than its row is served");
+        assertEquals("at-2", pipeline.open(row()).presentation().token(), "opened again from the row");
+    }
+
     private static final String IMPORT_AGAIN = "tokenkeeper import acme --account shop --token-json <file>";
 
     @Test
@@ -802,6 +819,39 @@ class RefreshPipelineTest {
         assertEquals(clock.instant().plusSeconds(15), assertInstanceOf(RefreshReport.RetryLater.class, report).retryAt().orElseThrow());
         assertEquals(Optional.of("me"), due.leaseHolder(ID), "still the claim's");
         assertEquals(Optional.empty(), due.nextDue(ID), "nothing planned by the pipeline");
+    }
+
+    @Test
+    void aClaimedRowThatCannotBeOpenedIsMarkedAndItsClaimsLeaseLeftToTheCaller() {
+        DueRowsStore due = dueRows();
+        Instant now = clock.instant();
+        SecretSealer other = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
+        assertTrue(store.insert(new StoredCredential(ID, CredentialStatus.ACTIVE, other.seal(ID, secret("a", "r")), now,
+                Optional.of(now.plusSeconds(3600)), Optional.empty(), 1, Optional.of(now), Optional.empty(), now)));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Forced());
+
+        assertInstanceOf(RefreshReport.NeedsHuman.class, report);
+        assertEquals(CredentialStatus.ERROR, row().status());
+        assertEquals(0, provider.refreshCalls.get());
+        assertEquals(Optional.of("me"), due.leaseHolder(ID), "still the claim's, for the caller to give back");
+    }
+
+    @Test
+    void aClaimedRowThatCannotRefreshIsMarkedExpiredAtItsEndAndItsClaimsLeaseLeftToTheCaller() {
+        DueRowsStore due = dueRows();
+        imported();
+        provider.refreshability = Refreshability.UNTIL_EXPIRY;
+        clock.advance(Duration.ofHours(1)); // at its end
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertInstanceOf(RefreshReport.NeedsHuman.class, report);
+        assertEquals(CredentialStatus.EXPIRED, row().status());
+        assertEquals(0, provider.refreshCalls.get());
+        assertEquals(Optional.of("me"), due.leaseHolder(ID), "still the claim's, for the caller to give back");
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.tokenkeeper.daemon.refresh.ScriptedProvider.secret;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +55,13 @@ class TokenCacheTest {
         assertEquals("at-3", cache.get(ID).orElseThrow().presentation().token());
         cache.remove(ID);
         assertTrue(cache.get(ID).isEmpty());
+    }
+
+    @Test
+    void anOpenedCredentialShowsItsIdAndVersionNeverItsTokens() {
+        LiveCredential live = live(7, "at-secret-7");
+        assertEquals("LiveCredential[acme:shop v7, secret hidden]", live.toString());
+        assertFalse(live.toString().contains("at-secret-7"));
     }
 
     @Test

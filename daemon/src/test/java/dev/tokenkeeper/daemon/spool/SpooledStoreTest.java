@@ -171,6 +171,79 @@ class SpooledStoreTest {
     }
 
     @Test
+    void aChangeLeftInTheSpoolIsPushedBeforeItsCredentialIsLeasedAndTheLeaseIsKept() {
+        Instant t0 = Instant.now();
+        assertTrue(daemon("a").insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        SpooledStore before = daemon("a");
+        before.get(ID);
+        assertTrue(before.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(1)), 1), "spooled");
+        remote.down = false;
+        // A restart finds the change on disk; not opened yet, nothing has pushed it.
+        SpooledStore restarted = daemon("a");
+        assertEquals(1, restarted.pending());
+
+        assertTrue(restarted.tryLease(ID, "a", t0.plusSeconds(60)));
+        assertEquals(0, restarted.pending(), "pushed before the lease was granted");
+        assertEquals(SealedSecret.of(new byte[] {2}), remote.get(ID).orElseThrow().secret(),
+                "the refresh starts from the store's row, which holds the spooled secret");
+        assertFalse(remote.tryLease(ID, "b", t0.plusSeconds(60)), "the lease is the refresher's");
+        assertEquals(0, restarted.drain());
+        assertFalse(remote.tryLease(ID, "b", t0.plusSeconds(60)), "no push gave it back");
+    }
+
+    @Test
+    void aLeaseWhoseSpooledChangeCannotBePushedIsRefusedAndKeptUntilThePush() {
+        Instant t0 = Instant.now();
+        assertTrue(daemon("a").insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        SpooledStore before = daemon("a");
+        before.get(ID);
+        assertTrue(before.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(1)), 1), "spooled");
+        remote.down = false;
+        SpooledStore restarted = daemon("a");
+        remote.beforeNextWrite = () -> {
+            throw new StoreUnavailableException("test: the store went away again", null);
+        };
+
+        StoreUnavailableException refused = org.junit.jupiter.api.Assertions.assertThrows(StoreUnavailableException.class,
+                () -> restarted.tryLease(ID, "a", t0.plusSeconds(60)), "the spooled refresh token is spent: no refresh");
+        assertTrue(refused.getMessage().contains("kept in the local spool is not in the store yet"), refused.getMessage());
+        assertEquals(1, restarted.pending());
+        assertEquals(SealedSecret.of(new byte[] {1}), remote.get(ID).orElseThrow().secret());
+        assertFalse(remote.tryLease(ID, "b", t0.plusSeconds(60)), "held until the push: the store's row is spent");
+
+        assertEquals(0, restarted.drain());
+        assertEquals(SealedSecret.of(new byte[] {2}), remote.get(ID).orElseThrow().secret());
+        assertTrue(remote.tryLease(ID, "b", t0.plusSeconds(60)), "given back with the push");
+    }
+
+    @Test
+    void aLeaseTakenAgainWhileItsSpooledCommitWaitsReplacesTheOneTheCommitLeftToGiveBack() {
+        Instant t0 = Instant.now();
+        SpooledStore a = daemon("a");
+        assertTrue(a.insert(credential(1, (byte) 1, t0)));
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(3600)));
+        remote.down = true;
+        assertTrue(a.commitRefresh(credential(2, (byte) 2, t0.plusSeconds(10)), 1, refreshed(t0), "a"), "spooled");
+        remote.down = false;
+        // The store answers again; the spool's own push meets another daemon's write of an older secret.
+        remote.beforeNextWrite = () -> remote.compareAndSet(credential(2, (byte) 9, t0.plusSeconds(5)), 1);
+        a.list();
+        // The push runs on the spool's own thread: wall time, bounded.
+        await().atMost(Duration.ofSeconds(10)).until(() -> remote.beforeNextWrite == null);
+        assertEquals(SealedSecret.of(new byte[] {9}), remote.get(ID).orElseThrow().secret(), "the push lost the race");
+        clock.advance(Duration.ofSeconds(7202)); // past the grace after the outage
+
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(3600)));
+        assertEquals(0, a.pending(), "pushed before the lease was granted");
+        assertEquals(SealedSecret.of(new byte[] {2}), remote.get(ID).orElseThrow().secret(), "the newer secret won");
+        assertFalse(remote.tryLease(ID, "b", t0.plusSeconds(60)), "the push did not give back the lease just taken");
+        assertEquals(0, a.drain());
+        assertFalse(remote.tryLease(ID, "b", t0.plusSeconds(60)));
+    }
+
+    @Test
     void whileTheStoreIsDownOnlyTheDaemonThatObtainedTheSecretDuringTheOutageRefreshesIt() {
         Instant t0 = Instant.now();
         SpooledStore a = daemon("a");
