@@ -454,15 +454,18 @@ public final class RefreshPipeline {
      */
     public LiveCredential whileReading(CredentialId id, Supplier<LiveCredential> read) {
         reads.begin(id);
-        LiveCredential live = null;
+        LiveCredential live;
         try {
             live = read.get();
-            return live;
-        } finally {
-            if (reads.end(id) && live != null) {
-                cache.removeVersion(id, live.stored().version());
-            }
+        } catch (RuntimeException | Error e) {
+            reads.end(id);
+            throw e;
         }
+        boolean changedMeanwhile = reads.end(id);
+        if (changedMeanwhile) {
+            cache.removeVersion(id, live.stored().version());
+        }
+        return live;
     }
 
     /**
