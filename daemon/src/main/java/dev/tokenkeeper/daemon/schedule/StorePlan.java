@@ -1,7 +1,9 @@
 package dev.tokenkeeper.daemon.schedule;
 
 import dev.tokenkeeper.api.CredentialId;
+import dev.tokenkeeper.api.StoreUnavailableException;
 import dev.tokenkeeper.api.store.DueWork;
+import org.tinylog.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -28,14 +30,26 @@ record StorePlan(DueWork due, String owner, Duration lease) implements Plan {
         due.plan(id, at, retry);
     }
 
+    /** Only views read it: a store that does not answer in time leaves the time unknown, not the view failed. */
     @Override
     public Optional<Instant> at(CredentialId id) {
-        return due.nextDue(id);
+        try {
+            return due.nextDue(id);
+        } catch (StoreUnavailableException e) {
+            Logger.debug("next refresh time of {} not read: {}", id, e.getMessage());
+            return Optional.empty();
+        }
     }
 
+    /** Only views read it: a store that does not answer in time leaves the times unknown, not the view failed. */
     @Override
     public Map<CredentialId, Instant> at(Collection<CredentialId> ids) {
-        return due.nextDue(ids);
+        try {
+            return due.nextDue(ids);
+        } catch (StoreUnavailableException e) {
+            Logger.debug("next refresh times of {} credentials not read: {}", ids.size(), e.getMessage());
+            return Map.of();
+        }
     }
 
     /** @return false: a retry stays planned in the store, and only a claim reads that it is one */

@@ -228,6 +228,7 @@ public final class DueRowsStore implements TokenStore, Leases, DueWork {
 
     @Override
     public synchronized Optional<Instant> nextDue(CredentialId id) {
+        answering();
         return Optional.ofNullable(planned.get(id)).flatMap(Planned::at);
     }
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,5 +93,19 @@ class StorePlanTest {
         assertEquals(Optional.of("me"), store.leaseHolder(A), "the lease lasts its length from the claim");
         clock.setTo(T0.plusSeconds(30).plus(LEASE));
         assertEquals(Optional.empty(), store.leaseHolder(A), "and no longer");
+    }
+
+    @Test
+    void aStoreThatDoesNotAnswerLeavesAViewsNextRefreshTimesUnknownInsteadOfFailingIt() {
+        plan.put(A, Optional.of(T0.plusSeconds(60)), false);
+        plan.put(B, Optional.of(T0.plusSeconds(90)), false);
+        assertEquals(Map.of(A, T0.plusSeconds(60), B, T0.plusSeconds(90)), plan.at(List.of(A, B)));
+
+        store.down(true);
+
+        assertEquals(Optional.empty(), plan.at(A));
+        assertEquals(Map.of(), plan.at(List.of(A, B)));
+        store.down(false);
+        assertEquals(Optional.of(T0.plusSeconds(60)), plan.at(A), "read again once it answers");
     }
 }
