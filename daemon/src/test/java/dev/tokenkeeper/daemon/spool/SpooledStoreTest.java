@@ -899,6 +899,25 @@ class SpooledStoreTest {
     }
 
     @Test
+    void theStoresDueQueueAnswersAStaleCommitAndTheDueTimesOfManyThroughTheSpool() {
+        CredentialId other = CredentialId.parse("gazelle:other");
+        DueRowsStore rows = withDueRows();
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
+        Instant now = clock.instant();
+        assertTrue(store.insert(credential(1, (byte) 1, now)));
+        assertTrue(store.insert(credential(other, 1, 2, now)));
+        store.plan(ID, Optional.of(now.plusSeconds(60)), true);
+        store.plan(other, Optional.of(now.plusSeconds(90)), true);
+        assertEquals(Map.of(ID, now.plusSeconds(60), other, now.plusSeconds(90)), store.nextDue(List.of(ID, other)));
+
+        RefreshEvent event = new RefreshEvent(ID, now, dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "", Duration.ZERO, 3);
+        assertFalse(store.commitRefresh(credential(3, (byte) 3, now), 2, event, "me", Optional.of(now.plusSeconds(3000))),
+                "a stale refresh loses");
+        assertEquals(1, remote.get(ID).orElseThrow().version());
+        assertEquals(Optional.of(now.plusSeconds(60)), rows.nextDue(ID), "the due time stands");
+    }
+
+    @Test
     void rightAfterAnOutageAClaimedRowAnotherDaemonWroteIsGivenBackDueAgainAfterThePushInterval() {
         DueRowsStore rows = withDueRows();
         SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 5, clock);
