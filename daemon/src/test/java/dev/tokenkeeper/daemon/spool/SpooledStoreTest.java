@@ -457,6 +457,8 @@ class SpooledStoreTest {
         remote.down = false;
         assertEquals(List.of(credential(first, 2, 2, t0), credential(1, (byte) 5, t0)), store.listPage(Optional.empty(), 2),
                 "the store answers again, the spooled change not yet pushed: it is still what this daemon serves");
+        assertEquals(List.of(credential(first, 2, 2, t0)), store.listPage(Optional.empty(), 1),
+                "the store's full page ends at the spooled credential: the spooled change is laid over it too");
         assertEquals(List.of(), store.listPage(Optional.of(last), 2));
     }
 
