@@ -43,4 +43,18 @@ class BackoffTest {
         Duration delay = backoff.delay(1, Optional.empty(), NOW, Optional.of(NOW.plusMillis(10)));
         assertEquals(Duration.ofSeconds(1), delay);
     }
+
+    @Test
+    void theLongestDrawReachesTheCeilingItself() {
+        Backoff highest = new Backoff(backoff.policy(), new HighestDraw());
+        assertEquals(Duration.ofSeconds(30), highest.delay(1, Optional.empty(), NOW, Optional.empty()));
+        assertEquals(Duration.ofSeconds(60), highest.delay(2, Optional.empty(), NOW, Optional.empty()));
+    }
+
+    @Test
+    void aTokenExpiringThisMomentDoesNotCutTheDelay() {
+        // Nothing is left to save: the plain backoff applies, not half of no time (the minimum interval).
+        Duration delay = backoff.delay(1, Optional.empty(), NOW, Optional.of(NOW));
+        assertTrue(delay.compareTo(Duration.ofSeconds(15)) >= 0, delay.toString());
+    }
 }

@@ -854,6 +854,46 @@ class RefreshPipelineTest {
         assertEquals(Optional.of("me"), due.leaseHolder(ID), "still the claim's, for the caller to give back");
     }
 
+    @Test
+    void aClaimedRowThatCannotBeOpenedAndChangedSinceTheClaimKeepsAndReportsTheOtherWritersRow() {
+        DueRowsStore due = dueRows();
+        Instant now = clock.instant();
+        SecretSealer other = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
+        StoredCredential first = new StoredCredential(ID, CredentialStatus.ACTIVE, other.seal(ID, secret("a", "r")), now,
+                Optional.of(now.plusSeconds(3600)), Optional.empty(), 1, Optional.of(now), Optional.empty(), now);
+        assertTrue(store.insert(first));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        StoredCredential theirs = first.withStatus(CredentialStatus.ACTIVE, Optional.of("noted by another writer"), now);
+        assertTrue(store.compareAndSet(theirs, first.version()));
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Forced());
+
+        assertInstanceOf(RefreshReport.NeedsHuman.class, report);
+        assertEquals(theirs, row(), "the marking lost the compare-and-set");
+        assertEquals(theirs, report.credential(), "the report carries the row as it stands, not the lost marking");
+        assertEquals(List.of("ACTIVE v2"), published);
+    }
+
+    @Test
+    void aClaimedRowThatCannotRefreshAndChangedSinceTheClaimKeepsAndReportsTheOtherWritersRow() {
+        DueRowsStore due = dueRows();
+        StoredCredential first = imported();
+        provider.refreshability = Refreshability.UNTIL_EXPIRY;
+        clock.advance(Duration.ofHours(1)); // at its end
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        StoredCredential theirs = first.withStatus(CredentialStatus.ACTIVE, Optional.of("noted by another writer"),
+                clock.instant());
+        assertTrue(store.compareAndSet(theirs, first.version()));
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertInstanceOf(RefreshReport.NeedsHuman.class, report);
+        assertEquals(theirs, row(), "the expiry lost the compare-and-set");
+        assertEquals(theirs, report.credential(), "the report carries the row as it stands, not the lost expiry");
+        assertEquals(List.of("ACTIVE v2"), published);
+        assertEquals(2, recorded.get(0).version(), "the event names the version that stands");
+    }
+
     /**
      * The claim's lease ran out before its refresh reached the upstream call, and another daemon
      * claimed the row and refreshed it meanwhile: the call is not made with the spent refresh token.
@@ -877,6 +917,42 @@ class RefreshPipelineTest {
         assertEquals(2, report.credential().version());
         assertEquals(0, provider.refreshCalls.get());
         assertEquals(Optional.of("me"), due.leaseHolder(ID), "taken again by the last look, for the caller to give back");
+    }
+
+    @Test
+    void aClaimWhoseLeaseRanOutIsNotSentWhenAnotherDaemonHoldsTheLeaseNow() {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> issued("at-2"));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        clock.advance(POLICY.lease().plusSeconds(1));
+        assertTrue(store.capability(Leases.class).orElseThrow().tryLease(ID, "other", clock.instant().plus(POLICY.lease())));
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertEquals("its refresh lease ran out while this refresh waited, and another daemon holds it now",
+                assertInstanceOf(RefreshReport.Skipped.class, report).why());
+        assertEquals(0, provider.refreshCalls.get());
+        assertEquals(1, row().version());
+        assertEquals(Optional.of("other"), due.leaseHolder(ID));
+    }
+
+    @Test
+    void aClaimWhoseLeaseRanOutIsStillSentWhenNobodyChangedTheRowMeanwhile() throws Exception {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> issued("at-2"));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        clock.advance(POLICY.lease().plusSeconds(1));
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertInstanceOf(RefreshReport.Refreshed.class, report);
+        assertEquals(1, provider.refreshCalls.get());
+        assertEquals(2, row().version());
+        assertEquals(secret("at-2", "rt-at-2"), sealer.open(ID, row().secret()));
     }
 
     @Test

@@ -109,4 +109,22 @@ class RefreshPlannerTest {
         StoredCredential shortRefresh = credential(Duration.ofHours(24), Optional.of(Duration.ofHours(10)));
         assertEquals(T0.plus(Duration.ofHours(9)), planner.dueAt(shortRefresh, Duration.ofDays(30)));
     }
+
+    @Test
+    void theLongestJitterPlansTheFullJitterEarlier() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new HighestDraw());
+        StoredCredential c = credential(Duration.ofHours(2), Optional.empty());
+        Instant due = planner.dueAt(c, Duration.ofDays(1));
+        // 5% of the 108 minutes to the due time is 324 s, above the 300 s maximum jitter.
+        assertEquals(due.minusSeconds(300), planner.plan(c, Duration.ofDays(1)));
+    }
+
+    @Test
+    void aShortFailurePauseLeavesRoomForEachRetrysGrowingBackoff() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(1));
+        dev.tokenkeeper.api.RefreshTiming shortPause = new dev.tokenkeeper.api.RefreshTiming(
+                Duration.ofSeconds(1), 3, Duration.ofSeconds(60));
+        // The pause after the first attempt, then the backoff ceilings 30 s, 60 s and 120 s (each above the pause).
+        assertEquals(Duration.ofSeconds(1 + 30 + 60 + 120), planner.failureRoom(shortPause));
+    }
 }

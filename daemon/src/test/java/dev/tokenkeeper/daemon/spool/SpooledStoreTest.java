@@ -457,6 +457,8 @@ class SpooledStoreTest {
         remote.down = false;
         assertEquals(List.of(credential(first, 2, 2, t0), credential(1, (byte) 5, t0)), store.listPage(Optional.empty(), 2),
                 "the store answers again, the spooled change not yet pushed: it is still what this daemon serves");
+        assertEquals(List.of(credential(first, 2, 2, t0)), store.listPage(Optional.empty(), 1),
+                "the store's full page ends at the spooled credential: the spooled change is laid over it too");
         assertEquals(List.of(), store.listPage(Optional.of(last), 2));
     }
 
@@ -896,6 +898,25 @@ class SpooledStoreTest {
         assertEquals(Optional.of(now.plusSeconds(3000)), rows.nextDue(ID), "written with the commit");
         assertEquals(Optional.empty(), rows.leaseHolder(ID));
         assertEquals(Optional.of(now.plusSeconds(600)), store.earliestDue());
+    }
+
+    @Test
+    void theStoresDueQueueAnswersAStaleCommitAndTheDueTimesOfManyThroughTheSpool() {
+        CredentialId other = CredentialId.parse("gazelle:other");
+        DueRowsStore rows = withDueRows();
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
+        Instant now = clock.instant();
+        assertTrue(store.insert(credential(1, (byte) 1, now)));
+        assertTrue(store.insert(credential(other, 1, 2, now)));
+        store.plan(ID, Optional.of(now.plusSeconds(60)), true);
+        store.plan(other, Optional.of(now.plusSeconds(90)), true);
+        assertEquals(Map.of(ID, now.plusSeconds(60), other, now.plusSeconds(90)), store.nextDue(List.of(ID, other)));
+
+        RefreshEvent event = new RefreshEvent(ID, now, dev.tokenkeeper.api.RefreshOutcome.REFRESHED, "", Duration.ZERO, 3);
+        assertFalse(store.commitRefresh(credential(3, (byte) 3, now), 2, event, "me", Optional.of(now.plusSeconds(3000))),
+                "a stale refresh loses");
+        assertEquals(1, remote.get(ID).orElseThrow().version());
+        assertEquals(Optional.of(now.plusSeconds(60)), rows.nextDue(ID), "the due time stands");
     }
 
     @Test
