@@ -824,10 +824,7 @@ class RefreshPipelineTest {
     @Test
     void aClaimedRowThatCannotBeOpenedIsMarkedAndItsClaimsLeaseLeftToTheCaller() {
         DueRowsStore due = dueRows();
-        Instant now = clock.instant();
-        SecretSealer other = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
-        assertTrue(store.insert(new StoredCredential(ID, CredentialStatus.ACTIVE, other.seal(ID, secret("a", "r")), now,
-                Optional.of(now.plusSeconds(3600)), Optional.empty(), 1, Optional.of(now), Optional.empty(), now)));
+        insertedUnopenable();
         RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
 
         RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Forced());
@@ -842,9 +839,7 @@ class RefreshPipelineTest {
     void aClaimedRowThatCannotRefreshIsMarkedExpiredAtItsEndAndItsClaimsLeaseLeftToTheCaller() {
         DueRowsStore due = dueRows();
         imported();
-        provider.refreshability = Refreshability.UNTIL_EXPIRY;
-        clock.advance(Duration.ofHours(1)); // at its end
-        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        RefreshPipeline.Claimed claim = claimedAtItsEndWithoutRefresh(due);
 
         RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
 
@@ -857,13 +852,10 @@ class RefreshPipelineTest {
     @Test
     void aClaimedRowThatCannotBeOpenedAndChangedSinceTheClaimKeepsAndReportsTheOtherWritersRow() {
         DueRowsStore due = dueRows();
-        Instant now = clock.instant();
-        SecretSealer other = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
-        StoredCredential first = new StoredCredential(ID, CredentialStatus.ACTIVE, other.seal(ID, secret("a", "r")), now,
-                Optional.of(now.plusSeconds(3600)), Optional.empty(), 1, Optional.of(now), Optional.empty(), now);
-        assertTrue(store.insert(first));
+        StoredCredential first = insertedUnopenable();
         RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
-        StoredCredential theirs = first.withStatus(CredentialStatus.ACTIVE, Optional.of("noted by another writer"), now);
+        StoredCredential theirs = first.withStatus(CredentialStatus.ACTIVE, Optional.of("noted by another writer"),
+                clock.instant());
         assertTrue(store.compareAndSet(theirs, first.version()));
 
         RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Forced());
@@ -878,9 +870,7 @@ class RefreshPipelineTest {
     void aClaimedRowThatCannotRefreshAndChangedSinceTheClaimKeepsAndReportsTheOtherWritersRow() {
         DueRowsStore due = dueRows();
         StoredCredential first = imported();
-        provider.refreshability = Refreshability.UNTIL_EXPIRY;
-        clock.advance(Duration.ofHours(1)); // at its end
-        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        RefreshPipeline.Claimed claim = claimedAtItsEndWithoutRefresh(due);
         StoredCredential theirs = first.withStatus(CredentialStatus.ACTIVE, Optional.of("noted by another writer"),
                 clock.instant());
         assertTrue(store.compareAndSet(theirs, first.version()));
@@ -902,9 +892,7 @@ class RefreshPipelineTest {
     void aClaimWhoseLeaseRanOutIsNotSentWhenTheRowChangedMeanwhile() {
         DueRowsStore due = dueRows();
         StoredCredential first = imported();
-        clock.advance(Duration.ofMinutes(58));
-        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
-        clock.advance(POLICY.lease().plusSeconds(1));
+        RefreshPipeline.Claimed claim = claimedWhoseLeaseRanOut(due);
         StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
                 clock.instant(), Optional.of(clock.instant().plus(Duration.ofHours(1))), Optional.empty(), 2,
                 Optional.of(clock.instant()), Optional.empty(), clock.instant());
@@ -923,10 +911,8 @@ class RefreshPipelineTest {
     void aClaimWhoseLeaseRanOutIsNotSentWhenAnotherDaemonHoldsTheLeaseNow() {
         DueRowsStore due = dueRows();
         imported();
-        clock.advance(Duration.ofMinutes(58));
         provider.refreshAnswers.add(() -> issued("at-2"));
-        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
-        clock.advance(POLICY.lease().plusSeconds(1));
+        RefreshPipeline.Claimed claim = claimedWhoseLeaseRanOut(due);
         assertTrue(store.capability(Leases.class).orElseThrow().tryLease(ID, "other", clock.instant().plus(POLICY.lease())));
 
         RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
@@ -942,10 +928,8 @@ class RefreshPipelineTest {
     void aClaimWhoseLeaseRanOutIsStillSentWhenNobodyChangedTheRowMeanwhile() throws Exception {
         DueRowsStore due = dueRows();
         imported();
-        clock.advance(Duration.ofMinutes(58));
         provider.refreshAnswers.add(() -> issued("at-2"));
-        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
-        clock.advance(POLICY.lease().plusSeconds(1));
+        RefreshPipeline.Claimed claim = claimedWhoseLeaseRanOut(due);
 
         RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
 
@@ -1034,5 +1018,30 @@ class RefreshPipelineTest {
         public Clock withZone(ZoneId zone) {
             return this;
         }
+    }
+
+    /** @return a row, inserted, whose secret was sealed with a key this daemon does not hold */
+    private StoredCredential insertedUnopenable() {
+        Instant now = clock.instant();
+        SecretSealer other = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
+        StoredCredential row = new StoredCredential(ID, CredentialStatus.ACTIVE, other.seal(ID, secret("a", "r")), now,
+                Optional.of(now.plusSeconds(3600)), Optional.empty(), 1, Optional.of(now), Optional.empty(), now);
+        assertTrue(store.insert(row));
+        return row;
+    }
+
+    /** A claim of the imported credential at the end of its token's life, whose provider cannot refresh it. */
+    private RefreshPipeline.Claimed claimedAtItsEndWithoutRefresh(DueRowsStore due) {
+        provider.refreshability = Refreshability.UNTIL_EXPIRY;
+        clock.advance(Duration.ofHours(1));
+        return claimed(due, after -> Optional.empty());
+    }
+
+    /** A claim of the imported credential two minutes before its expiry, whose lease then ran out unrenewed. */
+    private RefreshPipeline.Claimed claimedWhoseLeaseRanOut(DueRowsStore due) {
+        clock.advance(Duration.ofMinutes(58));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        clock.advance(POLICY.lease().plusSeconds(1));
+        return claim;
     }
 }
