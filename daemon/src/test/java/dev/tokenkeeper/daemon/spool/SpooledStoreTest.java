@@ -173,14 +173,7 @@ class SpooledStoreTest {
     @Test
     void aChangeLeftInTheSpoolIsPushedBeforeItsCredentialIsLeasedAndTheLeaseIsKept() {
         Instant t0 = Instant.now();
-        assertTrue(daemon("a").insert(credential(1, (byte) 1, t0)));
-        remote.down = true;
-        SpooledStore before = daemon("a");
-        before.get(ID);
-        assertTrue(before.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(1)), 1), "spooled");
-        remote.down = false;
-        // A restart finds the change on disk; not opened yet, nothing has pushed it.
-        SpooledStore restarted = daemon("a");
+        SpooledStore restarted = restartedWithAChangeInTheSpool(t0);
         assertEquals(1, restarted.pending());
 
         assertTrue(restarted.tryLease(ID, "a", t0.plusSeconds(60)));
@@ -195,13 +188,7 @@ class SpooledStoreTest {
     @Test
     void aLeaseWhoseSpooledChangeCannotBePushedIsRefusedAndKeptUntilThePush() {
         Instant t0 = Instant.now();
-        assertTrue(daemon("a").insert(credential(1, (byte) 1, t0)));
-        remote.down = true;
-        SpooledStore before = daemon("a");
-        before.get(ID);
-        assertTrue(before.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(1)), 1), "spooled");
-        remote.down = false;
-        SpooledStore restarted = daemon("a");
+        SpooledStore restarted = restartedWithAChangeInTheSpool(t0);
         remote.beforeNextWrite = () -> {
             throw new StoreUnavailableException("test: the store went away again", null);
         };
@@ -1044,5 +1031,19 @@ class SpooledStoreTest {
         @Override public Optional<Instant> earliestDue() { return due().earliestDue(); }
         @Override public Tally.Counts tally() { check(); return real.capability(Tally.class).orElseThrow().tally(); }
         @Override public void close() { real.close(); }
+    }
+
+    /**
+     * Daemon "a" spooled version 2 of the credential while the store was down; the store answers again,
+     * and a restart finds the change on disk: not opened yet, nothing has pushed it.
+     */
+    private SpooledStore restartedWithAChangeInTheSpool(Instant t0) {
+        assertTrue(daemon("a").insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
+        SpooledStore before = daemon("a");
+        before.get(ID);
+        assertTrue(before.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(1)), 1), "spooled");
+        remote.down = false;
+        return daemon("a");
     }
 }
