@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.access;
 
+import dev.tokenkeeper.daemon.refresh.EmbeddedStore;
 import dev.tokenkeeper.api.Consumer;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.StoreException;
@@ -32,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -66,8 +66,7 @@ class ConsumerDirectoryTest {
 
     @BeforeEach
     void openStore() {
-        sqlite = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(s -> s.id().equals("sqlite")).findFirst().orElseThrow();
+        sqlite = EmbeddedStore.found();
         sqlite.open(new DaemonPluginContext(Settings.of(Map.of(), Map.of()), state, Clock.systemUTC()));
         store = (TokenStore) Proxy.newProxyInstance(TokenStore.class.getClassLoader(),
                 new Class<?>[] {TokenStore.class, Consumers.class}, (proxy, method, args) -> {

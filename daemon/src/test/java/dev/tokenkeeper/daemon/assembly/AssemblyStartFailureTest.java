@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.assembly;
 
+import dev.tokenkeeper.daemon.refresh.EmbeddedStore;
 import dev.tokenkeeper.api.StoreException;
 import dev.tokenkeeper.api.TokenStore;
 import dev.tokenkeeper.api.contract.MutableClock;
@@ -21,7 +22,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -128,8 +128,7 @@ class AssemblyStartFailureTest {
     }
 
     private static TokenStore sqlite() {
-        return ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(store -> store.id().equals("sqlite")).findFirst().orElseThrow();
+        return EmbeddedStore.found();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.changes;
 
+import dev.tokenkeeper.daemon.refresh.EmbeddedStore;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.Presentation;
@@ -31,7 +32,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -66,8 +66,7 @@ class ChangeFollowerTest {
 
     @BeforeEach
     void start() throws Exception {
-        store = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(found -> found.id().equals("sqlite")).findFirst().orElseThrow();
+        store = EmbeddedStore.found();
         store.open(TestContext.of(state, clock));
         pipeline = new RefreshPipeline(store, sealer, id -> Optional.of(new ScriptedProvider(clock)), new RefreshPolicy(
                 Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(30), Duration.ofSeconds(900), Duration.ofSeconds(1),

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.metrics;
 
+import dev.tokenkeeper.daemon.refresh.EmbeddedStore;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.SealedSecret;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,8 +43,7 @@ class RefreshMetricsTest {
 
     @BeforeEach
     void openStoreWithTwoCredentials() {
-        store = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(found -> found.id().equals("sqlite")).findFirst().orElseThrow();
+        store = EmbeddedStore.found();
         store.open(TestContext.of(state, clock));
         store.insert(credential("gazelle:a", CredentialStatus.ACTIVE, T0.plusSeconds(90)));
         store.insert(credential("vinted:b", CredentialStatus.ERROR, T0.plusSeconds(5)));

@@ -19,7 +19,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
-import java.util.ServiceLoader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,8 +36,7 @@ class CredentialPagesTest {
 
     @BeforeEach
     void open() {
-        store = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(found -> found.id().equals("sqlite")).findFirst().orElseThrow();
+        store = EmbeddedStore.found();
         store.open(TestContext.of(state, clock));
     }
 

@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 
 import static dev.tokenkeeper.daemon.refresh.ScriptedProvider.secret;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,8 +67,7 @@ class CredentialServiceTest {
 
     @BeforeEach
     void open() {
-        store = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(found -> found.id().equals("sqlite")).findFirst().orElseThrow();
+        store = EmbeddedStore.found();
         store.open(TestContext.of(state, clock));
         pipeline = new RefreshPipeline(store, sealer, id -> id.equals("acme") ? Optional.of(provider) : Optional.empty(),
                 POLICY, () -> 0L, clock, "me", cache);

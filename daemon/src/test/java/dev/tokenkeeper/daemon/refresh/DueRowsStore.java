@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 
 /**
  * The real SQLite store for the credentials and their history, with refresh leases and a due queue
@@ -36,9 +35,7 @@ public final class DueRowsStore implements TokenStore, Leases, DueWork {
     private record Planned(Optional<Instant> at, boolean retry) {
     }
 
-    private final TokenStore sqlite = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-            .filter(found -> found.id().equals("sqlite")).findFirst()
-            .orElseThrow(() -> new IllegalStateException("store-sqlite is not on the test class path"));
+    private final TokenStore sqlite = EmbeddedStore.found();
     private final Clock clock;
     private final Map<CredentialId, Lease> leases = new HashMap<>();
     private final Map<CredentialId, Planned> planned = new HashMap<>();

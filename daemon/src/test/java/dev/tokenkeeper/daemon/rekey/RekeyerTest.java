@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.rekey;
 
+import dev.tokenkeeper.daemon.refresh.EmbeddedStore;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.SecretMaterial;
@@ -25,7 +26,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,8 +45,7 @@ class RekeyerTest {
 
     @BeforeEach
     void openStore() {
-        store = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(s -> s.id().equals("sqlite")).findFirst().orElseThrow();
+        store = EmbeddedStore.found();
         store.open(new DaemonPluginContext(Settings.of(Map.of(), Map.of()), state, Clock.systemUTC()));
     }
 

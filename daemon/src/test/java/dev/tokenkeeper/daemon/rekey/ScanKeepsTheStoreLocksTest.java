@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.rekey;
 
+import dev.tokenkeeper.daemon.refresh.EmbeddedStore;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.SealedSecret;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -47,8 +47,7 @@ class ScanKeepsTheStoreLocksTest {
 
     @BeforeEach
     void openStore() {
-        sqlite = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(s -> s.id().equals("sqlite")).findFirst().orElseThrow();
+        sqlite = EmbeddedStore.found();
         sqlite.open(new DaemonPluginContext(Settings.of(Map.of(), Map.of()), state, Clock.systemUTC()));
     }
 

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.rekey;
 
+import dev.tokenkeeper.daemon.refresh.EmbeddedStore;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.PurgeResult;
@@ -34,7 +35,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -60,8 +60,7 @@ class StoreWithoutCapabilitiesTest {
 
     @BeforeEach
     void openStore() {
-        sqlite = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(s -> s.id().equals("sqlite")).findFirst().orElseThrow();
+        sqlite = EmbeddedStore.found();
         sqlite.open(new DaemonPluginContext(Settings.of(Map.of(), Map.of()), state, Clock.systemUTC()));
         coreOnly = (TokenStore) Proxy.newProxyInstance(TokenStore.class.getClassLoader(), new Class<?>[] {TokenStore.class},
                 (proxy, method, args) -> {

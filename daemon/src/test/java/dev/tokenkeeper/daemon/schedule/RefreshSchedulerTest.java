@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.schedule;
 
+import dev.tokenkeeper.daemon.refresh.EmbeddedStore;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.FailureKind;
@@ -35,7 +36,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
@@ -68,8 +68,7 @@ class RefreshSchedulerTest {
 
     @BeforeEach
     void open() {
-        store = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(found -> found.id().equals("sqlite")).findFirst().orElseThrow();
+        store = EmbeddedStore.found();
         store.open(TestContext.of(state, clock));
         pipeline = pipelineOn(store);
     }

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.spool;
 
+import dev.tokenkeeper.daemon.refresh.EmbeddedStore;
 import dev.tokenkeeper.api.ChangeListener;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
@@ -35,7 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -65,8 +65,7 @@ class SpooledStoreTest {
 
     /** @return a new SQLite store, not opened yet (opened on {@link #state}, a second one shares the first one's file) */
     private static TokenStore sqlite() {
-        return ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(store -> store.id().equals("sqlite")).findFirst().orElseThrow();
+        return EmbeddedStore.found();
     }
 
     @AfterEach

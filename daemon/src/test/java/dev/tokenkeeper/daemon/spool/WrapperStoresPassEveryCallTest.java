@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.spool;
 
+import dev.tokenkeeper.daemon.refresh.EmbeddedStore;
 import dev.tokenkeeper.api.ChangeListener;
 import dev.tokenkeeper.api.AccountSecret;
 import dev.tokenkeeper.api.Consumer;
@@ -33,7 +34,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -121,8 +121,7 @@ class WrapperStoresPassEveryCallTest {
 
     @Test
     void aPurgeThroughTheSpooledStoreEmptiesTheSqliteWriteAheadLog() {
-        TokenStore sqlite = ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                .filter(store -> store.id().equals("sqlite")).findFirst().orElseThrow();
+        TokenStore sqlite = EmbeddedStore.found();
         sqlite.open(context());
         SpooledStore store = new SpooledStore(sqlite, state.resolve("spool"), 3600, Clock.systemUTC());
         try {
