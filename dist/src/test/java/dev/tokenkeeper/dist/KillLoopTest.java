@@ -6,6 +6,8 @@ import dev.tokenkeeper.provider.vinted.FakeVinted;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 
@@ -179,11 +181,16 @@ class KillLoopTest {
      * access token is used), the kill loop loses no chain at all: the daemon never uses a new access
      * token before its pair is committed, and a refresh whose answer a kill lost is resumed at the next
      * start with the old refresh token. 50 kills in the normal run, 100 with {@code -Psoak}
-     * ({@code -Dtokenkeeper.doorkeeperKills}).
+     * ({@code -Dtokenkeeper.doorkeeperKills}), in two loops at once that each kill their own daemon half of
+     * them: a kill is one process's restart, which waits for the process far more than for the CPU, and one
+     * loop of 50 was the module's longest lane (235 s).
+     *
+     * @param loop which of the two loops (each has its fleet, imitation and state folder)
      */
-    @Test
-    void killedAtRandomMomentsAgainstDoorkeeperLosesNoChain() throws Exception {
-        int kills = Integer.getInteger("tokenkeeper.doorkeeperKills", 50);
+    @ParameterizedTest(name = "loop {0}")
+    @ValueSource(ints = {1, 2})
+    void killedAtRandomMomentsAgainstDoorkeeperLosesNoChain(int loop) throws Exception {
+        int kills = Integer.getInteger("tokenkeeper.doorkeeperKills", 50) / 2;
         long seed = Long.getLong("tokenkeeper.seed", System.nanoTime());
         Random random = new Random(seed);
         FakeGazelle gazelle = fleet.upstream(FakeGazelle.start().accessLifetime(Duration.ofSeconds(3)).doorkeeper(true));
@@ -221,8 +228,8 @@ class KillLoopTest {
             }
         }
         int cycles = gazelle.refreshRequestCount();
-        System.out.printf("kill loop (doorkeeper, seed %d): kills=%d in %d s (%s) refresh-cycles=%d chains-lost=%d "
-                        + "refreshes-resumed-with-the-old-token=%d credentials-needing-a-human=%d%n", seed, kills,
+        System.out.printf("kill loop (doorkeeper %d of 2, seed %d): kills=%d in %d s (%s) refresh-cycles=%d chains-lost=%d "
+                        + "refreshes-resumed-with-the-old-token=%d credentials-needing-a-human=%d%n", loop, seed, kills,
                 Duration.between(schedule.began(), Instant.now()).toSeconds(), schedule.summary(), cycles, gazelle.reuseCount(),
                 gazelle.graceRefreshCount(), needsHuman);
         assertTrue(cycles >= kills, "each kill came after a committed refresh, which the upstream answered: " + cycles);

@@ -8,32 +8,32 @@ import java.util.Comparator;
 import java.util.Map;
 
 /**
- * The dist classes in the order that ends the lanes (three classes at once) together: the longest
+ * The dist classes in the order that ends the lanes (four classes at once) together: the longest
  * first, the short ones last to fill the gaps ({@code junit.jupiter.testclass.order.default} in
  * junit-platform.properties). JUnit's pool takes classes from both ends of this list: workers from
  * the front, another from the back once it has run the class that keeps its thread
- * ({@link CliEndToEndTest}, SAME_THREAD); {@link KillLoopTest}'s two loops run at once; the @Isolated
- * classes run alone after all of them whatever their place. Without an order the longest could start
- * last and run on while the other lanes idle.
+ * ({@link CliEndToEndTest}, SAME_THREAD); {@link KillLoopTest}'s three loops run at once and first, since
+ * its methods wait for workers the other classes' methods also want. Without an order the longest could
+ * start last and run on while the other lanes idle.
  */
 public final class LongestFirst implements ClassOrderer {
 
     /**
-     * Seconds each class took in a whole run of the module (two at a time, 2 cores, idle machine;
-     * CliEndToEndTest before five of its tests moved to the inprocess module, about 60 s less).
-     * A class not named takes a few seconds or less. Only the order matters: update it when a
-     * class's time changes by much.
+     * Seconds each class took in a run of the module (four at a time, 2 cores, idle machine, session 12;
+     * KillLoopTest's loops about 110-125 s each, the class longer because its methods wait for workers).
+     * A class not named takes a few seconds or less. Only the order matters: update it when a class's
+     * time changes by much.
      */
     private static final Map<Class<?>, Integer> MEASURED_SECONDS = Map.of(
-            KillLoopTest.class, 210,
-            CliEndToEndTest.class, 207,
-            SharedPostgresDaemonsTest.class, 98,
-            ListenersEndToEndTest.class, 63,
-            SharedStoreDaemonsTest.class, 52,
-            CrashBoundaryTest.class, 47,
-            SdkStandaloneBuildTest.class, 33,
-            ConsoleBrowserTest.class, 32,
-            PluginFolderTest.class, 30);
+            KillLoopTest.class, 293,
+            CliEndToEndTest.class, 218,
+            ListenersEndToEndTest.class, 130,
+            SharedPostgresDaemonsTest.class, 120,
+            CrashBoundaryTest.class, 76,
+            ConsoleBrowserTest.class, 68,
+            SharedStoreDaemonsTest.class, 62,
+            SdkStandaloneBuildTest.class, 60,
+            PluginFolderTest.class, 51);
 
     @Override
     public void orderClasses(ClassOrdererContext context) {
