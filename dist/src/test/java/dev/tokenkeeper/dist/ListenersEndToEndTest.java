@@ -236,7 +236,8 @@ class ListenersEndToEndTest {
         System.out.printf("TLS: renewed certificate served %d ms after the files were replaced%n",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - replaced));
         assertEquals("200", curlHealth(base));
-        assertEquals(0, fleet.cli(cliEnv, "status").status());
+        DaemonProcess.Response renewedStatus = fleet.cli(cliEnv, "status");
+        assertEquals(0, renewedStatus.status(), renewedStatus.body());
         assertTrue(daemon.process().isAlive(), "no restart");
     }
 
