@@ -73,6 +73,7 @@ public final class RefreshPipeline {
     private final String owner;
     private final TokenCache cache;
     private final ReadsUnderWay reads = new ReadsUnderWay();
+    private final RecentChanges recent;
     private volatile ProviderGate gate = ProviderGate.unlimited();
     private volatile RefreshIntents intents = RefreshIntents.none();
     private final Map<CredentialId, CompletableFuture<RefreshReport>> inFlight = new ConcurrentHashMap<>();
@@ -115,6 +116,7 @@ public final class RefreshPipeline {
         this.clock = clock;
         this.owner = owner;
         this.cache = cache;
+        this.recent = new RecentChanges(clock, policy.lease().multipliedBy(2));
     }
 
     /** @param gate limits upstream calls per provider (default: none) */
@@ -413,6 +415,7 @@ public final class RefreshPipeline {
      * @param nextAttempt a planned retry, if any
      */
     public void publish(StoredCredential credential, Optional<Instant> nextAttempt) {
+        recent.changed(credential.id());
         for (RefreshListener listener : listeners) {
             try {
                 listener.changed(credential, nextAttempt);
@@ -439,6 +442,7 @@ public final class RefreshPipeline {
      */
     public boolean changedElsewhere(CredentialId id) {
         reads.changed(id);
+        recent.changed(id);
         return holds(id);
     }
 
@@ -549,7 +553,8 @@ public final class RefreshPipeline {
     /** @param claim the claim that holds the lease already; null to take the lease here */
     private RefreshReport runOnce(CredentialId id, RefreshTrigger trigger, Claimed claim) {
         stages.put(id, "waiting for the store " + store.id() + " to answer");
-        StoredCredential stored = claim != null ? claim.row() : stored(id);
+        // A claimed row is as the claim read it, unless this process changed the credential since (see RecentChanges).
+        StoredCredential stored = claim != null && !recent.changedSince(id, claim.leasedAt()) ? claim.row() : stored(id);
         Optional<String> skip = reasonToSkip(stored, trigger);
         if (skip.isPresent()) {
             return new RefreshReport.Skipped(stored, skip.get());

@@ -883,6 +883,49 @@ class RefreshPipelineTest {
     }
 
     /**
+     * A claim reads its rows when it takes their leases; its refreshes run later. Another path of this
+     * daemon (a consumer's refresh, under the same lease owner) refreshed the credential in between:
+     * the claimed row holds the refresh token that refresh spent, so it is read again and nothing is
+     * presented (seen under load on PostgreSQL: the token was refused as spent).
+     */
+    @Test
+    void aClaimedRowThisDaemonRefreshedSinceTheClaimIsReadAgainAndItsSpentTokenNeverPresented() {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        clock.advance(Duration.ofSeconds(1));
+        provider.refreshAnswers.add(() -> issued("at-2"));
+        assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.OnDemand(Duration.ofMinutes(5))));
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertEquals("not due yet", assertInstanceOf(RefreshReport.Skipped.class, report).why());
+        assertEquals(2, report.credential().version(), "the row as it stands");
+        assertEquals(1, provider.refreshCalls.get(), "the spent refresh token was not presented again");
+        assertEquals(2, row().version());
+    }
+
+    /** A change another daemon announced after the claim read its row is read too. */
+    @Test
+    void aClaimedRowAnnouncedAsChangedElsewhereSinceTheClaimIsReadAgain() {
+        DueRowsStore due = dueRows();
+        StoredCredential first = imported();
+        clock.advance(Duration.ofMinutes(58));
+        RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
+                clock.instant(), Optional.of(clock.instant().plus(Duration.ofHours(1))), Optional.empty(), 2,
+                Optional.of(clock.instant()), Optional.empty(), clock.instant());
+        assertTrue(store.compareAndSet(theirs, first.version()));
+        pipeline.changedElsewhere(ID);
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertEquals("not due yet", assertInstanceOf(RefreshReport.Skipped.class, report).why());
+        assertEquals(0, provider.refreshCalls.get());
+    }
+
+    /**
      * The claim's lease ran out before its refresh reached the upstream call, and another daemon
      * claimed the row and refreshed it meanwhile: the call is not made with the spent refresh token.
      */
