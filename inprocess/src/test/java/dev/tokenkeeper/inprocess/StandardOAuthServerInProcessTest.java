@@ -92,7 +92,7 @@ class StandardOAuthServerInProcessTest {
         start(Map.of("TOKENKEEPER_AUTO_REFRESH_ENABLED", "false"), "?scope=openid");
         String verifier = verifier();
         // What `tokenkeeper authorize` asks the daemon for (its loopback redirect and state check are the CLI's,
-        // in AuthorizeEndToEndTest).
+        // in CliEndToEndTest, its authorize… methods).
         HttpResponse<String> asked = daemon.call("GET", "/api/v1/providers/gazelle/authorize-url?state=st-123&redirectUri="
                 + URLEncoder.encode(REDIRECT, StandardCharsets.UTF_8) + "&codeChallenge=" + challenge(verifier), null);
         assertEquals(200, asked.statusCode(), asked.body());
