@@ -117,6 +117,9 @@ class RefreshPlannerTest {
         Instant due = planner.dueAt(c, Duration.ofDays(1));
         // 5% of the 108 minutes to the due time is 324 s, above the 300 s maximum jitter.
         assertEquals(due.minusSeconds(300), planner.plan(c, Duration.ofDays(1)));
+        // An hour-long token is due at 54 minutes: 5% of them, 162 s, is under the maximum.
+        StoredCredential hour = credential(Duration.ofHours(1), Optional.empty());
+        assertEquals(T0.plus(Duration.ofMinutes(54)).minusSeconds(162), planner.plan(hour, Duration.ofDays(1)));
     }
 
     @Test
