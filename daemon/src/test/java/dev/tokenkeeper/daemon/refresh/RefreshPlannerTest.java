@@ -117,6 +117,9 @@ class RefreshPlannerTest {
         Instant due = planner.dueAt(c, Duration.ofDays(1));
         // 5% of the 108 minutes to the due time is 324 s, above the 300 s maximum jitter.
         assertEquals(due.minusSeconds(300), planner.plan(c, Duration.ofDays(1)));
+        // An hour-long token is due at 54 minutes: 5% of them, 162 s, is under the maximum.
+        StoredCredential hour = credential(Duration.ofHours(1), Optional.empty());
+        assertEquals(T0.plus(Duration.ofMinutes(54)).minusSeconds(162), planner.plan(hour, Duration.ofDays(1)));
     }
 
     @Test
@@ -126,5 +129,22 @@ class RefreshPlannerTest {
                 Duration.ofSeconds(1), 3, Duration.ofSeconds(60));
         // The pause after the first attempt, then the backoff ceilings 30 s, 60 s and 120 s (each above the pause).
         assertEquals(Duration.ofSeconds(1 + 30 + 60 + 120), planner.failureRoom(shortPause));
+    }
+
+    @Test
+    void aCredentialIsDueFromItsEarliestJitteredPlanLessAQuarterSecondForTimersThatFireEarly() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(1));
+        StoredCredential c = credential(Duration.ofHours(2), Optional.empty());
+        // Due at 108 minutes, planned up to the 300 s maximum jitter earlier.
+        Instant earliestPlan = T0.plus(Duration.ofMinutes(108)).minusSeconds(300);
+        assertTrue(planner.isDue(c, Duration.ofDays(1), earliestPlan.minusMillis(250)));
+        assertFalse(planner.isDue(c, Duration.ofDays(1), earliestPlan.minusMillis(251)));
+    }
+
+    @Test
+    void aTokenImportedAlreadyExpiredIsDueAtItsExpiryNotLater() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(1));
+        StoredCredential expired = credential(Duration.ofMinutes(-10), Optional.empty());
+        assertEquals(T0.minus(Duration.ofMinutes(10)), planner.dueAt(expired, Duration.ofDays(1)));
     }
 }

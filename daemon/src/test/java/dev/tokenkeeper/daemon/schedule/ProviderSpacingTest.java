@@ -45,4 +45,25 @@ class ProviderSpacingTest {
         // Re-planning an account frees its old slot.
         assertEquals(NOW, spacing.place(new CredentialId("vinted", "a"), overdue, SPACING, NOW));
     }
+
+    @Test
+    void anAccountWithNoRoomBetweenNowAndItsTimeIsPlannedTheSpacingAfterTheOther() {
+        ProviderSpacing spacing = new ProviderSpacing();
+        Instant soon = NOW.plusSeconds(30);
+        assertEquals(soon, spacing.place(new CredentialId("vinted", "a"), soon, SPACING, NOW));
+        // A minute earlier would be in the past: a minute later instead.
+        assertEquals(soon.plus(SPACING), spacing.place(new CredentialId("vinted", "b"), soon, SPACING, NOW));
+    }
+
+    @Test
+    void anAccountExactlyTheSpacingApartKeepsItsTime() {
+        ProviderSpacing spacing = new ProviderSpacing();
+        Instant due = NOW.plus(Duration.ofHours(1));
+        spacing.place(new CredentialId("vinted", "a"), due, SPACING, NOW);
+        assertEquals(due.plus(SPACING), spacing.place(new CredentialId("vinted", "b"), due.plus(SPACING), SPACING, NOW));
+        assertEquals(due.minus(SPACING), spacing.place(new CredentialId("vinted", "c"), due.minus(SPACING), SPACING, NOW));
+        assertEquals(due.minus(SPACING.multipliedBy(2)),
+                spacing.place(new CredentialId("vinted", "d"), due.minus(SPACING).plusSeconds(1), SPACING, NOW),
+                "a second too close: moved to the nearest free time, earlier");
+    }
 }

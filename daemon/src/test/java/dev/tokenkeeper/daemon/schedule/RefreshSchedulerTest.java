@@ -120,6 +120,12 @@ class RefreshSchedulerTest {
         assertEquals(1, scheduler.planned());
         assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextFireTime(ID));
         assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextDue(), "before the sweep");
+        assertFalse(scheduler.plansInStore());
+        assertTrue(scheduler.plannedHere(ID), "the change follower re-reads what this daemon plans");
+        assertFalse(scheduler.plannedHere(OTHER));
+        assertEquals(Map.of(ID, start.plus(Duration.ofMinutes(54))), scheduler.nextFireTimes(List.of(ID, OTHER)),
+                "a page's view: only what is planned");
+        assertEquals("1 credentials planned", scheduler.planSummary());
 
         tickAt(Duration.ofMinutes(54).minusSeconds(1), start);
         assertEquals(0, provider.refreshCalls.get(), "not a second early");
@@ -376,19 +382,30 @@ class RefreshSchedulerTest {
      * rows the scheduler claims; the scheduler is given no list of credentials to read.
      */
     private DueRowsStore onStorePlan(int threads) throws Exception {
+        DueRowsStore due = dueRows();
+        planningIn(due, threads, Duration.ofSeconds(1)).tickByHand();
+        scheduler.start();
+        return due;
+    }
+
+    /** The SQLite store with its due queue beside it, in place of the plain one; nothing planned yet. */
+    private DueRowsStore dueRows() {
         pipeline.closeAndAwaitIdle(Duration.ofSeconds(5));
         store.close();
         DueRowsStore due = new DueRowsStore(clock);
         due.open(TestContext.of(state, clock));
         store = due;
         pipeline = pipelineOn(due);
+        return due;
+    }
+
+    /** A scheduler, not started, that plans in the given store's due queue. */
+    private RefreshScheduler planningIn(DueRowsStore due, int threads, Duration tick) {
         scheduler = new RefreshScheduler(pipeline, () -> {
             throw new AssertionError("the store's plan reads no list of credentials");
-        }, new Scheduling(threads, SWEEP, true, Duration.ofSeconds(1)), clock);
+        }, new Scheduling(threads, SWEEP, true, tick), clock);
         scheduler.planIn(due, "me", LEASE);
-        scheduler.tickByHand();
-        scheduler.start();
-        return due;
+        return scheduler;
     }
 
     @Test
@@ -418,6 +435,11 @@ class RefreshSchedulerTest {
         assertEquals(0, provider.validationCalls.get(), "a row never planned is not validated");
         assertEquals(0, provider.refreshCalls.get());
         assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), scheduler.nextDue(), "the store's earliest");
+        assertTrue(scheduler.plansInStore());
+        assertFalse(scheduler.plannedHere(ID), "due in the store, not in this daemon's memory");
+        assertEquals(Map.of(ID, start.plus(Duration.ofMinutes(54)), OTHER, start.plus(Duration.ofMinutes(54))),
+                scheduler.nextFireTimes(List.of(ID, OTHER)), "a page's view, read from the store");
+        assertTrue(scheduler.planSummary().contains("store's due queue"), scheduler.planSummary());
     }
 
     @Test
@@ -540,5 +562,46 @@ class RefreshSchedulerTest {
         clock.setTo(start.plus(SWEEP).plusSeconds(1));
         scheduler.tick();
         assertEquals(0, provider.validationCalls.get(), "validation is folded into the store's plan");
+    }
+
+    @Test
+    void onQuartzABatchThatCameBackFullIsFollowedByTheNextWithoutWaitingForATick() throws Exception {
+        Instant start = clock.instant();
+        DueRowsStore due = dueRows();
+        List<CredentialId> rows = Stream.of("a", "b", "c", "d", "e", "f", "g")
+                .map(account -> CredentialId.parse("acme:" + account)).toList();
+        rows.forEach(this::imported);
+        // An hour between ticks: only the first tick, at the start, falls within the test.
+        planningIn(due, 1, Duration.ofHours(1)).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> rows.stream()
+                .allMatch(id -> due.nextDue(id).equals(Optional.of(start.plus(Duration.ofMinutes(54))))));
+        assertTrue(scheduler.awaitIdle(Duration.ofSeconds(10)));
+        for (CredentialId id : rows) {
+            assertEquals(Optional.empty(), due.leaseHolder(id), "every claim given back");
+        }
+        assertEquals(0, provider.refreshCalls.get());
+    }
+
+    @Test
+    void theSweepAsksNothingOfACredentialThatNeedsAHumanAndMarksOneWhoseSecretCannotBeOpened() throws Exception {
+        Instant start = clock.instant();
+        imported(ID);
+        StoredCredential human = imported(OTHER);
+        assertTrue(store.compareAndSet(human.withStatus(CredentialStatus.REQUIRES_CONFIGURATION, Optional.of("invalid_grant"),
+                start), 1));
+        CredentialId sealedElsewhere = CredentialId.parse("acme:elsewhere");
+        SecretSealer otherKey = new SecretSealer(Keyring.of(MasterKey.generate(new SecureRandom())));
+        assertTrue(store.insert(new StoredCredential(sealedElsewhere, CredentialStatus.ACTIVE,
+                otherKey.seal(sealedElsewhere, ScriptedProvider.secret("a", "r")), start, Optional.of(start.plus(Duration.ofHours(1))),
+                Optional.empty(), 1, Optional.of(start), Optional.empty(), start)));
+        byHand(true);
+        scheduler.restart(Optional.of(Duration.ofMinutes(20)));
+
+        tickAt(Duration.ofMinutes(20), start);
+        assertEquals(1, provider.validationCalls.get(), "only the credential that can be asked about was asked");
+        assertEquals(CredentialStatus.REQUIRES_CONFIGURATION, store.get(OTHER).orElseThrow().status());
+        assertEquals(CredentialStatus.ERROR, store.get(sealedElsewhere).orElseThrow().status(),
+                "a secret this daemon cannot open is shown, not left active");
+        assertEquals(0, provider.refreshCalls.get());
     }
 }
