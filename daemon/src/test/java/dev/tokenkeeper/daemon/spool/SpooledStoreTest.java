@@ -538,6 +538,79 @@ class SpooledStoreTest {
     }
 
     @Test
+    void theNextOutageServesTheRowsThePushLeftInTheStoreWhicheverTokensWon() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        CredentialId overtaken = CredentialId.parse("vinted:shop");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertTrue(store.insert(credential(overtaken, 1, 1, t0)));
+        remote.down = true;
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(10)), 1));
+        assertTrue(store.compareAndSet(credential(overtaken, 2, 2, t0.plusSeconds(10)), 1));
+        remote.down = false;
+        assertTrue(remote.compareAndSet(credential(overtaken, 2, 9, t0.plusSeconds(60)), 1), "another daemon refreshed later");
+        assertEquals(0, store.drain());
+
+        remote.down = true;
+        assertEquals(Optional.of(credential(2, (byte) 2, t0.plusSeconds(10))), store.get(ID), "the spooled tokens won");
+        assertEquals(Optional.of(credential(overtaken, 3, 9, t0.plusSeconds(60))), store.get(overtaken),
+                "the store's tokens won, at a version past the one this daemon handed out");
+    }
+
+    @Test
+    void aRefusedCommitWhileTheStoreIsDownLeavesNeitherHistoryNorALeaseToGiveBack() {
+        Instant t0 = Instant.now();
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0), 1));
+        assertTrue(store.tryLease(ID, "a", t0.plusSeconds(3600)));
+        remote.down = true;
+        assertFalse(store.commitRefresh(credential(2, (byte) 3, t0), 1, refreshed(t0), "a"), "version 2 is known: 1 is stale");
+        assertEquals(0, store.pending());
+        remote.down = false;
+
+        store.releaseLease(ID, "a");
+        assertTrue(remote.tryLease(ID, "b", t0.plusSeconds(60)), "given back now: no spooled commit keeps it");
+        assertEquals(0, store.drain());
+        assertEquals(List.of(), remote.history(ID, Instant.EPOCH, 10), "a refused refresh has no history");
+    }
+
+    @Test
+    void aGapInTheAnnouncementsLeavesNoLaterOneToPassForThisDaemonsOwn() {
+        // Fails unless the spool notes the gap: the notice of A's insert, due since before A watched,
+        // never came, and B's change would be taken for it.
+        Instant t0 = Instant.now();
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
+        importedByAThenRefreshedByB(a, b, t0);
+        a.watch(change -> { });
+        remote.gap();
+
+        remote.down = true;
+        assertTrue(a.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(2)), 2), "spooled: A obtained the secret");
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "A's own while nothing else is announced");
+        remote.down = false;
+        assertTrue(remote.compareAndSet(credential(3, (byte) 9, t0.plusSeconds(4)), 2), "B writes; A hears of it");
+        remote.down = true;
+        assertThrows(() -> a.tryLease(ID, "a", t0.plusSeconds(60)));
+    }
+
+    @Test
+    void onADueQueueACredentialNotReadBeforeTheOutageIsNotSaidToBeMissingWhileTheStoreIsDown() {
+        withDueRows();
+        CredentialId read = CredentialId.parse("gazelle:other");
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
+        Instant now = clock.instant();
+        assertTrue(remote.insert(credential(1, (byte) 1, now)), "written by another daemon, never read here");
+        assertTrue(remote.insert(credential(read, 1, 2, now)));
+        assertEquals(1, store.get(read).orElseThrow().version());
+        remote.down = true;
+
+        assertThrows(() -> store.get(ID));
+        assertEquals(Optional.of(credential(read, 1, 2, now)), store.get(read), "remembered");
+    }
+
+    @Test
     void aSpoolLeftByTheLastStopIsPushedWhenTheDaemonOpensTheStore() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         SpooledStore before = daemon("a");
