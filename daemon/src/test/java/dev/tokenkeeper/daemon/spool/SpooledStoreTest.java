@@ -503,6 +503,18 @@ class SpooledStoreTest {
     }
 
     @Test
+    void aCredentialDeletedHereIsNotServedFromMemoryWhileTheStoreIsDown() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertEquals(1, store.list().size());
+        assertTrue(store.delete(ID));
+        remote.down = true;
+        assertEquals(Optional.empty(), store.get(ID));
+        assertEquals(List.of(), store.list());
+    }
+
+    @Test
     void aSpooledChangeOfACredentialDeletedFromTheStoreMeanwhileIsDropped() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         SpooledStore store = daemon("a");
@@ -628,6 +640,26 @@ class SpooledStoreTest {
             assertEquals(credential(2, (byte) 2, t0), reopened.get(ID).orElseThrow());
         } finally {
             restarted.close();
+        }
+    }
+
+    @Test
+    void anOpenedSpoolPushesEveryRetryIntervalWithoutACallThatReachesTheStore() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        remote.close();
+        Unreachable reopened = new Unreachable(sqlite());
+        SpooledStore store = new SpooledStore(reopened, state.resolve("spool"), 1, clock);
+        try {
+            store.open(context());
+            assertTrue(store.insert(credential(1, (byte) 1, t0)));
+            reopened.down = true;
+            assertTrue(store.compareAndSet(credential(2, (byte) 2, t0), 1));
+            reopened.down = false;
+            // The retry runs on the spool's own timer, every second: wall time, bounded.
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.pending() == 0);
+            assertEquals(credential(2, (byte) 2, t0), reopened.get(ID).orElseThrow());
+        } finally {
+            store.close();
         }
     }
 
@@ -822,6 +854,8 @@ class SpooledStoreTest {
         failingFirst.put("releaseLease", () -> a.releaseLease(ID, "a"));
         failingFirst.put("compareAndSet", () -> assertFalse(a.compareAndSet(credential(2, (byte) 3, t0), 1)));
         failingFirst.put("commitRefresh", () -> assertFalse(a.commitRefresh(credential(2, (byte) 3, t0), 1, refreshed(t0), "a")));
+        failingFirst.put("listPage", () -> a.listPage(Optional.empty(), 5));
+        failingFirst.put("tally", () -> assertThrows(a::tally));
         for (Map.Entry<String, Runnable> call : failingFirst.entrySet()) {
             remote.down = true;
             call.getValue().run();
@@ -836,6 +870,8 @@ class SpooledStoreTest {
         answeredFirst.put("list", a::list);
         answeredFirst.put("compareAndSet", () -> assertFalse(a.compareAndSet(credential(2, (byte) 3, t0), 1)));
         answeredFirst.put("commitRefresh", () -> assertFalse(a.commitRefresh(credential(2, (byte) 3, t0), 1, refreshed(t0), "a")));
+        answeredFirst.put("listPage", () -> a.listPage(Optional.empty(), 5));
+        answeredFirst.put("tally", a::tally);
         for (Map.Entry<String, Runnable> call : answeredFirst.entrySet()) {
             remote.down = true;
             a.get(ID);
@@ -999,6 +1035,39 @@ class SpooledStoreTest {
     }
 
     @Test
+    void aClaimedRowWhoseChangeIsStillInTheSpoolIsGivenBackDueAgainAfterThePushInterval() {
+        DueRowsStore rows = withDueRows();
+        Instant t0 = clock.instant();
+        SpooledStore restarted = restartedWithAChangeInTheSpool(t0);
+
+        assertEquals(List.of(), restarted.claimDue("me", t0, t0.plusSeconds(60), 5), "the store's row is older than the spool's");
+        assertEquals(Optional.of(t0.plusSeconds(3600)), rows.nextDue(ID), "due again after the next push");
+        assertEquals(Optional.empty(), rows.leaseHolder(ID));
+
+        assertEquals(0, restarted.drain());
+        Instant later = t0.plusSeconds(3600);
+        assertEquals(List.of(ID), ids(restarted.claimDue("me", later, later.plusSeconds(60), 5)));
+    }
+
+    @Test
+    void theSoonestExpiryOfTheTallyIsASpooledActiveOnesWhenItIsSoonerAndNeverAFailedOnes() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        CredentialId failed = CredentialId.parse("vinted:other");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertTrue(store.insert(credential(failed, 1, 2, t0)));
+        remote.down = true;
+        // A refresh that gave a shorter-lived token; a refresh that failed with a still shorter one left in the row.
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0.minusSeconds(30)), 1));
+        assertTrue(store.compareAndSet(credential(failed, 2, 3, t0.minusSeconds(50)).withStatus(CredentialStatus.ERROR,
+                Optional.of("rejected"), t0), 1));
+        remote.down = false;
+
+        assertEquals(new Tally.Counts(Map.of(CredentialStatus.ACTIVE, 1L, CredentialStatus.ERROR, 1L),
+                Optional.of(t0.plusSeconds(30))), store.capability(Tally.class).orElseThrow().tally());
+    }
+
+    @Test
     void theTallyCountsASpooledChangeInsteadOfTheStoresRowAndFailsWhileTheStoreIsDown() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         CredentialId other = CredentialId.parse("vinted:other");
@@ -1110,9 +1179,9 @@ class SpooledStoreTest {
      * and a restart finds the change on disk: not opened yet, nothing has pushed it.
      */
     private SpooledStore restartedWithAChangeInTheSpool(Instant t0) {
-        assertTrue(daemon("a").insert(credential(1, (byte) 1, t0)));
-        remote.down = true;
         SpooledStore before = daemon("a");
+        assertTrue(before.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
         before.get(ID);
         assertTrue(before.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(1)), 1), "spooled");
         remote.down = false;
