@@ -63,6 +63,8 @@ class ConsumerDirectoryTest {
     private volatile boolean rowsUnreadable;
     /** While set, the store fails to write a row's tag. */
     private volatile boolean taggingFails;
+    /** Run once by the next read of the consumer rows, after the rows were read and before they are returned. */
+    private volatile Runnable afterNextRowsRead;
 
     @BeforeEach
     void openStore() {
@@ -82,11 +84,18 @@ class ConsumerDirectoryTest {
                     if (taggingFails && method.getName().equals("setConsumerMac")) {
                         throw new StoreUnavailableException("test: the store went away", null);
                     }
+                    Object answer;
                     try {
-                        return method.invoke(sqlite, args);
+                        answer = method.invoke(sqlite, args);
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
+                    Runnable racing = afterNextRowsRead;
+                    if (racing != null && method.getName().equals("consumers")) {
+                        afterNextRowsRead = null;
+                        racing.run();
+                    }
+                    return answer;
                 });
         rows = (Consumers) store;
     }
@@ -416,6 +425,56 @@ class ConsumerDirectoryTest {
         Map<String, ConsumerRowMac.Verdict> verdicts = new java.util.TreeMap<>();
         rows.consumers().forEach(row -> verdicts.put(row.name(), macs.check(row)));
         return verdicts;
+    }
+
+    @Test
+    void aConsumerCreatedHereWhileARereadIsUnderWayIsNotUndoneByIt() {
+        ConsumerRowUpgrade.markNothingToUpgrade(state);
+        ConsumerDirectory directory = unstarted();
+        String[] racer = new String[1];
+        afterNextRowsRead = () -> racer[0] = directory.create("racer", BOTH);
+
+        directory.start(Duration.ofHours(1)); // its first read runs here, on this thread
+
+        assertEquals("racer", directory.authenticate(racer[0]).orElseThrow().name(), "rows read before it are not the truth");
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.get("consumers").get() >= 2);
+        assertEquals(0, directory.ignoredRows());
+        assertEquals("racer", directory.authenticate(racer[0]).orElseThrow().name(), "the read again found it");
+    }
+
+    @Test
+    void aConsumerRevokedHereWhileARereadIsUnderWayStaysRevoked() {
+        ConsumerRowUpgrade.markNothingToUpgrade(state);
+        String victim = directory(state, Duration.ofHours(1)).create("victim", BOTH);
+        ConsumerDirectory directory = unstarted();
+        afterNextRowsRead = () -> assertTrue(directory.revoke("victim"));
+
+        directory.start(Duration.ofHours(1));
+
+        assertTrue(directory.authenticate(victim).isEmpty(), "rows read before the revocation do not bring it back");
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.get("consumers").get() >= 3);
+        assertTrue(directory.authenticate(victim).isEmpty());
+    }
+
+    @Test
+    void aRevocationHereReadsTheRowsAgainSoTheDirectoryCatchesUpWithTheStore() {
+        ConsumerRowUpgrade.markNothingToUpgrade(state);
+        ConsumerDirectory here = directory(state, Duration.ofHours(1));
+        String madeElsewhere = directory(state, Duration.ofHours(1)).create("elsewhere", BOTH);
+        here.create("gone", BOTH);
+        assertTrue(here.authenticate(madeElsewhere).isEmpty(), "not read here yet");
+
+        assertTrue(here.revoke("gone"));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> here.authenticate(madeElsewhere).isPresent());
+    }
+
+    /** @return a directory over the counting store, its first read not done yet */
+    private ConsumerDirectory unstarted() {
+        ConsumerDirectory directory = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
+                new ConsumerRowUpgrade(state), clock, Duration.ZERO);
+        opened.add(directory);
+        return directory;
     }
 
     @Test

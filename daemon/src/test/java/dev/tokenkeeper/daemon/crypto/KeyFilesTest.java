@@ -158,6 +158,22 @@ class KeyFilesTest {
         assertEquals(Optional.empty(), KeyFiles.parseKey(ascii(hex.substring(0, 62) + "g0")));
     }
 
+    @Test
+    void hexIsNoKeyWhenEitherDigitOfAByteIsOutsideTheAlphabetAndZeroIsADigit() {
+        byte[] raw = new byte[32];
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = (byte) (i * 8); // 00 08 10 ... f8: zero in both halves of a byte
+        }
+        String hex = HexFormat.of().formatHex(raw);
+        assertEquals(Optional.of(MasterKey.of(raw)), KeyFiles.parseKey(ascii(hex)));
+        assertEquals(Optional.empty(), KeyFiles.parseKey(ascii(hex.substring(0, 62) + "0g")), "a bad low digit");
+        assertEquals(Optional.empty(), KeyFiles.parseKey(ascii("g" + hex.substring(1))), "a bad high digit");
+        assertEquals(Optional.empty(), KeyFiles.parseKey(ascii(Base64.getEncoder().encodeToString(new byte[31]))),
+                "the Base64 of 31 bytes");
+        assertEquals(Optional.empty(), KeyFiles.parseKey(ascii(Base64.getEncoder().encodeToString(new byte[33]))),
+                "the Base64 of 33 bytes");
+    }
+
     private static byte[] ascii(String text) {
         return text.getBytes(StandardCharsets.US_ASCII);
     }

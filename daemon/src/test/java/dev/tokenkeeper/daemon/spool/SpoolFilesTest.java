@@ -1,5 +1,7 @@
 package dev.tokenkeeper.daemon.spool;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.SealedSecret;
@@ -111,6 +113,33 @@ class SpoolFilesTest {
 
         assertEquals(List.of("gazelle~default.json"), names(folder));
         assertEquals(List.of(new SpoolEntry(bare("gazelle:default", 3), 1)), files.readAll());
+    }
+
+    @Test
+    void aTemporaryFileACrashLeftDoesNotStopTheNextWriteOfItsCredential() throws IOException {
+        Path folder = state.resolve("spool");
+        SpoolFiles files = new SpoolFiles(folder);
+        files.write(new SpoolEntry(bare("gazelle:default", 2), 1));
+        Files.writeString(folder.resolve("gazelle~default.json.tmp"), "half of one");
+
+        files.write(new SpoolEntry(bare("gazelle:default", 3), 2));
+
+        assertEquals(List.of(new SpoolEntry(bare("gazelle:default", 3), 2)), files.readAll());
+        assertEquals(List.of("gazelle~default.json"), names(folder));
+    }
+
+    @Test
+    void aTimeWrittenAsNullIsAbsent() throws IOException {
+        Path folder = state.resolve("spool");
+        SpoolFiles files = new SpoolFiles(folder);
+        files.write(new SpoolEntry(bare("gazelle:default", 2), 1));
+        Path file = folder.resolve("gazelle~default.json");
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode entry = (ObjectNode) json.readTree(file.toFile());
+        entry.putNull("accessExpiresAt").putNull("refreshExpiresAt").putNull("lastRefreshAt");
+        json.writeValue(file.toFile(), entry);
+
+        assertEquals(List.of(new SpoolEntry(bare("gazelle:default", 2), 1)), files.readAll());
     }
 
     private static List<String> names(Path folder) throws IOException {

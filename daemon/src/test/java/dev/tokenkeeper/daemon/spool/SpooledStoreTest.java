@@ -503,6 +503,18 @@ class SpooledStoreTest {
     }
 
     @Test
+    void aCredentialDeletedHereIsNotServedFromMemoryWhileTheStoreIsDown() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertEquals(1, store.list().size());
+        assertTrue(store.delete(ID));
+        remote.down = true;
+        assertEquals(Optional.empty(), store.get(ID));
+        assertEquals(List.of(), store.list());
+    }
+
+    @Test
     void aSpooledChangeOfACredentialDeletedFromTheStoreMeanwhileIsDropped() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         SpooledStore store = daemon("a");
@@ -538,6 +550,79 @@ class SpooledStoreTest {
     }
 
     @Test
+    void theNextOutageServesTheRowsThePushLeftInTheStoreWhicheverTokensWon() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        CredentialId overtaken = CredentialId.parse("vinted:shop");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertTrue(store.insert(credential(overtaken, 1, 1, t0)));
+        remote.down = true;
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(10)), 1));
+        assertTrue(store.compareAndSet(credential(overtaken, 2, 2, t0.plusSeconds(10)), 1));
+        remote.down = false;
+        assertTrue(remote.compareAndSet(credential(overtaken, 2, 9, t0.plusSeconds(60)), 1), "another daemon refreshed later");
+        assertEquals(0, store.drain());
+
+        remote.down = true;
+        assertEquals(Optional.of(credential(2, (byte) 2, t0.plusSeconds(10))), store.get(ID), "the spooled tokens won");
+        assertEquals(Optional.of(credential(overtaken, 3, 9, t0.plusSeconds(60))), store.get(overtaken),
+                "the store's tokens won, at a version past the one this daemon handed out");
+    }
+
+    @Test
+    void aRefusedCommitWhileTheStoreIsDownLeavesNeitherHistoryNorALeaseToGiveBack() {
+        Instant t0 = Instant.now();
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0), 1));
+        assertTrue(store.tryLease(ID, "a", t0.plusSeconds(3600)));
+        remote.down = true;
+        assertFalse(store.commitRefresh(credential(2, (byte) 3, t0), 1, refreshed(t0), "a"), "version 2 is known: 1 is stale");
+        assertEquals(0, store.pending());
+        remote.down = false;
+
+        store.releaseLease(ID, "a");
+        assertTrue(remote.tryLease(ID, "b", t0.plusSeconds(60)), "given back now: no spooled commit keeps it");
+        assertEquals(0, store.drain());
+        assertEquals(List.of(), remote.history(ID, Instant.EPOCH, 10), "a refused refresh has no history");
+    }
+
+    @Test
+    void aGapInTheAnnouncementsLeavesNoLaterOneToPassForThisDaemonsOwn() {
+        // Fails unless the spool notes the gap: the notice of A's insert, due since before A watched,
+        // never came, and B's change would be taken for it.
+        Instant t0 = Instant.now();
+        SpooledStore a = daemon("a");
+        SpooledStore b = daemon("b");
+        importedByAThenRefreshedByB(a, b, t0);
+        a.watch(change -> { });
+        remote.gap();
+
+        remote.down = true;
+        assertTrue(a.compareAndSet(credential(3, (byte) 3, t0.plusSeconds(2)), 2), "spooled: A obtained the secret");
+        assertTrue(a.tryLease(ID, "a", t0.plusSeconds(60)), "A's own while nothing else is announced");
+        remote.down = false;
+        assertTrue(remote.compareAndSet(credential(3, (byte) 9, t0.plusSeconds(4)), 2), "B writes; A hears of it");
+        remote.down = true;
+        assertThrows(() -> a.tryLease(ID, "a", t0.plusSeconds(60)));
+    }
+
+    @Test
+    void onADueQueueACredentialNotReadBeforeTheOutageIsNotSaidToBeMissingWhileTheStoreIsDown() {
+        withDueRows();
+        CredentialId read = CredentialId.parse("gazelle:other");
+        SpooledStore store = new SpooledStore(remote, state.resolve("spool"), 3600, clock);
+        Instant now = clock.instant();
+        assertTrue(remote.insert(credential(1, (byte) 1, now)), "written by another daemon, never read here");
+        assertTrue(remote.insert(credential(read, 1, 2, now)));
+        assertEquals(1, store.get(read).orElseThrow().version());
+        remote.down = true;
+
+        assertThrows(() -> store.get(ID));
+        assertEquals(Optional.of(credential(read, 1, 2, now)), store.get(read), "remembered");
+    }
+
+    @Test
     void aSpoolLeftByTheLastStopIsPushedWhenTheDaemonOpensTheStore() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         SpooledStore before = daemon("a");
@@ -555,6 +640,26 @@ class SpooledStoreTest {
             assertEquals(credential(2, (byte) 2, t0), reopened.get(ID).orElseThrow());
         } finally {
             restarted.close();
+        }
+    }
+
+    @Test
+    void anOpenedSpoolPushesEveryRetryIntervalWithoutACallThatReachesTheStore() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        remote.close();
+        Unreachable reopened = new Unreachable(sqlite());
+        SpooledStore store = new SpooledStore(reopened, state.resolve("spool"), 1, clock);
+        try {
+            store.open(context());
+            assertTrue(store.insert(credential(1, (byte) 1, t0)));
+            reopened.down = true;
+            assertTrue(store.compareAndSet(credential(2, (byte) 2, t0), 1));
+            reopened.down = false;
+            // The retry runs on the spool's own timer, every second: wall time, bounded.
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.pending() == 0);
+            assertEquals(credential(2, (byte) 2, t0), reopened.get(ID).orElseThrow());
+        } finally {
+            store.close();
         }
     }
 
@@ -749,6 +854,8 @@ class SpooledStoreTest {
         failingFirst.put("releaseLease", () -> a.releaseLease(ID, "a"));
         failingFirst.put("compareAndSet", () -> assertFalse(a.compareAndSet(credential(2, (byte) 3, t0), 1)));
         failingFirst.put("commitRefresh", () -> assertFalse(a.commitRefresh(credential(2, (byte) 3, t0), 1, refreshed(t0), "a")));
+        failingFirst.put("listPage", () -> a.listPage(Optional.empty(), 5));
+        failingFirst.put("tally", () -> assertThrows(a::tally));
         for (Map.Entry<String, Runnable> call : failingFirst.entrySet()) {
             remote.down = true;
             call.getValue().run();
@@ -763,6 +870,8 @@ class SpooledStoreTest {
         answeredFirst.put("list", a::list);
         answeredFirst.put("compareAndSet", () -> assertFalse(a.compareAndSet(credential(2, (byte) 3, t0), 1)));
         answeredFirst.put("commitRefresh", () -> assertFalse(a.commitRefresh(credential(2, (byte) 3, t0), 1, refreshed(t0), "a")));
+        answeredFirst.put("listPage", () -> a.listPage(Optional.empty(), 5));
+        answeredFirst.put("tally", a::tally);
         for (Map.Entry<String, Runnable> call : answeredFirst.entrySet()) {
             remote.down = true;
             a.get(ID);
@@ -926,6 +1035,39 @@ class SpooledStoreTest {
     }
 
     @Test
+    void aClaimedRowWhoseChangeIsStillInTheSpoolIsGivenBackDueAgainAfterThePushInterval() {
+        DueRowsStore rows = withDueRows();
+        Instant t0 = clock.instant();
+        SpooledStore restarted = restartedWithAChangeInTheSpool(t0);
+
+        assertEquals(List.of(), restarted.claimDue("me", t0, t0.plusSeconds(60), 5), "the store's row is older than the spool's");
+        assertEquals(Optional.of(t0.plusSeconds(3600)), rows.nextDue(ID), "due again after the next push");
+        assertEquals(Optional.empty(), rows.leaseHolder(ID));
+
+        assertEquals(0, restarted.drain());
+        Instant later = t0.plusSeconds(3600);
+        assertEquals(List.of(ID), ids(restarted.claimDue("me", later, later.plusSeconds(60), 5)));
+    }
+
+    @Test
+    void theSoonestExpiryOfTheTallyIsASpooledActiveOnesWhenItIsSoonerAndNeverAFailedOnes() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        CredentialId failed = CredentialId.parse("vinted:other");
+        SpooledStore store = daemon("a");
+        assertTrue(store.insert(credential(1, (byte) 1, t0)));
+        assertTrue(store.insert(credential(failed, 1, 2, t0)));
+        remote.down = true;
+        // A refresh that gave a shorter-lived token; a refresh that failed with a still shorter one left in the row.
+        assertTrue(store.compareAndSet(credential(2, (byte) 2, t0.minusSeconds(30)), 1));
+        assertTrue(store.compareAndSet(credential(failed, 2, 3, t0.minusSeconds(50)).withStatus(CredentialStatus.ERROR,
+                Optional.of("rejected"), t0), 1));
+        remote.down = false;
+
+        assertEquals(new Tally.Counts(Map.of(CredentialStatus.ACTIVE, 1L, CredentialStatus.ERROR, 1L),
+                Optional.of(t0.plusSeconds(30))), store.capability(Tally.class).orElseThrow().tally());
+    }
+
+    @Test
     void theTallyCountsASpooledChangeInsteadOfTheStoresRowAndFailsWhileTheStoreIsDown() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         CredentialId other = CredentialId.parse("vinted:other");
@@ -1037,9 +1179,9 @@ class SpooledStoreTest {
      * and a restart finds the change on disk: not opened yet, nothing has pushed it.
      */
     private SpooledStore restartedWithAChangeInTheSpool(Instant t0) {
-        assertTrue(daemon("a").insert(credential(1, (byte) 1, t0)));
-        remote.down = true;
         SpooledStore before = daemon("a");
+        assertTrue(before.insert(credential(1, (byte) 1, t0)));
+        remote.down = true;
         before.get(ID);
         assertTrue(before.compareAndSet(credential(2, (byte) 2, t0.plusSeconds(1)), 1), "spooled");
         remote.down = false;
