@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -81,6 +82,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private final ReentrantLock dispatching = new ReentrantLock();
     /** The last claim took as many rows as it asked for: more may be due. */
     private volatile boolean backlog;
+    /** A worker finished while the queue had more due ({@link #claimMoreIfAsked}). */
+    private final AtomicBoolean refillAsked = new AtomicBoolean();
     private volatile Duration interval;
     private volatile boolean active;
     /** When Quartz last ran the dispatch tick: the scheduler's own heartbeat (systemd watchdog). */
@@ -469,6 +472,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         } finally {
             dispatching.unlock();
         }
+        claimMoreIfAsked();
     }
 
     /**
@@ -479,9 +483,23 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      * holder calls every claim.
      */
     private void claimMoreIfBehind() {
-        if (backlog && !byHand && active && running.size() <= scheduling.threads() && dispatching.tryLock()) {
+        refillAsked.set(true);
+        claimMoreIfAsked();
+    }
+
+    /**
+     * A worker that asks while another claim holds {@code dispatching} leaves its ask for the holder,
+     * which looks again once it let go: without that, the last workers of a batch could all finish
+     * inside the tick's claim and the backlog would wait for the next tick (seen in a test whose only
+     * tick was its first).
+     */
+    private void claimMoreIfAsked() {
+        while (refillAsked.get() && backlog && !byHand && active && running.size() <= scheduling.threads()
+                && dispatching.tryLock()) {
             try {
-                takeAndRun();
+                if (refillAsked.getAndSet(false)) {
+                    takeAndRun();
+                }
             } finally {
                 dispatching.unlock();
             }
