@@ -11,7 +11,7 @@ set -u
 dist=$1
 archive="$dist/lib/tokenkeeper.jsa"
 cli_archive="$dist/lib/tokenkeeper-cli.jsa"
-flags="-Xmx256m -Xms16m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+flags="-Xmx256m -Xms16m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
 state=$(mktemp -d)
 log="$state/run.log"
 rm -f "$archive" "$cli_archive"

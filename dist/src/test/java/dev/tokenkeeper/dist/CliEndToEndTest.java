@@ -568,7 +568,7 @@ class CliEndToEndTest {
         Map<String, String> environment = new HashMap<>(gazelle.settings());
         environment.put("TOKENKEEPER_STATE_DIR", fleet.temp().resolve(name).toString());
         environment.put("TOKENKEEPER_LISTEN", "127.0.0.1:0");
-        environment.put("JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto");
+        environment.put("JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xshare:auto");
         environment.putAll(extra);
         return environment;
     }

@@ -58,7 +58,7 @@ final class DaemonProcess implements AutoCloseable {
         if (socket == null) {
             this.environment.put("TOKENKEEPER_LISTEN", "127.0.0.1:0");
         }
-        this.environment.putIfAbsent("JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto");
+        this.environment.putIfAbsent("JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xshare:auto");
         this.log = stateDir.resolveSibling(stateDir.getFileName() + "-daemon.log");
         this.http = environment.containsKey("TOKENKEEPER_TLS_CERT_FILE")
                 ? trusting(Path.of(environment.get("TOKENKEEPER_TLS_CERT_FILE"))) : HTTP;

@@ -32,7 +32,7 @@ public final class StartupSize {
      * launcher adds its AppCDS archive (lib/tokenkeeper.jsa) on top, the baseline keeps the JDK's.
      */
     public static final List<String> LAUNCHER_FLAGS = List.of("-Xmx256m", "-Xms16m", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1");
+            "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1");
 
     private StartupSize() {
     }
