@@ -640,10 +640,7 @@ class RefreshPipelineTest {
         assertTrue(leases.tryLease(ID, "other", clock.instant().plus(Duration.ofHours(1))));
         CompletableFuture<RefreshReport> again = CompletableFuture.supplyAsync(() -> pipeline.refresh(ID, new RefreshTrigger.Scheduled()));
         assertWaitsForTheLease();
-        StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
-                clock.instant(), Optional.of(clock.instant().plus(Duration.ofHours(1))), Optional.empty(), 3,
-                Optional.of(clock.instant()), Optional.empty(), clock.instant());
-        assertTrue(store.compareAndSet(theirs, 2));
+        committedByAnotherDaemon(2);
         RefreshReport skipped = again.get(10, TimeUnit.SECONDS);
         assertEquals("not due yet (after another daemon's refresh)", assertInstanceOf(RefreshReport.Skipped.class, skipped).why());
         assertEquals(3, skipped.credential().version());
@@ -762,6 +759,14 @@ class RefreshPipelineTest {
         assertEquals(1, provider.validationCalls.get());
         assertEquals(0, provider.refreshCalls.get());
         assertTrue(leaseIsFree());
+    }
+
+    /** Another daemon's refresh committed over version {@code over}: new tokens, valid an hour from now. */
+    private void committedByAnotherDaemon(long over) {
+        StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
+                clock.instant(), Optional.of(clock.instant().plus(Duration.ofHours(1))), Optional.empty(), over + 1,
+                Optional.of(clock.instant()), Optional.empty(), clock.instant());
+        assertTrue(store.compareAndSet(theirs, over));
     }
 
     /** The SQLite store with a due queue beside it, in place of the plain one: its rows can be claimed. */
@@ -913,10 +918,7 @@ class RefreshPipelineTest {
         StoredCredential first = imported();
         clock.advance(Duration.ofMinutes(58));
         RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
-        StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
-                clock.instant(), Optional.of(clock.instant().plus(Duration.ofHours(1))), Optional.empty(), 2,
-                Optional.of(clock.instant()), Optional.empty(), clock.instant());
-        assertTrue(store.compareAndSet(theirs, first.version()));
+        committedByAnotherDaemon(first.version());
         pipeline.changedElsewhere(ID);
 
         RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
@@ -934,10 +936,7 @@ class RefreshPipelineTest {
         DueRowsStore due = dueRows();
         StoredCredential first = imported();
         RefreshPipeline.Claimed claim = claimedWhoseLeaseRanOut(due);
-        StoredCredential theirs = new StoredCredential(ID, CredentialStatus.ACTIVE, sealer.seal(ID, secret("at-theirs", "rt-t")),
-                clock.instant(), Optional.of(clock.instant().plus(Duration.ofHours(1))), Optional.empty(), 2,
-                Optional.of(clock.instant()), Optional.empty(), clock.instant());
-        assertTrue(store.compareAndSet(theirs, first.version()));
+        committedByAnotherDaemon(first.version());
 
         RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
 
