@@ -13,6 +13,7 @@ import dev.tokenkeeper.bench.queue.DueQueueLimit;
 import dev.tokenkeeper.bench.stores.PostgresCluster;
 import dev.tokenkeeper.bench.stores.PostgresVersusSqlite;
 import dev.tokenkeeper.bench.storm.RefreshStorm;
+import dev.tokenkeeper.daemon.assembly.CommonPool;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,6 +48,8 @@ public final class BenchMain {
      * @throws Exception when a benchmark cannot run
      */
     public static void main(String[] args) throws Exception {
+        // The in-process rigs call upstreams as the daemon does: with the daemon's common pool.
+        CommonPool.atLeastTwo();
         int n = Integer.getInteger("n", 10_000);
         int runs = Integer.getInteger("runs", 3);
         int threads = Integer.getInteger("threads", 8);

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.cli;
 
+import dev.tokenkeeper.daemon.assembly.CommonPool;
 import dev.tokenkeeper.daemon.config.ConfigurationException;
 import dev.tokenkeeper.daemon.config.InstalledService;
 import picocli.CommandLine;
@@ -28,23 +29,8 @@ public final class Main implements Runnable {
 
     /** @param args the command line */
     public static void main(String[] args) {
-        commonPoolOfTwoAtLeast();
+        CommonPool.atLeastTwo();
         System.exit(execute(args));
-    }
-
-    /**
-     * On one or two CPUs the JDK's common pool has a parallelism of 1, and then every
-     * {@code CompletableFuture} stage with no executor of its own runs on a new thread. The JDK's
-     * {@code HttpClient.sendAsync} (which {@code CappedBody} uses for its deadline) hands each answer to
-     * such a stage: a thread started and ended per upstream call (20,000 in a storm of 20,000 refreshes,
-     * where one daemon then did 603 refreshes/s instead of 927). The JDK reads the setting once, when the
-     * pool is first used, so it is set before anything runs ({@code CommonPoolTest}).
-     */
-    static void commonPoolOfTwoAtLeast() {
-        String parallelism = "java.util.concurrent.ForkJoinPool.common.parallelism";
-        if (System.getProperty(parallelism) == null && Runtime.getRuntime().availableProcessors() <= 2) {
-            System.setProperty(parallelism, "2");
-        }
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.tokenkeeper.daemon.cli;
+package dev.tokenkeeper.daemon.assembly;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * On a 2-CPU machine the JDK's {@code HttpClient.sendAsync}, which {@code CappedBody.send} uses, hands
- * every answer to the common pool's stand-in, a new thread per answer; {@link Main#commonPoolOfTwoAtLeast}
+ * every answer to the common pool's stand-in, a new thread per answer; {@link CommonPool#atLeastTwo}
  * gives it a pool. Checked in a JVM of its own that sees 2 CPUs whatever the machine has (the common pool
  * is made once per JVM), against a local server, with and without the setting.
  */
@@ -40,8 +40,7 @@ class CommonPoolTest {
             public class Probe {
                 public static void main(String[] args) throws Exception {
                     if (args[0].equals("set")) {
-                        Method set = Class.forName("dev.tokenkeeper.daemon.cli.Main").getDeclaredMethod("commonPoolOfTwoAtLeast");
-                        set.setAccessible(true);
+                        Method set = Class.forName("dev.tokenkeeper.daemon.assembly.CommonPool").getMethod("atLeastTwo");
                         set.invoke(null);
                     }
                     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
