@@ -11,7 +11,7 @@ package dev.tokenkeeper.daemon.assembly;
  */
 public final class CommonPool {
 
-    static final String PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    private static final String PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
     private CommonPool() {
     }
