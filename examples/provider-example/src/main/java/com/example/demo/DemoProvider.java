@@ -16,6 +16,7 @@ import dev.tokenkeeper.api.TokenProvider;
 import dev.tokenkeeper.api.UpstreamEndpoint;
 import dev.tokenkeeper.api.ValidationResult;
 import dev.tokenkeeper.api.http.CappedBody;
+import dev.tokenkeeper.api.http.ClientOnFirstUse;
 import dev.tokenkeeper.api.http.PlainHttp;
 import dev.tokenkeeper.api.http.RetryAfter;
 
@@ -38,7 +39,8 @@ import java.util.Optional;
  * Imports take {@code --token-json '{"access_token": ..., "refresh_token": ..., "expires_in": ...}'}.
  * Its HTTP goes through the api's kit ({@code dev.tokenkeeper.api.http}): answers read under one
  * deadline with a size cap ({@link CappedBody}), {@code Retry-After} read by the daemon's one rule
- * ({@link RetryAfter}), and {@code http://} allowed to this machine only ({@link PlainHttp}).
+ * ({@link RetryAfter}), {@code http://} allowed to this machine only ({@link PlainHttp}), and the
+ * client built at the first call, not when the daemon loads the plugin ({@link ClientOnFirstUse}).
  */
 public final class DemoProvider implements TokenProvider {
 
@@ -52,8 +54,8 @@ public final class DemoProvider implements TokenProvider {
     /** A token answer is a few hundred bytes; anything past this is not read. */
     private static final int BODY_LIMIT = 64 * 1024;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT)
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private final ClientOnFirstUse http = new ClientOnFirstUse(HttpClient.newBuilder().connectTimeout(TIMEOUT)
+            .version(HttpClient.Version.HTTP_1_1));
     private volatile URI tokenUrl = URI.create("https://demo.example.com/oauth/token");
     private volatile URI apiUrl = URI.create("https://demo.example.com/api/me");
     private volatile Clock clock = Clock.systemUTC();
@@ -193,7 +195,7 @@ public final class DemoProvider implements TokenProvider {
 
     /** One deadline for the whole exchange, and at most {@link #BODY_LIMIT} bytes of the answer read. */
     private HttpResponse<CappedBody> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return CappedBody.send(http, request.timeout(TIMEOUT).build(), BODY_LIMIT, TIMEOUT);
+        return CappedBody.send(http.get(), request.timeout(TIMEOUT).build(), BODY_LIMIT, TIMEOUT);
     }
 
     private static FailureKind kind(int status) {

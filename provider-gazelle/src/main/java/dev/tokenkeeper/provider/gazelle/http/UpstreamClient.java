@@ -1,6 +1,7 @@
 package dev.tokenkeeper.provider.gazelle.http;
 
 import dev.tokenkeeper.api.http.CappedBody;
+import dev.tokenkeeper.api.http.ClientOnFirstUse;
 import dev.tokenkeeper.api.http.DeadlineExceededException;
 
 import java.io.IOException;
@@ -28,7 +29,8 @@ public final class UpstreamClient {
 
     private static final String USER_AGENT = "tokenkeeper-gazelle/0.1 (+java.net.http)";
 
-    private final HttpClient client;
+    private final ClientOnFirstUse client;
+    private final Duration connectTimeout;
     private final Duration timeout;
 
     /**
@@ -37,11 +39,11 @@ public final class UpstreamClient {
      */
     public UpstreamClient(Duration connectTimeout, Duration timeout) {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.client = HttpClient.newBuilder()
+        this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+        this.client = new ClientOnFirstUse(HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
                 // A redirect of a POST carrying a refresh token is never something to follow blindly.
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER));
     }
 
     /**
@@ -65,7 +67,7 @@ public final class UpstreamClient {
         String host = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
         try {
             // The request timeout only covers the headers; this deadline also covers a body that trickles.
-            HttpResponse<CappedBody> response = CappedBody.send(client, request.build(), BODY_LIMIT, timeout);
+            HttpResponse<CappedBody> response = CappedBody.send(client.get(), request.build(), BODY_LIMIT, timeout);
             return new UpstreamResponse(response.statusCode(), response.headers(), response.body());
         } catch (DeadlineExceededException e) {
             throw timedOut(host);
@@ -80,7 +82,7 @@ public final class UpstreamClient {
     private UpstreamUnreachableException describe(String host, Throwable cause) {
         if (cause instanceof HttpConnectTimeoutException) {
             return new UpstreamUnreachableException("could not connect to " + host + " within "
-                    + client.connectTimeout().map(Duration::toSeconds).orElse(timeout.toSeconds())
+                    + connectTimeout.toSeconds()
                     + " s; check the network and the Gazelle URL settings");
         }
         if (cause instanceof HttpTimeoutException) {

@@ -1,6 +1,7 @@
 package dev.tokenkeeper.provider.vinted.upstream;
 
 import dev.tokenkeeper.api.http.CappedBody;
+import dev.tokenkeeper.api.http.ClientOnFirstUse;
 import dev.tokenkeeper.api.http.RetryAfter;
 import dev.tokenkeeper.provider.vinted.session.SessionCookies;
 import dev.tokenkeeper.provider.vinted.session.SetCookie;
@@ -28,7 +29,7 @@ public final class VintedHttp {
 
     private final VintedSettings settings;
     private final Clock clock;
-    private final HttpClient client;
+    private final ClientOnFirstUse client;
 
     /**
      * @param settings where and how to send
@@ -38,12 +39,11 @@ public final class VintedHttp {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         boolean plain = settings.baseUrl().getScheme().equalsIgnoreCase("http");
-        this.client = HttpClient.newBuilder()
+        this.client = new ClientOnFirstUse(HttpClient.newBuilder()
                 .connectTimeout(settings.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 // Browsers speak HTTP/2 over TLS; over plain http (tests) an h2c upgrade is pointless.
-                .version(plain ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
-                .build();
+                .version(plain ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2));
     }
 
     /**
@@ -106,7 +106,7 @@ public final class VintedHttp {
         HttpResponse<CappedBody> response;
         try {
             // The request timeout covers the headers only; this bounds the body too.
-            response = CappedBody.send(client, request, BODY_LIMIT, settings.timeout());
+            response = CappedBody.send(client.get(), request, BODY_LIMIT, settings.timeout());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for vinted");

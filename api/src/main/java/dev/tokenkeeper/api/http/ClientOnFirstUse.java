@@ -1,0 +1,39 @@
+package dev.tokenkeeper.api.http;
+
+import java.net.http.HttpClient;
+import java.util.Objects;
+
+/**
+ * A JDK {@link HttpClient} built the first time a request needs it, once, whatever the number of
+ * threads asking. Building one loads the JDK's default TLS context, which parses every certificate of
+ * the trust store (about a tenth of a second on a small machine) and starts the client's selector
+ * thread: a provider configured at the daemon's start pays for that at its first upstream call
+ * instead, off the start-up path, and a provider that is never called never pays.
+ */
+public final class ClientOnFirstUse {
+
+    private final HttpClient.Builder builder;
+    private volatile HttpClient client;
+
+    /**
+     * @param builder the client's settings (not built here; not to be changed afterwards)
+     */
+    public ClientOnFirstUse(HttpClient.Builder builder) {
+        this.builder = Objects.requireNonNull(builder, "builder");
+    }
+
+    /** @return the client, built by the first call */
+    public HttpClient get() {
+        HttpClient built = client;
+        if (built == null) {
+            synchronized (this) {
+                built = client;
+                if (built == null) {
+                    built = builder.build();
+                    client = built;
+                }
+            }
+        }
+        return built;
+    }
+}
