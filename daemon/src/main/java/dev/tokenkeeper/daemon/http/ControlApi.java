@@ -9,6 +9,7 @@ import dev.tokenkeeper.daemon.folders.ServiceUser;
 import dev.tokenkeeper.daemon.refresh.CredentialNotFoundException;
 import dev.tokenkeeper.daemon.refresh.NoValidTokenException;
 import dev.tokenkeeper.daemon.unixsocket.SocketListener;
+import dev.tokenkeeper.daemon.tls.TlsConnector;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -100,6 +101,7 @@ public final class ControlApi implements AutoCloseable {
             app.stop();
             throw e;
         }
+        settings.tls().ifPresent(TlsConnector::start);
         if (socket != null) {
             SocketListener.restrict(socket);
         }
@@ -206,6 +208,7 @@ public final class ControlApi implements AutoCloseable {
             return;
         }
         listening = false;
+        settings.tls().ifPresent(TlsConnector::close);
         app.stop();
         if (socket != null) {
             SocketListener.remove(socket);

@@ -40,7 +40,8 @@ public final class TlsConnector implements AutoCloseable {
     private volatile List<Object> settling = List.of();
 
     /**
-     * Reads the files once, so that a wrong one stops the start with a clear message.
+     * Reads the files once, so that a wrong one stops the start with a clear message; starts no thread
+     * ({@link #start()} does).
      *
      * @param files the PEM files
      */
@@ -51,6 +52,10 @@ public final class TlsConnector implements AutoCloseable {
         ssl.setKeyManagerPassword(new String(PemFiles.STORE_PASSWORD));
         ssl.setExcludeProtocols("SSLv3", "TLSv1", "TLSv1.1");
         seen = stamp();
+    }
+
+    /** Starts looking at the files every {@value #CHECK_MILLIS} ms, until {@link #close()}. */
+    public void start() {
         watcher.scheduleWithFixedDelay(this::reloadIfChanged, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -108,6 +113,7 @@ public final class TlsConnector implements AutoCloseable {
         }
     }
 
+    /** Stops looking at the files. */
     @Override
     public void close() {
         watcher.shutdownNow();
