@@ -555,6 +555,14 @@ public final class RefreshPipeline {
         stages.put(id, "waiting for the store " + store.id() + " to answer");
         // A claimed row is as the claim read it, unless this process changed the credential since (see RecentChanges).
         StoredCredential stored = claim != null && !recent.changedSince(id, claim.leasedAt()) ? claim.row() : stored(id);
+        if (claim != null) {
+            // Claimed because due: opened once here, so that the due check and the refresh share one decryption.
+            try {
+                open(stored);
+            } catch (UnsealException unreadable) {
+                // The refresh below says so.
+            }
+        }
         Optional<String> skip = reasonToSkip(stored, trigger);
         if (skip.isPresent()) {
             return new RefreshReport.Skipped(stored, skip.get());

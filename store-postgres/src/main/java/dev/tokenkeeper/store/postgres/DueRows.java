@@ -34,6 +34,9 @@ final class DueRows {
     private final String credentials;
     private final String history;
     private final CredentialRows rows;
+    /** Built once: a storm runs it for every refresh. */
+    private final String claimStatement;
+    private final String commitStatement;
 
     /**
      * @param credentials the credentials table as statements name it
@@ -44,6 +47,16 @@ final class DueRows {
         this.credentials = credentials;
         this.history = history;
         this.rows = rows;
+        this.claimStatement = "UPDATE " + credentials + " SET lease_owner = :owner, lease_until = " + LEASE_END
+                + " WHERE id IN (SELECT id FROM " + credentials + " WHERE next_due <= :now AND " + LEASE_FREE
+                + " ORDER BY next_due LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING *";
+        this.commitStatement = "WITH updated AS (UPDATE " + credentials + " SET " + rows.assignments()
+                + ", lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END"
+                + ", lease_until = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_until END"
+                + ", next_due = :next_due, due_retry = false"
+                + " WHERE id = :id AND version = :expected_version RETURNING id)"
+                + " INSERT INTO " + history + " (credential_id, at, outcome, detail, duration_ms, version)"
+                + " SELECT id, :event_at, :event_outcome, :event_detail, :event_duration, :event_version FROM updated";
     }
 
     /**
@@ -52,9 +65,7 @@ final class DueRows {
      * @return the claimed rows, earliest due first
      */
     List<DueWork.Claim> claim(Handle handle, String owner, Instant now, long shift, long lease, int limit) {
-        return handle.createQuery("UPDATE " + credentials + " SET lease_owner = :owner, lease_until = " + LEASE_END
-                        + " WHERE id IN (SELECT id FROM " + credentials + " WHERE next_due <= :now AND " + LEASE_FREE
-                        + " ORDER BY next_due LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING *")
+        return handle.createQuery(claimStatement)
                 .bind("owner", owner).bind("now", now.toEpochMilli()).bind("shift", shift).bind("lease", lease)
                 .bind("grace", PostgresTokenStore.LEASE_GRACE_MILLIS).bind("limit", limit)
                 .map((set, context) -> {
@@ -93,18 +104,8 @@ final class DueRows {
      */
     boolean commit(Handle handle, StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
                    Optional<Instant> nextDue) {
-        return bind(handle.createUpdate(commitStatement()), new Commit(updated, expectedVersion, event, owner, nextDue))
+        return bind(handle.createUpdate(commitStatement), new Commit(updated, expectedVersion, event, owner, nextDue))
                 .execute() == 1;
-    }
-
-    private String commitStatement() {
-        return "WITH updated AS (UPDATE " + credentials + " SET " + rows.assignments()
-                + ", lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END"
-                + ", lease_until = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_until END"
-                + ", next_due = :next_due, due_retry = false"
-                + " WHERE id = :id AND version = :expected_version RETURNING id)"
-                + " INSERT INTO " + history + " (credential_id, at, outcome, detail, duration_ms, version)"
-                + " SELECT id, :event_at, :event_outcome, :event_detail, :event_duration, :event_version FROM updated";
     }
 
     private <S extends SqlStatement<S>> S bind(S statement, Commit commit) {
