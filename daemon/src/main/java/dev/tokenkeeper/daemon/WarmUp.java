@@ -2,8 +2,6 @@ package dev.tokenkeeper.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import javax.net.ssl.SSLContext;
-import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -11,10 +9,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The JVM-wide, once-only set-ups a daemon's start meets on its main thread, begun on a thread of
  * their own before the settings are read, so that they run while the main thread configures the
  * log, loads the plugins and reads the key, in the order it meets them: Jackson's
- * {@code ObjectMapper} class (a store plugin's class makes one while the plugins load), the default
- * TLS context (every provider's {@code HttpClient} takes it: the JCA lookup and the JDK's CA
- * certificates, about a fifth of the main thread's start), and the list of locales (Jetty's MIME
- * table and Javalin's start line read the locale data).
+ * {@code ObjectMapper} class (a store plugin's class makes one while the plugins load) and the list
+ * of locales (Jetty's MIME table and Javalin's start line read the locale data). Not the default TLS
+ * context: the providers build their {@code HttpClient} at their first call
+ * ({@link dev.tokenkeeper.api.http.ClientOnFirstUse}), so nothing of the start needs it, and parsing the
+ * JDK's CA certificates here took CPU (about 0.15 s) from the parts starting on the other core.
  * <p>
  * Each is made once per JVM under the JDK's own locks: the thread that needs one finds it made or
  * waits for the part still running, so nothing runs twice, nothing waits longer than it did before,
@@ -44,11 +43,6 @@ public final class WarmUp implements Runnable {
     @Override
     public void run() {
         new ObjectMapper();
-        try {
-            SSLContext.getDefault();
-        } catch (NoSuchAlgorithmException | RuntimeException e) {
-            // The first HttpClient meets it again and says what is wrong.
-        }
         Locale.getAvailableLocales();
     }
 }
