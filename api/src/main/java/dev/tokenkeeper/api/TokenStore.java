@@ -46,8 +46,19 @@ public interface TokenStore extends AutoCloseable {
     <C extends StoreCapability> Optional<C> capability(Class<C> type);
 
     /**
+     * One-time, JVM-wide set-ups that {@link #open} meets the first time a store of this kind opens in
+     * a process (a native library, a data-access library's first statement), done ahead on a
+     * background thread while the daemon reads its settings, so that its start does not wait for them.
+     * It must not open this store, touch its data or read settings; it may run on another instance of
+     * the class than the one opened, and while {@link #open} runs. A failure is dropped ({@code open}
+     * meets the same thing again and reports it). The default does nothing.
+     */
+    default void warmUp() {
+    }
+
+    /**
      * Connects, creating or migrating the schema if the store allows it. Called once, before
-     * anything else.
+     * anything else but {@link #warmUp()}.
      *
      * @param context settings, state folder and clock
      * @throws StoreException when the store cannot be used; the message says how to fix it

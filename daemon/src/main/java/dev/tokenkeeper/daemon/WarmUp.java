@@ -1,8 +1,14 @@
 package dev.tokenkeeper.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tokenkeeper.api.TokenStore;
 
 import java.util.Locale;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -13,7 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * of locales (Jetty's MIME table and Javalin's start line read the locale data). Not the default TLS
  * context: the providers build their {@code HttpClient} at their first call
  * ({@link dev.tokenkeeper.api.http.ClientOnFirstUse}), so nothing of the start needs it, and parsing the
- * JDK's CA certificates here took CPU (about 0.15 s) from the parts starting on the other core.
+ * JDK's CA certificates here took CPU (about 0.15 s) from the parts starting on the other core. Then,
+ * once the settings name the store ({@link #store}), that bundled store's {@link TokenStore#warmUp()},
+ * while the main thread builds the parts and before it opens the store.
  * <p>
  * Each is made once per JVM under the JDK's own locks: the thread that needs one finds it made or
  * waits for the part still running, so nothing runs twice, nothing waits longer than it did before,
@@ -23,6 +31,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class WarmUp implements Runnable {
 
     private static final AtomicBoolean BEGUN = new AtomicBoolean();
+    /** The store's id, once the settings are read; waited for at most this long. */
+    private static final BlockingQueue<String> STORE = new LinkedBlockingQueue<>(1);
+    private static final long STORE_WAIT_MILLIS = 2_000;
 
     private WarmUp() {
     }
@@ -40,9 +51,30 @@ public final class WarmUp implements Runnable {
         thread.start();
     }
 
+    /**
+     * Names the store the settings chose, so that the warm-up thread (if one is running) prepares it.
+     *
+     * @param id the store's id ({@code TOKENKEEPER_STORE})
+     */
+    public static void store(String id) {
+        STORE.offer(id);
+    }
+
     @Override
     public void run() {
         new ObjectMapper();
         Locale.getAvailableLocales();
+        try {
+            String id = STORE.poll(STORE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            if (id != null) {
+                // Another instance than the one the assembly opens: the set-ups are the JVM's, not the instance's.
+                ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
+                        .filter(store -> store.id().equals(id)).findFirst().ifPresent(TokenStore::warmUp);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | ServiceConfigurationError e) {
+            // The plugin loader and the store's open meet it again and say what is wrong.
+        }
     }
 }

@@ -49,6 +49,11 @@ public abstract class SqliteStoreWrapper implements TokenStore {
     }
 
     @Override
+    public void warmUp() {
+        sqlite.warmUp();
+    }
+
+    @Override
     public void open(PluginContext context) {
         sqlite.open(context);
     }

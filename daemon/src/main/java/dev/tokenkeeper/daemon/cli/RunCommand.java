@@ -65,6 +65,8 @@ final class RunCommand extends Subcommand implements Callable<Integer> {
         WarmUp.begin();
         DaemonConfig config = DaemonConfig.from(common.daemonSettings());
         Logging.configure(config.settings().asMap());
+        // After the log is set up: the store's set-ups may log through it, which fixes its configuration.
+        WarmUp.store(config.storeId());
         Daemon daemon;
         try {
             daemon = Daemon.start(config);

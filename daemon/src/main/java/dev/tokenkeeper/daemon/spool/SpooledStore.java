@@ -118,6 +118,12 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
         return remote.description();
     }
 
+    /** Passed on: the wrapped store's set-ups are the ones its open meets. */
+    @Override
+    public void warmUp() {
+        remote.warmUp();
+    }
+
     /**
      * Hands out the configured store's capability: leases, the change feed, the purge, the due
      * queue and the tally through this spool (which must see them), any other one as the store's own object, so
