@@ -89,9 +89,14 @@ class CommonPoolTest {
                 .map(System::getProperty).filter(value -> value != null && !value.isBlank()).toList());
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:ActiveProcessorCount=2", "-cp", path, probe.toString(), mode, String.valueOf(CALLS));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the probe did not end within 60 s");
+        Path log = folder.resolve("probe-" + mode + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        boolean ended = process.waitFor(60, TimeUnit.SECONDS);
+        if (!ended) {
+            process.destroyForcibly();
+        }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(ended, "the probe did not end within 60 s: " + output);
         assertEquals(0, process.exitValue(), output);
         Matcher started = Pattern.compile("threads started: (\\d+)").matcher(output);
         assertTrue(started.find(), output);

@@ -32,7 +32,6 @@ final class DueRows {
     static final String LEASE_END = "now() + make_interval(secs => (:shift + :lease)::float8 / 1000)";
 
     private final String credentials;
-    private final String history;
     private final CredentialRows rows;
     /** Built once: a storm runs it for every refresh. */
     private final String claimStatement;
@@ -45,7 +44,6 @@ final class DueRows {
      */
     DueRows(String credentials, String history, CredentialRows rows) {
         this.credentials = credentials;
-        this.history = history;
         this.rows = rows;
         this.claimStatement = "UPDATE " + credentials + " SET lease_owner = :owner, lease_until = " + LEASE_END
                 + " WHERE id IN (SELECT id FROM " + credentials + " WHERE next_due <= :now AND " + LEASE_FREE
