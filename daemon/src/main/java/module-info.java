@@ -31,20 +31,21 @@ module dev.tokenkeeper.daemon {
     provides org.tinylog.writers.Writer with dev.tokenkeeper.daemon.log.JournalWriter;
 
     // The benchmarks build their rigs from the daemon's own assembly.
-    exports dev.tokenkeeper.daemon.assembly to dev.tokenkeeper.bench;
-    exports dev.tokenkeeper.daemon.config to dev.tokenkeeper.bench;
+    exports dev.tokenkeeper.daemon.assembly to dev.tokenkeeper.bench, dev.tokenkeeper.inprocess;
+    exports dev.tokenkeeper.daemon.config to dev.tokenkeeper.bench, dev.tokenkeeper.inprocess;
     exports dev.tokenkeeper.daemon.crypto to dev.tokenkeeper.bench;
     exports dev.tokenkeeper.daemon.plugin to dev.tokenkeeper.bench;
-    exports dev.tokenkeeper.daemon.refresh to dev.tokenkeeper.bench;
+    exports dev.tokenkeeper.daemon.refresh to dev.tokenkeeper.bench, dev.tokenkeeper.inprocess;
     // Quartz instantiates job classes reflectively.
-    exports dev.tokenkeeper.daemon.schedule to org.quartz, dev.tokenkeeper.bench;
+    exports dev.tokenkeeper.daemon.schedule to org.quartz, dev.tokenkeeper.bench, dev.tokenkeeper.inprocess;
     // tinylog instantiates its writer reflectively.
-    exports dev.tokenkeeper.daemon.log to org.tinylog.api, org.tinylog.impl;
+    exports dev.tokenkeeper.daemon.log to org.tinylog.api, org.tinylog.impl, dev.tokenkeeper.inprocess;
     opens dev.tokenkeeper.daemon.log to org.tinylog.api, org.tinylog.impl;
     // JNA builds a proxy of the libc interface reflectively.
     exports dev.tokenkeeper.daemon.systemd to com.sun.jna;
     opens dev.tokenkeeper.daemon.systemd to com.sun.jna;
     // picocli reads command classes reflectively.
+    exports dev.tokenkeeper.daemon.cli to dev.tokenkeeper.inprocess;
     opens dev.tokenkeeper.daemon.cli to info.picocli;
     // Jackson reads and writes the API's records.
     opens dev.tokenkeeper.daemon.http to com.fasterxml.jackson.databind;

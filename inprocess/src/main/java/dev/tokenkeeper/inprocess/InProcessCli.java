@@ -1,6 +1,6 @@
-package dev.tokenkeeper.daemon.cli;
+package dev.tokenkeeper.inprocess;
 
-import dev.tokenkeeper.inprocess.TokenkeeperExtension;
+import dev.tokenkeeper.daemon.cli.Main;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -15,7 +15,7 @@ import java.util.Objects;
 
 /**
  * The real picocli commands run in the test's JVM against the harness's control API ({@link Main#execute},
- * hence this package; no CLI process is started): {@code --listen} and {@code --admin-token-file}
+ * which the daemon exports to this module only; no CLI process is started): {@code --listen} and {@code --admin-token-file}
  * are added, stdin is what the test gives, and stdout and stderr are captured. The JVM's streams are put back
  * afterwards; the harness's classes run one test at a time, so nothing else prints meanwhile.
  */

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.contract.MutableClock;
-import dev.tokenkeeper.daemon.cli.InProcessCli;
+import dev.tokenkeeper.inprocess.InProcessCli;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.provider.gazelle.FakeGazelle;
 import dev.tokenkeeper.provider.gazelle.GazelleProvider;

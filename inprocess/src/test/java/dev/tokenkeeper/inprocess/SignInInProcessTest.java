@@ -3,7 +3,7 @@ package dev.tokenkeeper.inprocess;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.api.contract.MutableClock;
-import dev.tokenkeeper.daemon.cli.InProcessCli;
+import dev.tokenkeeper.inprocess.InProcessCli;
 import dev.tokenkeeper.provider.vinted.FakeVinted;
 import dev.tokenkeeper.provider.vinted.SignInSite;
 import dev.tokenkeeper.provider.vinted.VintedProvider;

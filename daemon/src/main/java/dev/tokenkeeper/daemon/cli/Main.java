@@ -34,10 +34,13 @@ public final class Main implements Runnable {
     }
 
     /**
+     * Runs a command without leaving the JVM (the in-process harness's CLI; the daemon exports this
+     * package to that module only).
+     *
      * @param args the command line
      * @return the exit code
      */
-    static int execute(String... args) {
+    public static int execute(String... args) {
         // `run` with nothing but its own flags needs no command model: picocli's was 15 % of the main
         // thread's start (reflection over the commands' annotations, all of it cold code).
         Optional<RunCommand> run = RunCommand.withPlainFlags(args);

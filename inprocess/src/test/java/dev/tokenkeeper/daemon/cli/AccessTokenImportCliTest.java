@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.cli;
 
+import dev.tokenkeeper.inprocess.InProcessCli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenkeeper.api.contract.MutableClock;

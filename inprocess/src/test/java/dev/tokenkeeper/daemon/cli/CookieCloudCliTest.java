@@ -1,5 +1,6 @@
 package dev.tokenkeeper.daemon.cli;
 
+import dev.tokenkeeper.inprocess.InProcessCli;
 import dev.tokenkeeper.api.contract.MutableClock;
 import dev.tokenkeeper.inprocess.TokenkeeperExtension;
 import dev.tokenkeeper.provider.vinted.FakeVinted;
