@@ -1,39 +1,40 @@
 package dev.tokenkeeper.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.tinylog.configuration.ConfigurationLoader;
+import org.tinylog.runtime.RuntimeProvider;
 import dev.tokenkeeper.api.TokenStore;
 
+import java.io.IOException;
 import java.util.Locale;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The JVM-wide, once-only set-ups a daemon's start meets on its main thread, begun on a thread of
- * their own before the settings are read, so that they run while the main thread configures the
- * log, loads the plugins and reads the key, in the order it meets them: Jackson's
- * {@code ObjectMapper} class (a store plugin's class makes one while the plugins load) and the list
- * of locales (Jetty's MIME table and Javalin's start line read the locale data). Not the default TLS
- * context: the providers build their {@code HttpClient} at their first call
+ * The JVM-wide, once-only set-ups a daemon's start meets on its main thread, begun on threads of
+ * their own so that they run while the main thread reads the settings, configures the log, loads the
+ * plugins and builds the parts. On the "start-warm-up" thread, in the order the main thread meets
+ * them: tinylog's runtime dialect (its static set-up reads the JVM's start time through JMX) and its
+ * walk of every jar for its configuration files, Jackson's {@code ObjectMapper} class (a store
+ * plugin's class makes one while the plugins load) and the list of locales (Jetty's MIME table and
+ * Javalin's start line read the locale data). On the "store-warm-up" thread, begun once the settings
+ * name the store ({@link #store}): that bundled store's {@link TokenStore#warmUp()}, the longest of
+ * them, which the main thread needs first, when it opens the store. Not the default TLS context: the
+ * providers build their {@code HttpClient} at their first call
  * ({@link dev.tokenkeeper.api.http.ClientOnFirstUse}), so nothing of the start needs it, and parsing the
- * JDK's CA certificates here took CPU (about 0.15 s) from the parts starting on the other core. Then,
- * once the settings name the store ({@link #store}), that bundled store's {@link TokenStore#warmUp()},
- * while the main thread builds the parts and before it opens the store.
+ * JDK's CA certificates here took CPU (about 0.15 s) from the parts starting on the other core.
  * <p>
  * Each is made once per JVM under the JDK's own locks: the thread that needs one finds it made or
  * waits for the part still running, so nothing runs twice, nothing waits longer than it did before,
- * and no part's order or deadline changes. A failure here is dropped: the part that needs the thing
- * meets it again and reports it as it always did.
+ * and no part's order or deadline changes. Nothing here logs or reads tinylog's configuration, which
+ * the main thread sets before its first log line. A failure here is dropped: the part that needs the
+ * thing meets it again and reports it as it always did.
  */
 public final class WarmUp implements Runnable {
 
     private static final AtomicBoolean BEGUN = new AtomicBoolean();
-    /** The store's id, once the settings are read; waited for at most this long. */
-    private static final BlockingQueue<String> STORE = new LinkedBlockingQueue<>(1);
-    private static final long STORE_WAIT_MILLIS = 2_000;
+    private static final AtomicBoolean STORE_BEGUN = new AtomicBoolean();
 
     private WarmUp() {
     }
@@ -52,29 +53,43 @@ public final class WarmUp implements Runnable {
     }
 
     /**
-     * Names the store the settings chose, so that the warm-up thread (if one is running) prepares it.
+     * Prepares the store the settings chose on a daemon thread of its own, once per JVM.
      *
      * @param id the store's id ({@code TOKENKEEPER_STORE})
      */
     public static void store(String id) {
-        STORE.offer(id);
+        if (!STORE_BEGUN.compareAndSet(false, true)) {
+            return;
+        }
+        // A thread of its own: the store's set-ups are the longest (its native library, jdbi's first
+        // statement), and the main thread needs them first, when it opens the store.
+        Thread thread = new Thread(() -> storeWarmUp(id), "store-warm-up");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static void storeWarmUp(String id) {
+        try {
+            // Another instance than the one the assembly opens: the set-ups are the JVM's, not the instance's.
+            ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
+                    .filter(store -> store.id().equals(id)).findFirst().ifPresent(TokenStore::warmUp);
+        } catch (RuntimeException | ServiceConfigurationError e) {
+            // The plugin loader and the store's open meet it again and say what is wrong.
+        }
     }
 
     @Override
     public void run() {
+        // tinylog's runtime dialect reads the JVM's start time through JMX in its static set-up (about
+        // 0.05-0.1 s of class loading here); then tinylog looks for its configuration loaders and
+        // tinylog.properties in every jar, which opens each of them once.
+        RuntimeProvider.isAndroid();
+        try {
+            ClassLoader.getSystemClassLoader().getResources("META-INF/services/" + ConfigurationLoader.class.getName());
+        } catch (IOException e) {
+            // tinylog's own walk meets it again.
+        }
         new ObjectMapper();
         Locale.getAvailableLocales();
-        try {
-            String id = STORE.poll(STORE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-            if (id != null) {
-                // Another instance than the one the assembly opens: the set-ups are the JVM's, not the instance's.
-                ServiceLoader.load(TokenStore.class).stream().map(ServiceLoader.Provider::get)
-                        .filter(store -> store.id().equals(id)).findFirst().ifPresent(TokenStore::warmUp);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException | ServiceConfigurationError e) {
-            // The plugin loader and the store's open meet it again and say what is wrong.
-        }
     }
 }

@@ -68,6 +68,7 @@ public final class ControlApi implements AutoCloseable {
         if (app != null) {
             return;
         }
+        JettyMemory.answerWithoutJmx();
         ListenAddress listen = settings.listen();
         Javalin built = Javalin.create(config -> {
             configure(config);
