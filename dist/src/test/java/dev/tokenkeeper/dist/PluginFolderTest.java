@@ -355,6 +355,8 @@ class PluginFolderTest {
         Files.delete(marker);
         daemon.start();
         assertTrue(Files.exists(marker), "the daemon loaded the jar");
+        assertTrue(javaArguments(daemon).contains("--module-path"),
+                "with plugin jars the launcher starts on the module path: " + javaArguments(daemon));
         String startUp = daemon.output();
         CAUSES.forEach((jar, cause) -> assertOnceOnOneLine("start-up log", startUp, jar, cause));
         DaemonProcess.Response imported = daemon.call("PUT", "/api/v1/credentials/echo:default",
@@ -389,6 +391,34 @@ class PluginFolderTest {
         assertTrue(echo.get("jar").asText().endsWith("echo-provider.jar"), api.body());
         assertEquals(List.of("echo-refresh-0"), List.copyOf(receivedRefreshTokens), "no further refresh");
         assertFalse(daemon.output().contains("echo-refresh-"), "the daemon log holds no refresh token");
+    }
+
+    @Test
+    void withoutPluginJarsTheDaemonStartsOnTheClassPathAndStillNamesEachBundledModuleAndVersion() throws Exception {
+        Path plugins = fleet.folder("empty/plugins");
+        Files.setPosixFilePermissions(plugins, PosixFilePermissions.fromString("rwxr-xr-x"));
+        DaemonProcess daemon = fleet.daemon(fleet.temp().resolve("empty/state"),
+                Map.of("TOKENKEEPER_PLUGIN_DIR", plugins.toString(), "TOKENKEEPER_AUTO_REFRESH_ENABLED", "false"));
+        daemon.start();
+        List<String> arguments = javaArguments(daemon);
+        assertTrue(arguments.contains("-cp") && !arguments.contains("--module-path"),
+                "without plugin jars the launcher starts on the class path: " + arguments);
+        DaemonProcess.Response api = daemon.call("GET", "/api/v1/providers", null);
+        assertEquals(200, api.status(), api.body());
+        Map<String, String> modules = new HashMap<>();
+        for (JsonNode entry : api.json()) {
+            modules.put(entry.path("id").asText(), entry.path("module").asText() + "@" + entry.path("version").asText());
+        }
+        assertTrue(modules.get("gazelle").matches("dev\\.tokenkeeper\\.provider\\.gazelle@\\d.*"), api.body());
+        assertTrue(modules.get("sqlite").matches("dev\\.tokenkeeper\\.store\\.sqlite@\\d.*"), api.body());
+        DaemonProcess.Response providers = fleet.cli(daemon, "providers");
+        assertTrue(line(providers.body(), " vinted ").contains("dev.tokenkeeper.provider.vinted@"), providers.body());
+    }
+
+    /** The JVM's command line: the launcher replaces itself with {@code java} (exec), in the same process. */
+    private static List<String> javaArguments(DaemonProcess daemon) throws IOException {
+        String cmdline = Files.readString(Path.of("/proc", Long.toString(daemon.process().pid()), "cmdline"));
+        return List.of(cmdline.split("\u0000"));
     }
 
     private static String line(String text, String containing) {

@@ -93,7 +93,12 @@ public final class PluginLoader {
             Configuration configuration = parent.configuration().resolveAndBind(finder, ModuleFinder.of(), roots);
             return Optional.of(parent.defineModulesWithOneLoader(configuration, PluginLoader.class.getClassLoader()));
         } catch (FindException | ResolutionException | LayerInstantiationException | SecurityException e) {
-            problems.add(new PluginProblem(name, oneLine(e)));
+            // The launcher starts on the module path when the plugins folder holds jars; started otherwise,
+            // the api module a plugin reads is not in the boot layer.
+            String hint = PluginLoader.class.getModule().isNamed() ? ""
+                    : " (this process runs on the class path, where a plugin cannot read the api module: start it"
+                    + " through bin/tokenkeeper, which uses the module path when the plugins folder holds jars)";
+            problems.add(new PluginProblem(name, oneLine(e) + hint));
             return Optional.empty();
         }
     }
