@@ -6,6 +6,8 @@ import org.tinylog.runtime.RuntimeProvider;
 import dev.tokenkeeper.api.TokenStore;
 
 import java.io.IOException;
+import java.net.URL;
+import java.util.Enumeration;
 import java.util.Locale;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
@@ -15,8 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The JVM-wide, once-only set-ups a daemon's start meets on its main thread, begun on threads of
  * their own so that they run while the main thread reads the settings, configures the log, loads the
  * plugins and builds the parts. On the "start-warm-up" thread, in the order the main thread meets
- * them: tinylog's runtime dialect (its static set-up reads the JVM's start time through JMX) and its
- * walk of every jar for its configuration files, Jackson's {@code ObjectMapper} class (a store
+ * them: tinylog's walk of every jar for its configuration files and its runtime dialect (whose static
+ * set-up reads the JVM's start time through JMX), Jackson's {@code ObjectMapper} class (a store
  * plugin's class makes one while the plugins load) and the list of locales (Jetty's MIME table and
  * Javalin's start line read the locale data). On the "store-warm-up" thread, begun once the settings
  * name the store ({@link #store}): that bundled store's {@link TokenStore#warmUp()}, the longest of
@@ -80,15 +82,21 @@ public final class WarmUp implements Runnable {
 
     @Override
     public void run() {
-        // tinylog's runtime dialect reads the JVM's start time through JMX in its static set-up (about
-        // 0.05-0.1 s of class loading here); then tinylog looks for its configuration loaders and
-        // tinylog.properties in every jar, which opens each of them once.
-        RuntimeProvider.isAndroid();
+        // tinylog looks for its configuration loaders and tinylog.properties in every jar, which opens
+        // each of lib/'s jars (a missed resource is looked for in all of them): the main thread meets it
+        // first thing, so it goes first here. The lookup is lazy until its results are walked.
         try {
-            ClassLoader.getSystemClassLoader().getResources("META-INF/services/" + ConfigurationLoader.class.getName());
+            Enumeration<URL> found = ClassLoader.getSystemClassLoader()
+                    .getResources("META-INF/services/" + ConfigurationLoader.class.getName());
+            while (found.hasMoreElements()) {
+                found.nextElement();
+            }
         } catch (IOException e) {
             // tinylog's own walk meets it again.
         }
+        // tinylog's runtime dialect reads the JVM's start time through JMX in its static set-up (about
+        // 0.05-0.1 s of class loading here).
+        RuntimeProvider.isAndroid();
         new ObjectMapper();
         Locale.getAvailableLocales();
     }

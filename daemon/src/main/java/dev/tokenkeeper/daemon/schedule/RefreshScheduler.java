@@ -16,7 +16,9 @@ import org.quartz.SimpleScheduleBuilder;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.TriggerKey;
-import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.impl.DirectSchedulerFactory;
+import org.quartz.simpl.RAMJobStore;
+import org.quartz.simpl.SimpleThreadPool;
 import org.tinylog.Logger;
 
 import java.time.Clock;
@@ -27,7 +29,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -137,16 +138,16 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
             this.active = scheduling.autoRefreshEnabled();
             return;
         }
-        Properties properties = new Properties();
         // Quartz keeps one scheduler per name in a JVM: two daemons in one process (the bench's
-        // measurement 6) must not share one.
-        properties.setProperty("org.quartz.scheduler.instanceName", "tokenkeeper-" + INSTANCES.incrementAndGet());
-        properties.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        properties.setProperty("org.quartz.threadPool.threadCount", "2");
-        properties.setProperty("org.quartz.threadPool.threadNamePrefix", "schedule");
-        properties.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
-        properties.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
-        this.quartz = new StdSchedulerFactory(properties).getScheduler();
+        // measurement 6) must not share one. Made directly, not from properties: the properties
+        // factory sets its parts' fields through java.beans (a module of its own, cold at start).
+        String name = "tokenkeeper-" + INSTANCES.incrementAndGet();
+        SimpleThreadPool threads = new SimpleThreadPool(2, Thread.NORM_PRIORITY);
+        threads.setThreadNamePrefix("schedule");
+        RAMJobStore jobs = new RAMJobStore();
+        jobs.setMisfireThreshold(1000);
+        DirectSchedulerFactory.getInstance().createScheduler(name, name, threads, jobs);
+        this.quartz = DirectSchedulerFactory.getInstance().getScheduler(name);
         quartz.setJobFactory(new PipelineJobFactory(this::dispatchDue, sweep));
         quartz.addJob(JobBuilder.newJob(DispatchJob.class).withIdentity(DISPATCH_JOB).storeDurably().build(), true);
         quartz.addJob(JobBuilder.newJob(SweepJob.class).withIdentity(SWEEP_JOB).storeDurably().build(), true);
