@@ -27,11 +27,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class LibContentsTest {
 
+    /** Why a jar that only the module path's resolution needs is kept (the launcher's start with plugin jars). */
+    private static final String MODULE_PATH_ONLY =
+            "; resolved when the daemon starts on the module path (with plugins), not loaded on the class path";
+
     /** Artifact (file name without version) and why it ships. */
     static final Map<String, String> KEPT = new TreeMap<>(Map.ofEntries(
             // tokenkeeper's own modules
             Map.entry("api", "the plugin SPI every provider and store module requires"),
-            Map.entry("daemon", "the daemon and CLI (the launcher's main module)"),
+            Map.entry("daemon", "the daemon and CLI (the launcher's main class; its main module on the module path)"),
             Map.entry("provider-gazelle", "bundled provider, found with ServiceLoader"),
             Map.entry("provider-vinted", "bundled provider, found with ServiceLoader"),
             Map.entry("store-sqlite", "the default store"),
@@ -57,10 +61,10 @@ class LibContentsTest {
             Map.entry("jetty-websocket-core-common", "required by Javalin's module; loaded at start"),
             Map.entry("jetty-websocket-core-server", "required by jetty-ee10-websocket-jetty-server's module"),
             Map.entry("jetty-websocket-jetty-server", "required by jetty-ee10-websocket-jetty-server's module"),
-            Map.entry("jetty-ee10-websocket-servlet", "required by jetty-ee10-websocket-jetty-server's module"),
-            Map.entry("jetty-ee10-webapp", "required by jetty-ee10-websocket-jetty-server's module"),
-            Map.entry("jetty-ee-webapp", "required by jetty-ee10-webapp's module"),
-            Map.entry("jetty-xml", "required by jetty-ee10-webapp's module"),
+            Map.entry("jetty-ee10-websocket-servlet", "required by jetty-ee10-websocket-jetty-server's module" + MODULE_PATH_ONLY),
+            Map.entry("jetty-ee10-webapp", "required by jetty-ee10-websocket-jetty-server's module" + MODULE_PATH_ONLY),
+            Map.entry("jetty-ee-webapp", "required by jetty-ee10-webapp's module" + MODULE_PATH_ONLY),
+            Map.entry("jetty-xml", "required by jetty-ee10-webapp's module" + MODULE_PATH_ONLY),
             // logging
             Map.entry("slf4j-api", "the logging API of Javalin, Jetty, Quartz, jdbi and HikariCP"),
             Map.entry("slf4j-tinylog", "sends their SLF4J logging to tinylog"),
