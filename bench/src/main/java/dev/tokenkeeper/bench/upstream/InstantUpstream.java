@@ -64,7 +64,9 @@ public final class InstantUpstream implements AutoCloseable {
         });
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
         server.createContext("/oauth/token", this::answer);
-        server.setExecutor(executor);
+        if (delayNanos > 0) {
+            server.setExecutor(executor);
+        }
         server.start();
     }
 

@@ -7,8 +7,16 @@ import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.store.jdbc.CredentialRows;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -36,6 +44,7 @@ final class DueRows {
     /** Built once: a storm runs it for every refresh. */
     private final String claimStatement;
     private final String commitStatement;
+    private final String groupStatement;
 
     /**
      * @param credentials the credentials table as statements name it
@@ -55,6 +64,25 @@ final class DueRows {
                 + " WHERE id = :id AND version = :expected_version RETURNING id)"
                 + " INSERT INTO " + history + " (credential_id, at, outcome, detail, duration_ms, version)"
                 + " SELECT id, :event_at, :event_outcome, :event_detail, :event_duration, :event_version FROM updated";
+        // A group's commits as one statement over arrays, one element per commit: one round trip and one
+        // implicit transaction for the group, each row still behind its own version check.
+        this.groupStatement = "WITH input AS (SELECT * FROM unnest(?::text[], ?::text[], ?::bytea[], ?::int8[],"
+                + " ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::text[],"
+                + " ?::int8[], ?::text[], ?::text[], ?::int8[], ?::int8[]) AS i(id, status, sealed_secret, issued_at,"
+                + " access_expires_at, refresh_expires_at, version, last_refresh_at, last_error, updated_at, expected,"
+                + " next_due, owner, event_at, event_outcome, event_detail, event_duration, event_version)),"
+                + " updated AS (UPDATE " + credentials + " c SET status = i.status, sealed_secret = i.sealed_secret,"
+                + " issued_at = i.issued_at, access_expires_at = i.access_expires_at,"
+                + " refresh_expires_at = i.refresh_expires_at, version = i.version, last_refresh_at = i.last_refresh_at,"
+                + " last_error = i.last_error, updated_at = i.updated_at,"
+                + " lease_owner = CASE WHEN c.lease_owner = i.owner THEN NULL ELSE c.lease_owner END,"
+                + " lease_until = CASE WHEN c.lease_owner = i.owner THEN NULL ELSE c.lease_until END,"
+                + " next_due = i.next_due, due_retry = false"
+                + " FROM input i WHERE c.id = i.id AND c.version = i.expected RETURNING c.id),"
+                + " history AS (INSERT INTO " + history + " (credential_id, at, outcome, detail, duration_ms, version)"
+                + " SELECT i.id, i.event_at, i.event_outcome, i.event_detail, i.event_duration, i.event_version"
+                + " FROM input i JOIN updated u ON u.id = i.id)"
+                + " SELECT id FROM updated";
     }
 
     /**
@@ -104,6 +132,87 @@ final class DueRows {
                    Optional<Instant> nextDue) {
         return bind(handle.createUpdate(commitStatement), new Commit(updated, expectedVersion, event, owner, nextDue))
                 .execute() == 1;
+    }
+
+    /**
+     * A group's commits in one statement (each its own compare-and-set, release, next due time and
+     * history event, as {@link #commit} writes one), committed together or not at all.
+     *
+     * @param group commits of distinct credentials
+     * @return for each commit in order, whether its compare-and-set succeeded
+     * @throws IllegalArgumentException when two commits are of the same credential (a statement
+     *                                  updates a row once: write such a group one by one)
+     */
+    List<Boolean> commitAll(Handle handle, List<Commit> group) {
+        int n = group.size();
+        String[] ids = new String[n];
+        String[] statuses = new String[n];
+        byte[][] secrets = new byte[n][];
+        Long[] issued = new Long[n];
+        Long[] access = new Long[n];
+        Long[] refresh = new Long[n];
+        Long[] versions = new Long[n];
+        Long[] lastRefresh = new Long[n];
+        String[] lastError = new String[n];
+        Long[] updatedAt = new Long[n];
+        Long[] expected = new Long[n];
+        Long[] nextDue = new Long[n];
+        String[] owners = new String[n];
+        Long[] eventAt = new Long[n];
+        String[] outcomes = new String[n];
+        String[] details = new String[n];
+        Long[] durations = new Long[n];
+        Long[] eventVersions = new Long[n];
+        Set<String> distinct = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            Commit commit = group.get(i);
+            StoredCredential row = commit.updated();
+            RefreshEvent event = commit.event();
+            ids[i] = row.id().toString();
+            if (!distinct.add(ids[i])) {
+                throw new IllegalArgumentException("two commits of one credential in a group");
+            }
+            statuses[i] = row.status().wireName();
+            secrets[i] = row.secret().bytes();
+            issued[i] = row.issuedAt().toEpochMilli();
+            access[i] = row.accessExpiresAt().map(Instant::toEpochMilli).orElse(null);
+            refresh[i] = row.refreshExpiresAt().map(Instant::toEpochMilli).orElse(null);
+            versions[i] = row.version();
+            lastRefresh[i] = row.lastRefreshAt().map(Instant::toEpochMilli).orElse(null);
+            lastError[i] = row.lastError().orElse(null);
+            updatedAt[i] = row.updatedAt().toEpochMilli();
+            expected[i] = commit.expectedVersion();
+            nextDue[i] = millis(commit.nextDue());
+            owners[i] = commit.owner();
+            eventAt[i] = event.at().toEpochMilli();
+            outcomes[i] = event.outcome().wireName();
+            details[i] = event.detail();
+            durations[i] = event.duration().toMillis();
+            eventVersions[i] = event.version();
+        }
+        Set<String> written = new HashSet<>();
+        Connection connection = handle.getConnection();
+        try (PreparedStatement statement = connection.prepareStatement(groupStatement)) {
+            Object[][] columns = {ids, statuses, secrets, issued, access, refresh, versions, lastRefresh, lastError,
+                    updatedAt, expected, nextDue, owners, eventAt, outcomes, details, durations, eventVersions};
+            String[] types = {"text", "text", "bytea", "int8", "int8", "int8", "int8", "int8", "text", "int8", "int8",
+                    "int8", "text", "int8", "text", "text", "int8", "int8"};
+            for (int c = 0; c < columns.length; c++) {
+                statement.setArray(c + 1, connection.createArrayOf(types[c], columns[c]));
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    written.add(rows.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
+        }
+        List<Boolean> outcome = new ArrayList<>(n);
+        for (String id : ids) {
+            outcome.add(written.contains(id));
+        }
+        return outcome;
     }
 
     private <S extends SqlStatement<S>> S bind(S statement, Commit commit) {

@@ -300,8 +300,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         String action = "commit the refresh of credential " + updated.id();
         if (settingsRows.apply(updated).isEmpty()) {
             return commits.commit(new DueRows.Commit(updated, expectedVersion, event, owner, nextDue),
-                    group -> call("commit " + group.size() + " refreshes in one transaction", announcing((open, handle) ->
-                            handle.inTransaction(tx -> group.stream().map(commit -> commit.write(open.due(), tx)).toList()))),
+                    this::commitInOne,
                     alone -> call(action, announcing((open, handle) -> alone.write(open.due(), handle))));
         }
         return call(action, announcing((open, handle) -> handle.inTransaction(tx -> {
@@ -311,6 +310,18 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
             }
             return written;
         })));
+    }
+
+    /**
+     * A group of refresh commits in one statement ({@link DueRows#commitAll}).
+     *
+     * @param group commits of distinct credentials
+     * @return for each, whether its compare-and-set succeeded
+     * @throws StoreException when the statement failed: nothing of it was written
+     */
+    List<Boolean> commitInOne(List<DueRows.Commit> group) {
+        return call("commit " + group.size() + " refreshes in one statement",
+                announcing((open, handle) -> open.due().commitAll(handle, group)));
     }
 
     @Override

@@ -4,6 +4,8 @@ import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.RefreshEvent;
 import dev.tokenkeeper.api.RefreshOutcome;
 import dev.tokenkeeper.api.StoredCredential;
+import dev.tokenkeeper.api.CredentialStatus;
+import dev.tokenkeeper.api.SealedSecret;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,11 +24,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Refresh commits from many threads of one daemon on the real PostgreSQL: they go in groups (one
- * transaction, one JDBC batch each), and each keeps its own version check. A commit whose version
+ * statement over arrays each), and each keeps its own version check. A commit whose version
  * moved is refused and leaves its row, lease and history as they were; every other is written once,
  * with its history event, its next due time and its lease given back.
  */
@@ -80,5 +84,55 @@ class PostgresGroupCommitTest {
             assertEquals(refused ? Optional.empty() : Optional.of(nextDue), store.nextDue(id).filter(at -> at.isAfter(now)),
                     "next due of " + id);
         }
+    }
+
+    @Test
+    void aGroupStatementWritesEachRowBehindItsOwnVersionCheckAndAllOrNothing() {
+        PostgresTokenStore store = stores.open(PostgresServer.freshSchema(), temp);
+        for (int i = 0; i < 4; i++) {
+            store.insert(OpenedStores.credential("gazelle:g" + i, 1));
+        }
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        store.claimDue("me", now, now.plusSeconds(60), 3);
+        // g3 is leased by nobody, g2's commit comes from another owner: each keeps the lease it has.
+        Instant nextDue = now.plus(Duration.ofHours(1));
+        byte[] secret = {9, 8, 7};
+        StoredCredential g0 = new StoredCredential(CredentialId.parse("gazelle:g0"), CredentialStatus.ACTIVE,
+                SealedSecret.of(secret), now, Optional.empty(), Optional.of(now.plusSeconds(600)), 2, Optional.of(now),
+                Optional.of("a note"), now);
+        List<DueRows.Commit> group = List.of(
+                commit(g0, 1, "me", Optional.of(nextDue)),
+                commit(OpenedStores.credential("gazelle:g1", 6), 5, "me", Optional.of(nextDue)),
+                commit(OpenedStores.credential("gazelle:g2", 2), 1, "someone else", Optional.empty()),
+                commit(OpenedStores.credential("gazelle:g3", 2), 1, "me", Optional.of(nextDue)));
+
+        assertEquals(List.of(true, false, true, true), store.commitInOne(group));
+
+        StoredCredential read = store.get(g0.id()).orElseThrow();
+        assertArrayEquals(secret, read.secret().bytes());
+        assertEquals(Optional.empty(), read.accessExpiresAt());
+        assertEquals(Optional.of(now.plusSeconds(600)), read.refreshExpiresAt());
+        assertEquals(Optional.of("a note"), read.lastError());
+        assertEquals(2, read.version());
+        assertEquals(1, store.get(CredentialId.parse("gazelle:g1")).orElseThrow().version(), "refused: left as it was");
+        assertEquals(Set.of(CredentialId.parse("gazelle:g1"), CredentialId.parse("gazelle:g2")), new HashSet<>(store.leasedBy("me")),
+                "g0 given back, g1 refused, g2 not given back by another owner's commit");
+        assertEquals(Optional.of(nextDue), store.nextDue(g0.id()));
+        assertEquals(Optional.empty(), store.nextDue(CredentialId.parse("gazelle:g2")), "kept out of claims");
+        for (int i = 0; i < 4; i++) {
+            CredentialId id = CredentialId.parse("gazelle:g" + i);
+            assertEquals(i == 1 ? 0 : 1, store.history(id, now.minusSeconds(1), 10).size(), "history of " + id);
+        }
+
+        // Two commits of one credential cannot share a statement: refused as a whole, nothing written.
+        List<DueRows.Commit> twice = List.of(commit(OpenedStores.credential("gazelle:g1", 2), 1, "me", Optional.empty()),
+                commit(OpenedStores.credential("gazelle:g1", 2), 1, "me", Optional.empty()));
+        assertThrows(RuntimeException.class, () -> store.commitInOne(twice));
+        assertEquals(1, store.get(CredentialId.parse("gazelle:g1")).orElseThrow().version());
+    }
+
+    private static DueRows.Commit commit(StoredCredential updated, long expected, String owner, Optional<Instant> nextDue) {
+        return new DueRows.Commit(updated, expected, new RefreshEvent(updated.id(), updated.updatedAt(),
+                RefreshOutcome.REFRESHED, "", Duration.ofMillis(3), updated.version()), owner, nextDue);
     }
 }

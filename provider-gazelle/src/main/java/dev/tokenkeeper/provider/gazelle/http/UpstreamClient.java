@@ -42,6 +42,7 @@ public final class UpstreamClient {
         this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
         this.client = new ClientOnFirstUse(HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
+                .executor(Runnable::run)
                 // A redirect of a POST carrying a refresh token is never something to follow blindly.
                 .followRedirects(HttpClient.Redirect.NEVER));
     }
