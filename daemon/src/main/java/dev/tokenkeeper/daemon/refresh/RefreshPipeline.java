@@ -40,6 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -80,6 +81,8 @@ public final class RefreshPipeline {
     private final Map<CredentialId, Integer> failures = new ConcurrentHashMap<>();
     private final List<RefreshListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<CredentialId, String> stages = new ConcurrentHashMap<>();
+    /** Refreshed states being committed, with their opened secrets (see {@link #untilExpiry}). */
+    private final Map<CredentialId, LiveCredential> committing = new ConcurrentHashMap<>();
     private final ExecutorService onDemand = Executors.newCachedThreadPool(
             runnable -> {
                 Thread thread = new Thread(runnable, "refresh-on-demand");
@@ -87,11 +90,7 @@ public final class RefreshPipeline {
                 return thread;
             });
     /** Renews the leases of running refreshes. */
-    private final ScheduledExecutorService leaseRenewals = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "refresh-lease-renewal");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService leaseRenewals = leaseRenewalTimer();
     private volatile boolean closing;
 
     /**
@@ -537,8 +536,10 @@ public final class RefreshPipeline {
         try {
             // Planning asks this of every credential: opened here without filling the token cache, which
             // keeps what consumers read (issue 26: planning a million must not churn it).
-            Optional<LiveCredential> cached = cache.get(credential.id()).filter(live -> live.matches(credential));
-            SecretMaterial secret = cached.isPresent() ? cached.get().secret()
+            Optional<LiveCredential> known = cache.get(credential.id())
+                    .or(() -> Optional.ofNullable(committing.get(credential.id())))
+                    .filter(live -> live.matches(credential));
+            SecretMaterial secret = known.isPresent() ? known.get().secret()
                     : sealer.open(credential.id(), credential.secret());
             return provider.get().refreshability(secret) instanceof Refreshability.UntilExpiry;
         } catch (UnsealException | RuntimeException e) {
@@ -775,8 +776,17 @@ public final class RefreshPipeline {
                 issued.accessExpiresAt(), issued.refreshExpiresAt(), before.version() + 1, Optional.of(now),
                 Optional.empty(), now);
         RefreshEvent event = new RefreshEvent(after.id(), now, RefreshOutcome.REFRESHED, "", took, after.version());
-        boolean written = claim == null ? leases.commitRefresh(after, before.version(), event, owner)
-                : leases.commitRefresh(after, before.version(), event, owner, claim.nextDue().apply(after));
+        LiveCredential live = new LiveCredential(after, issued.secret(), provider.present(issued.secret()));
+        // Planning the new state (its next due time, written with the commit) asks whether it can refresh,
+        // which needs its secret: this one, not a decryption of what was just sealed.
+        committing.put(after.id(), live);
+        boolean written;
+        try {
+            written = claim == null ? leases.commitRefresh(after, before.version(), event, owner)
+                    : leases.commitRefresh(after, before.version(), event, owner, claim.nextDue().apply(after));
+        } finally {
+            committing.remove(after.id());
+        }
         if (!written) {
             // Our lease ran out and someone else wrote. Keep what is committed: it may already be in use.
             StoredCredential current = stored(before.id());
@@ -786,7 +796,7 @@ public final class RefreshPipeline {
             return new RefreshReport.Skipped(current, "lost the commit race");
         }
         failures.remove(before.id());
-        cache.put(new LiveCredential(after, issued.secret(), provider.present(issued.secret())));
+        cache.put(live);
         notifyRecorded(event);
         Logger.info("refreshed {} (version {}): access token valid until {}, next refresh at {}", after.id(),
                 after.version(), after.accessExpiresAt().map(Instant::toString).orElse("unknown"),
@@ -883,6 +893,21 @@ public final class RefreshPipeline {
         Logger.error("credential {} cannot be decrypted: {}", before.id(), reason);
         publish(after, Optional.empty());
         return new RefreshReport.NeedsHuman(after, reason);
+    }
+
+    /**
+     * One thread for every running refresh's lease renewals. A refresh's renewals are cancelled when it
+     * ends, almost always before the first one: removed from the queue then, or a storm would leave a
+     * cancelled task per refresh for the thread to wake up for a third of a lease later.
+     */
+    private static ScheduledExecutorService leaseRenewalTimer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "refresh-lease-renewal");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.store.DueWork;
+import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.daemon.refresh.RefreshListener;
 import dev.tokenkeeper.daemon.refresh.RefreshPipeline;
 import dev.tokenkeeper.daemon.refresh.RefreshReport;
@@ -552,6 +553,12 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         CredentialId id = row.id();
         StorePlan store = (StorePlan) plan;
         try {
+            try {
+                // Refreshed or validated next: opened once, into the token cache, for the checks and the call.
+                pipeline.open(row);
+            } catch (UnsealException unreadable) {
+                // The refresh says so.
+            }
             boolean refresh = claim.retry() || pipeline.isDue(row) && !parked(row);
             RefreshReport report;
             if (refresh) {
