@@ -7,7 +7,7 @@ import java.util.function.Predicate;
 
 /**
  * Group commit of refreshes: a commit that arrives while {@link #WRITERS} groups are being written
- * waits and then goes in the next group, one transaction for all of its members, so that the refreshes
+ * waits and then goes in the next group, one transaction (on PostgreSQL one statement) for all of its members, so that the refreshes
  * of a storm share one WAL flush per group instead of one each (what PostgreSQL job queues do with
  * their completions). Nothing waits on purpose: a group is whatever queued during the previous
  * group's write, so a lone commit is written at once, and a member waits for at most the group
@@ -39,8 +39,9 @@ final class CommitGroups<C> {
     /**
      * Groups written at once: one. (Two groups at once, each one JDBC batch, were tried: in a storm under
      * load 20-66, 1,576 batched commits answered "not written" for rows still at the version their
-     * caller read, and 29 refresh tokens were then presented twice; not understood yet, so one group at
-     * a time, its statements one by one in its transaction, as measured without a single loss.)
+     * caller read, and 29 refresh tokens were then presented twice; not understood, so one group at a
+     * time. Since session 16 a group is one statement over arrays whose answer names each row it wrote,
+     * so a group costs one round trip and a writer is seldom busy for long.)
      */
     static final int WRITERS = 1;
 
