@@ -51,19 +51,22 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
 
     /**
      * @param daemons  how many daemons
+     * @param threads  each daemon's refresh workers and upstream calls at once
      * @param kill     whether to kill one in the middle
      * @param baseline the bare loop's rate with the same number of workers, same run
      * @throws Exception when the rig fails outside what is measured
      */
-    void run(int daemons, boolean kill, double baseline) throws Exception {
+    void run(int daemons, int threads, boolean kill, double baseline) throws Exception {
         String schema = "storm" + daemons + (kill ? "kill" : "");
         int n = settings.storm();
         BulkFill fill = BulkFill.prepare(postgres, schema, sealer, work.resolve(schema + "-migrate"));
         long windowMillis = settings.window().toMillis();
-        String label = String.format("%,d due within %d s, %d daemon%s%s", n, settings.window().toSeconds(), daemons,
-                daemons == 1 ? "" : "s", kill ? ", one killed (kill -9) a third of the way" : "");
-        try (InstantUpstream upstream = InstantUpstream.start(daemons * settings.threads() + 8, Duration.ZERO, 3600)) {
+        String label = String.format("%,d due within %d s, %d daemon%s × %d workers%s", n, settings.window().toSeconds(),
+                daemons, daemons == 1 ? "" : "s", threads, kill ? ", one killed (kill -9) a third of the way" : "");
+        try (InstantUpstream upstream = InstantUpstream.start(daemons * threads + 8, Duration.ZERO, 3600)) {
             Map<String, String> env = new HashMap<>(environment);
+            env.put("TOKENKEEPER_REFRESH_THREADS", Integer.toString(threads));
+            env.put("TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(threads));
             env.putAll(postgres.settings(schema));
             env.put("GAZELLE_OAUTH_TOKEN_URL", upstream.tokenUrl().toString());
             double load = ScaleMeasurement.load();

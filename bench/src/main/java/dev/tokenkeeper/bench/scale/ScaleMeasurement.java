@@ -84,17 +84,17 @@ public final class ScaleMeasurement {
             if (storm || kill) {
                 ClaimLoop loop = new ClaimLoop(postgres.jdbcUrl(), "scale_claim_loop");
                 double many = loop(loop, settings.daemons() * settings.threads(), settings);
-                double one = loop(loop, settings.threads(), settings);
+                double one = loop(loop, settings.oneThreads(), settings);
                 table.add(new ResultTable.Row("10", String.format("bare claim + commit loop, %,d rows due, %d and %d connections",
-                        settings.storm(), settings.daemons() * settings.threads(), settings.threads()),
+                        settings.storm(), settings.daemons() * settings.threads(), settings.oneThreads()),
                         ResultTable.fmt(many) + "/s and " + ResultTable.fmt(one) + "/s", "", "", "the storms' baselines"));
                 DueStorm storms = new DueStorm(table, work, distribution, settings, postgres, sealer, environment);
                 if (storm) {
-                    storms.run(settings.daemons(), false, many);
-                    storms.run(1, false, one);
+                    storms.run(settings.daemons(), settings.threads(), false, many);
+                    storms.run(1, settings.oneThreads(), false, one);
                 }
                 if (kill) {
-                    storms.run(settings.daemons(), true, many);
+                    storms.run(settings.daemons(), settings.threads(), true, many);
                 }
             }
         }

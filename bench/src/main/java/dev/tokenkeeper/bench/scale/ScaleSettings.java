@@ -22,13 +22,16 @@ import java.util.stream.Stream;
  *                     time ({@code scale.lead} seconds, 90: the fill must fit in it)
  * @param drain        how long after the window the storm may take to finish ({@code scale.drain} seconds, 900)
  * @param threads      each daemon's refresh workers and upstream calls at once ({@code threads}, 8)
+ * @param oneThreads   the lone daemon's in the storm with one ({@code scale.oneThreads}; default: as many as the
+ *                     fleet has together, so that both storms stand beside a bare loop with as many connections)
  * @param parts        which parts ({@code scale.parts}: {@code start}, {@code storm} (4 daemons and 1), {@code kill};
  *                     and {@code sqlite} when {@code before} is given; {@code announce}, the bare loop with each
  *                     schema's announcing trigger, only when named)
  * @param before       an earlier checkout, built, for the SQLite measurements before and after ({@code scale.before})
  */
 public record ScaleSettings(int small, int count, int daemons, int storm, Duration window, Duration lease, int reads,
-                            Duration startWithin, Duration lead, Duration drain, int threads, Set<String> parts,
+                            Duration startWithin, Duration lead, Duration drain, int threads, int oneThreads,
+                            Set<String> parts,
                             Optional<Path> before) {
 
     /** @return the settings the system properties give */
@@ -38,6 +41,7 @@ public record ScaleSettings(int small, int count, int daemons, int storm, Durati
                 seconds("scale.window", 60), seconds("scale.lease", 30), Integer.getInteger("scale.reads", 1_000),
                 seconds("scale.startWithin", 300), seconds("scale.lead", 90), seconds("scale.drain", 900),
                 Integer.getInteger("threads", 8),
+                Integer.getInteger("scale.oneThreads", Integer.getInteger("scale.daemons", 4) * Integer.getInteger("threads", 8)),
                 Stream.of(System.getProperty("scale.parts", "start,storm,kill,sqlite").split(",")).map(String::trim)
                         .collect(Collectors.toSet()),
                 Optional.ofNullable(System.getProperty("scale.before")).map(folder -> Path.of(folder).toAbsolutePath()));
@@ -47,7 +51,7 @@ public record ScaleSettings(int small, int count, int daemons, int storm, Durati
     public String properties() {
         return "-Dscale.small=" + small + " -Dscale.count=" + count + " -Dscale.daemons=" + daemons + " -Dscale.storm=" + storm
                 + " -Dscale.window=" + window.toSeconds() + " -Dscale.lease=" + lease.toSeconds() + " -Dscale.reads=" + reads
-                + " -Dscale.parts=" + String.join(",", parts) + before.map(folder -> " -Dscale.before=" + folder).orElse("");
+                + " -Dscale.oneThreads=" + oneThreads + " -Dscale.parts=" + String.join(",", parts) + before.map(folder -> " -Dscale.before=" + folder).orElse("");
     }
 
     private static Duration seconds(String name, int otherwise) {
