@@ -43,7 +43,7 @@ record AnnouncedLoops(ResultTable table, String jdbcUrl, ScaleSettings settings)
      * @throws Exception when the database fails
      */
     void run(int rounds) throws Exception {
-        int workers = settings.daemons() * settings.threads();
+        int workers = settings.loops().stream().mapToInt(Integer::intValue).max().orElse(32);
         double[] none = new double[rounds];
         double[] notify = new double[rounds];
         double[] changes = new double[rounds];

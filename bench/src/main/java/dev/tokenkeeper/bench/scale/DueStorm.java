@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Measurement 10, the due storm (issue 26, must-shows 2 and 3): the daemons started on an empty
- * schema, then {@code storm} credentials filled in, falling due evenly within {@code window} from
+ * schema and warmed up by a first storm of {@code warm} refreshes each (not measured), then {@code storm}
+ * credentials filled in, falling due evenly within {@code window} from
  * {@code lead} after the fill began (each issued 120 s before it is due and expiring 40 s after, with
  * a 40 s margin and no jitter, so the planner's due time is the one written), refreshed by the
  * daemons against an instant upstream that counts refreshes per credential and every refresh token
@@ -51,12 +52,12 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
 
     /**
      * @param daemons  how many daemons
-     * @param threads  each daemon's refresh workers and upstream calls at once
      * @param kill     whether to kill one in the middle
-     * @param baseline the bare loop's rate with the same number of workers, same run
+     * @param baseline the bare loop's best rate, same run
      * @throws Exception when the rig fails outside what is measured
      */
-    void run(int daemons, int threads, boolean kill, double baseline) throws Exception {
+    void run(int daemons, boolean kill, double baseline) throws Exception {
+        int threads = settings.threads();
         String schema = "storm" + daemons + (kill ? "kill" : "");
         int n = settings.storm();
         BulkFill fill = BulkFill.prepare(postgres, schema, sealer, work.resolve(schema + "-migrate"));
@@ -65,14 +66,13 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
                 daemons, daemons == 1 ? "" : "s", threads, kill ? ", one killed (kill -9) a third of the way" : "");
         try (InstantUpstream upstream = InstantUpstream.start(daemons * threads + 8, Duration.ZERO, 3600)) {
             Map<String, String> env = new HashMap<>(environment);
-            env.put("TOKENKEEPER_REFRESH_THREADS", Integer.toString(threads));
-            env.put("TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(threads));
             env.putAll(postgres.settings(schema));
             env.put("GAZELLE_OAUTH_TOKEN_URL", upstream.tokenUrl().toString());
             double load = ScaleMeasurement.load();
             // The daemons start on the empty schema, then the rows come: as an import would, they are
             // announced to the running daemons, and the due times do not depend on how long starts take.
             try (DaemonFleet fleet = DaemonFleet.start(work, schema, distribution, env, daemons, settings.startWithin())) {
+                int warm = warmUp(fill, upstream, schema, n, daemons * settings.warm());
                 Instant first = Instant.now().plus(settings.lead());
                 double fillSeconds = fill.fill(0, n, i -> {
                     Instant due = first.plusMillis(windowMillis * i / n);
@@ -84,19 +84,39 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
                 Instant deadline = first.plus(settings.window()).plus(settings.drain());
                 Kill killed = null;
                 if (kill) {
-                    waitFor(upstream, n / 3, deadline);
+                    waitFor(upstream, warm + n / 3, deadline);
                     killed = kill(fleet, daemons - 1, schema);
                 }
-                waitFor(upstream, n, deadline);
+                waitFor(upstream, warm + n, deadline);
                 // A killed daemon's refreshes reach the upstream but not the store: the storm is over
                 // when every row is committed too (another daemon redoes those after the lease).
-                waitForCommits(schema, n, deadline);
+                waitForCommits(schema, warm + n, deadline);
                 // Late extra refreshes (a second daemon, a retried commit) still count.
                 Thread.sleep(2_000);
                 report(label + String.format(", load %.1f→%.1f", load, ScaleMeasurement.load()), upstream, schema, first,
-                        baseline, slack, killed);
+                        baseline, slack, killed, warm);
             }
         }
+    }
+
+    /**
+     * Credentials {@code storm} to {@code storm + count - 1}, due at once, refreshed and committed before the
+     * measured storm's fill: the daemons' refresh path compiled, as in a daemon that has run for a while.
+     *
+     * @return how many were refreshed (they stay in the table, refreshed, not due again within the run)
+     */
+    private int warmUp(BulkFill fill, InstantUpstream upstream, String schema, int storm, int count) throws Exception {
+        if (count < 1) {
+            return 0;
+        }
+        Instant due = Instant.now();
+        long started = System.nanoTime();
+        fill.fill(storm, storm + count, i -> new BulkFill.Timing(due.minus(ISSUED_BEFORE_DUE), due.plus(MARGIN), due));
+        Instant deadline = due.plus(settings.drain());
+        waitFor(upstream, count, deadline);
+        waitForCommits(schema, count, deadline);
+        System.out.printf("    [10] warm-up: %,d refreshed in %.1f s%n", count, (System.nanoTime() - started) / 1e9);
+        return count;
     }
 
     /** The killed daemon: when, and the rows it held a lease on then. */
@@ -148,7 +168,7 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
     }
 
     private void report(String label, InstantUpstream upstream, String schema, Instant first, double baseline,
-                        double slack, Kill killed) throws Exception {
+                        double slack, Kill killed, int warm) throws Exception {
         int n = settings.storm();
         long windowMillis = settings.window().toMillis();
         long[] lateness = new long[n];
@@ -176,7 +196,7 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
              ResultSet counts = sql.executeQuery("SELECT count(*) FILTER (WHERE version > 1), count(*) FILTER (WHERE version > 2)"
                      + " FROM " + schema + ".credentials")) {
             counts.next();
-            committed = counts.getLong(1);
+            committed = counts.getLong(1) - warm;
             committedTwice = counts.getLong(2);
         }
         double seconds = Math.max(1, lastArrival - firstArrival) / 1000.0;

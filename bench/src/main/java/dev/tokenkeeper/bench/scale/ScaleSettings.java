@@ -2,6 +2,7 @@ package dev.tokenkeeper.bench.scale;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -21,17 +22,21 @@ import java.util.stream.Stream;
  * @param lead         time between the storm's fill starting (the daemons already running) and its first due
  *                     time ({@code scale.lead} seconds, 90: the fill must fit in it)
  * @param drain        how long after the window the storm may take to finish ({@code scale.drain} seconds, 900)
- * @param threads      each daemon's refresh workers and upstream calls at once ({@code threads}, 8)
- * @param oneThreads   the lone daemon's in the storm with one ({@code scale.oneThreads}; default: as many as the
- *                     fleet has together, so that both storms stand beside a bare loop with as many connections)
+ * @param threads      each daemon's refresh workers and upstream calls at once ({@code scale.threads}, 32: a daemon
+ *                     that must absorb storms, docs/scale.md)
+ * @param loops        the bare claim + commit loop's connection counts ({@code scale.loops}, 8,16,32): the best of
+ *                     them is the database's limit here, the storms' baseline
+ * @param warm         refreshes per daemon of a warm-up storm before each measured one ({@code scale.warm}, 4,000): a
+ *                     daemon that has run for a while has its refresh path compiled; one started a minute before
+ *                     the storm spends the storm's first half in the interpreter and its one C1 thread
  * @param parts        which parts ({@code scale.parts}: {@code start}, {@code storm} (4 daemons and 1), {@code kill};
  *                     and {@code sqlite} when {@code before} is given; {@code announce}, the bare loop with each
  *                     schema's announcing trigger, only when named)
  * @param before       an earlier checkout, built, for the SQLite measurements before and after ({@code scale.before})
  */
 public record ScaleSettings(int small, int count, int daemons, int storm, Duration window, Duration lease, int reads,
-                            Duration startWithin, Duration lead, Duration drain, int threads, int oneThreads,
-                            Set<String> parts,
+                            Duration startWithin, Duration lead, Duration drain, int threads, List<Integer> loops,
+                            int warm, Set<String> parts,
                             Optional<Path> before) {
 
     /** @return the settings the system properties give */
@@ -40,8 +45,9 @@ public record ScaleSettings(int small, int count, int daemons, int storm, Durati
                 Integer.getInteger("scale.daemons", 4), Integer.getInteger("scale.storm", 100_000),
                 seconds("scale.window", 60), seconds("scale.lease", 30), Integer.getInteger("scale.reads", 1_000),
                 seconds("scale.startWithin", 300), seconds("scale.lead", 90), seconds("scale.drain", 900),
-                Integer.getInteger("threads", 8),
-                Integer.getInteger("scale.oneThreads", Integer.getInteger("scale.daemons", 4) * Integer.getInteger("threads", 8)),
+                Integer.getInteger("scale.threads", 32),
+                Stream.of(System.getProperty("scale.loops", "8,16,32").split(",")).map(String::trim).map(Integer::valueOf).toList(),
+                Integer.getInteger("scale.warm", 4_000),
                 Stream.of(System.getProperty("scale.parts", "start,storm,kill,sqlite").split(",")).map(String::trim)
                         .collect(Collectors.toSet()),
                 Optional.ofNullable(System.getProperty("scale.before")).map(folder -> Path.of(folder).toAbsolutePath()));
@@ -51,7 +57,8 @@ public record ScaleSettings(int small, int count, int daemons, int storm, Durati
     public String properties() {
         return "-Dscale.small=" + small + " -Dscale.count=" + count + " -Dscale.daemons=" + daemons + " -Dscale.storm=" + storm
                 + " -Dscale.window=" + window.toSeconds() + " -Dscale.lease=" + lease.toSeconds() + " -Dscale.reads=" + reads
-                + " -Dscale.oneThreads=" + oneThreads + " -Dscale.parts=" + String.join(",", parts) + before.map(folder -> " -Dscale.before=" + folder).orElse("");
+                + " -Dscale.threads=" + threads + " -Dscale.loops=" + loops.stream().map(String::valueOf).collect(Collectors.joining(","))
+                + " -Dscale.warm=" + warm + " -Dscale.parts=" + String.join(",", parts) + before.map(folder -> " -Dscale.before=" + folder).orElse("");
     }
 
     private static Duration seconds(String name, int otherwise) {

@@ -536,9 +536,8 @@ public final class RefreshPipeline {
         try {
             // Planning asks this of every credential: opened here without filling the token cache, which
             // keeps what consumers read (issue 26: planning a million must not churn it).
-            Optional<LiveCredential> known = cache.get(credential.id())
-                    .or(() -> Optional.ofNullable(committing.get(credential.id())))
-                    .filter(live -> live.matches(credential));
+            Optional<LiveCredential> known = cache.get(credential.id()).filter(live -> live.matches(credential))
+                    .or(() -> Optional.ofNullable(committing.get(credential.id())).filter(live -> live.matches(credential)));
             SecretMaterial secret = known.isPresent() ? known.get().secret()
                     : sealer.open(credential.id(), credential.secret());
             return provider.get().refreshability(secret) instanceof Refreshability.UntilExpiry;

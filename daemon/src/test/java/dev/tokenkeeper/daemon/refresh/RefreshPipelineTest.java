@@ -808,6 +808,28 @@ class RefreshPipelineTest {
     }
 
     @Test
+    void aClaimedRefreshPlansItsNextDueTimeWithTheIssuedSecretNotADecryptionOfWhatWasSealed() {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        RefreshResult.Refreshed answer = issued("at-2");
+        provider.refreshAnswers.add(() -> answer);
+        List<SecretMaterial> asked = new ArrayList<>();
+        RefreshPipeline.Claimed claim = claimed(due, after -> {
+            provider.refreshabilityAsked.clear();
+            Instant at = pipeline.plan(after);
+            asked.addAll(provider.refreshabilityAsked);
+            return Optional.of(at);
+        });
+
+        assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled()));
+
+        assertFalse(asked.isEmpty(), "planning asked whether the new secret refreshes");
+        // A decryption would hand over an equal secret, not this very one (a storm paid one per refresh).
+        asked.forEach(secret -> assertSame(answer.issued().secret(), secret));
+    }
+
+    @Test
     void aClaimedRefreshThatDidNotCommitLeavesTheClaimsLeaseToTheCallerToGiveBack() {
         DueRowsStore due = dueRows();
         imported();

@@ -50,6 +50,8 @@ public final class ScriptedProvider implements TokenProvider {
     /** The warnings an import gives. */
     public final List<String> importWarnings = Collections.synchronizedList(new ArrayList<>());
 
+    /** Every secret {@link #refreshability} was asked about, in order. */
+    public final List<SecretMaterial> refreshabilityAsked = Collections.synchronizedList(new ArrayList<>());
     /** What {@link #refreshability} says of every secret. */
     public volatile Refreshability refreshability = Refreshability.REFRESHES;
 
@@ -121,6 +123,7 @@ public final class ScriptedProvider implements TokenProvider {
 
     @Override
     public Refreshability refreshability(SecretMaterial secret) {
+        refreshabilityAsked.add(secret);
         return refreshability;
     }
 

@@ -42,6 +42,10 @@ public final class UpstreamClient {
         this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
         this.client = new ClientOnFirstUse(HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
+                // The exchange's stages run on the client's selector thread, not handed to a pool between
+                // them: a refresh's worker waits for its answer anyway, and in a due storm (issue 26) those
+                // hand-overs were a third of the daemon's CPU. Nothing run here blocks (CappedBody reads as
+                // the bytes come).
                 .executor(Runnable::run)
                 // A redirect of a POST carrying a refresh token is never something to follow blindly.
                 .followRedirects(HttpClient.Redirect.NEVER));

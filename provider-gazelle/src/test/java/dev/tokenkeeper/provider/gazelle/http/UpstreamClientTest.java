@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,6 +40,27 @@ class UpstreamClientTest {
         assertEquals("{\"ok\":true}", response.body().text());
         assertFalse(response.body().truncated());
         assertEquals("a=b", server.requestBodies().get(0));
+    }
+
+    @Test
+    void exchangesStartNoThreadOfTheirOwn() throws Exception {
+        server.answering(exchange -> ScriptedServer.send(exchange, 200, "application/json", "{}"));
+        client.post(server.url("/x"), "application/json", Map.of(), "{}");
+        Set<String> before = threadNames();
+        for (int i = 0; i < 40; i++) {
+            assertEquals(200, client.post(server.url("/x"), "application/json", Map.of(), "{}").status());
+        }
+        Set<String> started = threadNames();
+        started.removeAll(before);
+        started.removeIf(name -> !name.startsWith("HttpClient"));
+        // The JDK client's default executor would have started its workers here (a third of a daemon's CPU in a
+        // due storm went to handing each exchange between them): the stages run on the client's selector thread.
+        assertEquals(Set.of(), started);
+    }
+
+    private static Set<String> threadNames() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .collect(Collectors.toCollection(HashSet::new));
     }
 
     @Test
