@@ -7,15 +7,15 @@ import java.util.function.Predicate;
 
 /**
  * Group commit of refreshes: a commit that arrives while {@link #WRITERS} groups are being written
- * waits and then goes in the next group, one transaction (on PostgreSQL one statement) for all of its members, so that the refreshes
- * of a storm share one WAL flush per group instead of one each (what PostgreSQL job queues do with
+ * waits and then goes in the next group, one transaction (on PostgreSQL one statement) for all of
+ * its members, so that the refreshes of a storm share one WAL flush per group instead of one each (what PostgreSQL job queues do with
  * their completions). Nothing waits on purpose: a group is whatever queued during the previous
  * group's write, so a lone commit is written at once, and a member waits for at most the group
  * before its own (each write bounded by the store's statement and socket timeouts). Each member
  * keeps its own version check: a row whose version moved is not written and answers false, and the
  * others are written.
  *
- * <p>If the group's transaction fails, nothing of it was committed (it rolled back), and each member
+ * <p>If the group's write fails, nothing of it was committed (it rolled back), and each member
  * is written alone, so that one member's failure is its own and no refresh is lost or written twice.
  * (A connection lost during the COMMIT leaves its outcome unknown, as with a commit alone: written
  * alone again, a member that did commit finds its version moved and answers false.)

@@ -15,18 +15,19 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The due queue's statements on the credentials table (schema version 5): each one statement, so
- * that a claim, a commit with its history and next due time, and a release each cost one round trip.
+ * that a claim, a commit with its history and next due time (or a group of them), and a release each
+ * cost one round trip.
  * {@code next_due} is epoch milliseconds of the daemons' clock, 0 for a row not planned yet and
  * {@code NULL} for one kept out of claims; the lease is judged by the server's clock as
  * {@link PostgresTokenStore#tryLease} judges it.

@@ -287,8 +287,9 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
     /**
      * One statement when the credential has no legacy settings row to write (a {@code WITH ... UPDATE
      * ... RETURNING} feeding the history's {@code INSERT}), else that and the row in one transaction.
-     * Commits that arrive while another is being written go together, one transaction for the group
-     * ({@link CommitGroups}: one WAL flush for several refreshes, each with its own version check).
+     * Commits that arrive while another is being written go together, one statement for the group
+     * ({@link CommitGroups}, {@link #commitInOne}: one round trip and one WAL flush for several
+     * refreshes, each with its own version check).
      */
     @Override
     public boolean commitRefresh(StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
