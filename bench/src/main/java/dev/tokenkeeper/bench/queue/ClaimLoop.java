@@ -83,6 +83,8 @@ public record ClaimLoop(String jdbcUrl, String table, String announce) {
             if (!announce.isEmpty()) {
                 sql.execute(announce);
             }
+            // Every loop starts with no checkpoint owed for what ran before it (the fill, an earlier loop).
+            sql.execute("CHECKPOINT");
         }
         AtomicLong committed = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(workers);

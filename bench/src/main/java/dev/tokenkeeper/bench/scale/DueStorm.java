@@ -60,6 +60,7 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
         int threads = settings.threads();
         String schema = "storm" + daemons + (kill ? "kill" : "");
         int n = settings.storm();
+        settle();
         BulkFill fill = BulkFill.prepare(postgres, schema, sealer, work.resolve(schema + "-migrate"));
         long windowMillis = settings.window().toMillis();
         String label = String.format("%,d due within %d s, %d daemon%s × %d workers%s", n, settings.window().toSeconds(),
@@ -96,6 +97,20 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
                 report(label + String.format(", load %.1f→%.1f", load, ScaleMeasurement.load()), upstream, schema, first,
                         baseline, slack, killed, warm);
             }
+        }
+        // Its dead rows would otherwise be vacuumed during the next storm, on the same two cores.
+        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl()); Statement sql = connection.createStatement()) {
+            sql.execute("DROP SCHEMA " + schema + " CASCADE");
+        }
+    }
+
+    /**
+     * Each storm starts from the same database state: nothing left to vacuum from the one before (its schema
+     * is dropped) and no checkpoint owed for its writes.
+     */
+    private void settle() throws Exception {
+        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl()); Statement sql = connection.createStatement()) {
+            sql.execute("CHECKPOINT");
         }
     }
 
