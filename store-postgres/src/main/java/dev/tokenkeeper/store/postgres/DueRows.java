@@ -6,7 +6,6 @@ import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.store.DueWork;
 import dev.tokenkeeper.store.jdbc.CredentialRows;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.SqlStatement;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 import java.sql.Connection;
@@ -44,7 +43,6 @@ final class DueRows {
     private final CredentialRows rows;
     /** Built once: a storm runs it for every refresh. */
     private final String claimStatement;
-    private final String commitStatement;
     private final String groupStatement;
 
     /**
@@ -58,15 +56,8 @@ final class DueRows {
         this.claimStatement = "UPDATE " + credentials + " SET lease_owner = :owner, lease_until = " + LEASE_END
                 + " WHERE id IN (SELECT id FROM " + credentials + " WHERE next_due <= :now AND " + LEASE_FREE
                 + " ORDER BY next_due LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING *";
-        this.commitStatement = "WITH updated AS (UPDATE " + credentials + " SET " + rows.assignments()
-                + ", lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END"
-                + ", lease_until = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_until END"
-                + ", next_due = :next_due, due_retry = false"
-                + " WHERE id = :id AND version = :expected_version RETURNING id)"
-                + " INSERT INTO " + history + " (credential_id, at, outcome, detail, duration_ms, version)"
-                + " SELECT id, :event_at, :event_outcome, :event_detail, :event_duration, :event_version FROM updated";
-        // A group's commits as one statement over arrays, one element per commit: one round trip and one
-        // implicit transaction for the group, each row still behind its own version check.
+        // Commits as one statement over arrays, one element per commit (a lone commit is a group of one):
+        // one round trip and one transaction for a group, each row behind its own version check.
         this.groupStatement = "WITH input AS (SELECT * FROM unnest(?::text[], ?::text[], ?::bytea[], ?::int8[],"
                 + " ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::text[],"
                 + " ?::int8[], ?::text[], ?::text[], ?::int8[], ?::int8[]) AS i(id, status, sealed_secret, issued_at,"
@@ -119,25 +110,24 @@ final class DueRows {
                   Optional<Instant> nextDue) {
 
         boolean write(DueRows due, Handle handle) {
-            return due.commit(handle, updated, expectedVersion, event, owner, nextDue);
+            return due.commitAll(handle, List.of(this)).get(0);
         }
     }
 
     /**
      * The compare-and-set, the lease's release (when {@code owner} holds it), the next due time and
-     * the history event in one statement.
+     * the history event in one statement: {@link #commitAll} of one.
      *
      * @return true when the compare-and-set succeeded
      */
     boolean commit(Handle handle, StoredCredential updated, long expectedVersion, RefreshEvent event, String owner,
                    Optional<Instant> nextDue) {
-        return bind(handle.createUpdate(commitStatement), new Commit(updated, expectedVersion, event, owner, nextDue))
-                .execute() == 1;
+        return commitAll(handle, List.of(new Commit(updated, expectedVersion, event, owner, nextDue))).get(0);
     }
 
     /**
-     * A group's commits in one statement (each its own compare-and-set, release, next due time and
-     * history event, as {@link #commit} writes one), committed together or not at all.
+     * Commits in one statement, each its own compare-and-set, lease release (when its owner holds the
+     * lease), next due time and history event, committed together or not at all.
      *
      * @param group commits of distinct credentials
      * @return for each commit in order, whether its compare-and-set succeeded
@@ -201,9 +191,9 @@ final class DueRows {
             for (int c = 0; c < columns.length; c++) {
                 statement.setArray(c + 1, connection.createArrayOf(types[c], columns[c]));
             }
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    written.add(rows.getString(1));
+            try (ResultSet answer = statement.executeQuery()) {
+                while (answer.next()) {
+                    written.add(answer.getString(1));
                 }
             }
         } catch (SQLException e) {
@@ -214,16 +204,6 @@ final class DueRows {
             outcome.add(written.contains(id));
         }
         return outcome;
-    }
-
-    private <S extends SqlStatement<S>> S bind(S statement, Commit commit) {
-        RefreshEvent event = commit.event();
-        return rows.bind(statement, commit.updated())
-                .bind("owner", commit.owner()).bind("next_due", millis(commit.nextDue()))
-                .bind("expected_version", commit.expectedVersion())
-                .bind("event_at", event.at().toEpochMilli()).bind("event_outcome", event.outcome().wireName())
-                .bind("event_detail", event.detail()).bind("event_duration", event.duration().toMillis())
-                .bind("event_version", event.version());
     }
 
     /** Releases {@code owner}'s lease and writes the next due time, when it holds the lease or nobody does. */
