@@ -27,8 +27,8 @@ public final class Logging {
         Configuration.set("writingthread", "false");
         Configuration.set("autoshutdown", "false");
         Configuration.set("level", level);
-        // Apache HttpClient (the Gazelle provider's transport) logs whole requests at debug, its wire and
-        // header loggers included: the refresh grant and the client's Authorization header. Never below warn.
+        // Apache HttpClient (a bundled provider's upstream transport) logs whole requests at debug, its wire
+        // and header loggers included: a refresh grant and a client's Authorization header. Never below warn.
         for (String noisy : new String[] {"org.eclipse.jetty", "io.javalin", "org.quartz", "org.jdbi", "org.sqlite",
                 "com.zaxxer", "io.micrometer", "org.apache.hc"}) {
             Configuration.set("level@" + noisy, "warn");
