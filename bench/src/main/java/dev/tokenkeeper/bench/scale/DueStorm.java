@@ -33,9 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * presented twice. Figures: exactly once (upstream and store), lateness (first refresh − due time),
  * refreshes/s from the first refresh to the last against the bare claim + commit loop of the same
  * run. With {@code kill}, the last daemon is killed with {@code SIGKILL} when a third of the storm is
- * refreshed: the rows it held leases on then are followed until the others refresh them. The daemons
- * run with the JVM flags docs/scale.md gives a daemon that absorbs storms ({@link #STORM_JAVA_OPTS});
- * {@code -Dscale.javaOpts} replaces them.
+ * refreshed: the rows it held leases on then are followed until the others refresh them.
  *
  * @param table        where the figures go
  * @param work         scratch folder
@@ -47,14 +45,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings settings, PostgresCluster postgres,
                 SecretSealer sealer, Map<String, String> environment) {
-
-    /**
-     * The launcher's flags with a 64 MB young generation from the start (docs/scale.md, "For a fleet that
-     * must absorb storms"): with the launcher's 16 MB starting heap a storm's collector ran every 0.15 s and
-     * the heap grew through full collections.
-     */
-    static final String STORM_JAVA_OPTS = "-Xmx256m -Xms96m -Xmn64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
-            + " -XX:CICompilerCount=1";
 
     private static final Duration ISSUED_BEFORE_DUE = Duration.ofSeconds(120);
     /** The margin the daemons are given ({@code TOKENKEEPER_REFRESH_MARGIN_SECONDS}), so due = expiry − 40 s. */
@@ -79,7 +69,6 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
             Map<String, String> env = new HashMap<>(environment);
             env.putAll(postgres.settings(schema));
             env.put("GAZELLE_OAUTH_TOKEN_URL", upstream.tokenUrl().toString());
-            env.put("JAVA_OPTS", STORM_JAVA_OPTS);
             double load = ScaleMeasurement.load();
             // The daemons start on the empty schema, then the rows come: as an import would, they are
             // announced to the running daemons, and the due times do not depend on how long starts take.
