@@ -12,28 +12,18 @@ import java.util.Objects;
  */
 public final class ClientOnFirstUse {
 
-    private final HttpClient.Builder builder;
-    private volatile HttpClient client;
+    private final OnFirstUse<HttpClient> client;
 
     /**
      * @param builder the client's settings (not built here; not to be changed afterwards)
      */
     public ClientOnFirstUse(HttpClient.Builder builder) {
-        this.builder = Objects.requireNonNull(builder, "builder");
+        Objects.requireNonNull(builder, "builder");
+        this.client = new OnFirstUse<>(builder::build);
     }
 
     /** @return the client, built by the first call */
     public HttpClient get() {
-        HttpClient built = client;
-        if (built == null) {
-            synchronized (this) {
-                built = client;
-                if (built == null) {
-                    built = builder.build();
-                    client = built;
-                }
-            }
-        }
-        return built;
+        return client.get();
     }
 }

@@ -1,5 +1,7 @@
 package dev.tokenkeeper.provider.gazelle.http;
 
+import dev.tokenkeeper.api.http.OnFirstUse;
+
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -35,7 +37,7 @@ final class Connections {
 
     private final Duration connectTimeout;
     private final Duration timeout;
-    private volatile CloseableHttpClient client;
+    private final OnFirstUse<CloseableHttpClient> client = new OnFirstUse<>(this::build);
 
     Connections(Duration connectTimeout, Duration timeout) {
         this.connectTimeout = connectTimeout;
@@ -43,17 +45,7 @@ final class Connections {
     }
 
     CloseableHttpClient client() {
-        CloseableHttpClient built = client;
-        if (built == null) {
-            synchronized (this) {
-                built = client;
-                if (built == null) {
-                    built = build();
-                    client = built;
-                }
-            }
-        }
-        return built;
+        return client.get();
     }
 
     private CloseableHttpClient build() {

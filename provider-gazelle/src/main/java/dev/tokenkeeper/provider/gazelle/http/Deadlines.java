@@ -1,5 +1,7 @@
 package dev.tokenkeeper.provider.gazelle.http;
 
+import dev.tokenkeeper.api.http.OnFirstUse;
+
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -14,41 +16,32 @@ final class Deadlines {
     /** The timer every {@link UpstreamClient} shares; its thread starts with the first exchange. */
     static final Deadlines SHARED = new Deadlines();
 
-    private volatile ScheduledThreadPoolExecutor timer;
+    private final OnFirstUse<ScheduledThreadPoolExecutor> timer = new OnFirstUse<>(Deadlines::startTimer);
 
-    /** A deadline armed for one exchange; closing it disarms it. */
-    interface Armed extends AutoCloseable {
-        @Override
-        void close();
+    /** A deadline armed for one exchange. */
+    interface Armed {
+        /** The exchange is over: the deadline no longer applies. */
+        void disarm();
     }
 
     /**
      * @param abort what ends the exchange
      * @param after how long the exchange may take
-     * @return the armed deadline, to close when the exchange is over
+     * @return the armed deadline, to disarm when the exchange is over
      */
     Armed arm(Runnable abort, Duration after) {
-        ScheduledFuture<?> pending = timer().schedule(abort, after.toNanos(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> pending = timer.get().schedule(abort, after.toNanos(), TimeUnit.NANOSECONDS);
         return () -> pending.cancel(false);
     }
 
-    private ScheduledThreadPoolExecutor timer() {
-        ScheduledThreadPoolExecutor built = timer;
-        if (built == null) {
-            synchronized (this) {
-                built = timer;
-                if (built == null) {
-                    built = new ScheduledThreadPoolExecutor(1, runnable -> {
-                        Thread thread = new Thread(runnable, "gazelle-deadlines");
-                        thread.setDaemon(true);
-                        return thread;
-                    });
-                    // Nearly every deadline is disarmed long before it is due: keep the queue to the live ones.
-                    built.setRemoveOnCancelPolicy(true);
-                    timer = built;
-                }
-            }
-        }
-        return built;
+    private static ScheduledThreadPoolExecutor startTimer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "gazelle-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
+        // Nearly every deadline is disarmed long before it is due: keep the queue to the live ones.
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 }

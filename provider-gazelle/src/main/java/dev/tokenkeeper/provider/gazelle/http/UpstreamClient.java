@@ -92,7 +92,7 @@ public final class UpstreamClient {
             }
             throw describe(host, e);
         } finally {
-            deadline.close();
+            deadline.disarm();
         }
     }
 
