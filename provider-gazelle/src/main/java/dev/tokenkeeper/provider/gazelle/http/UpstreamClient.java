@@ -4,6 +4,7 @@ import dev.tokenkeeper.api.http.CappedBody;
 
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
@@ -74,6 +75,9 @@ public final class UpstreamClient {
         headers.forEach(post::setHeader);
         post.setEntity(new ByteArrayEntity(body.getBytes(StandardCharsets.UTF_8), null));
         String host = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+        // Built before the deadline starts: the first call builds the client and its TLS context, which on a
+        // loaded machine took a good part of a short deadline before any byte was sent.
+        CloseableHttpClient client = connections.client();
         // The socket timeout bounds each read; this deadline also covers a body that trickles a byte at a time.
         AtomicBoolean late = new AtomicBoolean();
         Runnable abort = () -> {
@@ -82,7 +86,7 @@ public final class UpstreamClient {
         };
         Deadlines.Armed deadline = Deadlines.SHARED.arm(abort, timeout);
         try {
-            return exchange(post);
+            return exchange(client, post);
         } catch (IOException | RuntimeException e) {
             if (late.get()) {
                 throw timedOut(host);
@@ -96,9 +100,9 @@ public final class UpstreamClient {
         }
     }
 
-    private UpstreamResponse exchange(HttpPost post) throws IOException {
+    private UpstreamResponse exchange(CloseableHttpClient client, HttpPost post) throws IOException {
         // The target is the request's own URI's host.
-        try (ClassicHttpResponse response = connections.client().executeOpen(null, post, null)) {
+        try (ClassicHttpResponse response = client.executeOpen(null, post, null)) {
             HttpHeaders headers = headersOf(response.getHeaders());
             HttpEntity entity = response.getEntity();
             if (entity == null) {
