@@ -631,12 +631,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     /** Stops the ticks and waits (bounded) for running scheduled refreshes to finish. */
     @Override
     public void close() {
-        try {
-            if (quartz != null) {
-                quartz.shutdown(true);
-            }
-        } catch (SchedulerException e) {
-            Logger.warn("scheduler shutdown: {}", e.getMessage());
+        if (quartz != null) {
+            stopTicks();
         }
         workers.shutdown();
         try {
@@ -645,6 +641,31 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Quartz's own wait for its running jobs has no bound, and under load it once waited for a worker that
+     * had already ended (a stress run hung here): the wait is made on a thread of its own, for as long as
+     * the refresh workers get.
+     */
+    private void stopTicks() {
+        Thread stopping = new Thread(() -> {
+            try {
+                quartz.shutdown(true);
+            } catch (SchedulerException e) {
+                Logger.warn("scheduler shutdown: {}", e.getMessage());
+            }
+        }, "scheduler-stop");
+        stopping.setDaemon(true);
+        stopping.start();
+        try {
+            stopping.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (stopping.isAlive()) {
+            Logger.warn("the scheduler's ticks had not stopped after 30 s; stopping without them");
         }
     }
 }
