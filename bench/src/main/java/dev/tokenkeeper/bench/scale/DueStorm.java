@@ -99,9 +99,7 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
             }
         }
         // Its dead rows would otherwise be vacuumed during the next storm, on the same two cores.
-        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl()); Statement sql = connection.createStatement()) {
-            sql.execute("DROP SCHEMA " + schema + " CASCADE");
-        }
+        execute("DROP SCHEMA " + schema + " CASCADE");
     }
 
     /**
@@ -109,8 +107,12 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
      * is dropped) and no checkpoint owed for its writes.
      */
     private void settle() throws Exception {
+        execute("CHECKPOINT");
+    }
+
+    private void execute(String statement) throws Exception {
         try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl()); Statement sql = connection.createStatement()) {
-            sql.execute("CHECKPOINT");
+            sql.execute(statement);
         }
     }
 

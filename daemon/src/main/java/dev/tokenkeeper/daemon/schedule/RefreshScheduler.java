@@ -67,6 +67,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private static final TriggerKey DISPATCH_TRIGGER = TriggerKey.triggerKey("dispatch", "refresh");
     private static final JobKey SWEEP_JOB = JobKey.jobKey("sweep", "sweep");
     private static final TriggerKey SWEEP_TRIGGER = TriggerKey.triggerKey("sweep", "sweep");
+    /** How long a stop waits for the ticks, then for the running refreshes. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(30);
 
     private final RefreshPipeline pipeline;
     private final Supplier<List<StoredCredential>> credentials;
@@ -636,8 +638,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         }
         workers.shutdown();
         try {
-            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
-                Logger.warn("scheduled refreshes still running after 30 s");
+            if (!workers.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                Logger.warn("scheduled refreshes still running after {} s", STOP_WAIT.toSeconds());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -660,12 +662,12 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         stopping.setDaemon(true);
         stopping.start();
         try {
-            stopping.join(TimeUnit.SECONDS.toMillis(30));
+            stopping.join(STOP_WAIT.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (stopping.isAlive()) {
-            Logger.warn("the scheduler's ticks had not stopped after 30 s; stopping without them");
+            Logger.warn("the scheduler's ticks had not stopped after {} s; stopping without them", STOP_WAIT.toSeconds());
         }
     }
 }

@@ -8,8 +8,8 @@ import java.util.function.Predicate;
 /**
  * Group commit of refreshes: a commit that arrives while {@link #WRITERS} groups are being written
  * waits and then goes in the next group, one transaction (on PostgreSQL one statement) for all of
- * its members, so that the refreshes of a storm share one WAL flush per group instead of one each (what PostgreSQL job queues do with
- * their completions). Nothing waits on purpose: a group is whatever queued during the previous
+ * its members, so that the refreshes of a storm share one WAL flush per group instead of one each
+ * (what PostgreSQL job queues do with their completions). Nothing waits on purpose: a group is whatever queued during the previous
  * group's write, so a lone commit is written at once, and a member waits for at most the group
  * before its own (each write bounded by the store's statement and socket timeouts). Each member
  * keeps its own version check: a row whose version moved is not written and answers false, and the
