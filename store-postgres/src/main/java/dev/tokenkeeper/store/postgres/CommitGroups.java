@@ -2,6 +2,8 @@ package dev.tokenkeeper.store.postgres;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -27,7 +29,11 @@ final class CommitGroups<C> {
     /** One commit waiting for its group. */
     private static final class Member<C> {
         final C commit;
-        boolean done;
+        final Thread thread = Thread.currentThread();
+        /** Set (with {@link #written} and {@link #failure} before it) when its group was written. */
+        volatile boolean done;
+        /** Handed to it when the group before ended: the next group, which it writes. */
+        volatile List<Member<C>> toWrite;
         boolean written;
         RuntimeException failure;
 
@@ -45,9 +51,12 @@ final class CommitGroups<C> {
      */
     static final int WRITERS = 1;
 
+    /** A waiting member looks again this often even unwoken (a wake-up cannot be lost; this is a bound, not a poll). */
+    private static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final Object lock = new Object();
     private List<Member<C>> queued = new ArrayList<>();
-    private int writing;
+    private boolean writing;
 
     /**
      * @param commit  the commit
@@ -58,40 +67,94 @@ final class CommitGroups<C> {
      */
     boolean commit(C commit, Function<List<C>, List<Boolean>> inOne, Predicate<C> alone) {
         Member<C> mine = new Member<>(commit);
-        List<Member<C>> group;
+        List<Member<C>> group = null;
         synchronized (lock) {
             queued.add(mine);
-            while (writing >= WRITERS && !mine.done) {
-                try {
-                    // Woken when the group before ends; that write is bounded by the store's timeouts.
-                    lock.wait(1_000);
-                } catch (InterruptedException e) {
-                    // The commit may be in a group being written: its outcome must be known before returning.
-                    Thread.currentThread().interrupt();
-                }
-            }
-            if (mine.done) {
-                return outcome(mine);
-            }
-            writing++;
-            group = queued;
-            queued = new ArrayList<>();
-        }
-        try {
-            write(group, inOne, alone);
-        } finally {
-            synchronized (lock) {
-                writing--;
-                lock.notifyAll();
+            if (!writing) {
+                writing = true;
+                group = take();
             }
         }
-        return outcome(mine);
+        if (group == null) {
+            group = awaitTurn(mine);
+        }
+        if (group != null) {
+            writeAndHandOn(group, inOne, alone);
+        }
+        if (mine.failure != null) {
+            throw mine.failure;
+        }
+        return mine.written;
     }
 
     /** @return how many commits wait for the group being written (tests) */
     int waiting() {
         synchronized (lock) {
             return queued.size();
+        }
+    }
+
+    private List<Member<C>> take() {
+        List<Member<C>> group = queued;
+        queued = new ArrayList<>();
+        return group;
+    }
+
+    /**
+     * Waits until its group was written (null), or until the group it belongs to is handed to it to
+     * write. Only the members of the group just written and the next group's first member are woken,
+     * not every waiting thread (waking all of them at each group's end cost each refresh a wake-up
+     * and a fight for the lock on two cores).
+     */
+    private List<Member<C>> awaitTurn(Member<C> mine) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                if (mine.done) {
+                    return null;
+                }
+                List<Member<C>> group = mine.toWrite;
+                if (group != null) {
+                    return group;
+                }
+                // Woken when its group ends or is handed to it; that write is bounded by the store's timeouts.
+                LockSupport.parkNanos(this, RECHECK_NANOS);
+                if (Thread.interrupted()) {
+                    // The commit may be in a group being written: its outcome must be known before returning.
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void writeAndHandOn(List<Member<C>> group, Function<List<C>, List<Boolean>> inOne, Predicate<C> alone) {
+        try {
+            write(group, inOne, alone);
+        } finally {
+            synchronized (lock) {
+                if (queued.isEmpty()) {
+                    writing = false;
+                } else {
+                    List<Member<C>> next = take();
+                    Member<C> first = next.get(0);
+                    first.toWrite = next;
+                    LockSupport.unpark(first.thread);
+                }
+            }
+            for (Member<C> member : group) {
+                if (!member.done) {
+                    // Only an Error out of the write leaves a member unsettled: it fails, it does not wait forever.
+                    member.failure = new IllegalStateException("the group commit this refresh was in failed");
+                    member.done = true;
+                }
+                if (member.thread != Thread.currentThread()) {
+                    LockSupport.unpark(member.thread);
+                }
+            }
         }
     }
 
@@ -116,20 +179,9 @@ final class CommitGroups<C> {
         }
     }
 
-    private void settle(Member<C> member, boolean written, RuntimeException failure) {
-        synchronized (lock) {
-            member.written = written;
-            member.failure = failure;
-            member.done = true;
-        }
-    }
-
-    private boolean outcome(Member<C> member) {
-        synchronized (lock) {
-            if (member.failure != null) {
-                throw member.failure;
-            }
-            return member.written;
-        }
+    private static <C> void settle(Member<C> member, boolean written, RuntimeException failure) {
+        member.written = written;
+        member.failure = failure;
+        member.done = true;
     }
 }

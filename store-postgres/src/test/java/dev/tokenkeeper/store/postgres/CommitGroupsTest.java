@@ -102,6 +102,48 @@ class CommitGroupsTest {
         }
     }
 
+    @Test
+    void anErrorOutOfAGroupsWriteFailsEachMemberAndTheNextCommitIsStillWritten() throws Exception {
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        ExecutorService threads = Executors.newCachedThreadPool();
+        Function<List<Integer>, List<Boolean>> erring = group -> {
+            transactions.add(group);
+            throw new StagedError();
+        };
+        try {
+            List<Future<Boolean>> firsts = holdEveryWriter(threads, releaseFirst, erring);
+            List<Future<Boolean>> later = new ArrayList<>();
+            for (int i = 1; i <= 3; i++) {
+                int commit = i;
+                later.add(threads.submit(() -> groups.commit(commit, erring, this::alone)));
+            }
+            waitUntilQueued(later.size());
+            releaseFirst.countDown();
+            for (Future<Boolean> first : firsts) {
+                assertTrue(first.get(10, TimeUnit.SECONDS));
+            }
+            int errors = 0;
+            for (Future<Boolean> member : later) {
+                // Not "false" (that would say another writer moved the version): the outcome is a failure.
+                Exception failed = assertThrows(Exception.class, () -> member.get(10, TimeUnit.SECONDS));
+                errors += failed.getCause() instanceof StagedError ? 1 : 0;
+            }
+            assertEquals(1, errors, "the member that wrote the group sees the error itself, the others a failure");
+            assertTrue(groups.commit(4, group -> record(group, c -> true), this::alone), "the writer was handed on");
+            assertEquals(Set.of(4, 100), Set.copyOf(written));
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static final class StagedError extends Error {
+        private static final long serialVersionUID = 1L;
+
+        StagedError() {
+            super("staged");
+        }
+    }
+
     private List<Boolean> record(List<Integer> group, java.util.function.Predicate<Integer> versionHolds) {
         transactions.add(group);
         List<Boolean> results = new ArrayList<>();
