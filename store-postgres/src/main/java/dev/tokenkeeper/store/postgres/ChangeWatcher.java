@@ -20,15 +20,18 @@ import org.slf4j.LoggerFactory;
  * The store's {@code LISTEN} connection: one dedicated connection (outside the pool, which must
  * not lose a connection to a listener) that waits for the schema's notifications and then reads
  * the changes table ({@link ChangeRows}) from its watermark, telling the listener which credentials
- * other stores changed. It reads every few seconds without a notification too (a writer that died
- * between its commit and its notification), which also checks the connection. A lost connection is
- * opened again with a bounded back-off, and once listening again it announces
- * {@link StoreChange.Everything}, as its watermark starts over. Now and then it prunes the table.
+ * other stores changed, at most once per {@link #READ_EVERY} however many stores notified. It reads
+ * every few seconds without a notification too (a writer that died between its commit and its
+ * notification), which also checks the connection. A lost connection is opened again with a
+ * bounded back-off, and once listening again it announces {@link StoreChange.Everything}, as its
+ * watermark starts over. Now and then it prunes the table.
  */
 final class ChangeWatcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChangeWatcher.class);
     private static final int POLL_MILLIS = 500;
+    /** The shortest time between two reads of the changes table: notifications within it share one read. */
+    static final Duration READ_EVERY = ChangeAnnouncer.EVERY;
     private static final Duration CHECK_EVERY = Duration.ofSeconds(5);
     private static final Duration MOST_BACKOFF = Duration.ofSeconds(5);
     /** The watermark standing still this long with changes committed past it: read ahead of it. */
@@ -133,9 +136,21 @@ final class ChangeWatcher implements AutoCloseable {
     private void listen(Connection connection) throws SQLException {
         PGConnection pg = connection.unwrap(PGConnection.class);
         long nextCheck = System.nanoTime() + CHECK_EVERY.toNanos();
+        long nextRead = System.nanoTime();
+        boolean read = false;
         while (stopped.getCount() > 0) {
-            PGNotification[] notifications = pg.getNotifications(POLL_MILLIS);
-            boolean read = false;
+            long now = System.nanoTime();
+            if (read && now - nextRead >= 0) {
+                follow(connection);
+                nextRead = System.nanoTime() + READ_EVERY.toNanos();
+                read = false;
+                continue;
+            }
+            // A notification that comes within READ_EVERY of the last read waits for the next one:
+            // each daemon announces at most once per interval, so without this bound a listener read
+            // once per interval per other daemon (30 reads a second each with four in a storm).
+            long waitMillis = read ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextRead - now + 999_999)) : POLL_MILLIS;
+            PGNotification[] notifications = pg.getNotifications((int) waitMillis);
             boolean consumers = false;
             for (PGNotification notification : notifications == null ? new PGNotification[0] : notifications) {
                 if (CONSUMERS_PAYLOAD.equals(notification.getParameter())) {
@@ -152,9 +167,6 @@ final class ChangeWatcher implements AutoCloseable {
             if (System.nanoTime() - nextCheck > 0) {
                 read = true;
                 nextCheck = System.nanoTime() + CHECK_EVERY.toNanos();
-            }
-            if (read) {
-                follow(connection);
             }
         }
     }

@@ -112,6 +112,38 @@ class PostgresChangeTableTest {
     }
 
     @Test
+    void notificationsComingFasterThanTheReadBoundShareReads() throws Exception {
+        String schema = PostgresServer.freshSchema();
+        PostgresTokenStore a = open(schema);
+        PostgresTokenStore b = open(schema);
+        List<StoreChange> seen = new CopyOnWriteArrayList<>();
+        b.watch(seen::add);
+        int count = 30;
+        for (int i = 0; i < count; i++) {
+            assertTrue(a.insert(credential("gazelle:busy-" + i, 1)));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> heard(seen, "gazelle:busy-" + (count - 1)));
+        seen.clear();
+
+        // Thirty writers' notifications, 10 ms apart, each with its change (as from many daemons at once).
+        long start = System.nanoTime();
+        try (Connection raw = POSTGRES.connect(); Statement notify = raw.createStatement()) {
+            for (int i = 0; i < count; i++) {
+                bumpVersion(raw, schema, "gazelle:busy-" + i);
+                notify.execute("NOTIFY " + schema + "_changes");
+                Thread.sleep(10);
+            }
+        }
+        await().atMost(Duration.ofSeconds(9)).pollInterval(Duration.ofMillis(10))
+                .until(() -> java.util.stream.IntStream.range(0, count).allMatch(i -> heard(seen, "gazelle:busy-" + i)));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        long reads = seen.stream().filter(StoreChange.Credentials.class::isInstance).count();
+        long bound = millis / ChangeWatcher.READ_EVERY.toMillis() + 2;
+        assertTrue(reads <= bound, reads + " reads announced changes in " + millis + " ms, more than one per "
+                + ChangeWatcher.READ_EVERY.toMillis() + " ms (" + bound + ")");
+    }
+
+    @Test
     void aCommittedChangeWhoseNotificationNeverCameIsFoundByThePeriodicRead() throws Exception {
         String schema = PostgresServer.freshSchema();
         PostgresTokenStore a = open(schema);
