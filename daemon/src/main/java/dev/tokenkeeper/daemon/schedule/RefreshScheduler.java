@@ -19,7 +19,6 @@ import org.quartz.TriggerBuilder;
 import org.quartz.TriggerKey;
 import org.quartz.impl.DirectSchedulerFactory;
 import org.quartz.simpl.RAMJobStore;
-import org.quartz.simpl.SimpleThreadPool;
 import org.tinylog.Logger;
 
 import java.time.Clock;
@@ -145,8 +144,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         // measurement 6) must not share one. Made directly, not from properties: the properties
         // factory sets its parts' fields through java.beans (a module of its own, cold at start).
         String name = "tokenkeeper-" + INSTANCES.incrementAndGet();
-        SimpleThreadPool threads = new SimpleThreadPool(2, Thread.NORM_PRIORITY);
-        threads.setThreadNamePrefix("schedule");
+        TickThreads threads = new TickThreads(2, "schedule", STOP_WAIT);
         RAMJobStore jobs = new RAMJobStore();
         jobs.setMisfireThreshold(1000);
         DirectSchedulerFactory.getInstance().createScheduler(name, name, threads, jobs);
@@ -647,9 +645,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     }
 
     /**
-     * Quartz's own wait for its running jobs has no bound, and under load it once waited for a worker that
-     * had already ended (a stress run hung here): the wait is made on a thread of its own, for as long as
-     * the refresh workers get.
+     * Quartz's stop joins its scheduling thread without a bound (and with its own thread pool it once
+     * waited forever for a worker that had ended; see {@link TickThreads}): the stop is made on a thread
+     * of its own, for as long as the refresh workers get.
      */
     private void stopTicks() {
         Thread stopping = new Thread(() -> {

@@ -1,0 +1,86 @@
+package dev.tokenkeeper.daemon.schedule;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pool Quartz runs the ticks on. Quartz's own pool, started and at once given a job and stopped,
+ * can leave a worker that never ran its first loop on its busy list, and its stop then never returns:
+ * here the same sequence, many times, runs every job and every stop returns.
+ */
+class TickThreadsTest {
+
+    @Test
+    void aJobHandedOverAsThePoolStartsRunsAndTheStopThatFollowsReturns() throws Exception {
+        AtomicInteger ran = new AtomicInteger();
+        int rounds = 300;
+        for (int round = 0; round < rounds; round++) {
+            TickThreads threads = new TickThreads(2, "tick-test", Duration.ofSeconds(5));
+            threads.initialize();
+            assertTrue(threads.runInThread(ran::incrementAndGet));
+            Thread stop = new Thread(() -> threads.shutdown(true));
+            stop.start();
+            stop.join(TimeUnit.SECONDS.toMillis(10));
+            assertFalse(stop.isAlive(), "the stop of round " + round + " did not return");
+            assertEquals(round + 1, ran.get(), "round " + round + "'s job did not run before its stop returned");
+        }
+    }
+
+    @Test
+    void aJobWaitsForAFreeThreadAndAStopEndsTheWait() throws Exception {
+        TickThreads threads = new TickThreads(1, "tick-test", Duration.ofSeconds(5));
+        threads.initialize();
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch secondRan = new CountDownLatch(1);
+        assertTrue(threads.runInThread(() -> await(release)));
+        Thread second = new Thread(() -> threads.runInThread(secondRan::countDown));
+        second.start();
+        assertFalse(secondRan.await(200, TimeUnit.MILLISECONDS), "ran while the only thread was busy");
+        release.countDown();
+        assertTrue(secondRan.await(10, TimeUnit.SECONDS), "ran once the thread was free");
+        second.join(10_000);
+        assertEquals(1, threads.blockForAvailableThreads());
+
+        CountDownLatch hold = new CountDownLatch(1);
+        assertTrue(threads.runInThread(() -> await(hold)));
+        Thread blocked = new Thread(threads::blockForAvailableThreads);
+        blocked.start();
+        threads.shutdown(false);
+        blocked.join(10_000);
+        assertFalse(blocked.isAlive(), "a wait for a free thread ends when the pool stops");
+        hold.countDown();
+    }
+
+    @Test
+    void theStopWaitsForARunningJobOnlyForItsBound() throws Exception {
+        TickThreads threads = new TickThreads(1, "tick-test", Duration.ofMillis(300));
+        threads.initialize();
+        CountDownLatch never = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        threads.runInThread(() -> {
+            started.countDown();
+            await(never);
+        });
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        long start = System.nanoTime();
+        threads.shutdown(true);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(millis >= 250 && millis < 5_000, "stopped after " + millis + " ms");
+        never.countDown();
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
