@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -13,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,21 +40,11 @@ class CommitGroupsTest {
 
     @Test
     void commitsArrivingWhileAGroupIsWrittenGoTogetherInTheNextAndEachKeepsItsOwnVersionCheck() throws Exception {
-        CountDownLatch releaseFirst = new CountDownLatch(1);
         ExecutorService threads = Executors.newCachedThreadPool();
         try {
-            List<Future<Boolean>> firsts = holdEveryWriter(threads, releaseFirst, group -> record(group, commit -> true));
-            List<Future<Boolean>> later = new ArrayList<>();
-            for (int i = 1; i <= 6; i++) {
-                int commit = i;
-                // Odd ones find their version moved.
-                later.add(threads.submit(() -> groups.commit(commit, group -> record(group, c -> c % 2 == 0), this::alone)));
-            }
-            waitUntilQueued(later.size());
-            releaseFirst.countDown();
-            for (Future<Boolean> first : firsts) {
-                assertTrue(first.get(10, TimeUnit.SECONDS));
-            }
+            // Odd ones find their version moved.
+            List<Future<Boolean>> later = queuedBehindHeldWriters(threads, group -> record(group, commit -> true), 6,
+                    commit -> () -> groups.commit(commit, group -> record(group, c -> c % 2 == 0), this::alone));
             for (int i = 1; i <= 6; i++) {
                 assertEquals(i % 2 == 0, later.get(i - 1).get(10, TimeUnit.SECONDS), "commit " + i);
             }
@@ -66,29 +58,19 @@ class CommitGroupsTest {
 
     @Test
     void aFailedGroupIsWrittenMemberByMemberAndAMembersFailureIsItsOwn() throws Exception {
-        CountDownLatch releaseFirst = new CountDownLatch(1);
         ExecutorService threads = Executors.newCachedThreadPool();
         Function<List<Integer>, List<Boolean>> failing = group -> {
             transactions.add(group);
             throw new IllegalStateException("the transaction rolled back");
         };
         try {
-            List<Future<Boolean>> firsts = holdEveryWriter(threads, releaseFirst, failing);
-            List<Future<Boolean>> later = new ArrayList<>();
-            for (int i = 1; i <= 3; i++) {
-                int commit = i;
-                later.add(threads.submit(() -> groups.commit(commit, failing, c -> {
-                    if (c == 2) {
-                        throw new IllegalStateException("commit 2 failed");
-                    }
-                    return alone(c);
-                })));
-            }
-            waitUntilQueued(later.size());
-            releaseFirst.countDown();
-            for (Future<Boolean> first : firsts) {
-                assertTrue(first.get(10, TimeUnit.SECONDS));
-            }
+            List<Future<Boolean>> later = queuedBehindHeldWriters(threads, failing, 3,
+                    commit -> () -> groups.commit(commit, failing, c -> {
+                        if (c == 2) {
+                            throw new IllegalStateException("commit 2 failed");
+                        }
+                        return alone(c);
+                    }));
             assertTrue(later.get(0).get(10, TimeUnit.SECONDS));
             Exception second = assertThrows(Exception.class, () -> later.get(1).get(10, TimeUnit.SECONDS));
             assertEquals("commit 2 failed", second.getCause().getMessage());
@@ -104,24 +86,14 @@ class CommitGroupsTest {
 
     @Test
     void anErrorOutOfAGroupsWriteFailsEachMemberAndTheNextCommitIsStillWritten() throws Exception {
-        CountDownLatch releaseFirst = new CountDownLatch(1);
         ExecutorService threads = Executors.newCachedThreadPool();
         Function<List<Integer>, List<Boolean>> erring = group -> {
             transactions.add(group);
             throw new StagedError();
         };
         try {
-            List<Future<Boolean>> firsts = holdEveryWriter(threads, releaseFirst, erring);
-            List<Future<Boolean>> later = new ArrayList<>();
-            for (int i = 1; i <= 3; i++) {
-                int commit = i;
-                later.add(threads.submit(() -> groups.commit(commit, erring, this::alone)));
-            }
-            waitUntilQueued(later.size());
-            releaseFirst.countDown();
-            for (Future<Boolean> first : firsts) {
-                assertTrue(first.get(10, TimeUnit.SECONDS));
-            }
+            List<Future<Boolean>> later = queuedBehindHeldWriters(threads, erring, 3,
+                    commit -> () -> groups.commit(commit, erring, this::alone));
             int errors = 0;
             for (Future<Boolean> member : later) {
                 // Not "false" (that would say another writer moved the version): the outcome is a failure.
@@ -160,6 +132,28 @@ class CommitGroupsTest {
     private boolean alone(int commit) {
         assertTrue(written.add(commit), "written twice: " + commit);
         return true;
+    }
+
+    /**
+     * Commits 1 to {@code count}, made by {@code commit}, queued while every writer is held with a commit of
+     * its own; then the writers are let go and their commits checked.
+     *
+     * @return the queued commits' outcomes
+     */
+    private List<Future<Boolean>> queuedBehindHeldWriters(ExecutorService threads, Function<List<Integer>, List<Boolean>> inOne,
+                                                          int count, IntFunction<Callable<Boolean>> commit) throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Future<Boolean>> held = holdEveryWriter(threads, release, inOne);
+        List<Future<Boolean>> queued = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            queued.add(threads.submit(commit.apply(i)));
+        }
+        waitUntilQueued(count);
+        release.countDown();
+        for (Future<Boolean> first : held) {
+            assertTrue(first.get(10, TimeUnit.SECONDS));
+        }
+        return queued;
     }
 
     /** Commits 100, 101, … written alone, held until {@code release}: every writer busy. */

@@ -40,6 +40,13 @@ class PostgresChangeTableTest {
         return stores.open(schema, state);
     }
 
+    /** @return what a second store opened on {@code schema} hears, reading ahead after {@code heldBack} */
+    private List<StoreChange> heardByAnother(String schema, Duration heldBack) {
+        List<StoreChange> seen = new CopyOnWriteArrayList<>();
+        open(schema).watch(seen::add, heldBack);
+        return seen;
+    }
+
     private static boolean heard(List<StoreChange> seen, String id) {
         CredentialId wanted = CredentialId.parse(id);
         return seen.stream().anyMatch(change -> change instanceof StoreChange.Credentials credentials
@@ -81,9 +88,7 @@ class PostgresChangeTableTest {
     void twoTransactionsCommittingOutOfSeqOrderAreBothAnnounced() throws Exception {
         String schema = PostgresServer.freshSchema();
         PostgresTokenStore a = open(schema);
-        PostgresTokenStore b = open(schema);
-        List<StoreChange> seen = new CopyOnWriteArrayList<>();
-        b.watch(seen::add, Duration.ofMinutes(10));
+        List<StoreChange> seen = heardByAnother(schema, Duration.ofMinutes(10));
         assertTrue(a.insert(credential("gazelle:first", 1)));
         assertTrue(a.insert(credential("gazelle:second", 1)));
         await().atMost(Duration.ofSeconds(2)).until(() -> heard(seen, "gazelle:second"));
@@ -115,9 +120,7 @@ class PostgresChangeTableTest {
     void notificationsComingFasterThanTheReadBoundShareReads() throws Exception {
         String schema = PostgresServer.freshSchema();
         PostgresTokenStore a = open(schema);
-        PostgresTokenStore b = open(schema);
-        List<StoreChange> seen = new CopyOnWriteArrayList<>();
-        b.watch(seen::add);
+        List<StoreChange> seen = heardByAnother(schema, ChangeWatcher.HELD_BACK);
         int count = 30;
         for (int i = 0; i < count; i++) {
             assertTrue(a.insert(credential("gazelle:busy-" + i, 1)));
@@ -147,9 +150,7 @@ class PostgresChangeTableTest {
     void aCommittedChangeWhoseNotificationNeverCameIsFoundByThePeriodicRead() throws Exception {
         String schema = PostgresServer.freshSchema();
         PostgresTokenStore a = open(schema);
-        PostgresTokenStore b = open(schema);
-        List<StoreChange> seen = new CopyOnWriteArrayList<>();
-        b.watch(seen::add);
+        List<StoreChange> seen = heardByAnother(schema, ChangeWatcher.HELD_BACK);
         assertTrue(a.insert(credential("gazelle:silent", 1)));
         await().atMost(Duration.ofSeconds(2)).until(() -> heard(seen, "gazelle:silent"));
         seen.clear();
@@ -165,9 +166,7 @@ class PostgresChangeTableTest {
     void changesPrunedBeforeAListenerReadThemAnnounceEverything() throws Exception {
         String schema = PostgresServer.freshSchema();
         PostgresTokenStore a = open(schema);
-        PostgresTokenStore b = open(schema);
-        List<StoreChange> seen = new CopyOnWriteArrayList<>();
-        b.watch(seen::add);
+        List<StoreChange> seen = heardByAnother(schema, ChangeWatcher.HELD_BACK);
         assertTrue(a.insert(credential("gazelle:pruned", 1)));
         await().atMost(Duration.ofSeconds(2)).until(() -> heard(seen, "gazelle:pruned"));
         seen.clear();
@@ -193,9 +192,7 @@ class PostgresChangeTableTest {
     void moreChangesThanAreReadOneByOneAnnounceEverything() {
         String schema = PostgresServer.freshSchema();
         open(schema);
-        PostgresTokenStore b = open(schema);
-        List<StoreChange> seen = new CopyOnWriteArrayList<>();
-        b.watch(seen::add);
+        List<StoreChange> seen = heardByAnother(schema, ChangeWatcher.HELD_BACK);
         POSTGRES.execute("INSERT INTO " + schema + ".changes (id) SELECT 'gazelle:bulk' || g FROM generate_series(1, "
                 + (ChangeRows.MOST_IDS + 1) + ") g; NOTIFY " + schema + "_changes");
         await().atMost(Duration.ofSeconds(3)).until(() -> seen.contains(new StoreChange.Everything()));
@@ -206,9 +203,7 @@ class PostgresChangeTableTest {
     void aLongTransactionHoldingTheWatermarkBackDelaysChangesOnlyForTheBound() throws Exception {
         String schema = PostgresServer.freshSchema();
         PostgresTokenStore a = open(schema);
-        PostgresTokenStore b = open(schema);
-        List<StoreChange> seen = new CopyOnWriteArrayList<>();
-        b.watch(seen::add, Duration.ofSeconds(2));
+        List<StoreChange> seen = heardByAnother(schema, Duration.ofSeconds(2));
         try (Connection idle = POSTGRES.connect()) {
             idle.setAutoCommit(false);
             try (Statement statement = idle.createStatement()) {
