@@ -156,7 +156,10 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
                 .startNow()
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule()
                         .withIntervalInMilliseconds(Math.max(10, scheduling.tick().toMillis())).repeatForever()
-                        .withMisfireHandlingInstructionNextWithRemainingCount())
+                        // A tick later than the misfire threshold (a start or a resume under load, a paused
+                        // JVM) runs at once, once, rather than at the next interval: with a long tick that
+                        // would leave what is due waiting a whole interval.
+                        .withMisfireHandlingInstructionNowWithExistingCount())
                 .build());
         scheduleSweep();
         planAll();
