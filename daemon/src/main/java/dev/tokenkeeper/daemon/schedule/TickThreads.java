@@ -47,9 +47,7 @@ public final class TickThreads implements ThreadPool {
     @Override
     public boolean runInThread(Runnable job) {
         synchronized (lock) {
-            while (free == 0 && !shutDown) {
-                waitForAThread();
-            }
+            awaitAThread();
             if (shutDown) {
                 // A tick Quartz had taken when the stop began is dropped: there is nothing left for it
                 // to dispatch to. (False would make Quartz log an error and mark the trigger failed.)
@@ -76,18 +74,24 @@ public final class TickThreads implements ThreadPool {
     @Override
     public int blockForAvailableThreads() {
         synchronized (lock) {
-            while (free == 0 && !shutDown) {
-                waitForAThread();
-            }
+            awaitAThread();
             return free;
         }
     }
 
-    private void waitForAThread() {
-        try {
-            // Woken by release() or shutdown(); the bound only re-checks.
-            lock.wait(500);
-        } catch (InterruptedException e) {
+    /** Called holding {@code lock}: returns once a thread is free or the pool stopped. */
+    private void awaitAThread() {
+        boolean interrupted = false;
+        while (free == 0 && !shutDown) {
+            try {
+                // Woken by release() or shutdown(): a running tick ends within its own bounds.
+                lock.wait(500);
+            } catch (InterruptedException e) {
+                // Waited on still (an interrupted wait would return at once and spin); the flag is kept.
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

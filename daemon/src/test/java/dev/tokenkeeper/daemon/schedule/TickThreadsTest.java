@@ -59,6 +59,33 @@ class TickThreadsTest {
     }
 
     @Test
+    void anInterruptedWaitForAThreadKeepsWaitingWithoutSpinningAndKeepsTheFlag() throws Exception {
+        TickThreads threads = new TickThreads(1, "tick-test", Duration.ofSeconds(5));
+        threads.initialize();
+        CountDownLatch release = new CountDownLatch(1);
+        assertTrue(threads.runInThread(() -> await(release)));
+        AtomicInteger free = new AtomicInteger(-1);
+        java.util.concurrent.atomic.AtomicBoolean flagKept = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread waiting = new Thread(() -> {
+            free.set(threads.blockForAvailableThreads());
+            flagKept.set(Thread.currentThread().isInterrupted());
+        });
+        waiting.start();
+        Thread.sleep(100);
+        waiting.interrupt();
+        // A wait that spins on its interrupt keeps a core busy: this JVM's CPU over half a second shows it.
+        long before = processCpuMillis();
+        Thread.sleep(500);
+        long spent = processCpuMillis() - before;
+        assertTrue(waiting.isAlive(), "still waiting for the busy thread");
+        assertTrue(spent < 200, "the test's JVM used " + spent + " ms of CPU in 500 ms while the interrupted wait waited");
+        release.countDown();
+        waiting.join(10_000);
+        assertEquals(1, free.get());
+        assertTrue(flagKept.get(), "the interrupt is not swallowed");
+    }
+
+    @Test
     void theStopWaitsForARunningJobOnlyForItsBound() throws Exception {
         TickThreads threads = new TickThreads(1, "tick-test", Duration.ofMillis(300));
         threads.initialize();
@@ -74,6 +101,10 @@ class TickThreadsTest {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(millis >= 250 && millis < 5_000, "stopped after " + millis + " ms");
         never.countDown();
+    }
+
+    private static long processCpuMillis() {
+        return ProcessHandle.current().info().totalCpuDuration().orElseThrow().toMillis();
     }
 
     private static void await(CountDownLatch latch) {
