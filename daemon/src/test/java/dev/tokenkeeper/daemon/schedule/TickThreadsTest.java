@@ -22,8 +22,7 @@ class TickThreadsTest {
         AtomicInteger ran = new AtomicInteger();
         int rounds = 300;
         for (int round = 0; round < rounds; round++) {
-            TickThreads threads = new TickThreads(2, "tick-test", Duration.ofSeconds(5));
-            threads.initialize();
+            TickThreads threads = started(2, Duration.ofSeconds(5));
             assertTrue(threads.runInThread(ran::incrementAndGet));
             Thread stop = new Thread(() -> threads.shutdown(true));
             stop.start();
@@ -35,8 +34,7 @@ class TickThreadsTest {
 
     @Test
     void aJobWaitsForAFreeThreadAndAStopEndsTheWait() throws Exception {
-        TickThreads threads = new TickThreads(1, "tick-test", Duration.ofSeconds(5));
-        threads.initialize();
+        TickThreads threads = started(1, Duration.ofSeconds(5));
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch secondRan = new CountDownLatch(1);
         assertTrue(threads.runInThread(() -> await(release)));
@@ -60,8 +58,7 @@ class TickThreadsTest {
 
     @Test
     void anInterruptedWaitForAThreadKeepsWaitingWithoutSpinningAndKeepsTheFlag() throws Exception {
-        TickThreads threads = new TickThreads(1, "tick-test", Duration.ofSeconds(5));
-        threads.initialize();
+        TickThreads threads = started(1, Duration.ofSeconds(5));
         CountDownLatch release = new CountDownLatch(1);
         assertTrue(threads.runInThread(() -> await(release)));
         AtomicInteger free = new AtomicInteger(-1);
@@ -87,8 +84,7 @@ class TickThreadsTest {
 
     @Test
     void theStopWaitsForARunningJobOnlyForItsBound() throws Exception {
-        TickThreads threads = new TickThreads(1, "tick-test", Duration.ofMillis(300));
-        threads.initialize();
+        TickThreads threads = started(1, Duration.ofMillis(300));
         CountDownLatch never = new CountDownLatch(1);
         CountDownLatch started = new CountDownLatch(1);
         threads.runInThread(() -> {
@@ -101,6 +97,12 @@ class TickThreadsTest {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(millis >= 250 && millis < 5_000, "stopped after " + millis + " ms");
         never.countDown();
+    }
+
+    private static TickThreads started(int size, Duration stopWait) {
+        TickThreads threads = new TickThreads(size, "tick-test", stopWait);
+        threads.initialize();
+        return threads;
     }
 
     private static long processCpuMillis() {
