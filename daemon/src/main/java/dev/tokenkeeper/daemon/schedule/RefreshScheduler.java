@@ -68,6 +68,18 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private static final TriggerKey SWEEP_TRIGGER = TriggerKey.triggerKey("sweep", "sweep");
     /** How long a stop waits for the ticks, then for the running refreshes. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+    /**
+     * On the store's plan, claimed rows in this daemon (refreshing or queued for a worker) at most this
+     * many times its workers. Claims are one at a time, so a storm's rate is at most a claim's rows per
+     * claim round trip: claims as large as the workers capped one daemon near that (issue 26).
+     */
+    static final int CLAIMED_PER_WORKER = 4;
+    /**
+     * While the store's queue has more due, the next claim goes out when this many rows per worker are
+     * still claimed here: the queued rows keep the workers busy during the claim's round trip, and the
+     * claim takes at least as many rows as there are workers times the difference.
+     */
+    static final int CLAIM_AGAIN_PER_WORKER = 2;
 
     private final RefreshPipeline pipeline;
     private final Supplier<List<StoredCredential>> credentials;
@@ -499,7 +511,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      * tick was its first).
      */
     private void claimMoreIfAsked() {
-        while (refillAsked.get() && backlog && !byHand && active && running.size() <= scheduling.threads()
+        while (refillAsked.get() && backlog && !byHand && active && running.size() <= CLAIM_AGAIN_PER_WORKER * scheduling.threads()
                 && dispatching.tryLock()) {
             try {
                 if (refillAsked.getAndSet(false)) {
@@ -514,9 +526,10 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     /** Called with {@code dispatching} held. */
     private void takeAndRun() {
         Instant now = clock.instant();
-        // On the store's plan a claim takes a batch ahead of the free workers (one claim statement per
-        // batch, and no worker idle between batches): the claims wait at most one batch for a worker.
-        int limit = (inStore ? 2 * scheduling.threads() : scheduling.threads()) - running.size();
+        // On the store's plan a claim takes batches ahead of the free workers (one claim statement per
+        // batch, and no worker idle while the next claim is under way); a claimed row waits at most
+        // CLAIMED_PER_WORKER refreshes of a worker for its turn, far inside its lease.
+        int limit = (inStore ? CLAIMED_PER_WORKER * scheduling.threads() : scheduling.threads()) - running.size();
         if (inStore && limit < 1) {
             // Every worker busy and a batch queued: the backlog (if any) stays for the workers to claim.
             return;

@@ -409,13 +409,12 @@ class RefreshSchedulerTest {
     }
 
     @Test
-    void onTheStoresPlanNothingIsReadAtStartAndATickClaimsNoMoreRowsThanTwiceItsFreeWorkers() throws Exception {
+    void onTheStoresPlanNothingIsReadAtStartAndATickClaimsNoMoreRowsThanFourTimesItsFreeWorkers() throws Exception {
         Instant start = clock.instant();
-        CredentialId third = CredentialId.parse("acme:third");
         DueRowsStore due = onStorePlan(1);
-        imported(ID);
-        imported(OTHER);
-        imported(third);
+        List<CredentialId> rows = Stream.concat(Stream.of(ID, OTHER),
+                Stream.of("third", "fourth", "fifth").map(account -> CredentialId.parse("acme:" + account))).toList();
+        rows.forEach(this::imported);
         assertEquals(0, scheduler.plannedAtStart());
         assertEquals(0, scheduler.planned());
         assertEquals(Optional.empty(), scheduler.nextFireTime(ID), "the time is in the row");
@@ -425,10 +424,10 @@ class RefreshSchedulerTest {
         assertEquals("planIn() comes before start()", late.getMessage());
 
         tickAt(Duration.ZERO, start);
-        assertEquals(2, Stream.of(ID, OTHER, third).filter(id -> due.nextDue(id).isPresent()).count(),
-                "one worker: a claim of two (one for the worker, one queued ahead)");
+        assertEquals(RefreshScheduler.CLAIMED_PER_WORKER, rows.stream().filter(id -> due.nextDue(id).isPresent()).count(),
+                "one worker: a claim of four (one for the worker, three queued ahead)");
         tickAt(Duration.ZERO, start);
-        for (CredentialId id : List.of(ID, OTHER, third)) {
+        for (CredentialId id : rows) {
             assertEquals(Optional.of(start.plus(Duration.ofMinutes(54))), due.nextDue(id), "given back planned for its refresh");
             assertEquals(Optional.empty(), due.leaseHolder(id));
         }
