@@ -12,6 +12,7 @@ import dev.tokenkeeper.api.store.StoreCapability;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +40,7 @@ public final class DueRowsStore implements TokenStore, Leases, DueWork {
     private final Clock clock;
     private final Map<CredentialId, Lease> leases = new HashMap<>();
     private final Map<CredentialId, Planned> planned = new HashMap<>();
+    private final List<Integer> heldAtClaims = new ArrayList<>();
     private volatile boolean down;
 
     /** @param clock the time leases are judged by */
@@ -175,6 +177,8 @@ public final class DueRowsStore implements TokenStore, Leases, DueWork {
             throw new IllegalArgumentException("claim at least one row, not " + limit);
         }
         answering();
+        heldAtClaims.add((int) leases.values().stream()
+                .filter(lease -> lease.owner().equals(owner) && lease.until().isAfter(clock.instant())).count());
         List<Claim> claims = sqlite.list().stream()
                 .filter(row -> unleased(row.id()) && dueAt(row.id(), now))
                 .sorted(Comparator.comparing(row -> plannedAt(row.id())))
@@ -221,6 +225,14 @@ public final class DueRowsStore implements TokenStore, Leases, DueWork {
         if (sqlite.get(id).isPresent()) {
             planned.put(id, new Planned(nextDue, retry));
         }
+    }
+
+    /**
+     * @return for each claim so far, in order, how many rows its owner still held under lease when it
+     *         claimed: how far ahead of its workers a daemon claims
+     */
+    public synchronized List<Integer> heldAtClaims() {
+        return List.copyOf(heldAtClaims);
     }
 
     @Override

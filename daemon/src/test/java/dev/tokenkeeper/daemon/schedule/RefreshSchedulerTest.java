@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
@@ -579,6 +580,25 @@ class RefreshSchedulerTest {
             assertEquals(Optional.empty(), due.leaseHolder(id), "every claim given back");
         }
         assertEquals(0, provider.refreshCalls.get());
+    }
+
+    @Test
+    void onQuartzTheNextClaimGoesOutWhileTwoRowsPerWorkerAreStillQueued() throws Exception {
+        Instant start = clock.instant();
+        DueRowsStore due = dueRows();
+        List<CredentialId> rows = IntStream.rangeClosed(1, 12).mapToObj(i -> CredentialId.parse("acme:r" + i)).toList();
+        rows.forEach(this::imported);
+        // One worker, and only the first tick within the test: every claim after it is a worker's refill.
+        planningIn(due, 1, Duration.ofHours(1)).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> rows.stream()
+                .allMatch(id -> due.nextDue(id).equals(Optional.of(start.plus(Duration.ofMinutes(54))))));
+        assertTrue(scheduler.awaitIdle(Duration.ofSeconds(10)));
+        List<Integer> refills = due.heldAtClaims().subList(1, due.heldAtClaims().size());
+        assertTrue(refills.size() >= 3, "claims: " + due.heldAtClaims());
+        assertTrue(refills.stream().allMatch(held -> held <= RefreshScheduler.CLAIM_AGAIN_PER_WORKER),
+                "never more than two rows per worker queued when a refill goes out: " + due.heldAtClaims());
+        assertEquals(RefreshScheduler.CLAIM_AGAIN_PER_WORKER, refills.stream().mapToInt(Integer::intValue).max().orElseThrow(),
+                "the refill goes out while rows are still queued, not once the queue ran dry: " + due.heldAtClaims());
     }
 
     @Test
