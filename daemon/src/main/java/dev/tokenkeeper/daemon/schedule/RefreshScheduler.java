@@ -528,7 +528,9 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         Instant now = clock.instant();
         // On the store's plan a claim takes batches ahead of the free workers (one claim statement per
         // batch, and no worker idle while the next claim is under way); a claimed row waits at most
-        // CLAIMED_PER_WORKER refreshes of a worker for its turn, far inside its lease.
+        // CLAIMED_PER_WORKER - 1 refreshes of a worker for its turn. Should its lease lapse meanwhile
+        // (refreshes slower than a third of the lease), the refresh confirms the lease before its upstream
+        // call (HeldLease.confirm): a daemon that took the row over refreshes it, this one does not.
         int limit = (inStore ? CLAIMED_PER_WORKER * scheduling.threads() : scheduling.threads()) - running.size();
         if (inStore && limit < 1) {
             // Every worker busy and a batch queued: the backlog (if any) stays for the workers to claim.
