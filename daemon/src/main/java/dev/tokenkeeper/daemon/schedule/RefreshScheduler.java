@@ -511,8 +511,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      * tick was its first).
      */
     private void claimMoreIfAsked() {
-        while (refillAsked.get() && backlog && !byHand && active && running.size() <= CLAIM_AGAIN_PER_WORKER * scheduling.threads()
-                && dispatching.tryLock()) {
+        while (refillAsked.get() && backlog && !byHand && active
+                && running.size() <= CLAIM_AGAIN_PER_WORKER * scheduling.threads() && dispatching.tryLock()) {
             try {
                 if (refillAsked.getAndSet(false)) {
                     takeAndRun();

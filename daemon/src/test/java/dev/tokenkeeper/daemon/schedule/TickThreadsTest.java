@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -62,7 +63,7 @@ class TickThreadsTest {
         CountDownLatch release = new CountDownLatch(1);
         assertTrue(threads.runInThread(() -> await(release)));
         AtomicInteger free = new AtomicInteger(-1);
-        java.util.concurrent.atomic.AtomicBoolean flagKept = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean flagKept = new AtomicBoolean();
         Thread waiting = new Thread(() -> {
             free.set(threads.blockForAvailableThreads());
             flagKept.set(Thread.currentThread().isInterrupted());
