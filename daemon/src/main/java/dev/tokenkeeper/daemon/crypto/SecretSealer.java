@@ -12,6 +12,7 @@ import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.modes.GCMBlockCipher;
 import org.bouncycastle.crypto.modes.GCMModeCipher;
+import org.bouncycastle.crypto.modes.gcm.BasicGCMMultiplier;
 import org.bouncycastle.crypto.params.AEADParameters;
 import org.bouncycastle.crypto.params.KeyParameter;
 
@@ -224,7 +225,11 @@ public final class SecretSealer {
         System.arraycopy(credential, 0, associated, header.length, credential.length);
         byte[] keyBytes = key.bytes();
         try {
-            GCMModeCipher cipher = GCMBlockCipher.newInstance(AESEngine.newInstance());
+            // The basic multiplier: the default builds a 4 KiB table per key for every cipher, and a sealer's ciphers
+            // live for one secret of a few hundred bytes — that table was a fifth of a daemon's allocation in a due
+            // storm, and one seal + open took 22 µs against 13 µs (C1, 300 bytes). It also makes no table lookups
+            // indexed by the hash key.
+            GCMModeCipher cipher = GCMBlockCipher.newInstance(AESEngine.newInstance(), new BasicGCMMultiplier());
             cipher.init(encrypt, new AEADParameters(new KeyParameter(keyBytes), TAG_BITS, nonce, associated));
             return cipher;
         } finally {

@@ -51,6 +51,19 @@ class RefreshPlannerTest {
     }
 
     @Test
+    void theMarginIsExactToTheNanosecondAndHoldsForLifetimesBeyondALongOfNanoseconds() {
+        RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(1));
+        StoredCredential odd = credential(Duration.ofSeconds(1000).plusNanos(7), Optional.empty());
+        assertEquals(T0.plus(Duration.ofSeconds(900).plusNanos(7)), planner.dueAt(odd, Duration.ofDays(1)),
+                "10% of 1000 s + 7 ns is 100 s, rounded toward zero");
+        // 1,000 years of nanoseconds do not fit in a long (292 years do).
+        Duration millennium = Duration.ofDays(365_000);
+        StoredCredential lasting = credential(millennium, Optional.empty());
+        assertEquals(T0.plus(millennium.minus(millennium.dividedBy(10))),
+                planner.dueAt(lasting, millennium.multipliedBy(2)));
+    }
+
+    @Test
     void jitterOnlyMovesEarlierAndStaysWithinFivePercent() {
         RefreshPlanner planner = new RefreshPlanner(POLICY, new Random(7));
         StoredCredential c = credential(Duration.ofHours(2), Optional.empty());

@@ -108,9 +108,13 @@ public final class UpstreamClient {
             if (entity == null) {
                 return new UpstreamResponse(response.getCode(), headers, new CappedBody(new byte[0], false));
             }
-            ByteArrayOutputStream kept = new ByteArrayOutputStream(Math.min(BODY_LIMIT, 1024));
+            // Sized by the declared length: a token answer is a few hundred bytes, and a fixed 8 KiB buffer per exchange
+            // was a tenth of a daemon's allocation in a due storm.
+            long declared = entity.getContentLength();
+            int size = declared >= 0 ? (int) Math.min(declared + 1, 8192) : 1024;
+            ByteArrayOutputStream kept = new ByteArrayOutputStream(size);
             boolean truncated = false;
-            byte[] buffer = new byte[8192];
+            byte[] buffer = new byte[size];
             try (InputStream in = entity.getContent()) {
                 for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                     int room = BODY_LIMIT - kept.size();
