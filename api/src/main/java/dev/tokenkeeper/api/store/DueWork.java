@@ -47,7 +47,10 @@ public non-sealed interface DueWork extends StoreCapability {
      * Claims up to {@code limit} rows that are due at {@code now} (or unplanned) and whose lease is
      * free or ended, taking their lease for {@code owner} until {@code leaseUntil}, atomically: two
      * callers at the same time never claim the same row, and neither waits for the other's rows.
-     * Earliest due first, unplanned rows before all.
+     * Earliest due first, unplanned rows before all. A store may move a planned row's due time to
+     * {@code leaseUntil} as it claims it (when the row is due again should its claimer neither commit
+     * nor release it), so that later claims do not walk past the rows being refreshed; each
+     * {@link Claim} carries the due time the row had.
      *
      * @param owner      a name unique to the calling daemon process (as for {@link Leases#tryLease})
      * @param now        the caller's time, which planned times are compared with

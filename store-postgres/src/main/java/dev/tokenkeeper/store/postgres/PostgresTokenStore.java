@@ -281,7 +281,7 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
             throw new IllegalArgumentException("a claim takes at least 1 row: " + limit);
         }
         return call("claim due credentials", (open, handle) -> open.due().claim(handle, owner, now, shift(open),
-                leaseUntil.toEpochMilli() - open.clock().millis(), limit));
+                leaseUntil.toEpochMilli() - open.clock().millis(), leaseUntil, limit));
     }
 
     /**
