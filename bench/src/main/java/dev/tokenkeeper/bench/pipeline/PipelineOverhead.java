@@ -48,7 +48,7 @@ public final class PipelineOverhead {
     public static double run(ResultTable table, Path work, int n, int concurrency, int runs, String synchronous)
             throws Exception {
         Path state = work.resolve("pipeline-" + synchronous.toLowerCase());
-        try (InstantUpstream upstream = InstantUpstream.start(concurrency + 2, Duration.ZERO, 3600);
+        try (InstantUpstream upstream = InstantUpstream.start(Duration.ZERO, 3600);
              Assembly daemon = InProcessDaemon.build(state, upstream.tokenUrl(), Map.of(
                      "TOKENKEEPER_SQLITE_SYNCHRONOUS", synchronous,
                      "TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(concurrency)), Inputs.found())) {

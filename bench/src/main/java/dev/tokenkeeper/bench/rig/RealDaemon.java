@@ -44,7 +44,7 @@ public final class RealDaemon implements AutoCloseable {
     public static RealDaemon start(Path work, String name, Path distribution, int credentials) throws Exception {
         DaemonState state = DaemonState.prepare(work.resolve(name), credentials);
         int port = DaemonLauncher.freePort();
-        InstantUpstream upstream = InstantUpstream.start(2, Duration.ZERO, 3600);
+        InstantUpstream upstream = InstantUpstream.start(Duration.ZERO, 3600);
         try {
             DaemonLauncher process = DaemonLauncher.start(DaemonState.runCommand(distribution),
                     state.environment(port, upstream.tokenUrl()), port, work.resolve(name + ".log"));

@@ -65,7 +65,7 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
         long windowMillis = settings.window().toMillis();
         String label = String.format("%,d due within %d s, %d daemon%s × %d workers%s", n, settings.window().toSeconds(),
                 daemons, daemons == 1 ? "" : "s", threads, kill ? ", one killed (kill -9) a third of the way" : "");
-        try (InstantUpstream upstream = InstantUpstream.start(daemons * threads + 8, Duration.ZERO, 3600)) {
+        try (InstantUpstream upstream = InstantUpstream.start(Duration.ZERO, 3600)) {
             Map<String, String> env = new HashMap<>(environment);
             env.putAll(postgres.settings(schema));
             env.put("GAZELLE_OAUTH_TOKEN_URL", upstream.tokenUrl().toString());

@@ -66,7 +66,7 @@ public final class ScaleMeasurement {
             // Only the start part's schemas are filled on from what a kept cluster holds; the storms fill theirs afresh.
             try (PostgresCluster postgres = kept.isPresent() ? PostgresCluster.keptIn(kept.get().resolve("cluster"))
                     : PostgresCluster.start();
-                 InstantUpstream upstream = InstantUpstream.start(2, Duration.ZERO, 3600)) {
+                 InstantUpstream upstream = InstantUpstream.start(Duration.ZERO, 3600)) {
                 Map<String, String> env = new HashMap<>(environment);
                 env.put("GAZELLE_OAUTH_TOKEN_URL", upstream.tokenUrl().toString());
                 new StartAtScale(table, work, distribution, settings, env)

@@ -48,7 +48,7 @@ public final class SchedulingPrecision {
     public static void run(ResultTable table, Path work, List<Integer> sizes, int runs) throws Exception {
         Map<Integer, Double> p99 = new HashMap<>();
         for (int n : sizes) {
-            try (InstantUpstream upstream = InstantUpstream.start(4, Duration.ZERO, 3600)) {
+            try (InstantUpstream upstream = InstantUpstream.start(Duration.ZERO, 3600)) {
                 MemoryStore store = new MemoryStore();
                 try (Assembly daemon = InProcessDaemon.build(work.resolve("schedule-" + n), upstream.tokenUrl(),
                         Map.of("TOKENKEEPER_REFRESH_JITTER_SECONDS", "0", "TOKENKEEPER_STORE", store.id()),

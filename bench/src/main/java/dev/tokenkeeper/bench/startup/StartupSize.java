@@ -65,7 +65,7 @@ public final class StartupSize {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Map<Path, Figures> figures = new LinkedHashMap<>();
         subjects.forEach(d -> figures.put(d, new Figures()));
-        try (InstantUpstream upstream = InstantUpstream.start(2, Duration.ZERO, 3600)) {
+        try (InstantUpstream upstream = InstantUpstream.start(Duration.ZERO, 3600)) {
             for (int r = 0; r < runs; r++) {
                 List<String> bare = new ArrayList<>();
                 bare.add(java);

@@ -38,7 +38,7 @@ public final class PostgresVersusSqlite {
      */
     public static void run(ResultTable table, Path work, int n, int concurrency, int runs) throws Exception {
         try (PostgresCluster postgres = PostgresCluster.start();
-             InstantUpstream upstream = InstantUpstream.start(concurrency + 2, Duration.ZERO, 3600)) {
+             InstantUpstream upstream = InstantUpstream.start(Duration.ZERO, 3600)) {
             Map<String, String> sqliteSettings = Map.of("TOKENKEEPER_PROVIDER_CONCURRENCY", Integer.toString(concurrency),
                     "TOKENKEEPER_SQLITE_SYNCHRONOUS", "FULL");
             Map<String, String> postgresSettings = new HashMap<>(postgres.settings("bench"));

@@ -44,7 +44,7 @@ public final class RefreshStorm {
      */
     public static void run(ResultTable table, Path work, int n, int rate, Duration delay) throws Exception {
         Path state = work.resolve("storm");
-        try (InstantUpstream upstream = InstantUpstream.start(32, delay, 3600);
+        try (InstantUpstream upstream = InstantUpstream.start(delay, 3600);
              Assembly daemon = InProcessDaemon.build(state, upstream.tokenUrl(), Map.of(
                      "TOKENKEEPER_PROVIDER_CONCURRENCY", "8",
                      "TOKENKEEPER_PROVIDER_RATE_PER_SECOND", Integer.toString(rate),

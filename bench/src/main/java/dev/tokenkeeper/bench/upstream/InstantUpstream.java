@@ -1,13 +1,14 @@
 package dev.tokenkeeper.bench.upstream;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -16,9 +17,6 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -30,17 +28,20 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A credential is recognised by its refresh token: {@code <key>} at first, {@code <key>~<n>}
  * after each rotation, so {@code <key>} names the credential across rotations.
+ *
+ * <p>Each connection has a thread of its own that reads a request and answers it, over and over (HTTP/1.1
+ * keep-alive): no caller ever waits for another's answer, and no answer is handed between threads. The
+ * JDK's {@code HttpServer} answered on its one dispatcher thread, and four daemons' workers then spent half
+ * of a due storm waiting for that thread to get a core; on a handler pool every answer cost two hand-overs
+ * between threads, a sixth of the two cores with one daemon.
  */
 public final class InstantUpstream implements AutoCloseable {
 
-    static {
-        // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's
-        // delayed ACK: every exchange then stalls ~40 ms, and the "instant" upstream is not instant.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
+    private static final int MOST_HEADER_BYTES = 16 * 1024;
+    private static final int MOST_BODY_BYTES = 1024 * 1024;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final ServerSocket server;
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final long delayNanos;
     private final long expiresInSeconds;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -54,49 +55,131 @@ public final class InstantUpstream implements AutoCloseable {
     private final AtomicLong presentedTwice = new AtomicLong();
     private final AtomicLongArrayLog arrivals = new AtomicLongArrayLog();
 
-    private InstantUpstream(int threads, Duration delay, long expiresInSeconds) throws IOException {
+    private InstantUpstream(Duration delay, long expiresInSeconds) throws IOException {
         this.delayNanos = delay.toNanos();
         this.expiresInSeconds = expiresInSeconds;
-        this.executor = Executors.newFixedThreadPool(threads, runnable -> {
-            Thread thread = new Thread(runnable, "instant-upstream");
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
-        server.createContext("/oauth/token", this::answer);
-        // Answered on the pool even without a delay: on the server's one dispatcher thread every caller waited
-        // whenever that thread waited for a core (four daemons' workers spent half their time there in a storm).
-        server.setExecutor(executor);
-        server.start();
+        this.server = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(this::accept, "instant-upstream-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
     }
 
     /**
-     * @param threads          handler threads (at least the callers' concurrency, so the imitation never queues)
      * @param delay            how long each answer takes
      * @param expiresInSeconds the {@code expires_in} of issued tokens
      * @return the started imitation
      * @throws IOException when no loopback port can be bound
      */
-    public static InstantUpstream start(int threads, Duration delay, long expiresInSeconds) throws IOException {
-        return new InstantUpstream(threads, delay, expiresInSeconds);
+    public static InstantUpstream start(Duration delay, long expiresInSeconds) throws IOException {
+        return new InstantUpstream(delay, expiresInSeconds);
     }
 
     /** @return the token URL ({@code GAZELLE_OAUTH_TOKEN_URL}) */
     public URI tokenUrl() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/oauth/token");
+        return URI.create("http://127.0.0.1:" + server.getLocalPort() + "/oauth/token");
     }
 
-    private void answer(HttpExchange exchange) throws IOException {
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
+                Socket socket = server.accept();
+                socket.setTcpNoDelay(true);
+                connections.add(socket);
+                Thread thread = new Thread(() -> serve(socket), "instant-upstream");
+                thread.setDaemon(true);
+                thread.start();
+            } catch (IOException e) {
+                // Closed: the loop ends.
+            }
+        }
+    }
+
+    /** Answers the connection's requests one after another until the caller closes it or sends nonsense. */
+    private void serve(Socket socket) {
+        try (socket; InputStream in = new BufferedInputStream(socket.getInputStream());
+             OutputStream out = new BufferedOutputStream(socket.getOutputStream())) {
+            while (true) {
+                Request request = Request.read(in);
+                if (request == null) {
+                    return;
+                }
+                if (!request.path().equals("/oauth/token")) {
+                    byte[] body = "not here".getBytes(StandardCharsets.US_ASCII);
+                    respond(out, 404, "text/plain", body);
+                } else {
+                    respond(out, 200, "application/json", answer(request.body()));
+                }
+            }
+        } catch (IOException e) {
+            // The caller went away.
+        } finally {
+            connections.remove(socket);
+        }
+    }
+
+    private static void respond(OutputStream out, int status, String type, byte[] body) throws IOException {
+        out.write(("HTTP/1.1 " + status + (status == 200 ? " OK" : " Not Found") + "\r\nContent-Type: " + type
+                + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+    }
+
+    /** One request as far as the imitation needs it: its path and body. */
+    private record Request(String path, byte[] body) {
+
+        /** @return the next request on the connection; null when it was closed between requests */
+        static Request read(InputStream in) throws IOException {
+            String line = line(in);
+            if (line == null) {
+                return null;
+            }
+            String[] parts = line.split(" ");
+            if (parts.length != 3) {
+                throw new IOException("not an HTTP request line");
+            }
+            int length = 0;
+            for (String header = line(in); header != null && !header.isEmpty(); header = line(in)) {
+                int colon = header.indexOf(':');
+                if (colon > 0 && header.substring(0, colon).trim().equalsIgnoreCase("Content-Length")) {
+                    length = Integer.parseInt(header.substring(colon + 1).trim());
+                }
+            }
+            if (length < 0 || length > MOST_BODY_BYTES) {
+                throw new IOException("body length " + length);
+            }
+            return new Request(parts[1], in.readNBytes(length));
+        }
+
+        /** @return the line without its CRLF; null at the end of the stream before any byte */
+        private static String line(InputStream in) throws IOException {
+            StringBuilder line = new StringBuilder();
+            for (int b = in.read(); ; b = in.read()) {
+                if (b < 0) {
+                    if (line.length() == 0) {
+                        return null;
+                    }
+                    throw new IOException("connection closed inside a request");
+                }
+                if (b == '\n') {
+                    int end = line.length() > 0 && line.charAt(line.length() - 1) == '\r' ? line.length() - 1 : line.length();
+                    return line.substring(0, end);
+                }
+                if (line.length() >= MOST_HEADER_BYTES) {
+                    throw new IOException("header line too long");
+                }
+                line.append((char) b);
+            }
+        }
+    }
+
+    private byte[] answer(byte[] request) {
         int now = inFlight.incrementAndGet();
         peak.accumulateAndGet(now, Math::max);
-        try (exchange) {
+        try {
             long arrived = System.currentTimeMillis();
             arrivals.add(System.nanoTime());
             requests.incrementAndGet();
-            String form;
-            try (InputStream in = exchange.getRequestBody()) {
-                form = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
+            String form = new String(request, StandardCharsets.UTF_8);
             String refreshToken = field(form, "refresh_token");
             String key = refreshToken.contains("~") ? refreshToken.substring(0, refreshToken.indexOf('~')) : refreshToken;
             refreshesByKey.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
@@ -112,14 +195,9 @@ public final class InstantUpstream implements AutoCloseable {
                 }
             }
             long n = rotation.incrementAndGet();
-            byte[] body = ("{\"access_token\":\"at-" + n + "\",\"refresh_token\":\"" + key + "~" + n
+            return ("{\"access_token\":\"at-" + n + "\",\"refresh_token\":\"" + key + "~" + n
                     + "\",\"token_type\":\"Bearer\",\"expires_in\":" + expiresInSeconds + ",\"created_at\":"
                     + (System.currentTimeMillis() / 1000) + "}").getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
         } finally {
             inFlight.decrementAndGet();
         }
@@ -196,12 +274,17 @@ public final class InstantUpstream implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
         try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            server.close();
+        } catch (IOException e) {
+            // Closing anyway.
+        }
+        for (Socket socket : connections) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // Closing anyway.
+            }
         }
     }
 
