@@ -73,8 +73,18 @@ public final class HeldLease {
             if (!lost && Duration.between(renewedAt, clock.instant()).compareTo(length.dividedBy(4)) >= 0) {
                 renew();
             }
-            return lost ? Optional.of("its refresh lease ran out while this refresh waited, and another daemon holds it"
-                    + " now") : Optional.empty();
+            if (lost) {
+                return Optional.of("its refresh lease ran out while this refresh waited, and another daemon holds it now");
+            }
+            // A renewal the store did not answer (down, or its outage rules refused this daemon) leaves the lease as
+            // it was: while it still has a quarter of its length to run nobody else can hold it, but one that ran out
+            // may have been taken by another daemon before the store went away, which would present the same
+            // refresh token (a loaded two-daemon run across a PostgreSQL restart did exactly that).
+            if (!clock.instant().isBefore(renewedAt.plus(length).minus(length.dividedBy(4)))) {
+                return Optional.of("its refresh lease ran out while this refresh waited, and the store could not renew"
+                        + " it: another daemon may hold it now");
+            }
+            return Optional.empty();
         } finally {
             renewing.unlock();
         }

@@ -789,6 +789,40 @@ class RefreshPipelineTest {
     }
 
     @Test
+    void aClaimWhoseLeaseRanOutWhileTheStoreCannotRenewItIsNotPresentedUpstream() {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> issued("at-2"));
+        RefreshPipeline.Claimed claim = claimed(due, after -> after.accessExpiresAt().map(end -> end.minusSeconds(60)));
+        // The row waited for a worker past its lease, and the store went away meanwhile: another daemon may have
+        // claimed it before that, so its refresh token may be on its way upstream already.
+        due.down(true);
+        clock.advance(POLICY.lease());
+
+        RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertInstanceOf(RefreshReport.Skipped.class, report);
+        assertEquals(0, provider.refreshCalls.get(), "nothing presented upstream");
+        assertEquals(1, row().version());
+    }
+
+    @Test
+    void aClaimWithMostOfItsLeaseLeftIsRefreshedEvenWhenTheStoreCannotRenewIt() {
+        DueRowsStore due = dueRows();
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> issued("at-2"));
+        RefreshPipeline.Claimed claim = claimed(due, after -> after.accessExpiresAt().map(end -> end.minusSeconds(60)));
+        due.down(true);
+        clock.advance(POLICY.lease().dividedBy(3));
+
+        pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertEquals(1, provider.refreshCalls.get(), "nobody else can hold a lease that has two thirds to run");
+    }
+
+    @Test
     void aClaimedRowIsRefreshedAndItsCommitWritesTheNextDueTimeAndGivesTheClaimsLeaseBack() {
         DueRowsStore due = dueRows();
         imported();
