@@ -176,11 +176,17 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         scheduleSweep();
         planAll();
         // Started only when enabled: started and then put on standby, its first dispatch tick could
-        // already have refreshed what is overdue.
-        if (scheduling.autoRefreshEnabled()) {
-            quartz.start();
-        }
+        // already have refreshed what is overdue. Active before Quartz starts: its first tick fires at once, and
+        // one that ran before the flag was set was dropped (a loaded test whose only tick was its first stalled).
         this.active = scheduling.autoRefreshEnabled();
+        if (active) {
+            try {
+                quartz.start();
+            } catch (SchedulerException e) {
+                active = false;
+                throw e;
+            }
+        }
     }
 
     private void planAll() {
@@ -291,12 +297,14 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      */
     public synchronized SchedulerState resume() {
         try {
+            // Before Quartz starts, so that its first tick (at once when one is overdue) is not dropped.
+            active = true;
             if (quartz != null) {
                 quartz.start();
             }
-            active = true;
             Logger.info("scheduler started (validation every {} min)", state().intervalMinutes());
         } catch (SchedulerException e) {
+            active = false;
             throw new IllegalStateException("scheduler could not start: " + e.getMessage(), e);
         }
         return state();
