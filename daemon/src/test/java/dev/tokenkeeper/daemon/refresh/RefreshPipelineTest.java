@@ -790,15 +790,9 @@ class RefreshPipelineTest {
 
     @Test
     void aClaimWhoseLeaseRanOutWhileTheStoreCannotRenewItIsNotPresentedUpstream() {
-        DueRowsStore due = dueRows();
-        imported();
-        clock.advance(Duration.ofMinutes(58));
-        provider.refreshAnswers.add(() -> issued("at-2"));
-        RefreshPipeline.Claimed claim = claimed(due, after -> after.accessExpiresAt().map(end -> end.minusSeconds(60)));
         // The row waited for a worker past its lease, and the store went away meanwhile: another daemon may have
         // claimed it before that, so its refresh token may be on its way upstream already.
-        due.down(true);
-        clock.advance(POLICY.lease());
+        RefreshPipeline.Claimed claim = claimedThenStoreDownFor(POLICY.lease());
 
         RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
 
@@ -809,17 +803,23 @@ class RefreshPipelineTest {
 
     @Test
     void aClaimWithMostOfItsLeaseLeftIsRefreshedEvenWhenTheStoreCannotRenewIt() {
+        RefreshPipeline.Claimed claim = claimedThenStoreDownFor(POLICY.lease().dividedBy(3));
+
+        pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
+
+        assertEquals(1, provider.refreshCalls.get(), "nobody else can hold a lease that has two thirds to run");
+    }
+
+    /** A due row claimed with an answer ready upstream, then the store down for {@code waited} before its turn. */
+    private RefreshPipeline.Claimed claimedThenStoreDownFor(Duration waited) {
         DueRowsStore due = dueRows();
         imported();
         clock.advance(Duration.ofMinutes(58));
         provider.refreshAnswers.add(() -> issued("at-2"));
         RefreshPipeline.Claimed claim = claimed(due, after -> after.accessExpiresAt().map(end -> end.minusSeconds(60)));
         due.down(true);
-        clock.advance(POLICY.lease().dividedBy(3));
-
-        pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
-
-        assertEquals(1, provider.refreshCalls.get(), "nobody else can hold a lease that has two thirds to run");
+        clock.advance(waited);
+        return claim;
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.tokenkeeper.api.RefreshOutcome;
 import dev.tokenkeeper.api.StoredCredential;
 import dev.tokenkeeper.api.CredentialStatus;
 import dev.tokenkeeper.api.SealedSecret;
+import dev.tokenkeeper.api.store.DueWork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -29,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * Refresh commits from many threads of one daemon on the real PostgreSQL: they go in groups (one
+ * The due queue's claims and refresh commits on the real PostgreSQL. A claimed row is due again at its
+ * lease's end. Commits from many threads of one daemon go in groups (one
  * statement over arrays each), and each keeps its own version check. A commit whose version
  * moved is refused and leaves its row, lease and history as they were; every other is written once,
  * with its history event, its next due time and its lease given back.
@@ -134,5 +137,28 @@ class PostgresGroupCommitTest {
     private static DueRows.Commit commit(StoredCredential updated, long expected, String owner, Optional<Instant> nextDue) {
         return new DueRows.Commit(updated, expected, new RefreshEvent(updated.id(), updated.updatedAt(),
                 RefreshOutcome.REFRESHED, "", Duration.ofMillis(3), updated.version()), owner, nextDue);
+    }
+
+    @Test
+    void aClaimedRowIsDueAgainAtItsLeasesEndAndTheClaimCarriesTheDueTimeItHad() {
+        PostgresTokenStore store = stores.open(PostgresServer.freshSchema(), temp);
+        CredentialId planned = CredentialId.parse("gazelle:planned");
+        CredentialId unplanned = CredentialId.parse("gazelle:unplanned");
+        store.insert(OpenedStores.credential(planned.toString(), 1));
+        store.insert(OpenedStores.credential(unplanned.toString(), 1));
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Instant wasDue = now.minusSeconds(5);
+        store.plan(planned, Optional.of(wasDue), false);
+        Instant leaseEnd = now.plusSeconds(60);
+
+        List<DueWork.Claim> claims = store.claimDue("me", now, leaseEnd, 5);
+
+        assertEquals(List.of(Optional.<Instant>empty(), Optional.of(wasDue)), claims.stream().map(DueWork.Claim::due).toList(),
+                "the unplanned row first, then the planned one with the due time it had");
+        assertEquals(Optional.of(leaseEnd), store.nextDue(planned), "due again when the lease ends, off the queue's head");
+        assertEquals(Optional.empty(), store.nextDue(unplanned), "a row never planned stays unplanned");
+
+        store.release(planned, "me", Optional.of(now.plusSeconds(3600)), false);
+        assertEquals(Optional.of(now.plusSeconds(3600)), store.nextDue(planned), "a release writes the plan");
     }
 }
