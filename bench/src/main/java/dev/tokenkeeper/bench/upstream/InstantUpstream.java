@@ -59,9 +59,6 @@ public final class InstantUpstream implements AutoCloseable {
         this.delayNanos = delay.toNanos();
         this.expiresInSeconds = expiresInSeconds;
         this.server = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::accept, "instant-upstream-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
     }
 
     /**
@@ -71,7 +68,11 @@ public final class InstantUpstream implements AutoCloseable {
      * @throws IOException when no loopback port can be bound
      */
     public static InstantUpstream start(Duration delay, long expiresInSeconds) throws IOException {
-        return new InstantUpstream(delay, expiresInSeconds);
+        InstantUpstream upstream = new InstantUpstream(delay, expiresInSeconds);
+        Thread acceptor = new Thread(upstream::accept, "instant-upstream-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return upstream;
     }
 
     /** @return the token URL ({@code GAZELLE_OAUTH_TOKEN_URL}) */
