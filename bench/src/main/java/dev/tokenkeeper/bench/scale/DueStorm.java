@@ -54,9 +54,11 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
      * @param daemons  how many daemons
      * @param kill     whether to kill one in the middle
      * @param baseline the bare loop's best rate, same run
+     * @param round    which round this is and of how many, for the figures' labels ("" for a single round)
+     * @return refreshes per second, first refresh to last
      * @throws Exception when the rig fails outside what is measured
      */
-    void run(int daemons, boolean kill, double baseline) throws Exception {
+    double run(int daemons, boolean kill, double baseline, String round) throws Exception {
         int threads = settings.threads();
         String schema = "storm" + daemons + (kill ? "kill" : "");
         int n = settings.storm();
@@ -64,7 +66,8 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
         BulkFill fill = BulkFill.prepare(postgres, schema, sealer, work.resolve(schema + "-migrate"));
         long windowMillis = settings.window().toMillis();
         String label = String.format("%,d due within %d s, %d daemon%s × %d workers%s", n, settings.window().toSeconds(),
-                daemons, daemons == 1 ? "" : "s", threads, kill ? ", one killed (kill -9) a third of the way" : "");
+                daemons, daemons == 1 ? "" : "s", threads, kill ? ", one killed (kill -9) a third of the way" : "") + round;
+        double rate;
         try (InstantUpstream upstream = InstantUpstream.start(Duration.ZERO, 3600)) {
             Map<String, String> env = new HashMap<>(environment);
             env.putAll(postgres.settings(schema));
@@ -94,12 +97,13 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
                 waitForCommits(schema, warm + n, deadline);
                 // Late extra refreshes (a second daemon, a retried commit) still count.
                 Thread.sleep(2_000);
-                report(label + String.format(", load %.1f→%.1f", load, ScaleMeasurement.load()), upstream, schema, first,
+                rate = report(label + String.format(", load %.1f→%.1f", load, ScaleMeasurement.load()), upstream, schema, first,
                         baseline, slack, killed, warm);
             }
         }
         // Its dead rows would otherwise be vacuumed during the next storm, on the same two cores.
         execute("DROP SCHEMA " + schema + " CASCADE");
+        return rate;
     }
 
     /**
@@ -184,7 +188,7 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
         }
     }
 
-    private void report(String label, InstantUpstream upstream, String schema, Instant first, double baseline,
+    private double report(String label, InstantUpstream upstream, String schema, Instant first, double baseline,
                         double slack, Kill killed, int warm) throws Exception {
         int n = settings.storm();
         long windowMillis = settings.window().toMillis();
@@ -246,6 +250,7 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
         if (killed != null) {
             reportKill(upstream, killed);
         }
+        return rate;
     }
 
     /** @return the killed daemon's leased rows whose refresh token it had presented and another daemon presented again */

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -84,28 +85,58 @@ public final class ScaleMeasurement {
             boolean kill = settings.parts().contains("kill");
             if (storm || kill) {
                 ClaimLoop loop = new ClaimLoop(postgres.jdbcUrl(), "scale_claim_loop");
-                // The database's limit here: the loop's best over a few connection counts (too few leave its
-                // backends idle between round trips; too many compete for the two cores).
-                double best = 0;
-                List<String> rates = new ArrayList<>();
-                for (int connections : settings.loops()) {
-                    double rate = loop(loop, connections, settings);
-                    rates.add(connections + ": " + ResultTable.fmt(rate) + "/s");
-                    best = Math.max(best, rate);
-                }
-                table.add(new ResultTable.Row("10", String.format("bare claim + commit loop, %,d rows due, by connections",
-                        settings.storm()), String.join(", ", rates), "", "", "the storms' baseline: the best, "
-                        + ResultTable.fmt(best) + "/s"));
                 DueStorm storms = new DueStorm(table, work, distribution, settings, postgres, sealer, environment);
-                if (storm) {
-                    storms.run(settings.daemons(), false, best);
-                    storms.run(1, false, best);
+                List<Double> all = new ArrayList<>();
+                List<Double> one = new ArrayList<>();
+                double best = 0;
+                for (int round = 1; round <= settings.rounds() && storm; round++) {
+                    String label = settings.rounds() == 1 ? "" : String.format(", round %d of %d", round, settings.rounds());
+                    best = baseline(table, loop, settings, label);
+                    all.add(storms.run(settings.daemons(), false, best, label) / best);
+                    one.add(storms.run(1, false, best, label) / best);
+                }
+                if (settings.rounds() > 1 && storm) {
+                    median(table, settings.daemons(), all);
+                    median(table, 1, one);
                 }
                 if (kill) {
-                    storms.run(settings.daemons(), true, best);
+                    if (best == 0) {
+                        best = baseline(table, loop, settings, "");
+                    }
+                    storms.run(settings.daemons(), true, best, "");
                 }
             }
         }
+    }
+
+    /**
+     * The database's limit here: the bare loop's best over a few connection counts (too few leave its
+     * backends idle between round trips; too many compete for the two cores).
+     */
+    private static double baseline(ResultTable table, ClaimLoop loop, ScaleSettings settings, String round) throws Exception {
+        double best = 0;
+        List<String> rates = new ArrayList<>();
+        for (int connections : settings.loops()) {
+            double rate = loop(loop, connections, settings);
+            rates.add(connections + ": " + ResultTable.fmt(rate) + "/s");
+            best = Math.max(best, rate);
+        }
+        table.add(new ResultTable.Row("10", String.format("bare claim + commit loop, %,d rows due, by connections%s",
+                settings.storm(), round), String.join(", ", rates), "", "", "the storm's baseline: the best, "
+                + ResultTable.fmt(best) + "/s"));
+        return best;
+    }
+
+    private static void median(ResultTable table, int daemons, List<Double> ratios) {
+        List<Double> sorted = ratios.stream().sorted().toList();
+        int n = sorted.size();
+        double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        String each = ratios.stream().map(ResultTable::fmt).collect(Collectors.joining(", "));
+        System.out.printf("    [10] storm ratios to the same round's bare loop, %d daemon%s: %s; median %s%n", daemons,
+                daemons == 1 ? "" : "s", each, ResultTable.fmt(median));
+        table.add(new ResultTable.Row("10", String.format("storm refreshes/s ÷ the same round's bare loop, %d daemon%s, %d rounds",
+                daemons, daemons == 1 ? "" : "s", n), each, "", ResultTable.fmt(median),
+                ResultTable.goal(median >= 0.5, "median ≥ 0.5×")));
     }
 
     private static double loop(ClaimLoop loop, int workers, ScaleSettings settings) throws Exception {

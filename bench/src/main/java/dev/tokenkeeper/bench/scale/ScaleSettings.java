@@ -26,6 +26,9 @@ import java.util.stream.Stream;
  *                     that must absorb storms, docs/scale.md)
  * @param loops        the bare claim + commit loop's connection counts ({@code scale.loops}, 8,16,32): the best of
  *                     them is the database's limit here, the storms' baseline
+ * @param rounds       rounds of the storms ({@code scale.stormRounds}, 3): each round runs the bare loop, then the storm
+ *                     with all daemons, then with one, so that each ratio has its own baseline; the verdict is the
+ *                     median ratio (the loop alone moved by a sixth between invocations on this machine)
  * @param warm         refreshes per daemon of a warm-up storm before each measured one ({@code scale.warm}, 4,000): a
  *                     daemon that has run for a while has its refresh path compiled; one started a minute before
  *                     the storm spends the storm's first half in the interpreter and its one C1 thread
@@ -36,7 +39,7 @@ import java.util.stream.Stream;
  */
 public record ScaleSettings(int small, int count, int daemons, int storm, Duration window, Duration lease, int reads,
                             Duration startWithin, Duration lead, Duration drain, int threads, List<Integer> loops,
-                            int warm, Set<String> parts,
+                            int rounds, int warm, Set<String> parts,
                             Optional<Path> before) {
 
     /** @return the settings the system properties give */
@@ -47,7 +50,7 @@ public record ScaleSettings(int small, int count, int daemons, int storm, Durati
                 seconds("scale.startWithin", 300), seconds("scale.lead", 90), seconds("scale.drain", 900),
                 Integer.getInteger("scale.threads", 32),
                 Stream.of(System.getProperty("scale.loops", "8,16,32").split(",")).map(String::trim).map(Integer::valueOf).toList(),
-                Integer.getInteger("scale.warm", 4_000),
+                Integer.getInteger("scale.stormRounds", 3), Integer.getInteger("scale.warm", 4_000),
                 Stream.of(System.getProperty("scale.parts", "start,storm,kill,sqlite").split(",")).map(String::trim)
                         .collect(Collectors.toSet()),
                 Optional.ofNullable(System.getProperty("scale.before")).map(folder -> Path.of(folder).toAbsolutePath()));
@@ -58,7 +61,7 @@ public record ScaleSettings(int small, int count, int daemons, int storm, Durati
         return "-Dscale.small=" + small + " -Dscale.count=" + count + " -Dscale.daemons=" + daemons + " -Dscale.storm=" + storm
                 + " -Dscale.window=" + window.toSeconds() + " -Dscale.lease=" + lease.toSeconds() + " -Dscale.reads=" + reads
                 + " -Dscale.threads=" + threads + " -Dscale.loops=" + loops.stream().map(String::valueOf).collect(Collectors.joining(","))
-                + " -Dscale.warm=" + warm + " -Dscale.parts=" + String.join(",", parts) + before.map(folder -> " -Dscale.before=" + folder).orElse("");
+                + " -Dscale.stormRounds=" + rounds + " -Dscale.warm=" + warm + " -Dscale.parts=" + String.join(",", parts) + before.map(folder -> " -Dscale.before=" + folder).orElse("");
     }
 
     private static Duration seconds(String name, int otherwise) {
