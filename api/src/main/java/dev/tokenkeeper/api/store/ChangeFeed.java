@@ -26,4 +26,18 @@ public non-sealed interface ChangeFeed extends StoreCapability {
      * @throws IllegalStateException when called a second time
      */
     void watch(ChangeListener listener);
+
+    /**
+     * Whether every change made through this instance is announced to its own listener too, each
+     * change once and in order. A daemon tells its own writes from other daemons' by counting them off
+     * against the notices that follow; on a feed that skips its own changes, or may fold two of them into
+     * one notice (a poll), that count would take the next notice of another daemon's change for its own,
+     * so such a feed answers false, and each notice then counts as another daemon's until the row is
+     * read again.
+     *
+     * @return true only when each own change is announced once; false (the default) otherwise
+     */
+    default boolean announcesOwnChanges() {
+        return false;
+    }
 }

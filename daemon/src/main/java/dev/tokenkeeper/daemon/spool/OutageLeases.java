@@ -54,12 +54,23 @@ final class OutageLeases {
     private final boolean firstReadsTell;
     /** The secrets this daemon obtained during the current (or last) outage, written to its spool. */
     private final Map<CredentialId, SealedSecret> ownSecrets = new ConcurrentHashMap<>();
-    /** The last version this daemon wrote, per credential. */
+    /**
+     * The last version this daemon wrote, per credential, while it has seen no other daemon: it only
+     * tells whether one is about, so it is emptied and no longer kept once one was seen (it held an
+     * entry per credential ever written).
+     */
     private final Map<CredentialId, Long> ownVersions = new ConcurrentHashMap<>();
     /** Credentials announced as changed and not read since, with the ticket of the announcement. */
     private final Map<CredentialId, Long> unconfirmed = new ConcurrentHashMap<>();
-    /** Announcements still to come of this daemon's own writes, per credential. */
+    /** Announcements still to come of this daemon's own writes, per credential, on a feed that makes them. */
     private final Map<CredentialId, Integer> ownNoticesDue = new ConcurrentHashMap<>();
+    /**
+     * Whether the store's feed announces each of this daemon's own writes back to it. Until a feed says
+     * so, none is expected: PostgreSQL's skips a store's own rows, and a store without a feed announces
+     * nothing, so counting own writes there kept an entry per credential written, and the next notice of
+     * another daemon's change was taken for this daemon's own.
+     */
+    private volatile boolean ownWritesAnnounced;
     private final AtomicLong tickets = new AtomicLong();
     private volatile boolean anotherDaemonSeen;
     private volatile boolean down;
@@ -90,7 +101,12 @@ final class OutageLeases {
      * @param after the row this daemon wrote (to the store or to its spool)
      */
     void wrote(StoredCredential after) {
-        ownVersions.put(after.id(), after.version());
+        if (!anotherDaemonSeen) {
+            ownVersions.put(after.id(), after.version());
+            if (anotherDaemonSeen) {
+                ownVersions.clear();
+            }
+        }
     }
 
     /**
@@ -117,13 +133,23 @@ final class OutageLeases {
         // A row first read that was written after this daemon started, and not by it: on the store's due
         // queue a daemon reads only the rows it claims, so a row's earlier version is often unknown here.
         if (notOwn && (before != null ? row.version() > before.version() : firstReadsTell && row.updatedAt().isAfter(startedAt))) {
-            anotherDaemonSeen = true;
+            anotherDaemon();
         }
     }
 
     /** @return a mark to pass to {@link #seen} for a read started now */
     long ticket() {
         return tickets.incrementAndGet();
+    }
+
+    /**
+     * The store's feed is watched from now on.
+     *
+     * @param announcesOwn whether it announces each change made through this daemon's store, once
+     *                     ({@link dev.tokenkeeper.api.store.ChangeFeed#announcesOwnChanges})
+     */
+    void watched(boolean announcesOwn) {
+        ownWritesAnnounced = announcesOwn;
     }
 
     /**
@@ -135,22 +161,27 @@ final class OutageLeases {
     void announced(CredentialId id) {
         // The store announces commits in their order: this daemon's own writes come as announced.
         Integer[] own = new Integer[1];
-        ownNoticesDue.computeIfPresent(id, (key, due) -> {
-            own[0] = due;
-            return due > 1 ? due - 1 : null;
-        });
+        if (ownWritesAnnounced) {
+            ownNoticesDue.computeIfPresent(id, (key, due) -> {
+                own[0] = due;
+                return due > 1 ? due - 1 : null;
+            });
+        }
         if (own[0] == null) {
             unconfirmed.put(id, tickets.incrementAndGet());
         }
     }
 
     /**
-     * This daemon is about to write the credential to the store: the announcement that follows is its own.
+     * This daemon is about to write the credential to the store: the announcement that follows, on a
+     * feed that announces own writes, is its own.
      *
      * @param id the credential
      */
     void writing(CredentialId id) {
-        ownNoticesDue.merge(id, 1, Integer::sum);
+        if (ownWritesAnnounced) {
+            ownNoticesDue.merge(id, 1, Integer::sum);
+        }
     }
 
     /**
@@ -168,7 +199,17 @@ final class OutageLeases {
     }
 
     void anotherDaemonLeased() {
+        anotherDaemon();
+    }
+
+    /** @return how many entries of this daemon's own writes are kept: versions and notices still due (tests) */
+    int remembered() {
+        return ownVersions.size() + ownNoticesDue.size();
+    }
+
+    private void anotherDaemon() {
         anotherDaemonSeen = true;
+        ownVersions.clear();
     }
 
     void storeDown() {

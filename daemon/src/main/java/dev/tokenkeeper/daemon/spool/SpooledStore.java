@@ -39,6 +39,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * Wraps the configured store so that the daemon keeps working while it is unreachable: reads fall
@@ -159,7 +160,9 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
 
     @Override
     public void watch(ChangeListener listener) {
-        offeredByRemote(ChangeFeed.class).watch(change -> {
+        ChangeFeed feed = offeredByRemote(ChangeFeed.class);
+        outageLeases.watched(feed.announcesOwnChanges());
+        feed.watch(change -> {
             if (change instanceof StoreChange.Credentials changed) {
                 changed.ids().forEach(outageLeases::announced);
             } else {
@@ -167,6 +170,11 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
             }
             listener.changed(change);
         });
+    }
+
+    @Override
+    public boolean announcesOwnChanges() {
+        return offeredByRemote(ChangeFeed.class).announcesOwnChanges();
     }
 
     /**
@@ -758,10 +766,19 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
         }
     }
 
-    private final Map<CredentialId, Object> locks = new ConcurrentHashMap<>();
+    /**
+     * A credential's writes here are serialised on one of a fixed set of locks, chosen by its id: a lock
+     * object per credential ever written grew with their number (a million credentials, a million locks
+     * kept for good). Two credentials that share a lock wait for each other's store write now and then,
+     * which is all that sharing costs (no code here holds two of them at once).
+     */
+    private static final int LOCK_STRIPES = 1024;
+
+    private final Object[] locks = Stream.generate(Object::new).limit(LOCK_STRIPES).toArray();
 
     private Object lockFor(CredentialId id) {
-        return locks.computeIfAbsent(id, key -> new Object());
+        int hash = id.hashCode();
+        return locks[(hash ^ (hash >>> 16)) & (LOCK_STRIPES - 1)];
     }
 
     @Override

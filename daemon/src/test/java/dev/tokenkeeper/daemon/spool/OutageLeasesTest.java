@@ -148,6 +148,7 @@ class OutageLeasesTest {
 
     @Test
     void theAnnouncementsOfThisDaemonsOwnWritesRaiseNoDoubt() {
+        leases.watched(true);
         anotherDaemonWrote(row(1, 1), row(2, 2));
         leases.storeDown();
         StoredCredential obtained = row(3, 3);
@@ -166,6 +167,7 @@ class OutageLeasesTest {
 
     @Test
     void afterAGapInTheAnnouncementsNoNoticeCountsAsOwn() {
+        leases.watched(true);
         anotherDaemonWrote(row(1, 1), row(2, 2));
         leases.storeDown();
         StoredCredential obtained = row(3, 3);
@@ -176,6 +178,39 @@ class OutageLeasesTest {
         leases.announcementsMissed();
         leases.announced(ID);
         assertFalse(mayRefreshWhileDown(obtained), "the notice may be of a change this daemon never saw");
+    }
+
+    @Test
+    void onAFeedThatDoesNotAnnounceOwnWritesEveryNoticeIsAnotherDaemonsUntilReadAgain() {
+        // PostgreSQL's listener skips a store's own rows: the writes counted off against the notices once took
+        // the next notice of another daemon's change for this daemon's own (and were kept for good).
+        leases.watched(false);
+        anotherDaemonWrote(row(1, 1), row(2, 2));
+        leases.storeDown();
+        StoredCredential obtained = row(3, 3);
+        leases.spooled(Optional.of(row(2, 2)), obtained);
+        leases.writing(ID);
+        assertEquals(0, leases.remembered(), "no notice is expected of it");
+
+        leases.announced(ID);
+        assertFalse(mayRefreshWhileDown(obtained), "another daemon's write, after this one's");
+        leases.seen(obtained, obtained, leases.ticket());
+        assertTrue(mayRefreshWhileDown(obtained), "read again since: whoever wrote, this is the newest");
+    }
+
+    @Test
+    void whatTellsThisDaemonsOwnWritesApartIsNotKeptOnceAnotherDaemonWasSeen() {
+        // A version per credential ever written was kept for good: a million credentials, a million entries.
+        for (int i = 0; i < 1_000; i++) {
+            leases.wrote(new StoredCredential(CredentialId.parse("gazelle:c" + i), CredentialStatus.ACTIVE,
+                    SealedSecret.of(new byte[] {1}), T0, Optional.empty(), Optional.empty(), 1, Optional.of(T0),
+                    Optional.empty(), T0));
+        }
+        assertEquals(1_000, leases.remembered(), "alone, its own versions tell it that it still is");
+        leases.anotherDaemonLeased();
+        assertEquals(0, leases.remembered());
+        leases.wrote(row(5, 5));
+        assertEquals(0, leases.remembered(), "nothing more to learn from its own versions");
     }
 
     @Test

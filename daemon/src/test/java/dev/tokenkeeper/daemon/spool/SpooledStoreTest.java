@@ -1138,6 +1138,8 @@ class SpooledStoreTest {
         }
 
         @Override public void watch(ChangeListener listener) { watchers.add(listener); }
+        /** Each write through it is announced at once, to every watcher: its own writes come back one by one. */
+        @Override public boolean announcesOwnChanges() { return true; }
         @Override public PurgeResult purgeOverwritten() { check(); return real.capability(Purge.class).orElseThrow().purgeOverwritten(); }
         @Override public String id() { return real.id(); }
         @Override public void open(PluginContext context) { real.open(context); }

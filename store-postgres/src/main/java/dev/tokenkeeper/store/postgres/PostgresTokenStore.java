@@ -194,6 +194,12 @@ public final class PostgresTokenStore extends JdbcTokenStore implements ChangeFe
         return config;
     }
 
+    /** @return false: the listener reads only the changes other stores wrote ({@link ChangeRows}) */
+    @Override
+    public boolean announcesOwnChanges() {
+        return false;
+    }
+
     /**
      * Listens to the schema's change channel on a connection of its own; every insert, refresh,
      * status change and delete made by another daemon (or outside tokenkeeper) is announced, within

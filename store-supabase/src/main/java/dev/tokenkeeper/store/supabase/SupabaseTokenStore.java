@@ -175,6 +175,12 @@ public final class SupabaseTokenStore implements TokenStore, Leases, Consumers, 
         throw new StoreException("supabase: " + POLL_SECONDS + "=" + raw + " is not a number of seconds from 0 (off) to 86400");
     }
 
+    /** @return false: a poll sees two writes between polls as one change, its own included */
+    @Override
+    public boolean announcesOwnChanges() {
+        return false;
+    }
+
     /**
      * Polls for other daemons' changes every {@code TOKENKEEPER_SUPABASE_POLL_SECONDS} (default
      * {@value #DEFAULT_POLL_SECONDS}): one small {@code GET} for the id, version and
