@@ -21,6 +21,7 @@ import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.daemon.leases.HeldLease;
 import dev.tokenkeeper.daemon.leases.RefreshLeases;
+import dev.tokenkeeper.daemon.log.RoutineLines;
 import dev.tokenkeeper.daemon.plugin.Renewal;
 import dev.tokenkeeper.daemon.scrub.FailureText;
 import org.tinylog.Logger;
@@ -67,6 +68,8 @@ public final class RefreshPipeline {
     private final RefreshLeases leases;
     private final SecretSealer sealer;
     private final Function<String, Optional<TokenProvider>> providers;
+    /** Committed refreshes logged one by one at info per minute; past that at debug, with a count ({@link RoutineLines}). */
+    static final int ROUTINE_LINES_PER_MINUTE = 60;
     private final RefreshPlanner planner;
     private final Backoff backoff;
     private final RefreshPolicy policy;
@@ -75,6 +78,7 @@ public final class RefreshPipeline {
     private final TokenCache cache;
     private final ReadsUnderWay reads = new ReadsUnderWay();
     private final RecentChanges recent;
+    private final RoutineLines routineLines;
     private volatile ProviderGate gate = ProviderGate.unlimited();
     private volatile RefreshIntents intents = RefreshIntents.none();
     private final Map<CredentialId, CompletableFuture<RefreshReport>> inFlight = new ConcurrentHashMap<>();
@@ -113,6 +117,7 @@ public final class RefreshPipeline {
         this.planner = new RefreshPlanner(policy, random);
         this.backoff = new Backoff(policy, random);
         this.clock = clock;
+        this.routineLines = new RoutineLines(clock, ROUTINE_LINES_PER_MINUTE);
         this.owner = owner;
         this.cache = cache;
         this.recent = new RecentChanges(clock, policy.lease().multipliedBy(2));
@@ -797,9 +802,8 @@ public final class RefreshPipeline {
         failures.remove(before.id());
         cache.put(live);
         notifyRecorded(event);
-        Logger.info("refreshed {} (version {}): access token valid until {}, next refresh at {}", after.id(),
-                after.version(), after.accessExpiresAt().map(Instant::toString).orElse("unknown"),
-                plan(after));
+        routineLines.log(() -> "refreshed " + after.id() + " (version " + after.version() + "): access token valid until "
+                + after.accessExpiresAt().map(Instant::toString).orElse("unknown") + ", next refresh at " + plan(after));
         publish(after, Optional.empty());
         return new RefreshReport.Refreshed(after);
     }
