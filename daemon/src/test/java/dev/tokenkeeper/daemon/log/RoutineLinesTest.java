@@ -29,13 +29,18 @@ class RoutineLinesTest {
         }
     });
 
-    @Test
-    void aMinutesShareGoesToInfoTheRestToDebugAndTheNextMinuteSaysHowManyWereLeftOut() {
-        for (int i = 1; i <= 5; i++) {
+    /** Logs "refreshed c1" to "refreshed c{count}", {@code apart} from each other. */
+    private void logRefreshes(int count, Duration apart) {
+        for (int i = 1; i <= count; i++) {
             int n = i;
             lines.log(() -> "refreshed c" + n);
-            clock.advance(Duration.ofSeconds(5));
+            clock.advance(apart);
         }
+    }
+
+    @Test
+    void aMinutesShareGoesToInfoTheRestToDebugAndTheNextMinuteSaysHowManyWereLeftOut() {
+        logRefreshes(5, Duration.ofSeconds(5));
         assertEquals(List.of("refreshed c1", "refreshed c2", "refreshed c3"), info);
         assertEquals(List.of("refreshed c4", "refreshed c5"), debug);
 
@@ -48,11 +53,7 @@ class RoutineLinesTest {
 
     @Test
     void aQuietDaemonLogsEveryLineAndNoCount() {
-        for (int i = 1; i <= 6; i++) {
-            int n = i;
-            lines.log(() -> "refreshed c" + n);
-            clock.advance(Duration.ofSeconds(30));
-        }
+        logRefreshes(6, Duration.ofSeconds(30));
         assertEquals(6, info.size(), info.toString());
         assertEquals(List.of(), debug);
     }

@@ -130,12 +130,18 @@ class OutageLeasesTest {
                 "the start read every row: one first read now was created since, which alone shows no other daemon");
     }
 
-    @Test
-    void anAnnouncedChangeMakesTheRowDoubtfulUntilAReadStartedAfterIt() {
+    /** @return the credential's row this daemon spooled during an outage, another daemon having written it before */
+    private StoredCredential obtainedDuringAnOutageWithAnotherDaemonAbout() {
         anotherDaemonWrote(row(1, 1), row(2, 2));
         leases.storeDown();
         StoredCredential obtained = row(3, 3);
         leases.spooled(Optional.of(row(2, 2)), obtained);
+        return obtained;
+    }
+
+    @Test
+    void anAnnouncedChangeMakesTheRowDoubtfulUntilAReadStartedAfterIt() {
+        StoredCredential obtained = obtainedDuringAnOutageWithAnotherDaemonAbout();
         long readBeforeTheNotice = leases.ticket();
         leases.announced(ID);
         assertFalse(mayRefreshWhileDown(obtained), "another daemon may have just written it");
@@ -149,10 +155,7 @@ class OutageLeasesTest {
     @Test
     void theAnnouncementsOfThisDaemonsOwnWritesRaiseNoDoubt() {
         leases.watched(true);
-        anotherDaemonWrote(row(1, 1), row(2, 2));
-        leases.storeDown();
-        StoredCredential obtained = row(3, 3);
-        leases.spooled(Optional.of(row(2, 2)), obtained);
+        StoredCredential obtained = obtainedDuringAnOutageWithAnotherDaemonAbout();
 
         leases.writing(ID);
         leases.writing(ID);
@@ -168,10 +171,7 @@ class OutageLeasesTest {
     @Test
     void afterAGapInTheAnnouncementsNoNoticeCountsAsOwn() {
         leases.watched(true);
-        anotherDaemonWrote(row(1, 1), row(2, 2));
-        leases.storeDown();
-        StoredCredential obtained = row(3, 3);
-        leases.spooled(Optional.of(row(2, 2)), obtained);
+        StoredCredential obtained = obtainedDuringAnOutageWithAnotherDaemonAbout();
         leases.writing(ID);
         leases.notWritten(ID);
         leases.writing(ID);
@@ -185,10 +185,7 @@ class OutageLeasesTest {
         // PostgreSQL's listener skips a store's own rows: the writes counted off against the notices once took
         // the next notice of another daemon's change for this daemon's own (and were kept for good).
         leases.watched(false);
-        anotherDaemonWrote(row(1, 1), row(2, 2));
-        leases.storeDown();
-        StoredCredential obtained = row(3, 3);
-        leases.spooled(Optional.of(row(2, 2)), obtained);
+        StoredCredential obtained = obtainedDuringAnOutageWithAnotherDaemonAbout();
         leases.writing(ID);
         assertEquals(0, leases.remembered(), "no notice is expected of it");
 
@@ -236,10 +233,7 @@ class OutageLeasesTest {
 
     @Test
     void theDaemonThatObtainedTheSecretDuringTheOutageNeedsNoGrace() {
-        anotherDaemonWrote(row(1, 1), row(2, 2));
-        leases.storeDown();
-        StoredCredential obtained = row(3, 3);
-        leases.spooled(Optional.of(row(2, 2)), obtained);
+        StoredCredential obtained = obtainedDuringAnOutageWithAnotherDaemonAbout();
         leases.storeBack();
         assertTrue(leases.inGrace());
         assertEquals(Optional.empty(), leases.refusalJustAfterOutage(Optional.of(obtained)));
