@@ -64,12 +64,12 @@ public final class RefreshPipeline {
 
     /** How soon a refresh that could not get a lease from an unreachable store is tried again. */
     private static final Duration LEASE_UNAVAILABLE_RETRY = Duration.ofSeconds(2);
+    /** Committed refreshes logged one by one at info per minute; past that at debug, with a count ({@link RoutineLines}). */
+    static final int ROUTINE_LINES_PER_MINUTE = 60;
     private final TokenStore store;
     private final RefreshLeases leases;
     private final SecretSealer sealer;
     private final Function<String, Optional<TokenProvider>> providers;
-    /** Committed refreshes logged one by one at info per minute; past that at debug, with a count ({@link RoutineLines}). */
-    static final int ROUTINE_LINES_PER_MINUTE = 60;
     private final RefreshPlanner planner;
     private final Backoff backoff;
     private final RefreshPolicy policy;
