@@ -71,6 +71,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -145,7 +146,12 @@ public final class Assembly implements AutoCloseable {
             throw new ConfigurationException(e.getMessage());
         }
         AdminToken adminToken = AdminToken.loadOrCreate(config.adminTokenFile());
-        this.store = new SpooledStore(storeFound.plugin(), state.resolve("spool"), settings.spoolRetry().toSeconds(), clock);
+        // A refresh reads its row, waits at most a lease for the upstream's deadline, and writes within the store's
+        // timeouts (the consumer patience bounds both): four times that, and never less than the default.
+        Duration noticesKept = Collections.max(List.of(SpooledStore.NOTICES_KEPT,
+                config.refreshPolicy().lease().plus(settings.consumerPatience()).multipliedBy(4)));
+        this.store = new SpooledStore(storeFound.plugin(), state.resolve("spool"), settings.spoolRetry().toSeconds(), clock,
+                noticesKept);
         this.sealer = new SecretSealer(key.keyring());
         TokenCache cache = new TokenCache(settings.tokenCacheSize());
         String owner = owner();

@@ -4,6 +4,8 @@ import dev.tokenkeeper.api.CredentialId;
 import dev.tokenkeeper.api.SealedSecret;
 import dev.tokenkeeper.api.StoredCredential;
 
+import org.tinylog.Logger;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,13 +37,29 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A credential the store announced as changed ({@code watch}) and that was not read again since
  * (the store went away in between) is nobody's here: another daemon may have just refreshed it.
+ * Such a notice only matters for a credential whose secret this daemon spools during an outage, and
+ * that secret comes from a refresh under way when the notice arrived, or later: so a notice is kept
+ * while its credential is one of those, and otherwise for a bounded time (longer than any refresh
+ * can take from its read to its spooled commit), not for every credential another daemon ever
+ * changed (with four daemons on a million credentials, three quarters of a million entries). Should
+ * more notices than {@link #MOST_NOTICES} fall within that time, they are dropped and for that long no
+ * secret spooled counts as this daemon's: exactly once before availability.
  *
  * <p>Right after the store is back, a credential this daemon does not own is left alone for a grace
  * period, long enough for its owner to push the change it spooled meanwhile.
  */
 final class OutageLeases {
 
+    /** The most notices of other daemons' changes kept (~130 bytes each): beyond it, see {@link #flood}. */
+    static final int MOST_NOTICES = 100_000;
+
+    /** A notice of another daemon's change: its ticket, and when it came (the clock's millis). */
+    private record Notice(long ticket, long atMillis) {
+    }
+
     private final Duration grace;
+    /** How long a notice is kept for a credential this daemon has not spooled: longer than any refresh. */
+    private final long noticeMillis;
     private final Clock clock;
     /** When this daemon started: a row written later, not by it, was written by another daemon. */
     private final Instant startedAt;
@@ -60,8 +78,12 @@ final class OutageLeases {
      * entry per credential ever written).
      */
     private final Map<CredentialId, Long> ownVersions = new ConcurrentHashMap<>();
-    /** Credentials announced as changed and not read since, with the ticket of the announcement. */
-    private final Map<CredentialId, Long> unconfirmed = new ConcurrentHashMap<>();
+    /** Credentials announced as changed and not read since, with the announcement (see the class comment). */
+    private final Map<CredentialId, Notice> unconfirmed = new ConcurrentHashMap<>();
+    /** When the next notices older than {@link #noticeMillis} are dropped. */
+    private volatile long nextPruneMillis;
+    /** Until when no secret spooled counts as this daemon's: notices were dropped before their time. */
+    private volatile long floodUntilMillis = Long.MIN_VALUE;
     /** Announcements still to come of this daemon's own writes, per credential, on a feed that makes them. */
     private final Map<CredentialId, Integer> ownNoticesDue = new ConcurrentHashMap<>();
     /**
@@ -82,19 +104,24 @@ final class OutageLeases {
      * @param clock when the store came back, and how long ago
      */
     OutageLeases(Duration grace, Clock clock) {
-        this(grace, clock, true);
+        this(grace, clock, true, SpooledStore.NOTICES_KEPT);
     }
 
     /**
      * @param grace          how long after an outage a credential this daemon does not own is left alone
      * @param clock          when the store came back, and how long ago
      * @param firstReadsTell whether a row first read, written since the start and not here, shows another daemon
+     * @param noticesKept    how long a notice of another daemon's change is kept for a credential this
+     *                       daemon has not spooled: longer than a refresh can take from reading the row to
+     *                       spooling its commit (lease, upstream deadline and store timeouts, generously)
      */
-    OutageLeases(Duration grace, Clock clock, boolean firstReadsTell) {
+    OutageLeases(Duration grace, Clock clock, boolean firstReadsTell, Duration noticesKept) {
         this.grace = grace;
         this.clock = clock;
         this.startedAt = clock.instant();
         this.firstReadsTell = firstReadsTell;
+        this.noticeMillis = noticesKept.toMillis();
+        this.nextPruneMillis = clock.millis() + noticeMillis / 4;
     }
 
     /**
@@ -115,9 +142,10 @@ final class OutageLeases {
      * @param before the newest row known before this daemon's write, if any
      * @param after  the row this daemon spooled
      */
-    void spooled(Optional<StoredCredential> before, StoredCredential after) {
+    synchronized void spooled(Optional<StoredCredential> before, StoredCredential after) {
         wrote(after);
-        if (before.isEmpty() || !before.get().secret().equals(after.secret())) {
+        // Within a flood the notice of a change after this refresh's read may have been dropped.
+        if ((before.isEmpty() || !before.get().secret().equals(after.secret())) && !flooded()) {
             ownSecrets.put(after.id(), after.secret());
         }
     }
@@ -128,7 +156,7 @@ final class OutageLeases {
      * @param readFrom the {@link #ticket()} taken before the read
      */
     void seen(StoredCredential before, StoredCredential row, long readFrom) {
-        unconfirmed.computeIfPresent(row.id(), (id, announcedAt) -> announcedAt < readFrom ? null : announcedAt);
+        unconfirmed.computeIfPresent(row.id(), (id, notice) -> notice.ticket() < readFrom ? null : notice);
         boolean notOwn = !Long.valueOf(row.version()).equals(ownVersions.get(row.id()));
         // A row first read that was written after this daemon started, and not by it: on the store's due
         // queue a daemon reads only the rows it claims, so a row's earlier version is often unknown here.
@@ -168,8 +196,53 @@ final class OutageLeases {
             });
         }
         if (own[0] == null) {
-            unconfirmed.put(id, tickets.incrementAndGet());
+            long now = clock.millis();
+            unconfirmed.put(id, new Notice(tickets.incrementAndGet(), now));
+            if (now >= nextPruneMillis || unconfirmed.size() > MOST_NOTICES) {
+                prune(now);
+            }
         }
+    }
+
+    /**
+     * Drops the notices that can no longer matter: older than {@link #noticeMillis}, of a credential this
+     * daemon has not spooled. Still too many: all but those of spooled credentials, and a flood begins.
+     */
+    private synchronized void prune(long now) {
+        if (now < nextPruneMillis && unconfirmed.size() <= MOST_NOTICES) {
+            return; // another thread pruned meanwhile
+        }
+        nextPruneMillis = now + noticeMillis / 4;
+        long oldest = now - noticeMillis;
+        unconfirmed.entrySet().removeIf(entry -> entry.getValue().atMillis() < oldest && !ownSecrets.containsKey(entry.getKey()));
+        if (unconfirmed.size() > MOST_NOTICES) {
+            flood(now);
+        }
+    }
+
+    /**
+     * More changes of other daemons than can be followed one by one: for as long as a notice is kept,
+     * a secret spooled does not make its credential this daemon's (the notice of a change after its
+     * read may be among those dropped now), and the notices of the credentials already spooled stay.
+     */
+    private void flood(long now) {
+        boolean began = !flooded();
+        floodUntilMillis = now + noticeMillis;
+        unconfirmed.keySet().retainAll(ownSecrets.keySet());
+        if (began) {
+            Logger.warn("other daemons changed more than {} credentials within {} s: until {}, a credential refreshed here"
+                    + " while the store is down is not refreshed again before the store answers", MOST_NOTICES,
+                    noticeMillis / 1000, Instant.ofEpochMilli(floodUntilMillis));
+        }
+    }
+
+    private boolean flooded() {
+        return clock.millis() < floodUntilMillis;
+    }
+
+    /** @return how many notices of other daemons' changes are kept (tests) */
+    int notices() {
+        return unconfirmed.size();
     }
 
     /**

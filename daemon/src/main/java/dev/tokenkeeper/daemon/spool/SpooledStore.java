@@ -91,16 +91,34 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     private final Set<CredentialId> leftToOthers = ConcurrentHashMap.newKeySet();
 
     /**
+     * How long a notice of another daemon's change is kept for a credential not spooled here, unless
+     * told otherwise: well beyond a refresh's lease, upstream deadline and store timeouts at their defaults.
+     */
+    public static final Duration NOTICES_KEPT = Duration.ofMinutes(15);
+
+    /**
      * @param remote         the configured store
      * @param spoolDirectory where to keep what the store has not taken yet
      * @param retrySeconds   how often to try to push the spool
      * @param clock          times the grace after an outage (the pushes run on their own timer)
      */
     public SpooledStore(TokenStore remote, Path spoolDirectory, long retrySeconds, Clock clock) {
+        this(remote, spoolDirectory, retrySeconds, clock, NOTICES_KEPT);
+    }
+
+    /**
+     * @param remote         the configured store
+     * @param spoolDirectory where to keep what the store has not taken yet
+     * @param retrySeconds   how often to try to push the spool
+     * @param clock          times the grace after an outage (the pushes run on their own timer)
+     * @param noticesKept    how long another daemon's change of a credential not spooled here is remembered:
+     *                       longer than a refresh can take from reading its row to spooling its commit
+     */
+    public SpooledStore(TokenStore remote, Path spoolDirectory, long retrySeconds, Clock clock, Duration noticesKept) {
         this.remote = remote;
         this.files = new SpoolFiles(spoolDirectory);
         boolean dueQueue = remote.capability(DueWork.class).isPresent();
-        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2), clock, dueQueue);
+        this.outageLeases = new OutageLeases(Duration.ofSeconds(2 * retrySeconds + 2), clock, dueQueue, noticesKept);
         // On a due queue nothing is read whole, but walks of the table (metrics, views) pass through here.
         this.lastSeen = new LastSeen(dueQueue ? REMEMBERED_ON_A_DUE_QUEUE : Integer.MAX_VALUE);
         this.retrySeconds = retrySeconds;

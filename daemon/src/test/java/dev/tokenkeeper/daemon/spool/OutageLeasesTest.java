@@ -119,7 +119,7 @@ class OutageLeasesTest {
 
     @Test
     void withThePlanInMemoryARowFirstReadIsOneCreatedSinceTheStartAndTellsOfNoOneElse() {
-        OutageLeases inMemory = new OutageLeases(GRACE, clock, false);
+        OutageLeases inMemory = new OutageLeases(GRACE, clock, false, SpooledStore.NOTICES_KEPT);
         clock.advance(Duration.ofSeconds(1));
         StoredCredential createdSince = new StoredCredential(ID, CredentialStatus.ACTIVE, SealedSecret.of(new byte[] {3}), T0,
                 Optional.of(T0.plusSeconds(3600)), Optional.empty(), 3, Optional.of(clock.instant()), Optional.empty(),
@@ -208,6 +208,72 @@ class OutageLeasesTest {
         assertEquals(0, leases.remembered());
         leases.wrote(row(5, 5));
         assertEquals(0, leases.remembered(), "nothing more to learn from its own versions");
+    }
+
+    @Test
+    void noticesOfCredentialsNotSpooledHereAreKeptForABoundedTimeOnly() {
+        // Every other daemon's change was kept until read here: with four daemons on a million credentials, three
+        // quarters of a million entries per daemon, read by nothing.
+        Duration kept = Duration.ofMinutes(15);
+        OutageLeases fleet = new OutageLeases(GRACE, clock, true, kept);
+        fleet.anotherDaemonLeased();
+        for (int i = 0; i < 1_000; i++) {
+            fleet.announced(CredentialId.parse("gazelle:c" + i));
+        }
+        assertEquals(1_000, fleet.notices());
+        clock.advance(kept.dividedBy(2));
+        fleet.announced(ID);
+        assertEquals(1_001, fleet.notices(), "younger than a refresh can take: all kept");
+        clock.advance(kept.dividedBy(2).plusSeconds(1));
+        fleet.announced(CredentialId.parse("gazelle:later"));
+        assertEquals(2, fleet.notices(), "those older than " + kept + " are dropped, the younger two stay");
+    }
+
+    @Test
+    void aNoticeOfACredentialSpooledHereStaysHoweverOldUntilARead() {
+        Duration kept = Duration.ofMinutes(15);
+        OutageLeases fleet = new OutageLeases(GRACE, clock, true, kept);
+        fleet.seen(row(1, 1), row(2, 2), fleet.ticket());
+        long readBeforeTheNotice = fleet.ticket();
+        fleet.storeDown();
+        fleet.announced(ID);
+        StoredCredential obtained = row(3, 3);
+        fleet.spooled(Optional.of(row(2, 2)), obtained);
+        clock.advance(kept.multipliedBy(3));
+        fleet.announced(CredentialId.parse("gazelle:other"));
+        assertFalse(fleet.refusalWhileDown(Optional.of(obtained)).isEmpty(), "its notice is still there");
+        fleet.seen(obtained, obtained, readBeforeTheNotice);
+        assertFalse(fleet.refusalWhileDown(Optional.of(obtained)).isEmpty());
+        fleet.seen(obtained, obtained, fleet.ticket());
+        assertTrue(fleet.refusalWhileDown(Optional.of(obtained)).isEmpty(), "read again after it");
+    }
+
+    @Test
+    void tooManyNoticesAtOnceAreDroppedAndThenNoSecretSpooledIsThisDaemonsForAsLongAsOneWasKept() {
+        Duration kept = Duration.ofMinutes(15);
+        OutageLeases fleet = new OutageLeases(GRACE, clock, true, kept);
+        fleet.seen(row(1, 1), row(2, 2), fleet.ticket());
+        fleet.storeDown();
+        StoredCredential before = row(3, 3);
+        fleet.spooled(Optional.of(row(2, 2)), before);
+        fleet.announced(ID);
+        for (int i = 0; i <= OutageLeases.MOST_NOTICES; i++) {
+            fleet.announced(CredentialId.parse("gazelle:c" + i));
+        }
+        assertTrue(fleet.notices() <= OutageLeases.MOST_NOTICES, fleet.notices() + " notices kept");
+        assertFalse(fleet.refusalWhileDown(Optional.of(before)).isEmpty(), "the notice of a spooled credential stays");
+
+        CredentialId other = CredentialId.parse("gazelle:c7");
+        StoredCredential spooledInTheFlood = new StoredCredential(other, CredentialStatus.ACTIVE,
+                SealedSecret.of(new byte[] {9}), T0, Optional.empty(), Optional.empty(), 9, Optional.of(T0),
+                Optional.empty(), T0);
+        fleet.spooled(Optional.empty(), spooledInTheFlood);
+        assertFalse(fleet.refusalWhileDown(Optional.of(spooledInTheFlood)).isEmpty(),
+                "its notice may have been dropped: not this daemon's");
+        clock.advance(kept.plusSeconds(1));
+        fleet.spooled(Optional.empty(), spooledInTheFlood);
+        assertTrue(fleet.refusalWhileDown(Optional.of(spooledInTheFlood)).isEmpty(),
+                "once the flood is over, a secret spooled is this daemon's again");
     }
 
     @Test

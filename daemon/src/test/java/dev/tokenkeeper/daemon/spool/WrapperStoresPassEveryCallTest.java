@@ -236,6 +236,8 @@ class WrapperStoresPassEveryCallTest {
             return context();
         } else if (type == Clock.class) {
             return Clock.systemUTC();
+        } else if (type == Duration.class) {
+            return Duration.ofMinutes(15); // how long a wrapper keeps other daemons' notices
         } else if (type == Optional.class) {
             return Optional.of(ID); // the page of credentials after this one
         } else if (type == Path.class) {
