@@ -1,7 +1,6 @@
 package dev.tokenkeeper.api;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * Names one credential: {@code <provider>:<account>}, for example {@code gazelle:default} or
@@ -17,8 +16,6 @@ import java.util.regex.Pattern;
  */
 public record CredentialId(String provider, String account) {
 
-    private static final Pattern PROVIDER = Pattern.compile("[a-z][a-z0-9-]{0,31}");
-    private static final Pattern ACCOUNT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}");
 
     /** The account used when none is given. */
     public static final String DEFAULT_ACCOUNT = "default";
@@ -31,11 +28,11 @@ public record CredentialId(String provider, String account) {
     public CredentialId {
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(account, "account");
-        if (!PROVIDER.matcher(provider).matches()) {
+        if (!validProvider(provider)) {
             throw new IllegalArgumentException("invalid provider id '" + printable(provider)
                     + "': use lower-case letters, digits and '-', at most 32 characters");
         }
-        if (!ACCOUNT.matcher(account).matches()) {
+        if (!validAccount(account)) {
             throw new IllegalArgumentException("invalid account name '" + printable(account)
                     + "': use letters, digits and . _ @ -, at most 128 characters, starting with a letter or digit");
         }
@@ -72,6 +69,62 @@ public record CredentialId(String provider, String account) {
     @Override
     public String toString() {
         return provider + ':' + account;
+    }
+
+    // Written out: ids are built and hashed for every claimed row and every change another daemon announces,
+    // and with the JIT's first tier only (the launcher's default) the generated record methods and a regex
+    // match cost several times as much.
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof CredentialId that && provider.equals(that.provider) && account.equals(that.account);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * provider.hashCode() + account.hashCode();
+    }
+
+    /** {@code [a-z][a-z0-9-]{0,31}} */
+    private static boolean validProvider(String text) {
+        int length = text.length();
+        if (length == 0 || length > 32 || !lower(text.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < length; i++) {
+            char c = text.charAt(i);
+            if (!(lower(c) || digit(c) || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [A-Za-z0-9][A-Za-z0-9._@-]{0,127}} */
+    private static boolean validAccount(String text) {
+        int length = text.length();
+        if (length == 0 || length > 128 || !alphanumeric(text.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < length; i++) {
+            char c = text.charAt(i);
+            if (!(alphanumeric(c) || c == '.' || c == '_' || c == '@' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean lower(char c) {
+        return c >= 'a' && c <= 'z';
+    }
+
+    private static boolean digit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static boolean alphanumeric(char c) {
+        return lower(c) || digit(c) || c >= 'A' && c <= 'Z';
     }
 
     /** Shortens and strips control characters so a hostile id cannot forge log lines. */

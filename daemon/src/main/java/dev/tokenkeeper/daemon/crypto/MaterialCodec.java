@@ -77,6 +77,15 @@ final class MaterialCodec {
         }
     }
 
+    private static boolean ascii(byte[] bytes, int from, int length) {
+        for (int i = from; i < from + length; i++) {
+            if (bytes[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static String string(ByteBuffer in) {
         int length = in.getInt();
         if (length < 0 || length > in.remaining()) {
@@ -84,6 +93,10 @@ final class MaterialCodec {
         }
         ByteBuffer slice = in.slice().limit(length);
         in.position(in.position() + length);
+        if (ascii(in.array(), in.arrayOffset() + in.position() - length, length)) {
+            // Tokens and field names are ASCII: no decoder (and its buffers) for them, one copy.
+            return new String(in.array(), in.arrayOffset() + in.position() - length, length, StandardCharsets.US_ASCII);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)

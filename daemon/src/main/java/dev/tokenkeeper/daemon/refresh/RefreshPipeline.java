@@ -85,6 +85,10 @@ public final class RefreshPipeline {
     private final Map<CredentialId, Integer> failures = new ConcurrentHashMap<>();
     private final List<RefreshListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<CredentialId, String> stages = new ConcurrentHashMap<>();
+    /** The stages' words, built once rather than for every refresh. */
+    private final String storeAnswering;
+    private final String storeTaking;
+    private final Map<String, String> upstreamAnswering = new ConcurrentHashMap<>();
     /** Refreshed states being committed, with their opened secrets (see {@link #untilExpiry}). */
     private final Map<CredentialId, LiveCredential> committing = new ConcurrentHashMap<>();
     private final ExecutorService onDemand = Executors.newCachedThreadPool(
@@ -110,6 +114,8 @@ public final class RefreshPipeline {
     public RefreshPipeline(TokenStore store, SecretSealer sealer, Function<String, Optional<TokenProvider>> providers,
                            RefreshPolicy policy, RandomGenerator random, Clock clock, String owner, TokenCache cache) {
         this.store = store;
+        this.storeAnswering = "waiting for the store " + store.id() + " to answer";
+        this.storeTaking = "waiting for the store " + store.id() + " to take the result";
         this.leases = new RefreshLeases(store);
         this.sealer = sealer;
         this.providers = providers;
@@ -557,7 +563,7 @@ public final class RefreshPipeline {
 
     /** @param claim the claim that holds the lease already; null to take the lease here */
     private RefreshReport runOnce(CredentialId id, RefreshTrigger trigger, Claimed claim) {
-        stages.put(id, "waiting for the store " + store.id() + " to answer");
+        stages.put(id, storeAnswering);
         // A claimed row is as the claim read it, unless this process changed the credential since (see RecentChanges).
         StoredCredential stored = claim != null && !recent.changedSince(id, claim.leasedAt()) ? claim.row() : stored(id);
         if (claim != null) {
@@ -626,7 +632,8 @@ public final class RefreshPipeline {
             }
             CrashPoint.reached("before-upstream");
             intents.begin(id, owner);
-            stages.put(id, "waiting for the upstream " + id.provider() + " to answer");
+            stages.put(id, upstreamAnswering.computeIfAbsent(id.provider(), name -> "waiting for the upstream " + name
+                    + " to answer"));
             Instant started = clock.instant();
             StoredCredential leased = stored;
             Call call = callThroughGate(provider, () -> stillOurs(held, leased), secret);
@@ -638,7 +645,7 @@ public final class RefreshPipeline {
             RefreshResult result = FailureText.scrubbed(call.result(), secret);
             Duration took = Duration.between(started, clock.instant());
             CrashPoint.reached("after-upstream");
-            stages.put(id, "waiting for the store " + store.id() + " to take the result");
+            stages.put(id, storeTaking);
             held.committing();
             RefreshReport report;
             if (result instanceof RefreshResult.Refreshed refreshed) {
