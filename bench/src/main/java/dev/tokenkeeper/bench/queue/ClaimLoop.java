@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The physical limit of a due queue on this PostgreSQL: bare SQL, no daemon. Rows shaped like a
@@ -53,10 +54,15 @@ public record ClaimLoop(String jdbcUrl, String table, String announce) {
      * @param twice    rows committed more than once (must be 0)
      * @param missed   rows never committed (must be 0)
      */
-    public record Result(long rows, double seconds, long twice, long missed) {
+    public record Result(long rows, double seconds, long twice, long missed, long databaseTicks) {
         /** @return rows committed per second */
         public double perSecond() {
             return rows / seconds;
+        }
+
+        /** @return the database's CPU per row committed, microseconds (NaN when it was not measured) */
+        public double databaseMicrosPerRow() {
+            return databaseTicks < 0 ? Double.NaN : databaseTicks * 10_000.0 / rows;
         }
     }
 
@@ -71,6 +77,17 @@ public record ClaimLoop(String jdbcUrl, String table, String announce) {
      * @throws Exception when the database fails
      */
     public Result run(int rows, int workers, int batch) throws Exception {
+        return run(rows, workers, batch, () -> -1);
+    }
+
+    /**
+     * {@link #run(int, int, int)}, with the database's CPU over the claims and commits.
+     *
+     * @param databaseTicks the database's CPU so far, clock ticks of 10 ms ({@code PostgresCluster#cpuTicks})
+     * @return the figures
+     * @throws Exception when the database fails
+     */
+    public Result run(int rows, int workers, int batch, LongSupplier databaseTicks) throws Exception {
         try (Connection setup = DriverManager.getConnection(jdbcUrl); Statement sql = setup.createStatement()) {
             sql.execute("DROP TABLE IF EXISTS " + table);
             sql.execute("CREATE TABLE " + table + " (id text PRIMARY KEY, secret bytea NOT NULL, version bigint NOT NULL,"
@@ -88,36 +105,49 @@ public record ClaimLoop(String jdbcUrl, String table, String announce) {
         }
         AtomicLong committed = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(workers);
-        long started = System.nanoTime();
+        // Connected before and closed after the measured part: a backend that has exited no longer shows its CPU.
+        List<Connection> connections = new ArrayList<>();
+        double seconds;
+        long ticks;
         try {
+            for (int w = 0; w < workers; w++) {
+                connections.add(DriverManager.getConnection(jdbcUrl));
+            }
+            long ticksBefore = databaseTicks.getAsLong();
+            long started = System.nanoTime();
             List<Future<?>> running = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
                 String owner = "worker-" + w;
+                Connection connection = connections.get(w);
                 running.add(pool.submit(() -> {
-                    work(owner, batch, committed);
+                    work(connection, owner, batch, committed);
                     return null;
                 }));
             }
             for (Future<?> f : running) {
                 f.get(30, TimeUnit.MINUTES);
             }
+            seconds = (System.nanoTime() - started) / 1e9;
+            long ticksAfter = databaseTicks.getAsLong();
+            ticks = ticksBefore < 0 || ticksAfter < 0 ? -1 : ticksAfter - ticksBefore;
         } finally {
             pool.shutdownNow();
+            for (Connection connection : connections) {
+                connection.close();
+            }
         }
-        double seconds = (System.nanoTime() - started) / 1e9;
         try (Connection check = DriverManager.getConnection(jdbcUrl); Statement sql = check.createStatement();
              ResultSet counts = sql.executeQuery("SELECT count(*) FILTER (WHERE version > 1),"
                      + " count(*) FILTER (WHERE version = 0) FROM " + table)) {
             counts.next();
-            Result result = new Result(committed.get(), seconds, counts.getLong(1), counts.getLong(2));
+            Result result = new Result(committed.get(), seconds, counts.getLong(1), counts.getLong(2), ticks);
             sql.execute("DROP TABLE " + table);
             return result;
         }
     }
 
-    private void work(String owner, int batch, AtomicLong committed) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(jdbcUrl);
-             PreparedStatement claim = connection.prepareStatement("UPDATE " + table
+    private void work(Connection connection, String owner, int batch, AtomicLong committed) throws SQLException {
+        try (PreparedStatement claim = connection.prepareStatement("UPDATE " + table
                      + " SET lease_owner = ?, lease_until = ? WHERE id IN (SELECT id FROM " + table
                      + " WHERE next_due <= ? AND (lease_until IS NULL OR lease_until < ?)"
                      + " ORDER BY next_due LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id, version");

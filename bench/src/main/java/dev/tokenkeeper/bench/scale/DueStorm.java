@@ -53,12 +53,12 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
     /**
      * @param daemons  how many daemons
      * @param kill     whether to kill one in the middle
-     * @param baseline the bare loop's best rate, same run
+     * @param baseline the bare loop's best run, same round
      * @param round    which round this is and of how many, for the figures' labels ("" for a single round)
      * @return refreshes per second, first refresh to last
      * @throws Exception when the rig fails outside what is measured
      */
-    double run(int daemons, boolean kill, double baseline, String round) throws Exception {
+    double run(int daemons, boolean kill, LoopBaseline baseline, String round) throws Exception {
         int threads = settings.threads();
         String schema = "storm" + daemons + (kill ? "kill" : "");
         int n = settings.storm();
@@ -91,14 +91,14 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
                     waitFor(upstream, warm + n / 3, deadline);
                     killed = kill(fleet, daemons - 1, schema);
                 }
-                waitFor(upstream, warm + n, deadline);
+                DatabaseCpu cpu = waitFor(upstream, warm, warm + n, deadline);
                 // A killed daemon's refreshes reach the upstream but not the store: the storm is over
                 // when every row is committed too (another daemon redoes those after the lease).
                 waitForCommits(schema, warm + n, deadline);
                 // Late extra refreshes (a second daemon, a retried commit) still count.
                 Thread.sleep(2_000);
                 rate = report(label + String.format(", load %.1f→%.1f", load, ScaleMeasurement.load()), upstream, schema, first,
-                        baseline, slack, killed, warm);
+                        baseline, slack, killed, warm, cpu);
             }
         }
         // Its dead rows would otherwise be vacuumed during the next storm, on the same two cores.
@@ -172,6 +172,31 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
         }
     }
 
+    /**
+     * The database's CPU while the storm's refreshes arrive upstream: from the first one to the last.
+     *
+     * @param ticks      clock ticks of 10 ms the server's processes used (-1: not measured)
+     * @param refreshes  the refreshes that arrived meanwhile
+     */
+    private record DatabaseCpu(long ticks, int refreshes) {
+        double microsPerRefresh() {
+            return ticks < 0 || refreshes == 0 ? Double.NaN : ticks * 10_000.0 / refreshes;
+        }
+    }
+
+    /** {@link #waitFor}, measuring the database's CPU from the first refresh after {@code before} on. */
+    private DatabaseCpu waitFor(InstantUpstream upstream, int before, int refreshed, Instant deadline) throws InterruptedException {
+        while (upstream.refreshesByKey().size() <= before && Instant.now().isBefore(deadline)) {
+            Thread.sleep(5);
+        }
+        long startTicks = postgres.cpuTicks();
+        int startCount = upstream.refreshesByKey().size();
+        waitFor(upstream, refreshed, deadline);
+        long endTicks = postgres.cpuTicks();
+        return new DatabaseCpu(startTicks < 0 || endTicks < 0 ? -1 : endTicks - startTicks,
+                upstream.refreshesByKey().size() - startCount);
+    }
+
     private void waitForCommits(String schema, int n, Instant deadline) throws Exception {
         try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl());
              PreparedStatement committed = connection.prepareStatement("SELECT count(*) FROM " + schema
@@ -188,8 +213,9 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
         }
     }
 
-    private double report(String label, InstantUpstream upstream, String schema, Instant first, double baseline,
-                        double slack, Kill killed, int warm) throws Exception {
+    private double report(String label, InstantUpstream upstream, String schema, Instant first, LoopBaseline loop,
+                          double slack, Kill killed, int warm, DatabaseCpu cpu) throws Exception {
+        double baseline = loop.perSecond();
         int n = settings.storm();
         long windowMillis = settings.window().toMillis();
         long[] lateness = new long[n];
@@ -247,7 +273,16 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
                 String.format("%s/s over %.0f s (peak %,d/s)", ResultTable.fmt(rate), seconds, upstream.peakPerSecond()),
                 "bare claim + commit loop " + ResultTable.fmt(baseline) + "/s", ResultTable.fmt(rate / baseline),
                 ResultTable.goal(rate / baseline >= 0.5, "≥ 0.5× (offered " + ResultTable.fmt(n / (windowMillis / 1000.0)) + "/s)")));
-        if (killed != null) {
+        if (killed == null) {
+            // On two shared cores the rate above is the daemons' own CPU as much as the database's: this is the
+            // database's share alone, against the bare loop's (group commits make a refresh cheaper than a loop row).
+            double database = cpu.microsPerRefresh();
+            System.out.printf("    [10] %s: database CPU %.0f µs per refresh (bare loop %.0f µs per row)%n", label, database,
+                    loop.databaseMicrosPerRow());
+            table.add(new ResultTable.Row("10", "storm database CPU per refresh (PostgreSQL's processes, /proc), " + label,
+                    ResultTable.fmt(database) + " µs", "bare loop " + ResultTable.fmt(loop.databaseMicrosPerRow())
+                    + " µs per row", ResultTable.fmt(database / loop.databaseMicrosPerRow()), ""));
+        } else {
             reportKill(upstream, killed);
         }
         return rate;

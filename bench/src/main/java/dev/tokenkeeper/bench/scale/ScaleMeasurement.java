@@ -88,20 +88,20 @@ public final class ScaleMeasurement {
                 DueStorm storms = new DueStorm(table, work, distribution, settings, postgres, sealer, environment);
                 List<Double> all = new ArrayList<>();
                 List<Double> one = new ArrayList<>();
-                double best = 0;
+                LoopBaseline best = null;
                 for (int round = 1; round <= settings.rounds() && storm; round++) {
                     String label = settings.rounds() == 1 ? "" : String.format(", round %d of %d", round, settings.rounds());
-                    best = baseline(table, loop, settings, label);
-                    all.add(storms.run(settings.daemons(), false, best, label) / best);
-                    one.add(storms.run(1, false, best, label) / best);
+                    best = baseline(table, loop, postgres, settings, label);
+                    all.add(storms.run(settings.daemons(), false, best, label) / best.perSecond());
+                    one.add(storms.run(1, false, best, label) / best.perSecond());
                 }
                 if (settings.rounds() > 1 && storm) {
                     median(table, settings.daemons(), all);
                     median(table, 1, one);
                 }
                 if (kill) {
-                    if (best == 0) {
-                        best = baseline(table, loop, settings, "");
+                    if (best == null) {
+                        best = baseline(table, loop, postgres, settings, "");
                     }
                     storms.run(settings.daemons(), true, best, "");
                 }
@@ -113,17 +113,24 @@ public final class ScaleMeasurement {
      * The database's limit here: the bare loop's best over a few connection counts (too few leave its
      * backends idle between round trips; too many compete for the two cores).
      */
-    private static double baseline(ResultTable table, ClaimLoop loop, ScaleSettings settings, String round) throws Exception {
-        double best = 0;
+    private static LoopBaseline baseline(ResultTable table, ClaimLoop loop, PostgresCluster postgres, ScaleSettings settings,
+                                         String round) throws Exception {
+        LoopBaseline best = new LoopBaseline(0, Double.NaN);
         List<String> rates = new ArrayList<>();
         for (int connections : settings.loops()) {
-            double rate = loop(loop, connections, settings);
-            rates.add(connections + ": " + ResultTable.fmt(rate) + "/s");
-            best = Math.max(best, rate);
+            ClaimLoop.Result result = loop.run(settings.storm(), connections, 32, postgres::cpuTicks);
+            System.out.printf("    [10] bare loop, %d connections: %,d rows in %.1f s, %.0f/s, twice %d, missed %d;"
+                            + " database CPU %.0f µs per row%n", connections, result.rows(), result.seconds(),
+                    result.perSecond(), result.twice(), result.missed(), result.databaseMicrosPerRow());
+            rates.add(connections + ": " + ResultTable.fmt(result.perSecond()) + "/s");
+            if (result.perSecond() > best.perSecond()) {
+                best = new LoopBaseline(result.perSecond(), result.databaseMicrosPerRow());
+            }
         }
         table.add(new ResultTable.Row("10", String.format("bare claim + commit loop, %,d rows due, by connections%s",
                 settings.storm(), round), String.join(", ", rates), "", "", "the storm's baseline: the best, "
-                + ResultTable.fmt(best) + "/s"));
+                + ResultTable.fmt(best.perSecond()) + "/s, the database's CPU " + ResultTable.fmt(best.databaseMicrosPerRow())
+                + " µs per row"));
         return best;
     }
 
@@ -137,13 +144,6 @@ public final class ScaleMeasurement {
         table.add(new ResultTable.Row("10", String.format("storm refreshes/s ÷ the same round's bare loop, %d daemon%s, %d rounds",
                 daemons, daemons == 1 ? "" : "s", n), each, "", ResultTable.fmt(median),
                 ResultTable.goal(median >= 0.5, "median ≥ 0.5×")));
-    }
-
-    private static double loop(ClaimLoop loop, int workers, ScaleSettings settings) throws Exception {
-        ClaimLoop.Result result = loop.run(settings.storm(), workers, 32);
-        System.out.printf("    [10] bare loop, %d connections: %,d rows in %.1f s, %.0f/s, twice %d, missed %d%n", workers,
-                result.rows(), result.seconds(), result.perSecond(), result.twice(), result.missed());
-        return result.perSecond();
     }
 
     /** @return the master key in {@code folder}'s {@code scale.key}, made there first when there is none */

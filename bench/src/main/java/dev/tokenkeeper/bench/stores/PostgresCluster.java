@@ -104,6 +104,40 @@ public final class PostgresCluster implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres&sslmode=disable";
     }
 
+    /**
+     * The CPU the server has used so far: its postmaster and every backend and helper process it
+     * started (those that have ended are not counted), from {@code /proc}, in clock ticks of 10 ms (Linux's
+     * {@code USER_HZ}). Differences over a phase tell the database's own CPU per row or refresh.
+     *
+     * @return user + system ticks of the server's processes, or -1 off Linux or when the server's pid is unknown
+     */
+    public long cpuTicks() {
+        try {
+            long postmaster = Long.parseLong(Files.readAllLines(folder.resolve("data/postmaster.pid")).get(0).strip());
+            long ticks = 0;
+            try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+                for (Path process : processes.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                        .toList()) {
+                    String stat;
+                    try {
+                        stat = Files.readString(process.resolve("stat"));
+                    } catch (IOException gone) {
+                        continue;
+                    }
+                    // After the command's closing parenthesis: state, ppid, ... utime (14th field), stime (15th).
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    long pid = Long.parseLong(process.getFileName().toString());
+                    if (pid == postmaster || Long.parseLong(fields[1]) == postmaster) {
+                        ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                    }
+                }
+            }
+            return ticks;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** Stops the server at once and deletes its folder; a kept cluster is shut down cleanly and kept. */
     @Override
     public void close() {
