@@ -214,6 +214,40 @@ class SecretSealerTest {
     }
 
     @Test
+    void aThreadsCipherServesEachKeyAndDirectionAsAFreshOneWould() throws Exception {
+        // One thread keeps a cipher per master key (its key schedule made once): keys, directions and a failed
+        // open interleave here, and every sealed secret is checked with a cipher built from scratch.
+        SecretSealer onB = new SecretSealer(Keyring.of(keyB));
+        for (int i = 0; i < 20; i++) {
+            SecretSealer sealing = i % 2 == 0 ? sealer : onB;
+            MasterKey key = i % 2 == 0 ? keyA : keyB;
+            SecretMaterial material = tokens().with("n", Integer.toString(i));
+            SealedSecret sealed = sealing.seal(GAZELLE_A, material);
+            assertEquals(material, MaterialCodec.decode(openFresh(key, GAZELLE_A, sealed.bytes())));
+            assertEquals(material, sealing.open(GAZELLE_A, sealed));
+            byte[] tampered = sealed.bytes();
+            tampered[tampered.length - 1] ^= 1;
+            assertEquals(Reason.TAMPERED_OR_WRONG_KEY, openFailure(sealing, GAZELLE_A, SealedSecret.of(tampered), "tampered"));
+            assertEquals(Reason.TAMPERED_OR_WRONG_KEY, openFailure(sealing, GAZELLE_B, sealed, "another credential"));
+            assertEquals(material, sealing.open(GAZELLE_A, sealed), "after failures the same cipher opens again");
+        }
+    }
+
+    /** Opens sealed bytes with a cipher made for this one use, as the documented layout says. */
+    private static byte[] openFresh(MasterKey key, CredentialId id, byte[] bytes) throws Exception {
+        byte[] credential = id.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] associated = Arrays.copyOf(bytes, HEADER + credential.length);
+        System.arraycopy(credential, 0, associated, HEADER, credential.length);
+        GCMModeCipher cipher = GCMBlockCipher.newInstance(AESEngine.newInstance());
+        cipher.init(false, new AEADParameters(new KeyParameter(key.bytes()), 128,
+                Arrays.copyOfRange(bytes, HEADER, HEADER + NONCE), associated));
+        byte[] plain = new byte[cipher.getOutputSize(bytes.length - HEADER - NONCE)];
+        int written = cipher.processBytes(bytes, HEADER + NONCE, bytes.length - HEADER - NONCE, plain, 0);
+        cipher.doFinal(plain, written);
+        return plain;
+    }
+
+    @Test
     void isSafeToShareBetweenThreads() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
