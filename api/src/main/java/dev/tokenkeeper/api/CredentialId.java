@@ -1,6 +1,7 @@
 package dev.tokenkeeper.api;
 
 import java.util.Objects;
+import java.util.function.IntPredicate;
 
 /**
  * Names one credential: {@code <provider>:<account>}, for example {@code gazelle:default} or
@@ -87,43 +88,36 @@ public record CredentialId(String provider, String account) {
 
     /** {@code [a-z][a-z0-9-]{0,31}} */
     private static boolean validProvider(String text) {
-        int length = text.length();
-        if (length == 0 || length > 32 || !lower(text.charAt(0))) {
-            return false;
-        }
-        for (int i = 1; i < length; i++) {
-            char c = text.charAt(i);
-            if (!(lower(c) || digit(c) || c == '-')) {
-                return false;
-            }
-        }
-        return true;
+        return matches(text, 32, CredentialId::lower, c -> lower(c) || digit(c) || c == '-');
     }
 
     /** {@code [A-Za-z0-9][A-Za-z0-9._@-]{0,127}} */
     private static boolean validAccount(String text) {
+        return matches(text, 128, CredentialId::alphanumeric, c -> alphanumeric(c) || c == '.' || c == '_' || c == '@' || c == '-');
+    }
+
+    private static boolean matches(String text, int most, IntPredicate first, IntPredicate rest) {
         int length = text.length();
-        if (length == 0 || length > 128 || !alphanumeric(text.charAt(0))) {
+        if (length == 0 || length > most || !first.test(text.charAt(0))) {
             return false;
         }
         for (int i = 1; i < length; i++) {
-            char c = text.charAt(i);
-            if (!(alphanumeric(c) || c == '.' || c == '_' || c == '@' || c == '-')) {
+            if (!rest.test(text.charAt(i))) {
                 return false;
             }
         }
         return true;
     }
 
-    private static boolean lower(char c) {
+    private static boolean lower(int c) {
         return c >= 'a' && c <= 'z';
     }
 
-    private static boolean digit(char c) {
+    private static boolean digit(int c) {
         return c >= '0' && c <= '9';
     }
 
-    private static boolean alphanumeric(char c) {
+    private static boolean alphanumeric(int c) {
         return lower(c) || digit(c) || c >= 'A' && c <= 'Z';
     }
 
