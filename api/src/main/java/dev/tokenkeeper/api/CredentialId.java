@@ -17,7 +17,6 @@ import java.util.function.IntPredicate;
  */
 public record CredentialId(String provider, String account) {
 
-
     /** The account used when none is given. */
     public static final String DEFAULT_ACCOUNT = "default";
 

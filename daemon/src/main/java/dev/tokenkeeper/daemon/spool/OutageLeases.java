@@ -82,6 +82,8 @@ final class OutageLeases {
     private final Map<CredentialId, Notice> unconfirmed = new ConcurrentHashMap<>();
     /** When the next notices older than {@link #noticeMillis} are dropped. */
     private volatile long nextPruneMillis;
+    /** When too many notices are looked for again (at most once a second: each look reads them all). */
+    private volatile long nextFloodCheckMillis = Long.MIN_VALUE;
     /** Until when no secret spooled counts as this daemon's: notices were dropped before their time. */
     private volatile long floodUntilMillis = Long.MIN_VALUE;
     /** Announcements still to come of this daemon's own writes, per credential, on a feed that makes them. */
@@ -198,7 +200,7 @@ final class OutageLeases {
         if (own[0] == null) {
             long now = clock.millis();
             unconfirmed.put(id, new Notice(tickets.incrementAndGet(), now));
-            if (now >= nextPruneMillis || unconfirmed.size() > MOST_NOTICES) {
+            if (now >= nextPruneMillis || now >= nextFloodCheckMillis && unconfirmed.size() > MOST_NOTICES) {
                 prune(now);
             }
         }
@@ -209,21 +211,23 @@ final class OutageLeases {
      * daemon has not spooled. Still too many: all but those of spooled credentials, and a flood begins.
      */
     private synchronized void prune(long now) {
-        if (now < nextPruneMillis && unconfirmed.size() <= MOST_NOTICES) {
-            return; // another thread pruned meanwhile
+        if (now >= nextPruneMillis) {
+            nextPruneMillis = now + noticeMillis / 4;
+            long oldest = now - noticeMillis;
+            unconfirmed.entrySet().removeIf(entry -> entry.getValue().atMillis() < oldest
+                    && !ownSecrets.containsKey(entry.getKey()));
         }
-        nextPruneMillis = now + noticeMillis / 4;
-        long oldest = now - noticeMillis;
-        unconfirmed.entrySet().removeIf(entry -> entry.getValue().atMillis() < oldest && !ownSecrets.containsKey(entry.getKey()));
-        if (unconfirmed.size() > MOST_NOTICES) {
+        if (now >= nextFloodCheckMillis && unconfirmed.size() > MOST_NOTICES) {
+            nextFloodCheckMillis = now + 1_000;
             flood(now);
         }
     }
 
     /**
-     * More changes of other daemons than can be followed one by one: for as long as a notice is kept,
-     * a secret spooled does not make its credential this daemon's (the notice of a change after its
-     * read may be among those dropped now), and the notices of the credentials already spooled stay.
+     * More changes of other daemons than can be followed one by one: for as long as a notice is kept
+     * after the last one dropped, a secret spooled does not make its credential this daemon's (the
+     * notice of a change after its read may be among those dropped now); the notices of the
+     * credentials already spooled stay.
      */
     private void flood(long now) {
         boolean began = !flooded();

@@ -270,7 +270,15 @@ class OutageLeasesTest {
         fleet.spooled(Optional.empty(), spooledInTheFlood);
         assertFalse(fleet.refusalWhileDown(Optional.of(spooledInTheFlood)).isEmpty(),
                 "its notice may have been dropped: not this daemon's");
-        clock.advance(kept.plusSeconds(1));
+        clock.advance(kept.dividedBy(2));
+        for (int i = 0; i <= OutageLeases.MOST_NOTICES; i++) {
+            fleet.announced(CredentialId.parse("gazelle:d" + i));
+        }
+        clock.advance(kept.dividedBy(2).plusSeconds(1));
+        fleet.spooled(Optional.empty(), spooledInTheFlood);
+        assertFalse(fleet.refusalWhileDown(Optional.of(spooledInTheFlood)).isEmpty(),
+                "notices dropped half-way through keep the flood going for as long again");
+        clock.advance(kept.dividedBy(2));
         fleet.spooled(Optional.empty(), spooledInTheFlood);
         assertTrue(fleet.refusalWhileDown(Optional.of(spooledInTheFlood)).isEmpty(),
                 "once the flood is over, a secret spooled is this daemon's again");
