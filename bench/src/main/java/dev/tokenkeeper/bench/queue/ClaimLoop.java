@@ -54,7 +54,7 @@ public record ClaimLoop(String jdbcUrl, String table, String announce) {
      * @param twice    rows committed more than once (must be 0)
      * @param missed   rows never committed (must be 0)
      */
-    public record Result(long rows, double seconds, long twice, long missed, long databaseTicks) {
+    public record Result(long rows, double seconds, long twice, long missed, long databaseNanos) {
         /** @return rows committed per second */
         public double perSecond() {
             return rows / seconds;
@@ -62,7 +62,7 @@ public record ClaimLoop(String jdbcUrl, String table, String announce) {
 
         /** @return the database's CPU per row committed, microseconds (NaN when it was not measured) */
         public double databaseMicrosPerRow() {
-            return databaseTicks < 0 ? Double.NaN : databaseTicks * 10_000.0 / rows;
+            return databaseNanos < 0 ? Double.NaN : databaseNanos / 1_000.0 / rows;
         }
     }
 
@@ -83,11 +83,11 @@ public record ClaimLoop(String jdbcUrl, String table, String announce) {
     /**
      * {@link #run(int, int, int)}, with the database's CPU over the claims and commits.
      *
-     * @param databaseTicks the database's CPU so far, clock ticks of 10 ms ({@code PostgresCluster#cpuTicks})
+     * @param databaseNanos the database's CPU so far, nanoseconds ({@code PostgresCluster#cpuNanos}; -1 unknown)
      * @return the figures
      * @throws Exception when the database fails
      */
-    public Result run(int rows, int workers, int batch, LongSupplier databaseTicks) throws Exception {
+    public Result run(int rows, int workers, int batch, LongSupplier databaseNanos) throws Exception {
         try (Connection setup = DriverManager.getConnection(jdbcUrl); Statement sql = setup.createStatement()) {
             sql.execute("DROP TABLE IF EXISTS " + table);
             sql.execute("CREATE TABLE " + table + " (id text PRIMARY KEY, secret bytea NOT NULL, version bigint NOT NULL,"
@@ -108,12 +108,12 @@ public record ClaimLoop(String jdbcUrl, String table, String announce) {
         // Connected before and closed after the measured part: a backend that has exited no longer shows its CPU.
         List<Connection> connections = new ArrayList<>();
         double seconds;
-        long ticks;
+        long cpu;
         try {
             for (int w = 0; w < workers; w++) {
                 connections.add(DriverManager.getConnection(jdbcUrl));
             }
-            long ticksBefore = databaseTicks.getAsLong();
+            long cpuBefore = databaseNanos.getAsLong();
             long started = System.nanoTime();
             List<Future<?>> running = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
@@ -128,8 +128,8 @@ public record ClaimLoop(String jdbcUrl, String table, String announce) {
                 f.get(30, TimeUnit.MINUTES);
             }
             seconds = (System.nanoTime() - started) / 1e9;
-            long ticksAfter = databaseTicks.getAsLong();
-            ticks = ticksBefore < 0 || ticksAfter < 0 ? -1 : ticksAfter - ticksBefore;
+            long cpuAfter = databaseNanos.getAsLong();
+            cpu = cpuBefore < 0 || cpuAfter < 0 ? -1 : cpuAfter - cpuBefore;
         } finally {
             pool.shutdownNow();
             for (Connection connection : connections) {
@@ -140,7 +140,7 @@ public record ClaimLoop(String jdbcUrl, String table, String announce) {
              ResultSet counts = sql.executeQuery("SELECT count(*) FILTER (WHERE version > 1),"
                      + " count(*) FILTER (WHERE version = 0) FROM " + table)) {
             counts.next();
-            Result result = new Result(committed.get(), seconds, counts.getLong(1), counts.getLong(2), ticks);
+            Result result = new Result(committed.get(), seconds, counts.getLong(1), counts.getLong(2), cpu);
             sql.execute("DROP TABLE " + table);
             return result;
         }

@@ -175,12 +175,12 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
     /**
      * The database's CPU while the storm's refreshes arrive upstream: from the first one to the last.
      *
-     * @param ticks      clock ticks of 10 ms the server's processes used (-1: not measured)
-     * @param refreshes  the refreshes that arrived meanwhile
+     * @param nanos     CPU the server's processes used (-1: not measured)
+     * @param refreshes the refreshes that arrived meanwhile
      */
-    private record DatabaseCpu(long ticks, int refreshes) {
+    private record DatabaseCpu(long nanos, int refreshes) {
         double microsPerRefresh() {
-            return ticks < 0 || refreshes == 0 ? Double.NaN : ticks * 10_000.0 / refreshes;
+            return nanos < 0 || refreshes == 0 ? Double.NaN : nanos / 1_000.0 / refreshes;
         }
     }
 
@@ -189,12 +189,11 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
         while (upstream.refreshesByKey().size() <= before && Instant.now().isBefore(deadline)) {
             Thread.sleep(5);
         }
-        long startTicks = postgres.cpuTicks();
+        long start = postgres.cpuNanos();
         int startCount = upstream.refreshesByKey().size();
         waitFor(upstream, refreshed, deadline);
-        long endTicks = postgres.cpuTicks();
-        return new DatabaseCpu(startTicks < 0 || endTicks < 0 ? -1 : endTicks - startTicks,
-                upstream.refreshesByKey().size() - startCount);
+        long end = postgres.cpuNanos();
+        return new DatabaseCpu(start < 0 || end < 0 ? -1 : end - start, upstream.refreshesByKey().size() - startCount);
     }
 
     private void waitForCommits(String schema, int n, Instant deadline) throws Exception {
@@ -279,7 +278,7 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
             double database = cpu.microsPerRefresh();
             System.out.printf("    [10] %s: database CPU %.0f µs per refresh (bare loop %.0f µs per row)%n", label, database,
                     loop.databaseMicrosPerRow());
-            table.add(new ResultTable.Row("10", "storm database CPU per refresh (PostgreSQL's processes, /proc), " + label,
+            table.add(new ResultTable.Row("10", "storm database CPU per refresh (PostgreSQL's processes), " + label,
                     ResultTable.fmt(database) + " µs", "bare loop " + ResultTable.fmt(loop.databaseMicrosPerRow())
                     + " µs per row", ResultTable.fmt(database / loop.databaseMicrosPerRow()), ""));
         } else {

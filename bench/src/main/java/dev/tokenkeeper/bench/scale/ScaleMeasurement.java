@@ -118,7 +118,7 @@ public final class ScaleMeasurement {
         LoopBaseline best = new LoopBaseline(0, Double.NaN);
         List<String> rates = new ArrayList<>();
         for (int connections : settings.loops()) {
-            ClaimLoop.Result result = loop.run(settings.storm(), connections, 32, postgres::cpuTicks);
+            ClaimLoop.Result result = loop.run(settings.storm(), connections, 32, postgres::cpuNanos);
             System.out.printf("    [10] bare loop, %d connections: %,d rows in %.1f s, %.0f/s, twice %d, missed %d;"
                             + " database CPU %.0f µs per row%n", connections, result.rows(), result.seconds(),
                     result.perSecond(), result.twice(), result.missed(), result.databaseMicrosPerRow());

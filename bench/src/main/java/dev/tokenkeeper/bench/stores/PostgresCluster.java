@@ -6,10 +6,12 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -106,33 +108,27 @@ public final class PostgresCluster implements AutoCloseable {
 
     /**
      * The CPU the server has used so far: its postmaster and every backend and helper process it
-     * started (those that have ended are not counted), from {@code /proc}, in clock ticks of 10 ms (Linux's
-     * {@code USER_HZ}). Differences over a phase tell the database's own CPU per row or refresh.
+     * started (those that have ended are not counted), as {@link ProcessHandle} reports it (to Linux's 10
+     * ms). Differences over a phase tell the database's own CPU per row or refresh.
      *
-     * @return user + system ticks of the server's processes, or -1 off Linux or when the server's pid is unknown
+     * @return user + system nanoseconds of the server's processes, or -1 when the server's pid or a CPU time is unknown
      */
-    public long cpuTicks() {
+    public long cpuNanos() {
         try {
             long postmaster = Long.parseLong(Files.readAllLines(folder.resolve("data/postmaster.pid")).get(0).strip());
-            long ticks = 0;
-            try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-                for (Path process : processes.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                        .toList()) {
-                    String stat;
-                    try {
-                        stat = Files.readString(process.resolve("stat"));
-                    } catch (IOException gone) {
-                        continue;
-                    }
-                    // After the command's closing parenthesis: state, ppid, ... utime (14th field), stime (15th).
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    long pid = Long.parseLong(process.getFileName().toString());
-                    if (pid == postmaster || Long.parseLong(fields[1]) == postmaster) {
-                        ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-                    }
-                }
+            Optional<ProcessHandle> server = ProcessHandle.of(postmaster);
+            if (server.isEmpty()) {
+                return -1;
             }
-            return ticks;
+            long nanos = 0;
+            for (ProcessHandle process : Stream.concat(server.stream(), server.get().children()).toList()) {
+                Optional<Duration> cpu = process.info().totalCpuDuration();
+                if (cpu.isEmpty() && process.isAlive()) {
+                    return -1;
+                }
+                nanos += cpu.map(Duration::toNanos).orElse(0L);
+            }
+            return nanos;
         } catch (IOException | RuntimeException e) {
             return -1;
         }
