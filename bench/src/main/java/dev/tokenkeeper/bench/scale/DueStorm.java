@@ -196,6 +196,22 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
         return new DatabaseCpu(start < 0 || end < 0 ? -1 : end - start, upstream.refreshesByKey().size() - startCount);
     }
 
+    /** How many of the storm's credentials first reached the upstream in each second from the first one on. */
+    private static String perSecond(InstantUpstream upstream, int n, long firstArrival) {
+        int[] seconds = new int[0];
+        for (int i = 0; i < n; i++) {
+            Long arrived = upstream.firstArrivalMillis().get(Credentials.refreshKey(i));
+            if (arrived != null) {
+                int second = (int) ((arrived - firstArrival) / 1000);
+                if (second >= seconds.length) {
+                    seconds = Arrays.copyOf(seconds, second + 1);
+                }
+                seconds[second]++;
+            }
+        }
+        return Arrays.toString(seconds);
+    }
+
     private void waitForCommits(String schema, int n, Instant deadline) throws Exception {
         try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl());
              PreparedStatement committed = connection.prepareStatement("SELECT count(*) FROM " + schema
@@ -235,6 +251,7 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
             lastArrival = Math.max(lastArrival, upstream.lastArrivalMillis().get(key));
         }
         long[] late = Arrays.copyOf(lateness, refreshed);
+        System.out.printf("    [10] %s: refreshes per second from the first: %s%n", label, perSecond(upstream, n, firstArrival));
         Arrays.sort(late);
         long committed;
         long committedTwice;

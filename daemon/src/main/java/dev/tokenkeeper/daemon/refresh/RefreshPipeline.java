@@ -89,8 +89,14 @@ public final class RefreshPipeline {
     private final String storeAnswering;
     private final String storeTaking;
     private final Map<String, String> upstreamAnswering = new ConcurrentHashMap<>();
-    /** Refreshed states being committed, with their opened secrets (see {@link #untilExpiry}). */
-    private final Map<CredentialId, LiveCredential> committing = new ConcurrentHashMap<>();
+    /**
+     * The opened secrets of this process's refreshes under way: the row read for the refresh, then the
+     * refreshed state being committed. The due check and planning ({@link #untilExpiry}) use them rather
+     * than decrypt again. They enter the token cache only where a consumer's read had put the credential:
+     * in a due storm every refresh added its old and its new state, each living just long enough to be
+     * copied into the collector's old generation (issue 26: a quarter of four daemons' collection pauses).
+     */
+    private final Map<CredentialId, LiveCredential> inHand = new ConcurrentHashMap<>();
     private final ExecutorService onDemand = Executors.newCachedThreadPool(
             runnable -> {
                 Thread thread = new Thread(runnable, "refresh-on-demand");
@@ -346,7 +352,8 @@ public final class RefreshPipeline {
     }
 
     /**
-     * Opens a stored credential and caches it.
+     * Opens a stored credential for its users (a consumer's read, a changed credential the cache held)
+     * and caches it; the daemon's own work on a row opens it with {@link #openUncached} or {@link #hold}.
      *
      * @param stored the row
      * @return the opened credential
@@ -547,8 +554,7 @@ public final class RefreshPipeline {
         try {
             // Planning asks this of every credential: opened here without filling the token cache, which
             // keeps what consumers read (issue 26: planning a million must not churn it).
-            Optional<LiveCredential> known = cache.get(credential.id()).filter(live -> live.matches(credential))
-                    .or(() -> Optional.ofNullable(committing.get(credential.id())).filter(live -> live.matches(credential)));
+            Optional<LiveCredential> known = known(credential);
             SecretMaterial secret = known.isPresent() ? known.get().secret()
                     : sealer.open(credential.id(), credential.secret());
             return provider.get().refreshability(secret) instanceof Refreshability.UntilExpiry;
@@ -563,13 +569,63 @@ public final class RefreshPipeline {
 
     /** @param claim the claim that holds the lease already; null to take the lease here */
     private RefreshReport runOnce(CredentialId id, RefreshTrigger trigger, Claimed claim) {
+        try {
+            return runHolding(id, trigger, claim);
+        } finally {
+            release(id);
+        }
+    }
+
+    /**
+     * Opens a row for this daemon's own work on it (a claim's due check and refresh, a validation) without
+     * adding it to the token cache, which keeps what consumers read: the cache's entry or the one in hand
+     * when it is this version, else decrypted.
+     *
+     * @param stored the row
+     * @return the opened credential
+     * @throws UnsealException when the secret cannot be opened
+     */
+    public LiveCredential openUncached(StoredCredential stored) throws UnsealException {
+        Optional<LiveCredential> known = known(stored);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        SecretMaterial secret = sealer.open(stored.id(), stored.secret());
+        return new LiveCredential(stored, secret, provider(stored.id()).present(secret));
+    }
+
+    /**
+     * {@link #openUncached}, and keeps it in hand (not in the token cache) until {@link #release} or the end
+     * of a refresh of it, so that the checks and the refresh that follow share one decryption.
+     *
+     * @param stored the row
+     * @return the opened credential
+     * @throws UnsealException when the secret cannot be opened
+     */
+    public LiveCredential hold(StoredCredential stored) throws UnsealException {
+        LiveCredential live = openUncached(stored);
+        inHand.put(stored.id(), live);
+        return live;
+    }
+
+    /** @param id a credential {@link #hold held} for work that has ended */
+    public void release(CredentialId id) {
+        inHand.remove(id);
+    }
+
+    private Optional<LiveCredential> known(StoredCredential stored) {
+        return cache.get(stored.id()).filter(live -> live.matches(stored))
+                .or(() -> Optional.ofNullable(inHand.get(stored.id())).filter(live -> live.matches(stored)));
+    }
+
+    private RefreshReport runHolding(CredentialId id, RefreshTrigger trigger, Claimed claim) {
         stages.put(id, storeAnswering);
         // A claimed row is as the claim read it, unless this process changed the credential since (see RecentChanges).
         StoredCredential stored = claim != null && !recent.changedSince(id, claim.leasedAt()) ? claim.row() : stored(id);
         if (claim != null) {
             // Claimed because due: opened once here, so that the due check and the refresh share one decryption.
             try {
-                open(stored);
+                hold(stored);
             } catch (UnsealException unreadable) {
                 // The refresh below says so.
             }
@@ -622,7 +678,7 @@ public final class RefreshPipeline {
             }
             SecretMaterial secret;
             try {
-                secret = open(stored).secret();
+                secret = hold(stored).secret();
             } catch (UnsealException e) {
                 return unreadable(stored, e);
             }
@@ -790,14 +846,9 @@ public final class RefreshPipeline {
         LiveCredential live = new LiveCredential(after, issued.secret(), provider.present(issued.secret()));
         // Planning the new state (its next due time, written with the commit) asks whether it can refresh,
         // which needs its secret: this one, not a decryption of what was just sealed.
-        committing.put(after.id(), live);
-        boolean written;
-        try {
-            written = claim == null ? leases.commitRefresh(after, before.version(), event, owner)
-                    : leases.commitRefresh(after, before.version(), event, owner, claim.nextDue().apply(after));
-        } finally {
-            committing.remove(after.id());
-        }
+        inHand.put(after.id(), live);
+        boolean written = claim == null ? leases.commitRefresh(after, before.version(), event, owner)
+                : leases.commitRefresh(after, before.version(), event, owner, claim.nextDue().apply(after));
         if (!written) {
             // Our lease ran out and someone else wrote. Keep what is committed: it may already be in use.
             StoredCredential current = stored(before.id());
@@ -807,7 +858,9 @@ public final class RefreshPipeline {
             return new RefreshReport.Skipped(current, "lost the commit race");
         }
         failures.remove(before.id());
-        cache.put(live);
+        cache.replace(live);
+        // A consumer's read of the row before this commit must not cache it after the replace found nothing.
+        reads.changed(after.id());
         notifyRecorded(event);
         routineLines.log(() -> "refreshed " + after.id() + " (version " + after.version() + "): access token valid until "
                 + after.accessExpiresAt().map(Instant::toString).orElse("unknown") + ", next refresh at " + plan(after));

@@ -70,6 +70,16 @@ public final class TokenCache {
         segment(live.stored().id()).put(live);
     }
 
+    /**
+     * Stores the credential only where an older version of it is cached (a consumer's read put it
+     * there): a refresh keeps what consumers read current without adding what nobody here reads.
+     *
+     * @param live the credential
+     */
+    public void replace(LiveCredential live) {
+        segment(live.stored().id()).replace(live);
+    }
+
     /** @param id the credential to forget */
     public void remove(CredentialId id) {
         segment(id).remove(id);
@@ -135,6 +145,11 @@ public final class TokenCache {
         synchronized void put(LiveCredential live) {
             entries.merge(live.stored().id(), live,
                     (old, candidate) -> candidate.stored().version() >= old.stored().version() ? candidate : old);
+        }
+
+        synchronized void replace(LiveCredential live) {
+            entries.computeIfPresent(live.stored().id(),
+                    (id, old) -> live.stored().version() >= old.stored().version() ? live : old);
         }
 
         synchronized void remove(CredentialId id) {

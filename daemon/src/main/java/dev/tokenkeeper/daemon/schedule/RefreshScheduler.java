@@ -580,8 +580,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         StorePlan store = (StorePlan) plan;
         try {
             try {
-                // Refreshed or validated next: opened once, into the token cache, for the checks and the call.
-                pipeline.open(row);
+                // Refreshed or validated next: opened once, in hand (not in the token cache), for the checks and the call.
+                pipeline.hold(row);
             } catch (UnsealException unreadable) {
                 // The refresh says so.
             }
@@ -605,6 +605,7 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         } catch (RuntimeException e) {
             Logger.error("scheduled refresh of {} failed: {}", id, e.getMessage());
         } finally {
+            pipeline.release(id);
             running.remove(id);
             claimMoreIfBehind();
         }

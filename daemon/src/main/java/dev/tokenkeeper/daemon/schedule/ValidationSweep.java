@@ -82,7 +82,7 @@ public final class ValidationSweep {
      */
     public Optional<ValidationResult> validate(StoredCredential credential) {
         try {
-            LiveCredential live = pipeline.open(credential);
+            LiveCredential live = pipeline.openUncached(credential);
             ValidationResult result = pipeline.provider(credential.id()).validate(live.secret());
             if (result instanceof ValidationResult.Rejected rejection) {
                 Logger.warn("validation: upstream rejected the token of {} ({}); refreshing", credential.id(),

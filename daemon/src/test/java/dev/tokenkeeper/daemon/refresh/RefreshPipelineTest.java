@@ -19,6 +19,7 @@ import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.Keyring;
 import dev.tokenkeeper.daemon.crypto.MasterKey;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
+import dev.tokenkeeper.daemon.crypto.UnsealException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,6 +135,7 @@ class RefreshPipelineTest {
     @Test
     void aDueCredentialIsRefreshedCommittedOneVersionUpCachedPublishedAndItsLeaseGivenBack() throws Exception {
         imported();
+        pipeline.open(row()); // a consumer's read: the refresh keeps its cache entry current
         clock.advance(Duration.ofMinutes(58)); // 2 min before expiry: inside the 6 min margin
         assertTrue(pipeline.isDue(row()));
         provider.refreshAnswers.add(() -> issued("at-2"));
@@ -648,6 +650,38 @@ class RefreshPipelineTest {
         assertFalse(leaseIsFree(), "the other daemon's lease is untouched");
     }
 
+    @Test
+    void aRefreshLeavesTheTokenCacheToWhatConsumersRead() throws Exception {
+        imported();
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> issued("at-2"));
+        assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Scheduled()));
+        assertEquals(0, cache.size(), "nothing cached for a credential no consumer read here");
+        assertEquals(2, row().version());
+
+        // A consumer's read of the row from before a refresh's commit, cached after it: dropped again, not served.
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> issued("at-3"));
+        LiveCredential read = pipeline.whileReading(ID, () -> {
+            StoredCredential before = row();
+            assertInstanceOf(RefreshReport.Refreshed.class, pipeline.refresh(ID, new RefreshTrigger.Scheduled()));
+            try {
+                return pipeline.open(before);
+            } catch (UnsealException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertEquals(2, read.stored().version(), "the reader gets what it read");
+        assertEquals(3, row().version());
+        assertTrue(cache.get(ID).isEmpty(), "the older row is not left in the cache");
+
+        pipeline.open(row());
+        clock.advance(Duration.ofMinutes(58));
+        provider.refreshAnswers.add(() -> issued("at-4"));
+        pipeline.refresh(ID, new RefreshTrigger.Scheduled());
+        assertEquals("at-4", cache.get(ID).orElseThrow().presentation().token(), "a consumer's entry follows the refresh");
+    }
+
     /** An impatient caller with the same trigger joins the waiting refresh (or starts the one it joins) and hears why it waits. */
     private void assertWaitsForTheLease() {
         await().atMost(Duration.ofSeconds(10)).until(() -> assertThrows(RefreshPendingException.class,
@@ -656,8 +690,9 @@ class RefreshPipelineTest {
     }
 
     @Test
-    void aRepeatedFailureIsNotWrittenAgainAndTheCacheFollowsTheRow() {
+    void aRepeatedFailureIsNotWrittenAgainAndTheCacheFollowsTheRow() throws Exception {
         imported();
+        pipeline.open(row()); // a consumer's read
         clock.advance(Duration.ofMinutes(58));
         provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));
         provider.refreshAnswers.add(() -> RefreshResult.TransientFailure.of(FailureKind.NETWORK, "reset"));

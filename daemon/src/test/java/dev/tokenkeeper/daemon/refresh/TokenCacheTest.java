@@ -58,6 +58,19 @@ class TokenCacheTest {
     }
 
     @Test
+    void aReplaceOnlyUpdatesWhatIsCachedAndNeverWithAnOlderVersion() {
+        TokenCache cache = new TokenCache();
+        cache.replace(live(2, "at-2"));
+        assertTrue(cache.get(ID).isEmpty(), "nothing added for a credential not cached");
+        cache.put(live(2, "at-2"));
+        cache.replace(live(1, "at-1"));
+        assertEquals("at-2", cache.get(ID).orElseThrow().presentation().token(), "an older version never replaces");
+        cache.replace(live(3, "at-3"));
+        assertEquals("at-3", cache.get(ID).orElseThrow().presentation().token());
+        assertEquals(1, cache.size());
+    }
+
+    @Test
     void anOpenedCredentialShowsItsIdAndVersionNeverItsTokens() {
         LiveCredential live = live(7, "at-secret-7");
         assertEquals("LiveCredential[acme:shop v7, secret hidden]", live.toString());
