@@ -454,12 +454,18 @@ public final class RefreshPipeline {
      * Another daemon changed this credential. A read of it under way here may have fetched the row
      * before that change: what it opens is kept out of the token cache (see {@link #whileReading}).
      *
-     * @param id the changed credential
+     * @param id          the changed credential
+     * @param claimedHere whether this daemon holds a claim of it (queued or refreshing), whose refresh then
+     *                    reads the row again rather than trust the claim's (see {@link RecentChanges}); the
+     *                    changes of credentials not claimed here are not kept (in a due storm three per
+     *                    refresh, each living just long enough to reach the collector's old generation)
      * @return true when its opened secret is in the token cache (the caller then reads the row again)
      */
-    public boolean changedElsewhere(CredentialId id) {
+    public boolean changedElsewhere(CredentialId id, boolean claimedHere) {
         reads.changed(id);
-        recent.changed(id);
+        if (claimedHere) {
+            recent.changed(id);
+        }
         return holds(id);
     }
 

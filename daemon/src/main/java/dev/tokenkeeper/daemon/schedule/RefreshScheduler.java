@@ -453,6 +453,14 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
         return !inStore && plan.at(id).isPresent();
     }
 
+    /**
+     * @param id a credential
+     * @return true when this daemon holds a claim of it from the store's due queue (queued or refreshing)
+     */
+    public boolean claimedHere(CredentialId id) {
+        return inStore && running.contains(id);
+    }
+
     /** @return true when the plan is the store's due queue ({@link #planIn}): nothing of a credential is planned in memory */
     public boolean plansInStore() {
         return inStore;

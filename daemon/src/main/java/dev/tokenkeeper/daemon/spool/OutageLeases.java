@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -38,10 +39,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A credential the store announced as changed ({@code watch}) and that was not read again since
  * (the store went away in between) is nobody's here: another daemon may have just refreshed it.
  * Such a notice only matters for a credential whose secret this daemon spools during an outage, and
- * that secret comes from a refresh under way when the notice arrived, or later: so a notice is kept
- * while its credential is one of those, and otherwise for a bounded time (longer than any refresh
- * can take from its read to its spooled commit), not for every credential another daemon ever
- * changed (with four daemons on a million credentials, three quarters of a million entries). Should
+ * that secret comes from a refresh under way when the notice arrived, or later (from a secret
+ * spooled before): so a notice is kept only for a credential whose store lease this daemon holds
+ * (or whose claim is under way) or whose secret it spooled, while it is spooled and otherwise for a
+ * bounded time (longer than any refresh can take from its read to its spooled commit), not for every
+ * credential another daemon ever changed (with four daemons on a million credentials, three quarters
+ * of a million entries, and in a due storm three notices per refresh that lived just long enough to
+ * fill the collector's old generation). Should
  * more notices than {@link #MOST_NOTICES} fall within that time, they are dropped and for that long no
  * secret spooled counts as this daemon's: exactly once before availability.
  *
@@ -78,6 +82,13 @@ final class OutageLeases {
      * entry per credential ever written).
      */
     private final Map<CredentialId, Long> ownVersions = new ConcurrentHashMap<>();
+    /**
+     * Credentials whose store lease this daemon took (a claim or a lease), until its refresh committed, spooled
+     * or gave it back, with when (the clock's millis): only their refreshes can be under way here.
+     */
+    private final Map<CredentialId, Long> leased = new ConcurrentHashMap<>();
+    /** Claims under way: see {@link #claiming}. */
+    private final AtomicInteger claiming = new AtomicInteger();
     /** Credentials announced as changed and not read since, with the announcement (see the class comment). */
     private final Map<CredentialId, Notice> unconfirmed = new ConcurrentHashMap<>();
     /** When the next notices older than {@link #noticeMillis} are dropped. */
@@ -197,12 +208,57 @@ final class OutageLeases {
                 return due > 1 ? due - 1 : null;
             });
         }
-        if (own[0] == null) {
-            long now = clock.millis();
+        if (own[0] != null) {
+            return;
+        }
+        long now = clock.millis();
+        // A notice matters only for a refresh under way here (its lease taken) or a secret spooled here:
+        // any other refresh reads the row after the notice (four daemons otherwise kept three quarters of
+        // a storm's credentials, each entry living just long enough to be copied into the old generation).
+        if (leased.containsKey(id) || ownSecrets.containsKey(id) || claiming.get() > 0) {
             unconfirmed.put(id, new Notice(tickets.incrementAndGet(), now));
-            if (now >= nextPruneMillis || now >= nextFloodCheckMillis && unconfirmed.size() > MOST_NOTICES) {
-                prune(now);
-            }
+        }
+        if (now >= nextPruneMillis || now >= nextFloodCheckMillis && unconfirmed.size() > MOST_NOTICES) {
+            prune(now);
+        }
+    }
+
+    /**
+     * This daemon took the credential's store lease (a claim or a lease): a refresh of it may be under way.
+     *
+     * @param id the credential
+     */
+    void leased(CredentialId id) {
+        leased.put(id, clock.millis());
+    }
+
+    /**
+     * The refresh of a leased credential ended: committed, spooled, or its lease given back.
+     *
+     * @param id the credential
+     */
+    void leaseEnded(CredentialId id) {
+        leased.remove(id);
+    }
+
+    /**
+     * A claim of due rows starts: its rows are read before they can be marked {@link #leased}, so until it
+     * {@link #claimed ended} every notice is kept.
+     */
+    void claiming() {
+        claiming.incrementAndGet();
+    }
+
+    /**
+     * The claim started with {@link #claiming} ended and its rows are marked {@link #leased}: the notices
+     * that came meanwhile of credentials neither leased nor spooled here are dropped.
+     *
+     * @param readFrom the {@link #ticket()} taken before the claim
+     */
+    void claimed(long readFrom) {
+        if (claiming.decrementAndGet() == 0) {
+            unconfirmed.entrySet().removeIf(entry -> entry.getValue().ticket() > readFrom
+                    && !leased.containsKey(entry.getKey()) && !ownSecrets.containsKey(entry.getKey()));
         }
     }
 
@@ -216,6 +272,8 @@ final class OutageLeases {
             long oldest = now - noticeMillis;
             unconfirmed.entrySet().removeIf(entry -> entry.getValue().atMillis() < oldest
                     && !ownSecrets.containsKey(entry.getKey()));
+            // A lease whose end was never told (a refresh that failed past its commit) is long over by now.
+            leased.values().removeIf(at -> at < oldest);
         }
         if (now >= nextFloodCheckMillis && unconfirmed.size() > MOST_NOTICES) {
             nextFloodCheckMillis = now + 1_000;

@@ -216,6 +216,11 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
         return remotePurge;
     }
 
+    /** @return how many notices of other daemons' changes the outage leases keep (tests) */
+    int outageNotices() {
+        return outageLeases.notices();
+    }
+
     /** @return how many credentials have changes the store has not taken yet */
     public int pending() {
         return spool.size();
@@ -393,23 +398,28 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
                                   BooleanSupplier remoteCommit) {
         CredentialId id = updated.id();
         synchronized (lockFor(id)) {
-            if (!spool.containsKey(id)) {
-                try {
-                    boolean written = writeRemote(updated, remoteCommit);
-                    storeAnswered();
-                    return written;
-                } catch (StoreUnavailableException e) {
-                    storeDown(e);
+            try {
+                if (!spool.containsKey(id)) {
+                    try {
+                        boolean written = writeRemote(updated, remoteCommit);
+                        storeAnswered();
+                        return written;
+                    } catch (StoreUnavailableException e) {
+                        storeDown(e);
+                    }
                 }
+                // The store is down, or this credential is already ahead of it: the spool takes it.
+                boolean spooled = compareAndSet(updated, expectedVersion);
+                if (spooled) {
+                    pendingHistory.add(event);
+                    // A lease taken before the store went away would otherwise block other daemons until it ran out.
+                    leasesToRelease.put(id, owner);
+                }
+                return spooled;
+            } finally {
+                // Committed, spooled (its secret is then this daemon's, see OutageLeases) or refused: the refresh is over.
+                outageLeases.leaseEnded(id);
             }
-            // The store is down, or this credential is already ahead of it: the spool takes it.
-            boolean spooled = compareAndSet(updated, expectedVersion);
-            if (spooled) {
-                pendingHistory.add(event);
-                // A lease taken before the store went away would otherwise block other daemons until it ran out.
-                leasesToRelease.put(id, owner);
-            }
-            return spooled;
         }
     }
 
@@ -425,6 +435,14 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
 
     @Override
     public boolean tryLease(CredentialId id, String owner, Instant until) {
+        boolean leased = tryLeaseHere(id, owner, until);
+        if (leased) {
+            outageLeases.leased(id);
+        }
+        return leased;
+    }
+
+    private boolean tryLeaseHere(CredentialId id, String owner, Instant until) {
         boolean pendingRelease = owner.equals(leasesToRelease.get(id));
         boolean leased;
         try {
@@ -533,6 +551,15 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
     @Override
     public List<Claim> claimDue(String owner, Instant now, Instant leaseUntil, int limit) {
         long readFrom = outageLeases.ticket();
+        outageLeases.claiming();
+        try {
+            return claimDue(owner, now, leaseUntil, limit, readFrom);
+        } finally {
+            outageLeases.claimed(readFrom);
+        }
+    }
+
+    private List<Claim> claimDue(String owner, Instant now, Instant leaseUntil, int limit, long readFrom) {
         List<Claim> claimed;
         try {
             claimed = offeredByRemote(DueWork.class).claimDue(owner, now, leaseUntil, limit);
@@ -551,6 +578,7 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
                         Optional.of(now.plusSeconds(Math.max(1, retrySeconds))), claim.retry());
             } else {
                 mine.add(claim);
+                outageLeases.leased(row.id());
             }
         }
         return mine;
@@ -558,6 +586,7 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
 
     @Override
     public void release(CredentialId id, String owner, Optional<Instant> nextDue, boolean retry) {
+        outageLeases.leaseEnded(id);
         offeredByRemote(DueWork.class).release(id, owner, nextDue, retry);
     }
 
@@ -621,6 +650,7 @@ public final class SpooledStore implements TokenStore, Leases, ChangeFeed, Purge
 
     @Override
     public void releaseLease(CredentialId id, String owner) {
+        outageLeases.leaseEnded(id);
         if (owner.equals(leasesToRelease.get(id))) {
             return; // Its commit is in the spool only: the push gives the lease back.
         }

@@ -1010,7 +1010,7 @@ class RefreshPipelineTest {
         clock.advance(Duration.ofMinutes(58));
         RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
         committedByAnotherDaemon(first.version());
-        pipeline.changedElsewhere(ID);
+        pipeline.changedElsewhere(ID, true);
 
         RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
 

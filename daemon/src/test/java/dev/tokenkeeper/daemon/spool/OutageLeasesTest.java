@@ -218,15 +218,48 @@ class OutageLeasesTest {
         OutageLeases fleet = new OutageLeases(GRACE, clock, true, kept);
         fleet.anotherDaemonLeased();
         for (int i = 0; i < 1_000; i++) {
-            fleet.announced(CredentialId.parse("gazelle:c" + i));
+            fleet.announced(CredentialId.parse("gazelle:n" + i));
+        }
+        assertEquals(0, fleet.notices(), "no refresh of them under way here: any later one reads the row after the notice");
+        for (int i = 0; i < 1_000; i++) {
+            CredentialId id = CredentialId.parse("gazelle:c" + i);
+            fleet.leased(id);
+            fleet.announced(id);
         }
         assertEquals(1_000, fleet.notices());
         clock.advance(kept.dividedBy(2));
+        fleet.leased(ID);
         fleet.announced(ID);
         assertEquals(1_001, fleet.notices(), "younger than a refresh can take: all kept");
         clock.advance(kept.dividedBy(2).plusSeconds(1));
-        fleet.announced(CredentialId.parse("gazelle:later"));
+        CredentialId later = CredentialId.parse("gazelle:later");
+        fleet.leased(later);
+        fleet.announced(later);
         assertEquals(2, fleet.notices(), "those older than " + kept + " are dropped, the younger two stay");
+        fleet.leaseEnded(later);
+        fleet.announced(later);
+        fleet.announced(CredentialId.parse("gazelle:c1"));
+        assertEquals(2, fleet.notices(), "a lease over (and one never told over, after the horizon) keeps no new notice");
+    }
+
+    @Test
+    void duringAClaimEveryNoticeIsKeptAndAfterItOnlyThoseOfTheRowsItLeased() {
+        OutageLeases fleet = new OutageLeases(GRACE, clock, true, Duration.ofMinutes(15));
+        fleet.anotherDaemonLeased();
+        fleet.announced(CredentialId.parse("gazelle:before"));
+        long readFrom = fleet.ticket();
+        fleet.claiming();
+        // The claim read its rows; a change committed since is announced before the claim marks them leased.
+        fleet.announced(ID);
+        fleet.announced(CredentialId.parse("gazelle:not-claimed"));
+        assertEquals(2, fleet.notices());
+        fleet.leased(ID);
+        fleet.claimed(readFrom);
+        assertEquals(1, fleet.notices(), "the claimed row's notice stays, the other one goes");
+        fleet.storeDown();
+        StoredCredential obtained = row(3, 3);
+        fleet.spooled(Optional.of(row(2, 2)), obtained);
+        assertFalse(fleet.refusalWhileDown(Optional.of(obtained)).isEmpty(), "its change after the claim's read: not this daemon's");
     }
 
     @Test
@@ -235,6 +268,7 @@ class OutageLeasesTest {
         OutageLeases fleet = new OutageLeases(GRACE, clock, true, kept);
         fleet.seen(row(1, 1), row(2, 2), fleet.ticket());
         long readBeforeTheNotice = fleet.ticket();
+        fleet.leased(ID);
         fleet.storeDown();
         fleet.announced(ID);
         StoredCredential obtained = row(3, 3);
@@ -257,6 +291,7 @@ class OutageLeasesTest {
         StoredCredential before = row(3, 3);
         fleet.spooled(Optional.of(row(2, 2)), before);
         fleet.announced(ID);
+        fleet.claiming(); // a claim under way keeps every notice
         for (int i = 0; i <= OutageLeases.MOST_NOTICES; i++) {
             fleet.announced(CredentialId.parse("gazelle:c" + i));
         }
@@ -274,6 +309,7 @@ class OutageLeasesTest {
         for (int i = 0; i <= OutageLeases.MOST_NOTICES; i++) {
             fleet.announced(CredentialId.parse("gazelle:d" + i));
         }
+        fleet.claimed(Long.MAX_VALUE);
         clock.advance(kept.dividedBy(2).plusSeconds(1));
         fleet.spooled(Optional.empty(), spooledInTheFlood);
         assertFalse(fleet.refusalWhileDown(Optional.of(spooledInTheFlood)).isEmpty(),
