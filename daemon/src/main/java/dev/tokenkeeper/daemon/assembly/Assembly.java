@@ -170,6 +170,8 @@ public final class Assembly implements AutoCloseable {
             scheduler.tickByHand();
         }
         dueWork.ifPresent(due -> scheduler.planIn(due, owner, config.refreshPolicy().lease()));
+        // Only a claim's refresh asks what changed since its claim read the row.
+        pipeline.rememberChangesOnlyOf(scheduler::claimedHere);
         ConsumerDirectory consumers = new ConsumerDirectory(store, new ConsumerRowMac(sealer::keyring),
                 new ConsumerRowUpgrade(state), clock, settings.authFailureDelay());
         ChangeFollower follower = new ChangeFollower(store, pipeline, scheduler).onConsumersChanged(consumers::reread)

@@ -150,7 +150,7 @@ public final class ChangeFollower implements ChangeListener, AutoCloseable {
     }
 
     private void followOne(CredentialId id) {
-        if (scheduler.plansInStore() && !pipeline.changedElsewhere(id, scheduler.claimedHere(id))) {
+        if (scheduler.plansInStore() && !pipeline.changedElsewhere(id)) {
             // Nothing of it is here: whoever changed it planned it in the store, and its next use reads the
             // row (a read under way keeps what it read out of the cache). Reading and opening every other
             // daemon's refresh cost each daemon a query and a decrypt per refresh of the fleet: 3 of 4 of

@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +46,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -97,6 +99,7 @@ public final class RefreshPipeline {
      * copied into the collector's old generation (issue 26: a quarter of four daemons' collection pauses).
      */
     private final Map<CredentialId, LiveCredential> inHand = new ConcurrentHashMap<>();
+    private volatile Predicate<CredentialId> claimedHere = id -> true;
     private final ExecutorService onDemand = Executors.newCachedThreadPool(
             runnable -> {
                 Thread thread = new Thread(runnable, "refresh-on-demand");
@@ -432,7 +435,7 @@ public final class RefreshPipeline {
      * @param nextAttempt a planned retry, if any
      */
     public void publish(StoredCredential credential, Optional<Instant> nextAttempt) {
-        recent.changed(credential.id());
+        remember(credential.id());
         for (RefreshListener listener : listeners) {
             try {
                 listener.changed(credential, nextAttempt);
@@ -454,19 +457,33 @@ public final class RefreshPipeline {
      * Another daemon changed this credential. A read of it under way here may have fetched the row
      * before that change: what it opens is kept out of the token cache (see {@link #whileReading}).
      *
-     * @param id          the changed credential
-     * @param claimedHere whether this daemon holds a claim of it (queued or refreshing), whose refresh then
-     *                    reads the row again rather than trust the claim's (see {@link RecentChanges}); the
-     *                    changes of credentials not claimed here are not kept (in a due storm three per
-     *                    refresh, each living just long enough to reach the collector's old generation)
+     * @param id the changed credential
      * @return true when its opened secret is in the token cache (the caller then reads the row again)
      */
-    public boolean changedElsewhere(CredentialId id, boolean claimedHere) {
+    public boolean changedElsewhere(CredentialId id) {
         reads.changed(id);
-        if (claimedHere) {
+        remember(id);
+        return holds(id);
+    }
+
+    /**
+     * Keeps changes (this daemon's and others') in {@link RecentChanges} only for the credentials the
+     * predicate names: those a claim holds here, whose refresh then reads the row again rather than trust
+     * the claim's. By default every change is kept. In a due storm on the store's plan that was one entry
+     * per refresh of the fleet, each living just long enough to reach the collector's old generation.
+     *
+     * @param claimedHere whether this daemon holds (or is taking) a claim of the credential
+     * @return this
+     */
+    public RefreshPipeline rememberChangesOnlyOf(Predicate<CredentialId> claimedHere) {
+        this.claimedHere = Objects.requireNonNull(claimedHere, "claimedHere");
+        return this;
+    }
+
+    private void remember(CredentialId id) {
+        if (claimedHere.test(id)) {
             recent.changed(id);
         }
-        return holds(id);
     }
 
     /**

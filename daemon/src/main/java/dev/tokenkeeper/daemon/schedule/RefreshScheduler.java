@@ -90,6 +90,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
     private boolean inStore;
     private final RandomGenerator validationJitter = new SplittableRandom();
     private final Set<CredentialId> running = ConcurrentHashMap.newKeySet();
+    /** Claims between their statement and marking their rows {@link #running} (see {@link #claimedHere}). */
+    private final AtomicInteger claimsUnderWay = new AtomicInteger();
     private final ProviderSpacing spacing = new ProviderSpacing();
     private final Map<CredentialId, Duration> advanced = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor workers;
@@ -458,7 +460,8 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
      * @return true when this daemon holds a claim of it from the store's due queue (queued or refreshing)
      */
     public boolean claimedHere(CredentialId id) {
-        return inStore && running.contains(id);
+        // A claim under way has read rows it has not marked running yet: any of them may be one.
+        return inStore && (claimsUnderWay.get() > 0 || running.contains(id));
     }
 
     /** @return true when the plan is the store's due queue ({@link #planIn}): nothing of a credential is planned in memory */
@@ -552,28 +555,33 @@ public final class RefreshScheduler implements RefreshListener, AutoCloseable {
             // Every worker busy and a batch queued: the backlog (if any) stays for the workers to claim.
             return;
         }
-        List<Plan.Taken> taken;
+        claimsUnderWay.incrementAndGet();
         try {
-            taken = plan.takeDue(now, limit);
-            backlog = inStore && taken.size() >= limit;
-        } catch (RuntimeException e) {
-            if (!takeFailing) {
-                takeFailing = true;
-                Logger.warn("could not claim due credentials: {}; trying again at every tick", e.getMessage());
+            List<Plan.Taken> taken;
+            try {
+                taken = plan.takeDue(now, limit);
+                backlog = inStore && taken.size() >= limit;
+            } catch (RuntimeException e) {
+                if (!takeFailing) {
+                    takeFailing = true;
+                    Logger.warn("could not claim due credentials: {}; trying again at every tick", e.getMessage());
+                }
+                return;
             }
-            return;
-        }
-        if (takeFailing) {
-            takeFailing = false;
-            Logger.info("claiming due credentials again");
-        }
-        for (Plan.Taken due : taken) {
-            if (!running.add(due.id())) {
-                // Still refreshing from the last time: look again shortly.
-                plan.put(due.id(), Optional.of(clock.instant().plusSeconds(1)), due.retry());
-                continue;
+            if (takeFailing) {
+                takeFailing = false;
+                Logger.info("claiming due credentials again");
             }
-            workers.execute(() -> due.claim().ifPresentOrElse(claim -> runClaim(claim, now), () -> refresh(due)));
+            for (Plan.Taken due : taken) {
+                if (!running.add(due.id())) {
+                    // Still refreshing from the last time: look again shortly.
+                    plan.put(due.id(), Optional.of(clock.instant().plusSeconds(1)), due.retry());
+                    continue;
+                }
+                workers.execute(() -> due.claim().ifPresentOrElse(claim -> runClaim(claim, now), () -> refresh(due)));
+            }
+        } finally {
+            claimsUnderWay.decrementAndGet();
         }
     }
 

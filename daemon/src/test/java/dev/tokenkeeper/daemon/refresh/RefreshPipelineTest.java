@@ -1009,8 +1009,10 @@ class RefreshPipelineTest {
         StoredCredential first = imported();
         clock.advance(Duration.ofMinutes(58));
         RefreshPipeline.Claimed claim = claimed(due, after -> Optional.empty());
+        // As the daemon wires it: changes are remembered for the credentials claimed here only.
+        pipeline.rememberChangesOnlyOf(ID::equals);
         committedByAnotherDaemon(first.version());
-        pipeline.changedElsewhere(ID, true);
+        pipeline.changedElsewhere(ID);
 
         RefreshReport report = pipeline.refreshClaimed(claim, new RefreshTrigger.Scheduled());
 

@@ -457,8 +457,11 @@ class RefreshSchedulerTest {
         scheduler.tick();
         assertEquals(Optional.of("me"), due.leaseHolder(OTHER), "no free worker: claimed one batch ahead, queued");
         assertEquals(1, provider.refreshCalls.get(), "it waits for the worker");
+        assertTrue(scheduler.claimedHere(ID) && scheduler.claimedHere(OTHER), "refreshing and queued: both claimed here");
+        assertFalse(scheduler.claimedHere(CredentialId.parse("gazelle:elsewhere")));
         held.answer();
         assertTrue(scheduler.awaitIdle(Duration.ofSeconds(10)));
+        assertFalse(scheduler.claimedHere(ID) || scheduler.claimedHere(OTHER), "both claims ended");
         tickAt(Duration.ofSeconds(1), start);
         assertEquals(2, provider.refreshCalls.get());
         assertEquals(2, store.get(OTHER).orElseThrow().version());
