@@ -320,6 +320,12 @@ class SpooledStoreTest {
         assertEquals(2, a.get(ID).orElseThrow().version(), "A sees B's refresh: another daemon is about");
     }
 
+    /** B refreshes version 2 into version 3 under its lease: announced to the other daemons. */
+    private static void refreshedByBAgain(SpooledStore b, Instant t0) {
+        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
+        assertTrue(b.commitRefresh(credential(3, (byte) 3, t0.plusSeconds(2)), 2, refreshed(t0), "b"), "announced to A");
+    }
+
     /** @return a daemon's spooled view of the shared store */
     private SpooledStore daemon(String name) {
         return new SpooledStore(remote, state.resolve("spool-" + name), 3600, clock);
@@ -752,8 +758,7 @@ class SpooledStoreTest {
         importedByAThenRefreshedByB(a, b, t0);
         // A's refresh of version 2 starts under a lease that then runs out; B takes the lease and commits.
         assertTrue(a.tryLease(ID, "a", t0.minusSeconds(1)));
-        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
-        assertTrue(b.commitRefresh(credential(3, (byte) 3, t0.plusSeconds(2)), 2, refreshed(t0), "b"), "announced to A");
+        refreshedByBAgain(b, t0);
 
         remote.down = true;
         // A, not having read version 3, spools its refresh of version 2: the secret it spent may be spent already.
@@ -768,8 +773,7 @@ class SpooledStoreTest {
         SpooledStore b = daemon("b");
         a.watch(change -> { });
         importedByAThenRefreshedByB(a, b, t0);
-        assertTrue(b.tryLease(ID, "b", t0.plusSeconds(60)));
-        assertTrue(b.commitRefresh(credential(3, (byte) 3, t0.plusSeconds(2)), 2, refreshed(t0), "b"), "announced to A");
+        refreshedByBAgain(b, t0);
         // Any refresh of it here takes its lease first and then reads the row, so the notice cannot matter.
         assertEquals(0, a.outageNotices(), "nothing kept of another daemon's change to a credential not leased here");
     }
