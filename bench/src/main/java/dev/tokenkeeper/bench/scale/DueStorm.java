@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -140,8 +141,11 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
         return count;
     }
 
-    /** The killed daemon: when, the rows it held a lease on then, and when each lease ran out (epoch millis). */
-    private record Kill(long pid, long atMillis, List<Integer> leased, Map<Integer, Long> leaseEnds) {
+    /** The killed daemon: when, and the rows it held a lease on then with when each lease ran out (epoch millis). */
+    private record Kill(long pid, long atMillis, Map<Integer, Long> leaseEnds) {
+        Set<Integer> leased() {
+            return leaseEnds.keySet();
+        }
     }
 
     /**
@@ -154,7 +158,6 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
     private Kill kill(DaemonFleet fleet, int index, String schema) throws Exception {
         DaemonLauncher victim = fleet.daemons().get(index);
         long pid = victim.pid();
-        List<Integer> leased = new ArrayList<>();
         Map<Integer, Long> leaseEnds = new HashMap<>();
         long at;
         try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl());
@@ -166,14 +169,12 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
             held.setString(1, "%/" + pid + "/%");
             try (ResultSet rows = held.executeQuery()) {
                 while (rows.next()) {
-                    int account = Integer.parseInt(rows.getString(1).substring("bench".length()));
-                    leased.add(account);
-                    leaseEnds.put(account, rows.getLong(2));
+                    leaseEnds.put(Integer.parseInt(rows.getString(1).substring("bench".length())), rows.getLong(2));
                 }
             }
         }
-        System.out.printf("    [10] killed daemon %d (pid %d) holding %d leases%n", index, pid, leased.size());
-        return new Kill(pid, at, leased, leaseEnds);
+        System.out.printf("    [10] killed daemon %d (pid %d) holding %d leases%n", index, pid, leaseEnds.size());
+        return new Kill(pid, at, leaseEnds);
     }
 
     private static void waitFor(InstantUpstream upstream, int refreshed, Instant deadline) throws InterruptedException {
@@ -328,7 +329,7 @@ record DueStorm(ResultTable table, Path work, Path distribution, ScaleSettings s
 
     private void reportKill(InstantUpstream upstream, Kill killed, String schema) throws Exception {
         long worst = 0;
-        long worstAfterLease = Long.MIN_VALUE;
+        long worstAfterLease = 0;
         List<Integer> onlyBefore = new ArrayList<>();
         int never = 0;
         int presentedBefore = 0;

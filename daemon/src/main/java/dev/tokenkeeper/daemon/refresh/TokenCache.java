@@ -143,13 +143,16 @@ public final class TokenCache {
         }
 
         synchronized void put(LiveCredential live) {
-            entries.merge(live.stored().id(), live,
-                    (old, candidate) -> candidate.stored().version() >= old.stored().version() ? candidate : old);
+            entries.merge(live.stored().id(), live, Segment::newer);
         }
 
         synchronized void replace(LiveCredential live) {
-            entries.computeIfPresent(live.stored().id(),
-                    (id, old) -> live.stored().version() >= old.stored().version() ? live : old);
+            entries.computeIfPresent(live.stored().id(), (id, old) -> newer(old, live));
+        }
+
+        /** Entries only move forward: the same version opened again replaces, an older one never does. */
+        private static LiveCredential newer(LiveCredential old, LiveCredential candidate) {
+            return candidate.stored().version() >= old.stored().version() ? candidate : old;
         }
 
         synchronized void remove(CredentialId id) {
