@@ -5,7 +5,6 @@
 module dev.tokenkeeper.provider.gazelle {
     requires dev.tokenkeeper.api;
     requires java.net.http;
-    requires org.apache.httpcomponents.client5.httpclient5;
     requires org.apache.httpcomponents.core5.httpcore5;
     requires com.fasterxml.jackson.databind;
 

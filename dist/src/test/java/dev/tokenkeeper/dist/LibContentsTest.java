@@ -66,10 +66,8 @@ class LibContentsTest {
             Map.entry("jetty-ee-webapp", "required by jetty-ee10-webapp's module" + MODULE_PATH_ONLY),
             Map.entry("jetty-xml", "required by jetty-ee10-webapp's module" + MODULE_PATH_ONLY),
             // the Gazelle provider's upstream calls
-            Map.entry("httpclient5", "the Gazelle provider's blocking HTTP client (an exchange on the refresh worker's"
-                    + " thread: half the CPU of the JDK client's, measured in a due storm)"),
-            Map.entry("httpcore5", "required by httpclient5"),
-            Map.entry("httpcore5-h2", "httpclient5's TLS settings link its HTTP version policy, loaded at the first call"),
+            Map.entry("httpcore5", "the Gazelle provider's HTTP/1.1 connections (an exchange on the refresh worker's"
+                    + " thread: a fraction of the CPU of the JDK client's, measured in a due storm)"),
             // logging
             Map.entry("slf4j-api", "the logging API of Javalin, Jetty, Quartz, jdbi and HikariCP"),
             Map.entry("slf4j-tinylog", "sends their SLF4J logging to tinylog"),

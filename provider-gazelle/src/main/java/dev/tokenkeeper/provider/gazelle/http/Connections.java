@@ -2,26 +2,45 @@ package dev.tokenkeeper.provider.gazelle.http;
 
 import dev.tokenkeeper.api.http.OnFirstUse;
 
-import org.apache.hc.client5.http.config.ConnectionConfig;
-import org.apache.hc.client5.http.config.RequestConfig;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
-import org.apache.hc.core5.util.TimeValue;
-import org.apache.hc.core5.util.Timeout;
+import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection;
+import org.apache.hc.core5.io.CloseMode;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * The pooled blocking client {@link UpstreamClient} sends with, built on first use: building it loads
- * the JDK's default TLS context (every certificate of the trust store), which a provider configured at
- * start should pay at its first call, off the start-up path, and a provider never called never pays.
+ * The blocking HTTP/1.1 connections {@link UpstreamClient} sends over, kept open between exchanges per
+ * host: httpcore5's connection (request writing, response parsing, framing) over sockets this class opens.
+ *
+ * <p>Apache's full client put a chain of executors, a route planner and a leasing pool around every exchange:
+ * in a due storm on PostgreSQL (issue 26) that was a third of an exchange's CPU, for features a token POST does
+ * not use (redirects, retries, authentication, cookies, proxies). TLS is the JDK's: the default context,
+ * built at the first {@code https} connection (it loads every certificate of the trust store), with the host
+ * name checked against the certificate ({@code HTTPS} endpoint identification) and sent as SNI.
  */
 final class Connections {
 
     /**
-     * Connections kept per upstream host: more than any refresh worker count, so that a worker never
-     * waits for another's connection.
+     * Idle connections kept per upstream host: more than any refresh worker count, so that a worker never
+     * connects anew while another's connection sits idle.
      */
     static final int PER_HOST = 512;
 
@@ -30,50 +49,201 @@ final class Connections {
      * a POST is never re-sent (it may carry a refresh token that rotates), so it must not go out on a
      * connection the server has already dropped.
      */
-    static final TimeValue CHECK_AFTER_IDLE = TimeValue.ofMilliseconds(500);
+    static final Duration CHECK_AFTER_IDLE = Duration.ofMillis(500);
 
     /** How long an idle connection is kept when the server does not say (its Keep-Alive header). */
-    static final TimeValue KEEP_IDLE = TimeValue.ofSeconds(30);
+    static final Duration KEEP_IDLE = Duration.ofSeconds(30);
 
     private final Duration connectTimeout;
-    private final Duration timeout;
-    private final OnFirstUse<CloseableHttpClient> client = new OnFirstUse<>(this::build);
+    private final OnFirstUse<SSLSocketFactory> tls;
+    private final Map<Route, LinkedBlockingDeque<Idle>> idle = new ConcurrentHashMap<>();
 
-    Connections(Duration connectTimeout, Duration timeout) {
+    /** @param connectTimeout how long connecting (and a TLS handshake) may take */
+    Connections(Duration connectTimeout) {
+        this(connectTimeout, Connections::defaultContext);
+    }
+
+    /**
+     * @param connectTimeout how long connecting (and a TLS handshake) may take
+     * @param context        the TLS context for {@code https} hosts, asked for at the first one
+     */
+    Connections(Duration connectTimeout, Supplier<SSLContext> context) {
         this.connectTimeout = connectTimeout;
-        this.timeout = timeout;
+        this.tls = new OnFirstUse<>(() -> context.get().getSocketFactory());
     }
 
-    CloseableHttpClient client() {
-        return client.get();
+    /** Where a connection goes: connections are only ever reused for the same scheme, host and port. */
+    record Route(boolean secure, String host, int port) {
+
+        // Written out: a record's generated equals and hashCode go through method handles, which the launcher's
+        // first-tier-only JIT leaves slow, and a route is looked up for every exchange.
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Route that && secure == that.secure && port == that.port && host.equals(that.host);
+        }
+
+        @Override
+        public int hashCode() {
+            return (host.hashCode() * 31 + port) * 2 + (secure ? 1 : 0);
+        }
+
+        static Route of(URI uri) {
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("https") && !scheme.equals("http")) {
+                throw new IllegalArgumentException("not an http or https URL (scheme " + scheme + ")");
+            }
+            if (uri.getHost() == null) {
+                throw new IllegalArgumentException("the URL names no host");
+            }
+            boolean secure = scheme.equals("https");
+            String host = uri.getHost();
+            // URI keeps an IPv6 literal's brackets; a socket address wants the bare address.
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            return new Route(secure, host, uri.getPort() >= 0 ? uri.getPort() : secure ? 443 : 80);
+        }
     }
 
-    private CloseableHttpClient build() {
-        ConnectionConfig connection = ConnectionConfig.custom()
-                .setConnectTimeout(Timeout.of(connectTimeout))
-                .setSocketTimeout(Timeout.of(timeout))
-                .setValidateAfterInactivity(CHECK_AFTER_IDLE)
-                .build();
-        return HttpClientBuilder.create()
-                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                        .setMaxConnPerRoute(PER_HOST)
-                        .setMaxConnTotal(PER_HOST * 4)
-                        .setDefaultConnectionConfig(connection)
-                        .build())
-                .setDefaultRequestConfig(RequestConfig.custom()
-                        .setConnectionRequestTimeout(Timeout.of(timeout))
-                        .setResponseTimeout(Timeout.of(timeout))
-                        .setConnectionKeepAlive(KEEP_IDLE)
-                        .setRedirectsEnabled(false)
-                        .build())
-                // A redirect of a POST carrying a refresh token is never something to follow blindly, and a
-                // POST that may have reached the server is never sent again by the client on its own.
-                .disableRedirectHandling()
-                .disableAutomaticRetries()
-                .disableCookieManagement()
-                .disableAuthCaching()
-                .disableContentCompression()
-                .disableConnectionState()
-                .build();
+    private record Idle(DefaultBHttpClientConnection connection, long since, long keepNanos) {
+    }
+
+    /** A connection could not be made; the message names no request content. */
+    static final class ConnectFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final boolean timedOut;
+
+        ConnectFailed(IOException cause, boolean timedOut) {
+            super(cause.getMessage(), cause);
+            this.timedOut = timedOut;
+        }
+
+        boolean timedOut() {
+            return timedOut;
+        }
+    }
+
+    /**
+     * @param route where to
+     * @return an open connection: the most recently used idle one that is still good, or a new one
+     * @throws ConnectFailed when no new connection could be made
+     */
+    DefaultBHttpClientConnection take(Route route) throws ConnectFailed {
+        LinkedBlockingDeque<Idle> kept = idle.get(route);
+        if (kept != null) {
+            for (Idle next = kept.pollFirst(); next != null; next = kept.pollFirst()) {
+                long idleNanos = System.nanoTime() - next.since();
+                if (idleNanos < next.keepNanos() && stillGood(next.connection(), idleNanos)) {
+                    return next.connection();
+                }
+                next.connection().close(CloseMode.IMMEDIATE);
+            }
+        }
+        return connect(route);
+    }
+
+    /**
+     * Keeps a connection whose exchange ended cleanly for the next one.
+     *
+     * @param route      where it goes
+     * @param connection the connection
+     * @param keep       how long the server will keep it open idle (its Keep-Alive header), at most {@link #KEEP_IDLE}
+     */
+    void keep(Route route, DefaultBHttpClientConnection connection, Duration keep) {
+        if (keep.isZero() || keep.isNegative()) {
+            connection.close(CloseMode.IMMEDIATE);
+            return;
+        }
+        LinkedBlockingDeque<Idle> kept = idle.computeIfAbsent(route, r -> new LinkedBlockingDeque<>(PER_HOST));
+        long now = System.nanoTime();
+        // Newest first, so that the oldest gather at the back, where each keep closes one the server has dropped.
+        Idle oldest = kept.peekLast();
+        if (oldest != null && now - oldest.since() >= oldest.keepNanos() && kept.removeLastOccurrence(oldest)) {
+            oldest.connection().close(CloseMode.IMMEDIATE);
+        }
+        if (!kept.offerFirst(new Idle(connection, now, Math.min(keep.toNanos(), KEEP_IDLE.toNanos())))) {
+            connection.close(CloseMode.IMMEDIATE);
+        }
+    }
+
+    private static boolean stillGood(DefaultBHttpClientConnection connection, long idleNanos) {
+        if (!connection.isOpen()) {
+            return false;
+        }
+        if (idleNanos < CHECK_AFTER_IDLE.toNanos()) {
+            return true;
+        }
+        try {
+            return !connection.isStale();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private DefaultBHttpClientConnection connect(Route route) throws ConnectFailed {
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(route.host());
+        } catch (IOException e) {
+            throw new ConnectFailed(e, false);
+        }
+        ConnectFailed failed = null;
+        // Each address in turn, as a browser does for a host with several (IPv6 and IPv4, say).
+        for (InetAddress address : addresses) {
+            Socket socket = new Socket();
+            // Bounded by closing the socket, not by the JDK's timed connect or handshake reads: those switch the
+            // socket to non-blocking for good, and every later read of an answer then costs a failed read, a poll
+            // and a second read. The exchange's own deadline bounds its reads the same way.
+            AtomicBoolean late = new AtomicBoolean();
+            Deadlines.Armed deadline = Deadlines.SHARED.arm(() -> {
+                late.set(true);
+                closeQuietly(socket);
+            }, connectTimeout);
+            try {
+                socket.setTcpNoDelay(true);
+                socket.connect(new InetSocketAddress(address, route.port()));
+                DefaultBHttpClientConnection connection = new DefaultBHttpClientConnection(Http1Config.DEFAULT);
+                if (route.secure()) {
+                    connection.bind(handshake(socket, route), socket);
+                } else {
+                    connection.bind(socket);
+                }
+                deadline.disarm();
+                if (late.get()) {
+                    throw new SocketTimeoutException("connect timed out");
+                }
+                return connection;
+            } catch (IOException e) {
+                deadline.disarm();
+                closeQuietly(socket);
+                failed = new ConnectFailed(e, late.get() || e instanceof SocketTimeoutException);
+            }
+        }
+        throw failed == null ? new ConnectFailed(new IOException("no address for " + route.host()), false) : failed;
+    }
+
+    private SSLSocket handshake(Socket socket, Route route) throws IOException {
+        SSLSocket tlsSocket = (SSLSocket) tls.get().createSocket(socket, route.host(), route.port(), true);
+        SSLParameters parameters = tlsSocket.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        tlsSocket.setSSLParameters(parameters);
+        tlsSocket.startHandshake();
+        return tlsSocket;
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // already failing; the first error is the one to report
+        }
+    }
+
+    private static SSLContext defaultContext() {
+        try {
+            return SSLContext.getDefault();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no default TLS context", e);
+        }
     }
 }

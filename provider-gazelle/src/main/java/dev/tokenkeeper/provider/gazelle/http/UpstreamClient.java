@@ -2,13 +2,19 @@ package dev.tokenkeeper.provider.gazelle.http;
 
 import dev.tokenkeeper.api.http.CappedBody;
 
-import org.apache.hc.client5.http.ConnectTimeoutException;
-import org.apache.hc.client5.http.classic.methods.HttpPost;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HeaderElement;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection;
+import org.apache.hc.core5.http.impl.io.HttpRequestExecutor;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.message.BasicClassicHttpRequest;
+import org.apache.hc.core5.http.message.MessageSupport;
+import org.apache.hc.core5.http.protocol.HttpCoreContext;
+import org.apache.hc.core5.io.CloseMode;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,21 +26,25 @@ import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLContext;
 
 /**
  * Sends POST requests to Gazelle: a deadline on the whole exchange (headers and body), a 1 MiB cap
  * on the body, no redirects followed, never sent twice, and failures turned into one
  * {@link UpstreamUnreachableException} with a safe message.
  *
- * <p>The exchange runs on the calling thread over blocking sockets from a pool (Apache HttpClient's
- * classic client, see {@link Connections}). The JDK's {@code HttpClient} hands every exchange between
- * the caller, its selector thread and its pool: in a due storm on PostgreSQL (issue 26) that was a
- * third of the daemon's CPU, and the same exchange here costs less than half as much.
+ * <p>The exchange runs on the calling thread over a blocking socket kept open between exchanges (httpcore5's
+ * HTTP/1.1 connection, see {@link Connections}). The JDK's {@code HttpClient} hands every exchange between the
+ * caller, its selector thread and its pool: in a due storm on PostgreSQL (issue 26) that was a third of the
+ * daemon's CPU, and the same exchange here costs a fraction of it.
  */
 public final class UpstreamClient {
 
@@ -42,6 +52,9 @@ public final class UpstreamClient {
     public static final int BODY_LIMIT = CappedBody.ONE_MIB;
 
     private static final String USER_AGENT = "tokenkeeper-gazelle/0.1";
+
+    // Stateless once built: one for every exchange. It writes the request, skips 1xx answers and reads the head.
+    private static final HttpRequestExecutor EXECUTOR = new HttpRequestExecutor();
 
     private final Connections connections;
     private final Duration connectTimeout;
@@ -52,9 +65,18 @@ public final class UpstreamClient {
      * @param timeout        how long the whole exchange may take
      */
     public UpstreamClient(Duration connectTimeout, Duration timeout) {
+        this(connectTimeout, timeout, null);
+    }
+
+    /**
+     * @param connectTimeout how long connecting may take
+     * @param timeout        how long the whole exchange may take
+     * @param tls            the TLS context for {@code https} hosts; {@code null} for the JDK's default
+     */
+    UpstreamClient(Duration connectTimeout, Duration timeout, Supplier<SSLContext> tls) {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
-        this.connections = new Connections(connectTimeout, timeout);
+        this.connections = tls == null ? new Connections(connectTimeout) : new Connections(connectTimeout, tls);
     }
 
     /**
@@ -69,26 +91,41 @@ public final class UpstreamClient {
      */
     public UpstreamResponse post(URI uri, String contentType, Map<String, String> headers, String body)
             throws UpstreamUnreachableException {
-        HttpPost post = new HttpPost(uri);
+        String host = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+        Connections.Route route;
+        try {
+            route = Connections.Route.of(uri);
+        } catch (IllegalArgumentException e) {
+            throw new UpstreamUnreachableException("cannot call " + host + ": " + e.getMessage()
+                    + "; check the Gazelle URL settings");
+        }
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        BasicClassicHttpRequest post = new BasicClassicHttpRequest("POST", uri);
+        post.setHeader("Host", host);
         post.setHeader("Content-Type", contentType);
+        post.setHeader("Content-Length", Integer.toString(bytes.length));
         post.setHeader("User-Agent", USER_AGENT);
         headers.forEach(post::setHeader);
-        post.setEntity(new ByteArrayEntity(body.getBytes(StandardCharsets.UTF_8), null));
-        String host = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
-        // Built before the deadline starts: the first call builds the client and its TLS context, which on a
-        // loaded machine took a good part of a short deadline before any byte was sent.
-        CloseableHttpClient client = connections.client();
-        // The socket timeout bounds each read; this deadline also covers a body that trickles a byte at a time.
-        AtomicBoolean late = new AtomicBoolean();
-        Runnable abort = () -> {
-            late.set(true);
-            post.cancel();
-        };
-        Deadlines.Armed deadline = Deadlines.SHARED.arm(abort, timeout);
+        post.setEntity(new ByteArrayEntity(bytes, null));
+        Exchange exchange = new Exchange();
+        // The connection is taken under the deadline too: a handshake that stalls is part of the exchange.
+        Deadlines.Armed deadline = Deadlines.SHARED.arm(exchange::abort, timeout);
         try {
-            return exchange(client, post);
-        } catch (IOException | RuntimeException e) {
-            if (late.get()) {
+            DefaultBHttpClientConnection connection = connections.take(route);
+            if (!exchange.begin(connection)) {
+                throw timedOut(host);
+            }
+            Answer answer = exchange(connection, post);
+            deadline.disarm();
+            if (exchange.end() && answer.reusable()) {
+                connections.keep(route, connection, answer.keepAlive());
+            } else {
+                connection.close(CloseMode.IMMEDIATE);
+            }
+            return answer.response();
+        } catch (IOException | HttpException | RuntimeException e) {
+            exchange.fail();
+            if (exchange.late()) {
                 throw timedOut(host);
             }
             if (Thread.currentThread().isInterrupted()) {
@@ -100,39 +137,100 @@ public final class UpstreamClient {
         }
     }
 
-    private UpstreamResponse exchange(CloseableHttpClient client, HttpPost post) throws IOException {
-        // The target is the request's own URI's host.
-        try (ClassicHttpResponse response = client.executeOpen(null, post, null)) {
-            HttpHeaders headers = headersOf(response.getHeaders());
-            HttpEntity entity = response.getEntity();
-            if (entity == null) {
-                return new UpstreamResponse(response.getCode(), headers, new CappedBody(new byte[0], false));
+    /**
+     * One exchange's connection and whether its deadline took it: the deadline's thread closes the connection,
+     * which ends a read or write under way at once, and a connection it closed is never kept for the next one.
+     */
+    private static final class Exchange {
+        private static final int CONNECTING = 0;
+        private static final int SENDING = 1;
+        private static final int DONE = 2;
+        private static final int LATE = 3;
+
+        private final AtomicInteger state = new AtomicInteger(CONNECTING);
+        private volatile DefaultBHttpClientConnection connection;
+
+        boolean begin(DefaultBHttpClientConnection taken) {
+            connection = taken;
+            if (state.compareAndSet(CONNECTING, SENDING)) {
+                return true;
             }
-            // Sized by the declared length: a token answer is a few hundred bytes, and a fixed 8 KiB buffer per exchange
-            // was a tenth of a daemon's allocation in a due storm.
-            long declared = entity.getContentLength();
-            int size = declared >= 0 ? (int) Math.min(declared + 1, 8192) : 1024;
-            ByteArrayOutputStream kept = new ByteArrayOutputStream(size);
-            boolean truncated = false;
-            byte[] buffer = new byte[size];
-            try (InputStream in = entity.getContent()) {
-                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                    int room = BODY_LIMIT - kept.size();
-                    kept.write(buffer, 0, Math.min(n, room));
-                    if (n > room) {
-                        truncated = true;
-                        // Drop the connection rather than read the rest of a huge answer to reuse it.
-                        post.cancel();
-                        break;
-                    }
-                }
-            } catch (IOException e) {
-                if (!truncated) {
-                    throw e;
-                }
-            }
-            return new UpstreamResponse(response.getCode(), headers, new CappedBody(kept.toByteArray(), truncated));
+            taken.close(CloseMode.IMMEDIATE);
+            return false;
         }
+
+        void abort() {
+            int was = state.getAndUpdate(now -> now == DONE ? DONE : LATE);
+            DefaultBHttpClientConnection taken = connection;
+            if (was == SENDING && taken != null) {
+                taken.close(CloseMode.IMMEDIATE);
+            }
+        }
+
+        boolean end() {
+            return state.compareAndSet(SENDING, DONE);
+        }
+
+        void fail() {
+            DefaultBHttpClientConnection taken = connection;
+            if (taken != null) {
+                taken.close(CloseMode.IMMEDIATE);
+            }
+        }
+
+        boolean late() {
+            return state.get() == LATE;
+        }
+    }
+
+    private record Answer(UpstreamResponse response, boolean reusable, Duration keepAlive) {
+    }
+
+    private Answer exchange(DefaultBHttpClientConnection connection, ClassicHttpRequest post)
+            throws IOException, HttpException {
+        HttpCoreContext context = HttpCoreContext.create();
+        ClassicHttpResponse response = EXECUTOR.execute(post, connection, context);
+        HttpHeaders headers = headersOf(response.getHeaders());
+        HttpEntity entity = response.getEntity();
+        if (entity == null) {
+            return new Answer(new UpstreamResponse(response.getCode(), headers, new CappedBody(new byte[0], false)),
+                    EXECUTOR.keepAlive(post, response, connection, context), keepAlive(response));
+        }
+        // Sized by the declared length: a token answer is a few hundred bytes, and a fixed 8 KiB buffer per exchange
+        // was a tenth of a daemon's allocation in a due storm.
+        long declared = entity.getContentLength();
+        int size = declared >= 0 ? (int) Math.min(declared + 1, 8192) : 1024;
+        ByteArrayOutputStream kept = new ByteArrayOutputStream(size);
+        byte[] buffer = new byte[size];
+        // Not closed: closing the body's stream reads the rest of it, however large, to reuse the connection.
+        InputStream in = entity.getContent();
+        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+            int room = BODY_LIMIT - kept.size();
+            kept.write(buffer, 0, Math.min(n, room));
+            if (n > room) {
+                // Drop the connection rather than read the rest of a huge answer to reuse it.
+                return new Answer(new UpstreamResponse(response.getCode(), headers,
+                        new CappedBody(kept.toByteArray(), true)), false, Duration.ZERO);
+            }
+        }
+        return new Answer(new UpstreamResponse(response.getCode(), headers, new CappedBody(kept.toByteArray(), false)),
+                EXECUTOR.keepAlive(post, response, connection, context), keepAlive(response));
+    }
+
+    /** How long the server keeps the connection open idle, when it says so ({@code Keep-Alive: timeout=5}). */
+    private static Duration keepAlive(ClassicHttpResponse response) {
+        Iterator<HeaderElement> elements = MessageSupport.iterate(response, "Keep-Alive");
+        while (elements.hasNext()) {
+            HeaderElement element = elements.next();
+            if ("timeout".equalsIgnoreCase(element.getName()) && element.getValue() != null) {
+                try {
+                    return Duration.ofSeconds(Math.max(0, Long.parseLong(element.getValue().trim())));
+                } catch (NumberFormatException e) {
+                    return Connections.KEEP_IDLE;
+                }
+            }
+        }
+        return Connections.KEEP_IDLE;
     }
 
     private static HttpHeaders headersOf(Header[] all) {
@@ -144,7 +242,7 @@ public final class UpstreamClient {
     }
 
     private UpstreamUnreachableException describe(String host, Throwable cause) {
-        if (cause instanceof ConnectTimeoutException) {
+        if (cause instanceof Connections.ConnectFailed failed && failed.timedOut()) {
             return new UpstreamUnreachableException("could not connect to " + host + " within "
                     + connectTimeout.toSeconds()
                     + " s; check the network and the Gazelle URL settings");
@@ -152,15 +250,16 @@ public final class UpstreamClient {
         if (cause instanceof SocketTimeoutException) {
             return timedOut(host);
         }
-        if (cause instanceof ConnectException) {
+        if (cause instanceof Connections.ConnectFailed && cause.getCause() instanceof ConnectException) {
             return new UpstreamUnreachableException("could not connect to " + host
                     + " (connection refused or unreachable); check the network and the Gazelle URL settings");
         }
         // I/O messages describe the connection ("connection reset", "target server failed to respond"),
         // never the request body, so they are safe to pass on once made one line.
-        String detail = cause == null ? "unknown error"
-                : cause.getClass().getSimpleName()
-                + (cause.getMessage() == null ? "" : ": " + SafeText.oneLine(cause.getMessage(), 160));
+        Throwable named = cause instanceof Connections.ConnectFailed && cause.getCause() != null ? cause.getCause() : cause;
+        String detail = named == null ? "unknown error"
+                : named.getClass().getSimpleName()
+                + (named.getMessage() == null ? "" : ": " + SafeText.oneLine(named.getMessage(), 160));
         String what = cause instanceof IOException ? "connection to " + host + " failed" : "call to " + host + " failed";
         return new UpstreamUnreachableException(what + " (" + detail + ")");
     }

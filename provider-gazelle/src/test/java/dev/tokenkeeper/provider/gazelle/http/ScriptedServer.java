@@ -2,6 +2,8 @@ package dev.tokenkeeper.provider.gazelle.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+
+import javax.net.ssl.SSLContext;
 
 /**
  * A real HTTP server on 127.0.0.1 that answers every request with one scripted answer, for the odd
@@ -40,8 +44,15 @@ public final class ScriptedServer implements AutoCloseable {
     private final List<String> requestBodies = new CopyOnWriteArrayList<>();
     private volatile Answer answer = exchange -> send(exchange, 200, "text/plain", "ok");
 
-    private ScriptedServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    private ScriptedServer(SSLContext tls) throws IOException {
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(loopback, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(loopback, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.setExecutor(executor);
         server.createContext("/", exchange -> {
             try {
@@ -59,7 +70,19 @@ public final class ScriptedServer implements AutoCloseable {
     /** @return a started server */
     public static ScriptedServer start() {
         try {
-            return new ScriptedServer();
+            return new ScriptedServer(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * @param tls the server's TLS context (its certificate)
+     * @return a started HTTPS server
+     */
+    public static ScriptedServer startTls(SSLContext tls) {
+        try {
+            return new ScriptedServer(tls);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -79,7 +102,17 @@ public final class ScriptedServer implements AutoCloseable {
      * @return {@code http://127.0.0.1:<port><path>}
      */
     public URI url(String path) {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+        return url("127.0.0.1", path);
+    }
+
+    /**
+     * @param host the host name to put in the URL (the server listens on 127.0.0.1)
+     * @param path a path
+     * @return {@code http(s)://<host>:<port><path>}
+     */
+    public URI url(String host, String path) {
+        String scheme = server instanceof HttpsServer ? "https" : "http";
+        return URI.create(scheme + "://" + host + ":" + server.getAddress().getPort() + path);
     }
 
     /** @return the bodies received, oldest first */

@@ -75,7 +75,7 @@ class UpstreamClientTest {
         // carry a rotating refresh token), so it must not go out on a connection the server already closed.
         try (ClosingServer closing = new ClosingServer()) {
             assertEquals(200, client.post(closing.url(), "text/plain", Map.of(), "one").status());
-            Thread.sleep(Connections.CHECK_AFTER_IDLE.toMilliseconds() + 500);
+            Thread.sleep(Connections.CHECK_AFTER_IDLE.toMillis() + 500);
             assertEquals(200, client.post(closing.url(), "text/plain", Map.of(), "two").status());
             assertEquals(List.of("one", "two"), closing.bodies());
         }
@@ -92,15 +92,37 @@ class UpstreamClientTest {
         }
     }
 
+    @Test
+    void aConnectionIsKeptForTheNextPostUnlessTheServerSaysItKeepsItNoLonger() throws Exception {
+        try (ClosingServer keeping = new ClosingServer()) {
+            keeping.keepOpen("");
+            for (int i = 0; i < 3; i++) {
+                assertEquals(200, client.post(keeping.url(), "text/plain", Map.of(), "kept " + i).status());
+            }
+            assertEquals(1, keeping.connections());
+        }
+        try (ClosingServer brief = new ClosingServer()) {
+            brief.keepOpen("Keep-Alive: timeout=0\r\n");
+            for (int i = 0; i < 3; i++) {
+                assertEquals(200, client.post(brief.url(), "text/plain", Map.of(), "brief " + i).status());
+            }
+            assertEquals(3, brief.connections());
+            assertEquals(List.of("brief 0", "brief 1", "brief 2"), brief.bodies());
+        }
+    }
+
     /**
      * Answers each request on its own connection and closes it 50 ms later, as a server with a short
-     * keep-alive does, without saying so in a header; or reads a request and closes without an answer.
+     * keep-alive does, without saying so in a header; or reads a request and closes without an answer; or
+     * keeps each connection open for more requests, one at a time.
      */
     private static final class ClosingServer implements AutoCloseable {
         private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         private final List<String> bodies = new CopyOnWriteArrayList<>();
         private final Thread acceptor = new Thread(this::serve, "closing-server");
         private volatile boolean answer = true;
+        private volatile String keepOpen;
+        private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
 
         ClosingServer() throws IOException {
             acceptor.setDaemon(true);
@@ -109,6 +131,14 @@ class UpstreamClientTest {
 
         void answerNothing() {
             answer = false;
+        }
+
+        void keepOpen(String extraHeaders) {
+            keepOpen = extraHeaders;
+        }
+
+        int connections() {
+            return connections.get();
         }
 
         URI url() {
@@ -122,8 +152,13 @@ class UpstreamClientTest {
         private void serve() {
             while (!socket.isClosed()) {
                 try (Socket connection = socket.accept()) {
+                    connections.incrementAndGet();
                     connection.setSoTimeout(5_000);
                     InputStream in = connection.getInputStream();
+                    if (keepOpen != null) {
+                        answerEach(connection);
+                        continue;
+                    }
                     int length = 0;
                     for (String line = line(in); !line.isEmpty(); line = line(in)) {
                         if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
@@ -143,6 +178,29 @@ class UpstreamClientTest {
                         return;
                     }
                 }
+            }
+        }
+
+        private void answerEach(Socket connection) {
+            try {
+                InputStream in = connection.getInputStream();
+                while (true) {
+                    int length = -1;
+                    for (String line = line(in); !line.isEmpty(); line = line(in)) {
+                        if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                            length = Integer.parseInt(line.substring(15).trim());
+                        }
+                    }
+                    if (length < 0) {
+                        return;
+                    }
+                    bodies.add(new String(in.readNBytes(length), StandardCharsets.US_ASCII));
+                    connection.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + keepOpen
+                            + "Content-Length: 2\r\n\r\nok").getBytes(StandardCharsets.US_ASCII));
+                    connection.getOutputStream().flush();
+                }
+            } catch (IOException | RuntimeException e) {
+                // the client closed the connection
             }
         }
 
@@ -200,6 +258,39 @@ class UpstreamClientTest {
         });
         assertEquals(307, client.post(server.url("/token"), "text/plain", Map.of(), "secret=1").status());
         assertEquals(1, server.requestBodies().size());
+    }
+
+    @Test
+    void aConnectionNeverAcceptedEndsAtTheConnectTimeout() throws Exception {
+        // A listener that never accepts, its queue filled: the kernel drops further handshakes, so a connect waits.
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> queued = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    Socket waiting = new Socket();
+                    try {
+                        waiting.connect(full.getLocalSocketAddress(), 200);
+                        queued.add(waiting);
+                    } catch (IOException e) {
+                        waiting.close();
+                        break;
+                    }
+                }
+                UpstreamClient patient = new UpstreamClient(Duration.ofSeconds(1), Duration.ofSeconds(30));
+                long start = System.nanoTime();
+                UpstreamUnreachableException error = assertThrows(UpstreamUnreachableException.class,
+                        () -> patient.post(URI.create("http://127.0.0.1:" + full.getLocalPort() + "/token"),
+                                "text/plain", Map.of(), "refresh_token=never-sent"));
+                long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                assertTrue(error.getMessage().startsWith("could not connect to 127.0.0.1:"), error.getMessage());
+                assertTrue(error.getMessage().contains("within 1 s"), error.getMessage());
+                assertTrue(millis >= 900 && millis < 10_000, "took " + millis + " ms");
+            } finally {
+                for (Socket waiting : queued) {
+                    waiting.close();
+                }
+            }
+        }
     }
 
     @Test
