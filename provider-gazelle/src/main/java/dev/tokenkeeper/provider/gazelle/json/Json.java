@@ -1,6 +1,8 @@
 package dev.tokenkeeper.provider.gazelle.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -11,7 +13,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reads JSON as Jackson trees. Jackson's own messages quote the input, which may be a token, so
@@ -54,6 +59,58 @@ public final class Json {
         } catch (IOException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Reads a flat object's properties without building its tree (a token answer is read for every refresh):
+     * the same document is accepted as by {@link #object}, and where a name appears twice the last value counts.
+     *
+     * @param bytes  a UTF-8 body
+     * @param wanted the names to keep
+     * @return each wanted property present: a {@link String} for a string, a {@link Double} for a number, and
+     *         {@link Boolean#FALSE} for anything else; empty when the body is not a JSON object
+     */
+    public static Optional<Map<String, Object>> fields(byte[] bytes, Set<String> wanted) {
+        try (JsonParser parser = MAPPER.createParser(bytes)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return Optional.empty();
+            }
+            Map<String, Object> kept = new HashMap<>();
+            for (JsonToken token = parser.nextToken(); token == JsonToken.FIELD_NAME; token = parser.nextToken()) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                Object read = switch (value) {
+                    case VALUE_STRING -> parser.getText();
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> parser.getDoubleValue();
+                    default -> {
+                        parser.skipChildren();
+                        yield Boolean.FALSE;
+                    }
+                };
+                if (wanted.contains(name)) {
+                    kept.put(name, read);
+                }
+            }
+            return parser.nextToken() == null ? Optional.of(kept) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * @param value a property read by {@link #fields}, possibly absent
+     * @return the text if it is a string that is not blank
+     */
+    public static Optional<String> fieldText(Object value) {
+        return value instanceof String text && !text.isBlank() ? Optional.of(text) : Optional.empty();
+    }
+
+    /**
+     * @param value a property read by {@link #fields}, possibly absent
+     * @return the value if it is a number
+     */
+    public static Optional<Double> fieldNumber(Object value) {
+        return value instanceof Double number ? Optional.of(number) : Optional.empty();
     }
 
     /**

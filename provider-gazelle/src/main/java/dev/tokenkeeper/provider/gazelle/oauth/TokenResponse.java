@@ -1,6 +1,5 @@
 package dev.tokenkeeper.provider.gazelle.oauth;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenkeeper.api.IssuedSecret;
 import dev.tokenkeeper.api.SecretMaterial;
 import dev.tokenkeeper.provider.gazelle.json.Json;
@@ -8,7 +7,9 @@ import dev.tokenkeeper.provider.gazelle.secret.GazelleSecret;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reads a successful token-endpoint answer
@@ -30,6 +31,12 @@ public final class TokenResponse {
     /** A hundred years: a longer lifetime is nonsense and is treated as unknown. */
     private static final double LONGEST_LIFETIME_SECONDS = 100 * 365.25 * 24 * 3600;
 
+    private static final String CREATED_AT = "created_at";
+    private static final String EXPIRES_IN = "expires_in";
+    private static final String REFRESH_EXPIRES_IN = "refresh_token_expires_in";
+    private static final Set<String> FIELDS = Set.of(GazelleSecret.ACCESS_TOKEN, GazelleSecret.REFRESH_TOKEN,
+            GazelleSecret.TOKEN_TYPE, CREATED_AT, EXPIRES_IN, REFRESH_EXPIRES_IN);
+
     private TokenResponse() {
     }
 
@@ -41,35 +48,35 @@ public final class TokenResponse {
      *         has none; empty when the body is not a JSON object with a non-blank access token
      */
     public static Optional<IssuedSecret> parse(byte[] body, SecretMaterial previous, Instant receivedAt) {
-        return Json.object(body).flatMap(object -> read(object, previous, receivedAt));
+        return Json.fields(body, FIELDS).flatMap(object -> read(object, previous, receivedAt));
     }
 
-    private static Optional<IssuedSecret> read(ObjectNode object, SecretMaterial previous, Instant receivedAt) {
-        Optional<String> accessToken = Json.text(object.get(GazelleSecret.ACCESS_TOKEN));
+    private static Optional<IssuedSecret> read(Map<String, Object> object, SecretMaterial previous, Instant receivedAt) {
+        Optional<String> accessToken = Json.fieldText(object.get(GazelleSecret.ACCESS_TOKEN));
         if (accessToken.isEmpty()) {
             return Optional.empty();
         }
         SecretMaterial secret = previous.with(GazelleSecret.ACCESS_TOKEN, accessToken.get());
-        Optional<String> refreshToken = Json.text(object.get(GazelleSecret.REFRESH_TOKEN));
+        Optional<String> refreshToken = Json.fieldText(object.get(GazelleSecret.REFRESH_TOKEN));
         if (refreshToken.isPresent()) {
             secret = secret.with(GazelleSecret.REFRESH_TOKEN, refreshToken.get());
         }
-        String tokenType = Json.text(object.get(GazelleSecret.TOKEN_TYPE))
+        String tokenType = Json.fieldText(object.get(GazelleSecret.TOKEN_TYPE))
                 .orElse(previous.field(GazelleSecret.TOKEN_TYPE).orElse(GazelleSecret.DEFAULT_TOKEN_TYPE));
         secret = secret.with(GazelleSecret.TOKEN_TYPE, GazelleSecret.normalizeTokenType(tokenType));
 
-        Instant issuedAt = Json.number(object.get("created_at"))
+        Instant issuedAt = Json.fieldNumber(object.get(CREATED_AT))
                 .filter(seconds -> seconds > 0)
                 .map(seconds -> Instant.ofEpochMilli(Math.round(seconds * 1000)))
                 .filter(createdAt -> Duration.between(createdAt, receivedAt).abs().compareTo(BELIEVABLE_CLOCK_SKEW) <= 0)
                 .orElse(receivedAt);
         return Optional.of(new IssuedSecret(secret, issuedAt,
-                seconds(object, "expires_in").map(issuedAt::plus),
-                seconds(object, "refresh_token_expires_in").map(issuedAt::plus)));
+                seconds(object, EXPIRES_IN).map(issuedAt::plus),
+                seconds(object, REFRESH_EXPIRES_IN).map(issuedAt::plus)));
     }
 
-    private static Optional<Duration> seconds(ObjectNode object, String name) {
-        return Json.number(object.get(name))
+    private static Optional<Duration> seconds(Map<String, Object> object, String name) {
+        return Json.fieldNumber(object.get(name))
                 .filter(seconds -> seconds >= 0 && seconds <= LONGEST_LIFETIME_SECONDS)
                 .map(seconds -> Duration.ofMillis(Math.round(seconds * 1000)));
     }
