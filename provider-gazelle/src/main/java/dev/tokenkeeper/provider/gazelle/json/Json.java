@@ -19,8 +19,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads JSON as Jackson trees. Jackson's own messages quote the input, which may be a token, so
- * callers report only {@link #describe(JsonProcessingException) a location}.
+ * Reads JSON as Jackson trees, or a flat object's fields as a stream. Jackson's own messages quote the
+ * input, which may be a token, so callers report only {@link #describe(JsonProcessingException) a location}.
  */
 public final class Json {
 
@@ -79,6 +79,9 @@ public final class Json {
             for (JsonToken token = parser.nextToken(); token == JsonToken.FIELD_NAME; token = parser.nextToken()) {
                 String name = parser.currentName();
                 JsonToken value = parser.nextToken();
+                if (value == null) {
+                    return Optional.empty();
+                }
                 Object read = switch (value) {
                     case VALUE_STRING -> parser.getText();
                     case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> parser.getDoubleValue();

@@ -60,7 +60,7 @@ class TokenResponseTest {
     void anAnswerThatIsNotOneJsonObjectWithAnAccessTokenIsNotRead() {
         for (String body : new String[] {"", "[]", "\"a\"", "{\"access_token\":\"a\"} {}", "{\"access_token\":\"a\"",
                 "{\"access_token\":\"  \"}", "{\"access_token\":null}", "{\"refresh_token\":\"r\"}",
-                "{\"access_token\":\"a\",}", "null"}) {
+                "{\"access_token\":\"a\",}", "null", "{\"access_token\":", "{\"access_token\"", "{"}) {
             assertTrue(parse(body).isEmpty(), body);
         }
     }
