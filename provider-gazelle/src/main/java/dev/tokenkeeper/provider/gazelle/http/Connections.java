@@ -58,11 +58,6 @@ final class Connections {
     private final OnFirstUse<SSLSocketFactory> tls;
     private final Map<Route, LinkedBlockingDeque<Idle>> idle = new ConcurrentHashMap<>();
 
-    /** @param connectTimeout how long connecting (and a TLS handshake) may take */
-    Connections(Duration connectTimeout) {
-        this(connectTimeout, Connections::defaultContext);
-    }
-
     /**
      * @param connectTimeout how long connecting (and a TLS handshake) may take
      * @param context        the TLS context for {@code https} hosts, asked for at the first one
@@ -239,7 +234,8 @@ final class Connections {
         }
     }
 
-    private static SSLContext defaultContext() {
+    /** @return the JDK's default TLS context (its trust store), for {@code https} hosts */
+    static SSLContext defaultContext() {
         try {
             return SSLContext.getDefault();
         } catch (NoSuchAlgorithmException e) {

@@ -65,18 +65,18 @@ public final class UpstreamClient {
      * @param timeout        how long the whole exchange may take
      */
     public UpstreamClient(Duration connectTimeout, Duration timeout) {
-        this(connectTimeout, timeout, null);
+        this(connectTimeout, timeout, Connections::defaultContext);
     }
 
     /**
      * @param connectTimeout how long connecting may take
      * @param timeout        how long the whole exchange may take
-     * @param tls            the TLS context for {@code https} hosts; {@code null} for the JDK's default
+     * @param tls            the TLS context for {@code https} hosts, asked for at the first one
      */
     UpstreamClient(Duration connectTimeout, Duration timeout, Supplier<SSLContext> tls) {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
-        this.connections = tls == null ? new Connections(connectTimeout) : new Connections(connectTimeout, tls);
+        this.connections = new Connections(connectTimeout, Objects.requireNonNull(tls, "tls"));
     }
 
     /**
@@ -116,7 +116,6 @@ public final class UpstreamClient {
                 throw timedOut(host);
             }
             Answer answer = exchange(connection, post);
-            deadline.disarm();
             if (exchange.end() && answer.reusable()) {
                 connections.keep(route, connection, answer.keepAlive());
             } else {
@@ -193,8 +192,7 @@ public final class UpstreamClient {
         HttpHeaders headers = headersOf(response.getHeaders());
         HttpEntity entity = response.getEntity();
         if (entity == null) {
-            return new Answer(new UpstreamResponse(response.getCode(), headers, new CappedBody(new byte[0], false)),
-                    EXECUTOR.keepAlive(post, response, connection, context), keepAlive(response));
+            return whole(post, response, connection, context, headers, new byte[0]);
         }
         // Sized by the declared length: a token answer is a few hundred bytes, and a fixed 8 KiB buffer per exchange
         // was a tenth of a daemon's allocation in a due storm.
@@ -213,7 +211,14 @@ public final class UpstreamClient {
                         new CappedBody(kept.toByteArray(), true)), false, Duration.ZERO);
             }
         }
-        return new Answer(new UpstreamResponse(response.getCode(), headers, new CappedBody(kept.toByteArray(), false)),
+        return whole(post, response, connection, context, headers, kept.toByteArray());
+    }
+
+    /** A body read to its end: the connection is kept if the answer's framing and headers allow. */
+    private static Answer whole(ClassicHttpRequest post, ClassicHttpResponse response,
+                                DefaultBHttpClientConnection connection, HttpCoreContext context, HttpHeaders headers,
+                                byte[] body) throws IOException {
+        return new Answer(new UpstreamResponse(response.getCode(), headers, new CappedBody(body, false)),
                 EXECUTOR.keepAlive(post, response, connection, context), keepAlive(response));
     }
 
