@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.channels.SocketChannel;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Locale;
@@ -185,10 +186,17 @@ final class Connections {
         ConnectFailed failed = null;
         // Each address in turn, as a browser does for a host with several (IPv6 and IPv4, say).
         for (InetAddress address : addresses) {
-            Socket socket = new Socket();
-            // Bounded by closing the socket, not by the JDK's timed connect or handshake reads: those switch the
-            // socket to non-blocking for good, and every later read of an answer then costs a failed read, a poll
-            // and a second read. The exchange's own deadline bounds its reads the same way.
+            // A channel's socket, not a plain one: a timed read on a plain socket (httpcore5's check of an idle
+            // connection reads with a 1 ms timeout) switches it to non-blocking for good, and every later read of
+            // an answer then costs a failed read, a poll and a second read; a channel's socket goes back to
+            // blocking after each timed read. Connecting is bounded by closing it, not by a timed connect, and
+            // the exchange's own deadline bounds its reads the same way.
+            Socket socket;
+            try {
+                socket = SocketChannel.open().socket();
+            } catch (IOException e) {
+                throw new ConnectFailed(e, false);
+            }
             AtomicBoolean late = new AtomicBoolean();
             Deadlines.Armed deadline = Deadlines.SHARED.arm(() -> {
                 late.set(true);
