@@ -1,5 +1,7 @@
 package dev.tokenkeeper.api;
 
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,10 +18,12 @@ import java.util.TreeMap;
  */
 public record SecretMaterial(Map<String, String> fields) {
 
-    /** Copies the fields into an unmodifiable, sorted map. */
+    /** Copies the fields into an unmodifiable map sorted by name (no null names or values). */
     public SecretMaterial {
         Objects.requireNonNull(fields, "fields");
-        fields = Map.copyOf(new TreeMap<>(fields));
+        TreeMap<String, String> sorted = new TreeMap<>();
+        fields.forEach((name, value) -> sorted.put(name, Objects.requireNonNull(value, "a field's value")));
+        fields = Collections.unmodifiableSortedMap(sorted);
     }
 
     /**
@@ -49,14 +53,22 @@ public record SecretMaterial(Map<String, String> fields) {
      * @return a copy with that field set
      */
     public SecretMaterial with(String name, String value) {
-        Map<String, String> copy = new TreeMap<>(fields);
-        copy.put(name, value);
+        return with(Map.of(name, value));
+    }
+
+    /**
+     * @param changed field names and their new values
+     * @return a copy with those fields set, the others as they were
+     */
+    public SecretMaterial with(Map<String, String> changed) {
+        Map<String, String> copy = new HashMap<>(fields);
+        copy.putAll(changed);
         return new SecretMaterial(copy);
     }
 
     /** @return the field names only, never the values */
     @Override
     public String toString() {
-        return "SecretMaterial" + new TreeMap<>(fields).keySet() + " (values hidden)";
+        return "SecretMaterial" + fields.keySet() + " (values hidden)";
     }
 }

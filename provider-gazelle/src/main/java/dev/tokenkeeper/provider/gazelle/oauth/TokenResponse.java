@@ -7,6 +7,7 @@ import dev.tokenkeeper.provider.gazelle.secret.GazelleSecret;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -56,14 +57,13 @@ public final class TokenResponse {
         if (accessToken.isEmpty()) {
             return Optional.empty();
         }
-        SecretMaterial secret = previous.with(GazelleSecret.ACCESS_TOKEN, accessToken.get());
-        Optional<String> refreshToken = Json.fieldText(object.get(GazelleSecret.REFRESH_TOKEN));
-        if (refreshToken.isPresent()) {
-            secret = secret.with(GazelleSecret.REFRESH_TOKEN, refreshToken.get());
-        }
+        Map<String, String> changed = new HashMap<>(4);
+        changed.put(GazelleSecret.ACCESS_TOKEN, accessToken.get());
+        Json.fieldText(object.get(GazelleSecret.REFRESH_TOKEN)).ifPresent(token -> changed.put(GazelleSecret.REFRESH_TOKEN, token));
         String tokenType = Json.fieldText(object.get(GazelleSecret.TOKEN_TYPE))
                 .orElse(previous.field(GazelleSecret.TOKEN_TYPE).orElse(GazelleSecret.DEFAULT_TOKEN_TYPE));
-        secret = secret.with(GazelleSecret.TOKEN_TYPE, GazelleSecret.normalizeTokenType(tokenType));
+        changed.put(GazelleSecret.TOKEN_TYPE, GazelleSecret.normalizeTokenType(tokenType));
+        SecretMaterial secret = previous.with(changed);
 
         Instant issuedAt = Json.fieldNumber(object.get(CREATED_AT))
                 .filter(seconds -> seconds > 0)
