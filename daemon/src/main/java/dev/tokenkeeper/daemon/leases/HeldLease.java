@@ -7,9 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
@@ -27,9 +24,11 @@ public final class HeldLease {
     private final Clock clock;
     private final Duration length;
     private final ReentrantLock renewing = new ReentrantLock();
-    private final ScheduledFuture<?> renewals;
+    private final LeaseRenewals renewals;
     // Written under renewing.
     private volatile Instant renewedAt;
+    /** When the last renewal was tried (or the lease taken), by the wall clock the renewals keep time with. */
+    private volatile long attemptedNanos;
     private volatile boolean lost;
     private volatile boolean lapsed;
     private volatile boolean committing;
@@ -37,14 +36,14 @@ public final class HeldLease {
     private volatile boolean closed;
 
     private HeldLease(RefreshLeases leases, CredentialId id, String owner, Clock clock, Duration length, Instant takenAt,
-                      ScheduledExecutorService timer) {
+                      LeaseRenewals renewals) {
         this.take = until -> leases.tryLease(id, owner, until);
         this.id = id;
         this.clock = clock;
         this.length = length;
         this.renewedAt = takenAt;
-        long period = Math.max(50, length.dividedBy(3).toMillis());
-        this.renewals = timer.scheduleWithFixedDelay(this::renewInBackground, period, period, TimeUnit.MILLISECONDS);
+        this.renewals = renewals;
+        this.attemptedNanos = System.nanoTime();
     }
 
     /**
@@ -54,12 +53,14 @@ public final class HeldLease {
      * @param clock   the time the lease is judged by
      * @param length  how long one taking or renewal holds it
      * @param takenAt the instant its end was computed from ({@code until - length})
-     * @param timer   runs the renewals
+     * @param renewals renews it in the background, every third of {@code length}
      * @return the lease, renewed from now on until {@link #stop}
      */
     public static HeldLease taken(RefreshLeases leases, CredentialId id, String owner, Clock clock, Duration length,
-                                  Instant takenAt, ScheduledExecutorService timer) {
-        return new HeldLease(leases, id, owner, clock, length, takenAt, timer);
+                                  Instant takenAt, LeaseRenewals renewals) {
+        HeldLease lease = new HeldLease(leases, id, owner, clock, length, takenAt, renewals);
+        renewals.add(lease);
+        return lease;
     }
 
     /**
@@ -110,7 +111,7 @@ public final class HeldLease {
      */
     public boolean stop() {
         closed = true;
-        renewals.cancel(false);
+        renewals.remove(this);
         renewing.lock();
         try {
             return renewedWhileCommitting;
@@ -119,7 +120,13 @@ public final class HeldLease {
         }
     }
 
-    private void renewInBackground() {
+    /** @return when the last renewal was tried (or the lease taken), {@link System#nanoTime} */
+    long attemptedNanos() {
+        return attemptedNanos;
+    }
+
+    /** Renews the lease unless its refresh ended or another daemon took it; run by {@link LeaseRenewals}. */
+    void renewInBackground() {
         renewing.lock();
         try {
             if (!closed && !lost) {
@@ -132,6 +139,7 @@ public final class HeldLease {
 
     /** Called with {@code renewing} held. */
     private void renew() {
+        attemptedNanos = System.nanoTime();
         Instant now = clock.instant();
         boolean held;
         try {

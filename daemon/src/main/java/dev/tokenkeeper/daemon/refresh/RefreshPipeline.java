@@ -20,6 +20,7 @@ import dev.tokenkeeper.daemon.config.RefreshPolicy;
 import dev.tokenkeeper.daemon.crypto.SecretSealer;
 import dev.tokenkeeper.daemon.crypto.UnsealException;
 import dev.tokenkeeper.daemon.leases.HeldLease;
+import dev.tokenkeeper.daemon.leases.LeaseRenewals;
 import dev.tokenkeeper.daemon.leases.RefreshLeases;
 import dev.tokenkeeper.daemon.log.RoutineLines;
 import dev.tokenkeeper.daemon.plugin.Renewal;
@@ -41,8 +42,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -107,7 +106,7 @@ public final class RefreshPipeline {
                 return thread;
             });
     /** Renews the leases of running refreshes. */
-    private final ScheduledExecutorService leaseRenewals = leaseRenewalTimer();
+    private final LeaseRenewals leaseRenewals;
     private volatile boolean closing;
 
     /**
@@ -136,6 +135,7 @@ public final class RefreshPipeline {
         this.owner = owner;
         this.cache = cache;
         this.recent = new RecentChanges(clock, policy.lease().multipliedBy(2));
+        this.leaseRenewals = new LeaseRenewals(policy.lease());
     }
 
     /** @param gate limits upstream calls per provider (default: none) */
@@ -986,15 +986,6 @@ public final class RefreshPipeline {
      * ends, almost always before the first one: removed from the queue then, or a storm would leave a
      * cancelled task per refresh for the thread to wake up for a third of a lease later.
      */
-    private static ScheduledExecutorService leaseRenewalTimer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "refresh-lease-renewal");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-        return timer;
-    }
 
     /**
      * Appends an event to the credential's history and tells the listeners (metrics).
