@@ -189,7 +189,8 @@ public final class UpstreamClient {
             throws IOException, HttpException {
         HttpCoreContext context = HttpCoreContext.create();
         ClassicHttpResponse response = EXECUTOR.execute(post, connection, context);
-        HttpHeaders headers = headersOf(response.getHeaders());
+        Header[] all = response.getHeaders();
+        Supplier<HttpHeaders> headers = () -> headersOf(all);
         HttpEntity entity = response.getEntity();
         if (entity == null) {
             return whole(post, response, connection, context, headers, new byte[0]);
@@ -216,7 +217,8 @@ public final class UpstreamClient {
 
     /** A body read to its end: the connection is kept if the answer's framing and headers allow. */
     private static Answer whole(ClassicHttpRequest post, ClassicHttpResponse response,
-                                DefaultBHttpClientConnection connection, HttpCoreContext context, HttpHeaders headers,
+                                DefaultBHttpClientConnection connection, HttpCoreContext context,
+                                Supplier<HttpHeaders> headers,
                                 byte[] body) throws IOException {
         return new Answer(new UpstreamResponse(response.getCode(), headers, new CappedBody(body, false)),
                 EXECUTOR.keepAlive(post, response, connection, context), keepAlive(response));
