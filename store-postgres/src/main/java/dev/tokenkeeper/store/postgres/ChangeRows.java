@@ -1,7 +1,6 @@
 package dev.tokenkeeper.store.postgres;
 
 import dev.tokenkeeper.api.CredentialId;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -76,18 +75,21 @@ final class ChangeRows {
             return new Read(from, Set.of(), false);
         }
         // The horizon is read in the same statement (snapshot) as the rows: a prune that committed
-        // before the rows were read shows in it.
-        try (PreparedStatement read = connection.prepareStatement("SELECT below::text, ARRAY(SELECT DISTINCT id FROM "
-                + changes + " WHERE xid >= ?::text::xid8 AND xid < ?::text::xid8 AND origin IS DISTINCT FROM ? LIMIT "
-                + (MOST_IDS + 1) + ") FROM " + horizon)) {
+        // before the rows were read shows in it. The ids come as one comma-separated text (an id has no
+        // comma): a text array is parsed element by element, quotes and escapes, by the driver, and a
+        // listener with three other daemons in a due storm reads three ids per refresh of the fleet.
+        try (PreparedStatement read = connection.prepareStatement("SELECT below::text, (SELECT string_agg(id, ',')"
+                + " FROM (SELECT DISTINCT id FROM " + changes + " WHERE xid >= ?::text::xid8 AND xid < ?::text::xid8"
+                + " AND origin IS DISTINCT FROM ? LIMIT " + (MOST_IDS + 1) + ") AS changed) FROM " + horizon)) {
             read.setString(1, Long.toString(from));
             read.setString(2, Long.toString(to));
             read.setString(3, origin);
             try (ResultSet row = read.executeQuery()) {
                 row.next();
                 long below = Long.parseLong(row.getString(1));
-                Set<CredentialId> ids = ids(row.getArray(2));
-                return new Read(to, ids, below > from || ids.size() > MOST_IDS);
+                Set<CredentialId> ids = new LinkedHashSet<>();
+                int named = ids(row.getString(2), ids);
+                return new Read(to, ids, below > from || named > MOST_IDS);
             }
         }
     }
@@ -139,12 +141,20 @@ final class ChangeRows {
         }
     }
 
-    private static Set<CredentialId> ids(Array array) throws SQLException {
-        Set<CredentialId> ids = new LinkedHashSet<>();
-        for (Object id : (Object[]) array.getArray()) {
-            parse((String) id, ids);
+    /** @return how many ids the comma-separated text named (null: none), each that names a credential added to {@code into} */
+    private static int ids(String joined, Set<CredentialId> into) {
+        if (joined == null) {
+            return 0;
         }
-        return ids;
+        int named = 0;
+        for (int from = 0; ; named++) {
+            int comma = joined.indexOf(',', from);
+            parse(comma < 0 ? joined.substring(from) : joined.substring(from, comma), into);
+            if (comma < 0) {
+                return named + 1;
+            }
+            from = comma + 1;
+        }
     }
 
     private static void parse(String id, Set<CredentialId> into) {
