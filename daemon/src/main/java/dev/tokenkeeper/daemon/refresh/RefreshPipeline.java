@@ -982,12 +982,6 @@ public final class RefreshPipeline {
     }
 
     /**
-     * One thread for every running refresh's lease renewals. A refresh's renewals are cancelled when it
-     * ends, almost always before the first one: removed from the queue then, or a storm would leave a
-     * cancelled task per refresh for the thread to wake up for a third of a lease later.
-     */
-
-    /**
      * Appends an event to the credential's history and tells the listeners (metrics).
      *
      * @param event the event

@@ -147,11 +147,13 @@ final class ChangeRows {
             return 0;
         }
         int named = 0;
-        for (int from = 0; ; named++) {
+        int from = 0;
+        while (true) {
             int comma = joined.indexOf(',', from);
-            parse(comma < 0 ? joined.substring(from) : joined.substring(from, comma), into);
+            parse(joined.substring(from, comma < 0 ? joined.length() : comma), into);
+            named++;
             if (comma < 0) {
-                return named + 1;
+                return named;
             }
             from = comma + 1;
         }

@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -160,6 +161,33 @@ class PostgresChangeTableTest {
         }
         // The read every 5 s, plus a margin for a loaded machine.
         await().atMost(Duration.ofSeconds(9)).until(() -> heard(seen, "gazelle:silent"));
+    }
+
+    /**
+     * Rows written by hand beside a store's change, in one read: those that name no credential (one
+     * with a comma, one empty, one with a quote) are passed over, the others announced, nothing is
+     * announced as "everything".
+     */
+    @Test
+    void handWrittenRowsThatNameNoCredentialArePassedOverBesideRealChanges() throws Exception {
+        String schema = PostgresServer.freshSchema();
+        PostgresTokenStore a = open(schema);
+        List<StoreChange> seen = heardByAnother(schema, ChangeWatcher.HELD_BACK);
+        try (Connection raw = POSTGRES.connect()) {
+            raw.setAutoCommit(false);
+            try (Statement statement = raw.createStatement()) {
+                statement.executeUpdate("INSERT INTO " + schema + ".changes (id) VALUES ('not an id'), ('x,y'), (''),"
+                        + " ('gazelle:by-hand'), ('gazelle:\"quoted'), ('gazelle:by-hand')");
+            }
+            raw.commit();
+        }
+        assertTrue(a.insert(credential("gazelle:real", 1)));
+        await().atMost(Duration.ofSeconds(9)).until(() -> heard(seen, "gazelle:real") && heard(seen, "gazelle:by-hand"));
+        Set<CredentialId> all = new HashSet<>();
+        seen.stream().filter(StoreChange.Credentials.class::isInstance)
+                .forEach(change -> all.addAll(((StoreChange.Credentials) change).ids()));
+        assertEquals(Set.of(CredentialId.parse("gazelle:real"), CredentialId.parse("gazelle:by-hand")), all);
+        assertTrue(seen.stream().noneMatch(StoreChange.Everything.class::isInstance), seen.toString());
     }
 
     @Test
